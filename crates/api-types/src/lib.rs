@@ -1,0 +1,19 @@
+//! The wire contract of Carebase's REST API: every request and response body, the error codes
+//! clients match on, roles and permissions, and the validation rules that the server enforces and
+//! the web app shows at the field before a request is sent.
+//!
+//! This crate builds for `wasm32-unknown-unknown`; it must never depend on server-only crates.
+//! OpenAPI schemas are derived only with the `openapi` feature, which the server turns on.
+
+pub mod access;
+pub mod admin;
+pub mod audit;
+pub mod auth;
+pub mod error;
+pub mod page;
+pub mod patients;
+pub mod validation;
+
+pub use access::{Permission, Role};
+pub use error::{ErrorCode, FieldError, Problem};
+pub use page::{Page, PageQuery};

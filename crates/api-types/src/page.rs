@@ -1,0 +1,37 @@
+//! Pagination: every list is a page, with a hard maximum on its size.
+
+use serde::{Deserialize, Serialize};
+
+pub const DEFAULT_LIMIT: u64 = 25;
+pub const MAX_LIMIT: u64 = 100;
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// How many items match, across all pages.
+    pub total: u64,
+    pub limit: u64,
+    pub offset: u64,
+}
+
+/// `limit` (1–100, default 25) and `offset` (default 0).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct PageQuery {
+    /// Page size, 1 to 100.
+    pub limit: Option<u64>,
+    /// Items to skip.
+    pub offset: Option<u64>,
+}
+
+impl PageQuery {
+    pub fn limit(&self) -> u64 {
+        self.limit.unwrap_or(DEFAULT_LIMIT)
+    }
+    pub fn offset(&self) -> u64 {
+        self.offset.unwrap_or(0)
+    }
+}

@@ -1,0 +1,227 @@
+//! Validation rules shared by the server (which enforces them) and the web app (which shows them
+//! at the field before sending). Each rule returns the message a person can act on.
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::error::FieldError;
+
+/// The shortest password accepted. A strength estimate is checked on top of this, on the server.
+pub const MIN_PASSWORD_LEN: usize = 12;
+pub const MAX_PASSWORD_LEN: usize = 256;
+
+/// A rule that failed: a stable code and a message.
+pub type RuleError = (&'static str, String);
+
+/// Collects field errors.
+#[derive(Debug, Default)]
+pub struct Errors(Vec<FieldError>);
+
+impl Errors {
+    pub fn push(&mut self, field: &str, code: &str, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, code, message));
+    }
+
+    pub fn check(&mut self, result: Result<(), RuleError>, field: &str) {
+        if let Err((code, message)) = result {
+            self.push(field, code, message);
+        }
+    }
+
+    pub fn required_text(&mut self, field: &str, value: &str, max: usize) {
+        self.check(required_text(value, max), field);
+    }
+
+    pub fn optional_text(&mut self, field: &str, value: Option<&str>, max: usize) {
+        if let Some(v) = value {
+            self.check(text(v, max), field);
+        }
+    }
+
+    pub fn finish(self) -> Result<(), Vec<FieldError>> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(self.0)
+        }
+    }
+}
+
+pub fn text(value: &str, max: usize) -> Result<(), RuleError> {
+    if value.chars().count() > max {
+        return Err(("too_long", format!("Use at most {max} characters.")));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        return Err(("invalid_characters", "Remove control characters.".into()));
+    }
+    Ok(())
+}
+
+pub fn required_text(value: &str, max: usize) -> Result<(), RuleError> {
+    if value.trim().is_empty() {
+        return Err(("required", "This field is required.".into()));
+    }
+    text(value, max)
+}
+
+pub fn email(value: &str) -> Result<(), RuleError> {
+    let bad = || Err(("invalid_email", "Enter an email address like name@example.com.".into()));
+    let value = value.trim();
+    if value.len() > 254 {
+        return bad();
+    }
+    let Some((local, domain)) = value.rsplit_once('@') else {
+        return bad();
+    };
+    let domain_ok = domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && domain
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+    if local.is_empty() || local.contains(char::is_whitespace) || local.contains('@') || !domain_ok
+    {
+        return bad();
+    }
+    Ok(())
+}
+
+/// Normalises an email for matching: trimmed and lower-cased.
+pub fn normalize_email(value: &str) -> String {
+    value.trim().to_lowercase()
+}
+
+/// The digits of a phone number, with an Australian `+61`/`61` prefix folded to a leading 0 so
+/// that `+61 412 345 678` and `0412 345 678` match.
+pub fn normalize_phone(value: &str) -> String {
+    let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+    match digits.strip_prefix("61") {
+        Some(rest) if value.trim_start().starts_with('+') || digits.len() == 11 => {
+            format!("0{rest}")
+        }
+        _ => digits,
+    }
+}
+
+pub fn phone(value: &str) -> Result<(), RuleError> {
+    let allowed = value
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    let digits = value.chars().filter(char::is_ascii_digit).count();
+    if !allowed || !(6..=15).contains(&digits) {
+        return Err((
+            "invalid_phone",
+            "Enter a phone number of 6 to 15 digits, such as 0412 345 678.".into(),
+        ));
+    }
+    Ok(())
+}
+
+pub fn postcode(value: &str, country: Option<&str>) -> Result<(), RuleError> {
+    let australian = country.is_none_or(|c| {
+        let c = c.trim().to_lowercase();
+        c.is_empty() || c == "au" || c == "australia"
+    });
+    if australian {
+        if value.len() != 4 || !value.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(("invalid_postcode", "An Australian postcode has 4 digits.".into()));
+        }
+    } else {
+        text(value, 20)?;
+    }
+    Ok(())
+}
+
+/// A Medicare card number: ten digits (spaces allowed), first digit 2–6, and the ninth digit the
+/// weighted check digit of the first eight.
+pub fn medicare_number(value: &str) -> Result<(), RuleError> {
+    let digits: Vec<u32> = value
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| c.to_digit(10))
+        .collect::<Option<_>>()
+        .ok_or(("invalid_medicare", "A Medicare number has only digits.".to_string()))?;
+    if digits.len() != 10 || !(2..=6).contains(&digits[0]) {
+        return Err(("invalid_medicare", "A Medicare number has 10 digits.".into()));
+    }
+    const WEIGHTS: [u32; 8] = [1, 3, 7, 9, 1, 3, 7, 9];
+    let sum: u32 = digits.iter().zip(WEIGHTS).map(|(d, w)| d * w).sum();
+    if sum % 10 != digits[8] {
+        return Err((
+            "invalid_medicare",
+            "This Medicare number's check digit does not match: check it against the card.".into(),
+        ));
+    }
+    Ok(())
+}
+
+pub fn date_of_birth(dob: NaiveDate, today: NaiveDate) -> Result<(), RuleError> {
+    if dob > today {
+        return Err(("in_future", "The date of birth cannot be in the future.".into()));
+    }
+    if dob.year() < 1900 {
+        return Err(("too_early", "Enter a date of birth after 1900.".into()));
+    }
+    Ok(())
+}
+
+/// The length rule for passwords; the server adds a strength estimate.
+pub fn password_length(value: &str) -> Result<(), RuleError> {
+    let n = value.chars().count();
+    if n < MIN_PASSWORD_LEN {
+        return Err((
+            "too_short",
+            format!("Use at least {MIN_PASSWORD_LEN} characters; a few unrelated words work well."),
+        ));
+    }
+    if n > MAX_PASSWORD_LEN {
+        return Err(("too_long", format!("Use at most {MAX_PASSWORD_LEN} characters.")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medicare_check_digit() {
+        assert!(medicare_number("2123 45670 1").is_ok());
+        assert!(medicare_number("2123456791").is_err());
+        assert!(medicare_number("1123456701").is_err());
+        assert!(medicare_number("21234567").is_err());
+        assert!(medicare_number("2123x56701").is_err());
+    }
+
+    #[test]
+    fn emails() {
+        assert!(email("a.b@example.com.au").is_ok());
+        for bad in ["", "a@", "@b.com", "a b@c.com", "a@b", "a@.b", "a@b..", "a@@b.com"] {
+            assert!(email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn phones_normalise_to_local_form() {
+        assert_eq!(normalize_phone("+61 412 345 678"), "0412345678");
+        assert_eq!(normalize_phone("0412-345-678"), "0412345678");
+        assert_eq!(normalize_phone("(02) 9876 5432"), "0298765432");
+        assert!(phone("0412 345 678").is_ok());
+        assert!(phone("12").is_err());
+        assert!(phone("0412; drop").is_err());
+    }
+
+    #[test]
+    fn postcodes() {
+        assert!(postcode("2000", None).is_ok());
+        assert!(postcode("200", Some("Australia")).is_err());
+        assert!(postcode("SW1A 1AA", Some("United Kingdom")).is_ok());
+    }
+
+    #[test]
+    fn dates_of_birth() {
+        let today = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
+        assert!(date_of_birth(NaiveDate::from_ymd_opt(1980, 5, 4).unwrap_or_default(), today).is_ok());
+        assert!(date_of_birth(NaiveDate::from_ymd_opt(2027, 1, 1).unwrap_or_default(), today).is_err());
+        assert!(date_of_birth(NaiveDate::from_ymd_opt(1899, 1, 1).unwrap_or_default(), today).is_err());
+    }
+}

@@ -1,0 +1,7 @@
+pub mod api_key;
+pub mod invitation;
+pub mod login_attempt;
+pub mod password_reset;
+pub mod recovery_code;
+pub mod refresh_token;
+pub mod session;

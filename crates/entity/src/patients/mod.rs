@@ -1,0 +1,4 @@
+pub mod break_glass_grant;
+pub mod care_team_member;
+pub mod patient;
+pub mod search_token;

@@ -1,0 +1,29 @@
+use sea_orm::entity::prelude::*;
+
+/// A staff or patient account.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub email_enc: String,
+    #[sea_orm(unique)]
+    pub email_bidx: String,
+    pub name_enc: String,
+    pub role: String,
+    pub status: String,
+    pub patient_id: Option<Uuid>,
+    pub password_hash: Option<String>,
+    pub mfa_enabled: bool,
+    pub mfa_secret_enc: Option<String>,
+    pub mfa_pending_secret_enc: Option<String>,
+    pub totp_last_step: Option<i64>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub last_login_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

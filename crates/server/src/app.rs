@@ -1,0 +1,159 @@
+//! Assembling the service: routes (and, from the same calls, the OpenAPI document), middleware,
+//! and the web app.
+
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{from_fn, Compress};
+use actix_web::{web, App, HttpServer};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{OpenApi, RefOr, Response};
+use utoipa::OpenApi as _;
+use utoipa_actix_web::{scope, AppExt};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::platform::http::{self, HtmlPolicy, Spa};
+use crate::platform::{telemetry, AppState};
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Carebase API",
+        description = "Practice management and patient care. Every endpoint under `/api/v1` needs a \
+            bearer token (an access token from `/api/v1/auth/login`, or an API key) unless it says \
+            otherwise; the scopes on each operation name the permissions that allow it. Errors are \
+            RFC 9457 problem details with a stable `code`.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    components(schemas(api_types::Problem, api_types::ErrorCode, api_types::FieldError, api_types::Permission))
+)]
+struct ApiDoc;
+
+/// Registers every route. The OpenAPI document is built from these same registrations.
+fn routes<T>(app: utoipa_actix_web::UtoipaApp<T>) -> utoipa_actix_web::UtoipaApp<T>
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse, Error = actix_web::Error, InitError = ()>,
+{
+    app.configure(crate::ops::configure).service(
+        scope("/api/v1")
+            .configure(crate::auth::configure)
+            .configure(crate::auth::api_keys::configure)
+            .configure(crate::users::configure)
+            .configure(crate::patients::configure)
+            .configure(crate::audit::configure)
+            .configure(crate::comms::configure)
+            .configure(crate::settings::configure),
+    )
+}
+
+/// The OpenAPI document, finished: security scheme and the standard error responses added.
+pub fn openapi() -> OpenApi {
+    let (_, api) = routes(App::new().into_utoipa_app().openapi(ApiDoc::openapi())).split_for_parts();
+    finish(api)
+}
+
+fn finish(mut api: OpenApi) -> OpenApi {
+    let components = api.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT access token, or an API key (cbk_…)")
+                .build(),
+        ),
+    );
+    let problem = |description: &str| -> RefOr<Response> {
+        RefOr::T(
+            utoipa::openapi::ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    utoipa::openapi::ContentBuilder::new()
+                        .schema(Some(utoipa::openapi::Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    for item in api.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            let has_body = op.request_body.is_some();
+            let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let responses = &mut op.responses.responses;
+            let mut add = |code: &str, desc: &str| {
+                responses.entry(code.to_owned()).or_insert_with(|| problem(desc));
+            };
+            if has_body || has_params {
+                add("400", "The request could not be read");
+            }
+            if has_body {
+                add("422", "Validation failed; `errors` names each field");
+            }
+            if secured {
+                add("401", "Missing, invalid or expired credentials");
+                add("403", "The caller lacks the required permission");
+            }
+            add("500", "Unexpected error");
+        }
+    }
+    api
+}
+
+/// The application, given its state.
+pub fn build(
+    state: AppState,
+    spa: Option<Spa>,
+) -> App<impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<impl actix_web::body::MessageBody>, Error = actix_web::Error, InitError = ()>> {
+    let max_json = state.settings.max_json_bytes;
+    let cors = http::cors(&state.settings.cors_allowed_origins);
+    let policy = web::Data::new(HtmlPolicy {
+        csp: http::html_csp(spa.as_ref().and_then(Spa::index_html).as_deref()),
+        hsts: state.settings.public_url.starts_with("https://"),
+    });
+    let (app, api) = routes(
+        App::new()
+            .into_utoipa_app()
+            .openapi(ApiDoc::openapi())
+            .app_data(web::Data::new(state))
+            .app_data(policy)
+            .app_data(http::json_config(max_json))
+            .app_data(http::query_config())
+            .app_data(http::path_config()),
+    )
+    .split_for_parts();
+    let api = finish(api);
+    let mut app = app
+        .service(web::redirect("/api/docs", "/api/docs/"))
+        .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", api));
+    app = match spa {
+        Some(spa) => app.service(spa.files()),
+        None => app.default_service(web::to(http::not_found)),
+    };
+    app.wrap(cors)
+        .wrap(from_fn(http::security_headers))
+        .wrap(Compress::default())
+        .wrap(from_fn(telemetry::observe))
+}
+
+/// Serves until interrupted, draining in-flight requests on shutdown.
+pub async fn serve(state: AppState, listener: std::net::TcpListener) -> std::io::Result<()> {
+    let spa = state.settings.static_dir().map(|dir| Spa { dir });
+    match &spa {
+        Some(s) => tracing::info!(dir = %s.dir.display(), "serving the web app"),
+        None => tracing::warn!("no built web app found (frontend/dist); serving the API only"),
+    }
+    HttpServer::new(move || build(state.clone(), spa.clone()))
+        .listen(listener)?
+        .shutdown_timeout(20)
+        .run()
+        .await
+}

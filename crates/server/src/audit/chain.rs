@@ -1,0 +1,187 @@
+//! Appending to and verifying the hash chain.
+
+use anyhow::Context;
+use api_types::audit::{AuditOutcome, AuditVerification};
+use chrono::{DateTime, Utc};
+use entity::audit::event;
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
+};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::AuditEntry;
+
+/// The `prev_hash` of the first event.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// A lock id that serialises appends across replicas on PostgreSQL.
+const CHAIN_LOCK: i64 = 0x6361_7265_6261_7365; // "carebase"
+
+pub fn outcome_str(o: AuditOutcome) -> &'static str {
+    match o {
+        AuditOutcome::Success => "success",
+        AuditOutcome::Denied => "denied",
+        AuditOutcome::Failure => "failure",
+    }
+}
+
+pub fn parse_outcome(s: &str) -> AuditOutcome {
+    match s {
+        "success" => AuditOutcome::Success,
+        "denied" => AuditOutcome::Denied,
+        _ => AuditOutcome::Failure,
+    }
+}
+
+/// The fields an event's hash covers, in a fixed order.
+struct Hashed<'a> {
+    seq: i64,
+    prev_hash: &'a str,
+    occurred_at: DateTime<Utc>,
+    actor_id: Option<Uuid>,
+    actor_kind: Option<&'a str>,
+    actor_role: Option<&'a str>,
+    action: &'a str,
+    patient_id: Option<Uuid>,
+    resource_type: Option<&'a str>,
+    resource_id: Option<&'a str>,
+    ip: Option<&'a str>,
+    outcome: &'a str,
+    detail: Option<&'a str>,
+}
+
+impl Hashed<'_> {
+    fn hash(&self) -> String {
+        let canonical = serde_json::json!([
+            self.seq,
+            self.prev_hash,
+            self.occurred_at.timestamp_micros(),
+            self.actor_id,
+            self.actor_kind,
+            self.actor_role,
+            self.action,
+            self.patient_id,
+            self.resource_type,
+            self.resource_id,
+            self.ip,
+            self.outcome,
+            self.detail,
+        ]);
+        hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+    }
+
+    fn of_model(m: &event::Model) -> Hashed<'_> {
+        Hashed {
+            seq: m.seq,
+            prev_hash: &m.prev_hash,
+            occurred_at: m.occurred_at,
+            actor_id: m.actor_id,
+            actor_kind: m.actor_kind.as_deref(),
+            actor_role: m.actor_role.as_deref(),
+            action: &m.action,
+            patient_id: m.patient_id,
+            resource_type: m.resource_type.as_deref(),
+            resource_id: m.resource_id.as_deref(),
+            ip: m.ip.as_deref(),
+            outcome: &m.outcome,
+            detail: m.detail.as_deref(),
+        }
+    }
+}
+
+/// Appends `entries` in order, in one transaction.
+pub async fn append(db: &sea_orm::DatabaseConnection, entries: &[&AuditEntry]) -> anyhow::Result<()> {
+    let txn = db.begin().await.context("Failed to begin audit append")?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({CHAIN_LOCK})"))
+            .await
+            .context("Failed to lock the audit chain")?;
+    }
+    let last = event::Entity::find()
+        .order_by_desc(event::Column::Seq)
+        .limit(1)
+        .one(&txn)
+        .await
+        .context("Failed to read the audit chain head")?;
+    let (mut seq, mut prev) = last.map_or((0, GENESIS.to_owned()), |m| (m.seq, m.hash));
+    let mut rows = Vec::with_capacity(entries.len());
+    for e in entries {
+        seq += 1;
+        let outcome = outcome_str(e.outcome);
+        let hash = Hashed {
+            seq,
+            prev_hash: &prev,
+            occurred_at: e.occurred_at,
+            actor_id: e.actor_id,
+            actor_kind: e.actor_kind,
+            actor_role: e.actor_role,
+            action: e.action,
+            patient_id: e.patient_id,
+            resource_type: e.resource_type,
+            resource_id: e.resource_id.as_deref(),
+            ip: e.ip.as_deref(),
+            outcome,
+            detail: e.detail.as_deref(),
+        }
+        .hash();
+        rows.push(event::ActiveModel {
+            seq: Set(seq),
+            occurred_at: Set(e.occurred_at),
+            actor_id: Set(e.actor_id),
+            actor_kind: Set(e.actor_kind.map(str::to_owned)),
+            actor_role: Set(e.actor_role.map(str::to_owned)),
+            action: Set(e.action.to_owned()),
+            patient_id: Set(e.patient_id),
+            resource_type: Set(e.resource_type.map(str::to_owned)),
+            resource_id: Set(e.resource_id.clone()),
+            ip: Set(e.ip.clone()),
+            outcome: Set(outcome.to_owned()),
+            detail: Set(e.detail.clone()),
+            prev_hash: Set(std::mem::replace(&mut prev, hash.clone())),
+            hash: Set(hash),
+        });
+    }
+    event::Entity::insert_many(rows)
+        .exec(&txn)
+        .await
+        .context("Failed to insert audit events")?;
+    txn.commit().await.context("Failed to commit audit events")?;
+    Ok(())
+}
+
+/// Walks the whole chain in order and recomputes every hash.
+pub async fn verify<C: ConnectionTrait>(db: &C) -> anyhow::Result<AuditVerification> {
+    const PAGE: u64 = 2000;
+    let mut expected_seq = 1i64;
+    let mut prev = GENESIS.to_owned();
+    let mut checked = 0u64;
+    loop {
+        let page = event::Entity::find()
+            .filter(sea_orm::ColumnTrait::gte(&event::Column::Seq, expected_seq))
+            .order_by_asc(event::Column::Seq)
+            .limit(PAGE)
+            .all(db)
+            .await
+            .context("Failed to read audit events")?;
+        if page.is_empty() {
+            break;
+        }
+        for m in &page {
+            let intact =
+                m.seq == expected_seq && m.prev_hash == prev && Hashed::of_model(m).hash() == m.hash;
+            if !intact {
+                return Ok(AuditVerification {
+                    ok: false,
+                    events_checked: checked,
+                    first_broken_seq: Some(expected_seq.min(m.seq)),
+                });
+            }
+            checked += 1;
+            expected_seq += 1;
+            prev.clone_from(&m.hash);
+        }
+    }
+    Ok(AuditVerification { ok: true, events_checked: checked, first_broken_seq: None })
+}

@@ -1,0 +1,183 @@
+//! API keys for integrators and CI: issued by admins with a set of permissions, shown once,
+//! stored as a SHA-256 of the secret, revocable, and sent as `Authorization: Bearer cbk_…`.
+
+use actix_web::{delete, get, post, web, HttpResponse};
+use api_types::admin::{ApiKey, ApiKeyCreated, CreateApiKeyRequest};
+use api_types::{Page, PageQuery, Permission};
+use chrono::{Duration, Utc};
+use entity::auth::api_key;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use subtle::ConstantTimeEq;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use crate::audit::AuditEntry;
+use crate::platform::crypto::{random_token, sha256_hex};
+use crate::platform::http::page_bounds;
+use crate::platform::principal::Actor;
+use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
+
+/// Every key starts with this, so it is recognisable (and findable by secret scanners).
+pub const KEY_PREFIX: &str = "cbk_";
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_keys).service(create_key).service(revoke_key);
+}
+
+fn scopes_of(m: &api_key::Model) -> Vec<Permission> {
+    serde_json::from_str::<Vec<String>>(&m.scopes)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|s| Permission::parse(s))
+        .collect()
+}
+
+fn to_wire(m: &api_key::Model) -> ApiKey {
+    ApiKey {
+        id: m.id,
+        name: m.name.clone(),
+        scopes: scopes_of(m),
+        prefix: format!("{KEY_PREFIX}{}", m.prefix),
+        created_at: m.created_at,
+        expires_at: m.expires_at,
+        last_used_at: m.last_used_at,
+        revoked_at: m.revoked_at,
+    }
+}
+
+/// Resolves the part of a bearer token after `cbk_` to the key's identity.
+pub async fn authenticate(state: &AppState, rest: &str) -> ApiResult<Actor> {
+    let (prefix, secret) = rest.split_once('_').ok_or_else(ApiError::unauthorized)?;
+    let key = api_key::Entity::find()
+        .filter(api_key::Column::Prefix.eq(prefix))
+        .one(&state.db)
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
+    let now = Utc::now();
+    let valid = bool::from(sha256_hex(secret).as_bytes().ct_eq(key.secret_hash.as_bytes()))
+        && key.revoked_at.is_none()
+        && key.expires_at.is_none_or(|e| e > now);
+    if !valid {
+        return Err(ApiError::unauthorized());
+    }
+    if key.last_used_at.is_none_or(|t| now - t > Duration::minutes(1)) {
+        let id = key.id;
+        api_key::Entity::update_many()
+            .col_expr(api_key::Column::LastUsedAt, sea_orm::sea_query::Expr::value(now))
+            .filter(api_key::Column::Id.eq(id))
+            .exec(&state.db)
+            .await?;
+    }
+    Ok(Actor::ApiKey { id: key.id, scopes: scopes_of(&key) })
+}
+
+/// API keys, newest first.
+#[utoipa::path(
+    tag = "api-keys",
+    params(PageQuery),
+    security(("bearer" = ["api_keys:manage"])),
+    responses((status = 200, body = Page<ApiKey>))
+)]
+#[get("/api-keys")]
+async fn list_keys(
+    _auth: Authorized<require::ApiKeysManage>,
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> ApiResult<web::Json<Page<ApiKey>>> {
+    let (limit, offset) = page_bounds(query.limit, query.offset)?;
+    let total = api_key::Entity::find().count(&state.db).await?;
+    let rows = api_key::Entity::find()
+        .order_by_desc(api_key::Column::CreatedAt)
+        .limit(limit)
+        .offset(offset)
+        .all(&state.db)
+        .await?;
+    Ok(web::Json(Page { items: rows.iter().map(to_wire).collect(), total, limit, offset }))
+}
+
+/// Issue a key. The response holds the secret: it is not shown again.
+#[utoipa::path(
+    tag = "api-keys",
+    request_body = CreateApiKeyRequest,
+    security(("bearer" = ["api_keys:manage"])),
+    responses((status = 201, body = ApiKeyCreated))
+)]
+#[post("/api-keys")]
+async fn create_key(
+    auth: Authorized<require::ApiKeysManage>,
+    state: web::Data<AppState>,
+    body: web::Json<CreateApiKeyRequest>,
+) -> ApiResult<HttpResponse> {
+    let req = body.into_inner();
+    let mut errors = api_types::validation::Errors::default();
+    errors.required_text("name", &req.name, 200);
+    if req.scopes.is_empty() {
+        errors.push("scopes", "required", "Choose at least one permission.");
+    }
+    if req.scopes.iter().any(|s| !s.grantable_to_api_keys()) {
+        errors.push("scopes", "not_grantable", "API keys cannot hold a patient's own-record scope.");
+    }
+    if req.expires_at.is_some_and(|e| e <= Utc::now()) {
+        errors.push("expires_at", "in_past", "Choose an expiry in the future.");
+    }
+    errors.finish().map_err(ApiError::Validation)?;
+    let mut scopes: Vec<&str> = req.scopes.iter().map(|p| p.as_str()).collect();
+    scopes.sort_unstable();
+    scopes.dedup();
+    let prefix = random_token(6).replace(['-', '_'], "x");
+    let secret = random_token(32);
+    let model = api_key::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(req.name.trim().to_owned()),
+        prefix: Set(prefix.clone()),
+        secret_hash: Set(sha256_hex(&secret)),
+        scopes: Set(serde_json::to_string(&scopes).map_err(anyhow::Error::from)?),
+        created_by: Set(auth.user_id()),
+        created_at: Set(Utc::now()),
+        expires_at: Set(req.expires_at),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+    }
+    .insert(&state.db)
+    .await?;
+    state
+        .audit
+        .record(AuditEntry::by(&auth, "api_key.create").resource("api_key", model.id))
+        .await?;
+    Ok(HttpResponse::Created().json(ApiKeyCreated {
+        key: to_wire(&model),
+        secret: format!("{KEY_PREFIX}{prefix}_{secret}"),
+    }))
+}
+
+/// Revoke a key: it stops working at once.
+#[utoipa::path(
+    tag = "api-keys",
+    params(("id" = Uuid, Path, description = "The key's id")),
+    security(("bearer" = ["api_keys:manage"])),
+    responses((status = 204, description = "Revoked"), (status = 404, body = api_types::Problem))
+)]
+#[delete("/api-keys/{id}")]
+async fn revoke_key(
+    auth: Authorized<require::ApiKeysManage>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let key = api_key::Entity::find_by_id(*id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    if key.revoked_at.is_none() {
+        let mut m: api_key::ActiveModel = key.into();
+        m.revoked_at = Set(Some(Utc::now()));
+        m.update(&state.db).await?;
+    }
+    state
+        .audit
+        .record(AuditEntry::by(&auth, "api_key.revoke").resource("api_key", *id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,206 @@
+//! Sessions and refresh tokens. A session is a family of refresh tokens: each refresh rotates the
+//! token, and presenting an already-rotated token revokes the whole family, since it means the
+//! token was copied.
+
+use api_types::auth::{SessionInfo, TokenResponse};
+use api_types::ErrorCode;
+use chrono::{Duration, Utc};
+use entity::auth::{refresh_token, session};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::platform::crypto::{random_token, sha256_hex};
+use crate::platform::tokens::{Subject, TokenType};
+use crate::platform::{ApiError, ApiResult, AppState, ClientInfo};
+use crate::users::UserRecord;
+
+/// Whether an access token's session is still live.
+pub async fn is_active(db: &impl ConnectionTrait, session_id: Uuid, user_id: Uuid) -> ApiResult<bool> {
+    Ok(session::Entity::find_by_id(session_id)
+        .one(db)
+        .await?
+        .is_some_and(|s| s.user_id == user_id && s.revoked_at.is_none() && s.expires_at > Utc::now()))
+}
+
+async fn subject(db: &impl ConnectionTrait, user: &UserRecord) -> ApiResult<Subject> {
+    let mfa_setup = !user.model.mfa_enabled && crate::settings::mfa_required(db, user.role).await?;
+    Ok(Subject {
+        id: user.model.id,
+        role: user.role,
+        patient_id: user.model.patient_id,
+        mfa_setup,
+    })
+}
+
+async fn issue(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    user: &UserRecord,
+    session_id: Uuid,
+) -> ApiResult<TokenResponse> {
+    let refresh = random_token(32);
+    refresh_token::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        session_id: Set(session_id),
+        token_hash: Set(sha256_hex(&refresh)),
+        created_at: Set(Utc::now()),
+        used_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    let ttl = state.jwt.access_ttl_secs;
+    let access = state.jwt.sign(
+        TokenType::Access,
+        &subject(db, user).await?,
+        Some(session_id),
+        ttl as i64,
+    )?;
+    Ok(TokenResponse {
+        access_token: access,
+        refresh_token: refresh,
+        token_type: "Bearer".into(),
+        expires_in: ttl,
+    })
+}
+
+/// Starts a session for a user who has fully authenticated.
+pub async fn start(state: &AppState, user: &UserRecord, client: &ClientInfo) -> ApiResult<TokenResponse> {
+    let txn = state.db.begin().await?;
+    let now = Utc::now();
+    let sid = Uuid::now_v7();
+    session::ActiveModel {
+        id: Set(sid),
+        user_id: Set(user.model.id),
+        created_at: Set(now),
+        last_used_at: Set(now),
+        expires_at: Set(now + Duration::days(state.settings.session_ttl_days)),
+        revoked_at: Set(None),
+        revoked_reason: Set(None),
+        ip: Set(client.ip.clone()),
+        user_agent: Set(client.user_agent.clone()),
+    }
+    .insert(&txn)
+    .await?;
+    let tokens = issue(state, &txn, user, sid).await?;
+    let mut u: entity::users::user::ActiveModel = user.model.clone().into();
+    u.last_login_at = Set(Some(now));
+    u.update(&txn).await?;
+    txn.commit().await?;
+    Ok(tokens)
+}
+
+/// What a refresh did.
+pub enum Refreshed {
+    Tokens { tokens: TokenResponse, user: UserRecord },
+    /// The token had already been used: the session is now revoked.
+    Reused { user_id: Uuid, session_id: Uuid },
+    Invalid,
+}
+
+/// Rotates a refresh token.
+pub async fn refresh(state: &AppState, presented: &str) -> ApiResult<Refreshed> {
+    let txn = state.db.begin().await?;
+    let Some(token) = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(sha256_hex(presented)))
+        .one(&txn)
+        .await?
+    else {
+        return Ok(Refreshed::Invalid);
+    };
+    let Some(sess) = session::Entity::find_by_id(token.session_id).one(&txn).await? else {
+        return Ok(Refreshed::Invalid);
+    };
+    if sess.revoked_at.is_some() || sess.expires_at <= Utc::now() {
+        return Ok(Refreshed::Invalid);
+    }
+    // Mark the token used only if nobody else did first: a lost race is a reuse.
+    let claimed = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::UsedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .filter(refresh_token::Column::Id.eq(token.id))
+        .filter(refresh_token::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 1;
+    if !claimed {
+        revoke_session(&txn, sess.id, "refresh_token_reuse").await?;
+        txn.commit().await?;
+        return Ok(Refreshed::Reused { user_id: sess.user_id, session_id: sess.id });
+    }
+    let Some(user) = crate::users::queries::find(&txn, &state.crypto, sess.user_id).await? else {
+        return Ok(Refreshed::Invalid);
+    };
+    if !user.is_active() {
+        revoke_session(&txn, sess.id, "account_deactivated").await?;
+        txn.commit().await?;
+        return Ok(Refreshed::Invalid);
+    }
+    let tokens = issue(state, &txn, &user, sess.id).await?;
+    let mut s: session::ActiveModel = sess.into();
+    s.last_used_at = Set(Utc::now());
+    s.update(&txn).await?;
+    txn.commit().await?;
+    Ok(Refreshed::Tokens { tokens, user })
+}
+
+pub async fn revoke_session(db: &impl ConnectionTrait, session_id: Uuid, reason: &str) -> ApiResult<()> {
+    session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .col_expr(session::Column::RevokedReason, sea_orm::sea_query::Expr::value(reason))
+        .filter(session::Column::Id.eq(session_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Revokes every session of a user except `keep`.
+pub async fn revoke_all(db: &impl ConnectionTrait, user_id: Uuid, keep: Option<Uuid>, reason: &str) -> ApiResult<()> {
+    let mut q = session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .col_expr(session::Column::RevokedReason, sea_orm::sea_query::Expr::value(reason))
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::RevokedAt.is_null());
+    if let Some(k) = keep {
+        q = q.filter(session::Column::Id.ne(k));
+    }
+    q.exec(db).await?;
+    Ok(())
+}
+
+/// The user's live sessions, most recently used first.
+pub async fn list(db: &impl ConnectionTrait, user_id: Uuid, current: Option<Uuid>) -> ApiResult<Vec<SessionInfo>> {
+    let rows = session::Entity::find()
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .filter(session::Column::ExpiresAt.gt(Utc::now()))
+        .order_by_desc(session::Column::LastUsedAt)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|s| SessionInfo {
+            current: Some(s.id) == current,
+            id: s.id,
+            created_at: s.created_at,
+            last_used_at: s.last_used_at,
+            ip: s.ip,
+            user_agent: s.user_agent,
+        })
+        .collect())
+}
+
+/// Revokes one of the user's own sessions; someone else's is "not found".
+pub async fn revoke_own(db: &impl ConnectionTrait, user_id: Uuid, session_id: Uuid) -> ApiResult<()> {
+    match session::Entity::find_by_id(session_id).one(db).await? {
+        Some(s) if s.user_id == user_id => revoke_session(db, session_id, "revoked_by_user").await,
+        _ => Err(ApiError::not_found()),
+    }
+}
+
+pub fn invalid_refresh() -> ApiError {
+    ApiError::with_detail(ErrorCode::InvalidToken, "Sign in again.")
+}

@@ -1,0 +1,193 @@
+//! The `carebase` command.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use api_types::Role;
+use clap::{Parser, Subcommand};
+use secrecy::ExposeSecret;
+
+use crate::platform::config::Settings;
+use crate::platform::crypto::Crypto;
+use crate::platform::{db, telemetry, AppState};
+
+#[derive(Parser)]
+#[command(name = "carebase", version, about = "Practice management and patient care for clinics")]
+struct Cli {
+    /// The database (PostgreSQL or SQLite URL). Defaults to DATABASE_URL, then a SQLite file
+    /// under the data directory.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API and the web app (migrating the database first).
+    Serve {
+        /// Address to listen on.
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Apply database migrations.
+    Migrate,
+    /// Fill the database with data.
+    Seed {
+        /// A realistic demo practice: staff of every role and a few hundred patients.
+        #[arg(long)]
+        demo: bool,
+        /// How many demo patients.
+        #[arg(long, default_value_t = 300)]
+        patients: usize,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Administration tasks.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an account with a password, without an invitation.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: String,
+        /// admin, practitioner, nurse or receptionist.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain; exits non-zero if it is broken.
+    Verify,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Command::Openapi = cli.command {
+        let json = serde_json::to_string_pretty(&crate::app::openapi())?;
+        println!("{json}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut settings = Settings::load()?;
+    if let Some(url) = cli.database_url {
+        settings.database_url = Some(url);
+    }
+    telemetry::init_tracing(&settings.log_format);
+    let url = settings.database_url();
+    let conn = db::connect(&url, settings.database_max_connections).await?;
+    db::migrate(&conn).await?;
+    match cli.command {
+        Command::Openapi => unreachable!("handled above"),
+        Command::Migrate => {
+            println!("migrations applied");
+        }
+        Command::Serve { bind } => {
+            if let Some(b) = bind {
+                settings.bind = b;
+            }
+            let state = state(settings.clone(), conn, &url).await?;
+            start_outbox_worker(&state, &settings)?;
+            let listener = std::net::TcpListener::bind(&settings.bind)
+                .with_context(|| format!("Failed to listen on {}", settings.bind))?;
+            tracing::info!(address = %settings.bind, "Carebase is listening");
+            crate::app::serve(state, listener).await?;
+        }
+        Command::Seed { demo, patients } => {
+            if !demo {
+                anyhow::bail!("say what to seed: --demo");
+            }
+            let crypto = Crypto::load(&settings.keys, &settings.data_dir)?;
+            crate::seed::demo(&conn, &crypto, patients).await?;
+        }
+        Command::Admin { command: AdminCommand::CreateUser { email, password, role, name } } => {
+            let role = Role::parse(&role)
+                .filter(|r| r.is_staff())
+                .context("role must be admin, practitioner, nurse or receptionist")?;
+            let crypto = Crypto::load(&settings.keys, &settings.data_dir)?;
+            let user = crate::seed::create_staff(&conn, &crypto, &email, &password, role, &name).await?;
+            println!("created {} ({role}) {}", user.email, user.model.id);
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let result = crate::audit::chain::verify(&conn).await?;
+            if result.ok {
+                println!("audit chain intact: {} events verified", result.events_checked);
+            } else {
+                println!(
+                    "AUDIT CHAIN BROKEN at event {}: {} events verified before it",
+                    result.first_broken_seq.unwrap_or_default(),
+                    result.events_checked
+                );
+                return Ok(ExitCode::from(2));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Builds the application state; the audit writer gets a connection of its own.
+pub async fn state(settings: Settings, conn: sea_orm::DatabaseConnection, url: &str) -> anyhow::Result<AppState> {
+    let crypto = Crypto::load(&settings.keys, &settings.data_dir)?;
+    let audit_db = db::connect(url, 2).await?;
+    AppState::new(settings, conn, audit_db, crypto)
+}
+
+fn start_outbox_worker(state: &AppState, settings: &Settings) -> anyhow::Result<()> {
+    let Some(smtp) = &settings.smtp else {
+        tracing::info!("no SMTP configured: outbound email stays in the outbox");
+        return Ok(());
+    };
+    let tls = match smtp.tls.as_str() {
+        "none" => connectors::email::SmtpTls::None,
+        "starttls" => connectors::email::SmtpTls::StartTls,
+        "tls" => connectors::email::SmtpTls::Tls,
+        other => anyhow::bail!("smtp.tls must be none, starttls or tls, not {other}"),
+    };
+    let sender = connectors::email::SmtpSender::new(&connectors::email::SmtpConfig {
+        host: smtp.host.clone(),
+        port: smtp.port,
+        username: smtp.username.clone(),
+        password: smtp.password.as_ref().map(|p| p.expose_secret().to_owned()),
+        from: smtp.from.clone(),
+        tls,
+    })?;
+    tokio::spawn(crate::comms::outbox::run_worker(
+        state.db.clone(),
+        state.crypto.clone(),
+        Arc::new(sender),
+    ));
+    Ok(())
+}

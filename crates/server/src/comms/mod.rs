@@ -1,0 +1,7 @@
+//! Outbound messages. Every message is written to the outbox first, in the same transaction as
+//! the change that causes it; a worker delivers it when a sender is configured. With no SMTP
+//! configured, messages stay in the outbox, where admins can read them.
+
+pub mod outbox;
+
+pub use outbox::configure;

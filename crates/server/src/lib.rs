@@ -1,0 +1,16 @@
+//! Carebase: practice management and patient care for clinics.
+//!
+//! One folder per domain (`auth`, `users`, `patients`, `audit`, `comms`, `settings`, `ops`),
+//! each with its routes, queries and logic; cross-cutting machinery in `platform`.
+
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod comms;
+pub mod ops;
+pub mod patients;
+pub mod platform;
+pub mod seed;
+pub mod settings;
+pub mod users;

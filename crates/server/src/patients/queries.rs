@@ -1,0 +1,251 @@
+use anyhow::Context;
+use api_types::patients::{
+    Patient, PatientInput, PatientQuery, PatientSort, PatientStatusFilter, PatientSummary, PhoneType,
+};
+use api_types::Page;
+use chrono::Utc;
+use entity::patients::{patient, search_token};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::search;
+use crate::platform::crypto::Crypto;
+use crate::platform::http::page_bounds;
+use crate::platform::{ApiError, ApiResult};
+
+fn aad(id: Uuid) -> String {
+    format!("patients.data:{id}")
+}
+
+/// A patient row with its demographics decrypted.
+#[derive(Debug, Clone)]
+pub struct PatientRecord {
+    pub model: patient::Model,
+    pub details: PatientInput,
+}
+
+impl PatientRecord {
+    pub fn decrypt(crypto: &Crypto, model: patient::Model) -> anyhow::Result<PatientRecord> {
+        let details = crypto
+            .decrypt_json(&model.data_enc, &aad(model.id))
+            .with_context(|| format!("Failed to decrypt patient {}", model.id))?;
+        Ok(PatientRecord { model, details })
+    }
+
+    pub fn to_wire(&self) -> Patient {
+        Patient {
+            id: self.model.id,
+            details: self.details.clone(),
+            archived_at: self.model.archived_at,
+            created_at: self.model.created_at,
+            updated_at: self.model.updated_at,
+            version: self.model.version,
+        }
+    }
+
+    pub fn to_summary(&self) -> PatientSummary {
+        let d = &self.details;
+        let phone = d
+            .phone_numbers
+            .iter()
+            .find(|p| p.phone_type == PhoneType::Mobile)
+            .or_else(|| d.phone_numbers.first())
+            .map(|p| p.number.clone());
+        PatientSummary {
+            id: self.model.id,
+            title: d.title.clone(),
+            first_name: d.first_name.clone(),
+            last_name: d.last_name.clone(),
+            preferred_name: d.preferred_name.clone(),
+            date_of_birth: d.date_of_birth,
+            email: d.email.clone(),
+            phone,
+            archived_at: self.model.archived_at,
+            created_at: self.model.created_at,
+        }
+    }
+}
+
+/// Trims text fields so that stored values and their search tokens agree.
+pub fn tidy(mut p: PatientInput) -> PatientInput {
+    fn t(s: &mut String) {
+        let trimmed = s.trim();
+        if trimmed.len() != s.len() {
+            *s = trimmed.to_owned();
+        }
+    }
+    fn opt(s: &mut Option<String>) {
+        if let Some(v) = s {
+            t(v);
+            if v.is_empty() {
+                *s = None;
+            }
+        }
+    }
+    t(&mut p.first_name);
+    t(&mut p.last_name);
+    for f in [
+        &mut p.title,
+        &mut p.preferred_name,
+        &mut p.gender_identity,
+        &mut p.pronouns,
+        &mut p.email,
+        &mut p.medicare_number,
+        &mut p.medicare_irn,
+        &mut p.occupation,
+        &mut p.referral_source,
+    ] {
+        opt(f);
+    }
+    p
+}
+
+async fn write_tokens(db: &impl ConnectionTrait, crypto: &Crypto, id: Uuid, details: &PatientInput) -> ApiResult<()> {
+    search_token::Entity::delete_many()
+        .filter(search_token::Column::PatientId.eq(id))
+        .exec(db)
+        .await?;
+    let rows: Vec<_> = search::tokens_for(crypto, details)
+        .into_iter()
+        .map(|token| search_token::ActiveModel { token: Set(token), patient_id: Set(id) })
+        .collect();
+    if !rows.is_empty() {
+        search_token::Entity::insert_many(rows).exec(db).await?;
+    }
+    Ok(())
+}
+
+/// Inserts a patient and its search tokens. Call inside a transaction.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    details: PatientInput,
+    created_by: Option<Uuid>,
+) -> ApiResult<PatientRecord> {
+    let id = Uuid::now_v7();
+    let now = Utc::now();
+    let model = patient::ActiveModel {
+        id: Set(id),
+        data_enc: Set(crypto.encrypt_json(&details, &aad(id))?),
+        archived_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        created_by: Set(created_by),
+    }
+    .insert(db)
+    .await?;
+    write_tokens(db, crypto, id, &details).await?;
+    Ok(PatientRecord { model, details })
+}
+
+/// Saves new demographics over `current`, if nobody saved in between. Call inside a transaction.
+pub async fn update(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    current: &PatientRecord,
+    details: PatientInput,
+) -> ApiResult<PatientRecord> {
+    let id = current.model.id;
+    let now = Utc::now();
+    let version = current.model.version + 1;
+    let updated = patient::Entity::update_many()
+        .col_expr(patient::Column::DataEnc, sea_orm::sea_query::Expr::value(crypto.encrypt_json(&details, &aad(id))?))
+        .col_expr(patient::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
+        .col_expr(patient::Column::Version, sea_orm::sea_query::Expr::value(version))
+        .filter(patient::Column::Id.eq(id))
+        .filter(patient::Column::Version.eq(current.model.version))
+        .exec(db)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(ApiError::code(api_types::ErrorCode::PreconditionFailed));
+    }
+    write_tokens(db, crypto, id, &details).await?;
+    let mut model = current.model.clone();
+    model.version = version;
+    model.updated_at = now;
+    Ok(PatientRecord { model, details })
+}
+
+pub async fn set_archived(db: &impl ConnectionTrait, current: &PatientRecord, archived: bool) -> ApiResult<PatientRecord> {
+    let mut m: patient::ActiveModel = current.model.clone().into();
+    m.archived_at = Set(archived.then(Utc::now));
+    m.updated_at = Set(Utc::now());
+    m.version = Set(current.model.version + 1);
+    let model = m.update(db).await?;
+    Ok(PatientRecord { model, details: current.details.clone() })
+}
+
+pub async fn find(db: &impl ConnectionTrait, crypto: &Crypto, id: Uuid) -> ApiResult<Option<PatientRecord>> {
+    match patient::Entity::find_by_id(id).one(db).await? {
+        Some(m) => Ok(Some(PatientRecord::decrypt(crypto, m)?)),
+        None => Ok(None),
+    }
+}
+
+pub async fn get(db: &impl ConnectionTrait, crypto: &Crypto, id: Uuid) -> ApiResult<PatientRecord> {
+    find(db, crypto, id).await?.ok_or_else(ApiError::not_found)
+}
+
+fn has_token(tokens: Vec<String>) -> sea_orm::sea_query::SimpleExpr {
+    patient::Column::Id.in_subquery(
+        Query::select()
+            .column(search_token::Column::PatientId)
+            .from(search_token::Entity)
+            .and_where(search_token::Column::Token.is_in(tokens))
+            .to_owned(),
+    )
+}
+
+/// Searches patients. Every word of `q`, and each of `email`, `phone` and `date_of_birth`, must
+/// match; matching happens entirely on blind-index tokens.
+pub async fn search(db: &impl ConnectionTrait, crypto: &Crypto, q: &PatientQuery) -> ApiResult<Page<PatientSummary>> {
+    let (limit, offset) = page_bounds(q.limit, q.offset)?;
+    let mut select = patient::Entity::find();
+    if let Some(text) = q.q.as_deref().filter(|t| !t.trim().is_empty()) {
+        if text.chars().count() > 200 {
+            return Err(ApiError::field("q", "too_long", "Search for at most 200 characters."));
+        }
+        for word in search::query_words(text) {
+            let tokens = search::query_word_tokens(crypto, &word);
+            if !tokens.is_empty() {
+                select = select.filter(has_token(tokens));
+            }
+        }
+    }
+    if let Some(email) = &q.email {
+        select = select.filter(has_token(vec![search::email_token(crypto, email)]));
+    }
+    if let Some(phone) = &q.phone {
+        select = select.filter(has_token(vec![search::phone_token(crypto, phone)]));
+    }
+    if let Some(dob) = q.date_of_birth {
+        select = select.filter(has_token(vec![search::dob_token(crypto, dob)]));
+    }
+    select = match q.status.unwrap_or_default() {
+        PatientStatusFilter::Active => select.filter(patient::Column::ArchivedAt.is_null()),
+        PatientStatusFilter::Archived => select.filter(patient::Column::ArchivedAt.is_not_null()),
+        PatientStatusFilter::All => select,
+    };
+    let total = select.clone().count(db).await?;
+    select = match q.sort.unwrap_or_default() {
+        PatientSort::CreatedDesc => select.order_by_desc(patient::Column::CreatedAt),
+        PatientSort::CreatedAsc => select.order_by_asc(patient::Column::CreatedAt),
+        PatientSort::UpdatedDesc => select.order_by_desc(patient::Column::UpdatedAt),
+    };
+    let rows = select
+        .order_by_desc(patient::Column::Id)
+        .limit(limit)
+        .offset(offset)
+        .all(db)
+        .await?;
+    let items = rows
+        .into_iter()
+        .map(|m| PatientRecord::decrypt(crypto, m).map(|p| p.to_summary()))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(Page { items, total, limit, offset })
+}

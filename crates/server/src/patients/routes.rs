@@ -1,0 +1,437 @@
+use actix_web::http::header;
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use api_types::admin::Invitation;
+use api_types::audit::AuditOutcome;
+use api_types::patients::{
+    AddCareTeamMemberRequest, BreakGlassRequest, CareTeamMember, ClinicalAccess,
+    InvitePatientRequest, Patient, PatientInput, PatientPatch, PatientQuery, PatientSummary,
+};
+use api_types::{FieldError, Page, Role};
+use chrono::Utc;
+use entity::patients::{break_glass_grant, care_team_member};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
+};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use super::access::{self, ensure_demographics};
+use super::queries::{self, tidy, PatientRecord};
+use crate::audit::AuditEntry;
+use crate::auth::invitations;
+use crate::platform::http::{check_if_match, etag};
+use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
+use crate::users::queries as users;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_patients)
+        .service(create_patient)
+        .service(get_patient)
+        .service(update_patient)
+        .service(archive_patient)
+        .service(restore_patient)
+        .service(list_care_team)
+        .service(add_care_team_member)
+        .service(remove_care_team_member)
+        .service(get_clinical_access)
+        .service(break_glass)
+        .service(invite_patient);
+}
+
+fn today() -> chrono::NaiveDate {
+    Utc::now().date_naive()
+}
+
+fn with_etag(mut res: actix_web::HttpResponseBuilder, p: &PatientRecord) -> HttpResponse {
+    res.insert_header((header::ETAG, etag(p.model.version))).json(p.to_wire())
+}
+
+/// Search and list patients. See the parameters for how matching works.
+#[utoipa::path(
+    tag = "patients",
+    params(PatientQuery),
+    security(("bearer" = ["patients:read"])),
+    responses((status = 200, body = Page<PatientSummary>))
+)]
+#[get("/patients")]
+async fn list_patients(
+    auth: Authorized<require::PatientsRead>,
+    state: web::Data<AppState>,
+    query: web::Query<PatientQuery>,
+) -> ApiResult<web::Json<Page<PatientSummary>>> {
+    let page = queries::search(&state.db, &state.crypto, &query).await?;
+    let ids: Vec<String> = page.items.iter().map(|p| p.id.to_string()).collect();
+    state
+        .audit
+        .record(
+            AuditEntry::by(&auth, "patient.search")
+                .resource("patient_list", page.items.len())
+                .detail(ids.join(",")),
+        )
+        .await?;
+    Ok(web::Json(page))
+}
+
+/// Create a patient.
+#[utoipa::path(
+    tag = "patients",
+    request_body = PatientInput,
+    security(("bearer" = ["patients:write"])),
+    responses((status = 201, body = Patient, headers(("ETag" = String))), (status = 422, body = api_types::Problem))
+)]
+#[post("/patients")]
+async fn create_patient(
+    auth: Authorized<require::PatientsWrite>,
+    state: web::Data<AppState>,
+    body: web::Json<PatientInput>,
+) -> ApiResult<HttpResponse> {
+    let input = tidy(body.into_inner());
+    input.validate(today()).map_err(ApiError::Validation)?;
+    let txn = state.db.begin().await?;
+    let p = queries::create(&txn, &state.crypto, input, auth.user_id()).await?;
+    txn.commit().await?;
+    state
+        .audit
+        .record(AuditEntry::by(&auth, "patient.create").patient(p.model.id).resource("patient", p.model.id))
+        .await?;
+    Ok(with_etag(HttpResponse::Created(), &p))
+}
+
+/// One patient, with every demographic field. Patients may read their own record.
+#[utoipa::path(
+    tag = "patients",
+    params(("id" = Uuid, Path)),
+    security(("bearer" = ["patients:read"]), ("bearer" = ["own_record"])),
+    responses((status = 200, body = Patient, headers(("ETag" = String))), (status = 404, body = api_types::Problem))
+)]
+#[get("/patients/{id}")]
+async fn get_patient(
+    auth: Authorized<require::PatientsReadOrOwn>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    ensure_demographics(&auth, *id)?;
+    let p = queries::get(&state.db, &state.crypto, *id).await?;
+    state
+        .audit
+        .record(AuditEntry::by(&auth, "patient.read").patient(*id).resource("patient", *id))
+        .await?;
+    Ok(with_etag(HttpResponse::Ok(), &p))
+}
+
+/// Change some fields. Send `If-Match` with the `ETag` you read: if someone saved in between,
+/// the answer is 412 and nothing is overwritten. Patients may change only their contact details.
+#[utoipa::path(
+    tag = "patients",
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    request_body = PatientPatch,
+    security(("bearer" = ["patients:write"]), ("bearer" = ["own_record"])),
+    responses(
+        (status = 200, body = Patient, headers(("ETag" = String))),
+        (status = 404, body = api_types::Problem),
+        (status = 412, body = api_types::Problem),
+        (status = 422, body = api_types::Problem),
+    )
+)]
+#[patch("/patients/{id}")]
+async fn update_patient(
+    auth: Authorized<require::PatientsWriteOrOwn>,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: web::Json<PatientPatch>,
+) -> ApiResult<HttpResponse> {
+    let id = *id;
+    let is_own = auth.own_patient_id() == Some(id);
+    if !auth.has(api_types::Permission::PatientsWrite) && !is_own {
+        return Err(ApiError::not_found());
+    }
+    let patch = body.into_inner();
+    if !auth.has(api_types::Permission::PatientsWrite) {
+        let locked: Vec<FieldError> = patch
+            .fields()
+            .into_iter()
+            .filter(|f| !PatientPatch::PATIENT_EDITABLE.contains(f))
+            .map(|f| FieldError::new(f, "read_only", "Ask the practice to change this for you."))
+            .collect();
+        if !locked.is_empty() {
+            return Err(ApiError::Validation(locked));
+        }
+    }
+    let txn = state.db.begin().await?;
+    let current = queries::get(&txn, &state.crypto, id).await?;
+    check_if_match(&req, current.model.version)?;
+    let mut details = current.details.clone();
+    patch.apply(&mut details);
+    let details = tidy(details);
+    details.validate(today()).map_err(ApiError::Validation)?;
+    let updated = queries::update(&txn, &state.crypto, &current, details).await?;
+    txn.commit().await?;
+    state
+        .audit
+        .record(AuditEntry::by(&auth, "patient.update").patient(id).resource("patient", id))
+        .await?;
+    Ok(with_etag(HttpResponse::Ok(), &updated))
+}
+
+/// Archive a patient: hidden from default searches, kept in full. Restore undoes it.
+#[utoipa::path(
+    tag = "patients",
+    params(("id" = Uuid, Path)),
+    security(("bearer" = ["patients:archive"])),
+    responses((status = 200, body = Patient), (status = 404, body = api_types::Problem))
+)]
+#[delete("/patients/{id}")]
+async fn archive_patient(
+    auth: Authorized<require::PatientsArchive>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let current = queries::get(&state.db, &state.crypto, *id).await?;
+    let p = if current.model.archived_at.is_some() {
+        current
+    } else {
+        queries::set_archived(&state.db, &current, true).await?
+    };
+    state
+        .audit
+        .record(AuditEntry::by(&auth, "patient.archive").patient(*id).resource("patient", *id))
+        .await?;
+    Ok(with_etag(HttpResponse::Ok(), &p))
+}
+
+/// Restore an archived patient.
+#[utoipa::path(
+    tag = "patients",
+    params(("id" = Uuid, Path)),
+    security(("bearer" = ["patients:archive"])),
+    responses((status = 200, body = Patient), (status = 404, body = api_types::Problem))
+)]
+#[post("/patients/{id}/restore")]
+async fn restore_patient(
+    auth: Authorized<require::PatientsArchive>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let current = queries::get(&state.db, &state.crypto, *id).await?;
+    let p = if current.model.archived_at.is_none() {
+        current
+    } else {
+        queries::set_archived(&state.db, &current, false).await?
+    };
+    state
+        .audit
+        .record(AuditEntry::by(&auth, "patient.restore").patient(*id).resource("patient", *id))
+        .await?;
+    Ok(with_etag(HttpResponse::Ok(), &p))
+}
+
+/// The practitioners and nurses who look after a patient.
+#[utoipa::path(
+    tag = "patients",
+    params(("id" = Uuid, Path)),
+    security(("bearer" = ["patients:read"]), ("bearer" = ["own_record"])),
+    responses((status = 200, body = Vec<CareTeamMember>), (status = 404, body = api_types::Problem))
+)]
+#[get("/patients/{id}/care-team")]
+async fn list_care_team(
+    auth: Authorized<require::PatientsReadOrOwn>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<Vec<CareTeamMember>>> {
+    ensure_demographics(&auth, *id)?;
+    queries::get(&state.db, &state.crypto, *id).await?;
+    let rows = care_team_member::Entity::find()
+        .filter(care_team_member::Column::PatientId.eq(*id))
+        .order_by_asc(care_team_member::Column::AddedAt)
+        .all(&state.db)
+        .await?;
+    let mut members = Vec::with_capacity(rows.len());
+    for r in rows {
+        if let Some(u) = users::find(&state.db, &state.crypto, r.user_id).await? {
+            members.push(CareTeamMember { user_id: r.user_id, name: u.name, role: u.role, added_at: r.added_at });
+        }
+    }
+    state
+        .audit
+        .record(AuditEntry::by(&auth, "care_team.read").patient(*id))
+        .await?;
+    Ok(web::Json(members))
+}
+
+/// Add a practitioner or nurse to a patient's care team.
+#[utoipa::path(
+    tag = "patients",
+    params(("id" = Uuid, Path)),
+    request_body = AddCareTeamMemberRequest,
+    security(("bearer" = ["care_team:manage"])),
+    responses((status = 201, body = CareTeamMember), (status = 404, body = api_types::Problem), (status = 422, body = api_types::Problem))
+)]
+#[post("/patients/{id}/care-team")]
+async fn add_care_team_member(
+    auth: Authorized<require::CareTeamManage>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: web::Json<AddCareTeamMemberRequest>,
+) -> ApiResult<HttpResponse> {
+    queries::get(&state.db, &state.crypto, *id).await?;
+    let member = users::find(&state.db, &state.crypto, body.user_id)
+        .await?
+        .filter(|u| u.is_active() && u.role.is_clinician())
+        .ok_or_else(|| ApiError::field("user_id", "not_clinician", "Choose an active practitioner or nurse."))?;
+    let now = Utc::now();
+    if !access::is_on_care_team(&state.db, *id, member.model.id).await? {
+        care_team_member::ActiveModel {
+            patient_id: Set(*id),
+            user_id: Set(member.model.id),
+            added_at: Set(now),
+            added_by: Set(auth.user_id()),
+        }
+        .insert(&state.db)
+        .await?;
+    }
+    state
+        .audit
+        .record(AuditEntry::by(&auth, "care_team.add").patient(*id).resource("user", member.model.id))
+        .await?;
+    Ok(HttpResponse::Created().json(CareTeamMember {
+        user_id: member.model.id,
+        name: member.name,
+        role: member.role,
+        added_at: now,
+    }))
+}
+
+/// Remove someone from a patient's care team. Their clinical access ends at once.
+#[utoipa::path(
+    tag = "patients",
+    params(("id" = Uuid, Path), ("user_id" = Uuid, Path)),
+    security(("bearer" = ["care_team:manage"])),
+    responses((status = 204, description = "Removed"), (status = 404, body = api_types::Problem))
+)]
+#[delete("/patients/{id}/care-team/{user_id}")]
+async fn remove_care_team_member(
+    auth: Authorized<require::CareTeamManage>,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, Uuid)>,
+) -> ApiResult<HttpResponse> {
+    let (id, user_id) = path.into_inner();
+    let deleted = care_team_member::Entity::delete_by_id((id, user_id))
+        .exec(&state.db)
+        .await?
+        .rows_affected;
+    if deleted == 0 {
+        return Err(ApiError::not_found());
+    }
+    state
+        .audit
+        .record(AuditEntry::by(&auth, "care_team.remove").patient(id).resource("user", user_id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Whether the caller may see this patient's clinical record, and on what basis.
+#[utoipa::path(
+    tag = "patients",
+    params(("id" = Uuid, Path)),
+    security(("bearer" = ["clinical:access"]), ("bearer" = ["own_record"])),
+    responses((status = 200, body = ClinicalAccess), (status = 404, body = api_types::Problem))
+)]
+#[get("/patients/{id}/clinical-access")]
+async fn get_clinical_access(
+    auth: Authorized<require::ClinicalAccessOrOwn>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<ClinicalAccess>> {
+    ensure_demographics(&auth, *id)?;
+    queries::get(&state.db, &state.crypto, *id).await?;
+    Ok(web::Json(access::clinical_access(&state.db, &auth, *id).await?))
+}
+
+/// Break the glass: emergency access to a patient's clinical record for an hour, with a reason.
+/// The access is audited and flagged for review.
+#[utoipa::path(
+    tag = "patients",
+    params(("id" = Uuid, Path)),
+    request_body = BreakGlassRequest,
+    security(("bearer" = ["clinical:access"])),
+    responses((status = 201, body = ClinicalAccess), (status = 404, body = api_types::Problem), (status = 422, body = api_types::Problem))
+)]
+#[post("/patients/{id}/break-glass")]
+async fn break_glass(
+    auth: Authorized<require::ClinicalAccess>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: web::Json<BreakGlassRequest>,
+) -> ApiResult<HttpResponse> {
+    let user_id = auth.require_user()?;
+    let reason = body.reason.trim();
+    if reason.chars().count() < 10 {
+        return Err(ApiError::field("reason", "too_short", "Say why access is needed (at least 10 characters)."));
+    }
+    if let Err((code, msg)) = api_types::validation::text(reason, 1000) {
+        return Err(ApiError::field("reason", code, msg));
+    }
+    queries::get(&state.db, &state.crypto, *id).await?;
+    let grant_id = Uuid::now_v7();
+    let expires_at = access::break_glass_expiry();
+    break_glass_grant::ActiveModel {
+        id: Set(grant_id),
+        patient_id: Set(*id),
+        user_id: Set(user_id),
+        reason_enc: Set(state.crypto.encrypt_str(reason, &format!("break_glass_grants.reason:{grant_id}"))?),
+        created_at: Set(Utc::now()),
+        expires_at: Set(expires_at),
+    }
+    .insert(&state.db)
+    .await?;
+    state
+        .audit
+        .record(
+            AuditEntry::by(&auth, "clinical.break_glass")
+                .patient(*id)
+                .resource("break_glass_grant", grant_id)
+                .outcome(AuditOutcome::Success)
+                .detail("flagged_for_review"),
+        )
+        .await?;
+    Ok(HttpResponse::Created().json(access::clinical_access(&state.db, &auth, *id).await?))
+}
+
+/// Invite a patient to the portal by email (their record's email unless another is given).
+#[utoipa::path(
+    tag = "patients",
+    params(("id" = Uuid, Path)),
+    request_body = InvitePatientRequest,
+    security(("bearer" = ["patients:invite"])),
+    responses((status = 201, body = Invitation), (status = 404, body = api_types::Problem), (status = 409, body = api_types::Problem), (status = 422, body = api_types::Problem))
+)]
+#[post("/patients/{id}/portal-invitation")]
+async fn invite_patient(
+    auth: Authorized<require::PatientsInvite>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: web::Json<InvitePatientRequest>,
+) -> ApiResult<HttpResponse> {
+    let p = queries::get(&state.db, &state.crypto, *id).await?;
+    if p.model.archived_at.is_some() {
+        return Err(ApiError::conflict("Restore this patient before inviting them."));
+    }
+    if users::find_by_patient(&state.db, *id).await?.is_some() {
+        return Err(ApiError::conflict("This patient already has a portal account."));
+    }
+    let email = body
+        .email
+        .clone()
+        .or_else(|| p.details.email.clone())
+        .ok_or_else(|| ApiError::field("email", "required", "Add an email address to the patient first, or give one here."))?;
+    let name = p.details.preferred_name.clone().unwrap_or_else(|| p.details.first_name.clone());
+    let full_name = format!("{name} {}", p.details.last_name);
+    let inv = invitations::create(&state, &email, &full_name, Role::Patient, Some(*id), auth.user_id()).await?;
+    state
+        .audit
+        .record(AuditEntry::by(&auth, "patient.invite").patient(*id).resource("invitation", inv.id))
+        .await?;
+    Ok(HttpResponse::Created().json(invitations::to_wire(&state.crypto, &inv)?))
+}

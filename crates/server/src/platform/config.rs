@@ -1,0 +1,121 @@
+//! Typed settings, loaded once at start-up from defaults, an optional TOML file
+//! (`CAREBASE_CONFIG`), and `CAREBASE_`-prefixed environment variables (nested keys use `__`,
+//! as in `CAREBASE_SMTP__HOST`). `DATABASE_URL` and command-line flags override them.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    /// Address to listen on.
+    pub bind: String,
+    /// PostgreSQL or SQLite URL; with none, a SQLite file under `data_dir`.
+    pub database_url: Option<String>,
+    /// Where the embedded database and the generated key file live.
+    pub data_dir: PathBuf,
+    /// The built web app to serve; by default `frontend/dist` when it exists.
+    pub static_dir: Option<PathBuf>,
+    /// The address people use to reach this deployment, for links in emails.
+    pub public_url: String,
+    /// Origins allowed to call the API from a browser, besides the app itself.
+    pub cors_allowed_origins: Vec<String>,
+    /// Whether the refresh cookie is marked `Secure` (keep on except for plain-HTTP testing
+    /// on a host other than localhost).
+    pub cookie_secure: bool,
+    /// Trust `X-Forwarded-For` from the reverse proxy for the client address.
+    pub trust_proxy: bool,
+    pub access_token_ttl_secs: u64,
+    pub session_ttl_days: i64,
+    pub database_max_connections: u32,
+    /// Sign-in attempts allowed per client address per minute.
+    pub auth_rate_per_minute: u32,
+    /// Largest JSON body accepted, in bytes.
+    pub max_json_bytes: usize,
+    /// `text` or `json`.
+    pub log_format: String,
+    #[serde(default)]
+    pub keys: KeySettings,
+    pub smtp: Option<SmtpSettings>,
+}
+
+/// Key material. When none is configured, keys are generated once into `data_dir/keys.json`
+/// (mode 0600) for the embedded default.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct KeySettings {
+    /// Data-encryption keys as `id:base64,id:base64` (32-byte keys).
+    pub encryption_keys: Option<SecretString>,
+    /// The key id new values are encrypted under; by default the highest.
+    pub active_key_id: Option<u32>,
+    /// The 32-byte blind-index key, base64. It must never change once data exists.
+    pub blind_index_key: Option<SecretString>,
+    /// The JWT signing secret, base64 (at least 32 bytes).
+    pub jwt_secret: Option<SecretString>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub username: Option<String>,
+    pub password: Option<SecretString>,
+    /// The sender, such as `Carebase <no-reply@clinic.example>`.
+    pub from: String,
+    /// `none`, `starttls` or `tls`.
+    pub tls: String,
+}
+
+impl Settings {
+    pub fn load() -> anyhow::Result<Settings> {
+        let mut b = config::Config::builder()
+            .set_default("bind", "127.0.0.1:8080")?
+            .set_default("data_dir", "data")?
+            .set_default("public_url", "http://127.0.0.1:8080")?
+            .set_default("cors_allowed_origins", Vec::<String>::new())?
+            .set_default("cookie_secure", true)?
+            .set_default("trust_proxy", false)?
+            .set_default("access_token_ttl_secs", 900)?
+            .set_default("session_ttl_days", 30)?
+            .set_default("database_max_connections", 16)?
+            .set_default("auth_rate_per_minute", 30)?
+            .set_default("max_json_bytes", 256 * 1024)?
+            .set_default("log_format", "text")?;
+        if let Ok(path) = std::env::var("CAREBASE_CONFIG") {
+            b = b.add_source(config::File::with_name(&path));
+        }
+        b = b.add_source(
+            config::Environment::with_prefix("CAREBASE")
+                .prefix_separator("_")
+                .separator("__")
+                .list_separator(",")
+                .with_list_parse_key("cors_allowed_origins")
+                .try_parsing(true),
+        );
+        let mut s: Settings = b
+            .build()
+            .context("Failed to read configuration")?
+            .try_deserialize()
+            .context("Invalid configuration")?;
+        if s.database_url.is_none() {
+            s.database_url = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty());
+        }
+        Ok(s)
+    }
+
+    /// The database to use: the configured URL, or the embedded SQLite file.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("carebase.db").display()),
+        }
+    }
+
+    pub fn static_dir(&self) -> Option<PathBuf> {
+        self.static_dir.clone().or_else(|| {
+            let default = PathBuf::from("frontend/dist");
+            default.join("index.html").exists().then_some(default)
+        })
+    }
+}

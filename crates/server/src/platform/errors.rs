@@ -1,0 +1,148 @@
+//! The one application error type and its HTTP mapping.
+//!
+//! Which error belongs where: domain code returns `ApiError` for anything a client caused or may
+//! see (validation, permission, not found, conflict) and wraps everything else with
+//! `ApiError::Internal(anyhow::Error)` plus `.context(..)`. The internal cause is logged once,
+//! here, and the client gets a generic problem: no SQL, stack trace or PHI ever leaves.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use api_types::{ErrorCode, FieldError, Problem};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{code:?}")]
+    Coded {
+        code: ErrorCode,
+        detail: Option<String>,
+        retry_after: Option<u64>,
+    },
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn code(code: ErrorCode) -> Self {
+        ApiError::Coded { code, detail: None, retry_after: None }
+    }
+    pub fn with_detail(code: ErrorCode, detail: impl Into<String>) -> Self {
+        ApiError::Coded { code, detail: Some(detail.into()), retry_after: None }
+    }
+    pub fn not_found() -> Self {
+        Self::code(ErrorCode::NotFound)
+    }
+    pub fn forbidden() -> Self {
+        Self::code(ErrorCode::Forbidden)
+    }
+    pub fn unauthorized() -> Self {
+        Self::code(ErrorCode::Unauthorized)
+    }
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::with_detail(ErrorCode::BadRequest, detail)
+    }
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::with_detail(ErrorCode::Conflict, detail)
+    }
+    pub fn field(field: &str, code: &str, message: impl Into<String>) -> Self {
+        ApiError::Validation(vec![FieldError::new(field, code, message)])
+    }
+    pub fn retry_after(code: ErrorCode, seconds: u64) -> Self {
+        ApiError::Coded { code, detail: None, retry_after: Some(seconds.max(1)) }
+    }
+
+    pub fn problem(&self) -> Problem {
+        match self {
+            ApiError::Coded { code, detail, .. } => Problem::new(*code, detail.clone()),
+            ApiError::Validation(errors) => {
+                let mut p = Problem::new(ErrorCode::ValidationFailed, None);
+                p.errors = errors.clone();
+                p
+            }
+            ApiError::Internal(_) => Problem::new(ErrorCode::Internal, None),
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        if is_connection_error(&e) {
+            return ApiError::Coded {
+                code: ErrorCode::ServiceUnavailable,
+                detail: None,
+                retry_after: Some(5),
+            };
+        }
+        ApiError::Internal(anyhow::Error::new(e).context("database error"))
+    }
+}
+
+fn is_connection_error(e: &sea_orm::DbErr) -> bool {
+    matches!(e, sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_))
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.problem().status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(error = ?cause, "request failed");
+        }
+        let problem = self.problem();
+        let mut res = HttpResponse::build(self.status_code());
+        res.content_type("application/problem+json");
+        if problem.status == 401 {
+            res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        if let ApiError::Coded { retry_after: Some(s), .. } = self {
+            res.insert_header((header::RETRY_AFTER, s.to_string()));
+        }
+        res.json(problem)
+    }
+}
+
+/// Turns the framework's own extractor errors (bad JSON, wrong content type, oversized body,
+/// bad path or query) into problem details.
+pub fn json_error(err: actix_web::error::JsonPayloadError) -> ApiError {
+    use actix_web::error::JsonPayloadError as E;
+    match err {
+        E::OverflowKnownLength { .. } | E::Overflow { .. } => {
+            ApiError::code(ErrorCode::PayloadTooLarge)
+        }
+        E::ContentType => ApiError::with_detail(
+            ErrorCode::UnsupportedMediaType,
+            "Send the body as application/json.",
+        ),
+        E::Deserialize(e) => ApiError::bad_request(describe_serde(&e)),
+        other => ApiError::bad_request(other.to_string()),
+    }
+}
+
+/// A serde error as a client-facing message. serde's messages name fields and expected types,
+/// never the submitted values, so they are safe to return.
+fn describe_serde(e: &serde_json::Error) -> String {
+    format!("The JSON body could not be read: {e}")
+}
+
+pub fn query_error(err: actix_web::error::QueryPayloadError) -> ApiError {
+    ApiError::bad_request(format!("Invalid query parameters: {err}"))
+}
+
+pub fn path_error(err: actix_web::error::PathError) -> ApiError {
+    match err {
+        actix_web::error::PathError::Deserialize(_) => ApiError::not_found(),
+        _ => ApiError::not_found(),
+    }
+}
+
+pub fn payload_error(err: actix_web::error::PayloadError) -> ApiError {
+    match err {
+        actix_web::error::PayloadError::Overflow => ApiError::code(ErrorCode::PayloadTooLarge),
+        other => ApiError::bad_request(other.to_string()),
+    }
+}

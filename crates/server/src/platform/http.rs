@@ -1,0 +1,235 @@
+//! HTTP hardening and plumbing shared by every route: body limits and extractor errors as problem
+//! details, security headers, CORS, pagination bounds, `ETag`s, and serving the web app.
+
+use std::path::{Path, PathBuf};
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{web, HttpRequest, HttpResponse};
+use api_types::page::{DEFAULT_LIMIT, MAX_LIMIT};
+use api_types::ErrorCode;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+use super::errors::{self, ApiError};
+
+/// JSON bodies: a size limit, and framework errors as problem details.
+pub fn json_config(max_json_bytes: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(max_json_bytes)
+        .error_handler(|e, _| errors::json_error(e).into())
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|e, _| errors::query_error(e).into())
+}
+
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|e, _| errors::path_error(e).into())
+}
+
+/// Validated `limit`/`offset`: a page size above the maximum is refused, not silently cut.
+pub fn page_bounds(limit: Option<u64>, offset: Option<u64>) -> Result<(u64, u64), ApiError> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(ApiError::field(
+            "limit",
+            "out_of_range",
+            format!("Choose a page size from 1 to {MAX_LIMIT}."),
+        ));
+    }
+    let offset = offset.unwrap_or(0);
+    if offset > 10_000_000 {
+        return Err(ApiError::field("offset", "out_of_range", "Offset is too large."));
+    }
+    Ok((limit, offset))
+}
+
+/// A strong `ETag` for a record version.
+pub fn etag(version: i32) -> String {
+    format!("\"{version}\"")
+}
+
+/// Checks `If-Match` against the record's current version. Absent means "don't care"; a
+/// mismatch means someone else saved first.
+pub fn check_if_match(req: &HttpRequest, version: i32) -> Result<(), ApiError> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else {
+        return Ok(());
+    };
+    let value = value.to_str().map_err(|_| ApiError::bad_request("Invalid If-Match header"))?;
+    let current = etag(version);
+    let matches = value
+        .split(',')
+        .map(str::trim)
+        .any(|v| v == "*" || v == current || v.trim_start_matches("W/") == current);
+    if matches {
+        Ok(())
+    } else {
+        Err(ApiError::with_detail(
+            ErrorCode::PreconditionFailed,
+            "Reload the record to see the latest changes, then apply yours again.",
+        ))
+    }
+}
+
+/// CORS: the app itself is same-origin; other browser origins must be listed.
+pub fn cors(allowed: &[String]) -> Cors {
+    let mut c = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([header::ETAG, header::RETRY_AFTER])
+        .supports_credentials()
+        .max_age(600);
+    for origin in allowed {
+        c = c.allowed_origin(origin);
+    }
+    c
+}
+
+/// The Content-Security-Policy for HTML pages: scripts only from this origin, plus the inline
+/// bootstrap scripts of the web app's `index.html`, allowed by hash.
+pub fn html_csp(index_html: Option<&str>) -> String {
+    let hashes: String = index_html
+        .map(inline_script_hashes)
+        .unwrap_or_default()
+        .iter()
+        .map(|h| format!(" 'sha256-{h}'"))
+        .collect();
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; \
+         base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+fn inline_script_hashes(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        let after = &rest[start..];
+        let Some(open_end) = after.find('>') else { break };
+        let tag = &after[..open_end];
+        let body_start = &after[open_end + 1..];
+        let Some(close) = body_start.find("</script>") else { break };
+        if !tag.contains("src=") {
+            let digest = Sha256::digest(body_start[..close].as_bytes());
+            out.push(base64::engine::general_purpose::STANDARD.encode(digest));
+        }
+        rest = &body_start[close..];
+    }
+    out
+}
+
+const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+
+/// Security headers on every response; `no-store` on API responses.
+pub async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let is_api = req.path().starts_with("/api/") && !req.path().starts_with("/api/docs");
+    let page_csp = req
+        .app_data::<web::Data<HtmlPolicy>>()
+        .map(|p| p.csp.clone());
+    let hsts = req
+        .app_data::<web::Data<HtmlPolicy>>()
+        .is_some_and(|p| p.hsts);
+    let mut res = next.call(req).await?;
+    let headers = res.headers_mut();
+    let set = |h: &mut header::HeaderMap, name: &'static str, value: &str| {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            h.insert(header::HeaderName::from_static(name), v);
+        }
+    };
+    set(headers, "x-content-type-options", "nosniff");
+    set(headers, "x-frame-options", "DENY");
+    set(headers, "referrer-policy", "no-referrer");
+    set(headers, "cross-origin-opener-policy", "same-origin");
+    set(headers, "permissions-policy", "camera=(self), microphone=(self), geolocation=()");
+    if hsts {
+        set(headers, "strict-transport-security", "max-age=63072000; includeSubDomains");
+    }
+    let is_html = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let csp = match (is_html, page_csp) {
+        (true, Some(csp)) => csp,
+        (true, None) => html_csp(None),
+        _ => API_CSP.to_owned(),
+    };
+    set(headers, "content-security-policy", &csp);
+    if is_api && !headers.contains_key(header::CACHE_CONTROL) {
+        set(headers, "cache-control", "no-store");
+    }
+    Ok(res)
+}
+
+
+/// What the security-headers middleware needs to know about the HTML this server sends.
+pub struct HtmlPolicy {
+    pub csp: String,
+    pub hsts: bool,
+}
+
+/// The built web app, served with a fallback to `index.html` for client-side routes.
+#[derive(Clone)]
+pub struct Spa {
+    pub dir: PathBuf,
+}
+
+impl Spa {
+    pub fn index_html(&self) -> Option<String> {
+        std::fs::read_to_string(self.dir.join("index.html")).ok()
+    }
+
+    pub fn files(&self) -> actix_files::Files {
+        let index = self.dir.join("index.html");
+        actix_files::Files::new("/", &self.dir)
+            .index_file("index.html")
+            .prefer_utf8(true)
+            .default_handler(web::to(move |req: HttpRequest| {
+                let index = index.clone();
+                async move { spa_fallback(req, &index).await }
+            }))
+    }
+}
+
+async fn spa_fallback(req: HttpRequest, index: &Path) -> Result<HttpResponse, ApiError> {
+    if req.path().starts_with("/api/") {
+        return Err(ApiError::not_found());
+    }
+    let html = tokio::fs::read_to_string(index)
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("index.html missing")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(html))
+}
+
+/// Any path no route matched: a problem, never an HTML page, under `/api`.
+pub async fn not_found() -> HttpResponse {
+    actix_web::ResponseError::error_response(&ApiError::not_found())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_scripts_are_hashed_and_external_ones_are_not() {
+        let html = r#"<script src="/a.js"></script><script type="module">init()</script>"#;
+        let h = inline_script_hashes(html);
+        assert_eq!(h.len(), 1);
+        assert!(html_csp(Some(html)).contains(&h[0]));
+    }
+}

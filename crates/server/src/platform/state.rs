@@ -1,0 +1,47 @@
+//! Everything a request handler may need, shared across workers.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use super::config::Settings;
+use super::crypto::Crypto;
+use super::rate_limit::RateLimits;
+use super::telemetry::Metrics;
+use super::tokens::JwtKeys;
+use crate::audit::AuditLog;
+use crate::auth::passwords::Passwords;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    pub crypto: Arc<Crypto>,
+    pub jwt: Arc<JwtKeys>,
+    pub audit: AuditLog,
+    pub limits: Arc<RateLimits>,
+    pub metrics: Arc<Metrics>,
+    pub passwords: Arc<Passwords>,
+}
+
+impl AppState {
+    /// Builds the state and starts the audit writer on its own connection.
+    pub fn new(
+        settings: Settings,
+        db: DatabaseConnection,
+        audit_db: DatabaseConnection,
+        crypto: Crypto,
+    ) -> anyhow::Result<AppState> {
+        let jwt = JwtKeys::new(crypto.jwt_secret(), settings.access_token_ttl_secs);
+        Ok(AppState {
+            audit: AuditLog::start(audit_db),
+            limits: Arc::new(RateLimits::new(settings.auth_rate_per_minute)),
+            metrics: Arc::new(Metrics::new()?),
+            passwords: Arc::new(Passwords::new()?),
+            jwt: Arc::new(jwt),
+            crypto: Arc::new(crypto),
+            settings: Arc::new(settings),
+            db,
+        })
+    }
+}

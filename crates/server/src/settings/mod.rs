@@ -1,0 +1,103 @@
+//! Practice-wide settings: name, time zone, and which roles must use MFA.
+
+use actix_web::{get, put, web};
+use api_types::admin::PracticeSettings;
+use api_types::Role;
+use chrono::Utc;
+use entity::settings::setting;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::audit::AuditEntry;
+use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
+
+const KEY: &str = "practice";
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(get_settings).service(put_settings);
+}
+
+pub fn defaults() -> PracticeSettings {
+    PracticeSettings {
+        practice_name: "Carebase Practice".into(),
+        time_zone: "Australia/Sydney".into(),
+        mfa_required_roles: Vec::new(),
+    }
+}
+
+pub async fn load(db: &impl ConnectionTrait) -> ApiResult<PracticeSettings> {
+    match setting::Entity::find_by_id(KEY).one(db).await? {
+        Some(row) => Ok(serde_json::from_str(&row.value).unwrap_or_else(|_| defaults())),
+        None => Ok(defaults()),
+    }
+}
+
+pub async fn save(db: &impl ConnectionTrait, s: &PracticeSettings) -> ApiResult<()> {
+    let model = setting::ActiveModel {
+        key: Set(KEY.into()),
+        value: Set(serde_json::to_string(s).map_err(anyhow::Error::from)?),
+        updated_at: Set(Utc::now()),
+    };
+    setting::Entity::insert(model)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::column(setting::Column::Key)
+                .update_columns([setting::Column::Value, setting::Column::UpdatedAt])
+                .to_owned(),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Whether the practice requires MFA for `role`.
+pub async fn mfa_required(db: &impl ConnectionTrait, role: Role) -> ApiResult<bool> {
+    Ok(load(db).await?.mfa_required_roles.contains(&role))
+}
+
+fn validate(s: &PracticeSettings) -> Result<(), ApiError> {
+    let mut errors = api_types::validation::Errors::default();
+    errors.required_text("practice_name", &s.practice_name, 200);
+    if s.time_zone.parse::<chrono_tz::Tz>().is_err() {
+        errors.push("time_zone", "invalid_time_zone", "Choose a time zone such as Australia/Sydney.");
+    }
+    errors.finish().map_err(ApiError::Validation)
+}
+
+/// The practice's settings.
+#[utoipa::path(
+    tag = "settings",
+    security(("bearer" = ["settings:manage"])),
+    responses((status = 200, body = PracticeSettings))
+)]
+#[get("/settings")]
+async fn get_settings(
+    _auth: Authorized<require::SettingsManage>,
+    state: web::Data<AppState>,
+) -> ApiResult<web::Json<PracticeSettings>> {
+    Ok(web::Json(load(&state.db).await?))
+}
+
+/// Replace the practice's settings.
+#[utoipa::path(
+    tag = "settings",
+    request_body = PracticeSettings,
+    security(("bearer" = ["settings:manage"])),
+    responses((status = 200, body = PracticeSettings))
+)]
+#[put("/settings")]
+async fn put_settings(
+    auth: Authorized<require::SettingsManage>,
+    state: web::Data<AppState>,
+    body: web::Json<PracticeSettings>,
+) -> ApiResult<web::Json<PracticeSettings>> {
+    let mut s = body.into_inner();
+    validate(&s)?;
+    s.mfa_required_roles.sort();
+    s.mfa_required_roles.dedup();
+    save(&state.db, &s).await?;
+    state
+        .audit
+        .record(AuditEntry::by(&auth, "settings.update"))
+        .await?;
+    Ok(web::Json(s))
+}

@@ -1,0 +1,157 @@
+use anyhow::Context;
+use api_types::admin::{User, UserStatus};
+use api_types::validation::normalize_email;
+use api_types::Role;
+use chrono::Utc;
+use entity::users::user;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+};
+use uuid::Uuid;
+
+use crate::platform::crypto::Crypto;
+use crate::platform::{ApiError, ApiResult};
+
+pub const EMAIL_DOMAIN: &str = "user.email";
+
+pub fn email_bidx(crypto: &Crypto, email: &str) -> String {
+    crypto.blind_index(EMAIL_DOMAIN, &normalize_email(email))
+}
+
+fn aad(id: Uuid, column: &str) -> String {
+    format!("users.{column}:{id}")
+}
+
+/// An account with its email and name decrypted.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub model: user::Model,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+}
+
+impl UserRecord {
+    pub fn decrypt(crypto: &Crypto, model: user::Model) -> anyhow::Result<UserRecord> {
+        let email = crypto.decrypt_str(&model.email_enc, &aad(model.id, "email"))?;
+        let name = crypto.decrypt_str(&model.name_enc, &aad(model.id, "name"))?;
+        let role = Role::parse(&model.role).context("unknown role in database")?;
+        Ok(UserRecord { model, email, name, role })
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.model.status == "active"
+    }
+
+    pub fn to_wire(&self) -> User {
+        User {
+            id: self.model.id,
+            email: self.email.clone(),
+            name: self.name.clone(),
+            role: self.role,
+            status: if self.is_active() { UserStatus::Active } else { UserStatus::Deactivated },
+            mfa_enabled: self.model.mfa_enabled,
+            patient_id: self.model.patient_id,
+            created_at: self.model.created_at,
+            last_login_at: self.model.last_login_at,
+        }
+    }
+
+    pub fn decrypt_mfa_secret(&self, crypto: &Crypto, pending: bool) -> anyhow::Result<Option<Vec<u8>>> {
+        let (value, column) = if pending {
+            (&self.model.mfa_pending_secret_enc, "mfa_pending")
+        } else {
+            (&self.model.mfa_secret_enc, "mfa_secret")
+        };
+        value
+            .as_deref()
+            .map(|v| crypto.decrypt(v, &aad(self.model.id, column)))
+            .transpose()
+    }
+}
+
+pub fn encrypt_mfa_secret(crypto: &Crypto, id: Uuid, secret: &[u8], pending: bool) -> anyhow::Result<String> {
+    crypto.encrypt(secret, &aad(id, if pending { "mfa_pending" } else { "mfa_secret" }))
+}
+
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: Role,
+    pub patient_id: Option<Uuid>,
+    pub password_hash: Option<String>,
+}
+
+pub async fn create(db: &impl ConnectionTrait, crypto: &Crypto, new: NewUser<'_>) -> ApiResult<UserRecord> {
+    let bidx = email_bidx(crypto, new.email);
+    if user::Entity::find()
+        .filter(user::Column::EmailBidx.eq(&bidx))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::field("email", "taken", "An account with this email already exists."));
+    }
+    let id = Uuid::now_v7();
+    let now = Utc::now();
+    let email = new.email.trim();
+    let model = user::ActiveModel {
+        id: Set(id),
+        email_enc: Set(crypto.encrypt_str(email, &aad(id, "email"))?),
+        email_bidx: Set(bidx),
+        name_enc: Set(crypto.encrypt_str(new.name.trim(), &aad(id, "name"))?),
+        role: Set(new.role.as_str().to_owned()),
+        status: Set("active".into()),
+        patient_id: Set(new.patient_id),
+        password_hash: Set(new.password_hash),
+        mfa_enabled: Set(false),
+        mfa_secret_enc: Set(None),
+        mfa_pending_secret_enc: Set(None),
+        totp_last_step: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        last_login_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok(UserRecord::decrypt(crypto, model)?)
+}
+
+pub async fn find(db: &impl ConnectionTrait, crypto: &Crypto, id: Uuid) -> ApiResult<Option<UserRecord>> {
+    match user::Entity::find_by_id(id).one(db).await? {
+        Some(m) => Ok(Some(UserRecord::decrypt(crypto, m)?)),
+        None => Ok(None),
+    }
+}
+
+pub async fn get(db: &impl ConnectionTrait, crypto: &Crypto, id: Uuid) -> ApiResult<UserRecord> {
+    find(db, crypto, id).await?.ok_or_else(ApiError::not_found)
+}
+
+pub async fn find_by_email(db: &impl ConnectionTrait, crypto: &Crypto, email: &str) -> ApiResult<Option<UserRecord>> {
+    match user::Entity::find()
+        .filter(user::Column::EmailBidx.eq(email_bidx(crypto, email)))
+        .one(db)
+        .await?
+    {
+        Some(m) => Ok(Some(UserRecord::decrypt(crypto, m)?)),
+        None => Ok(None),
+    }
+}
+
+/// The patient account of a patient record, if one exists.
+pub async fn find_by_patient(db: &impl ConnectionTrait, patient_id: Uuid) -> ApiResult<Option<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::PatientId.eq(patient_id))
+        .one(db)
+        .await?)
+}
+
+pub async fn count_active_admins(db: &impl ConnectionTrait) -> ApiResult<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(user::Entity::find()
+        .filter(user::Column::Role.eq("admin"))
+        .filter(user::Column::Status.eq("active"))
+        .count(db)
+        .await?)
+}

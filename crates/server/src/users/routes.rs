@@ -1,0 +1,224 @@
+//! The staff directory, account changes, and staff invitations.
+
+use actix_web::{delete, get, patch, post, web, HttpResponse};
+use api_types::admin::{Invitation, InviteStaffRequest, UpdateUserRequest, User, UserQuery, UserStatus};
+use api_types::{Page, PageQuery, Role};
+use chrono::Utc;
+use entity::auth::invitation;
+use entity::users::user;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
+};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use super::queries::{self, UserRecord};
+use crate::audit::AuditEntry;
+use crate::auth::{invitations, sessions};
+use crate::platform::http::page_bounds;
+use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_users)
+        .service(get_user)
+        .service(update_user)
+        .service(list_invitations)
+        .service(invite_staff)
+        .service(revoke_invitation);
+}
+
+/// Accounts, newest first. Staff only, unless `role=patient` is asked for explicitly.
+#[utoipa::path(
+    tag = "users",
+    params(UserQuery),
+    security(("bearer" = ["users:read"])),
+    responses((status = 200, body = Page<User>))
+)]
+#[get("/users")]
+async fn list_users(
+    _auth: Authorized<require::UsersRead>,
+    state: web::Data<AppState>,
+    query: web::Query<UserQuery>,
+) -> ApiResult<web::Json<Page<User>>> {
+    let (limit, offset) = page_bounds(query.limit, query.offset)?;
+    let mut select = user::Entity::find();
+    select = match query.role {
+        Some(r) => select.filter(user::Column::Role.eq(r.as_str())),
+        None => select.filter(user::Column::Role.ne(Role::Patient.as_str())),
+    };
+    let total = select.clone().count(&state.db).await?;
+    let rows = select
+        .order_by_desc(user::Column::CreatedAt)
+        .limit(limit)
+        .offset(offset)
+        .all(&state.db)
+        .await?;
+    let items = rows
+        .into_iter()
+        .map(|m| UserRecord::decrypt(&state.crypto, m).map(|u| u.to_wire()))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(web::Json(Page { items, total, limit, offset }))
+}
+
+/// One account.
+#[utoipa::path(
+    tag = "users",
+    params(("id" = Uuid, Path)),
+    security(("bearer" = ["users:read"])),
+    responses((status = 200, body = User), (status = 404, body = api_types::Problem))
+)]
+#[get("/users/{id}")]
+async fn get_user(
+    _auth: Authorized<require::UsersRead>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<User>> {
+    Ok(web::Json(queries::get(&state.db, &state.crypto, *id).await?.to_wire()))
+}
+
+/// Change an account's role, name or status. Deactivating signs it out everywhere. The last
+/// active admin cannot be demoted or deactivated.
+#[utoipa::path(
+    tag = "users",
+    params(("id" = Uuid, Path)),
+    request_body = UpdateUserRequest,
+    security(("bearer" = ["users:manage"])),
+    responses((status = 200, body = User), (status = 404, body = api_types::Problem), (status = 409, body = api_types::Problem))
+)]
+#[patch("/users/{id}")]
+async fn update_user(
+    auth: Authorized<require::UsersManage>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: web::Json<UpdateUserRequest>,
+) -> ApiResult<web::Json<User>> {
+    let req = body.into_inner();
+    let txn = state.db.begin().await?;
+    let current = queries::get(&txn, &state.crypto, *id).await?;
+    if let Some(role) = req.role {
+        if (current.role == Role::Patient) != (role == Role::Patient) {
+            return Err(ApiError::field("role", "invalid", "Patient accounts stay patient accounts, and staff stay staff."));
+        }
+    }
+    let loses_admin = current.role == Role::Admin
+        && current.is_active()
+        && (req.role.is_some_and(|r| r != Role::Admin) || req.status == Some(UserStatus::Deactivated));
+    if loses_admin && queries::count_active_admins(&txn).await? <= 1 {
+        return Err(ApiError::conflict("The practice needs at least one active admin."));
+    }
+    let mut m: user::ActiveModel = current.model.clone().into();
+    if let Some(role) = req.role {
+        m.role = Set(role.as_str().into());
+    }
+    if let Some(name) = &req.name {
+        if let Err((code, msg)) = api_types::validation::required_text(name, 100) {
+            return Err(ApiError::field("name", code, msg));
+        }
+        m.name_enc = Set(state.crypto.encrypt_str(name.trim(), &format!("users.name:{id}"))?);
+    }
+    if let Some(status) = req.status {
+        m.status = Set(match status {
+            UserStatus::Active => "active",
+            UserStatus::Deactivated => "deactivated",
+        }
+        .into());
+    }
+    m.updated_at = Set(Utc::now());
+    let updated = m.update(&txn).await?;
+    if req.status == Some(UserStatus::Deactivated) || req.role.is_some_and(|r| r != current.role) {
+        sessions::revoke_all(&txn, *id, None, "account_changed").await?;
+    }
+    txn.commit().await?;
+    state
+        .audit
+        .record(AuditEntry::by(&auth, "user.update").resource("user", *id))
+        .await?;
+    Ok(web::Json(UserRecord::decrypt(&state.crypto, updated)?.to_wire()))
+}
+
+/// Pending and accepted invitations, newest first.
+#[utoipa::path(
+    tag = "users",
+    params(PageQuery),
+    security(("bearer" = ["users:manage"])),
+    responses((status = 200, body = Page<Invitation>))
+)]
+#[get("/invitations")]
+async fn list_invitations(
+    _auth: Authorized<require::UsersManage>,
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> ApiResult<web::Json<Page<Invitation>>> {
+    let (limit, offset) = page_bounds(query.limit, query.offset)?;
+    let select = invitation::Entity::find().filter(invitation::Column::RevokedAt.is_null());
+    let total = select.clone().count(&state.db).await?;
+    let rows = select
+        .order_by_desc(invitation::Column::CreatedAt)
+        .limit(limit)
+        .offset(offset)
+        .all(&state.db)
+        .await?;
+    let items = rows
+        .iter()
+        .map(|m| invitations::to_wire(&state.crypto, m))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(web::Json(Page { items, total, limit, offset }))
+}
+
+/// Invite someone to join the practice's staff. The link goes by email (or to the outbox).
+#[utoipa::path(
+    tag = "users",
+    request_body = InviteStaffRequest,
+    security(("bearer" = ["users:manage"])),
+    responses((status = 201, body = Invitation), (status = 422, body = api_types::Problem))
+)]
+#[post("/invitations")]
+async fn invite_staff(
+    auth: Authorized<require::UsersManage>,
+    state: web::Data<AppState>,
+    body: web::Json<InviteStaffRequest>,
+) -> ApiResult<HttpResponse> {
+    let req = body.into_inner();
+    let mut errors = api_types::validation::Errors::default();
+    errors.required_text("name", &req.name, 100);
+    errors.check(api_types::validation::email(&req.email), "email");
+    if !req.role.is_staff() {
+        errors.push("role", "invalid", "Invite patients from their record instead.");
+    }
+    errors.finish().map_err(ApiError::Validation)?;
+    let inv = invitations::create(&state, &req.email, &req.name, req.role, None, auth.user_id()).await?;
+    state
+        .audit
+        .record(AuditEntry::by(&auth, "invitation.create").resource("invitation", inv.id))
+        .await?;
+    Ok(HttpResponse::Created().json(invitations::to_wire(&state.crypto, &inv)?))
+}
+
+/// Withdraw an invitation that has not been accepted.
+#[utoipa::path(
+    tag = "users",
+    params(("id" = Uuid, Path)),
+    security(("bearer" = ["users:manage"])),
+    responses((status = 204, description = "Withdrawn"), (status = 404, body = api_types::Problem))
+)]
+#[delete("/invitations/{id}")]
+async fn revoke_invitation(
+    auth: Authorized<require::UsersManage>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let inv = invitation::Entity::find_by_id(*id)
+        .one(&state.db)
+        .await?
+        .filter(|i| i.accepted_at.is_none())
+        .ok_or_else(ApiError::not_found)?;
+    let mut m: invitation::ActiveModel = inv.into();
+    m.revoked_at = Set(Some(Utc::now()));
+    m.update(&state.db).await?;
+    state
+        .audit
+        .record(AuditEntry::by(&auth, "invitation.revoke").resource("invitation", *id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

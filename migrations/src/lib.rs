@@ -1,0 +1,15 @@
+//! Every schema change, in order. A shipped migration is never edited: changes are new
+//! migrations, expand first and contract later, so replicas on the old version keep working.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_create_platform_tables;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_create_platform_tables::Migration)]
+    }
+}
