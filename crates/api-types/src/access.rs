@@ -53,7 +53,16 @@ impl Role {
         use Permission::*;
         match self {
             Role::Admin => &Permission::ALL,
-            Role::Practitioner | Role::Nurse => &[
+            Role::Practitioner => &[
+                PatientsRead,
+                PatientsWrite,
+                PatientsArchive,
+                PatientsInvite,
+                CareTeamManage,
+                ClinicalAccess,
+                UsersRead,
+            ],
+            Role::Nurse => &[
                 PatientsRead,
                 PatientsWrite,
                 PatientsInvite,
@@ -64,6 +73,7 @@ impl Role {
             Role::Receptionist => &[
                 PatientsRead,
                 PatientsWrite,
+                PatientsArchive,
                 PatientsInvite,
                 UsersRead,
             ],

@@ -144,16 +144,15 @@ pub fn build(
         .wrap(from_fn(telemetry::observe))
 }
 
-/// Serves until interrupted, draining in-flight requests on shutdown.
-pub async fn serve(state: AppState, listener: std::net::TcpListener) -> std::io::Result<()> {
+/// The server, ready to run until interrupted; it drains in-flight requests on shutdown.
+pub fn server(state: AppState, listener: std::net::TcpListener) -> std::io::Result<actix_web::dev::Server> {
     let spa = state.settings.static_dir().map(|dir| Spa { dir });
     match &spa {
         Some(s) => tracing::info!(dir = %s.dir.display(), "serving the web app"),
         None => tracing::warn!("no built web app found (frontend/dist); serving the API only"),
     }
-    HttpServer::new(move || build(state.clone(), spa.clone()))
+    Ok(HttpServer::new(move || build(state.clone(), spa.clone()))
         .listen(listener)?
         .shutdown_timeout(20)
-        .run()
-        .await
+        .run())
 }

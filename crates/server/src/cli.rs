@@ -124,7 +124,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let listener = std::net::TcpListener::bind(&settings.bind)
                 .with_context(|| format!("Failed to listen on {}", settings.bind))?;
             tracing::info!(address = %settings.bind, "Carebase is listening");
-            crate::app::serve(state, listener).await?;
+            crate::app::server(state, listener)?.await?;
         }
         Command::Seed { demo, patients } => {
             if !demo {

@@ -1,1 +1,16 @@
+//! Integration tests: each test starts the real service on its own port with its own database
+//! (PostgreSQL when `CAREBASE_TEST_DATABASE_URL` is set, otherwise a fresh SQLite file) and talks
+//! to it over HTTP.
 
+mod helpers;
+
+mod audit;
+mod auth;
+mod authorization;
+mod input;
+mod invitations;
+mod mfa;
+mod ops;
+mod patients;
+mod phi;
+mod tokens;

@@ -1,0 +1,167 @@
+//! The authorization matrix: every endpoint × every role × anonymous, against the table below.
+//! A new endpoint fails `every_operation_in_the_spec_is_in_the_matrix` until it is added here.
+
+use std::collections::BTreeSet;
+
+use api_types::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::helpers::{patient_body, TestApp};
+
+/// Endpoints anyone may call.
+const PUBLIC: &[(&str, &str)] = &[
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+    ("POST", "/api/v1/auth/login"),
+    ("POST", "/api/v1/auth/mfa/verify"),
+    ("POST", "/api/v1/auth/refresh"),
+    ("POST", "/api/v1/auth/password-reset"),
+    ("POST", "/api/v1/auth/password-reset/confirm"),
+    ("GET", "/api/v1/auth/invitations/{token}"),
+    ("POST", "/api/v1/auth/invitations/accept"),
+];
+
+/// Expected outcome per role, in the order admin, practitioner, nurse, receptionist, patient:
+/// `y` allowed, `n` forbidden (403), `4` not found (a record the caller may not know exists).
+const MATRIX: &[(&str, &str, &str)] = &[
+    ("GET", "/api/v1/auth/me", "yyyyy"),
+    ("GET", "/api/v1/auth/sessions", "yyyyy"),
+    ("DELETE", "/api/v1/auth/sessions/{id}", "yyyyy"),
+    ("POST", "/api/v1/auth/mfa/totp/enroll", "yyyyy"),
+    ("POST", "/api/v1/auth/mfa/totp/confirm", "yyyyy"),
+    ("POST", "/api/v1/auth/mfa/totp/disable", "yyyyy"),
+    ("POST", "/api/v1/auth/mfa/recovery-codes", "yyyyy"),
+    ("POST", "/api/v1/auth/password", "yyyyy"),
+    ("GET", "/api/v1/api-keys", "ynnnn"),
+    ("POST", "/api/v1/api-keys", "ynnnn"),
+    ("DELETE", "/api/v1/api-keys/{id}", "ynnnn"),
+    ("GET", "/api/v1/users", "yyyyn"),
+    ("GET", "/api/v1/users/{id}", "yyyyn"),
+    ("PATCH", "/api/v1/users/{id}", "ynnnn"),
+    ("GET", "/api/v1/invitations", "ynnnn"),
+    ("POST", "/api/v1/invitations", "ynnnn"),
+    ("DELETE", "/api/v1/invitations/{id}", "ynnnn"),
+    ("GET", "/api/v1/patients", "yyyyn"),
+    ("POST", "/api/v1/patients", "yyyyn"),
+    ("GET", "/api/v1/patients/{id}", "yyyy4"),
+    ("PATCH", "/api/v1/patients/{id}", "yyyy4"),
+    ("DELETE", "/api/v1/patients/{id}", "yynyn"),
+    ("POST", "/api/v1/patients/{id}/restore", "yynyn"),
+    ("GET", "/api/v1/patients/{id}/care-team", "yyyy4"),
+    ("POST", "/api/v1/patients/{id}/care-team", "yyynn"),
+    ("DELETE", "/api/v1/patients/{id}/care-team/{user_id}", "yyynn"),
+    ("GET", "/api/v1/patients/{id}/clinical-access", "yyyn4"),
+    ("POST", "/api/v1/patients/{id}/break-glass", "yyynn"),
+    ("POST", "/api/v1/patients/{id}/portal-invitation", "yyyyn"),
+    ("GET", "/api/v1/audit-events", "ynnnn"),
+    ("GET", "/api/v1/audit-events/export", "ynnnn"),
+    ("GET", "/api/v1/audit-events/verify", "ynnnn"),
+    ("GET", "/api/v1/outbox", "ynnnn"),
+    ("GET", "/api/v1/settings", "ynnnn"),
+    ("PUT", "/api/v1/settings", "ynnnn"),
+    // Last: it ends the caller's session.
+    ("POST", "/api/v1/auth/logout", "yyyyy"),
+];
+
+fn body_for(method: &str, path: &str) -> Option<Value> {
+    if method == "GET" || method == "DELETE" {
+        return None;
+    }
+    Some(match path {
+        "/api/v1/auth/mfa/totp/confirm" | "/api/v1/auth/mfa/totp/disable" | "/api/v1/auth/mfa/recovery-codes" => {
+            json!({"code": "000000"})
+        }
+        "/api/v1/auth/password" => json!({"current_password": "wrong", "new_password": "x"}),
+        "/api/v1/api-keys" => json!({"name": "matrix", "scopes": ["patients:read"]}),
+        "/api/v1/invitations" => json!({"email": "", "name": "", "role": "nurse"}),
+        "/api/v1/patients" => patient_body("Matrix", "Case"),
+        "/api/v1/patients/{id}" => json!({}),
+        "/api/v1/patients/{id}/care-team" => json!({"user_id": Uuid::now_v7()}),
+        "/api/v1/patients/{id}/break-glass" => json!({"reason": "x"}),
+        "/api/v1/patients/{id}/portal-invitation" => json!({"email": "not-an-email"}),
+        "/api/v1/settings" => json!({"practice_name": "Matrix Clinic", "time_zone": "Australia/Sydney", "mfa_required_roles": []}),
+        "/api/v1/users/{id}" => json!({}),
+        _ => json!({}),
+    })
+}
+
+async fn code_of(res: reqwest::Response) -> (StatusCode, String) {
+    let status = res.status();
+    let v: Value = res.json().await.unwrap_or(Value::Null);
+    (status, v["code"].as_str().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn every_endpoint_answers_each_role_as_the_matrix_says() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let patient = app.create_patient(&admin.token, patient_body("Grace", "Tran")).await;
+    let patient_id = patient["id"].as_str().unwrap().to_owned();
+    let own = app.create_patient(&admin.token, patient_body("Own", "Record")).await;
+    let own_id: Uuid = own["id"].as_str().unwrap().parse().unwrap();
+
+    let mut callers = vec![("admin", Some(admin.token.clone()))];
+    for role in [Role::Practitioner, Role::Nurse, Role::Receptionist] {
+        callers.push((role.as_str(), Some(app.user(role).await.token)));
+    }
+    callers.push(("patient", Some(app.user_for_patient(Role::Patient, Some(own_id)).await.token)));
+    callers.push(("anonymous", None));
+
+    let mut failures = Vec::new();
+    for (method, template, expected) in MATRIX {
+        let other_id = admin_or_random(template, admin.id);
+        let path = template
+            .replace("{id}", if template.contains("/patients/") { &patient_id } else { &other_id })
+            .replace("{user_id}", &Uuid::now_v7().to_string());
+        for (i, (who, token)) in callers.iter().enumerate() {
+            let m = Method::from_bytes(method.as_bytes()).unwrap();
+            let res = app.send(m, &path, token.as_deref(), body_for(method, template)).await;
+            let (status, code) = code_of(res).await;
+            let ok = match token {
+                None => status == StatusCode::UNAUTHORIZED && code == "unauthorized",
+                Some(_) => match expected.as_bytes()[i] {
+                    b'y' => status != StatusCode::FORBIDDEN && !(status == StatusCode::UNAUTHORIZED && code == "unauthorized"),
+                    b'n' => status == StatusCode::FORBIDDEN,
+                    b'4' => status == StatusCode::NOT_FOUND,
+                    _ => false,
+                },
+            };
+            if !ok {
+                failures.push(format!("{method} {template} as {who}: got {status} {code}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "authorization matrix mismatches:\n{}", failures.join("\n"));
+}
+
+fn admin_or_random(template: &str, admin_id: Uuid) -> String {
+    if template.starts_with("/api/v1/users/") {
+        admin_id.to_string()
+    } else {
+        Uuid::now_v7().to_string()
+    }
+}
+
+#[tokio::test]
+async fn every_operation_in_the_spec_is_in_the_matrix() {
+    let spec = serde_json::to_value(carebase::app::openapi()).unwrap();
+    let mut in_spec = BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let method = method.to_uppercase();
+            let secured = op.get("security").and_then(Value::as_array).is_some_and(|s| !s.is_empty());
+            in_spec.insert((method.clone(), path.clone(), secured));
+        }
+    }
+    let mut known = BTreeSet::new();
+    for (m, p) in PUBLIC {
+        known.insert((m.to_string(), p.to_string(), false));
+    }
+    for (m, p, _) in MATRIX {
+        known.insert((m.to_string(), p.to_string(), true));
+    }
+    assert_eq!(in_spec, known, "the spec and the matrix disagree (method, path, has a security requirement)");
+}
