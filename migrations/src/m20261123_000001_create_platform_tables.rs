@@ -238,10 +238,18 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("idx_patients_created_at", Patients::Table, &["created_at"]))
+            .create_index(index(
+                "idx_patients_created_at",
+                Patients::Table,
+                &["created_at"],
+            ))
             .await?;
         manager
-            .create_index(index("idx_patients_updated_at", Patients::Table, &["updated_at"]))
+            .create_index(index(
+                "idx_patients_updated_at",
+                Patients::Table,
+                &["updated_at"],
+            ))
             .await?;
 
         manager
@@ -308,7 +316,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("idx_users_patient", Users::Table, &["patient_id"]))
+            .create_index(
+                index("idx_users_patient", Users::Table, &["patient_id"])
+                    .unique()
+                    .to_owned(),
+            )
             .await?;
 
         manager
@@ -356,7 +368,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("idx_refresh_tokens_session", RefreshTokens::Table, &["session_id"]))
+            .create_index(index(
+                "idx_refresh_tokens_session",
+                RefreshTokens::Table,
+                &["session_id"],
+            ))
             .await?;
 
         manager
@@ -378,7 +394,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("idx_recovery_codes_user", RecoveryCodes::Table, &["user_id"]))
+            .create_index(index(
+                "idx_recovery_codes_user",
+                RecoveryCodes::Table,
+                &["user_id"],
+            ))
             .await?;
 
         manager
@@ -486,7 +506,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("idx_care_team_user", CareTeamMembers::Table, &["user_id"]))
+            .create_index(index(
+                "idx_care_team_user",
+                CareTeamMembers::Table,
+                &["user_id"],
+            ))
             .await?;
 
         manager
@@ -544,13 +568,25 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("idx_audit_patient", AuditEvents::Table, &["patient_id", "seq"]))
+            .create_index(index(
+                "idx_audit_patient",
+                AuditEvents::Table,
+                &["patient_id", "seq"],
+            ))
             .await?;
         manager
-            .create_index(index("idx_audit_actor", AuditEvents::Table, &["actor_id", "seq"]))
+            .create_index(index(
+                "idx_audit_actor",
+                AuditEvents::Table,
+                &["actor_id", "seq"],
+            ))
             .await?;
         manager
-            .create_index(index("idx_audit_occurred", AuditEvents::Table, &["occurred_at"]))
+            .create_index(index(
+                "idx_audit_occurred",
+                AuditEvents::Table,
+                &["occurred_at"],
+            ))
             .await?;
 
         manager
@@ -657,7 +693,9 @@ BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
             PatientSearchTokens::Table.into_iden(),
             Patients::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

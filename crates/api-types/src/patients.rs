@@ -116,51 +116,103 @@ where
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PatientPatch {
-    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub title: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
-    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub preferred_name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<NaiveDate>))]
     pub date_of_birth: Option<Option<NaiveDate>>,
-    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Sex>))]
     pub sex: Option<Option<Sex>>,
-    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub gender_identity: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub pronouns: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub email: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<PhoneNumber>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
-    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub medicare_number: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub medicare_irn: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<EmergencyContact>))]
     pub emergency_contact: Option<Option<EmergencyContact>>,
-    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub occupation: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub referral_source: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub notes: Option<Option<String>>,
 }
@@ -245,7 +297,10 @@ impl PatientInput {
             e.push("phone_numbers", "too_many", "At most 10 phone numbers.");
         }
         for (i, p) in self.phone_numbers.iter().enumerate() {
-            e.check(validation::phone(&p.number), &format!("phone_numbers[{i}].number"));
+            e.check(
+                validation::phone(&p.number),
+                &format!("phone_numbers[{i}].number"),
+            );
         }
         let a = &self.address;
         for (name, value) in [
@@ -259,19 +314,30 @@ impl PatientInput {
             e.optional_text(name, value.as_deref(), 200);
         }
         if let Some(pc) = &a.postcode {
-            e.check(validation::postcode(pc, a.country.as_deref()), "address.postcode");
+            e.check(
+                validation::postcode(pc, a.country.as_deref()),
+                "address.postcode",
+            );
         }
         if let Some(m) = &self.medicare_number {
             e.check(validation::medicare_number(m), "medicare_number");
         }
         if let Some(irn) = &self.medicare_irn {
             if !(irn.len() == 1 && matches!(irn.as_bytes()[0], b'1'..=b'9')) {
-                e.push("medicare_irn", "invalid", "Enter the single digit (1–9) beside the name.");
+                e.push(
+                    "medicare_irn",
+                    "invalid",
+                    "Enter the single digit (1–9) beside the name.",
+                );
             }
         }
         if let Some(c) = &self.emergency_contact {
             e.required_text("emergency_contact.name", &c.name, 100);
-            e.optional_text("emergency_contact.relationship", c.relationship.as_deref(), 50);
+            e.optional_text(
+                "emergency_contact.relationship",
+                c.relationship.as_deref(),
+                50,
+            );
             if let Some(p) = &c.phone {
                 e.check(validation::phone(p), "emergency_contact.phone");
             }

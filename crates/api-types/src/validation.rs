@@ -50,7 +50,10 @@ pub fn text(value: &str, max: usize) -> Result<(), RuleError> {
     if value.chars().count() > max {
         return Err(("too_long", format!("Use at most {max} characters.")));
     }
-    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         return Err(("invalid_characters", "Remove control characters.".into()));
     }
     Ok(())
@@ -64,7 +67,12 @@ pub fn required_text(value: &str, max: usize) -> Result<(), RuleError> {
 }
 
 pub fn email(value: &str) -> Result<(), RuleError> {
-    let bad = || Err(("invalid_email", "Enter an email address like name@example.com.".into()));
+    let bad = || {
+        Err((
+            "invalid_email",
+            "Enter an email address like name@example.com.".into(),
+        ))
+    };
     let value = value.trim();
     if value.len() > 254 {
         return bad();
@@ -123,7 +131,10 @@ pub fn postcode(value: &str, country: Option<&str>) -> Result<(), RuleError> {
     });
     if australian {
         if value.len() != 4 || !value.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(("invalid_postcode", "An Australian postcode has 4 digits.".into()));
+            return Err((
+                "invalid_postcode",
+                "An Australian postcode has 4 digits.".into(),
+            ));
         }
     } else {
         text(value, 20)?;
@@ -139,9 +150,15 @@ pub fn medicare_number(value: &str) -> Result<(), RuleError> {
         .filter(|c| !c.is_whitespace())
         .map(|c| c.to_digit(10))
         .collect::<Option<_>>()
-        .ok_or(("invalid_medicare", "A Medicare number has only digits.".to_string()))?;
+        .ok_or((
+            "invalid_medicare",
+            "A Medicare number has only digits.".to_string(),
+        ))?;
     if digits.len() != 10 || !(2..=6).contains(&digits[0]) {
-        return Err(("invalid_medicare", "A Medicare number has 10 digits.".into()));
+        return Err((
+            "invalid_medicare",
+            "A Medicare number has 10 digits.".into(),
+        ));
     }
     const WEIGHTS: [u32; 8] = [1, 3, 7, 9, 1, 3, 7, 9];
     let sum: u32 = digits.iter().zip(WEIGHTS).map(|(d, w)| d * w).sum();
@@ -156,7 +173,10 @@ pub fn medicare_number(value: &str) -> Result<(), RuleError> {
 
 pub fn date_of_birth(dob: NaiveDate, today: NaiveDate) -> Result<(), RuleError> {
     if dob > today {
-        return Err(("in_future", "The date of birth cannot be in the future.".into()));
+        return Err((
+            "in_future",
+            "The date of birth cannot be in the future.".into(),
+        ));
     }
     if dob.year() < 1900 {
         return Err(("too_early", "Enter a date of birth after 1900.".into()));
@@ -174,7 +194,10 @@ pub fn password_length(value: &str) -> Result<(), RuleError> {
         ));
     }
     if n > MAX_PASSWORD_LEN {
-        return Err(("too_long", format!("Use at most {MAX_PASSWORD_LEN} characters.")));
+        return Err((
+            "too_long",
+            format!("Use at most {MAX_PASSWORD_LEN} characters."),
+        ));
     }
     Ok(())
 }
@@ -195,7 +218,16 @@ mod tests {
     #[test]
     fn emails() {
         assert!(email("a.b@example.com.au").is_ok());
-        for bad in ["", "a@", "@b.com", "a b@c.com", "a@b", "a@.b", "a@b..", "a@@b.com"] {
+        for bad in [
+            "",
+            "a@",
+            "@b.com",
+            "a b@c.com",
+            "a@b",
+            "a@.b",
+            "a@b..",
+            "a@@b.com",
+        ] {
             assert!(email(bad).is_err(), "{bad}");
         }
     }
@@ -220,8 +252,20 @@ mod tests {
     #[test]
     fn dates_of_birth() {
         let today = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
-        assert!(date_of_birth(NaiveDate::from_ymd_opt(1980, 5, 4).unwrap_or_default(), today).is_ok());
-        assert!(date_of_birth(NaiveDate::from_ymd_opt(2027, 1, 1).unwrap_or_default(), today).is_err());
-        assert!(date_of_birth(NaiveDate::from_ymd_opt(1899, 1, 1).unwrap_or_default(), today).is_err());
+        assert!(date_of_birth(
+            NaiveDate::from_ymd_opt(1980, 5, 4).unwrap_or_default(),
+            today
+        )
+        .is_ok());
+        assert!(date_of_birth(
+            NaiveDate::from_ymd_opt(2027, 1, 1).unwrap_or_default(),
+            today
+        )
+        .is_err());
+        assert!(date_of_birth(
+            NaiveDate::from_ymd_opt(1899, 1, 1).unwrap_or_default(),
+            today
+        )
+        .is_err());
     }
 }

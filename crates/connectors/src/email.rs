@@ -71,7 +71,10 @@ impl SmtpSender {
             .from
             .parse()
             .map_err(|e: lettre::address::AddressError| EmailError::Invalid(e.to_string()))?;
-        Ok(SmtpSender { transport: builder.build(), from })
+        Ok(SmtpSender {
+            transport: builder.build(),
+            from,
+        })
     }
 }
 

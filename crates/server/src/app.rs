@@ -23,14 +23,30 @@ use crate::platform::{telemetry, AppState};
             RFC 9457 problem details with a stable `code`.",
         license(name = "AGPL-3.0-or-later")
     ),
-    components(schemas(api_types::Problem, api_types::ErrorCode, api_types::FieldError, api_types::Permission))
+    components(schemas(
+        api_types::Problem,
+        api_types::ErrorCode,
+        api_types::FieldError,
+        api_types::Permission,
+        api_types::Role,
+        api_types::patients::PatientStatusFilter,
+        api_types::patients::PatientSort,
+        api_types::audit::AuditOutcome,
+        api_types::admin::OutboxStatus,
+    ))
 )]
 struct ApiDoc;
 
 /// Registers every route. The OpenAPI document is built from these same registrations.
 fn routes<T>(app: utoipa_actix_web::UtoipaApp<T>) -> utoipa_actix_web::UtoipaApp<T>
 where
-    T: ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse, Error = actix_web::Error, InitError = ()>,
+    T: ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
 {
     app.configure(crate::ops::configure).service(
         scope("/api/v1")
@@ -46,7 +62,8 @@ where
 
 /// The OpenAPI document, finished: security scheme and the standard error responses added.
 pub fn openapi() -> OpenApi {
-    let (_, api) = routes(App::new().into_utoipa_app().openapi(ApiDoc::openapi())).split_for_parts();
+    let (_, api) =
+        routes(App::new().into_utoipa_app().openapi(ApiDoc::openapi())).split_for_parts();
     finish(api)
 }
 
@@ -90,7 +107,9 @@ fn finish(mut api: OpenApi) -> OpenApi {
             let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
             let responses = &mut op.responses.responses;
             let mut add = |code: &str, desc: &str| {
-                responses.entry(code.to_owned()).or_insert_with(|| problem(desc));
+                responses
+                    .entry(code.to_owned())
+                    .or_insert_with(|| problem(desc));
             };
             if has_body || has_params {
                 add("400", "The request could not be read");
@@ -112,7 +131,15 @@ fn finish(mut api: OpenApi) -> OpenApi {
 pub fn build(
     state: AppState,
     spa: Option<Spa>,
-) -> App<impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<impl actix_web::body::MessageBody>, Error = actix_web::Error, InitError = ()>> {
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
     let max_json = state.settings.max_json_bytes;
     let cors = http::cors(&state.settings.cors_allowed_origins);
     let policy = web::Data::new(HtmlPolicy {
@@ -145,7 +172,10 @@ pub fn build(
 }
 
 /// The server, ready to run until interrupted; it drains in-flight requests on shutdown.
-pub fn server(state: AppState, listener: std::net::TcpListener) -> std::io::Result<actix_web::dev::Server> {
+pub fn server(
+    state: AppState,
+    listener: std::net::TcpListener,
+) -> std::io::Result<actix_web::dev::Server> {
     let spa = state.settings.static_dir().map(|dir| Spa { dir });
     match &spa {
         Some(s) => tracing::info!(dir = %s.dir.display(), "serving the web app"),

@@ -13,7 +13,11 @@ use crate::platform::crypto::Crypto;
 use crate::platform::{db, telemetry, AppState};
 
 #[derive(Parser)]
-#[command(name = "carebase", version, about = "Practice management and patient care for clinics")]
+#[command(
+    name = "carebase",
+    version,
+    about = "Practice management and patient care for clinics"
+)]
 struct Cli {
     /// The database (PostgreSQL or SQLite URL). Defaults to DATABASE_URL, then a SQLite file
     /// under the data directory.
@@ -80,7 +84,10 @@ enum AuditCommand {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: {e}");
@@ -133,18 +140,32 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let crypto = Crypto::load(&settings.keys, &settings.data_dir)?;
             crate::seed::demo(&conn, &crypto, patients).await?;
         }
-        Command::Admin { command: AdminCommand::CreateUser { email, password, role, name } } => {
+        Command::Admin {
+            command:
+                AdminCommand::CreateUser {
+                    email,
+                    password,
+                    role,
+                    name,
+                },
+        } => {
             let role = Role::parse(&role)
                 .filter(|r| r.is_staff())
                 .context("role must be admin, practitioner, nurse or receptionist")?;
             let crypto = Crypto::load(&settings.keys, &settings.data_dir)?;
-            let user = crate::seed::create_staff(&conn, &crypto, &email, &password, role, &name).await?;
+            let user =
+                crate::seed::create_staff(&conn, &crypto, &email, &password, role, &name).await?;
             println!("created {} ({role}) {}", user.email, user.model.id);
         }
-        Command::Audit { command: AuditCommand::Verify } => {
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
             let result = crate::audit::chain::verify(&conn).await?;
             if result.ok {
-                println!("audit chain intact: {} events verified", result.events_checked);
+                println!(
+                    "audit chain intact: {} events verified",
+                    result.events_checked
+                );
             } else {
                 println!(
                     "AUDIT CHAIN BROKEN at event {}: {} events verified before it",
@@ -159,7 +180,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// Builds the application state; the audit writer gets a connection of its own.
-pub async fn state(settings: Settings, conn: sea_orm::DatabaseConnection, url: &str) -> anyhow::Result<AppState> {
+pub async fn state(
+    settings: Settings,
+    conn: sea_orm::DatabaseConnection,
+    url: &str,
+) -> anyhow::Result<AppState> {
     let crypto = Crypto::load(&settings.keys, &settings.data_dir)?;
     let audit_db = db::connect(url, 2).await?;
     AppState::new(settings, conn, audit_db, crypto)

@@ -8,7 +8,9 @@ use entity::patients::care_team_member;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, PaginatorTrait, TransactionTrait};
+use sea_orm::{
+    ActiveValue::Set, DatabaseConnection, EntityTrait, PaginatorTrait, TransactionTrait,
+};
 
 use crate::auth::passwords::{check_policy, hash_blocking};
 use crate::platform::crypto::Crypto;
@@ -27,39 +29,100 @@ pub async fn create_staff(
     name: &str,
 ) -> anyhow::Result<UserRecord> {
     api_types::validation::email(email).map_err(|(_, m)| anyhow::anyhow!("email: {m}"))?;
-    api_types::validation::required_text(name, 100).map_err(|(_, m)| anyhow::anyhow!("name: {m}"))?;
+    api_types::validation::required_text(name, 100)
+        .map_err(|(_, m)| anyhow::anyhow!("name: {m}"))?;
     check_policy(password, "password", &[email, name]).map_err(|e| {
         let p = e.problem();
         anyhow::anyhow!(
             "password: {}",
-            p.errors.first().map(|f| f.message.clone()).unwrap_or(p.title)
+            p.errors
+                .first()
+                .map(|f| f.message.clone())
+                .unwrap_or(p.title)
         )
     })?;
     let hash = hash_blocking(password)?;
     users::create(
         db,
         crypto,
-        NewUser { email, name, role, patient_id: None, password_hash: Some(hash) },
+        NewUser {
+            email,
+            name,
+            role,
+            patient_id: None,
+            password_hash: Some(hash),
+        },
     )
     .await
-    .map_err(|e| anyhow::anyhow!("{}", e.problem().errors.first().map(|f| f.message.clone()).unwrap_or(e.problem().title)))
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "{}",
+            e.problem()
+                .errors
+                .first()
+                .map(|f| f.message.clone())
+                .unwrap_or(e.problem().title)
+        )
+    })
 }
 
 const STAFF: &[(&str, &str, Role)] = &[
     ("admin@carebase.example", "Morgan Ellis", Role::Admin),
-    ("dr.raman@carebase.example", "Dr Priya Raman", Role::Practitioner),
-    ("dr.okafor@carebase.example", "Dr Chidi Okafor", Role::Practitioner),
-    ("dr.nguyen@carebase.example", "Dr Linh Nguyen", Role::Practitioner),
+    (
+        "dr.raman@carebase.example",
+        "Dr Priya Raman",
+        Role::Practitioner,
+    ),
+    (
+        "dr.okafor@carebase.example",
+        "Dr Chidi Okafor",
+        Role::Practitioner,
+    ),
+    (
+        "dr.nguyen@carebase.example",
+        "Dr Linh Nguyen",
+        Role::Practitioner,
+    ),
     ("nurse.hughes@carebase.example", "Tessa Hughes", Role::Nurse),
     ("nurse.silva@carebase.example", "Rafael Silva", Role::Nurse),
-    ("reception@carebase.example", "Jordan Price", Role::Receptionist),
-    ("frontdesk@carebase.example", "Sam Whitaker", Role::Receptionist),
+    (
+        "reception@carebase.example",
+        "Jordan Price",
+        Role::Receptionist,
+    ),
+    (
+        "frontdesk@carebase.example",
+        "Sam Whitaker",
+        Role::Receptionist,
+    ),
 ];
 
 const FIRST_F: &[&str] = &[
-    "Olivia", "Charlotte", "Amelia", "Isla", "Mia", "Ava", "Grace", "Zoë", "Harper", "Chloe",
-    "Sophie", "Ruby", "Matilda", "Evie", "Lily", "Aisha", "Mei", "Priya", "Hannah", "Eleanor",
-    "Margaret", "Joan", "Siobhan", "Leila", "Anh",
+    "Olivia",
+    "Charlotte",
+    "Amelia",
+    "Isla",
+    "Mia",
+    "Ava",
+    "Grace",
+    "Zoë",
+    "Harper",
+    "Chloe",
+    "Sophie",
+    "Ruby",
+    "Matilda",
+    "Evie",
+    "Lily",
+    "Aisha",
+    "Mei",
+    "Priya",
+    "Hannah",
+    "Eleanor",
+    "Margaret",
+    "Joan",
+    "Siobhan",
+    "Leila",
+    "Anh",
 ];
 const FIRST_M: &[&str] = &[
     "Oliver", "Noah", "Jack", "William", "Leo", "Lucas", "Henry", "Thomas", "James", "Ethan",
@@ -67,11 +130,46 @@ const FIRST_M: &[&str] = &[
     "George", "Harold", "Nikolai", "Duc", "Samuel",
 ];
 const LAST: &[&str] = &[
-    "Smith", "Jones", "Williams", "Brown", "Wilson", "Taylor", "Nguyen", "Johnson", "Martin",
-    "White", "Anderson", "Walker", "Thompson", "Harris", "Lee", "Ryan", "Robinson", "Kelly",
-    "King", "Davis", "Wright", "Evans", "Roberts", "Green", "Hall", "Wood", "Jackson", "Clarke",
-    "Patel", "Chen", "O'Brien", "Murphy", "Papadopoulos", "Rossi", "Kowalski", "Singh",
-    "MacDonald", "Tran", "Hughes", "Edwards",
+    "Smith",
+    "Jones",
+    "Williams",
+    "Brown",
+    "Wilson",
+    "Taylor",
+    "Nguyen",
+    "Johnson",
+    "Martin",
+    "White",
+    "Anderson",
+    "Walker",
+    "Thompson",
+    "Harris",
+    "Lee",
+    "Ryan",
+    "Robinson",
+    "Kelly",
+    "King",
+    "Davis",
+    "Wright",
+    "Evans",
+    "Roberts",
+    "Green",
+    "Hall",
+    "Wood",
+    "Jackson",
+    "Clarke",
+    "Patel",
+    "Chen",
+    "O'Brien",
+    "Murphy",
+    "Papadopoulos",
+    "Rossi",
+    "Kowalski",
+    "Singh",
+    "MacDonald",
+    "Tran",
+    "Hughes",
+    "Edwards",
 ];
 const SUBURBS: &[(&str, &str, &str)] = &[
     ("Newtown", "NSW", "2042"),
@@ -90,14 +188,43 @@ const SUBURBS: &[(&str, &str, &str)] = &[
     ("Braddon", "ACT", "2612"),
 ];
 const STREETS: &[&str] = &[
-    "King St", "Enmore Rd", "Church St", "Campbell Pde", "Pittwater Rd", "Victoria Ave",
-    "Brunswick St", "Sydney Rd", "Acland St", "Given Tce", "High St", "Jetty Rd", "Lonsdale St",
+    "King St",
+    "Enmore Rd",
+    "Church St",
+    "Campbell Pde",
+    "Pittwater Rd",
+    "Victoria Ave",
+    "Brunswick St",
+    "Sydney Rd",
+    "Acland St",
+    "Given Tce",
+    "High St",
+    "Jetty Rd",
+    "Lonsdale St",
 ];
 const OCCUPATIONS: &[&str] = &[
-    "Teacher", "Nurse", "Electrician", "Software engineer", "Retired", "Student", "Barista",
-    "Accountant", "Carpenter", "Graphic designer", "Chef", "Public servant", "Physiotherapist",
+    "Teacher",
+    "Nurse",
+    "Electrician",
+    "Software engineer",
+    "Retired",
+    "Student",
+    "Barista",
+    "Accountant",
+    "Carpenter",
+    "Graphic designer",
+    "Chef",
+    "Public servant",
+    "Physiotherapist",
 ];
-const REFERRALS: &[&str] = &["GP referral", "Google search", "Friend or family", "Instagram", "Returning patient", "Health fund"];
+const REFERRALS: &[&str] = &[
+    "GP referral",
+    "Google search",
+    "Friend or family",
+    "Instagram",
+    "Returning patient",
+    "Health fund",
+];
 
 fn medicare(rng: &mut StdRng) -> String {
     const W: [u32; 8] = [1, 3, 7, 9, 1, 3, 7, 9];
@@ -106,24 +233,49 @@ fn medicare(rng: &mut StdRng) -> String {
     let check = d.iter().zip(W).map(|(a, w)| a * w).sum::<u32>() % 10;
     d.push(check);
     d.push(rng.gen_range(1..=9));
-    d.iter().map(|x| char::from_digit(*x, 10).unwrap_or('0')).collect()
+    d.iter()
+        .map(|x| char::from_digit(*x, 10).unwrap_or('0'))
+        .collect()
 }
 
 fn demo_patient(rng: &mut StdRng, i: usize) -> PatientInput {
     let female = rng.gen_bool(0.52);
-    let first = *(if female { FIRST_F } else { FIRST_M }).choose(rng).unwrap_or(&"Alex");
+    let first = *(if female { FIRST_F } else { FIRST_M })
+        .choose(rng)
+        .unwrap_or(&"Alex");
     let last = *LAST.choose(rng).unwrap_or(&"Smith");
     let (suburb, state, postcode) = *SUBURBS.choose(rng).unwrap_or(&SUBURBS[0]);
-    let dob = NaiveDate::from_ymd_opt(rng.gen_range(1938..=2020), rng.gen_range(1..=12), rng.gen_range(1..=28));
-    let mobile = format!("04{:02} {:03} {:03}", rng.gen_range(0..100), rng.gen_range(0..1000), rng.gen_range(0..1000));
+    let dob = NaiveDate::from_ymd_opt(
+        rng.gen_range(1938..=2020),
+        rng.gen_range(1..=12),
+        rng.gen_range(1..=28),
+    );
+    let mobile = format!(
+        "04{:02} {:03} {:03}",
+        rng.gen_range(0..100),
+        rng.gen_range(0..1000),
+        rng.gen_range(0..1000)
+    );
     let ascii_first: String = first.chars().filter(char::is_ascii_alphabetic).collect();
     let ascii_last: String = last.chars().filter(char::is_ascii_alphabetic).collect();
-    let email = format!("{}.{}{}@example.com", ascii_first.to_lowercase(), ascii_last.to_lowercase(), i);
-    let mut phones = vec![PhoneNumber { phone_type: PhoneType::Mobile, number: mobile }];
+    let email = format!(
+        "{}.{}{}@example.com",
+        ascii_first.to_lowercase(),
+        ascii_last.to_lowercase(),
+        i
+    );
+    let mut phones = vec![PhoneNumber {
+        phone_type: PhoneType::Mobile,
+        number: mobile,
+    }];
     if rng.gen_bool(0.2) {
         phones.push(PhoneNumber {
             phone_type: PhoneType::Home,
-            number: format!("(02) 9{:03} {:04}", rng.gen_range(0..1000), rng.gen_range(0..10000)),
+            number: format!(
+                "(02) 9{:03} {:04}",
+                rng.gen_range(0..1000),
+                rng.gen_range(0..10000)
+            ),
         });
     }
     PatientInput {
@@ -134,11 +286,16 @@ fn demo_patient(rng: &mut StdRng, i: usize) -> PatientInput {
         date_of_birth: dob,
         sex: Some(if female { Sex::Female } else { Sex::Male }),
         gender_identity: None,
-        pronouns: Some(if female { "she/her" } else { "he/him" }.into()).filter(|_| rng.gen_bool(0.3)),
+        pronouns: Some(if female { "she/her" } else { "he/him" }.into())
+            .filter(|_| rng.gen_bool(0.3)),
         email: Some(email),
         phone_numbers: phones,
         address: Address {
-            line1: Some(format!("{} {}", rng.gen_range(1..300), STREETS.choose(rng).unwrap_or(&"High St"))),
+            line1: Some(format!(
+                "{} {}",
+                rng.gen_range(1..300),
+                STREETS.choose(rng).unwrap_or(&"High St")
+            )),
             line2: None,
             line3: None,
             city: Some(suburb.into()),
@@ -150,8 +307,18 @@ fn demo_patient(rng: &mut StdRng, i: usize) -> PatientInput {
         medicare_irn: Some(rng.gen_range(1..=5).to_string()),
         emergency_contact: rng.gen_bool(0.7).then(|| EmergencyContact {
             name: format!("{} {last}", FIRST_F.choose(rng).unwrap_or(&"Sam")),
-            relationship: Some(["Partner", "Parent", "Sibling", "Friend"].choose(rng).unwrap_or(&"Partner").to_string()),
-            phone: Some(format!("04{:02} {:03} {:03}", rng.gen_range(0..100), rng.gen_range(0..1000), rng.gen_range(0..1000))),
+            relationship: Some(
+                ["Partner", "Parent", "Sibling", "Friend"]
+                    .choose(rng)
+                    .unwrap_or(&"Partner")
+                    .to_string(),
+            ),
+            phone: Some(format!(
+                "04{:02} {:03} {:03}",
+                rng.gen_range(0..100),
+                rng.gen_range(0..1000),
+                rng.gen_range(0..1000)
+            )),
         }),
         occupation: OCCUPATIONS.choose(rng).map(|s| s.to_string()),
         referral_source: REFERRALS.choose(rng).map(|s| s.to_string()),
@@ -166,12 +333,21 @@ pub async fn demo(db: &DatabaseConnection, crypto: &Crypto, patients: usize) -> 
     let hash = hash_blocking(DEMO_PASSWORD)?;
     let mut clinicians = Vec::new();
     for (email, name, role) in STAFF {
-        let user = match users::find_by_email(db, crypto, email).await.map_err(|e| anyhow::anyhow!("{:?}", e.problem()))? {
+        let user = match users::find_by_email(db, crypto, email)
+            .await
+            .map_err(|e| anyhow::anyhow!("{:?}", e.problem()))?
+        {
             Some(u) => u,
             None => users::create(
                 db,
                 crypto,
-                NewUser { email, name, role: *role, patient_id: None, password_hash: Some(hash.clone()) },
+                NewUser {
+                    email,
+                    name,
+                    role: *role,
+                    patient_id: None,
+                    password_hash: Some(hash.clone()),
+                },
             )
             .await
             .map_err(|e| anyhow::anyhow!("{:?}", e.problem()))?,
@@ -190,24 +366,42 @@ pub async fn demo(db: &DatabaseConnection, crypto: &Crypto, patients: usize) -> 
                 .map_err(|e| anyhow::anyhow!("{:?}", e.problem()))?;
             let mut team: Vec<_> = clinicians.choose_multiple(&mut rng, 2).copied().collect();
             team.truncate(if rng.gen_bool(0.5) { 1 } else { 2 });
-            let rows = team.into_iter().map(|user_id| care_team_member::ActiveModel {
-                patient_id: Set(p.model.id),
-                user_id: Set(user_id),
-                added_at: Set(p.model.created_at),
-                added_by: Set(None),
-            });
-            care_team_member::Entity::insert_many(rows).exec(&txn).await?;
+            let rows = team
+                .into_iter()
+                .map(|user_id| care_team_member::ActiveModel {
+                    patient_id: Set(p.model.id),
+                    user_id: Set(user_id),
+                    added_at: Set(p.model.created_at),
+                    added_by: Set(None),
+                });
+            care_team_member::Entity::insert_many(rows)
+                .exec(&txn)
+                .await?;
             created.push(p);
         }
         txn.commit().await.context("Failed to save demo patients")?;
     }
-    for (p, email) in created.iter().take(2).zip(["patient@carebase.example", "patient2@carebase.example"]) {
-        if users::find_by_email(db, crypto, email).await.map_err(|e| anyhow::anyhow!("{:?}", e.problem()))?.is_none() {
+    for (p, email) in created
+        .iter()
+        .take(2)
+        .zip(["patient@carebase.example", "patient2@carebase.example"])
+    {
+        if users::find_by_email(db, crypto, email)
+            .await
+            .map_err(|e| anyhow::anyhow!("{:?}", e.problem()))?
+            .is_none()
+        {
             let name = format!("{} {}", p.details.first_name, p.details.last_name);
             users::create(
                 db,
                 crypto,
-                NewUser { email, name: &name, role: Role::Patient, patient_id: Some(p.model.id), password_hash: Some(hash.clone()) },
+                NewUser {
+                    email,
+                    name: &name,
+                    role: Role::Patient,
+                    patient_id: Some(p.model.id),
+                    password_hash: Some(hash.clone()),
+                },
             )
             .await
             .map_err(|e| anyhow::anyhow!("{:?}", e.problem()))?;
@@ -218,6 +412,9 @@ pub async fn demo(db: &DatabaseConnection, crypto: &Crypto, patients: usize) -> 
     for (email, name, role) in STAFF {
         println!("  {role:<13} {email:<32} {name}");
     }
-    println!("  {:<13} {:<32} (portal)", "patient", "patient@carebase.example");
+    println!(
+        "  {:<13} {:<32} (portal)",
+        "patient", "patient@carebase.example"
+    );
     Ok(())
 }

@@ -92,7 +92,10 @@ impl Hashed<'_> {
 }
 
 /// Appends `entries` in order, in one transaction.
-pub async fn append(db: &sea_orm::DatabaseConnection, entries: &[&AuditEntry]) -> anyhow::Result<()> {
+pub async fn append(
+    db: &sea_orm::DatabaseConnection,
+    entries: &[&AuditEntry],
+) -> anyhow::Result<()> {
     let txn = db.begin().await.context("Failed to begin audit append")?;
     if txn.get_database_backend() == DbBackend::Postgres {
         txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({CHAIN_LOCK})"))
@@ -147,7 +150,9 @@ pub async fn append(db: &sea_orm::DatabaseConnection, entries: &[&AuditEntry]) -
         .exec(&txn)
         .await
         .context("Failed to insert audit events")?;
-    txn.commit().await.context("Failed to commit audit events")?;
+    txn.commit()
+        .await
+        .context("Failed to commit audit events")?;
     Ok(())
 }
 
@@ -169,8 +174,9 @@ pub async fn verify<C: ConnectionTrait>(db: &C) -> anyhow::Result<AuditVerificat
             break;
         }
         for m in &page {
-            let intact =
-                m.seq == expected_seq && m.prev_hash == prev && Hashed::of_model(m).hash() == m.hash;
+            let intact = m.seq == expected_seq
+                && m.prev_hash == prev
+                && Hashed::of_model(m).hash() == m.hash;
             if !intact {
                 return Ok(AuditVerification {
                     ok: false,
@@ -183,5 +189,9 @@ pub async fn verify<C: ConnectionTrait>(db: &C) -> anyhow::Result<AuditVerificat
             prev.clone_from(&m.hash);
         }
     }
-    Ok(AuditVerification { ok: true, events_checked: checked, first_broken_seq: None })
+    Ok(AuditVerification {
+        ok: true,
+        events_checked: checked,
+        first_broken_seq: None,
+    })
 }

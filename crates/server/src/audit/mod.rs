@@ -126,7 +126,9 @@ impl AuditLog {
             .map_err(|_| ApiError::Internal(anyhow::anyhow!("audit writer stopped")))?;
         match done.await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(ApiError::Internal(anyhow::anyhow!("audit append failed: {e}"))),
+            Ok(Err(e)) => Err(ApiError::Internal(anyhow::anyhow!(
+                "audit append failed: {e}"
+            ))),
             Err(_) => Err(ApiError::Internal(anyhow::anyhow!("audit writer stopped"))),
         }
     }

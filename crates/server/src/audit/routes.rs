@@ -15,7 +15,9 @@ use crate::platform::http::page_bounds;
 use crate::platform::{require, ApiResult, AppState, Authorized};
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_events).service(export_events).service(verify_chain);
+    cfg.service(list_events)
+        .service(export_events)
+        .service(verify_chain);
 }
 
 fn to_wire(m: event::Model) -> AuditEvent {
@@ -91,7 +93,12 @@ async fn list_events(
         entry = entry.patient(p);
     }
     state.audit.record(entry).await?;
-    Ok(web::Json(Page { items: items.into_iter().map(to_wire).collect(), total, limit, offset }))
+    Ok(web::Json(Page {
+        items: items.into_iter().map(to_wire).collect(),
+        total,
+        limit,
+        offset,
+    }))
 }
 
 const EXPORT_MAX: u64 = 100_000;
@@ -145,7 +152,10 @@ async fn export_events(
         .await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .insert_header(("Content-Disposition", "attachment; filename=\"audit-events.csv\""))
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"audit-events.csv\"",
+        ))
         .body(csv))
 }
 
@@ -175,6 +185,9 @@ async fn verify_chain(
     state: web::Data<AppState>,
 ) -> ApiResult<web::Json<AuditVerification>> {
     let result = verify(&state.db).await?;
-    state.audit.record(AuditEntry::by(&auth, "audit.verify")).await?;
+    state
+        .audit
+        .record(AuditEntry::by(&auth, "audit.verify"))
+        .await?;
     Ok(web::Json(result))
 }

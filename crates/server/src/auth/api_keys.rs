@@ -24,7 +24,9 @@ use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
 pub const KEY_PREFIX: &str = "cbk_";
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_keys).service(create_key).service(revoke_key);
+    cfg.service(list_keys)
+        .service(create_key)
+        .service(revoke_key);
 }
 
 fn scopes_of(m: &api_key::Model) -> Vec<Permission> {
@@ -57,21 +59,33 @@ pub async fn authenticate(state: &AppState, rest: &str) -> ApiResult<Actor> {
         .await?
         .ok_or_else(ApiError::unauthorized)?;
     let now = Utc::now();
-    let valid = bool::from(sha256_hex(secret).as_bytes().ct_eq(key.secret_hash.as_bytes()))
-        && key.revoked_at.is_none()
+    let valid = bool::from(
+        sha256_hex(secret)
+            .as_bytes()
+            .ct_eq(key.secret_hash.as_bytes()),
+    ) && key.revoked_at.is_none()
         && key.expires_at.is_none_or(|e| e > now);
     if !valid {
         return Err(ApiError::unauthorized());
     }
-    if key.last_used_at.is_none_or(|t| now - t > Duration::minutes(1)) {
+    if key
+        .last_used_at
+        .is_none_or(|t| now - t > Duration::minutes(1))
+    {
         let id = key.id;
         api_key::Entity::update_many()
-            .col_expr(api_key::Column::LastUsedAt, sea_orm::sea_query::Expr::value(now))
+            .col_expr(
+                api_key::Column::LastUsedAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
             .filter(api_key::Column::Id.eq(id))
             .exec(&state.db)
             .await?;
     }
-    Ok(Actor::ApiKey { id: key.id, scopes: scopes_of(&key) })
+    Ok(Actor::ApiKey {
+        id: key.id,
+        scopes: scopes_of(&key),
+    })
 }
 
 /// API keys, newest first.
@@ -95,7 +109,12 @@ async fn list_keys(
         .offset(offset)
         .all(&state.db)
         .await?;
-    Ok(web::Json(Page { items: rows.iter().map(to_wire).collect(), total, limit, offset }))
+    Ok(web::Json(Page {
+        items: rows.iter().map(to_wire).collect(),
+        total,
+        limit,
+        offset,
+    }))
 }
 
 /// Issue a key. The response holds the secret: it is not shown again.
@@ -118,7 +137,11 @@ async fn create_key(
         errors.push("scopes", "required", "Choose at least one permission.");
     }
     if req.scopes.iter().any(|s| !s.grantable_to_api_keys()) {
-        errors.push("scopes", "not_grantable", "API keys cannot hold a patient's own-record scope.");
+        errors.push(
+            "scopes",
+            "not_grantable",
+            "API keys cannot hold a patient's own-record scope.",
+        );
     }
     if req.expires_at.is_some_and(|e| e <= Utc::now()) {
         errors.push("expires_at", "in_past", "Choose an expiry in the future.");

@@ -48,8 +48,15 @@ pub async fn create(
     if let Err((code, msg)) = api_types::validation::email(email) {
         return Err(ApiError::field("email", code, msg));
     }
-    if crate::users::queries::find_by_email(&state.db, &state.crypto, email).await?.is_some() {
-        return Err(ApiError::field("email", "taken", "An account with this email already exists."));
+    if crate::users::queries::find_by_email(&state.db, &state.crypto, email)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::field(
+            "email",
+            "taken",
+            "An account with this email already exists.",
+        ));
     }
     let txn = state.db.begin().await?;
     let id = Uuid::now_v7();
@@ -73,7 +80,10 @@ pub async fn create(
     .insert(&txn)
     .await?;
     let practice = crate::settings::load(&txn).await?.practice_name;
-    let link = format!("{}/invite?token={token}", state.settings.public_url.trim_end_matches('/'));
+    let link = format!(
+        "{}/invite?token={token}",
+        state.settings.public_url.trim_end_matches('/')
+    );
     let (subject, body) = if role == Role::Patient {
         (
             format!("Your {practice} patient portal"),
@@ -132,7 +142,10 @@ pub async fn start_password_reset(state: &AppState, user_id: Uuid, email: &str) 
     }
     .insert(&txn)
     .await?;
-    let link = format!("{}/reset-password?token={token}", state.settings.public_url.trim_end_matches('/'));
+    let link = format!(
+        "{}/reset-password?token={token}",
+        state.settings.public_url.trim_end_matches('/')
+    );
     outbox::enqueue_email(
         &txn,
         &state.crypto,
@@ -160,7 +173,10 @@ pub async fn consume_reset(db: &impl ConnectionTrait, token: &str) -> ApiResult<
         return Err(invalid_link());
     }
     let claimed = password_reset::Entity::update_many()
-        .col_expr(password_reset::Column::UsedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .col_expr(
+            password_reset::Column::UsedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
         .filter(password_reset::Column::Id.eq(reset.id))
         .filter(password_reset::Column::UsedAt.is_null())
         .exec(db)

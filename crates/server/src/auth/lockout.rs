@@ -14,7 +14,10 @@ const MAX_LOCK_MINUTES: i64 = 60;
 
 /// Refuses while the email is locked.
 pub async fn check(db: &impl ConnectionTrait, email_bidx: &str) -> ApiResult<()> {
-    if let Some(a) = login_attempt::Entity::find_by_id(email_bidx).one(db).await? {
+    if let Some(a) = login_attempt::Entity::find_by_id(email_bidx)
+        .one(db)
+        .await?
+    {
         if let Some(until) = a.locked_until {
             let now = Utc::now();
             if until > now {
@@ -29,7 +32,9 @@ pub async fn check(db: &impl ConnectionTrait, email_bidx: &str) -> ApiResult<()>
 /// Counts a failure; from the fifth, locks for 1, 2, 4 … minutes, up to an hour.
 pub async fn record_failure(db: &impl ConnectionTrait, email_bidx: &str) -> ApiResult<()> {
     let now = Utc::now();
-    let existing = login_attempt::Entity::find_by_id(email_bidx).one(db).await?;
+    let existing = login_attempt::Entity::find_by_id(email_bidx)
+        .one(db)
+        .await?;
     let failures = existing.as_ref().map_or(0, |a| a.failures) + 1;
     let locked_until = (failures >= THRESHOLD).then(|| {
         let minutes = 1i64 << (failures - THRESHOLD).min(6);
@@ -50,6 +55,8 @@ pub async fn record_failure(db: &impl ConnectionTrait, email_bidx: &str) -> ApiR
 }
 
 pub async fn clear(db: &impl ConnectionTrait, email_bidx: &str) -> ApiResult<()> {
-    login_attempt::Entity::delete_by_id(email_bidx).exec(db).await?;
+    login_attempt::Entity::delete_by_id(email_bidx)
+        .exec(db)
+        .await?;
     Ok(())
 }

@@ -19,8 +19,16 @@ pub fn new_secret() -> Vec<u8> {
 }
 
 pub fn totp(secret: Vec<u8>, account: &str) -> anyhow::Result<TOTP> {
-    TOTP::new(Algorithm::SHA1, 6, 1, STEP, secret, Some(ISSUER.to_owned()), account.to_owned())
-        .map_err(|e| anyhow::anyhow!("invalid TOTP parameters: {e}"))
+    TOTP::new(
+        Algorithm::SHA1,
+        6,
+        1,
+        STEP,
+        secret,
+        Some(ISSUER.to_owned()),
+        account.to_owned(),
+    )
+    .map_err(|e| anyhow::anyhow!("invalid TOTP parameters: {e}"))
 }
 
 /// The step a code matches, if it is valid now and newer than `last_step`.
@@ -100,15 +108,27 @@ mod tests {
         let code = t.generate(now);
         let step = verify(&t, &code, None, now).unwrap();
         assert_eq!(verify(&t, &code, Some(step), now), None, "replay refused");
-        assert_eq!(verify(&t, &code, None, now + 120), None, "stale code refused");
+        assert_eq!(
+            verify(&t, &code, None, now + 120),
+            None,
+            "stale code refused"
+        );
         assert_eq!(verify(&t, "12345", None, now), None);
     }
 
     #[test]
     fn rfc6238_sha1_vector() {
         // RFC 6238 appendix B, SHA-1 secret, T = 59 → 94287082 (8 digits); 6 digits → 287082.
-        let t = TOTP::new(Algorithm::SHA1, 6, 1, 30, b"12345678901234567890".to_vec(), None, "x".into())
-            .unwrap();
+        let t = TOTP::new(
+            Algorithm::SHA1,
+            6,
+            1,
+            30,
+            b"12345678901234567890".to_vec(),
+            None,
+            "x".into(),
+        )
+        .unwrap();
         assert_eq!(t.generate(59), "287082");
     }
 

@@ -17,7 +17,9 @@ pub struct Passwords {
 
 impl Passwords {
     pub fn new() -> anyhow::Result<Passwords> {
-        Ok(Passwords { dummy_hash: hash_blocking(&random_token(24))? })
+        Ok(Passwords {
+            dummy_hash: hash_blocking(&random_token(24))?,
+        })
     }
 
     pub async fn hash(&self, password: &str) -> anyhow::Result<String> {
@@ -31,8 +33,11 @@ impl Passwords {
         let hash = hash.unwrap_or(&self.dummy_hash).to_owned();
         let password = password.to_owned();
         let ok = tokio::task::spawn_blocking(move || {
-            PasswordHash::new(&hash)
-                .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+            PasswordHash::new(&hash).is_ok_and(|h| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
         })
         .await
         .unwrap_or(false);
@@ -78,7 +83,12 @@ mod tests {
     fn policy_refuses_short_and_guessable_passwords() {
         assert!(check_policy("short", "password", &[]).is_err());
         assert!(check_policy("password1234", "password", &[]).is_err());
-        assert!(check_policy("jane.citizen@example.com", "password", &["jane.citizen@example.com"]).is_err());
+        assert!(check_policy(
+            "jane.citizen@example.com",
+            "password",
+            &["jane.citizen@example.com"]
+        )
+        .is_err());
         assert!(check_policy("Correct-Horse-Battery-42", "password", &[]).is_ok());
     }
 
@@ -87,7 +97,11 @@ mod tests {
         let h = hash_blocking("Correct-Horse-Battery-42").unwrap();
         assert!(h.starts_with("$argon2id$"));
         let parsed = PasswordHash::new(&h).unwrap();
-        assert!(Argon2::default().verify_password(b"Correct-Horse-Battery-42", &parsed).is_ok());
-        assert!(Argon2::default().verify_password(b"wrong", &parsed).is_err());
+        assert!(Argon2::default()
+            .verify_password(b"Correct-Horse-Battery-42", &parsed)
+            .is_ok());
+        assert!(Argon2::default()
+            .verify_password(b"wrong", &parsed)
+            .is_err());
     }
 }

@@ -2,10 +2,9 @@ use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use api_types::audit::AuditOutcome;
 use api_types::auth::{
-    AcceptInvitationRequest, ChangePasswordRequest, InvitationPreview, LoginRequest,
-    LoginResponse, Me, MfaChallenge, MfaCodeRequest, MfaVerifyRequest, PasswordResetConfirm,
-    PasswordResetRequest, RecoveryCodes, RefreshRequest, SessionInfo, TokenResponse,
-    TotpEnrollResponse,
+    AcceptInvitationRequest, ChangePasswordRequest, InvitationPreview, LoginRequest, LoginResponse,
+    Me, MfaChallenge, MfaCodeRequest, MfaVerifyRequest, PasswordResetConfirm, PasswordResetRequest,
+    RecoveryCodes, RefreshRequest, SessionInfo, TokenResponse, TotpEnrollResponse,
 };
 use api_types::{ErrorCode, Role};
 use chrono::Utc;
@@ -57,7 +56,11 @@ fn refresh_cookie(state: &AppState, value: &str, max_age: time::Duration) -> Coo
 }
 
 /// The token pair as JSON, with the refresh token also set as an HttpOnly cookie.
-fn with_tokens(state: &AppState, mut res: actix_web::HttpResponseBuilder, tokens: TokenResponse) -> HttpResponse {
+fn with_tokens(
+    state: &AppState,
+    mut res: actix_web::HttpResponseBuilder,
+    tokens: TokenResponse,
+) -> HttpResponse {
     let cookie = refresh_cookie(
         state,
         &tokens.refresh_token,
@@ -97,7 +100,11 @@ async fn login(
     if let Err(e) = lockout::check(&state.db, &bidx).await {
         state
             .audit
-            .record(AuditEntry::anonymous(&client, "auth.login").outcome(AuditOutcome::Denied).detail("locked"))
+            .record(
+                AuditEntry::anonymous(&client, "auth.login")
+                    .outcome(AuditOutcome::Denied)
+                    .detail("locked"),
+            )
             .await?;
         return Err(e);
     }
@@ -123,13 +130,23 @@ async fn login(
     lockout::clear(&state.db, &bidx).await?;
     let entry = AuditEntry::anonymous(&client, "auth.login").actor(user.model.id, user.role);
     if user.model.mfa_enabled {
-        let subject = Subject { id: user.model.id, role: user.role, patient_id: None, mfa_setup: false };
-        let mfa_token = state.jwt.sign(TokenType::MfaChallenge, &subject, None, MFA_TOKEN_TTL_SECS)?;
+        let subject = Subject {
+            id: user.model.id,
+            role: user.role,
+            patient_id: None,
+            mfa_setup: false,
+        };
+        let mfa_token =
+            state
+                .jwt
+                .sign(TokenType::MfaChallenge, &subject, None, MFA_TOKEN_TTL_SECS)?;
         state.audit.record(entry.detail("mfa_required")).await?;
-        return Ok(HttpResponse::Ok().json(LoginResponse::MfaRequired(MfaChallenge {
-            mfa_required: true,
-            mfa_token,
-        })));
+        return Ok(
+            HttpResponse::Ok().json(LoginResponse::MfaRequired(MfaChallenge {
+                mfa_required: true,
+                mfa_token,
+            })),
+        );
     }
     let tokens = sessions::start(&state, &user, &client).await?;
     state.audit.record(entry).await?;
@@ -137,10 +154,17 @@ async fn login(
 }
 
 /// Checks a TOTP or recovery code for `user`, consuming it. Returns which kind matched.
-async fn verify_second_factor(state: &AppState, user: &UserRecord, code: &str) -> ApiResult<Option<&'static str>> {
+async fn verify_second_factor(
+    state: &AppState,
+    user: &UserRecord,
+    code: &str,
+) -> ApiResult<Option<&'static str>> {
     if mfa::is_recovery_code(code) {
         let used = recovery_code::Entity::update_many()
-            .col_expr(recovery_code::Column::UsedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+            .col_expr(
+                recovery_code::Column::UsedAt,
+                sea_orm::sea_query::Expr::value(Utc::now()),
+            )
             .filter(recovery_code::Column::UserId.eq(user.model.id))
             .filter(recovery_code::Column::CodeHash.eq(mfa::recovery_hash(&state.crypto, code)))
             .filter(recovery_code::Column::UsedAt.is_null())
@@ -160,7 +184,10 @@ async fn verify_second_factor(state: &AppState, user: &UserRecord, code: &str) -
     };
     // Record the step only if no concurrent request used this or a later one.
     let claimed = user::Entity::update_many()
-        .col_expr(user::Column::TotpLastStep, sea_orm::sea_query::Expr::value(step))
+        .col_expr(
+            user::Column::TotpLastStep,
+            sea_orm::sea_query::Expr::value(step),
+        )
         .filter(user::Column::Id.eq(user.model.id))
         .filter(
             sea_orm::Condition::any()
@@ -204,7 +231,10 @@ async fn mfa_verify(
     let entry = AuditEntry::anonymous(&client, "auth.mfa").actor(user.model.id, user.role);
     let Some(method) = verify_second_factor(&state, &user, &req.code).await? else {
         lockout::record_failure(&state.db, &user.model.email_bidx).await?;
-        state.audit.record(entry.outcome(AuditOutcome::Failure)).await?;
+        state
+            .audit
+            .record(entry.outcome(AuditOutcome::Failure))
+            .await?;
         return Err(ApiError::code(ErrorCode::InvalidMfaCode));
     };
     lockout::clear(&state.db, &user.model.email_bidx).await?;
@@ -238,11 +268,16 @@ async fn refresh(
         Refreshed::Tokens { tokens, user } => {
             state
                 .audit
-                .record(AuditEntry::anonymous(&client, "auth.refresh").actor(user.model.id, user.role))
+                .record(
+                    AuditEntry::anonymous(&client, "auth.refresh").actor(user.model.id, user.role),
+                )
                 .await?;
             Ok(with_tokens(&state, HttpResponse::Ok(), tokens))
         }
-        Refreshed::Reused { user_id, session_id } => {
+        Refreshed::Reused {
+            user_id,
+            session_id,
+        } => {
             let mut entry = AuditEntry::anonymous(&client, "auth.refresh")
                 .outcome(AuditOutcome::Denied)
                 .resource("session", session_id)
@@ -274,7 +309,10 @@ async fn logout(state: web::Data<AppState>, principal: Principal) -> ApiResult<H
     if let Some(sid) = principal.session_id() {
         sessions::revoke_session(&state.db, sid, "logout").await?;
     }
-    state.audit.record(AuditEntry::by(&principal, "auth.logout")).await?;
+    state
+        .audit
+        .record(AuditEntry::by(&principal, "auth.logout"))
+        .await?;
     let mut res = HttpResponse::NoContent().finish();
     clear_cookie(&state, &mut res);
     Ok(res)
@@ -290,7 +328,13 @@ async fn logout(state: web::Data<AppState>, principal: Principal) -> ApiResult<H
 async fn me(state: web::Data<AppState>, principal: Principal) -> ApiResult<web::Json<Me>> {
     let id = require_account(&principal)?;
     let user = users::get(&state.db, &state.crypto, id).await?;
-    let mfa_enrollment_required = matches!(principal.actor, Actor::User { mfa_setup_required: true, .. });
+    let mfa_enrollment_required = matches!(
+        principal.actor,
+        Actor::User {
+            mfa_setup_required: true,
+            ..
+        }
+    );
     Ok(web::Json(Me {
         id,
         email: user.email,
@@ -310,9 +354,14 @@ async fn me(state: web::Data<AppState>, principal: Principal) -> ApiResult<web::
     responses((status = 200, body = Vec<SessionInfo>))
 )]
 #[get("/auth/sessions")]
-async fn list_sessions(state: web::Data<AppState>, principal: Principal) -> ApiResult<web::Json<Vec<SessionInfo>>> {
+async fn list_sessions(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> ApiResult<web::Json<Vec<SessionInfo>>> {
     let id = require_account(&principal)?;
-    Ok(web::Json(sessions::list(&state.db, id, principal.session_id()).await?))
+    Ok(web::Json(
+        sessions::list(&state.db, id, principal.session_id()).await?,
+    ))
 }
 
 /// Sign out one of the account's sessions (another device, say).
@@ -345,11 +394,16 @@ async fn revoke_session(
     responses((status = 200, body = TotpEnrollResponse), (status = 409, body = api_types::Problem))
 )]
 #[post("/auth/mfa/totp/enroll")]
-async fn totp_enroll(state: web::Data<AppState>, principal: Principal) -> ApiResult<web::Json<TotpEnrollResponse>> {
+async fn totp_enroll(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> ApiResult<web::Json<TotpEnrollResponse>> {
     let id = require_account(&principal)?;
     let user = users::get(&state.db, &state.crypto, id).await?;
     if user.model.mfa_enabled {
-        return Err(ApiError::conflict("Two-factor authentication is already on. Turn it off first to change it."));
+        return Err(ApiError::conflict(
+            "Two-factor authentication is already on. Turn it off first to change it.",
+        ));
     }
     let secret = mfa::new_secret();
     let totp = mfa::totp(secret.clone(), &user.email)?;
@@ -357,7 +411,10 @@ async fn totp_enroll(state: web::Data<AppState>, principal: Principal) -> ApiRes
     m.mfa_pending_secret_enc = Set(Some(encrypt_mfa_secret(&state.crypto, id, &secret, true)?));
     m.updated_at = Set(Utc::now());
     m.update(&state.db).await?;
-    state.audit.record(AuditEntry::by(&principal, "auth.mfa.enroll")).await?;
+    state
+        .audit
+        .record(AuditEntry::by(&principal, "auth.mfa.enroll"))
+        .await?;
     let otpauth_uri = totp.get_url();
     Ok(web::Json(TotpEnrollResponse {
         secret: totp.get_secret_base32(),
@@ -366,7 +423,11 @@ async fn totp_enroll(state: web::Data<AppState>, principal: Principal) -> ApiRes
     }))
 }
 
-async fn replace_recovery_codes(db: &impl sea_orm::ConnectionTrait, state: &AppState, user_id: Uuid) -> ApiResult<Vec<String>> {
+async fn replace_recovery_codes(
+    db: &impl sea_orm::ConnectionTrait,
+    state: &AppState,
+    user_id: Uuid,
+) -> ApiResult<Vec<String>> {
     recovery_code::Entity::delete_many()
         .filter(recovery_code::Column::UserId.eq(user_id))
         .exec(db)
@@ -423,8 +484,13 @@ async fn totp_confirm(
     m.update(&txn).await?;
     let codes = replace_recovery_codes(&txn, &state, id).await?;
     txn.commit().await?;
-    state.audit.record(AuditEntry::by(&principal, "auth.mfa.enabled")).await?;
-    Ok(web::Json(RecoveryCodes { recovery_codes: codes }))
+    state
+        .audit
+        .record(AuditEntry::by(&principal, "auth.mfa.enabled"))
+        .await?;
+    Ok(web::Json(RecoveryCodes {
+        recovery_codes: codes,
+    }))
 }
 
 /// Turn MFA off, with a current code (or a recovery code). Refused when the practice requires
@@ -448,9 +514,14 @@ async fn totp_disable(
         return Err(ApiError::conflict("Two-factor authentication is not on."));
     }
     if crate::settings::mfa_required(&state.db, user.role).await? {
-        return Err(ApiError::conflict("Your practice requires two-factor authentication for your role."));
+        return Err(ApiError::conflict(
+            "Your practice requires two-factor authentication for your role.",
+        ));
     }
-    if verify_second_factor(&state, &user, &body.code).await?.is_none() {
+    if verify_second_factor(&state, &user, &body.code)
+        .await?
+        .is_none()
+    {
         state
             .audit
             .record(AuditEntry::by(&principal, "auth.mfa.disable").outcome(AuditOutcome::Failure))
@@ -470,7 +541,10 @@ async fn totp_disable(
         .exec(&txn)
         .await?;
     txn.commit().await?;
-    state.audit.record(AuditEntry::by(&principal, "auth.mfa.disabled")).await?;
+    state
+        .audit
+        .record(AuditEntry::by(&principal, "auth.mfa.disabled"))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -493,12 +567,20 @@ async fn regenerate_recovery_codes(
     if !user.model.mfa_enabled || mfa::is_recovery_code(&body.code) {
         return Err(ApiError::code(ErrorCode::InvalidMfaCode));
     }
-    if verify_second_factor(&state, &user, &body.code).await?.is_none() {
+    if verify_second_factor(&state, &user, &body.code)
+        .await?
+        .is_none()
+    {
         return Err(ApiError::code(ErrorCode::InvalidMfaCode));
     }
     let codes = replace_recovery_codes(&state.db, &state, id).await?;
-    state.audit.record(AuditEntry::by(&principal, "auth.mfa.recovery_codes")).await?;
-    Ok(web::Json(RecoveryCodes { recovery_codes: codes }))
+    state
+        .audit
+        .record(AuditEntry::by(&principal, "auth.mfa.recovery_codes"))
+        .await?;
+    Ok(web::Json(RecoveryCodes {
+        recovery_codes: codes,
+    }))
 }
 
 /// Change the password. Other sessions are signed out.
@@ -522,9 +604,17 @@ async fn change_password(
         .verify(&body.current_password, user.model.password_hash.as_deref())
         .await
     {
-        return Err(ApiError::field("current_password", "incorrect", "Your current password is not correct."));
+        return Err(ApiError::field(
+            "current_password",
+            "incorrect",
+            "Your current password is not correct.",
+        ));
     }
-    passwords::check_policy(&body.new_password, "new_password", &[&user.email, &user.name])?;
+    passwords::check_policy(
+        &body.new_password,
+        "new_password",
+        &[&user.email, &user.name],
+    )?;
     let hash = state.passwords.hash(&body.new_password).await?;
     let txn = state.db.begin().await?;
     let mut m: user::ActiveModel = user.model.clone().into();
@@ -533,7 +623,10 @@ async fn change_password(
     m.update(&txn).await?;
     sessions::revoke_all(&txn, id, principal.session_id(), "password_changed").await?;
     txn.commit().await?;
-    state.audit.record(AuditEntry::by(&principal, "auth.password.change")).await?;
+    state
+        .audit
+        .record(AuditEntry::by(&principal, "auth.password.change"))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -580,7 +673,11 @@ async fn confirm_password_reset(
     let txn = state.db.begin().await?;
     let user_id = invitations::consume_reset(&txn, &req.token).await?;
     let user = users::get(&txn, &state.crypto, user_id).await?;
-    passwords::check_policy(&req.new_password, "new_password", &[&user.email, &user.name])?;
+    passwords::check_policy(
+        &req.new_password,
+        "new_password",
+        &[&user.email, &user.name],
+    )?;
     let mut m: user::ActiveModel = user.model.clone().into();
     m.password_hash = Set(Some(hash));
     m.updated_at = Set(Utc::now());
@@ -590,7 +687,10 @@ async fn confirm_password_reset(
     txn.commit().await?;
     state
         .audit
-        .record(AuditEntry::anonymous(&client, "auth.password_reset.complete").actor(user_id, user.role))
+        .record(
+            AuditEntry::anonymous(&client, "auth.password_reset.complete")
+                .actor(user_id, user.role),
+        )
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -638,7 +738,10 @@ async fn accept_invitation(
     let hash = state.passwords.hash(&req.password).await?;
     let txn = state.db.begin().await?;
     let claimed = invitation::Entity::update_many()
-        .col_expr(invitation::Column::AcceptedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .col_expr(
+            invitation::Column::AcceptedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
         .filter(invitation::Column::Id.eq(inv.id))
         .filter(invitation::Column::AcceptedAt.is_null())
         .exec(&txn)

@@ -18,11 +18,17 @@ use crate::platform::{ApiError, ApiResult, AppState, ClientInfo};
 use crate::users::UserRecord;
 
 /// Whether an access token's session is still live.
-pub async fn is_active(db: &impl ConnectionTrait, session_id: Uuid, user_id: Uuid) -> ApiResult<bool> {
+pub async fn is_active(
+    db: &impl ConnectionTrait,
+    session_id: Uuid,
+    user_id: Uuid,
+) -> ApiResult<bool> {
     Ok(session::Entity::find_by_id(session_id)
         .one(db)
         .await?
-        .is_some_and(|s| s.user_id == user_id && s.revoked_at.is_none() && s.expires_at > Utc::now()))
+        .is_some_and(|s| {
+            s.user_id == user_id && s.revoked_at.is_none() && s.expires_at > Utc::now()
+        }))
 }
 
 async fn subject(db: &impl ConnectionTrait, user: &UserRecord) -> ApiResult<Subject> {
@@ -67,7 +73,11 @@ async fn issue(
 }
 
 /// Starts a session for a user who has fully authenticated.
-pub async fn start(state: &AppState, user: &UserRecord, client: &ClientInfo) -> ApiResult<TokenResponse> {
+pub async fn start(
+    state: &AppState,
+    user: &UserRecord,
+    client: &ClientInfo,
+) -> ApiResult<TokenResponse> {
     let txn = state.db.begin().await?;
     let now = Utc::now();
     let sid = Uuid::now_v7();
@@ -94,9 +104,15 @@ pub async fn start(state: &AppState, user: &UserRecord, client: &ClientInfo) -> 
 
 /// What a refresh did.
 pub enum Refreshed {
-    Tokens { tokens: TokenResponse, user: UserRecord },
+    Tokens {
+        tokens: TokenResponse,
+        user: Box<UserRecord>,
+    },
     /// The token had already been used: the session is now revoked.
-    Reused { user_id: Uuid, session_id: Uuid },
+    Reused {
+        user_id: Uuid,
+        session_id: Uuid,
+    },
     Invalid,
 }
 
@@ -110,7 +126,10 @@ pub async fn refresh(state: &AppState, presented: &str) -> ApiResult<Refreshed> 
     else {
         return Ok(Refreshed::Invalid);
     };
-    let Some(sess) = session::Entity::find_by_id(token.session_id).one(&txn).await? else {
+    let Some(sess) = session::Entity::find_by_id(token.session_id)
+        .one(&txn)
+        .await?
+    else {
         return Ok(Refreshed::Invalid);
     };
     if sess.revoked_at.is_some() || sess.expires_at <= Utc::now() {
@@ -118,7 +137,10 @@ pub async fn refresh(state: &AppState, presented: &str) -> ApiResult<Refreshed> 
     }
     // Mark the token used only if nobody else did first: a lost race is a reuse.
     let claimed = refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::UsedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .col_expr(
+            refresh_token::Column::UsedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
         .filter(refresh_token::Column::Id.eq(token.id))
         .filter(refresh_token::Column::UsedAt.is_null())
         .exec(&txn)
@@ -128,7 +150,10 @@ pub async fn refresh(state: &AppState, presented: &str) -> ApiResult<Refreshed> 
     if !claimed {
         revoke_session(&txn, sess.id, "refresh_token_reuse").await?;
         txn.commit().await?;
-        return Ok(Refreshed::Reused { user_id: sess.user_id, session_id: sess.id });
+        return Ok(Refreshed::Reused {
+            user_id: sess.user_id,
+            session_id: sess.id,
+        });
     }
     let Some(user) = crate::users::queries::find(&txn, &state.crypto, sess.user_id).await? else {
         return Ok(Refreshed::Invalid);
@@ -143,13 +168,26 @@ pub async fn refresh(state: &AppState, presented: &str) -> ApiResult<Refreshed> 
     s.last_used_at = Set(Utc::now());
     s.update(&txn).await?;
     txn.commit().await?;
-    Ok(Refreshed::Tokens { tokens, user })
+    Ok(Refreshed::Tokens {
+        tokens,
+        user: Box::new(user),
+    })
 }
 
-pub async fn revoke_session(db: &impl ConnectionTrait, session_id: Uuid, reason: &str) -> ApiResult<()> {
+pub async fn revoke_session(
+    db: &impl ConnectionTrait,
+    session_id: Uuid,
+    reason: &str,
+) -> ApiResult<()> {
     session::Entity::update_many()
-        .col_expr(session::Column::RevokedAt, sea_orm::sea_query::Expr::value(Utc::now()))
-        .col_expr(session::Column::RevokedReason, sea_orm::sea_query::Expr::value(reason))
+        .col_expr(
+            session::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .col_expr(
+            session::Column::RevokedReason,
+            sea_orm::sea_query::Expr::value(reason),
+        )
         .filter(session::Column::Id.eq(session_id))
         .filter(session::Column::RevokedAt.is_null())
         .exec(db)
@@ -158,10 +196,21 @@ pub async fn revoke_session(db: &impl ConnectionTrait, session_id: Uuid, reason:
 }
 
 /// Revokes every session of a user except `keep`.
-pub async fn revoke_all(db: &impl ConnectionTrait, user_id: Uuid, keep: Option<Uuid>, reason: &str) -> ApiResult<()> {
+pub async fn revoke_all(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    keep: Option<Uuid>,
+    reason: &str,
+) -> ApiResult<()> {
     let mut q = session::Entity::update_many()
-        .col_expr(session::Column::RevokedAt, sea_orm::sea_query::Expr::value(Utc::now()))
-        .col_expr(session::Column::RevokedReason, sea_orm::sea_query::Expr::value(reason))
+        .col_expr(
+            session::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .col_expr(
+            session::Column::RevokedReason,
+            sea_orm::sea_query::Expr::value(reason),
+        )
         .filter(session::Column::UserId.eq(user_id))
         .filter(session::Column::RevokedAt.is_null());
     if let Some(k) = keep {
@@ -172,7 +221,11 @@ pub async fn revoke_all(db: &impl ConnectionTrait, user_id: Uuid, keep: Option<U
 }
 
 /// The user's live sessions, most recently used first.
-pub async fn list(db: &impl ConnectionTrait, user_id: Uuid, current: Option<Uuid>) -> ApiResult<Vec<SessionInfo>> {
+pub async fn list(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    current: Option<Uuid>,
+) -> ApiResult<Vec<SessionInfo>> {
     let rows = session::Entity::find()
         .filter(session::Column::UserId.eq(user_id))
         .filter(session::Column::RevokedAt.is_null())
@@ -194,7 +247,11 @@ pub async fn list(db: &impl ConnectionTrait, user_id: Uuid, current: Option<Uuid
 }
 
 /// Revokes one of the user's own sessions; someone else's is "not found".
-pub async fn revoke_own(db: &impl ConnectionTrait, user_id: Uuid, session_id: Uuid) -> ApiResult<()> {
+pub async fn revoke_own(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    session_id: Uuid,
+) -> ApiResult<()> {
     match session::Entity::find_by_id(session_id).one(db).await? {
         Some(s) if s.user_id == user_id => revoke_session(db, session_id, "revoked_by_user").await,
         _ => Err(ApiError::not_found()),

@@ -111,7 +111,8 @@ async fn list_outbox(
         select = select.filter(outbox_message::Column::Status.eq(status_str(s)));
     }
     if let Some(r) = &q.recipient {
-        select = select.filter(outbox_message::Column::RecipientBidx.eq(recipient_bidx(&state.crypto, r)));
+        select = select
+            .filter(outbox_message::Column::RecipientBidx.eq(recipient_bidx(&state.crypto, r)));
     }
     let total = select.clone().count(&state.db).await?;
     let rows = select
@@ -129,12 +130,21 @@ async fn list_outbox(
         .audit
         .record(AuditEntry::by(&auth, "outbox.read").detail(format!("messages={}", items.len())))
         .await?;
-    Ok(web::Json(Page { items, total, limit, offset }))
+    Ok(web::Json(Page {
+        items,
+        total,
+        limit,
+        offset,
+    }))
 }
 
 /// Delivers due messages until the process stops. Any replica may run it: on PostgreSQL each
 /// message is claimed with `FOR UPDATE SKIP LOCKED`, so no two deliver the same one.
-pub async fn run_worker(db: sea_orm::DatabaseConnection, crypto: Arc<Crypto>, sender: Arc<dyn EmailSender>) {
+pub async fn run_worker(
+    db: sea_orm::DatabaseConnection,
+    crypto: Arc<Crypto>,
+    sender: Arc<dyn EmailSender>,
+) {
     loop {
         match deliver_due(&db, &crypto, sender.as_ref()).await {
             Ok(0) => tokio::time::sleep(Duration::from_secs(5)).await,
@@ -147,7 +157,12 @@ pub async fn run_worker(db: sea_orm::DatabaseConnection, crypto: Arc<Crypto>, se
     }
 }
 
-/// Delivers up to one batch of due messages; returns how many it handled.
+/// How long a claimed message is reserved for the worker that claimed it.
+const LEASE: chrono::Duration = chrono::Duration::minutes(5);
+
+/// Delivers up to one batch of due messages; returns how many it handled. Messages are first
+/// claimed (leased) in a short transaction, then sent with no transaction open, so a slow mail
+/// server never holds a database connection.
 pub async fn deliver_due(
     db: &sea_orm::DatabaseConnection,
     crypto: &Crypto,
@@ -166,6 +181,20 @@ pub async fn deliver_due(
         );
     }
     let due = select.all(&txn).await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<Uuid> = due.iter().map(|m| m.id).collect();
+    outbox_message::Entity::update_many()
+        .col_expr(
+            outbox_message::Column::NextAttemptAt,
+            sea_orm::sea_query::Expr::value(Utc::now() + LEASE),
+        )
+        .filter(outbox_message::Column::Id.is_in(ids))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+
     let n = due.len();
     for m in due {
         let email = Email {
@@ -190,8 +219,7 @@ pub async fn deliver_due(
                 update.next_attempt_at = Set(Utc::now() + backoff);
             }
         }
-        update.update(&txn).await?;
+        update.update(db).await?;
     }
-    txn.commit().await?;
     Ok(n)
 }

@@ -30,7 +30,11 @@ pub fn ensure_demographics(principal: &Principal, patient_id: Uuid) -> ApiResult
     Err(ApiError::not_found())
 }
 
-pub async fn is_on_care_team(db: &impl ConnectionTrait, patient_id: Uuid, user_id: Uuid) -> ApiResult<bool> {
+pub async fn is_on_care_team(
+    db: &impl ConnectionTrait,
+    patient_id: Uuid,
+    user_id: Uuid,
+) -> ApiResult<bool> {
     Ok(care_team_member::Entity::find_by_id((patient_id, user_id))
         .one(db)
         .await?
@@ -38,15 +42,33 @@ pub async fn is_on_care_team(db: &impl ConnectionTrait, patient_id: Uuid, user_i
 }
 
 /// The caller's clinical access to a patient, and why.
-pub async fn clinical_access(db: &impl ConnectionTrait, principal: &Principal, patient_id: Uuid) -> ApiResult<ClinicalAccess> {
-    let allowed = |basis, expires_at| ClinicalAccess { allowed: true, basis: Some(basis), expires_at };
+pub async fn clinical_access(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    patient_id: Uuid,
+) -> ApiResult<ClinicalAccess> {
+    let allowed = |basis, expires_at| ClinicalAccess {
+        allowed: true,
+        basis: Some(basis),
+        expires_at,
+    };
     match &principal.actor {
         Actor::ApiKey { scopes, .. } if scopes.contains(&Permission::ClinicalAccess) => {
             Ok(allowed(AccessBasis::Integration, None))
         }
-        Actor::ApiKey { .. } => Ok(ClinicalAccess { allowed: false, basis: None, expires_at: None }),
-        Actor::User { role: Role::Admin, .. } => Ok(allowed(AccessBasis::Admin, None)),
-        Actor::User { role: Role::Patient, patient_id: own, .. } => {
+        Actor::ApiKey { .. } => Ok(ClinicalAccess {
+            allowed: false,
+            basis: None,
+            expires_at: None,
+        }),
+        Actor::User {
+            role: Role::Admin, ..
+        } => Ok(allowed(AccessBasis::Admin, None)),
+        Actor::User {
+            role: Role::Patient,
+            patient_id: own,
+            ..
+        } => {
             if *own == Some(patient_id) {
                 Ok(allowed(AccessBasis::OwnRecord, None))
             } else {
@@ -66,15 +88,27 @@ pub async fn clinical_access(db: &impl ConnectionTrait, principal: &Principal, p
                 .await?;
             Ok(match grant {
                 Some(g) => allowed(AccessBasis::BreakGlass, Some(g.expires_at)),
-                None => ClinicalAccess { allowed: false, basis: None, expires_at: None },
+                None => ClinicalAccess {
+                    allowed: false,
+                    basis: None,
+                    expires_at: None,
+                },
             })
         }
-        Actor::User { .. } => Ok(ClinicalAccess { allowed: false, basis: None, expires_at: None }),
+        Actor::User { .. } => Ok(ClinicalAccess {
+            allowed: false,
+            basis: None,
+            expires_at: None,
+        }),
     }
 }
 
 /// For handlers of clinical content: the basis of access, or 403 (404 for patients).
-pub async fn authorize_clinical(db: &impl ConnectionTrait, principal: &Principal, patient_id: Uuid) -> ApiResult<AccessBasis> {
+pub async fn authorize_clinical(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    patient_id: Uuid,
+) -> ApiResult<AccessBasis> {
     match clinical_access(db, principal, patient_id).await? {
         ClinicalAccess { allowed: true, basis: Some(basis), .. } => Ok(basis),
         _ => Err(ApiError::with_detail(

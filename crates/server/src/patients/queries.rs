@@ -1,6 +1,7 @@
 use anyhow::Context;
 use api_types::patients::{
-    Patient, PatientInput, PatientQuery, PatientSort, PatientStatusFilter, PatientSummary, PhoneType,
+    Patient, PatientInput, PatientQuery, PatientSort, PatientStatusFilter, PatientSummary,
+    PhoneType,
 };
 use api_types::Page;
 use chrono::Utc;
@@ -104,14 +105,22 @@ pub fn tidy(mut p: PatientInput) -> PatientInput {
     p
 }
 
-async fn write_tokens(db: &impl ConnectionTrait, crypto: &Crypto, id: Uuid, details: &PatientInput) -> ApiResult<()> {
+async fn write_tokens(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    id: Uuid,
+    details: &PatientInput,
+) -> ApiResult<()> {
     search_token::Entity::delete_many()
         .filter(search_token::Column::PatientId.eq(id))
         .exec(db)
         .await?;
     let rows: Vec<_> = search::tokens_for(crypto, details)
         .into_iter()
-        .map(|token| search_token::ActiveModel { token: Set(token), patient_id: Set(id) })
+        .map(|token| search_token::ActiveModel {
+            token: Set(token),
+            patient_id: Set(id),
+        })
         .collect();
     if !rows.is_empty() {
         search_token::Entity::insert_many(rows).exec(db).await?;
@@ -154,9 +163,18 @@ pub async fn update(
     let now = Utc::now();
     let version = current.model.version + 1;
     let updated = patient::Entity::update_many()
-        .col_expr(patient::Column::DataEnc, sea_orm::sea_query::Expr::value(crypto.encrypt_json(&details, &aad(id))?))
-        .col_expr(patient::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
-        .col_expr(patient::Column::Version, sea_orm::sea_query::Expr::value(version))
+        .col_expr(
+            patient::Column::DataEnc,
+            sea_orm::sea_query::Expr::value(crypto.encrypt_json(&details, &aad(id))?),
+        )
+        .col_expr(
+            patient::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .col_expr(
+            patient::Column::Version,
+            sea_orm::sea_query::Expr::value(version),
+        )
         .filter(patient::Column::Id.eq(id))
         .filter(patient::Column::Version.eq(current.model.version))
         .exec(db)
@@ -171,16 +189,27 @@ pub async fn update(
     Ok(PatientRecord { model, details })
 }
 
-pub async fn set_archived(db: &impl ConnectionTrait, current: &PatientRecord, archived: bool) -> ApiResult<PatientRecord> {
+pub async fn set_archived(
+    db: &impl ConnectionTrait,
+    current: &PatientRecord,
+    archived: bool,
+) -> ApiResult<PatientRecord> {
     let mut m: patient::ActiveModel = current.model.clone().into();
     m.archived_at = Set(archived.then(Utc::now));
     m.updated_at = Set(Utc::now());
     m.version = Set(current.model.version + 1);
     let model = m.update(db).await?;
-    Ok(PatientRecord { model, details: current.details.clone() })
+    Ok(PatientRecord {
+        model,
+        details: current.details.clone(),
+    })
 }
 
-pub async fn find(db: &impl ConnectionTrait, crypto: &Crypto, id: Uuid) -> ApiResult<Option<PatientRecord>> {
+pub async fn find(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    id: Uuid,
+) -> ApiResult<Option<PatientRecord>> {
     match patient::Entity::find_by_id(id).one(db).await? {
         Some(m) => Ok(Some(PatientRecord::decrypt(crypto, m)?)),
         None => Ok(None),
@@ -203,12 +232,20 @@ fn has_token(tokens: Vec<String>) -> sea_orm::sea_query::SimpleExpr {
 
 /// Searches patients. Every word of `q`, and each of `email`, `phone` and `date_of_birth`, must
 /// match; matching happens entirely on blind-index tokens.
-pub async fn search(db: &impl ConnectionTrait, crypto: &Crypto, q: &PatientQuery) -> ApiResult<Page<PatientSummary>> {
+pub async fn search(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    q: &PatientQuery,
+) -> ApiResult<Page<PatientSummary>> {
     let (limit, offset) = page_bounds(q.limit, q.offset)?;
     let mut select = patient::Entity::find();
     if let Some(text) = q.q.as_deref().filter(|t| !t.trim().is_empty()) {
         if text.chars().count() > 200 {
-            return Err(ApiError::field("q", "too_long", "Search for at most 200 characters."));
+            return Err(ApiError::field(
+                "q",
+                "too_long",
+                "Search for at most 200 characters.",
+            ));
         }
         for word in search::query_words(text) {
             let tokens = search::query_word_tokens(crypto, &word);
@@ -247,5 +284,10 @@ pub async fn search(db: &impl ConnectionTrait, crypto: &Crypto, q: &PatientQuery
         .into_iter()
         .map(|m| PatientRecord::decrypt(crypto, m).map(|p| p.to_summary()))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(Page { items, total, limit, offset })
+    Ok(Page {
+        items,
+        total,
+        limit,
+        offset,
+    })
 }

@@ -44,7 +44,8 @@ fn today() -> chrono::NaiveDate {
 }
 
 fn with_etag(mut res: actix_web::HttpResponseBuilder, p: &PatientRecord) -> HttpResponse {
-    res.insert_header((header::ETAG, etag(p.model.version))).json(p.to_wire())
+    res.insert_header((header::ETAG, etag(p.model.version)))
+        .json(p.to_wire())
 }
 
 /// Search and list patients. See the parameters for how matching works.
@@ -93,7 +94,11 @@ async fn create_patient(
     txn.commit().await?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "patient.create").patient(p.model.id).resource("patient", p.model.id))
+        .record(
+            AuditEntry::by(&auth, "patient.create")
+                .patient(p.model.id)
+                .resource("patient", p.model.id),
+        )
         .await?;
     Ok(with_etag(HttpResponse::Created(), &p))
 }
@@ -115,7 +120,11 @@ async fn get_patient(
     let p = queries::get(&state.db, &state.crypto, *id).await?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "patient.read").patient(*id).resource("patient", *id))
+        .record(
+            AuditEntry::by(&auth, "patient.read")
+                .patient(*id)
+                .resource("patient", *id),
+        )
         .await?;
     Ok(with_etag(HttpResponse::Ok(), &p))
 }
@@ -170,7 +179,11 @@ async fn update_patient(
     txn.commit().await?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "patient.update").patient(id).resource("patient", id))
+        .record(
+            AuditEntry::by(&auth, "patient.update")
+                .patient(id)
+                .resource("patient", id),
+        )
         .await?;
     Ok(with_etag(HttpResponse::Ok(), &updated))
 }
@@ -178,7 +191,7 @@ async fn update_patient(
 /// Archive a patient: hidden from default searches, kept in full. Restore undoes it.
 #[utoipa::path(
     tag = "patients",
-    params(("id" = Uuid, Path)),
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
     security(("bearer" = ["patients:archive"])),
     responses((status = 200, body = Patient), (status = 404, body = api_types::Problem))
 )]
@@ -186,9 +199,11 @@ async fn update_patient(
 async fn archive_patient(
     auth: Authorized<require::PatientsArchive>,
     state: web::Data<AppState>,
+    req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let current = queries::get(&state.db, &state.crypto, *id).await?;
+    check_if_match(&req, current.model.version)?;
     let p = if current.model.archived_at.is_some() {
         current
     } else {
@@ -196,7 +211,11 @@ async fn archive_patient(
     };
     state
         .audit
-        .record(AuditEntry::by(&auth, "patient.archive").patient(*id).resource("patient", *id))
+        .record(
+            AuditEntry::by(&auth, "patient.archive")
+                .patient(*id)
+                .resource("patient", *id),
+        )
         .await?;
     Ok(with_etag(HttpResponse::Ok(), &p))
 }
@@ -204,7 +223,7 @@ async fn archive_patient(
 /// Restore an archived patient.
 #[utoipa::path(
     tag = "patients",
-    params(("id" = Uuid, Path)),
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
     security(("bearer" = ["patients:archive"])),
     responses((status = 200, body = Patient), (status = 404, body = api_types::Problem))
 )]
@@ -212,9 +231,11 @@ async fn archive_patient(
 async fn restore_patient(
     auth: Authorized<require::PatientsArchive>,
     state: web::Data<AppState>,
+    req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let current = queries::get(&state.db, &state.crypto, *id).await?;
+    check_if_match(&req, current.model.version)?;
     let p = if current.model.archived_at.is_none() {
         current
     } else {
@@ -222,7 +243,11 @@ async fn restore_patient(
     };
     state
         .audit
-        .record(AuditEntry::by(&auth, "patient.restore").patient(*id).resource("patient", *id))
+        .record(
+            AuditEntry::by(&auth, "patient.restore")
+                .patient(*id)
+                .resource("patient", *id),
+        )
         .await?;
     Ok(with_etag(HttpResponse::Ok(), &p))
 }
@@ -250,7 +275,12 @@ async fn list_care_team(
     let mut members = Vec::with_capacity(rows.len());
     for r in rows {
         if let Some(u) = users::find(&state.db, &state.crypto, r.user_id).await? {
-            members.push(CareTeamMember { user_id: r.user_id, name: u.name, role: u.role, added_at: r.added_at });
+            members.push(CareTeamMember {
+                user_id: r.user_id,
+                name: u.name,
+                role: u.role,
+                added_at: r.added_at,
+            });
         }
     }
     state
@@ -279,7 +309,13 @@ async fn add_care_team_member(
     let member = users::find(&state.db, &state.crypto, body.user_id)
         .await?
         .filter(|u| u.is_active() && u.role.is_clinician())
-        .ok_or_else(|| ApiError::field("user_id", "not_clinician", "Choose an active practitioner or nurse."))?;
+        .ok_or_else(|| {
+            ApiError::field(
+                "user_id",
+                "not_clinician",
+                "Choose an active practitioner or nurse.",
+            )
+        })?;
     let now = Utc::now();
     if !access::is_on_care_team(&state.db, *id, member.model.id).await? {
         care_team_member::ActiveModel {
@@ -293,7 +329,11 @@ async fn add_care_team_member(
     }
     state
         .audit
-        .record(AuditEntry::by(&auth, "care_team.add").patient(*id).resource("user", member.model.id))
+        .record(
+            AuditEntry::by(&auth, "care_team.add")
+                .patient(*id)
+                .resource("user", member.model.id),
+        )
         .await?;
     Ok(HttpResponse::Created().json(CareTeamMember {
         user_id: member.model.id,
@@ -326,7 +366,11 @@ async fn remove_care_team_member(
     }
     state
         .audit
-        .record(AuditEntry::by(&auth, "care_team.remove").patient(id).resource("user", user_id))
+        .record(
+            AuditEntry::by(&auth, "care_team.remove")
+                .patient(id)
+                .resource("user", user_id),
+        )
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -346,7 +390,9 @@ async fn get_clinical_access(
 ) -> ApiResult<web::Json<ClinicalAccess>> {
     ensure_demographics(&auth, *id)?;
     queries::get(&state.db, &state.crypto, *id).await?;
-    Ok(web::Json(access::clinical_access(&state.db, &auth, *id).await?))
+    Ok(web::Json(
+        access::clinical_access(&state.db, &auth, *id).await?,
+    ))
 }
 
 /// Break the glass: emergency access to a patient's clinical record for an hour, with a reason.
@@ -368,7 +414,11 @@ async fn break_glass(
     let user_id = auth.require_user()?;
     let reason = body.reason.trim();
     if reason.chars().count() < 10 {
-        return Err(ApiError::field("reason", "too_short", "Say why access is needed (at least 10 characters)."));
+        return Err(ApiError::field(
+            "reason",
+            "too_short",
+            "Say why access is needed (at least 10 characters).",
+        ));
     }
     if let Err((code, msg)) = api_types::validation::text(reason, 1000) {
         return Err(ApiError::field("reason", code, msg));
@@ -380,7 +430,9 @@ async fn break_glass(
         id: Set(grant_id),
         patient_id: Set(*id),
         user_id: Set(user_id),
-        reason_enc: Set(state.crypto.encrypt_str(reason, &format!("break_glass_grants.reason:{grant_id}"))?),
+        reason_enc: Set(state
+            .crypto
+            .encrypt_str(reason, &format!("break_glass_grants.reason:{grant_id}"))?),
         created_at: Set(Utc::now()),
         expires_at: Set(expires_at),
     }
@@ -416,22 +468,48 @@ async fn invite_patient(
 ) -> ApiResult<HttpResponse> {
     let p = queries::get(&state.db, &state.crypto, *id).await?;
     if p.model.archived_at.is_some() {
-        return Err(ApiError::conflict("Restore this patient before inviting them."));
+        return Err(ApiError::conflict(
+            "Restore this patient before inviting them.",
+        ));
     }
     if users::find_by_patient(&state.db, *id).await?.is_some() {
-        return Err(ApiError::conflict("This patient already has a portal account."));
+        return Err(ApiError::conflict(
+            "This patient already has a portal account.",
+        ));
     }
     let email = body
         .email
         .clone()
         .or_else(|| p.details.email.clone())
-        .ok_or_else(|| ApiError::field("email", "required", "Add an email address to the patient first, or give one here."))?;
-    let name = p.details.preferred_name.clone().unwrap_or_else(|| p.details.first_name.clone());
+        .ok_or_else(|| {
+            ApiError::field(
+                "email",
+                "required",
+                "Add an email address to the patient first, or give one here.",
+            )
+        })?;
+    let name = p
+        .details
+        .preferred_name
+        .clone()
+        .unwrap_or_else(|| p.details.first_name.clone());
     let full_name = format!("{name} {}", p.details.last_name);
-    let inv = invitations::create(&state, &email, &full_name, Role::Patient, Some(*id), auth.user_id()).await?;
+    let inv = invitations::create(
+        &state,
+        &email,
+        &full_name,
+        Role::Patient,
+        Some(*id),
+        auth.user_id(),
+    )
+    .await?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "patient.invite").patient(*id).resource("invitation", inv.id))
+        .record(
+            AuditEntry::by(&auth, "patient.invite")
+                .patient(*id)
+                .resource("invitation", inv.id),
+        )
         .await?;
     Ok(HttpResponse::Created().json(invitations::to_wire(&state.crypto, &inv)?))
 }

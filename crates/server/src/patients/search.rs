@@ -46,7 +46,11 @@ pub fn medicare_token(crypto: &Crypto, number: &str) -> String {
 /// Every token a patient is findable by.
 pub fn tokens_for(crypto: &Crypto, p: &PatientInput) -> Vec<String> {
     let mut out = std::collections::BTreeSet::new();
-    let names = [Some(p.first_name.as_str()), Some(p.last_name.as_str()), p.preferred_name.as_deref()];
+    let names = [
+        Some(p.first_name.as_str()),
+        Some(p.last_name.as_str()),
+        p.preferred_name.as_deref(),
+    ];
     for name in names.into_iter().flatten() {
         for w in words(name) {
             let chars: Vec<char> = w.chars().collect();
@@ -90,18 +94,28 @@ pub fn query_word_tokens(crypto: &Crypto, word: &str) -> Vec<String> {
     vec![name_token(crypto, &prefix)]
 }
 
-/// The words of a query. A query that is a whole phone number (spaces and all) is one word.
+/// The words of a query. A query that is a whole phone number (spaces and all) is one word;
+/// name words are split at hyphens and apostrophes, as names are when indexed.
 pub fn query_words(q: &str) -> Vec<String> {
     let q = q.trim();
     if looks_like_number(q) {
         return vec![q.to_owned()];
     }
-    q.split_whitespace().map(str::to_owned).collect()
+    let mut out = Vec::new();
+    for w in q.split_whitespace() {
+        if w.contains('@') || parse_date(w).is_some() || looks_like_number(w) {
+            out.push(w.to_owned());
+        } else {
+            out.extend(words(w));
+        }
+    }
+    out
 }
 
 fn looks_like_number(s: &str) -> bool {
     s.chars().filter(char::is_ascii_digit).count() >= 6
-        && s.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c))
 }
 
 /// `YYYY-MM-DD` or the Australian `DD/MM/YYYY`.
@@ -136,11 +150,21 @@ mod tests {
     #[test]
     fn query_words_are_classified() {
         let c = Crypto::ephemeral().unwrap();
-        assert_eq!(query_word_tokens(&c, "a@b.co"), vec![email_token(&c, "A@b.co")]);
+        assert_eq!(
+            query_word_tokens(&c, "a@b.co"),
+            vec![email_token(&c, "A@b.co")]
+        );
         let d = NaiveDate::from_ymd_opt(1980, 2, 29).unwrap();
         assert_eq!(query_word_tokens(&c, "29/02/1980"), vec![dob_token(&c, d)]);
         assert_eq!(query_words("+61 412 345 678"), vec!["+61 412 345 678"]);
         assert_eq!(query_words("jane  smith"), vec!["jane", "smith"]);
-        assert_eq!(query_word_tokens(&c, "+61 412 345 678")[0], phone_token(&c, "0412345678"));
+        assert_eq!(
+            query_words("O'Brien smith-jones"),
+            vec!["o", "brien", "smith", "jones"]
+        );
+        assert_eq!(
+            query_word_tokens(&c, "+61 412 345 678")[0],
+            phone_token(&c, "0412345678")
+        );
     }
 }

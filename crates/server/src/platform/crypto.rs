@@ -107,7 +107,9 @@ impl Crypto {
             keys,
             Some(file.active_key_id),
             key32(&file.blind_index_key, "blind_index_key")?,
-            STANDARD.decode(&file.jwt_secret).context("jwt_secret is not valid base64")?,
+            STANDARD
+                .decode(&file.jwt_secret)
+                .context("jwt_secret is not valid base64")?,
         )
     }
 
@@ -130,13 +132,23 @@ impl Crypto {
             .into_iter()
             .map(|(id, k)| (id, Aes256Gcm::new(&k.into())))
             .collect();
-        Ok(Crypto { keys, active, blind_index_key, jwt_secret })
+        Ok(Crypto {
+            keys,
+            active,
+            blind_index_key,
+            jwt_secret,
+        })
     }
 
     /// Random keys held only in memory, for tests and throwaway tools.
     pub fn ephemeral() -> anyhow::Result<Crypto> {
         let keys = BTreeMap::from([(1, random_bytes::<32>())]);
-        Crypto::new(keys, Some(1), random_bytes::<32>(), random_bytes::<48>().to_vec())
+        Crypto::new(
+            keys,
+            Some(1),
+            random_bytes::<32>(),
+            random_bytes::<48>().to_vec(),
+        )
     }
 
     pub fn jwt_secret(&self) -> &[u8] {
@@ -147,12 +159,22 @@ impl Crypto {
         let cipher = self.keys.get(&self.active).context("active key missing")?;
         let nonce_bytes = random_bytes::<12>();
         let ct = cipher
-            .encrypt(Nonce::from_slice(&nonce_bytes), Payload { msg: plaintext, aad: aad.as_bytes() })
+            .encrypt(
+                Nonce::from_slice(&nonce_bytes),
+                Payload {
+                    msg: plaintext,
+                    aad: aad.as_bytes(),
+                },
+            )
             .map_err(|_| anyhow!("encryption failed"))?;
         let mut out = Vec::with_capacity(12 + ct.len());
         out.extend_from_slice(&nonce_bytes);
         out.extend_from_slice(&ct);
-        Ok(format!("v1.{}.{}", self.active, URL_SAFE_NO_PAD.encode(out)))
+        Ok(format!(
+            "v1.{}.{}",
+            self.active,
+            URL_SAFE_NO_PAD.encode(out)
+        ))
     }
 
     pub fn decrypt(&self, value: &str, aad: &str) -> anyhow::Result<Vec<u8>> {
@@ -165,13 +187,21 @@ impl Crypto {
             .keys
             .get(&kid)
             .with_context(|| format!("no key with id {kid} is configured"))?;
-        let raw = URL_SAFE_NO_PAD.decode(body).context("bad ciphertext encoding")?;
+        let raw = URL_SAFE_NO_PAD
+            .decode(body)
+            .context("bad ciphertext encoding")?;
         if raw.len() < 12 + 16 {
             bail!("ciphertext too short");
         }
         let (nonce, ct) = raw.split_at(12);
         cipher
-            .decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad: aad.as_bytes() })
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: ct,
+                    aad: aad.as_bytes(),
+                },
+            )
             .map_err(|_| anyhow!("decryption failed (wrong key or tampered value)"))
     }
 
@@ -187,7 +217,11 @@ impl Crypto {
         self.encrypt(&serde_json::to_vec(value)?, aad)
     }
 
-    pub fn decrypt_json<T: for<'de> Deserialize<'de>>(&self, value: &str, aad: &str) -> anyhow::Result<T> {
+    pub fn decrypt_json<T: for<'de> Deserialize<'de>>(
+        &self,
+        value: &str,
+        aad: &str,
+    ) -> anyhow::Result<T> {
         serde_json::from_slice(&self.decrypt(value, aad)?).context("decrypted JSON is not valid")
     }
 
@@ -250,7 +284,10 @@ mod tests {
         let c = Crypto::ephemeral().unwrap();
         let ct = c.encrypt_str("Jane Citizen", "patients.data:1").unwrap();
         assert!(!ct.contains("Jane"));
-        assert_eq!(c.decrypt_str(&ct, "patients.data:1").unwrap(), "Jane Citizen");
+        assert_eq!(
+            c.decrypt_str(&ct, "patients.data:1").unwrap(),
+            "Jane Citizen"
+        );
         assert!(c.decrypt_str(&ct, "patients.data:2").is_err());
     }
 
@@ -260,7 +297,13 @@ mod tests {
         let k2 = [2u8; 32];
         let old = Crypto::new(BTreeMap::from([(1, k1)]), None, [9; 32], vec![7; 32]).unwrap();
         let ct = old.encrypt_str("x", "a").unwrap();
-        let new = Crypto::new(BTreeMap::from([(1, k1), (2, k2)]), None, [9; 32], vec![7; 32]).unwrap();
+        let new = Crypto::new(
+            BTreeMap::from([(1, k1), (2, k2)]),
+            None,
+            [9; 32],
+            vec![7; 32],
+        )
+        .unwrap();
         assert!(new.needs_rotation(&ct));
         assert_eq!(new.decrypt_str(&ct, "a").unwrap(), "x");
         assert!(!new.needs_rotation(&new.encrypt_str("x", "a").unwrap()));
@@ -270,8 +313,17 @@ mod tests {
     fn blind_indexes_are_keyed_and_domain_separated() {
         let a = Crypto::ephemeral().unwrap();
         let b = Crypto::ephemeral().unwrap();
-        assert_eq!(a.blind_index("email", "x@y.z"), a.blind_index("email", "x@y.z"));
-        assert_ne!(a.blind_index("email", "x@y.z"), a.blind_index("phone", "x@y.z"));
-        assert_ne!(a.blind_index("email", "x@y.z"), b.blind_index("email", "x@y.z"));
+        assert_eq!(
+            a.blind_index("email", "x@y.z"),
+            a.blind_index("email", "x@y.z")
+        );
+        assert_ne!(
+            a.blind_index("email", "x@y.z"),
+            a.blind_index("phone", "x@y.z")
+        );
+        assert_ne!(
+            a.blind_index("email", "x@y.z"),
+            b.blind_index("email", "x@y.z")
+        );
     }
 }

@@ -22,9 +22,11 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
         .await
         .context("Failed to connect to the database")?;
     if db.get_database_backend() == DbBackend::Sqlite {
-        db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;")
-            .await
-            .context("Failed to configure SQLite")?;
+        db.execute_unprepared(
+            "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;",
+        )
+        .await
+        .context("Failed to configure SQLite")?;
     }
     Ok(db)
 }

@@ -27,10 +27,18 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn code(code: ErrorCode) -> Self {
-        ApiError::Coded { code, detail: None, retry_after: None }
+        ApiError::Coded {
+            code,
+            detail: None,
+            retry_after: None,
+        }
     }
     pub fn with_detail(code: ErrorCode, detail: impl Into<String>) -> Self {
-        ApiError::Coded { code, detail: Some(detail.into()), retry_after: None }
+        ApiError::Coded {
+            code,
+            detail: Some(detail.into()),
+            retry_after: None,
+        }
     }
     pub fn not_found() -> Self {
         Self::code(ErrorCode::NotFound)
@@ -51,7 +59,11 @@ impl ApiError {
         ApiError::Validation(vec![FieldError::new(field, code, message)])
     }
     pub fn retry_after(code: ErrorCode, seconds: u64) -> Self {
-        ApiError::Coded { code, detail: None, retry_after: Some(seconds.max(1)) }
+        ApiError::Coded {
+            code,
+            detail: None,
+            retry_after: Some(seconds.max(1)),
+        }
     }
 
     pub fn problem(&self) -> Problem {
@@ -81,7 +93,10 @@ impl From<sea_orm::DbErr> for ApiError {
 }
 
 fn is_connection_error(e: &sea_orm::DbErr) -> bool {
-    matches!(e, sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_))
+    matches!(
+        e,
+        sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_)
+    )
 }
 
 impl ResponseError for ApiError {
@@ -99,7 +114,11 @@ impl ResponseError for ApiError {
         if problem.status == 401 {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
-        if let ApiError::Coded { retry_after: Some(s), .. } = self {
+        if let ApiError::Coded {
+            retry_after: Some(s),
+            ..
+        } = self
+        {
             res.insert_header((header::RETRY_AFTER, s.to_string()));
         }
         res.json(problem)

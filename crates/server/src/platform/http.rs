@@ -43,7 +43,11 @@ pub fn page_bounds(limit: Option<u64>, offset: Option<u64>) -> Result<(u64, u64)
     }
     let offset = offset.unwrap_or(0);
     if offset > 10_000_000 {
-        return Err(ApiError::field("offset", "out_of_range", "Offset is too large."));
+        return Err(ApiError::field(
+            "offset",
+            "out_of_range",
+            "Offset is too large.",
+        ));
     }
     Ok((limit, offset))
 }
@@ -59,7 +63,9 @@ pub fn check_if_match(req: &HttpRequest, version: i32) -> Result<(), ApiError> {
     let Some(value) = req.headers().get(header::IF_MATCH) else {
         return Ok(());
     };
-    let value = value.to_str().map_err(|_| ApiError::bad_request("Invalid If-Match header"))?;
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::bad_request("Invalid If-Match header"))?;
     let current = etag(version);
     let matches = value
         .split(',')
@@ -115,12 +121,16 @@ fn inline_script_hashes(html: &str) -> Vec<String> {
     let mut rest = html;
     while let Some(start) = rest.find("<script") {
         let after = &rest[start..];
-        let Some(open_end) = after.find('>') else { break };
+        let Some(open_end) = after.find('>') else {
+            break;
+        };
         let tag = &after[..open_end];
         let body_start = &after[open_end + 1..];
-        let Some(close) = body_start.find("</script>") else { break };
+        let Some(close) = body_start.find("</script>") else {
+            break;
+        };
         if !tag.contains("src=") {
-            let digest = Sha256::digest(body_start[..close].as_bytes());
+            let digest = Sha256::digest(&body_start.as_bytes()[..close]);
             out.push(base64::engine::general_purpose::STANDARD.encode(digest));
         }
         rest = &body_start[close..];
@@ -153,9 +163,17 @@ pub async fn security_headers(
     set(headers, "x-frame-options", "DENY");
     set(headers, "referrer-policy", "no-referrer");
     set(headers, "cross-origin-opener-policy", "same-origin");
-    set(headers, "permissions-policy", "camera=(self), microphone=(self), geolocation=()");
+    set(
+        headers,
+        "permissions-policy",
+        "camera=(self), microphone=(self), geolocation=()",
+    );
     if hsts {
-        set(headers, "strict-transport-security", "max-age=63072000; includeSubDomains");
+        set(
+            headers,
+            "strict-transport-security",
+            "max-age=63072000; includeSubDomains",
+        );
     }
     let is_html = headers
         .get(header::CONTENT_TYPE)
@@ -172,7 +190,6 @@ pub async fn security_headers(
     }
     Ok(res)
 }
-
 
 /// What the security-headers middleware needs to know about the HTML this server sends.
 pub struct HtmlPolicy {

@@ -29,11 +29,15 @@ pub struct ClientInfo {
 
 impl ClientInfo {
     pub fn from_request(req: &HttpRequest, trust_proxy: bool) -> ClientInfo {
-        let ip = if trust_proxy {
-            req.connection_info().realip_remote_addr().map(strip_port)
-        } else {
-            req.peer_addr().map(|a| a.ip().to_string())
-        };
+        // Behind the reverse proxy, the client is the address the proxy appended last:
+        // anything to its left came from the client and could be forged.
+        let forwarded = trust_proxy
+            .then(|| req.headers().get("x-forwarded-for")?.to_str().ok())
+            .flatten()
+            .and_then(|v| v.rsplit(',').next())
+            .map(|a| strip_port(a.trim()))
+            .filter(|a| !a.is_empty());
+        let ip = forwarded.or_else(|| req.peer_addr().map(|a| a.ip().to_string()));
         let user_agent = req
             .headers()
             .get(actix_web::http::header::USER_AGENT)
@@ -123,7 +127,11 @@ impl Principal {
     /// The patient record a patient account belongs to.
     pub fn own_patient_id(&self) -> Option<Uuid> {
         match &self.actor {
-            Actor::User { role: Role::Patient, patient_id, .. } => *patient_id,
+            Actor::User {
+                role: Role::Patient,
+                patient_id,
+                ..
+            } => *patient_id,
             _ => None,
         }
     }
@@ -138,7 +146,10 @@ impl Principal {
     /// The user id, for endpoints that only make sense for a signed-in account.
     pub fn require_user(&self) -> Result<Uuid, ApiError> {
         self.user_id().ok_or_else(|| {
-            ApiError::with_detail(ErrorCode::Forbidden, "This endpoint is for signed-in accounts, not API keys.")
+            ApiError::with_detail(
+                ErrorCode::Forbidden,
+                "This endpoint is for signed-in accounts, not API keys.",
+            )
         })
     }
 }
@@ -249,13 +260,20 @@ impl<R: Requirement + 'static> FromRequest for Authorized<R> {
         let principal = Principal::from_request(req, payload);
         Box::pin(async move {
             let principal = principal.await?;
-            if let Actor::User { mfa_setup_required: true, .. } = principal.actor {
+            if let Actor::User {
+                mfa_setup_required: true,
+                ..
+            } = principal.actor
+            {
                 return Err(ApiError::code(ErrorCode::MfaEnrollmentRequired));
             }
             if !R::ANY_OF.iter().any(|p| principal.has(*p)) {
                 return Err(ApiError::forbidden());
             }
-            Ok(Authorized { principal, _requirement: PhantomData })
+            Ok(Authorized {
+                principal,
+                _requirement: PhantomData,
+            })
         })
     }
 }

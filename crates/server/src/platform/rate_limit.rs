@@ -15,7 +15,9 @@ pub struct RateLimits {
 impl RateLimits {
     pub fn new(auth_per_minute: u32) -> RateLimits {
         let n = NonZeroU32::new(auth_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
-        RateLimits { auth: RateLimiter::keyed(Quota::per_minute(n)) }
+        RateLimits {
+            auth: RateLimiter::keyed(Quota::per_minute(n)),
+        }
     }
 
     /// Counts one sign-in-class request from `ip`; refuses with 429 past the quota.

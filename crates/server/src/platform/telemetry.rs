@@ -7,13 +7,17 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::web;
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+};
 use tracing_subscriber::EnvFilter;
 
 pub fn init_tracing(format: &str) {
     let filter = EnvFilter::try_from_env("CAREBASE_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
     let result = if format == "json" {
         builder.json().try_init()
     } else {
@@ -37,13 +41,20 @@ impl Metrics {
             &["method", "route", "status"],
         )?;
         let latency = HistogramVec::new(
-            HistogramOpts::new("http_request_duration_seconds", "HTTP request latency")
-                .buckets(vec![0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5]),
+            HistogramOpts::new("http_request_duration_seconds", "HTTP request latency").buckets(
+                vec![
+                    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+                ],
+            ),
             &["method", "route"],
         )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
-        Ok(Metrics { registry, requests, latency })
+        Ok(Metrics {
+            registry,
+            requests,
+            latency,
+        })
     }
 
     pub fn render(&self) -> String {
@@ -63,7 +74,9 @@ pub async fn observe(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let method = req.method().to_string();
-    let metrics = req.app_data::<web::Data<super::AppState>>().map(|s| s.metrics.clone());
+    let metrics = req
+        .app_data::<web::Data<super::AppState>>()
+        .map(|s| s.metrics.clone());
     let res = next.call(req).await?;
     let route = res
         .request()

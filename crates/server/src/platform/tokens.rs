@@ -69,7 +69,11 @@ impl JwtKeys {
     }
 
     pub fn issue(&self, claims: &Claims) -> anyhow::Result<String> {
-        Ok(encode(&Header::new(Algorithm::HS256), claims, &self.encoding)?)
+        Ok(encode(
+            &Header::new(Algorithm::HS256),
+            claims,
+            &self.encoding,
+        )?)
     }
 
     /// Builds and signs a token for `subject`.

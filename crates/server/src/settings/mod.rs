@@ -58,7 +58,11 @@ fn validate(s: &PracticeSettings) -> Result<(), ApiError> {
     let mut errors = api_types::validation::Errors::default();
     errors.required_text("practice_name", &s.practice_name, 200);
     if s.time_zone.parse::<chrono_tz::Tz>().is_err() {
-        errors.push("time_zone", "invalid_time_zone", "Choose a time zone such as Australia/Sydney.");
+        errors.push(
+            "time_zone",
+            "invalid_time_zone",
+            "Choose a time zone such as Australia/Sydney.",
+        );
     }
     errors.finish().map_err(ApiError::Validation)
 }

@@ -36,7 +36,12 @@ impl UserRecord {
         let email = crypto.decrypt_str(&model.email_enc, &aad(model.id, "email"))?;
         let name = crypto.decrypt_str(&model.name_enc, &aad(model.id, "name"))?;
         let role = Role::parse(&model.role).context("unknown role in database")?;
-        Ok(UserRecord { model, email, name, role })
+        Ok(UserRecord {
+            model,
+            email,
+            name,
+            role,
+        })
     }
 
     pub fn is_active(&self) -> bool {
@@ -49,7 +54,11 @@ impl UserRecord {
             email: self.email.clone(),
             name: self.name.clone(),
             role: self.role,
-            status: if self.is_active() { UserStatus::Active } else { UserStatus::Deactivated },
+            status: if self.is_active() {
+                UserStatus::Active
+            } else {
+                UserStatus::Deactivated
+            },
             mfa_enabled: self.model.mfa_enabled,
             patient_id: self.model.patient_id,
             created_at: self.model.created_at,
@@ -57,7 +66,11 @@ impl UserRecord {
         }
     }
 
-    pub fn decrypt_mfa_secret(&self, crypto: &Crypto, pending: bool) -> anyhow::Result<Option<Vec<u8>>> {
+    pub fn decrypt_mfa_secret(
+        &self,
+        crypto: &Crypto,
+        pending: bool,
+    ) -> anyhow::Result<Option<Vec<u8>>> {
         let (value, column) = if pending {
             (&self.model.mfa_pending_secret_enc, "mfa_pending")
         } else {
@@ -70,8 +83,16 @@ impl UserRecord {
     }
 }
 
-pub fn encrypt_mfa_secret(crypto: &Crypto, id: Uuid, secret: &[u8], pending: bool) -> anyhow::Result<String> {
-    crypto.encrypt(secret, &aad(id, if pending { "mfa_pending" } else { "mfa_secret" }))
+pub fn encrypt_mfa_secret(
+    crypto: &Crypto,
+    id: Uuid,
+    secret: &[u8],
+    pending: bool,
+) -> anyhow::Result<String> {
+    crypto.encrypt(
+        secret,
+        &aad(id, if pending { "mfa_pending" } else { "mfa_secret" }),
+    )
 }
 
 pub struct NewUser<'a> {
@@ -82,7 +103,11 @@ pub struct NewUser<'a> {
     pub password_hash: Option<String>,
 }
 
-pub async fn create(db: &impl ConnectionTrait, crypto: &Crypto, new: NewUser<'_>) -> ApiResult<UserRecord> {
+pub async fn create(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    new: NewUser<'_>,
+) -> ApiResult<UserRecord> {
     let bidx = email_bidx(crypto, new.email);
     if user::Entity::find()
         .filter(user::Column::EmailBidx.eq(&bidx))
@@ -90,7 +115,11 @@ pub async fn create(db: &impl ConnectionTrait, crypto: &Crypto, new: NewUser<'_>
         .await?
         .is_some()
     {
-        return Err(ApiError::field("email", "taken", "An account with this email already exists."));
+        return Err(ApiError::field(
+            "email",
+            "taken",
+            "An account with this email already exists.",
+        ));
     }
     let id = Uuid::now_v7();
     let now = Utc::now();
@@ -117,7 +146,11 @@ pub async fn create(db: &impl ConnectionTrait, crypto: &Crypto, new: NewUser<'_>
     Ok(UserRecord::decrypt(crypto, model)?)
 }
 
-pub async fn find(db: &impl ConnectionTrait, crypto: &Crypto, id: Uuid) -> ApiResult<Option<UserRecord>> {
+pub async fn find(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    id: Uuid,
+) -> ApiResult<Option<UserRecord>> {
     match user::Entity::find_by_id(id).one(db).await? {
         Some(m) => Ok(Some(UserRecord::decrypt(crypto, m)?)),
         None => Ok(None),
@@ -128,7 +161,11 @@ pub async fn get(db: &impl ConnectionTrait, crypto: &Crypto, id: Uuid) -> ApiRes
     find(db, crypto, id).await?.ok_or_else(ApiError::not_found)
 }
 
-pub async fn find_by_email(db: &impl ConnectionTrait, crypto: &Crypto, email: &str) -> ApiResult<Option<UserRecord>> {
+pub async fn find_by_email(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    email: &str,
+) -> ApiResult<Option<UserRecord>> {
     match user::Entity::find()
         .filter(user::Column::EmailBidx.eq(email_bidx(crypto, email)))
         .one(db)
@@ -140,7 +177,10 @@ pub async fn find_by_email(db: &impl ConnectionTrait, crypto: &Crypto, email: &s
 }
 
 /// The patient account of a patient record, if one exists.
-pub async fn find_by_patient(db: &impl ConnectionTrait, patient_id: Uuid) -> ApiResult<Option<user::Model>> {
+pub async fn find_by_patient(
+    db: &impl ConnectionTrait,
+    patient_id: Uuid,
+) -> ApiResult<Option<user::Model>> {
     Ok(user::Entity::find()
         .filter(user::Column::PatientId.eq(patient_id))
         .one(db)

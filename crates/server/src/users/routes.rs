@@ -1,7 +1,9 @@
 //! The staff directory, account changes, and staff invitations.
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
-use api_types::admin::{Invitation, InviteStaffRequest, UpdateUserRequest, User, UserQuery, UserStatus};
+use api_types::admin::{
+    Invitation, InviteStaffRequest, UpdateUserRequest, User, UserQuery, UserStatus,
+};
 use api_types::{Page, PageQuery, Role};
 use chrono::Utc;
 use entity::auth::invitation;
@@ -58,7 +60,12 @@ async fn list_users(
         .into_iter()
         .map(|m| UserRecord::decrypt(&state.crypto, m).map(|u| u.to_wire()))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(web::Json(Page { items, total, limit, offset }))
+    Ok(web::Json(Page {
+        items,
+        total,
+        limit,
+        offset,
+    }))
 }
 
 /// One account.
@@ -74,7 +81,9 @@ async fn get_user(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<User>> {
-    Ok(web::Json(queries::get(&state.db, &state.crypto, *id).await?.to_wire()))
+    Ok(web::Json(
+        queries::get(&state.db, &state.crypto, *id).await?.to_wire(),
+    ))
 }
 
 /// Change an account's role, name or status. Deactivating signs it out everywhere. The last
@@ -98,14 +107,21 @@ async fn update_user(
     let current = queries::get(&txn, &state.crypto, *id).await?;
     if let Some(role) = req.role {
         if (current.role == Role::Patient) != (role == Role::Patient) {
-            return Err(ApiError::field("role", "invalid", "Patient accounts stay patient accounts, and staff stay staff."));
+            return Err(ApiError::field(
+                "role",
+                "invalid",
+                "Patient accounts stay patient accounts, and staff stay staff.",
+            ));
         }
     }
     let loses_admin = current.role == Role::Admin
         && current.is_active()
-        && (req.role.is_some_and(|r| r != Role::Admin) || req.status == Some(UserStatus::Deactivated));
+        && (req.role.is_some_and(|r| r != Role::Admin)
+            || req.status == Some(UserStatus::Deactivated));
     if loses_admin && queries::count_active_admins(&txn).await? <= 1 {
-        return Err(ApiError::conflict("The practice needs at least one active admin."));
+        return Err(ApiError::conflict(
+            "The practice needs at least one active admin.",
+        ));
     }
     let mut m: user::ActiveModel = current.model.clone().into();
     if let Some(role) = req.role {
@@ -115,7 +131,9 @@ async fn update_user(
         if let Err((code, msg)) = api_types::validation::required_text(name, 100) {
             return Err(ApiError::field("name", code, msg));
         }
-        m.name_enc = Set(state.crypto.encrypt_str(name.trim(), &format!("users.name:{id}"))?);
+        m.name_enc = Set(state
+            .crypto
+            .encrypt_str(name.trim(), &format!("users.name:{id}"))?);
     }
     if let Some(status) = req.status {
         m.status = Set(match status {
@@ -134,7 +152,9 @@ async fn update_user(
         .audit
         .record(AuditEntry::by(&auth, "user.update").resource("user", *id))
         .await?;
-    Ok(web::Json(UserRecord::decrypt(&state.crypto, updated)?.to_wire()))
+    Ok(web::Json(
+        UserRecord::decrypt(&state.crypto, updated)?.to_wire(),
+    ))
 }
 
 /// Pending and accepted invitations, newest first.
@@ -163,7 +183,12 @@ async fn list_invitations(
         .iter()
         .map(|m| invitations::to_wire(&state.crypto, m))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(web::Json(Page { items, total, limit, offset }))
+    Ok(web::Json(Page {
+        items,
+        total,
+        limit,
+        offset,
+    }))
 }
 
 /// Invite someone to join the practice's staff. The link goes by email (or to the outbox).
@@ -184,10 +209,22 @@ async fn invite_staff(
     errors.required_text("name", &req.name, 100);
     errors.check(api_types::validation::email(&req.email), "email");
     if !req.role.is_staff() {
-        errors.push("role", "invalid", "Invite patients from their record instead.");
+        errors.push(
+            "role",
+            "invalid",
+            "Invite patients from their record instead.",
+        );
     }
     errors.finish().map_err(ApiError::Validation)?;
-    let inv = invitations::create(&state, &req.email, &req.name, req.role, None, auth.user_id()).await?;
+    let inv = invitations::create(
+        &state,
+        &req.email,
+        &req.name,
+        req.role,
+        None,
+        auth.user_id(),
+    )
+    .await?;
     state
         .audit
         .record(AuditEntry::by(&auth, "invitation.create").resource("invitation", inv.id))

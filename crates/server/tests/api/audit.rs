@@ -10,14 +10,31 @@ async fn reads_and_writes_of_patient_data_are_audited() {
     let app = TestApp::spawn().await;
     let admin = app.user(Role::Admin).await;
     let nurse = app.user(Role::Nurse).await;
-    let p = app.create_patient(&nurse.token, patient_body("Evie", "Walker")).await;
+    let p = app
+        .create_patient(&nurse.token, patient_body("Evie", "Walker"))
+        .await;
     let id = p["id"].as_str().unwrap();
-    app.get(&format!("/api/v1/patients/{id}"), &nurse.token).await;
+    app.get(&format!("/api/v1/patients/{id}"), &nurse.token)
+        .await;
     app.get("/api/v1/patients?q=evie", &nurse.token).await;
-    app.login("nurse-nobody@carebase.test", "Wrong-Password-1").await;
+    app.login("nurse-nobody@carebase.test", "Wrong-Password-1")
+        .await;
 
-    let v: Value = app.get(&format!("/api/v1/audit-events?patient_id={id}"), &admin.token).await.json().await.unwrap();
-    let actions: Vec<&str> = v["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let v: Value = app
+        .get(
+            &format!("/api/v1/audit-events?patient_id={id}"),
+            &admin.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
     assert_eq!(actions, vec!["patient.read", "patient.create"]);
     let read = &v["items"][0];
     assert_eq!(read["actor_id"], nurse.id.to_string());
@@ -25,15 +42,36 @@ async fn reads_and_writes_of_patient_data_are_audited() {
     assert_eq!(read["outcome"], "success");
     assert_eq!(read["ip"], "127.0.0.1");
 
-    let v: Value = app.get("/api/v1/audit-events?action=patient.search", &admin.token).await.json().await.unwrap();
-    assert!(v["items"][0]["detail"].as_str().unwrap().contains(id), "searches record which patients they returned");
-    let v: Value = app.get("/api/v1/audit-events?action=auth.&outcome=failure", &admin.token).await.json().await.unwrap();
+    let v: Value = app
+        .get("/api/v1/audit-events?action=patient.search", &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        v["items"][0]["detail"].as_str().unwrap().contains(id),
+        "searches record which patients they returned"
+    );
+    let v: Value = app
+        .get(
+            "/api/v1/audit-events?action=auth.&outcome=failure",
+            &admin.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(v["total"], 1);
     assert_eq!(v["items"][0]["action"], "auth.login");
 
-    let csv = app.get("/api/v1/audit-events/export?action=patient.", &admin.token).await;
+    let csv = app
+        .get("/api/v1/audit-events/export?action=patient.", &admin.token)
+        .await;
     assert_eq!(csv.status(), StatusCode::OK);
-    assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(csv.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
     let text = csv.text().await.unwrap();
     assert!(text.starts_with("seq,occurred_at,"));
     assert_eq!(text.lines().count(), 4, "{text}");
@@ -44,8 +82,14 @@ async fn the_database_refuses_to_change_audit_events() {
     let app = TestApp::spawn().await;
     app.user(Role::Admin).await;
     let db = &app.state.db;
-    assert!(db.execute_unprepared("UPDATE audit_events SET action = 'x'").await.is_err());
-    assert!(db.execute_unprepared("DELETE FROM audit_events").await.is_err());
+    assert!(db
+        .execute_unprepared("UPDATE audit_events SET action = 'x'")
+        .await
+        .is_err());
+    assert!(db
+        .execute_unprepared("DELETE FROM audit_events")
+        .await
+        .is_err());
 }
 
 #[tokio::test]
@@ -55,19 +99,34 @@ async fn the_chain_verifies_and_a_tampered_event_is_caught() {
     for _ in 0..3 {
         app.login(&admin.email, PASSWORD).await;
     }
-    let v: Value = app.get("/api/v1/audit-events/verify", &admin.token).await.json().await.unwrap();
+    let v: Value = app
+        .get("/api/v1/audit-events/verify", &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(v["ok"], true);
     assert!(v["events_checked"].as_u64().unwrap() >= 4);
 
     // Someone with direct database access goes around the triggers.
     let db = &app.state.db;
     if app.is_postgres() {
-        db.execute_unprepared("ALTER TABLE audit_events DISABLE TRIGGER USER").await.unwrap();
-        db.execute_unprepared("UPDATE audit_events SET ip = '10.9.9.9' WHERE seq = 2").await.unwrap();
-        db.execute_unprepared("ALTER TABLE audit_events ENABLE TRIGGER USER").await.unwrap();
+        db.execute_unprepared("ALTER TABLE audit_events DISABLE TRIGGER USER")
+            .await
+            .unwrap();
+        db.execute_unprepared("UPDATE audit_events SET ip = '10.9.9.9' WHERE seq = 2")
+            .await
+            .unwrap();
+        db.execute_unprepared("ALTER TABLE audit_events ENABLE TRIGGER USER")
+            .await
+            .unwrap();
     } else {
-        db.execute_unprepared("DROP TRIGGER audit_events_no_update").await.unwrap();
-        db.execute_unprepared("UPDATE audit_events SET ip = '10.9.9.9' WHERE seq = 2").await.unwrap();
+        db.execute_unprepared("DROP TRIGGER audit_events_no_update")
+            .await
+            .unwrap();
+        db.execute_unprepared("UPDATE audit_events SET ip = '10.9.9.9' WHERE seq = 2")
+            .await
+            .unwrap();
     }
     let result = carebase::audit::chain::verify(db).await.unwrap();
     assert!(!result.ok);
@@ -78,6 +137,11 @@ async fn the_chain_verifies_and_a_tampered_event_is_caught() {
         .env("CAREBASE_DATA_DIR", &app.data_dir)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("BROKEN at event 2"));
 }

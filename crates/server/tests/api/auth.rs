@@ -12,13 +12,24 @@ async fn signing_in_gives_tokens_and_a_secure_refresh_cookie() {
     let res = app.login(&user.email, PASSWORD).await;
     assert_eq!(res.status(), StatusCode::OK);
     let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
-    for attr in ["carebase_refresh=", "HttpOnly", "Secure", "SameSite=Strict", "Path=/api/v1/auth"] {
+    for attr in [
+        "carebase_refresh=",
+        "HttpOnly",
+        "Secure",
+        "SameSite=Strict",
+        "Path=/api/v1/auth",
+    ] {
         assert!(cookie.contains(attr), "{attr} missing from {cookie}");
     }
     let tokens: TokenResponse = res.json().await.unwrap();
     assert_eq!(tokens.token_type, "Bearer");
     assert_eq!(tokens.expires_in, 900);
-    let me: Me = app.get("/api/v1/auth/me", &tokens.access_token).await.json().await.unwrap();
+    let me: Me = app
+        .get("/api/v1/auth/me", &tokens.access_token)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me.email, user.email);
     assert_eq!(me.role, Role::Nurse);
 }
@@ -28,7 +39,9 @@ async fn a_wrong_password_and_an_unknown_email_look_the_same() {
     let app = TestApp::spawn().await;
     let user = app.user(Role::Receptionist).await;
     let wrong = app.login(&user.email, "Not-The-Password-99").await;
-    let unknown = app.login("nobody@carebase.test", "Not-The-Password-99").await;
+    let unknown = app
+        .login("nobody@carebase.test", "Not-The-Password-99")
+        .await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
     let a: Value = wrong.json().await.unwrap();
@@ -43,7 +56,10 @@ async fn repeated_failures_lock_the_email_whether_or_not_it_exists() {
     let user = app.user(Role::Practitioner).await;
     for email in [user.email.as_str(), "ghost@carebase.test"] {
         for _ in 0..5 {
-            assert_eq!(app.login(email, "Wrong-Password-123").await.status(), StatusCode::UNAUTHORIZED);
+            assert_eq!(
+                app.login(email, "Wrong-Password-123").await.status(),
+                StatusCode::UNAUTHORIZED
+            );
         }
         let locked = app.login(email, "Wrong-Password-123").await;
         assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS, "{email}");
@@ -51,16 +67,25 @@ async fn repeated_failures_lock_the_email_whether_or_not_it_exists() {
         assert_eq!(problem_code(locked).await, "too_many_attempts");
     }
     // Even the right password waits out the lock.
-    assert_eq!(app.login(&user.email, PASSWORD).await.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        app.login(&user.email, PASSWORD).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }
 
 #[tokio::test]
 async fn sign_in_is_rate_limited_per_address() {
-    let app = TestApp::spawn_with(Options { auth_rate_per_minute: 3 }).await;
+    let app = TestApp::spawn_with(Options {
+        auth_rate_per_minute: 3,
+    })
+    .await;
     for _ in 0..3 {
-        app.login("someone@carebase.test", "Whatever-Password-1").await;
+        app.login("someone@carebase.test", "Whatever-Password-1")
+            .await;
     }
-    let res = app.login("someone-else@carebase.test", "Whatever-Password-1").await;
+    let res = app
+        .login("someone-else@carebase.test", "Whatever-Password-1")
+        .await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(problem_code(res).await, "rate_limited");
 }
@@ -69,17 +94,43 @@ async fn sign_in_is_rate_limited_per_address() {
 async fn refresh_rotates_and_a_reused_token_revokes_the_session() {
     let app = TestApp::spawn().await;
     let user = app.user(Role::Admin).await;
-    let first = app.post("/api/v1/auth/refresh", None, json!({"refresh_token": user.refresh})).await;
+    let first = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": user.refresh}),
+        )
+        .await;
     assert_eq!(first.status(), StatusCode::OK);
     let rotated: TokenResponse = first.json().await.unwrap();
     assert_ne!(rotated.refresh_token, user.refresh);
     // The old token again: theft is assumed, and the whole family is revoked.
-    let reuse = app.post("/api/v1/auth/refresh", None, json!({"refresh_token": user.refresh})).await;
+    let reuse = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": user.refresh}),
+        )
+        .await;
     assert_eq!(reuse.status(), StatusCode::UNAUTHORIZED);
-    let after = app.post("/api/v1/auth/refresh", None, json!({"refresh_token": rotated.refresh_token})).await;
-    assert_eq!(after.status(), StatusCode::UNAUTHORIZED, "the rotated token dies with its family");
+    let after = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": rotated.refresh_token}),
+        )
+        .await;
+    assert_eq!(
+        after.status(),
+        StatusCode::UNAUTHORIZED,
+        "the rotated token dies with its family"
+    );
     let me = app.get("/api/v1/auth/me", &rotated.access_token).await;
-    assert_eq!(me.status(), StatusCode::UNAUTHORIZED, "access tokens of the session stop working");
+    assert_eq!(
+        me.status(),
+        StatusCode::UNAUTHORIZED,
+        "access tokens of the session stop working"
+    );
 }
 
 #[tokio::test]
@@ -94,7 +145,12 @@ async fn the_refresh_cookie_works_without_a_body() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let none = app.client.post(app.url("/api/v1/auth/refresh")).send().await.unwrap();
+    let none = app
+        .client
+        .post(app.url("/api/v1/auth/refresh"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(none.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -102,11 +158,25 @@ async fn the_refresh_cookie_works_without_a_body() {
 async fn logout_ends_the_session() {
     let app = TestApp::spawn().await;
     let user = app.user(Role::Practitioner).await;
-    let res = app.send(Method::POST, "/api/v1/auth/logout", Some(&user.token), None).await;
+    let res = app
+        .send(Method::POST, "/api/v1/auth/logout", Some(&user.token), None)
+        .await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    assert!(res.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
-    assert_eq!(app.get("/api/v1/auth/me", &user.token).await.status(), StatusCode::UNAUTHORIZED);
-    let refresh = app.post("/api/v1/auth/refresh", None, json!({"refresh_token": user.refresh})).await;
+    assert!(res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .contains("Max-Age=0"));
+    assert_eq!(
+        app.get("/api/v1/auth/me", &user.token).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let refresh = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": user.refresh}),
+        )
+        .await;
     assert_eq!(refresh.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -116,18 +186,53 @@ async fn people_see_and_revoke_their_own_sessions_only() {
     let user = app.user(Role::Nurse).await;
     let other = app.user(Role::Nurse).await;
     let second = app.login_tokens(&user.email, PASSWORD).await;
-    let sessions: Vec<Value> = app.get("/api/v1/auth/sessions", &user.token).await.json().await.unwrap();
+    let sessions: Vec<Value> = app
+        .get("/api/v1/auth/sessions", &user.token)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(sessions.len(), 2);
     assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
-    let theirs: Vec<Value> = app.get("/api/v1/auth/sessions", &other.token).await.json().await.unwrap();
+    let theirs: Vec<Value> = app
+        .get("/api/v1/auth/sessions", &other.token)
+        .await
+        .json()
+        .await
+        .unwrap();
     let their_id = theirs[0]["id"].as_str().unwrap();
-    let res = app.send(Method::DELETE, &format!("/api/v1/auth/sessions/{their_id}"), Some(&user.token), None).await;
+    let res = app
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/auth/sessions/{their_id}"),
+            Some(&user.token),
+            None,
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    let other_session = sessions.iter().find(|s| s["current"] == false).unwrap()["id"].as_str().unwrap().to_owned();
-    let res = app.send(Method::DELETE, &format!("/api/v1/auth/sessions/{other_session}"), Some(&user.token), None).await;
+    let other_session = sessions.iter().find(|s| s["current"] == false).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = app
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/auth/sessions/{other_session}"),
+            Some(&user.token),
+            None,
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    assert_eq!(app.get("/api/v1/auth/me", &second.access_token).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(app.get("/api/v1/auth/me", &user.token).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v1/auth/me", &second.access_token)
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get("/api/v1/auth/me", &user.token).await.status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -136,7 +241,11 @@ async fn passwords_must_be_long_and_hard_to_guess() {
     let user = app.user(Role::Receptionist).await;
     for (pw, code) in [("short-pw", "too_short"), ("password1234", "weak_password")] {
         let res = app
-            .post("/api/v1/auth/password", Some(&user.token), json!({"current_password": PASSWORD, "new_password": pw}))
+            .post(
+                "/api/v1/auth/password",
+                Some(&user.token),
+                json!({"current_password": PASSWORD, "new_password": pw}),
+            )
             .await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let v: Value = res.json().await.unwrap();
@@ -144,11 +253,23 @@ async fn passwords_must_be_long_and_hard_to_guess() {
         assert_eq!(v["errors"][0]["code"], code);
     }
     let res = app
-        .post("/api/v1/auth/password", Some(&user.token), json!({"current_password": PASSWORD, "new_password": "Lantern-Orbit-Meadow-7"}))
+        .post(
+            "/api/v1/auth/password",
+            Some(&user.token),
+            json!({"current_password": PASSWORD, "new_password": "Lantern-Orbit-Meadow-7"}),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    assert_eq!(app.login(&user.email, PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(app.login(&user.email, "Lantern-Orbit-Meadow-7").await.status(), StatusCode::OK);
+    assert_eq!(
+        app.login(&user.email, PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login(&user.email, "Lantern-Orbit-Meadow-7")
+            .await
+            .status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -156,22 +277,46 @@ async fn a_password_reset_link_works_once_and_signs_out_everywhere() {
     let app = TestApp::spawn().await;
     let admin = app.user(Role::Admin).await;
     let user = app.user(Role::Practitioner).await;
-    let res = app.post("/api/v1/auth/password-reset", None, json!({"email": user.email})).await;
+    let res = app
+        .post(
+            "/api/v1/auth/password-reset",
+            None,
+            json!({"email": user.email}),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::ACCEPTED);
-    let unknown = app.post("/api/v1/auth/password-reset", None, json!({"email": "nobody@carebase.test"})).await;
+    let unknown = app
+        .post(
+            "/api/v1/auth/password-reset",
+            None,
+            json!({"email": "nobody@carebase.test"}),
+        )
+        .await;
     assert_eq!(unknown.status(), StatusCode::ACCEPTED);
     let outbox = app.outbox(&admin.token).await;
     assert_eq!(outbox.len(), 1, "no message for an unknown email");
     assert_eq!(outbox[0]["recipient"], user.email.as_str());
     let token = token_from(outbox[0]["body"].as_str().unwrap());
     let body = json!({"token": token, "new_password": "Granite-Pelican-Harbour-3"});
-    let res = app.post("/api/v1/auth/password-reset/confirm", None, body.clone()).await;
+    let res = app
+        .post("/api/v1/auth/password-reset/confirm", None, body.clone())
+        .await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    let again = app.post("/api/v1/auth/password-reset/confirm", None, body).await;
+    let again = app
+        .post("/api/v1/auth/password-reset/confirm", None, body)
+        .await;
     assert_eq!(again.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(problem_code(again).await, "invalid_token");
-    assert_eq!(app.get("/api/v1/auth/me", &user.token).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(app.login(&user.email, "Granite-Pelican-Harbour-3").await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v1/auth/me", &user.token).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login(&user.email, "Granite-Pelican-Harbour-3")
+            .await
+            .status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -179,23 +324,61 @@ async fn api_keys_work_within_their_scopes_until_revoked() {
     let app = TestApp::spawn().await;
     let admin = app.user(Role::Admin).await;
     let res = app
-        .post("/api/v1/api-keys", Some(&admin.token), json!({"name": "Nightly CI", "scopes": ["patients:read", "patients:write"]}))
+        .post(
+            "/api/v1/api-keys",
+            Some(&admin.token),
+            json!({"name": "Nightly CI", "scopes": ["patients:read", "patients:write"]}),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let created: Value = res.json().await.unwrap();
     let secret = created["secret"].as_str().unwrap().to_owned();
     assert!(secret.starts_with("cbk_"));
-    let p = app.create_patient(&secret, crate::helpers::patient_body("Ivy", "Hart")).await;
-    assert_eq!(app.get(&format!("/api/v1/patients/{}", p["id"].as_str().unwrap()), &secret).await.status(), StatusCode::OK);
-    assert_eq!(app.get("/api/v1/audit-events", &secret).await.status(), StatusCode::FORBIDDEN);
-    let listed: Value = app.get("/api/v1/api-keys", &admin.token).await.json().await.unwrap();
-    assert!(!listed.to_string().contains(&secret[12..]), "the secret is never shown again");
+    let p = app
+        .create_patient(&secret, crate::helpers::patient_body("Ivy", "Hart"))
+        .await;
+    assert_eq!(
+        app.get(
+            &format!("/api/v1/patients/{}", p["id"].as_str().unwrap()),
+            &secret
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get("/api/v1/audit-events", &secret).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let listed: Value = app
+        .get("/api/v1/api-keys", &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !listed.to_string().contains(&secret[12..]),
+        "the secret is never shown again"
+    );
     let id = created["id"].as_str().unwrap();
-    let res = app.send(Method::DELETE, &format!("/api/v1/api-keys/{id}"), Some(&admin.token), None).await;
+    let res = app
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/api-keys/{id}"),
+            Some(&admin.token),
+            None,
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    assert_eq!(app.get("/api/v1/patients", &secret).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/v1/patients", &secret).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     let tampered = format!("{}x", &secret[..secret.len() - 1]);
-    assert_eq!(app.get("/api/v1/patients", &tampered).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/v1/patients", &tampered).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -203,16 +386,32 @@ async fn the_last_admin_cannot_be_demoted_and_deactivation_signs_out() {
     let app = TestApp::spawn().await;
     let admin = app.user(Role::Admin).await;
     let res = app
-        .send(Method::PATCH, &format!("/api/v1/users/{}", admin.id), Some(&admin.token), Some(json!({"role": "nurse"})))
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/users/{}", admin.id),
+            Some(&admin.token),
+            Some(json!({"role": "nurse"})),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     let nurse = app.user(Role::Nurse).await;
     let res = app
-        .send(Method::PATCH, &format!("/api/v1/users/{}", nurse.id), Some(&admin.token), Some(json!({"status": "deactivated"})))
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/users/{}", nurse.id),
+            Some(&admin.token),
+            Some(json!({"status": "deactivated"})),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(app.get("/api/v1/auth/me", &nurse.token).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(app.login(&nurse.email, PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/v1/auth/me", &nurse.token).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login(&nurse.email, PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -221,18 +420,40 @@ async fn role_and_mfa_flags_cannot_be_set_through_ordinary_updates() {
     let admin = app.user(Role::Admin).await;
     let nurse = app.user(Role::Nurse).await;
     let res = app
-        .send(Method::PATCH, &format!("/api/v1/users/{}", nurse.id), Some(&admin.token), Some(json!({"mfa_enabled": false})))
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/users/{}", nurse.id),
+            Some(&admin.token),
+            Some(json!({"mfa_enabled": false})),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     let res = app
-        .send(Method::PATCH, &format!("/api/v1/users/{}", nurse.id), Some(&admin.token), Some(json!({"role": "patient"})))
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/users/{}", nurse.id),
+            Some(&admin.token),
+            Some(json!({"role": "patient"})),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let res = app
-        .send(Method::PATCH, &format!("/api/v1/users/{}", nurse.id), Some(&nurse.token), Some(json!({"role": "admin"})))
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/users/{}", nurse.id),
+            Some(&nurse.token),
+            Some(json!({"role": "admin"})),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let users: Value = app.get("/api/v1/users", &admin.token).await.json().await.unwrap();
+    let users: Value = app
+        .get("/api/v1/users", &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
     let text = users.to_string();
-    assert!(!text.contains("argon2") && !text.contains("password_hash") && !text.contains("mfa_secret"));
+    assert!(
+        !text.contains("argon2") && !text.contains("password_hash") && !text.contains("mfa_secret")
+    );
 }

@@ -52,7 +52,11 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/patients/{id}/restore", "yynyn"),
     ("GET", "/api/v1/patients/{id}/care-team", "yyyy4"),
     ("POST", "/api/v1/patients/{id}/care-team", "yyynn"),
-    ("DELETE", "/api/v1/patients/{id}/care-team/{user_id}", "yyynn"),
+    (
+        "DELETE",
+        "/api/v1/patients/{id}/care-team/{user_id}",
+        "yyynn",
+    ),
     ("GET", "/api/v1/patients/{id}/clinical-access", "yyyn4"),
     ("POST", "/api/v1/patients/{id}/break-glass", "yyynn"),
     ("POST", "/api/v1/patients/{id}/portal-invitation", "yyyyn"),
@@ -71,7 +75,9 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
         return None;
     }
     Some(match path {
-        "/api/v1/auth/mfa/totp/confirm" | "/api/v1/auth/mfa/totp/disable" | "/api/v1/auth/mfa/recovery-codes" => {
+        "/api/v1/auth/mfa/totp/confirm"
+        | "/api/v1/auth/mfa/totp/disable"
+        | "/api/v1/auth/mfa/recovery-codes" => {
             json!({"code": "000000"})
         }
         "/api/v1/auth/password" => json!({"current_password": "wrong", "new_password": "x"}),
@@ -82,7 +88,9 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
         "/api/v1/patients/{id}/care-team" => json!({"user_id": Uuid::now_v7()}),
         "/api/v1/patients/{id}/break-glass" => json!({"reason": "x"}),
         "/api/v1/patients/{id}/portal-invitation" => json!({"email": "not-an-email"}),
-        "/api/v1/settings" => json!({"practice_name": "Matrix Clinic", "time_zone": "Australia/Sydney", "mfa_required_roles": []}),
+        "/api/v1/settings" => {
+            json!({"practice_name": "Matrix Clinic", "time_zone": "Australia/Sydney", "mfa_required_roles": []})
+        }
         "/api/v1/users/{id}" => json!({}),
         _ => json!({}),
     })
@@ -98,32 +106,55 @@ async fn code_of(res: reqwest::Response) -> (StatusCode, String) {
 async fn every_endpoint_answers_each_role_as_the_matrix_says() {
     let app = TestApp::spawn().await;
     let admin = app.user(Role::Admin).await;
-    let patient = app.create_patient(&admin.token, patient_body("Grace", "Tran")).await;
+    let patient = app
+        .create_patient(&admin.token, patient_body("Grace", "Tran"))
+        .await;
     let patient_id = patient["id"].as_str().unwrap().to_owned();
-    let own = app.create_patient(&admin.token, patient_body("Own", "Record")).await;
+    let own = app
+        .create_patient(&admin.token, patient_body("Own", "Record"))
+        .await;
     let own_id: Uuid = own["id"].as_str().unwrap().parse().unwrap();
 
     let mut callers = vec![("admin", Some(admin.token.clone()))];
     for role in [Role::Practitioner, Role::Nurse, Role::Receptionist] {
         callers.push((role.as_str(), Some(app.user(role).await.token)));
     }
-    callers.push(("patient", Some(app.user_for_patient(Role::Patient, Some(own_id)).await.token)));
+    callers.push((
+        "patient",
+        Some(
+            app.user_for_patient(Role::Patient, Some(own_id))
+                .await
+                .token,
+        ),
+    ));
     callers.push(("anonymous", None));
 
     let mut failures = Vec::new();
     for (method, template, expected) in MATRIX {
         let other_id = admin_or_random(template, admin.id);
         let path = template
-            .replace("{id}", if template.contains("/patients/") { &patient_id } else { &other_id })
+            .replace(
+                "{id}",
+                if template.contains("/patients/") {
+                    &patient_id
+                } else {
+                    &other_id
+                },
+            )
             .replace("{user_id}", &Uuid::now_v7().to_string());
         for (i, (who, token)) in callers.iter().enumerate() {
             let m = Method::from_bytes(method.as_bytes()).unwrap();
-            let res = app.send(m, &path, token.as_deref(), body_for(method, template)).await;
+            let res = app
+                .send(m, &path, token.as_deref(), body_for(method, template))
+                .await;
             let (status, code) = code_of(res).await;
             let ok = match token {
                 None => status == StatusCode::UNAUTHORIZED && code == "unauthorized",
                 Some(_) => match expected.as_bytes()[i] {
-                    b'y' => status != StatusCode::FORBIDDEN && !(status == StatusCode::UNAUTHORIZED && code == "unauthorized"),
+                    b'y' => {
+                        status != StatusCode::FORBIDDEN
+                            && !(status == StatusCode::UNAUTHORIZED && code == "unauthorized")
+                    }
                     b'n' => status == StatusCode::FORBIDDEN,
                     b'4' => status == StatusCode::NOT_FOUND,
                     _ => false,
@@ -134,7 +165,11 @@ async fn every_endpoint_answers_each_role_as_the_matrix_says() {
             }
         }
     }
-    assert!(failures.is_empty(), "authorization matrix mismatches:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "authorization matrix mismatches:\n{}",
+        failures.join("\n")
+    );
 }
 
 fn admin_or_random(template: &str, admin_id: Uuid) -> String {
@@ -152,7 +187,10 @@ async fn every_operation_in_the_spec_is_in_the_matrix() {
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             let method = method.to_uppercase();
-            let secured = op.get("security").and_then(Value::as_array).is_some_and(|s| !s.is_empty());
+            let secured = op
+                .get("security")
+                .and_then(Value::as_array)
+                .is_some_and(|s| !s.is_empty());
             in_spec.insert((method.clone(), path.clone(), secured));
         }
     }
@@ -163,5 +201,8 @@ async fn every_operation_in_the_spec_is_in_the_matrix() {
     for (m, p, _) in MATRIX {
         known.insert((m.to_string(), p.to_string(), true));
     }
-    assert_eq!(in_spec, known, "the spec and the matrix disagree (method, path, has a security requirement)");
+    assert_eq!(
+        in_spec, known,
+        "the spec and the matrix disagree (method, path, has a security requirement)"
+    );
 }

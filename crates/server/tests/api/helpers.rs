@@ -64,12 +64,21 @@ pub struct TestUser {
 
 /// A fresh, empty, migrated database for one test.
 async fn fresh_database(dir: &std::path::Path) -> String {
-    match std::env::var("CAREBASE_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+    match std::env::var("CAREBASE_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
         Some(server) => {
             let server = server.trim_end_matches('/').to_owned();
-            let admin = Database::connect(format!("{server}/postgres")).await.expect("connect to PostgreSQL");
+            let admin = Database::connect(format!("{server}/postgres"))
+                .await
+                .expect("connect to PostgreSQL");
             drop_stale_databases(&admin).await;
-            let name = format!("carebase_test_{}_{}", std::process::id(), Uuid::now_v7().simple());
+            let name = format!(
+                "carebase_test_{}_{}",
+                std::process::id(),
+                Uuid::now_v7().simple()
+            );
             admin
                 .execute_unprepared(&format!("CREATE DATABASE {name}"))
                 .await
@@ -92,11 +101,15 @@ async fn drop_stale_databases(admin: &DatabaseConnection) {
             .await
             .unwrap_or_default();
         for row in rows {
-            let Ok(name) = row.try_get::<String>("", "datname") else { continue };
+            let Ok(name) = row.try_get::<String>("", "datname") else {
+                continue;
+            };
             let pid = name.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
             let alive = pid.is_some_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
             if !alive {
-                let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                let _ = admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await;
             }
         }
     })
@@ -109,7 +122,9 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { auth_rate_per_minute: 10_000 }
+        Options {
+            auth_rate_per_minute: 10_000,
+        }
     }
 }
 
@@ -172,7 +187,13 @@ impl TestApp {
     }
 
     /// Sends a request; `body` as JSON when given.
-    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> reqwest::Response {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> reqwest::Response {
         let mut req = self.client.request(method, self.url(path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -192,7 +213,12 @@ impl TestApp {
     }
 
     pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
-        self.post("/api/v1/auth/login", None, json!({"email": email, "password": password})).await
+        self.post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": email, "password": password}),
+        )
+        .await
     }
 
     pub async fn login_tokens(&self, email: &str, password: &str) -> TokenResponse {
@@ -210,7 +236,11 @@ impl TestApp {
     }
 
     pub async fn user_for_patient(&self, role: Role, patient_id: Option<Uuid>) -> TestUser {
-        let email = format!("{}-{}@carebase.test", role.as_str(), Uuid::now_v7().simple());
+        let email = format!(
+            "{}-{}@carebase.test",
+            role.as_str(),
+            Uuid::now_v7().simple()
+        );
         let hash = carebase::auth::passwords::hash_blocking(PASSWORD).unwrap();
         let user = carebase::users::queries::create(
             &self.state.db,
@@ -226,13 +256,23 @@ impl TestApp {
         .await
         .unwrap();
         let tokens = self.login_tokens(&email, PASSWORD).await;
-        TestUser { id: user.model.id, email, token: tokens.access_token, refresh: tokens.refresh_token }
+        TestUser {
+            id: user.model.id,
+            email,
+            token: tokens.access_token,
+            refresh: tokens.refresh_token,
+        }
     }
 
     /// Creates a patient through the API as `token`, returning its JSON.
     pub async fn create_patient(&self, token: &str, body: Value) -> Value {
         let res = self.post("/api/v1/patients", Some(token), body).await;
-        assert_eq!(res.status(), StatusCode::CREATED, "{}", res.text().await.unwrap());
+        assert_eq!(
+            res.status(),
+            StatusCode::CREATED,
+            "{}",
+            res.text().await.unwrap()
+        );
         res.json().await.unwrap()
     }
 
@@ -240,7 +280,10 @@ impl TestApp {
     pub async fn outbox(&self, admin_token: &str) -> Vec<Value> {
         let res = self.get("/api/v1/outbox?limit=100", admin_token).await;
         assert_eq!(res.status(), StatusCode::OK);
-        res.json::<Value>().await.unwrap()["items"].as_array().unwrap().clone()
+        res.json::<Value>().await.unwrap()["items"]
+            .as_array()
+            .unwrap()
+            .clone()
     }
 }
 
@@ -267,4 +310,3 @@ pub async fn problem_code(res: reqwest::Response) -> String {
     let v: Value = res.json().await.unwrap();
     v["code"].as_str().unwrap_or_default().to_owned()
 }
-

@@ -45,7 +45,11 @@ async fn an_oversized_body_is_a_413() {
     let admin = app.user(Role::Admin).await;
     let huge = "x".repeat(100 * 1024);
     let res = app
-        .post("/api/v1/patients", Some(&admin.token), json!({"first_name": "A", "last_name": "B", "notes": huge}))
+        .post(
+            "/api/v1/patients",
+            Some(&admin.token),
+            json!({"first_name": "A", "last_name": "B", "notes": huge}),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(problem_code(res).await, "payload_too_large");
@@ -55,7 +59,11 @@ async fn an_oversized_body_is_a_413() {
 async fn page_sizes_above_the_maximum_are_refused() {
     let app = TestApp::spawn().await;
     let admin = app.user(Role::Admin).await;
-    for path in ["/api/v1/patients?limit=101", "/api/v1/audit-events?limit=1000", "/api/v1/users?limit=0"] {
+    for path in [
+        "/api/v1/patients?limit=101",
+        "/api/v1/audit-events?limit=1000",
+        "/api/v1/users?limit=0",
+    ] {
         let res = app.get(path, &admin.token).await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{path}");
         let v: serde_json::Value = res.json().await.unwrap();
@@ -69,9 +77,15 @@ async fn page_sizes_above_the_maximum_are_refused() {
 async fn unknown_fields_are_refused_rather_than_ignored() {
     let app = TestApp::spawn().await;
     let admin = app.user(Role::Admin).await;
-    for extra in [json!({"id": "00000000-0000-0000-0000-000000000000"}), json!({"version": 99}), json!({"created_by": "x"})] {
+    for extra in [
+        json!({"id": "00000000-0000-0000-0000-000000000000"}),
+        json!({"version": 99}),
+        json!({"created_by": "x"}),
+    ] {
         let mut body = json!({"first_name": "Ana", "last_name": "Lima"});
-        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
         let res = app.post("/api/v1/patients", Some(&admin.token), body).await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     }

@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test fixtures fail loudly.
+
 //! Integration tests: each test starts the real service on its own port with its own database
 //! (PostgreSQL when `CAREBASE_TEST_DATABASE_URL` is set, otherwise a fresh SQLite file) and talks
 //! to it over HTTP.

@@ -10,21 +10,37 @@ fn now() -> u64 {
 }
 
 fn code_at(secret_b32: &str, email: &str, unix: u64) -> String {
-    let secret = totp_rs::Secret::Encoded(secret_b32.to_owned()).to_bytes().unwrap();
-    carebase::auth::mfa::totp(secret, email).unwrap().generate(unix)
+    let secret = totp_rs::Secret::Encoded(secret_b32.to_owned())
+        .to_bytes()
+        .unwrap();
+    carebase::auth::mfa::totp(secret, email)
+        .unwrap()
+        .generate(unix)
 }
 
 /// Turns MFA on for `user`; returns the secret and recovery codes.
 async fn enrol(app: &TestApp, user: &TestUser) -> (String, Vec<String>) {
-    let res = app.post("/api/v1/auth/mfa/totp/enroll", Some(&user.token), json!({})).await;
+    let res = app
+        .post("/api/v1/auth/mfa/totp/enroll", Some(&user.token), json!({}))
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     let e: TotpEnrollResponse = res.json().await.unwrap();
     assert!(e.otpauth_uri.starts_with("otpauth://totp/Carebase:"));
     assert!(e.qr_svg.contains("<svg"));
-    let wrong = app.post("/api/v1/auth/mfa/totp/confirm", Some(&user.token), json!({"code": "000000"})).await;
+    let wrong = app
+        .post(
+            "/api/v1/auth/mfa/totp/confirm",
+            Some(&user.token),
+            json!({"code": "000000"}),
+        )
+        .await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     let res = app
-        .post("/api/v1/auth/mfa/totp/confirm", Some(&user.token), json!({"code": code_at(&e.secret, &user.email, now())}))
+        .post(
+            "/api/v1/auth/mfa/totp/confirm",
+            Some(&user.token),
+            json!({"code": code_at(&e.secret, &user.email, now())}),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let codes: RecoveryCodes = res.json().await.unwrap();
@@ -36,7 +52,10 @@ async fn challenge(app: &TestApp, email: &str) -> String {
     let res = app.login(email, PASSWORD).await;
     assert_eq!(res.status(), StatusCode::OK);
     let body: serde_json::Value = res.json().await.unwrap();
-    assert!(body.get("access_token").is_none(), "the password step alone never yields an access token");
+    assert!(
+        body.get("access_token").is_none(),
+        "the password step alone never yields an access token"
+    );
     match serde_json::from_value::<LoginResponse>(body).unwrap() {
         LoginResponse::MfaRequired(c) => {
             assert!(c.mfa_required);
@@ -53,16 +72,41 @@ async fn with_mfa_on_sign_in_takes_a_code_and_each_code_works_once() {
     let (secret, _) = enrol(&app, &user).await;
     let mfa_token = challenge(&app, &user.email).await;
     // The challenge token is not an access token.
-    assert_eq!(app.get("/api/v1/auth/me", &mfa_token).await.status(), StatusCode::UNAUTHORIZED);
-    let wrong = app.post("/api/v1/auth/mfa/verify", None, json!({"mfa_token": mfa_token, "code": "123456"})).await;
+    assert_eq!(
+        app.get("/api/v1/auth/me", &mfa_token).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let wrong = app
+        .post(
+            "/api/v1/auth/mfa/verify",
+            None,
+            json!({"mfa_token": mfa_token, "code": "123456"}),
+        )
+        .await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(problem_code(wrong).await, "invalid_mfa_code");
     let code = code_at(&secret, &user.email, now() + 30);
-    let ok = app.post("/api/v1/auth/mfa/verify", None, json!({"mfa_token": mfa_token, "code": code})).await;
+    let ok = app
+        .post(
+            "/api/v1/auth/mfa/verify",
+            None,
+            json!({"mfa_token": mfa_token, "code": code}),
+        )
+        .await;
     assert_eq!(ok.status(), StatusCode::OK);
     assert!(ok.headers().contains_key("set-cookie"));
-    let again = app.post("/api/v1/auth/mfa/verify", None, json!({"mfa_token": mfa_token, "code": code})).await;
-    assert_eq!(again.status(), StatusCode::UNAUTHORIZED, "a TOTP code works once");
+    let again = app
+        .post(
+            "/api/v1/auth/mfa/verify",
+            None,
+            json!({"mfa_token": mfa_token, "code": code}),
+        )
+        .await;
+    assert_eq!(
+        again.status(),
+        StatusCode::UNAUTHORIZED,
+        "a TOTP code works once"
+    );
 }
 
 #[tokio::test]
@@ -72,8 +116,18 @@ async fn a_recovery_code_signs_in_once() {
     let (_, codes) = enrol(&app, &user).await;
     let mfa_token = challenge(&app, &user.email).await;
     let body = json!({"mfa_token": mfa_token, "code": codes[3].to_uppercase()});
-    assert_eq!(app.post("/api/v1/auth/mfa/verify", None, body.clone()).await.status(), StatusCode::OK);
-    assert_eq!(app.post("/api/v1/auth/mfa/verify", None, body).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.post("/api/v1/auth/mfa/verify", None, body.clone())
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.post("/api/v1/auth/mfa/verify", None, body)
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -84,11 +138,21 @@ async fn guessing_codes_locks_the_account_for_a_while() {
     let mfa_token = challenge(&app, &user.email).await;
     for guess in 0..5 {
         let res = app
-            .post("/api/v1/auth/mfa/verify", None, json!({"mfa_token": mfa_token, "code": format!("{:06}", guess)}))
+            .post(
+                "/api/v1/auth/mfa/verify",
+                None,
+                json!({"mfa_token": mfa_token, "code": format!("{:06}", guess)}),
+            )
             .await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     }
-    let res = app.post("/api/v1/auth/mfa/verify", None, json!({"mfa_token": mfa_token, "code": "999999"})).await;
+    let res = app
+        .post(
+            "/api/v1/auth/mfa/verify",
+            None,
+            json!({"mfa_token": mfa_token, "code": "999999"}),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
 }
 
@@ -97,10 +161,22 @@ async fn disabling_mfa_needs_a_code() {
     let app = TestApp::spawn().await;
     let user = app.user(Role::Receptionist).await;
     let (secret, _) = enrol(&app, &user).await;
-    let res = app.post("/api/v1/auth/mfa/totp/disable", Some(&user.token), json!({"code": "111111"})).await;
+    let res = app
+        .post(
+            "/api/v1/auth/mfa/totp/disable",
+            Some(&user.token),
+            json!({"code": "111111"}),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let code = code_at(&secret, &user.email, now() + 30);
-    let res = app.post("/api/v1/auth/mfa/totp/disable", Some(&user.token), json!({"code": code})).await;
+    let res = app
+        .post(
+            "/api/v1/auth/mfa/totp/disable",
+            Some(&user.token),
+            json!({"code": code}),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     let res = app.login(&user.email, PASSWORD).await;
     let body: serde_json::Value = res.json().await.unwrap();
@@ -112,19 +188,49 @@ async fn when_the_practice_requires_mfa_a_role_must_enrol_before_anything_else()
     let app = TestApp::spawn().await;
     let admin = app.user(Role::Admin).await;
     let settings = json!({"practice_name": "Harbour Clinic", "time_zone": "Australia/Sydney", "mfa_required_roles": ["receptionist"]});
-    let res = app.send(reqwest::Method::PUT, "/api/v1/settings", Some(&admin.token), Some(settings)).await;
+    let res = app
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/settings",
+            Some(&admin.token),
+            Some(settings),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     let user = app.user(Role::Receptionist).await;
     let res = app.get("/api/v1/patients", &user.token).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(problem_code(res).await, "mfa_enrollment_required");
-    let me: serde_json::Value = app.get("/api/v1/auth/me", &user.token).await.json().await.unwrap();
+    let me: serde_json::Value = app
+        .get("/api/v1/auth/me", &user.token)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["mfa_enrollment_required"], true);
     enrol(&app, &user).await;
-    let refreshed = app.post("/api/v1/auth/refresh", None, json!({"refresh_token": user.refresh})).await;
+    let refreshed = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": user.refresh}),
+        )
+        .await;
     let tokens: api_types::auth::TokenResponse = refreshed.json().await.unwrap();
-    assert_eq!(app.get("/api/v1/patients", &tokens.access_token).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v1/patients", &tokens.access_token)
+            .await
+            .status(),
+        StatusCode::OK
+    );
     let bad = json!({"practice_name": "", "time_zone": "Mars/Olympus", "mfa_required_roles": []});
-    let res = app.send(reqwest::Method::PUT, "/api/v1/settings", Some(&admin.token), Some(bad)).await;
+    let res = app
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/settings",
+            Some(&admin.token),
+            Some(bad),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }

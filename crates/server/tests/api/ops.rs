@@ -9,21 +9,73 @@ async fn health_readiness_and_metrics_answer() {
     assert_eq!(res.status(), StatusCode::OK);
     let res = app.client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains("carebase_http_requests_total"), "{metrics}");
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("carebase_http_requests_total"),
+        "{metrics}"
+    );
     assert!(metrics.contains("route=\"/readyz\""));
 }
 
 #[tokio::test]
 async fn the_spec_is_served_and_matches_the_checked_in_copy() {
     let app = TestApp::spawn().await;
-    let served: serde_json::Value = app.client.get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let served: serde_json::Value = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(served["openapi"], "3.1.0");
-    assert_eq!(served, serde_json::to_value(carebase::app::openapi()).unwrap());
-    let checked_in = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../openapi/openapi.json"))
-        .expect("openapi/openapi.json is checked in");
+    assert_eq!(
+        served,
+        serde_json::to_value(carebase::app::openapi()).unwrap()
+    );
+    let checked_in = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../openapi/openapi.json"
+    ))
+    .expect("openapi/openapi.json is checked in");
     let checked_in: serde_json::Value = serde_json::from_str(&checked_in).unwrap();
     assert_eq!(served, checked_in, "openapi/openapi.json is stale: run `cargo run -p carebase -- openapi > openapi/openapi.json`");
+}
+
+#[test]
+fn every_reference_in_the_spec_resolves() {
+    fn walk(v: &serde_json::Value, refs: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(r) = m.get("$ref").and_then(|r| r.as_str()) {
+                    refs.push(r.to_owned());
+                }
+                m.values().for_each(|v| walk(v, refs));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| walk(v, refs)),
+            _ => {}
+        }
+    }
+    let spec = serde_json::to_value(carebase::app::openapi()).unwrap();
+    let mut refs = Vec::new();
+    walk(&spec, &mut refs);
+    assert!(!refs.is_empty());
+    for r in refs {
+        let name = r.trim_start_matches("#/components/schemas/");
+        assert!(
+            spec["components"]["schemas"].get(name).is_some(),
+            "{r} does not resolve"
+        );
+    }
 }
 
 #[tokio::test]
@@ -33,7 +85,10 @@ async fn the_docs_page_is_served_without_a_network() {
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
     assert!(html.contains("swagger"), "{html}");
-    assert!(!html.contains("https://"), "docs must load nothing from a CDN");
+    assert!(
+        !html.contains("https://"),
+        "docs must load nothing from a CDN"
+    );
 }
 
 #[tokio::test]
@@ -44,10 +99,18 @@ async fn every_response_carries_security_headers() {
         let h = res.headers();
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(h["x-frame-options"], "DENY");
-        assert!(h["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+        assert!(h["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'"));
         assert_eq!(h["referrer-policy"], "no-referrer");
     }
-    let res = app.client.get(app.url("/api/v1/nope")).send().await.unwrap();
+    let res = app
+        .client
+        .get(app.url("/api/v1/nope"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert_eq!(res.headers()["content-type"], "application/problem+json");
 }
@@ -63,7 +126,10 @@ async fn cors_allows_listed_origins_only() {
             .send()
     };
     let ok = preflight("https://partner.example").await.unwrap();
-    assert_eq!(ok.headers()["access-control-allow-origin"], "https://partner.example");
+    assert_eq!(
+        ok.headers()["access-control-allow-origin"],
+        "https://partner.example"
+    );
     let bad = preflight("https://evil.example").await.unwrap();
     assert!(bad.headers().get("access-control-allow-origin").is_none());
 }

@@ -6,7 +6,13 @@ use serde_json::json;
 
 use crate::helpers::{captured_logs, TestApp};
 
-const CANARIES: [&str; 5] = ["Quenbyzxq", "Vortelline", "canary.vortelline@example.org", "0455 913 377", "3456 78908 2"];
+const CANARIES: [&str; 5] = [
+    "Quenbyzxq",
+    "Vortelline",
+    "canary.vortelline@example.org",
+    "0455 913 377",
+    "3456 78908 2",
+];
 
 #[tokio::test]
 async fn canary_phi_is_absent_from_logs_and_from_the_database() {
@@ -26,12 +32,23 @@ async fn canary_phi_is_absent_from_logs_and_from_the_database() {
         )
         .await;
     let id = p["id"].as_str().unwrap();
-    app.get(&format!("/api/v1/patients/{id}"), &staff.token).await;
-    app.get(&format!("/api/v1/patients?q={}", CANARIES[0]), &staff.token).await;
-    app.get(&format!("/api/v1/patients?email={}", CANARIES[2]), &staff.token).await;
+    app.get(&format!("/api/v1/patients/{id}"), &staff.token)
+        .await;
+    app.get(&format!("/api/v1/patients?q={}", CANARIES[0]), &staff.token)
+        .await;
+    app.get(
+        &format!("/api/v1/patients?email={}", CANARIES[2]),
+        &staff.token,
+    )
+    .await;
     // A failed sign-in with a canary email, and a validation failure echoing PHI back.
     app.login(CANARIES[2], "Wrong-Password-1").await;
-    app.post("/api/v1/patients", Some(&staff.token), json!({"first_name": CANARIES[0], "last_name": "", "email": "bad"})).await;
+    app.post(
+        "/api/v1/patients",
+        Some(&staff.token),
+        json!({"first_name": CANARIES[0], "last_name": "", "email": "bad"}),
+    )
+    .await;
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
 
     let logs = captured_logs();
@@ -42,8 +59,14 @@ async fn canary_phi_is_absent_from_logs_and_from_the_database() {
 
     let dump = database_text(&app).await;
     assert!(dump.len() > 1000, "the dump has content");
-    for c in CANARIES.iter().chain(["3456789082", "0455913377", "quenbyzxq", "vortelline"].iter()) {
-        assert!(!dump.to_lowercase().contains(&c.to_lowercase()), "{c} is stored in plaintext");
+    for c in CANARIES
+        .iter()
+        .chain(["3456789082", "0455913377", "quenbyzxq", "vortelline"].iter())
+    {
+        assert!(
+            !dump.to_lowercase().contains(&c.to_lowercase()),
+            "{c} is stored in plaintext"
+        );
     }
 }
 
@@ -75,8 +98,16 @@ async fn database_text(app: &TestApp) -> String {
         }
         out
     } else {
-        db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await.unwrap();
-        let path = app.database_url.trim_start_matches("sqlite://").split('?').next().unwrap().to_owned();
+        db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+            .await
+            .unwrap();
+        let path = app
+            .database_url
+            .trim_start_matches("sqlite://")
+            .split('?')
+            .next()
+            .unwrap()
+            .to_owned();
         let mut bytes = std::fs::read(&path).unwrap();
         if let Ok(wal) = std::fs::read(format!("{path}-wal")) {
             bytes.extend(wal);

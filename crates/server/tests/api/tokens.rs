@@ -11,7 +11,11 @@ fn parts(token: &str) -> (serde_json::Value, serde_json::Value, String) {
     let mut it = token.split('.');
     let h = URL_SAFE_NO_PAD.decode(it.next().unwrap()).unwrap();
     let c = URL_SAFE_NO_PAD.decode(it.next().unwrap()).unwrap();
-    (serde_json::from_slice(&h).unwrap(), serde_json::from_slice(&c).unwrap(), it.next().unwrap().to_owned())
+    (
+        serde_json::from_slice(&h).unwrap(),
+        serde_json::from_slice(&c).unwrap(),
+        it.next().unwrap().to_owned(),
+    )
 }
 
 fn join(header: &serde_json::Value, claims: &serde_json::Value, sig: &str) -> String {
@@ -32,7 +36,10 @@ async fn forged_and_misused_tokens_are_refused() {
 
     let mut bad = Vec::new();
     // alg: none, no signature.
-    bad.push(("alg none", join(&json!({"alg": "none", "typ": "JWT"}), &claims, "")));
+    bad.push((
+        "alg none",
+        join(&json!({"alg": "none", "typ": "JWT"}), &claims, ""),
+    ));
     // A claim changed under the original signature.
     let mut elevated = claims.clone();
     elevated["role"] = json!("admin");
@@ -63,10 +70,18 @@ async fn forged_and_misused_tokens_are_refused() {
         assert_eq!(res.headers()["www-authenticate"], "Bearer");
     }
     // The genuine token still works.
-    assert_eq!(app.get("/api/v1/patients", &user.token).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v1/patients", &user.token).await.status(),
+        StatusCode::OK
+    );
     // A genuine signature with a forged role is caught by the key; a forged session id by the
     // session check.
     let mut other_session = claims_t.clone();
     other_session.sid = Some(uuid::Uuid::now_v7());
-    assert_eq!(app.get("/api/v1/patients", &keys.issue(&other_session).unwrap()).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/v1/patients", &keys.issue(&other_session).unwrap())
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
 }

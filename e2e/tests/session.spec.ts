@@ -1,0 +1,66 @@
+import { expect, test } from '@playwright/test';
+
+import { RECEPTIONIST } from '../support/accounts';
+import { screenshot, signIn, watchForBreakage } from '../support/browser';
+
+test.describe('the session', () => {
+  let problems: string[] = [];
+
+  test.beforeEach(({ page }) => {
+    problems = watchForBreakage(page);
+  });
+
+  test.afterEach(() => {
+    expect(problems, 'the app broke in the browser').toEqual([]);
+  });
+
+  test('an expired access token is refreshed once and the request retried', async ({ page }) => {
+    await signIn(page, RECEPTIONIST);
+
+    // On reload the app restores the session (one refresh), then loads the account. Refuse that
+    // first load as if the access token had expired: the client must refresh again and retry.
+    let refusals = 0;
+    await page.route('**/api/v1/auth/me', async (route) => {
+      if (refusals === 0) {
+        refusals += 1;
+        await route.fulfill({
+          status: 401,
+          contentType: 'application/problem+json',
+          body: JSON.stringify({
+            type: 'https://carebase.dev/problems/unauthorized',
+            title: 'Sign-in required',
+            status: 401,
+            code: 'unauthorized',
+          }),
+        });
+      } else {
+        await route.continue();
+      }
+    });
+    const refreshes: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().endsWith('/api/v1/auth/refresh')) refreshes.push(request.method());
+    });
+
+    await page.reload();
+    await expect(page.getByRole('heading', { name: `Signed in as ${RECEPTIONIST.name}` })).toBeVisible();
+    expect(refusals).toBe(1);
+    expect(refreshes).toEqual(['POST', 'POST']);
+  });
+
+  test('staff see the dashboard and fit a phone screen', async ({ page }) => {
+    await page.setViewportSize({ width: 375, height: 740 });
+    await page.goto('/login');
+    await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+    await screenshot(page, 'session-01-sign-in-phone');
+
+    await signIn(page, RECEPTIONIST);
+    await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
+    await expect(page.getByRole('banner')).toContainText('Receptionist');
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow, 'the page scrolls sideways').toBeLessThanOrEqual(0);
+    await screenshot(page, 'session-02-home-phone');
+  });
+});

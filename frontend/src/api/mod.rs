@@ -1,0 +1,253 @@
+//! The typed client for Carebase's REST API, on `gloo-net` and the shared `api-types`.
+//!
+//! Every request goes to the same origin under `/api/v1`. Signed-in calls carry the access token
+//! as `Authorization: Bearer …`, held only in memory. The app never keeps the refresh token (the
+//! replies carry it, but it is ignored): the server also sets it as an HttpOnly cookie, which the
+//! browser sends with same-origin requests. When a signed-in call is refused with 401, the client
+//! refreshes once and retries.
+
+pub mod auth;
+
+use std::cell::RefCell;
+
+use api_types::{ErrorCode, Problem};
+use futures::future::{FutureExt, LocalBoxFuture, Shared};
+use gloo_net::http::{Method, RequestBuilder, Response};
+use leptos::prelude::*;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use web_sys::RequestCredentials;
+
+/// Where the API lives, relative to the page's origin.
+const BASE: &str = "/api/v1";
+
+/// `{}`: a body whose fields are all optional and left out, such as a refresh request whose
+/// token the cookie carries.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct EmptyBody {}
+
+/// The outcome of an API call: the decoded body, or the problem the server (or the network)
+/// reported.
+pub type ApiResult<T> = Result<T, Problem>;
+
+type RefreshFuture = Shared<LocalBoxFuture<'static, ApiResult<String>>>;
+
+thread_local! {
+    /// The refresh in flight, if any, so that concurrent 401s share one refresh.
+    static REFRESH_IN_FLIGHT: RefCell<Option<RefreshFuture>> = const { RefCell::new(None) };
+}
+
+/// Whether a request carries the access token (and may refresh and retry on 401).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Credentials {
+    Anonymous,
+    Bearer,
+}
+
+/// The API client. It holds the access token in a signal, so that views can react to the session
+/// ending (a failed refresh clears it). Cheap to copy.
+#[derive(Debug, Clone, Copy)]
+pub struct Client {
+    access_token: RwSignal<Option<String>>,
+}
+
+impl Client {
+    pub fn new() -> Self {
+        Client {
+            access_token: RwSignal::new(None),
+        }
+    }
+
+    /// Whether the client holds an access token (tracked).
+    pub fn has_token(&self) -> bool {
+        self.access_token.with(Option::is_some)
+    }
+
+    pub fn set_access_token(&self, token: Option<String>) {
+        self.access_token.set(token);
+    }
+
+    /// `GET` a signed-in resource.
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> ApiResult<T> {
+        let response = self
+            .send(Method::GET, path, None, Credentials::Bearer)
+            .await?;
+        decode(response).await
+    }
+
+    /// `POST` JSON to a signed-in endpoint whose reply has no body worth reading.
+    pub async fn post_no_content<B: Serialize>(&self, path: &str, body: &B) -> ApiResult<()> {
+        let body = to_json(body)?;
+        self.send(Method::POST, path, Some(body), Credentials::Bearer)
+            .await
+            .map(drop)
+    }
+
+    /// `POST` JSON to an endpoint that needs no access token, such as sign-in. A 401 here is the
+    /// answer itself (wrong password, wrong code), never a reason to refresh.
+    pub async fn post_anonymous<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> ApiResult<T> {
+        let body = to_json(body)?;
+        let response = self
+            .send(Method::POST, path, Some(body), Credentials::Anonymous)
+            .await?;
+        decode(response).await
+    }
+
+    /// Trades the refresh cookie for a new access token and keeps it. Concurrent callers share
+    /// one request, because a refresh token buys a new pair once and presenting it twice ends
+    /// the session. When the server refuses, the access token is cleared: the session is over.
+    pub async fn refresh(&self) -> ApiResult<()> {
+        let shared = REFRESH_IN_FLIGHT.with(|slot| {
+            slot.borrow_mut()
+                .get_or_insert_with(|| {
+                    async {
+                        let result = request_refresh().await;
+                        // Done: the next 401 needs a refresh of its own.
+                        REFRESH_IN_FLIGHT.with(|slot| slot.borrow_mut().take());
+                        result
+                    }
+                    .boxed_local()
+                    .shared()
+                })
+                .clone()
+        });
+        match shared.await {
+            Ok(token) => {
+                self.access_token.set(Some(token));
+                Ok(())
+            }
+            Err(problem) => {
+                // Refused: the session is over. A server or network failure may pass, so the
+                // token stays for the next attempt.
+                if problem.status < 500 {
+                    self.access_token.set(None);
+                }
+                Err(problem)
+            }
+        }
+    }
+
+    /// Sends a request; for signed-in calls refused with 401, refreshes once and retries.
+    /// Returns the response only if it succeeded.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+        credentials: Credentials,
+    ) -> ApiResult<Response> {
+        let token = match credentials {
+            Credentials::Anonymous => None,
+            Credentials::Bearer => self.access_token.get_untracked(),
+        };
+        let response = fetch(method.clone(), path, body.as_deref(), token.as_deref()).await?;
+        if response.ok() {
+            return Ok(response);
+        }
+        let problem = problem_from(&response).await;
+        if credentials == Credentials::Anonymous || !worth_refreshing(&problem) {
+            return Err(problem);
+        }
+        // The access token has expired (or there was none yet): refresh once, then retry.
+        self.refresh().await.map_err(|_| problem)?;
+        let token = self.access_token.get_untracked();
+        let response = fetch(method, path, body.as_deref(), token.as_deref()).await?;
+        if response.ok() {
+            Ok(response)
+        } else {
+            Err(problem_from(&response).await)
+        }
+    }
+}
+
+impl Default for Client {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A 401 that a fresh access token could fix, as opposed to a wrong password or code.
+fn worth_refreshing(problem: &Problem) -> bool {
+    problem.status == 401
+        && !matches!(
+            problem.code,
+            ErrorCode::InvalidCredentials | ErrorCode::InvalidMfaCode
+        )
+}
+
+/// `POST /auth/refresh`, returning the new access token.
+async fn request_refresh() -> ApiResult<String> {
+    let body = to_json(&EmptyBody {})?;
+    let response = fetch(Method::POST, "/auth/refresh", Some(&body), None).await?;
+    if !response.ok() {
+        return Err(problem_from(&response).await);
+    }
+    let tokens: api_types::auth::TokenResponse = decode(response).await?;
+    Ok(tokens.access_token)
+}
+
+/// One request, sent with same-origin credentials so that the refresh cookie goes along.
+async fn fetch(
+    method: Method,
+    path: &str,
+    body: Option<&str>,
+    access_token: Option<&str>,
+) -> ApiResult<Response> {
+    let url = format!("{BASE}{path}");
+    let mut builder = RequestBuilder::new(&url)
+        .method(method)
+        .credentials(RequestCredentials::SameOrigin)
+        .header("Accept", "application/json, application/problem+json");
+    if let Some(token) = access_token {
+        builder = builder.header("Authorization", &format!("Bearer {token}"));
+    }
+    let request = match body {
+        Some(body) => builder
+            .header("Content-Type", "application/json")
+            .body(body.to_owned()),
+        None => builder.build(),
+    }
+    .map_err(|e| client_problem(&e.to_string()))?;
+    request.send().await.map_err(|_| unreachable_problem())
+}
+
+/// Decodes a successful JSON reply.
+async fn decode<T: DeserializeOwned>(response: Response) -> ApiResult<T> {
+    response
+        .json::<T>()
+        .await
+        .map_err(|e| client_problem(&format!("The server's reply could not be read: {e}")))
+}
+
+/// Reads a failed reply as problem details, or makes one from the status when the body is not
+/// `application/problem+json` (a proxy's error page, say).
+async fn problem_from(response: &Response) -> Problem {
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    serde_json::from_str::<Problem>(&text).unwrap_or_else(|_| {
+        let mut problem = Problem::new(ErrorCode::Internal, None);
+        problem.status = status;
+        problem
+    })
+}
+
+fn to_json<B: Serialize>(body: &B) -> ApiResult<String> {
+    serde_json::to_string(body).map_err(|e| client_problem(&e.to_string()))
+}
+
+/// A problem on this side: a request that could not be built or a reply that could not be read.
+fn client_problem(detail: &str) -> Problem {
+    Problem::new(ErrorCode::Internal, Some(detail.to_owned()))
+}
+
+/// The request never got an answer.
+fn unreachable_problem() -> Problem {
+    Problem::new(
+        ErrorCode::ServiceUnavailable,
+        Some("Carebase could not be reached. Check your connection and try again.".to_owned()),
+    )
+}

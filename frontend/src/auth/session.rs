@@ -1,0 +1,127 @@
+//! The session: the access token (held by the API client) and the signed-in account, shared
+//! through context.
+
+use api_types::auth::{Me, TokenResponse};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api::{self, ApiResult, Client};
+
+/// Where the session stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuthState {
+    /// Just started: trying to restore a session from the refresh cookie.
+    Restoring,
+    SignedOut,
+    SignedIn(Me),
+}
+
+/// The session context. Cheap to copy.
+#[derive(Debug, Clone, Copy)]
+pub struct Auth {
+    client: Client,
+    me: RwSignal<Option<Me>>,
+    restoring: RwSignal<bool>,
+    state: Memo<AuthState>,
+    /// `None` while restoring, else whether someone is signed in. Kept apart from `state` so
+    /// that route guards re-render only when this answer changes, not on every token refresh.
+    signed_in: Memo<Option<bool>>,
+}
+
+/// Creates the session context and starts restoring a session from the refresh cookie, so that
+/// reloading the page keeps people signed in.
+pub fn provide_auth() -> Auth {
+    let client = Client::new();
+    let me = RwSignal::new(None::<Me>);
+    let restoring = RwSignal::new(true);
+    let state = Memo::new(move |_| {
+        if restoring.get() {
+            return AuthState::Restoring;
+        }
+        match me.get() {
+            Some(me) if client.has_token() => AuthState::SignedIn(me),
+            _ => AuthState::SignedOut,
+        }
+    });
+    let signed_in = Memo::new(move |_| match state.get() {
+        AuthState::Restoring => None,
+        AuthState::SignedOut => Some(false),
+        AuthState::SignedIn(_) => Some(true),
+    });
+    let auth = Auth {
+        client,
+        me,
+        restoring,
+        state,
+        signed_in,
+    };
+    provide_context(auth);
+    spawn_local(async move {
+        auth.restore().await;
+    });
+    auth
+}
+
+/// The session context provided by the app.
+pub fn use_auth() -> Auth {
+    expect_context::<Auth>()
+}
+
+impl Auth {
+    pub fn client(&self) -> Client {
+        self.client
+    }
+
+    /// The signed-in account, if any (tracked).
+    pub fn me(&self) -> Option<Me> {
+        match self.state.get() {
+            AuthState::SignedIn(me) => Some(me),
+            _ => None,
+        }
+    }
+
+    /// For route guards: `None` while restoring, else whether someone is signed in (tracked).
+    pub fn is_signed_in(&self) -> Option<bool> {
+        self.signed_in.get()
+    }
+
+    /// Keeps the tokens from a sign-in and loads the account. If the account cannot be loaded,
+    /// nobody is signed in.
+    pub async fn finish_sign_in(&self, tokens: TokenResponse) -> ApiResult<()> {
+        self.client.set_access_token(Some(tokens.access_token));
+        match api::auth::me(&self.client).await {
+            Ok(me) => {
+                self.me.set(Some(me));
+                Ok(())
+            }
+            Err(problem) => {
+                self.clear();
+                Err(problem)
+            }
+        }
+    }
+
+    /// Ends the session on the server, then here. The session ends here even when the server
+    /// cannot be reached: the access token is short-lived, and the server clears the cookie.
+    pub async fn sign_out(&self) {
+        // Nothing useful to show if this fails: the person asked to leave either way.
+        let _ = api::auth::logout(&self.client).await;
+        self.clear();
+    }
+
+    /// Tries the refresh cookie; on success loads the account.
+    async fn restore(&self) {
+        if self.client.refresh().await.is_ok() {
+            match api::auth::me(&self.client).await {
+                Ok(me) => self.me.set(Some(me)),
+                Err(_) => self.clear(),
+            }
+        }
+        self.restoring.set(false);
+    }
+
+    fn clear(&self) {
+        self.client.set_access_token(None);
+        self.me.set(None);
+    }
+}

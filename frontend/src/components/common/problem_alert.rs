@@ -1,0 +1,15 @@
+//! Shows a problem from the API: its title, and its detail when there is one.
+
+use api_types::Problem;
+use leptos::prelude::*;
+
+#[component]
+pub fn ProblemAlert(problem: Problem) -> impl IntoView {
+    let Problem { title, detail, .. } = problem;
+    view! {
+        <div class="alert alert-error" role="alert">
+            <p class="alert-title">{title}</p>
+            {detail.map(|detail| view! { <p class="alert-body">{detail}</p> })}
+        </div>
+    }
+}

@@ -1,0 +1,3 @@
+//! Components shared across domains.
+
+pub mod common;

@@ -1,0 +1,7 @@
+//! Page frames: the signed-in app shell, and a centred frame for sign-in and errors.
+
+mod app_shell;
+mod centered_layout;
+
+pub use app_shell::AppShell;
+pub use centered_layout::CenteredLayout;

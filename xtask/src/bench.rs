@@ -1,0 +1,372 @@
+//! `cargo xtask bench`: seeds a practice of 100,000 patients on PostgreSQL, starts a release
+//! build of the server, drives it with keep-alive HTTP/1.1 connections from this process, and
+//! prints throughput and latency percentiles for each scenario.
+//!
+//! Options: `--patients N` (default 100000), `--seconds S` per scenario (default 10),
+//! `--connections C` (default 16).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::tools::ensure_postgres;
+use crate::{carebase_bin, cargo, output, sh, step, target_dir, Result};
+
+const DB_SERVER: &str = "postgres://postgres@127.0.0.1:5432";
+const DB_NAME: &str = "carebase_bench";
+const ADMIN_EMAIL: &str = "bench-admin@carebase.test";
+const ADMIN_PASSWORD: &str = "Bench-Admin-Password-2026";
+
+fn arg(args: &[String], name: &str, default: u64) -> Result<u64> {
+    match args.iter().position(|a| a == name) {
+        Some(i) => args
+            .get(i + 1)
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| format!("{name} takes a number")),
+        None => Ok(default),
+    }
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn bench(args: &[String]) -> Result {
+    let patients = arg(args, "--patients", 100_000)?;
+    let seconds = arg(args, "--seconds", 10)?;
+    let connections = arg(args, "--connections", 16)? as usize;
+
+    ensure_postgres()?;
+    step("Building the release server");
+    sh(cargo().args(["build", "--release", "-p", "carebase"]))?;
+    let bin = carebase_bin("release");
+    let data_dir = target_dir().join("bench-data");
+    let url = format!("{DB_SERVER}/{DB_NAME}");
+    let env = |c: &mut Command| {
+        c.env("DATABASE_URL", &url)
+            .env("CAREBASE_DATA_DIR", &data_dir)
+            .env("CAREBASE_LOG", "warn")
+            .env("CAREBASE_AUTH_RATE_PER_MINUTE", "100000000");
+    };
+
+    let fresh = !data_dir.join("keys.json").exists();
+    if fresh {
+        let _ = Command::new("psql")
+            .args([
+                &format!("{DB_SERVER}/postgres"),
+                "-qc",
+                &format!("DROP DATABASE IF EXISTS {DB_NAME}"),
+            ])
+            .status();
+        sh(Command::new("psql").args([
+            &format!("{DB_SERVER}/postgres"),
+            "-qc",
+            &format!("CREATE DATABASE {DB_NAME}"),
+        ]))?;
+    }
+    step(&format!("Seeding {patients} patients (kept between runs)"));
+    let started = Instant::now();
+    let mut seed = Command::new(&bin);
+    seed.args(["seed", "--demo", "--patients", &patients.to_string()])
+        .stdout(Stdio::null());
+    env(&mut seed);
+    sh(&mut seed)?;
+    println!("    seeded in {:.0} s", started.elapsed().as_secs_f64());
+    let mut admin = Command::new(&bin);
+    admin.args([
+        "admin",
+        "create-user",
+        "--email",
+        ADMIN_EMAIL,
+        "--password",
+        ADMIN_PASSWORD,
+        "--role",
+        "admin",
+        "--name",
+        "Bench Admin",
+    ]);
+    env(&mut admin);
+    let _ = admin.stdout(Stdio::null()).stderr(Stdio::null()).status();
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| e.to_string())?
+        .port();
+    let mut serve = Command::new(&bin);
+    serve
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null());
+    env(&mut serve);
+    let server = Server(serve.spawn().map_err(|e| e.to_string())?);
+    wait_ready(port)?;
+
+    let login_body = format!("{{\"email\":\"{ADMIN_EMAIL}\",\"password\":\"{ADMIN_PASSWORD}\"}}");
+    let (status, body) = request(port, "POST", "/api/v1/auth/login", None, Some(&login_body))?;
+    if status != 200 {
+        return Err(format!("bench sign-in failed: {status} {body}"));
+    }
+    let token = json_string(&body, "access_token").ok_or("no access token")?;
+    let (_, page) = request(port, "GET", "/api/v1/patients?limit=1", Some(&token), None)?;
+    let patient_id = json_string(&page, "id").ok_or("no patient to read")?;
+    let total = page
+        .split("\"total\":")
+        .nth(1)
+        .and_then(|s| s.split([',', '}']).next())
+        .unwrap_or("?")
+        .to_owned();
+
+    let duration = Duration::from_secs(seconds);
+    let version = output(Command::new(&bin).arg("--version")).unwrap_or_default();
+    println!("\n{} — {total} patients on PostgreSQL, {connections} connections, {seconds} s per scenario\n", version.trim());
+    println!(
+        "{:<34} {:>10} {:>9} {:>9} {:>9} {:>7}",
+        "scenario", "req/s", "p50 ms", "p99 ms", "max ms", "errors"
+    );
+    let scenarios: Vec<(&str, &str, String, Option<String>, usize)> = vec![
+        (
+            "sign in (argon2id)",
+            "POST",
+            "/api/v1/auth/login".into(),
+            Some(login_body.clone()),
+            4.min(connections),
+        ),
+        (
+            "read one patient",
+            "GET",
+            format!("/api/v1/patients/{patient_id}"),
+            None,
+            connections,
+        ),
+        (
+            "patient list, first page",
+            "GET",
+            "/api/v1/patients?limit=25".into(),
+            None,
+            connections,
+        ),
+        (
+            "patient list, page 40",
+            "GET",
+            "/api/v1/patients?limit=25&offset=1000".into(),
+            None,
+            connections,
+        ),
+        (
+            "search by name prefix \"smi\"",
+            "GET",
+            "/api/v1/patients?q=smi".into(),
+            None,
+            connections,
+        ),
+        (
+            "search by two names",
+            "GET",
+            "/api/v1/patients?q=oli%20tay".into(),
+            None,
+            connections,
+        ),
+    ];
+    for (name, method, path, body, conns) in scenarios {
+        let auth = (method == "GET").then(|| token.clone());
+        let r = load(port, method, &path, auth, body, conns, duration)?;
+        println!(
+            "{:<34} {:>10.0} {:>9.2} {:>9.2} {:>9.2} {:>7}",
+            name, r.rps, r.p50_ms, r.p99_ms, r.max_ms, r.errors
+        );
+    }
+    let rss = std::fs::read_to_string(format!("/proc/{}/status", server.0.id()))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_owned())
+        })
+        .and_then(|kb| kb.parse::<u64>().ok());
+    if let Some(kb) = rss {
+        println!("\npeak server memory (VmHWM): {:.0} MB", kb as f64 / 1024.0);
+    }
+    Ok(())
+}
+
+fn wait_ready(port: u16) -> Result {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if request(port, "GET", "/readyz", None, None).is_ok_and(|(s, _)| s == 200) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    Err("the server did not become ready".into())
+}
+
+/// Finds `"key":"value"` in a JSON text.
+fn json_string(body: &str, key: &str) -> Option<String> {
+    let start = body.find(&format!("\"{key}\":\""))? + key.len() + 4;
+    Some(body[start..].split('"').next()?.to_owned())
+}
+
+struct Conn {
+    reader: BufReader<TcpStream>,
+}
+
+impl Conn {
+    fn open(port: u16) -> Result<Conn> {
+        let s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+        s.set_nodelay(true).map_err(|e| e.to_string())?;
+        s.set_read_timeout(Some(Duration::from_secs(30)))
+            .map_err(|e| e.to_string())?;
+        Ok(Conn {
+            reader: BufReader::new(s),
+        })
+    }
+
+    /// One request on the kept-alive connection: status and body.
+    fn send(&mut self, req: &[u8]) -> Result<(u16, String)> {
+        self.reader
+            .get_mut()
+            .write_all(req)
+            .map_err(|e| e.to_string())?;
+        let mut line = String::new();
+        self.reader
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+        let status: u16 = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or("bad status line")?;
+        let mut length = 0usize;
+        loop {
+            line.clear();
+            self.reader
+                .read_line(&mut line)
+                .map_err(|e| e.to_string())?;
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = l.split_once(':') {
+                if k.eq_ignore_ascii_case("content-length") {
+                    length = v.trim().parse().map_err(|_| "bad content-length")?;
+                }
+            }
+        }
+        let mut body = vec![0u8; length];
+        self.reader
+            .read_exact(&mut body)
+            .map_err(|e| e.to_string())?;
+        Ok((status, String::from_utf8_lossy(&body).into_owned()))
+    }
+}
+
+fn build_request(method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> Vec<u8> {
+    let mut r = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+    if let Some(t) = token {
+        r.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    }
+    match body {
+        Some(b) => r.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{b}",
+            b.len()
+        )),
+        None => r.push_str("\r\n"),
+    }
+    r.into_bytes()
+}
+
+fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> Result<(u16, String)> {
+    Conn::open(port)?.send(&build_request(method, path, token, body))
+}
+
+struct LoadResult {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+    errors: usize,
+}
+
+fn load(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<String>,
+    body: Option<String>,
+    connections: usize,
+    duration: Duration,
+) -> Result<LoadResult> {
+    let req = Arc::new(build_request(
+        method,
+        path,
+        token.as_deref(),
+        body.as_deref(),
+    ));
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..connections)
+        .map(|_| {
+            let (req, stop) = (req.clone(), stop.clone());
+            std::thread::spawn(move || -> (Vec<u32>, usize) {
+                let mut latencies = Vec::new();
+                let mut errors = 0;
+                let Ok(mut conn) = Conn::open(port) else {
+                    return (latencies, 1);
+                };
+                while !stop.load(Ordering::Relaxed) {
+                    let t = Instant::now();
+                    match conn.send(&req) {
+                        Ok((200, _)) => latencies.push(t.elapsed().as_micros() as u32),
+                        Ok(_) => errors += 1,
+                        Err(_) => {
+                            errors += 1;
+                            match Conn::open(port) {
+                                Ok(c) => conn = c,
+                                Err(_) => break,
+                            }
+                        }
+                    }
+                }
+                (latencies, errors)
+            })
+        })
+        .collect();
+    std::thread::sleep(duration);
+    stop.store(true, Ordering::Relaxed);
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for w in workers {
+        let (l, e) = w.join().map_err(|_| "a load thread panicked")?;
+        all.extend(l);
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    all.sort_unstable();
+    let pct = |p: f64| -> f64 {
+        if all.is_empty() {
+            return 0.0;
+        }
+        let i = ((all.len() as f64 - 1.0) * p).round() as usize;
+        f64::from(all[i]) / 1000.0
+    };
+    Ok(LoadResult {
+        rps: all.len() as f64 / elapsed,
+        p50_ms: pct(0.50),
+        p99_ms: pct(0.99),
+        max_ms: all.last().map_or(0.0, |m| f64::from(*m) / 1000.0),
+        errors,
+    })
+}
