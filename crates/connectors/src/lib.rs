@@ -3,3 +3,6 @@
 //! plays the provider. Nothing in here knows about the database.
 
 pub mod email;
+
+#[cfg(feature = "fakes")]
+pub mod fakes;

@@ -9,7 +9,8 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use sea_orm::{
-    ActiveValue::Set, DatabaseConnection, EntityTrait, PaginatorTrait, TransactionTrait,
+    ActiveValue::Set, DatabaseConnection, EntityTrait, PaginatorTrait, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 
 use crate::auth::passwords::{check_policy, hash_blocking};
@@ -357,7 +358,6 @@ pub async fn demo(db: &DatabaseConnection, crypto: &Crypto, patients: usize) -> 
         }
     }
     let existing = entity::patients::patient::Entity::find().count(db).await? as usize;
-    let mut created = Vec::new();
     for chunk_start in (existing..patients).step_by(100) {
         let txn = db.begin().await?;
         for i in chunk_start..(chunk_start + 100).min(patients) {
@@ -377,15 +377,19 @@ pub async fn demo(db: &DatabaseConnection, crypto: &Crypto, patients: usize) -> 
             care_team_member::Entity::insert_many(rows)
                 .exec(&txn)
                 .await?;
-            created.push(p);
         }
         txn.commit().await.context("Failed to save demo patients")?;
     }
-    for (p, email) in created
-        .iter()
-        .take(2)
+    let first_two = entity::patients::patient::Entity::find()
+        .order_by_asc(entity::patients::patient::Column::CreatedAt)
+        .limit(2)
+        .all(db)
+        .await?;
+    for (model, email) in first_two
+        .into_iter()
         .zip(["patient@carebase.example", "patient2@carebase.example"])
     {
+        let p = crate::patients::queries::PatientRecord::decrypt(crypto, model)?;
         if users::find_by_email(db, crypto, email)
             .await
             .map_err(|e| anyhow::anyhow!("{:?}", e.problem()))?

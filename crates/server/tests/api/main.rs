@@ -13,6 +13,7 @@ mod input;
 mod invitations;
 mod mfa;
 mod ops;
+mod outbox;
 mod patients;
 mod phi;
 mod tokens;

@@ -1,0 +1,4 @@
+//! Local servers that play the providers, speaking their real protocols, so tests exercise the
+//! production clients end to end.
+
+pub mod smtp;
