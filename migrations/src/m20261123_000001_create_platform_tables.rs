@@ -237,18 +237,20 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index(
-                "idx_patients_created_at",
-                Patients::Table,
-                &["created_at"],
-            ))
-            .await?;
+        // Ids are UUID v7, so the primary key is already in creation order; these two serve
+        // "recently changed" lists and counts of active or archived patients.
         manager
             .create_index(index(
                 "idx_patients_updated_at",
                 Patients::Table,
-                &["updated_at"],
+                &["updated_at", "id"],
+            ))
+            .await?;
+        manager
+            .create_index(index(
+                "idx_patients_archived_at",
+                Patients::Table,
+                &["archived_at", "id"],
             ))
             .await?;
 

@@ -224,6 +224,9 @@ fn test(args: &[String]) -> Result {
     step("A client generated from the spec runs a journey");
     tools::client_smoke(&carebase_bin("debug"))?;
 
+    step("Property-based API fuzzing against the served spec (schemathesis)");
+    tools::fuzz(&carebase_bin("debug"))?;
+
     if !skip_e2e {
         build_frontend()?;
         step("Browser tests");

@@ -10,10 +10,27 @@ pub const MAX_LIMIT: u64 = 100;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
-    /// How many items match, across all pages.
+    /// How many items match, across all pages; see `total_capped`.
     pub total: u64,
+    /// Counting stopped at `total`: at least that many match (shown as "1,000+"). Large
+    /// searches stop counting so that they stay fast.
+    #[serde(default)]
+    pub total_capped: bool,
     pub limit: u64,
     pub offset: u64,
+}
+
+impl<T> Page<T> {
+    /// A page whose total was counted exactly.
+    pub fn new(items: Vec<T>, total: u64, limit: u64, offset: u64) -> Page<T> {
+        Page {
+            items,
+            total,
+            total_capped: false,
+            limit,
+            offset,
+        }
+    }
 }
 
 /// `limit` (1–100, default 25) and `offset` (default 0).

@@ -83,7 +83,7 @@ fn finish(mut api: OpenApi) -> OpenApi {
             utoipa::openapi::ResponseBuilder::new()
                 .description(description)
                 .content(
-                    "application/problem+json",
+                    PROBLEM_JSON,
                     utoipa::openapi::ContentBuilder::new()
                         .schema(Some(utoipa::openapi::Ref::from_schema_name("Problem")))
                         .build(),
@@ -91,7 +91,7 @@ fn finish(mut api: OpenApi) -> OpenApi {
                 .build(),
         )
     };
-    for item in api.paths.paths.values_mut() {
+    for (path, item) in api.paths.paths.iter_mut() {
         for op in [
             &mut item.get,
             &mut item.post,
@@ -104,27 +104,99 @@ fn finish(mut api: OpenApi) -> OpenApi {
         {
             let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
             let has_body = op.request_body.is_some();
-            let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let has_query = op
+                .parameters
+                .iter()
+                .flatten()
+                .any(|p| matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query));
             let responses = &mut op.responses.responses;
             let mut add = |code: &str, desc: &str| {
                 responses
                     .entry(code.to_owned())
                     .or_insert_with(|| problem(desc));
             };
-            if has_body || has_params {
+            if has_body || has_query {
                 add("400", "The request could not be read");
+                add("422", "Validation failed; `errors` names each field");
             }
             if has_body {
-                add("422", "Validation failed; `errors` names each field");
+                add("413", "The body is larger than this endpoint accepts");
+                add("415", "The body is not application/json");
+            }
+            if path.contains('{') {
+                add("404", "Not found, or not visible to the caller");
             }
             if secured {
                 add("401", "Missing, invalid or expired credentials");
                 add("403", "The caller lacks the required permission");
             }
+            if path.starts_with("/api/v1/auth/") {
+                add(
+                    "429",
+                    "Too many requests or failed attempts; see Retry-After",
+                );
+            }
+            if path.starts_with("/api/") {
+                add("503", "The database is unavailable; retry shortly");
+            }
             add("500", "Unexpected error");
+            // Errors are problem details, whatever the annotation said.
+            for (code, response) in responses.iter_mut() {
+                if let (true, RefOr::T(r)) = (code.as_str() >= "400", response) {
+                    if let Some(content) = r.content.shift_remove("application/json") {
+                        r.content.insert(PROBLEM_JSON.to_owned(), content);
+                    }
+                }
+            }
         }
     }
-    api
+    merge_all_of(api)
+}
+
+const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Rewrites schemas composed with `allOf` of plain objects (from `#[serde(flatten)]`) into one
+/// object, so that a member's `additionalProperties: false` doesn't forbid the other members'
+/// fields and generated clients get one flat type.
+fn merge_all_of(api: OpenApi) -> OpenApi {
+    let Ok(mut doc) = serde_json::to_value(&api) else {
+        return api;
+    };
+    let schemas = doc["components"]["schemas"].clone();
+    let Some(map) = doc["components"]["schemas"].as_object_mut() else {
+        return api;
+    };
+    for schema in map.values_mut() {
+        let Some(members) = schema.get("allOf").and_then(|a| a.as_array()) else {
+            continue;
+        };
+        let mut properties = serde_json::Map::new();
+        let mut required = Vec::new();
+        let mut plain = true;
+        for m in members {
+            let m = match m.get("$ref").and_then(|r| r.as_str()) {
+                Some(r) => &schemas[r.trim_start_matches("#/components/schemas/")],
+                None => m,
+            };
+            match m.get("properties").and_then(|p| p.as_object()) {
+                Some(p) if m.get("allOf").is_none() => {
+                    properties.extend(p.clone());
+                    required.extend(m["required"].as_array().cloned().unwrap_or_default());
+                }
+                _ => plain = false,
+            }
+        }
+        if !plain {
+            continue;
+        }
+        let mut merged =
+            serde_json::json!({ "type": "object", "required": required, "properties": properties });
+        if let Some(d) = schema.get("description") {
+            merged["description"] = d.clone();
+        }
+        *schema = merged;
+    }
+    serde_json::from_value(doc).unwrap_or(api)
 }
 
 /// The application, given its state.

@@ -126,9 +126,12 @@ impl AuditLog {
             .map_err(|_| ApiError::Internal(anyhow::anyhow!("audit writer stopped")))?;
         match done.await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(ApiError::Internal(anyhow::anyhow!(
-                "audit append failed: {e}"
-            ))),
+            // The event could not be stored (the writer has logged why): nothing is served
+            // unaudited, and the client may retry once the database is back.
+            Ok(Err(_)) => Err(ApiError::retry_after(
+                api_types::ErrorCode::ServiceUnavailable,
+                5,
+            )),
             Err(_) => Err(ApiError::Internal(anyhow::anyhow!("audit writer stopped"))),
         }
     }

@@ -12,7 +12,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::chain::{outcome_str, parse_outcome, verify};
 use super::AuditEntry;
 use crate::platform::http::page_bounds;
-use crate::platform::{require, ApiResult, AppState, Authorized};
+use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_events)
@@ -93,17 +93,18 @@ async fn list_events(
         entry = entry.patient(p);
     }
     state.audit.record(entry).await?;
-    Ok(web::Json(Page {
-        items: items.into_iter().map(to_wire).collect(),
+    Ok(web::Json(Page::new(
+        items.into_iter().map(to_wire).collect(),
         total,
         limit,
         offset,
-    }))
+    )))
 }
 
 const EXPORT_MAX: u64 = 100_000;
 
-/// Export matching events as CSV (oldest first, at most 100,000 rows; narrow with `from`/`to`).
+/// Export matching events as CSV, oldest first: up to 100,000 rows at a time (`limit`, default
+/// 100,000), continuing with `offset`.
 #[utoipa::path(
     tag = "audit",
     params(AuditQuery),
@@ -117,10 +118,27 @@ async fn export_events(
     query: web::Query<AuditQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
+    let limit = q.limit.unwrap_or(EXPORT_MAX);
+    if limit == 0 || limit > EXPORT_MAX {
+        return Err(ApiError::field(
+            "limit",
+            "out_of_range",
+            format!("Export 1 to {EXPORT_MAX} events at a time."),
+        ));
+    }
+    let offset = q.offset.unwrap_or(0);
+    if offset > 100_000_000 {
+        return Err(ApiError::field(
+            "offset",
+            "out_of_range",
+            "Offset is too large.",
+        ));
+    }
     let rows = event::Entity::find()
         .filter(filter(&q))
         .order_by_asc(event::Column::Seq)
-        .limit(EXPORT_MAX)
+        .limit(limit)
+        .offset(offset)
         .all(&state.db)
         .await?;
     let mut csv = String::from(

@@ -109,12 +109,12 @@ async fn list_keys(
         .offset(offset)
         .all(&state.db)
         .await?;
-    Ok(web::Json(Page {
-        items: rows.iter().map(to_wire).collect(),
+    Ok(web::Json(Page::new(
+        rows.iter().map(to_wire).collect(),
         total,
         limit,
         offset,
-    }))
+    )))
 }
 
 /// Issue a key. The response holds the secret: it is not shown again.

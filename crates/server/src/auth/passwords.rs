@@ -13,16 +13,22 @@ pub struct Passwords {
     /// A hash of a random password, verified against when there is no account, so that a
     /// missing account takes as long to refuse as a wrong password.
     dummy_hash: String,
+    /// Each hash takes 19 MiB and a core for tens of milliseconds: running more at once than
+    /// there are cores only adds memory and latency, so hashing waits its turn here.
+    slots: tokio::sync::Semaphore,
 }
 
 impl Passwords {
     pub fn new() -> anyhow::Result<Passwords> {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Passwords {
             dummy_hash: hash_blocking(&random_token(24))?,
+            slots: tokio::sync::Semaphore::new(cores),
         })
     }
 
     pub async fn hash(&self, password: &str) -> anyhow::Result<String> {
+        let _slot = self.slots.acquire().await?;
         let password = password.to_owned();
         tokio::task::spawn_blocking(move || hash_blocking(&password)).await?
     }
@@ -32,6 +38,9 @@ impl Passwords {
         let has_hash = hash.is_some();
         let hash = hash.unwrap_or(&self.dummy_hash).to_owned();
         let password = password.to_owned();
+        let Ok(_slot) = self.slots.acquire().await else {
+            return false;
+        };
         let ok = tokio::task::spawn_blocking(move || {
             PasswordHash::new(&hash).is_ok_and(|h| {
                 Argon2::default()

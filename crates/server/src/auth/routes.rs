@@ -451,7 +451,11 @@ async fn replace_recovery_codes(
     tag = "auth",
     request_body = MfaCodeRequest,
     security(("bearer" = [])),
-    responses((status = 200, body = RecoveryCodes), (status = 401, body = api_types::Problem))
+    responses(
+        (status = 200, body = RecoveryCodes),
+        (status = 401, body = api_types::Problem),
+        (status = 409, description = "Setup was not started", body = api_types::Problem),
+    )
 )]
 #[post("/auth/mfa/totp/confirm")]
 async fn totp_confirm(

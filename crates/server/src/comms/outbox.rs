@@ -130,12 +130,7 @@ async fn list_outbox(
         .audit
         .record(AuditEntry::by(&auth, "outbox.read").detail(format!("messages={}", items.len())))
         .await?;
-    Ok(web::Json(Page {
-        items,
-        total,
-        limit,
-        offset,
-    }))
+    Ok(web::Json(Page::new(items, total, limit, offset)))
 }
 
 /// Delivers due messages until the process stops. Any replica may run it: on PostgreSQL each

@@ -8,8 +8,8 @@ use chrono::Utc;
 use entity::patients::{patient, search_token};
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -268,26 +268,54 @@ pub async fn search(
         PatientStatusFilter::Archived => select.filter(patient::Column::ArchivedAt.is_not_null()),
         PatientStatusFilter::All => select,
     };
-    let total = select.clone().count(db).await?;
+    let total = capped_count(db, &select).await?;
+    // Ids are UUID v7: ordering by id is ordering by creation, on the primary key's index.
     select = match q.sort.unwrap_or_default() {
-        PatientSort::CreatedDesc => select.order_by_desc(patient::Column::CreatedAt),
-        PatientSort::CreatedAsc => select.order_by_asc(patient::Column::CreatedAt),
-        PatientSort::UpdatedDesc => select.order_by_desc(patient::Column::UpdatedAt),
+        PatientSort::CreatedDesc => select.order_by_desc(patient::Column::Id),
+        PatientSort::CreatedAsc => select.order_by_asc(patient::Column::Id),
+        PatientSort::UpdatedDesc => select
+            .order_by_desc(patient::Column::UpdatedAt)
+            .order_by_desc(patient::Column::Id),
     };
-    let rows = select
-        .order_by_desc(patient::Column::Id)
-        .limit(limit)
-        .offset(offset)
-        .all(db)
-        .await?;
+    let rows = select.limit(limit).offset(offset).all(db).await?;
     let items = rows
         .into_iter()
         .map(|m| PatientRecord::decrypt(crypto, m).map(|p| p.to_summary()))
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(Page {
         items,
-        total,
+        total: total.min(COUNT_CAP),
+        total_capped: total > COUNT_CAP,
         limit,
         offset,
     })
+}
+
+/// Counting stops here: a count costs time in proportion to what it counts.
+pub const COUNT_CAP: u64 = 1_000;
+
+/// How many patients match, counting at most one past [`COUNT_CAP`].
+async fn capped_count(
+    db: &impl ConnectionTrait,
+    select: &sea_orm::Select<patient::Entity>,
+) -> ApiResult<u64> {
+    use sea_orm::sea_query::{Alias, Expr};
+    use sea_orm::QueryTrait;
+    let inner = select
+        .clone()
+        .select_only()
+        .column(patient::Column::Id)
+        .limit(COUNT_CAP + 1)
+        .into_query();
+    let stmt = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from_subquery(inner, Alias::new("capped"))
+        .to_owned();
+    let n: i64 = db
+        .query_one(&stmt)
+        .await?
+        .map(|row| row.try_get("", "n"))
+        .transpose()?
+        .unwrap_or(0);
+    Ok(n.max(0) as u64)
 }

@@ -193,7 +193,11 @@ async fn update_patient(
     tag = "patients",
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
     security(("bearer" = ["patients:archive"])),
-    responses((status = 200, body = Patient), (status = 404, body = api_types::Problem))
+    responses(
+        (status = 200, body = Patient),
+        (status = 404, body = api_types::Problem),
+        (status = 412, body = api_types::Problem),
+    )
 )]
 #[delete("/patients/{id}")]
 async fn archive_patient(
@@ -225,7 +229,11 @@ async fn archive_patient(
     tag = "patients",
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
     security(("bearer" = ["patients:archive"])),
-    responses((status = 200, body = Patient), (status = 404, body = api_types::Problem))
+    responses(
+        (status = 200, body = Patient),
+        (status = 404, body = api_types::Problem),
+        (status = 412, body = api_types::Problem),
+    )
 )]
 #[post("/patients/{id}/restore")]
 async fn restore_patient(

@@ -60,12 +60,7 @@ async fn list_users(
         .into_iter()
         .map(|m| UserRecord::decrypt(&state.crypto, m).map(|u| u.to_wire()))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(web::Json(Page {
-        items,
-        total,
-        limit,
-        offset,
-    }))
+    Ok(web::Json(Page::new(items, total, limit, offset)))
 }
 
 /// One account.
@@ -183,12 +178,7 @@ async fn list_invitations(
         .iter()
         .map(|m| invitations::to_wire(&state.crypto, m))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(web::Json(Page {
-        items,
-        total,
-        limit,
-        offset,
-    }))
+    Ok(web::Json(Page::new(items, total, limit, offset)))
 }
 
 /// Invite someone to join the practice's staff. The link goes by email (or to the outbox).

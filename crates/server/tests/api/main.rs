@@ -9,6 +9,7 @@ mod helpers;
 mod audit;
 mod auth;
 mod authorization;
+mod cli;
 mod input;
 mod invitations;
 mod mfa;

@@ -390,3 +390,44 @@ async fn clinical_access_follows_the_care_team_and_break_the_glass() {
     let v: Value = access(doctor.token.clone()).await.json().await.unwrap();
     assert_eq!(v["allowed"], false, "removal takes effect at once");
 }
+
+#[tokio::test]
+async fn counting_stops_at_the_cap_so_large_lists_stay_fast() {
+    use sea_orm::TransactionTrait;
+    let app = TestApp::spawn().await;
+    let staff = app.user(Role::Receptionist).await;
+    let cap = carebase::patients::queries::COUNT_CAP as usize;
+    let txn = app.state.db.begin().await.unwrap();
+    for i in 0..=cap {
+        let details = api_types::patients::PatientInput {
+            first_name: format!("Bulk{i}"),
+            last_name: if i == 7 {
+                "Quillfeather".into()
+            } else {
+                "Many".into()
+            },
+            ..Default::default()
+        };
+        carebase::patients::queries::create(&txn, &app.state.crypto, details, None)
+            .await
+            .unwrap();
+    }
+    txn.commit().await.unwrap();
+    let v: Value = app
+        .get("/api/v1/patients", &staff.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["total"], cap);
+    assert_eq!(v["total_capped"], true);
+    assert_eq!(v["items"].as_array().unwrap().len(), 25);
+    let v: Value = app
+        .get("/api/v1/patients?q=quill", &staff.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["total"], 1);
+    assert_eq!(v["total_capped"], false);
+}
