@@ -197,6 +197,17 @@ enum Settings {
     UpdatedAt,
 }
 
+#[derive(DeriveIden)]
+enum IdempotencyKeys {
+    Table,
+    ActorId,
+    Key,
+    RequestHash,
+    Status,
+    BodyEnc,
+    CreatedAt,
+}
+
 fn fk(
     name: &str,
     from: (impl IntoIden, impl IntoIden),
@@ -636,6 +647,32 @@ impl MigrationTrait for Migration {
             )
             .await?;
 
+        manager
+            .create_table(
+                Table::create()
+                    .table(IdempotencyKeys::Table)
+                    .col(uuid(IdempotencyKeys::ActorId))
+                    .col(string_len(IdempotencyKeys::Key, 200))
+                    .col(string_len(IdempotencyKeys::RequestHash, 64))
+                    .col(integer_null(IdempotencyKeys::Status))
+                    .col(text_null(IdempotencyKeys::BodyEnc))
+                    .col(timestamp_with_time_zone(IdempotencyKeys::CreatedAt))
+                    .primary_key(
+                        Index::create()
+                            .col(IdempotencyKeys::ActorId)
+                            .col(IdempotencyKeys::Key),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(index(
+                "idx_idempotency_created",
+                IdempotencyKeys::Table,
+                &["created_at"],
+            ))
+            .await?;
+
         // The audit log is append-only, enforced by the database itself.
         let db = manager.get_connection();
         match manager.get_database_backend() {
@@ -679,6 +716,7 @@ BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
                 .await?;
         }
         for table in [
+            IdempotencyKeys::Table.into_iden(),
             Settings::Table.into_iden(),
             OutboxMessages::Table.into_iden(),
             AuditEvents::Table.into_iden(),

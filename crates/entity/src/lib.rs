@@ -6,5 +6,6 @@ pub mod audit;
 pub mod auth;
 pub mod comms;
 pub mod patients;
+pub mod platform;
 pub mod settings;
 pub mod users;

@@ -1,4 +1,4 @@
-use actix_web::http::header;
+use actix_web::http::{header, StatusCode};
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use api_types::admin::Invitation;
 use api_types::audit::AuditOutcome;
@@ -21,6 +21,7 @@ use super::queries::{self, tidy, PatientRecord};
 use crate::audit::AuditEntry;
 use crate::auth::invitations;
 use crate::platform::http::{check_if_match, etag};
+use crate::platform::idempotency;
 use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
 use crate::users::queries as users;
 
@@ -74,33 +75,59 @@ async fn list_patients(
     Ok(web::Json(page))
 }
 
-/// Create a patient.
+/// Create a patient. Send an `Idempotency-Key` to make retries safe: a retry with the same key
+/// and body gets the first response instead of creating the patient twice.
 #[utoipa::path(
     tag = "patients",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Any unique string, such as a UUID; kept for 24 hours")),
     request_body = PatientInput,
     security(("bearer" = ["patients:write"])),
-    responses((status = 201, body = Patient, headers(("ETag" = String))), (status = 422, body = api_types::Problem))
+    responses(
+        (status = 201, body = Patient, headers(("ETag" = String))),
+        (status = 409, description = "The key is in use by a request still running, or was used for a different request", body = api_types::Problem),
+        (status = 422, body = api_types::Problem),
+    )
 )]
 #[post("/patients")]
 async fn create_patient(
     auth: Authorized<require::PatientsWrite>,
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Json<PatientInput>,
 ) -> ApiResult<HttpResponse> {
     let input = tidy(body.into_inner());
     input.validate(today()).map_err(ApiError::Validation)?;
-    let txn = state.db.begin().await?;
-    let p = queries::create(&txn, &state.crypto, input, auth.user_id()).await?;
-    txn.commit().await?;
-    state
-        .audit
-        .record(
-            AuditEntry::by(&auth, "patient.create")
-                .patient(p.model.id)
-                .resource("patient", p.model.id),
-        )
-        .await?;
-    Ok(with_etag(HttpResponse::Created(), &p))
+    let claim = match idempotency::start(&state, &auth, &req, &input).await? {
+        idempotency::Start::Replay(response) => return Ok(response),
+        idempotency::Start::Proceed(claim) => claim,
+    };
+    let created = async {
+        let txn = state.db.begin().await?;
+        let p = queries::create(&txn, &state.crypto, input, auth.user_id()).await?;
+        txn.commit().await?;
+        state
+            .audit
+            .record(
+                AuditEntry::by(&auth, "patient.create")
+                    .patient(p.model.id)
+                    .resource("patient", p.model.id),
+            )
+            .await?;
+        Ok::<_, ApiError>(p)
+    }
+    .await;
+    match created {
+        Ok(p) => {
+            claim
+                .complete(&state, StatusCode::CREATED, &p.to_wire())
+                .await?;
+            Ok(with_etag(HttpResponse::Created(), &p))
+        }
+        Err(e) => {
+            claim.abandon(&state).await;
+            Err(e)
+        }
+    }
 }
 
 /// One patient, with every demographic field. Patients may read their own record.

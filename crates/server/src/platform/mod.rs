@@ -6,6 +6,7 @@ pub mod crypto;
 pub mod db;
 pub mod errors;
 pub mod http;
+pub mod idempotency;
 pub mod principal;
 pub mod rate_limit;
 pub mod state;

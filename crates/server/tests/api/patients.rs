@@ -431,3 +431,74 @@ async fn counting_stops_at_the_cap_so_large_lists_stay_fast() {
     assert_eq!(v["total"], 1);
     assert_eq!(v["total_capped"], false);
 }
+
+#[tokio::test]
+async fn a_retried_create_with_an_idempotency_key_creates_one_patient() {
+    let app = TestApp::spawn().await;
+    let staff = app.user(Role::Receptionist).await;
+    let other = app.user(Role::Receptionist).await;
+    let create = |token: &str, key: &str, body: Value| {
+        app.client
+            .post(app.url("/api/v1/patients"))
+            .bearer_auth(token)
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+    };
+    let body = patient_body("Idris", "Okonkwo");
+    let first = create(&staff.token, "create-idris-1", body.clone())
+        .await
+        .unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.unwrap();
+    let retry = create(&staff.token, "create-idris-1", body.clone())
+        .await
+        .unwrap();
+    assert_eq!(retry.status(), StatusCode::CREATED);
+    assert_eq!(retry.headers()["idempotency-replayed"], "true");
+    let retry: Value = retry.json().await.unwrap();
+    assert_eq!(retry["id"], first["id"]);
+    let v: Value = app
+        .get("/api/v1/patients?q=okonkwo", &staff.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["total"], 1, "the retry created nothing");
+
+    let changed = create(
+        &staff.token,
+        "create-idris-1",
+        patient_body("Idris", "Other"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(changed.status(), StatusCode::CONFLICT);
+    // Keys belong to the caller: another account's identical key is its own.
+    let theirs = create(&other.token, "create-idris-1", body.clone())
+        .await
+        .unwrap();
+    assert_eq!(theirs.status(), StatusCode::CREATED);
+    assert!(theirs.headers().get("idempotency-replayed").is_none());
+    let bad = create(&staff.token, &"k".repeat(201), body.clone())
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // A failed request releases its key.
+    let invalid = create(
+        &staff.token,
+        "create-bad",
+        json!({"first_name": "", "last_name": "X"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(invalid.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let fixed = create(
+        &staff.token,
+        "create-bad",
+        json!({"first_name": "Y", "last_name": "X"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(fixed.status(), StatusCode::CREATED);
+}
