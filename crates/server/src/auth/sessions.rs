@@ -2,6 +2,10 @@
 //! token, and presenting an already-rotated token revokes the whole family, since it means the
 //! token was copied.
 
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+use std::time::Instant;
+
 use api_types::auth::{SessionInfo, TokenResponse};
 use api_types::ErrorCode;
 use chrono::{Duration, Utc};
@@ -23,12 +27,47 @@ pub async fn is_active(
     session_id: Uuid,
     user_id: Uuid,
 ) -> ApiResult<bool> {
-    Ok(session::Entity::find_by_id(session_id)
+    if recently_live(session_id, user_id) {
+        return Ok(true);
+    }
+    let active = session::Entity::find_by_id(session_id)
         .one(db)
         .await?
         .is_some_and(|s| {
             s.user_id == user_id && s.revoked_at.is_none() && s.expires_at > Utc::now()
-        }))
+        });
+    if active {
+        remember_live(session_id, user_id);
+    }
+    Ok(active)
+}
+
+/// Sessions this process found live a moment ago, so that a burst of requests costs one
+/// database lookup rather than one each. A revocation in this process evicts at once; one made
+/// by another replica takes effect there within [`LIVE_FOR`].
+static LIVE: LazyLock<Mutex<HashMap<Uuid, (Uuid, Instant)>>> = LazyLock::new(Default::default);
+const LIVE_FOR: std::time::Duration = std::time::Duration::from_secs(2);
+
+fn recently_live(session_id: Uuid, user_id: Uuid) -> bool {
+    LIVE.lock().is_ok_and(|live| {
+        live.get(&session_id)
+            .is_some_and(|(user, at)| *user == user_id && at.elapsed() < LIVE_FOR)
+    })
+}
+
+fn remember_live(session_id: Uuid, user_id: Uuid) {
+    if let Ok(mut live) = LIVE.lock() {
+        if live.len() >= 50_000 {
+            live.retain(|_, (_, at)| at.elapsed() < LIVE_FOR);
+        }
+        live.insert(session_id, (user_id, Instant::now()));
+    }
+}
+
+fn forget(filter: impl Fn(&Uuid, &Uuid) -> bool) {
+    if let Ok(mut live) = LIVE.lock() {
+        live.retain(|sid, (user, _)| !filter(sid, user));
+    }
 }
 
 async fn subject(db: &impl ConnectionTrait, user: &UserRecord) -> ApiResult<Subject> {
@@ -179,6 +218,7 @@ pub async fn revoke_session(
     session_id: Uuid,
     reason: &str,
 ) -> ApiResult<()> {
+    forget(|sid, _| *sid == session_id);
     session::Entity::update_many()
         .col_expr(
             session::Column::RevokedAt,
@@ -202,6 +242,7 @@ pub async fn revoke_all(
     keep: Option<Uuid>,
     reason: &str,
 ) -> ApiResult<()> {
+    forget(|sid, user| *user == user_id && Some(*sid) != keep);
     let mut q = session::Entity::update_many()
         .col_expr(
             session::Column::RevokedAt,
