@@ -2,12 +2,13 @@
 //! links sent by email through the outbox. Only a hash of each token is stored.
 
 use api_types::admin::Invitation;
+use api_types::Page;
 use api_types::{ErrorCode, Role};
 use chrono::{Duration, Utc};
 use entity::auth::{invitation, password_reset};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -187,4 +188,39 @@ pub async fn consume_reset(db: &impl ConnectionTrait, token: &str) -> ApiResult<
         return Err(invalid_link());
     }
     Ok(reset.user_id)
+}
+
+/// Invitations not withdrawn, newest first.
+pub async fn list(state: &AppState, limit: u64, offset: u64) -> ApiResult<Page<Invitation>> {
+    let select = invitation::Entity::find().filter(invitation::Column::RevokedAt.is_null());
+    let total = select.clone().count(&state.db).await?;
+    let rows = select
+        .order_by_desc(invitation::Column::CreatedAt)
+        .limit(limit)
+        .offset(offset)
+        .all(&state.db)
+        .await?;
+    let items = rows
+        .iter()
+        .map(|m| to_wire(&state.crypto, m))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(Page::new(items, total, limit, offset))
+}
+
+/// Withdraws an invitation that has not been accepted; its link stops working.
+pub async fn revoke(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<()> {
+    let withdrawn = invitation::Entity::update_many()
+        .col_expr(
+            invitation::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(invitation::Column::Id.eq(id))
+        .filter(invitation::Column::AcceptedAt.is_null())
+        .exec(db)
+        .await?
+        .rows_affected;
+    if withdrawn == 0 {
+        return Err(ApiError::not_found());
+    }
+    Ok(())
 }

@@ -9,10 +9,7 @@ use api_types::auth::{
 use api_types::{ErrorCode, Role};
 use chrono::Utc;
 use entity::auth::{invitation, recovery_code};
-use entity::users::user;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -22,7 +19,9 @@ use crate::audit::AuditEntry;
 use crate::platform::principal::Actor;
 use crate::platform::tokens::{Subject, TokenType, MFA_TOKEN_TTL_SECS};
 use crate::platform::{ApiError, ApiResult, AppState, ClientInfo, Principal};
-use crate::users::queries::{self as users, email_bidx, encrypt_mfa_secret, NewUser, UserRecord};
+use crate::users::queries::{
+    self as users, email_bidx, encrypt_mfa_secret, CredentialChange, NewUser, UserRecord,
+};
 
 pub const REFRESH_COOKIE: &str = "carebase_refresh";
 
@@ -182,22 +181,7 @@ async fn verify_second_factor(
     let Some(step) = mfa::verify(&totp, code, user.model.totp_last_step, now) else {
         return Ok(None);
     };
-    // Record the step only if no concurrent request used this or a later one.
-    let claimed = user::Entity::update_many()
-        .col_expr(
-            user::Column::TotpLastStep,
-            sea_orm::sea_query::Expr::value(step),
-        )
-        .filter(user::Column::Id.eq(user.model.id))
-        .filter(
-            sea_orm::Condition::any()
-                .add(user::Column::TotpLastStep.is_null())
-                .add(user::Column::TotpLastStep.lt(step)),
-        )
-        .exec(&state.db)
-        .await?
-        .rows_affected
-        == 1;
+    let claimed = users::claim_totp_step(&state.db, user.model.id, step).await?;
     Ok(claimed.then_some("totp"))
 }
 
@@ -407,10 +391,13 @@ async fn totp_enroll(
     }
     let secret = mfa::new_secret();
     let totp = mfa::totp(secret.clone(), &user.email)?;
-    let mut m: user::ActiveModel = user.model.clone().into();
-    m.mfa_pending_secret_enc = Set(Some(encrypt_mfa_secret(&state.crypto, id, &secret, true)?));
-    m.updated_at = Set(Utc::now());
-    m.update(&state.db).await?;
+    let pending = encrypt_mfa_secret(&state.crypto, id, &secret, true)?;
+    users::change_credentials(
+        &state.db,
+        &user.model,
+        CredentialChange::PendingMfaSecret(pending),
+    )
+    .await?;
     state
         .audit
         .record(AuditEntry::by(&principal, "auth.mfa.enroll"))
@@ -479,13 +466,13 @@ async fn totp_confirm(
         return Err(ApiError::code(ErrorCode::InvalidMfaCode));
     };
     let txn = state.db.begin().await?;
-    let mut m: user::ActiveModel = user.model.clone().into();
-    m.mfa_enabled = Set(true);
-    m.mfa_secret_enc = Set(Some(encrypt_mfa_secret(&state.crypto, id, &secret, false)?));
-    m.mfa_pending_secret_enc = Set(None);
-    m.totp_last_step = Set(Some(step));
-    m.updated_at = Set(Utc::now());
-    m.update(&txn).await?;
+    let secret_enc = encrypt_mfa_secret(&state.crypto, id, &secret, false)?;
+    users::change_credentials(
+        &txn,
+        &user.model,
+        CredentialChange::EnableMfa { secret_enc, step },
+    )
+    .await?;
     let codes = replace_recovery_codes(&txn, &state, id).await?;
     txn.commit().await?;
     state
@@ -533,13 +520,7 @@ async fn totp_disable(
         return Err(ApiError::code(ErrorCode::InvalidMfaCode));
     }
     let txn = state.db.begin().await?;
-    let mut m: user::ActiveModel = user.model.clone().into();
-    m.mfa_enabled = Set(false);
-    m.mfa_secret_enc = Set(None);
-    m.mfa_pending_secret_enc = Set(None);
-    m.totp_last_step = Set(None);
-    m.updated_at = Set(Utc::now());
-    m.update(&txn).await?;
+    users::change_credentials(&txn, &user.model, CredentialChange::DisableMfa).await?;
     recovery_code::Entity::delete_many()
         .filter(recovery_code::Column::UserId.eq(id))
         .exec(&txn)
@@ -621,10 +602,7 @@ async fn change_password(
     )?;
     let hash = state.passwords.hash(&body.new_password).await?;
     let txn = state.db.begin().await?;
-    let mut m: user::ActiveModel = user.model.clone().into();
-    m.password_hash = Set(Some(hash));
-    m.updated_at = Set(Utc::now());
-    m.update(&txn).await?;
+    users::change_credentials(&txn, &user.model, CredentialChange::Password(hash)).await?;
     sessions::revoke_all(&txn, id, principal.session_id(), "password_changed").await?;
     txn.commit().await?;
     state
@@ -682,10 +660,7 @@ async fn confirm_password_reset(
         "new_password",
         &[&user.email, &user.name],
     )?;
-    let mut m: user::ActiveModel = user.model.clone().into();
-    m.password_hash = Set(Some(hash));
-    m.updated_at = Set(Utc::now());
-    m.update(&txn).await?;
+    users::change_credentials(&txn, &user.model, CredentialChange::Password(hash)).await?;
     sessions::revoke_all(&txn, user_id, None, "password_reset").await?;
     lockout::clear(&txn, &user.model.email_bidx).await?;
     txn.commit().await?;

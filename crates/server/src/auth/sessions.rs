@@ -19,6 +19,7 @@ use uuid::Uuid;
 use crate::platform::crypto::{random_token, sha256_hex};
 use crate::platform::tokens::{Subject, TokenType};
 use crate::platform::{ApiError, ApiResult, AppState, ClientInfo};
+use crate::users::queries::CredentialChange;
 use crate::users::UserRecord;
 
 /// Whether an access token's session is still live.
@@ -134,9 +135,8 @@ pub async fn start(
     .insert(&txn)
     .await?;
     let tokens = issue(state, &txn, user, sid).await?;
-    let mut u: entity::users::user::ActiveModel = user.model.clone().into();
-    u.last_login_at = Set(Some(now));
-    u.update(&txn).await?;
+    crate::users::queries::change_credentials(&txn, &user.model, CredentialChange::SignedIn)
+        .await?;
     txn.commit().await?;
     Ok(tokens)
 }

@@ -195,3 +195,74 @@ pub async fn count_active_admins(db: &impl ConnectionTrait) -> ApiResult<u64> {
         .count(db)
         .await?)
 }
+
+/// A change to an account's credentials, made by the sign-in flows.
+pub enum CredentialChange {
+    Password(String),
+    /// A TOTP secret waiting for its first code (already encrypted).
+    PendingMfaSecret(String),
+    /// The pending secret confirmed with the code of `step` (secret already encrypted).
+    EnableMfa {
+        secret_enc: String,
+        step: i64,
+    },
+    DisableMfa,
+    SignedIn,
+}
+
+pub async fn change_credentials(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    change: CredentialChange,
+) -> ApiResult<()> {
+    let mut m: user::ActiveModel = user.clone().into();
+    let now = Utc::now();
+    match change {
+        CredentialChange::Password(hash) => m.password_hash = Set(Some(hash)),
+        CredentialChange::PendingMfaSecret(enc) => m.mfa_pending_secret_enc = Set(Some(enc)),
+        CredentialChange::EnableMfa { secret_enc, step } => {
+            m.mfa_enabled = Set(true);
+            m.mfa_secret_enc = Set(Some(secret_enc));
+            m.mfa_pending_secret_enc = Set(None);
+            m.totp_last_step = Set(Some(step));
+        }
+        CredentialChange::DisableMfa => {
+            m.mfa_enabled = Set(false);
+            m.mfa_secret_enc = Set(None);
+            m.mfa_pending_secret_enc = Set(None);
+            m.totp_last_step = Set(None);
+        }
+        CredentialChange::SignedIn => {
+            m.last_login_at = Set(Some(now));
+            m.update(db).await?;
+            return Ok(());
+        }
+    }
+    m.updated_at = Set(now);
+    m.update(db).await?;
+    Ok(())
+}
+
+/// Records that a TOTP code of `step` was used, unless a concurrent request already used this
+/// step or a later one; returns whether this request got it.
+pub async fn claim_totp_step(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    step: i64,
+) -> ApiResult<bool> {
+    Ok(user::Entity::update_many()
+        .col_expr(
+            user::Column::TotpLastStep,
+            sea_orm::sea_query::Expr::value(step),
+        )
+        .filter(user::Column::Id.eq(user_id))
+        .filter(
+            sea_orm::Condition::any()
+                .add(user::Column::TotpLastStep.is_null())
+                .add(user::Column::TotpLastStep.lt(step)),
+        )
+        .exec(db)
+        .await?
+        .rows_affected
+        == 1)
+}

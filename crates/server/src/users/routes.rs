@@ -6,7 +6,6 @@ use api_types::admin::{
 };
 use api_types::{Page, PageQuery, Role};
 use chrono::Utc;
-use entity::auth::invitation;
 use entity::users::user;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -166,19 +165,7 @@ async fn list_invitations(
     query: web::Query<PageQuery>,
 ) -> ApiResult<web::Json<Page<Invitation>>> {
     let (limit, offset) = page_bounds(query.limit, query.offset)?;
-    let select = invitation::Entity::find().filter(invitation::Column::RevokedAt.is_null());
-    let total = select.clone().count(&state.db).await?;
-    let rows = select
-        .order_by_desc(invitation::Column::CreatedAt)
-        .limit(limit)
-        .offset(offset)
-        .all(&state.db)
-        .await?;
-    let items = rows
-        .iter()
-        .map(|m| invitations::to_wire(&state.crypto, m))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(web::Json(Page::new(items, total, limit, offset)))
+    Ok(web::Json(invitations::list(&state, limit, offset).await?))
 }
 
 /// Invite someone to join the practice's staff. The link goes by email (or to the outbox).
@@ -235,14 +222,7 @@ async fn revoke_invitation(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let inv = invitation::Entity::find_by_id(*id)
-        .one(&state.db)
-        .await?
-        .filter(|i| i.accepted_at.is_none())
-        .ok_or_else(ApiError::not_found)?;
-    let mut m: invitation::ActiveModel = inv.into();
-    m.revoked_at = Set(Some(Utc::now()));
-    m.update(&state.db).await?;
+    invitations::revoke(&state.db, *id).await?;
     state
         .audit
         .record(AuditEntry::by(&auth, "invitation.revoke").resource("invitation", *id))
