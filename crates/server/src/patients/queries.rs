@@ -6,7 +6,7 @@ use api_types::patients::{
 use api_types::Page;
 use chrono::Utc;
 use entity::patients::{patient, search_token};
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{IntoColumnRef, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -238,7 +238,8 @@ pub async fn search(
     q: &PatientQuery,
 ) -> ApiResult<Page<PatientSummary>> {
     let (limit, offset) = page_bounds(q.limit, q.offset)?;
-    let mut select = patient::Entity::find();
+    // Each group is one condition: the patient has one of its tokens.
+    let mut groups: Vec<Vec<String>> = Vec::new();
     if let Some(text) = q.q.as_deref().filter(|t| !t.trim().is_empty()) {
         if text.chars().count() > 200 {
             return Err(ApiError::field(
@@ -247,21 +248,43 @@ pub async fn search(
                 "Search for at most 200 characters.",
             ));
         }
-        for word in search::query_words(text) {
-            let tokens = search::query_word_tokens(crypto, &word);
-            if !tokens.is_empty() {
-                select = select.filter(has_token(tokens));
-            }
-        }
+        groups.extend(
+            search::query_words(text)
+                .iter()
+                .map(|w| search::query_word_tokens(crypto, w))
+                .filter(|t| !t.is_empty()),
+        );
     }
     if let Some(email) = &q.email {
-        select = select.filter(has_token(vec![search::email_token(crypto, email)]));
+        groups.push(vec![search::email_token(crypto, email)]);
     }
     if let Some(phone) = &q.phone {
-        select = select.filter(has_token(vec![search::phone_token(crypto, phone)]));
+        groups.push(vec![search::phone_token(crypto, phone)]);
     }
     if let Some(dob) = q.date_of_birth {
-        select = select.filter(has_token(vec![search::dob_token(crypto, dob)]));
+        groups.push(vec![search::dob_token(crypto, dob)]);
+    }
+    let sort = q.sort.unwrap_or_default();
+    // With a single-token condition and creation order, the token index walks the matches in id
+    // order already, so a page reads only its own rows rather than sorting every match.
+    let driver = (sort != PatientSort::UpdatedDesc)
+        .then(|| groups.iter().position(|g| g.len() == 1))
+        .flatten()
+        .map(|i| groups.remove(i).remove(0));
+    let mut select = patient::Entity::find();
+    for tokens in groups {
+        select = select.filter(has_token(tokens));
+    }
+    if let Some(token) = &driver {
+        select = select
+            .join_rev(
+                sea_orm::JoinType::InnerJoin,
+                search_token::Entity::belongs_to(patient::Entity)
+                    .from(search_token::Column::PatientId)
+                    .to(patient::Column::Id)
+                    .into(),
+            )
+            .filter(search_token::Column::Token.eq(token.as_str()));
     }
     select = match q.status.unwrap_or_default() {
         PatientStatusFilter::Active => select.filter(patient::Column::ArchivedAt.is_null()),
@@ -269,10 +292,20 @@ pub async fn search(
         PatientStatusFilter::All => select,
     };
     let total = capped_count(db, &select).await?;
-    // Ids are UUID v7: ordering by id is ordering by creation, on the primary key's index.
-    select = match q.sort.unwrap_or_default() {
-        PatientSort::CreatedDesc => select.order_by_desc(patient::Column::Id),
-        PatientSort::CreatedAsc => select.order_by_asc(patient::Column::Id),
+    // Ids are UUID v7: ordering by id is ordering by creation, on the primary key's index (or,
+    // when a token drives the search, on the token index, whose patient ids are the same ids).
+    let id = if driver.is_some() {
+        (search_token::Entity, search_token::Column::PatientId).into_column_ref()
+    } else {
+        (patient::Entity, patient::Column::Id).into_column_ref()
+    };
+    select = match sort {
+        PatientSort::CreatedDesc => {
+            select.order_by(sea_orm::sea_query::Expr::col(id), sea_orm::Order::Desc)
+        }
+        PatientSort::CreatedAsc => {
+            select.order_by(sea_orm::sea_query::Expr::col(id), sea_orm::Order::Asc)
+        }
         PatientSort::UpdatedDesc => select
             .order_by_desc(patient::Column::UpdatedAt)
             .order_by_desc(patient::Column::Id),

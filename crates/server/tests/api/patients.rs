@@ -502,3 +502,59 @@ async fn a_retried_create_with_an_idempotency_key_creates_one_patient() {
     .unwrap();
     assert_eq!(fixed.status(), StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn search_results_come_in_creation_order_either_way() {
+    let app = TestApp::spawn().await;
+    let staff = app.user(Role::Receptionist).await;
+    for first in ["Ana", "Bea", "Cai"] {
+        app.create_patient(
+            &staff.token,
+            json!({"first_name": first, "last_name": "Ngata"}),
+        )
+        .await;
+    }
+    let names = |v: Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["first_name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let v: Value = app
+        .get("/api/v1/patients?q=ngat", &staff.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(names(v), ["Cai", "Bea", "Ana"]);
+    let v: Value = app
+        .get("/api/v1/patients?q=ngat&sort=created_asc", &staff.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(names(v), ["Ana", "Bea", "Cai"]);
+    let v: Value = app
+        .get(
+            "/api/v1/patients?q=ngat&sort=created_asc&limit=1&offset=1",
+            &staff.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["total"], 3);
+    assert_eq!(names(v), ["Bea"]);
+    let v: Value = app
+        .get(
+            "/api/v1/patients?q=ngata%20b&sort=updated_desc",
+            &staff.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(names(v), ["Bea"]);
+}
