@@ -217,20 +217,8 @@ fn http_status(port: u16, path: &str) -> Option<u16> {
 /// Generates a Python client from the checked-in spec with a standard generator and runs a
 /// journey through it: sign in, create a patient, read it back, find it by search.
 pub fn client_smoke(bin: &Path) -> Result {
-    let venv = target_dir().join("python-client-venv");
+    let venv = python_env("python-client-venv", &[OPENAPI_PYTHON_CLIENT, RUFF])?;
     let python = venv.join("bin/python");
-    if !python.exists() {
-        sh(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
-    }
-    sh(Command::new(&python).args([
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-        OPENAPI_PYTHON_CLIENT,
-        RUFF,
-    ]))?;
     let out = target_dir().join("carebase_api_client");
     let _ = std::fs::remove_dir_all(&out);
     sh(Command::new(venv.join("bin/openapi-python-client"))
@@ -251,6 +239,24 @@ pub fn client_smoke(bin: &Path) -> Result {
         .env("CAREBASE_URL", &server.url)
         .env("CAREBASE_EMAIL", "smoke@carebase.test")
         .env("CAREBASE_PASSWORD", "Smoke-Test-Journey-2026"))
+}
+
+/// A Python virtual environment in the build directory with `packages` installed (from PyPI).
+fn python_env(name: &str, packages: &[&str]) -> Result<PathBuf> {
+    let venv = target_dir().join(name);
+    if !venv.join("bin/python").exists() {
+        sh(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    }
+    sh(Command::new(venv.join("bin/python"))
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
+        .args(packages))?;
+    Ok(venv)
 }
 
 fn venv_path(venv: &Path) -> OsString {
@@ -293,19 +299,7 @@ const SCHEMATHESIS: &str = "schemathesis==4.32.5";
 /// session (sign out, password, settings, account changes) are left out; their own tests cover
 /// them.
 pub fn fuzz(bin: &Path) -> Result {
-    let venv = target_dir().join("schemathesis-venv");
-    let python = venv.join("bin/python");
-    if !python.exists() {
-        sh(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
-    }
-    sh(Command::new(&python).args([
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-        SCHEMATHESIS,
-    ]))?;
+    let venv = python_env("schemathesis-venv", &[SCHEMATHESIS])?;
     let (email, password) = ("fuzz@carebase.test", "Fuzzing-Every-Endpoint-7");
     let server = start_server(bin, email, password)?;
     let body = format!("{{\"email\":\"{email}\",\"password\":\"{password}\"}}");

@@ -22,7 +22,7 @@ use crate::audit::AuditEntry;
 use crate::auth::invitations;
 use crate::platform::http::{check_if_match, etag};
 use crate::platform::idempotency;
-use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
+use crate::platform::{require, ApiError, ApiResult, AppState, Authorized, Principal};
 use crate::users::queries as users;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -233,22 +233,7 @@ async fn archive_patient(
     req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let current = queries::get(&state.db, &state.crypto, *id).await?;
-    check_if_match(&req, current.model.version)?;
-    let p = if current.model.archived_at.is_some() {
-        current
-    } else {
-        queries::set_archived(&state.db, &current, true).await?
-    };
-    state
-        .audit
-        .record(
-            AuditEntry::by(&auth, "patient.archive")
-                .patient(*id)
-                .resource("patient", *id),
-        )
-        .await?;
-    Ok(with_etag(HttpResponse::Ok(), &p))
+    set_archived(&auth, &state, &req, *id, true).await
 }
 
 /// Restore an archived patient.
@@ -269,19 +254,35 @@ async fn restore_patient(
     req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let current = queries::get(&state.db, &state.crypto, *id).await?;
-    check_if_match(&req, current.model.version)?;
-    let p = if current.model.archived_at.is_none() {
+    set_archived(&auth, &state, &req, *id, false).await
+}
+
+/// Archives or restores (a no-op when already so), honouring `If-Match`, and audits it.
+async fn set_archived(
+    auth: &Principal,
+    state: &AppState,
+    req: &HttpRequest,
+    id: Uuid,
+    archived: bool,
+) -> ApiResult<HttpResponse> {
+    let current = queries::get(&state.db, &state.crypto, id).await?;
+    check_if_match(req, current.model.version)?;
+    let p = if current.model.archived_at.is_some() == archived {
         current
     } else {
-        queries::set_archived(&state.db, &current, false).await?
+        queries::set_archived(&state.db, &current, archived).await?
+    };
+    let action = if archived {
+        "patient.archive"
+    } else {
+        "patient.restore"
     };
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "patient.restore")
-                .patient(*id)
-                .resource("patient", *id),
+            AuditEntry::by(auth, action)
+                .patient(id)
+                .resource("patient", id),
         )
         .await?;
     Ok(with_etag(HttpResponse::Ok(), &p))
