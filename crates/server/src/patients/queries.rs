@@ -110,6 +110,7 @@ async fn write_tokens(
     crypto: &Crypto,
     id: Uuid,
     details: &PatientInput,
+    archived: bool,
 ) -> ApiResult<()> {
     search_token::Entity::delete_many()
         .filter(search_token::Column::PatientId.eq(id))
@@ -118,7 +119,11 @@ async fn write_tokens(
     let rows: Vec<_> = search::tokens_for(crypto, details)
         .into_iter()
         .map(|token| search_token::ActiveModel {
-            token: Set(token),
+            token: Set(if archived {
+                search::archived(crypto, &token)
+            } else {
+                token
+            }),
             patient_id: Set(id),
         })
         .collect();
@@ -148,7 +153,7 @@ pub async fn create(
     }
     .insert(db)
     .await?;
-    write_tokens(db, crypto, id, &details).await?;
+    write_tokens(db, crypto, id, &details, false).await?;
     Ok(PatientRecord { model, details })
 }
 
@@ -182,15 +187,24 @@ pub async fn update(
     if updated.rows_affected != 1 {
         return Err(ApiError::code(api_types::ErrorCode::PreconditionFailed));
     }
-    write_tokens(db, crypto, id, &details).await?;
+    write_tokens(
+        db,
+        crypto,
+        id,
+        &details,
+        current.model.archived_at.is_some(),
+    )
+    .await?;
     let mut model = current.model.clone();
     model.version = version;
     model.updated_at = now;
     Ok(PatientRecord { model, details })
 }
 
+/// Archives or restores a patient, with its search tokens. Call inside a transaction.
 pub async fn set_archived(
     db: &impl ConnectionTrait,
+    crypto: &Crypto,
     current: &PatientRecord,
     archived: bool,
 ) -> ApiResult<PatientRecord> {
@@ -199,6 +213,7 @@ pub async fn set_archived(
     m.updated_at = Set(Utc::now());
     m.version = Set(current.model.version + 1);
     let model = m.update(db).await?;
+    write_tokens(db, crypto, model.id, &current.details, archived).await?;
     Ok(PatientRecord {
         model,
         details: current.details.clone(),
@@ -264,6 +279,24 @@ pub async fn search(
     if let Some(dob) = q.date_of_birth {
         groups.push(vec![search::dob_token(crypto, dob)]);
     }
+    // Tokens say whether their patient is archived (see `search::archived`).
+    let status = q.status.unwrap_or_default();
+    for group in &mut groups {
+        match status {
+            PatientStatusFilter::Active => {}
+            PatientStatusFilter::Archived => {
+                for t in group.iter_mut() {
+                    *t = search::archived(crypto, t);
+                }
+            }
+            PatientStatusFilter::All => {
+                let archived: Vec<String> =
+                    group.iter().map(|t| search::archived(crypto, t)).collect();
+                group.extend(archived);
+            }
+        }
+    }
+    let filtered_by_tokens = !groups.is_empty();
     let sort = q.sort.unwrap_or_default();
     // With a single-token condition and creation order, the token index walks the matches in id
     // order already, so a page reads only its own rows rather than sorting every match.
@@ -271,6 +304,7 @@ pub async fn search(
         .then(|| groups.iter().position(|g| g.len() == 1))
         .flatten()
         .map(|i| groups.remove(i).remove(0));
+    let token_count_only = driver.is_some() && groups.is_empty();
     let mut select = patient::Entity::find();
     for tokens in groups {
         select = select.filter(has_token(tokens));
@@ -286,12 +320,19 @@ pub async fn search(
             )
             .filter(search_token::Column::Token.eq(token.as_str()));
     }
-    select = match q.status.unwrap_or_default() {
-        PatientStatusFilter::Active => select.filter(patient::Column::ArchivedAt.is_null()),
-        PatientStatusFilter::Archived => select.filter(patient::Column::ArchivedAt.is_not_null()),
-        PatientStatusFilter::All => select,
+    if !filtered_by_tokens {
+        select = match status {
+            PatientStatusFilter::Active => select.filter(patient::Column::ArchivedAt.is_null()),
+            PatientStatusFilter::Archived => {
+                select.filter(patient::Column::ArchivedAt.is_not_null())
+            }
+            PatientStatusFilter::All => select,
+        };
+    }
+    let total = match (&driver, token_count_only) {
+        (Some(token), true) => capped_token_count(db, token).await?,
+        _ => capped_count(db, &select).await?,
     };
-    let total = capped_count(db, &select).await?;
     // Ids are UUID v7: ordering by id is ordering by creation, on the primary key's index (or,
     // when a token drives the search, on the token index, whose patient ids are the same ids).
     let id = if driver.is_some() {
@@ -327,12 +368,21 @@ pub async fn search(
 /// Counting stops here: a count costs time in proportion to what it counts.
 pub const COUNT_CAP: u64 = 1_000;
 
+/// How many patients have `token`, counting at most one past [`COUNT_CAP`], on the token index.
+async fn capped_token_count(db: &impl ConnectionTrait, token: &str) -> ApiResult<u64> {
+    let inner = search_token::Entity::find()
+        .select_only()
+        .column(search_token::Column::PatientId)
+        .filter(search_token::Column::Token.eq(token))
+        .limit(COUNT_CAP + 1);
+    count_rows(db, sea_orm::QueryTrait::into_query(inner)).await
+}
+
 /// How many patients match, counting at most one past [`COUNT_CAP`].
 async fn capped_count(
     db: &impl ConnectionTrait,
     select: &sea_orm::Select<patient::Entity>,
 ) -> ApiResult<u64> {
-    use sea_orm::sea_query::{Alias, Expr};
     use sea_orm::QueryTrait;
     let inner = select
         .clone()
@@ -340,6 +390,15 @@ async fn capped_count(
         .column(patient::Column::Id)
         .limit(COUNT_CAP + 1)
         .into_query();
+    count_rows(db, inner).await
+}
+
+/// The number of rows `inner` returns.
+async fn count_rows(
+    db: &impl ConnectionTrait,
+    inner: sea_orm::sea_query::SelectStatement,
+) -> ApiResult<u64> {
+    use sea_orm::sea_query::{Alias, Expr};
     let stmt = Query::select()
         .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
         .from_subquery(inner, Alias::new("capped"))

@@ -270,7 +270,10 @@ async fn set_archived(
     let p = if current.model.archived_at.is_some() == archived {
         current
     } else {
-        queries::set_archived(&state.db, &current, archived).await?
+        let txn = state.db.begin().await?;
+        let p = queries::set_archived(&txn, &state.crypto, &current, archived).await?;
+        txn.commit().await?;
+        p
     };
     let action = if archived {
         "patient.archive"

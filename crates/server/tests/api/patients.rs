@@ -199,6 +199,26 @@ async fn archived_patients_leave_default_searches_until_restored() {
         .await
         .unwrap();
     assert_eq!(v["total"], 0);
+    for query in [
+        "q=hamish&status=all",
+        "q=kowal%20ham&status=archived",
+        "date_of_birth=1984-07-12&status=all",
+    ] {
+        let v: Value = app
+            .get(&format!("/api/v1/patients?{query}"), &staff.token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(v["total"], 1, "{query}");
+    }
+    let v: Value = app
+        .get("/api/v1/patients?date_of_birth=1984-07-12", &staff.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["total"], 0);
     let v: Value = app
         .get("/api/v1/patients?q=hamish&status=archived", &staff.token)
         .await
