@@ -43,12 +43,3 @@ pub struct PageQuery {
     /// Items to skip.
     pub offset: Option<u64>,
 }
-
-impl PageQuery {
-    pub fn limit(&self) -> u64 {
-        self.limit.unwrap_or(DEFAULT_LIMIT)
-    }
-    pub fn offset(&self) -> u64 {
-        self.offset.unwrap_or(0)
-    }
-}

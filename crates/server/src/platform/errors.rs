@@ -160,16 +160,7 @@ pub fn query_error(err: actix_web::error::QueryPayloadError) -> ApiError {
     ApiError::bad_request(format!("Invalid query parameters: {err}"))
 }
 
-pub fn path_error(err: actix_web::error::PathError) -> ApiError {
-    match err {
-        actix_web::error::PathError::Deserialize(_) => ApiError::not_found(),
-        _ => ApiError::not_found(),
-    }
-}
-
-pub fn payload_error(err: actix_web::error::PayloadError) -> ApiError {
-    match err {
-        actix_web::error::PayloadError::Overflow => ApiError::code(ErrorCode::PayloadTooLarge),
-        other => ApiError::bad_request(other.to_string()),
-    }
+/// A path segment that does not parse (a malformed id) names nothing that exists.
+pub fn path_error(_: actix_web::error::PathError) -> ApiError {
+    ApiError::not_found()
 }
