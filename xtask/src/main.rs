@@ -157,6 +157,7 @@ fn test(args: &[String]) -> Result {
         "clippy",
         "--workspace",
         "--all-targets",
+        "--all-features",
         "--",
         "-D",
         "warnings",
@@ -206,7 +207,8 @@ fn test(args: &[String]) -> Result {
         step("Integration tests on PostgreSQL");
         tools::ensure_postgres()?;
         sh(cargo()
-            .args(["test", "-p", "carebase", "--test", "api"])
+            .args(["test", "-p", "carebase", "--features", "postgres-tests"])
+            .args(["--test", "api", "--test", "postgres"])
             .env(
                 "CAREBASE_TEST_DATABASE_URL",
                 std::env::var("CAREBASE_TEST_DATABASE_URL").unwrap_or_else(|_| POSTGRES.into()),
