@@ -49,16 +49,7 @@ pub async fn create(
     if let Err((code, msg)) = api_types::validation::email(email) {
         return Err(ApiError::field("email", code, msg));
     }
-    if crate::users::queries::find_by_email(&state.db, &state.crypto, email)
-        .await?
-        .is_some()
-    {
-        return Err(ApiError::field(
-            "email",
-            "taken",
-            "An account with this email already exists.",
-        ));
-    }
+    crate::users::queries::ensure_email_free(&state.db, &state.crypto, email).await?;
     let txn = state.db.begin().await?;
     let id = Uuid::now_v7();
     let token = random_token(32);

@@ -219,6 +219,15 @@ pub async fn revoke_session(
     reason: &str,
 ) -> ApiResult<()> {
     forget(|sid, _| *sid == session_id);
+    revoke_where(db, session::Column::Id.eq(session_id), reason).await
+}
+
+/// Marks the live sessions matching `which` revoked.
+async fn revoke_where(
+    db: &impl ConnectionTrait,
+    which: sea_orm::sea_query::SimpleExpr,
+    reason: &str,
+) -> ApiResult<()> {
     session::Entity::update_many()
         .col_expr(
             session::Column::RevokedAt,
@@ -228,7 +237,7 @@ pub async fn revoke_session(
             session::Column::RevokedReason,
             sea_orm::sea_query::Expr::value(reason),
         )
-        .filter(session::Column::Id.eq(session_id))
+        .filter(which)
         .filter(session::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
@@ -243,22 +252,12 @@ pub async fn revoke_all(
     reason: &str,
 ) -> ApiResult<()> {
     forget(|sid, user| *user == user_id && Some(*sid) != keep);
-    let mut q = session::Entity::update_many()
-        .col_expr(
-            session::Column::RevokedAt,
-            sea_orm::sea_query::Expr::value(Utc::now()),
-        )
-        .col_expr(
-            session::Column::RevokedReason,
-            sea_orm::sea_query::Expr::value(reason),
-        )
-        .filter(session::Column::UserId.eq(user_id))
-        .filter(session::Column::RevokedAt.is_null());
+    use sea_orm::sea_query::ExprTrait;
+    let mut which = session::Column::UserId.eq(user_id);
     if let Some(k) = keep {
-        q = q.filter(session::Column::Id.ne(k));
+        which = which.and(session::Column::Id.ne(k));
     }
-    q.exec(db).await?;
-    Ok(())
+    revoke_where(db, which, reason).await
 }
 
 /// The user's live sessions, most recently used first.

@@ -95,6 +95,27 @@ pub fn encrypt_mfa_secret(
     )
 }
 
+/// Refuses an email that an account already has.
+pub async fn ensure_email_free(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    email: &str,
+) -> ApiResult<()> {
+    let taken = user::Entity::find()
+        .filter(user::Column::EmailBidx.eq(email_bidx(crypto, email)))
+        .one(db)
+        .await?
+        .is_some();
+    if taken {
+        return Err(ApiError::field(
+            "email",
+            "taken",
+            "An account with this email already exists.",
+        ));
+    }
+    Ok(())
+}
+
 pub struct NewUser<'a> {
     pub email: &'a str,
     pub name: &'a str,
@@ -108,19 +129,8 @@ pub async fn create(
     crypto: &Crypto,
     new: NewUser<'_>,
 ) -> ApiResult<UserRecord> {
+    ensure_email_free(db, crypto, new.email).await?;
     let bidx = email_bidx(crypto, new.email);
-    if user::Entity::find()
-        .filter(user::Column::EmailBidx.eq(&bidx))
-        .one(db)
-        .await?
-        .is_some()
-    {
-        return Err(ApiError::field(
-            "email",
-            "taken",
-            "An account with this email already exists.",
-        ));
-    }
     let id = Uuid::now_v7();
     let now = Utc::now();
     let email = new.email.trim();
