@@ -145,14 +145,6 @@ async fn the_openapi_command_prints_the_served_document() {
         .unwrap();
     assert!(out.status.success());
     let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let served: Value = app
-        .client
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let served: Value = app.public_json("/api/openapi.json").await;
     assert_eq!(printed, served);
 }

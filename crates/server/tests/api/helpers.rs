@@ -204,6 +204,18 @@ impl TestApp {
         req.send().await.unwrap()
     }
 
+    /// GETs a path with no credentials and reads the JSON answer.
+    pub async fn public_json(&self, path: &str) -> Value {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
         self.send(Method::GET, path, Some(token), None).await
     }

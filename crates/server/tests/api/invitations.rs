@@ -30,14 +30,8 @@ async fn an_invited_receptionist_sets_a_password_and_has_no_clinical_access() {
     let token = token_from(body);
 
     let preview: Value = app
-        .client
-        .get(app.url(&format!("/api/v1/auth/invitations/{token}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .public_json(&format!("/api/v1/auth/invitations/{token}"))
+        .await;
     assert_eq!(preview["role"], "receptionist");
     assert_eq!(preview["name"], "Jordan Price");
 
