@@ -105,6 +105,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     CAREBASE_DATA_DIR: dataDir,
     CAREBASE_STATIC_DIR: dist,
     CAREBASE_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    // Every test signs in afresh from one address: lift the per-address limit on sign-ins.
+    CAREBASE_AUTH_RATE_PER_MINUTE: '1000',
   };
 
   run(bin, ['migrate'], env);

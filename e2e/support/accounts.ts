@@ -23,4 +23,22 @@ export const RECEPTIONIST = {
   role: 'receptionist',
 };
 
-export const ACCOUNTS = [ADMIN, NURSE, RECEPTIONIST];
+/** Registers and edits patients. */
+export const PRACTITIONER = {
+  email: 'practitioner@e2e.test',
+  password: 'Copper-Meadow-Lighthouse-28',
+  name: 'Pat Practitioner',
+  role: 'practitioner',
+};
+
+/** Runs the administration screens, apart from the sign-in tests' admin. */
+export const OFFICE_ADMIN = {
+  email: 'office@e2e.test',
+  password: 'Silver-Canyon-Whistle-91',
+  name: 'Olive Office',
+  role: 'admin',
+};
+
+export const ACCOUNTS = [ADMIN, NURSE, RECEPTIONIST, PRACTITIONER, OFFICE_ADMIN];
+
+export type Account = { email: string; password: string; name: string };

@@ -36,8 +36,27 @@ export async function submitSignIn(
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
-/** Signs in (without MFA) and waits for the home page. */
+/** The button that opens the signed-in person's menu. */
+export function accountMenu(page: Page, name: string) {
+  return page.getByRole('button', { name: `Account menu for ${name}` });
+}
+
+/** Signs in (without MFA) and waits for the app shell. */
 export async function signIn(page: Page, account: { email: string; password: string; name: string }): Promise<void> {
   await submitSignIn(page, account);
-  await expect(page.getByRole('heading', { name: `Signed in as ${account.name}` })).toBeVisible();
+  await expect(accountMenu(page, account.name)).toBeVisible();
+}
+
+/** Signs out from the account menu. */
+export async function signOut(page: Page, name: string): Promise<void> {
+  await accountMenu(page, name).click();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+}
+
+/** The sidebar's links, by name. */
+export async function navigationLinks(page: Page): Promise<string[]> {
+  const nav = page.getByRole('navigation', { name: 'Main navigation' });
+  await expect(nav).toBeVisible();
+  return (await nav.getByRole('link').allInnerTexts()).map((t) => t.trim());
 }

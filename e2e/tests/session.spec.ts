@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 
 import { RECEPTIONIST } from '../support/accounts';
-import { screenshot, signIn, watchForBreakage } from '../support/browser';
+import { accountMenu, screenshot, signIn, watchForBreakage } from '../support/browser';
 
 test.describe('the session', () => {
   let problems: string[] = [];
@@ -43,7 +43,7 @@ test.describe('the session', () => {
     });
 
     await page.reload();
-    await expect(page.getByRole('heading', { name: `Signed in as ${RECEPTIONIST.name}` })).toBeVisible();
+    await expect(accountMenu(page, RECEPTIONIST.name)).toBeVisible();
     expect(refusals).toBe(1);
     expect(refreshes).toEqual(['POST', 'POST']);
   });
@@ -55,12 +55,48 @@ test.describe('the session', () => {
     await screenshot(page, 'session-01-sign-in-phone');
 
     await signIn(page, RECEPTIONIST);
-    await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
-    await expect(page.getByRole('banner')).toContainText('Receptionist');
+    await expect(page).toHaveTitle('Dashboard · Carebase');
+    await expect(page.getByRole('main')).toContainText('Receptionist');
+    // On a phone the sidebar is an overlay, opened from the top bar.
+    const nav = page.getByRole('navigation', { name: 'Main navigation' });
+    await expect(nav).toBeHidden();
+    await page.getByRole('button', { name: /the sidebar/ }).click();
+    await expect(nav).toBeVisible();
+    await page.waitForTimeout(300); // the slide-in
+    await screenshot(page, 'session-03-menu-phone');
+    await nav.getByRole('link', { name: 'Patients' }).click();
+    await expect(page).toHaveURL(/\/patients$/);
+    await expect(nav).toBeHidden();
     const overflow = await page.evaluate(
       () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
     );
     expect(overflow, 'the page scrolls sideways').toBeLessThanOrEqual(0);
     await screenshot(page, 'session-02-home-phone');
+  });
+
+  test('the sidebar collapses to icons and remembers it across reloads', async ({ page }) => {
+    await signIn(page, RECEPTIONIST);
+    const patients = page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Patients' });
+    await expect(patients).toBeVisible();
+    await page.getByRole('button', { name: 'Collapse the sidebar' }).click();
+    await expect(page.getByRole('button', { name: 'Expand the sidebar' })).toBeVisible();
+    await expect(patients).toHaveAttribute('title', 'Patients');
+    await screenshot(page, 'session-04-compact-sidebar');
+    await page.reload();
+    await expect(page.getByRole('button', { name: 'Expand the sidebar' })).toBeVisible();
+    await page.getByRole('button', { name: 'Expand the sidebar' }).click();
+    await expect(page.getByRole('button', { name: 'Collapse the sidebar' })).toBeVisible();
+  });
+
+  test('the account menu works from the keyboard', async ({ page }) => {
+    await signIn(page, RECEPTIONIST);
+    const menuButton = accountMenu(page, RECEPTIONIST.name);
+    await menuButton.focus();
+    await page.keyboard.press('Enter');
+    await expect(menuButton).toHaveAttribute('aria-expanded', 'true');
+    await expect(page.getByRole('link', { name: 'Security', exact: true })).toBeVisible();
+    await page.keyboard.press('Escape');
+    await expect(menuButton).toHaveAttribute('aria-expanded', 'false');
+    await expect(page.getByRole('link', { name: 'Security', exact: true })).toBeHidden();
   });
 });

@@ -1,58 +1,95 @@
-//! The router: who may see which screen.
+//! The router: every screen of the app, and who may see it.
 
+use api_types::{Permission, Role};
 use leptos::prelude::*;
-use leptos_router::components::{ProtectedParentRoute, ProtectedRoute, Route, Router, Routes};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, MatchNestedRoutes};
 
-use crate::auth::{provide_auth, use_auth, LoginPage};
-use crate::components::common::Loading;
-use crate::layouts::AppShell;
-use crate::pages::{Home, NotFound};
+use crate::account::{ProfilePage, SecurityPage};
+use crate::admin::{ApiKeysPage, AuditLogPage, OutboxPage, SettingsPage, StaffPage};
+use crate::auth::{
+    provide_auth, ForgotPasswordPage, InvitationPage, LoginPage, RequirePermission, RequireRole,
+    ResetPasswordPage, SignedInGate, SignedOutGate, STAFF,
+};
+use crate::components::common::{provide_toasts, ToastRegion};
+use crate::pages::{Home, NotFound, NotFoundInShell};
+use crate::patients::{NewPatientPage, PatientListPage, PatientPage};
+use crate::portal::MyDetailsPage;
 
 #[component]
 pub fn App() -> impl IntoView {
     provide_auth();
+    provide_toasts();
     view! {
         <Router>
             <Routes fallback=|| view! { <NotFound /> }>
-                <SignedOutRoutes />
+                <Route
+                    path=path!("/login")
+                    view=|| view! { <SignedOutGate><LoginPage /></SignedOutGate> }
+                />
+                <Route
+                    path=path!("/forgot-password")
+                    view=|| view! { <SignedOutGate><ForgotPasswordPage /></SignedOutGate> }
+                />
+                <Route path=path!("/reset-password") view=ResetPasswordPage />
+                <Route path=path!("/invite") view=InvitationPage />
                 <SignedInRoutes />
             </Routes>
         </Router>
+        <ToastRegion />
     }
 }
 
-/// Screens for people who are not signed in. Someone who is signed in goes home instead.
-#[component(transparent)]
-fn SignedOutRoutes() -> impl MatchNestedRoutes + Clone {
-    let auth = use_auth();
-    view! {
-        <ProtectedRoute
-            path=path!("/login")
-            view=LoginPage
-            condition=move || auth.is_signed_in().map(|signed_in| !signed_in)
-            redirect_path=|| "/"
-            fallback=|| view! { <Loading label="Loading…" /> }
-        />
-    }
-    .into_inner()
-}
-
-/// Screens inside the app shell, for signed-in people only. The server still checks every
-/// permission; this only decides what to show.
+/// Screens inside the app shell, for signed-in people only.
 #[component(transparent)]
 fn SignedInRoutes() -> impl MatchNestedRoutes + Clone {
-    let auth = use_auth();
     view! {
-        <ProtectedParentRoute
-            path=path!("")
-            view=AppShell
-            condition=move || auth.is_signed_in()
-            redirect_path=|| "/login"
-            fallback=|| view! { <Loading label="Loading…" /> }
-        >
+        <ParentRoute path=path!("") view=SignedInGate>
             <Route path=path!("") view=Home />
-        </ProtectedParentRoute>
+            <Route path=path!("account/profile") view=ProfilePage />
+            <Route path=path!("account/security") view=SecurityPage />
+            <Route
+                path=path!("patients")
+                view=|| view! { <RequirePermission permission=Permission::PatientsRead><PatientListPage /></RequirePermission> }
+            />
+            <Route
+                path=path!("patients/new")
+                view=|| view! { <RequirePermission permission=Permission::PatientsWrite><NewPatientPage /></RequirePermission> }
+            />
+            <Route
+                path=path!("patients/:id")
+                view=|| view! { <RequireRole roles=STAFF><PatientPage /></RequireRole> }
+            />
+            <Route
+                path=path!("patients/:id/:tab")
+                view=|| view! { <RequireRole roles=STAFF><PatientPage /></RequireRole> }
+            />
+            <Route
+                path=path!("admin/users")
+                view=|| view! { <RequirePermission permission=Permission::UsersManage><StaffPage /></RequirePermission> }
+            />
+            <Route
+                path=path!("admin/api-keys")
+                view=|| view! { <RequirePermission permission=Permission::ApiKeysManage><ApiKeysPage /></RequirePermission> }
+            />
+            <Route
+                path=path!("admin/audit")
+                view=|| view! { <RequirePermission permission=Permission::AuditRead><AuditLogPage /></RequirePermission> }
+            />
+            <Route
+                path=path!("admin/outbox")
+                view=|| view! { <RequirePermission permission=Permission::OutboxRead><OutboxPage /></RequirePermission> }
+            />
+            <Route
+                path=path!("admin/settings")
+                view=|| view! { <RequirePermission permission=Permission::SettingsManage><SettingsPage /></RequirePermission> }
+            />
+            <Route
+                path=path!("portal/details")
+                view=|| view! { <RequireRole roles=&[Role::Patient]><MyDetailsPage /></RequireRole> }
+            />
+            <Route path=path!("*any") view=NotFoundInShell />
+        </ParentRoute>
     }
     .into_inner()
 }

@@ -1,11 +1,19 @@
 //! The Carebase web app: one client-side-rendered Leptos app for staff and for patients.
+//! Code is organised by domain, like the server: each domain's screens sit beside the typed API
+//! calls they make (`api::<domain>`), and share the building blocks in `components` and `forms`.
 
+mod account;
+mod admin;
 mod api;
 mod app;
 mod auth;
 mod components;
+mod format;
+mod forms;
 mod layouts;
 mod pages;
+mod patients;
+mod portal;
 
 fn main() {
     console_error_panic_hook::set_once();

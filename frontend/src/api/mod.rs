@@ -6,7 +6,12 @@
 //! browser sends with same-origin requests. When a signed-in call is refused with 401, the client
 //! refreshes once and retries.
 
+pub mod admin;
 pub mod auth;
+mod loader;
+pub mod patients;
+
+pub use loader::Loader;
 
 use std::cell::RefCell;
 
@@ -69,18 +74,93 @@ impl Client {
 
     /// `GET` a signed-in resource.
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> ApiResult<T> {
-        let response = self
-            .send(Method::GET, path, None, Credentials::Bearer)
-            .await?;
-        decode(response).await
+        decode(self.send(Call::new(Method::GET, path)).await?).await
+    }
+
+    /// `GET` a signed-in resource with a query string made from `query`; fields that are `None`
+    /// are left out.
+    pub async fn get_query<Q: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &Q,
+    ) -> ApiResult<T> {
+        self.get(&with_query(path, query)?).await
+    }
+
+    /// `GET` a signed-in resource as text, such as a CSV export.
+    pub async fn get_text(&self, path: &str) -> ApiResult<String> {
+        let response = self.send(Call::new(Method::GET, path)).await?;
+        response
+            .text()
+            .await
+            .map_err(|e| client_problem(&format!("The server's reply could not be read: {e}")))
+    }
+
+    /// `POST` JSON to a signed-in endpoint and read the JSON reply.
+    pub async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> ApiResult<T> {
+        let call = Call::new(Method::POST, path).json(body)?;
+        decode(self.send(call).await?).await
     }
 
     /// `POST` JSON to a signed-in endpoint whose reply has no body worth reading.
     pub async fn post_no_content<B: Serialize>(&self, path: &str, body: &B) -> ApiResult<()> {
-        let body = to_json(body)?;
-        self.send(Method::POST, path, Some(body), Credentials::Bearer)
-            .await
-            .map(drop)
+        let call = Call::new(Method::POST, path).json(body)?;
+        self.send(call).await.map(drop)
+    }
+
+    /// `POST` to a signed-in endpoint that takes no body, with `If-Match` when a version is
+    /// given, and read the JSON reply.
+    pub async fn post_empty<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        if_match: Option<i32>,
+    ) -> ApiResult<T> {
+        let call = Call::new(Method::POST, path).if_match(if_match);
+        decode(self.send(call).await?).await
+    }
+
+    /// `PUT` JSON and read the JSON reply.
+    pub async fn put<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> ApiResult<T> {
+        let call = Call::new(Method::PUT, path).json(body)?;
+        decode(self.send(call).await?).await
+    }
+
+    /// `PATCH` JSON and read the JSON reply. With a version, the server refuses the change with
+    /// 412 if someone else saved in between.
+    pub async fn patch<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        if_match: Option<i32>,
+    ) -> ApiResult<T> {
+        let call = Call::new(Method::PATCH, path)
+            .json(body)?
+            .if_match(if_match);
+        decode(self.send(call).await?).await
+    }
+
+    /// `DELETE` a resource, with `If-Match` when a version is given.
+    pub async fn delete(&self, path: &str, if_match: Option<i32>) -> ApiResult<()> {
+        let call = Call::new(Method::DELETE, path).if_match(if_match);
+        self.send(call).await.map(drop)
+    }
+
+    /// `DELETE` a resource whose reply carries the resource as it now is (an archived patient).
+    pub async fn delete_returning<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        if_match: Option<i32>,
+    ) -> ApiResult<T> {
+        let call = Call::new(Method::DELETE, path).if_match(if_match);
+        decode(self.send(call).await?).await
     }
 
     /// `POST` JSON to an endpoint that needs no access token, such as sign-in. A 401 here is the
@@ -90,11 +170,23 @@ impl Client {
         path: &str,
         body: &B,
     ) -> ApiResult<T> {
-        let body = to_json(body)?;
-        let response = self
-            .send(Method::POST, path, Some(body), Credentials::Anonymous)
-            .await?;
-        decode(response).await
+        let call = Call::new(Method::POST, path).json(body)?.anonymous();
+        decode(self.send(call).await?).await
+    }
+
+    /// `POST` JSON without an access token, for a reply with no body worth reading.
+    pub async fn post_anonymous_no_content<B: Serialize>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> ApiResult<()> {
+        let call = Call::new(Method::POST, path).json(body)?.anonymous();
+        self.send(call).await.map(drop)
+    }
+
+    /// `GET` without an access token, such as an invitation's preview.
+    pub async fn get_anonymous<T: DeserializeOwned>(&self, path: &str) -> ApiResult<T> {
+        decode(self.send(Call::new(Method::GET, path).anonymous()).await?).await
     }
 
     /// Trades the refresh cookie for a new access token and keeps it. Concurrent callers share
@@ -133,34 +225,64 @@ impl Client {
 
     /// Sends a request; for signed-in calls refused with 401, refreshes once and retries.
     /// Returns the response only if it succeeded.
-    async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<String>,
-        credentials: Credentials,
-    ) -> ApiResult<Response> {
-        let token = match credentials {
+    async fn send(&self, call: Call<'_>) -> ApiResult<Response> {
+        let token = match call.credentials {
             Credentials::Anonymous => None,
             Credentials::Bearer => self.access_token.get_untracked(),
         };
-        let response = fetch(method.clone(), path, body.as_deref(), token.as_deref()).await?;
+        let response = fetch(&call, token.as_deref()).await?;
         if response.ok() {
             return Ok(response);
         }
         let problem = problem_from(&response).await;
-        if credentials == Credentials::Anonymous || !worth_refreshing(&problem) {
+        if call.credentials == Credentials::Anonymous || !worth_refreshing(&problem) {
             return Err(problem);
         }
         // The access token has expired (or there was none yet): refresh once, then retry.
         self.refresh().await.map_err(|_| problem)?;
         let token = self.access_token.get_untracked();
-        let response = fetch(method, path, body.as_deref(), token.as_deref()).await?;
+        let response = fetch(&call, token.as_deref()).await?;
         if response.ok() {
             Ok(response)
         } else {
             Err(problem_from(&response).await)
         }
+    }
+}
+
+/// One request as the client means to send it.
+struct Call<'a> {
+    method: Method,
+    path: &'a str,
+    body: Option<String>,
+    if_match: Option<i32>,
+    credentials: Credentials,
+}
+
+impl<'a> Call<'a> {
+    fn new(method: Method, path: &'a str) -> Self {
+        Call {
+            method,
+            path,
+            body: None,
+            if_match: None,
+            credentials: Credentials::Bearer,
+        }
+    }
+
+    fn json<B: Serialize>(mut self, body: &B) -> ApiResult<Self> {
+        self.body = Some(to_json(body)?);
+        Ok(self)
+    }
+
+    fn if_match(mut self, version: Option<i32>) -> Self {
+        self.if_match = version;
+        self
+    }
+
+    fn anonymous(mut self) -> Self {
+        self.credentials = Credentials::Anonymous;
+        self
     }
 }
 
@@ -181,8 +303,10 @@ fn worth_refreshing(problem: &Problem) -> bool {
 
 /// `POST /auth/refresh`, returning the new access token.
 async fn request_refresh() -> ApiResult<String> {
-    let body = to_json(&EmptyBody {})?;
-    let response = fetch(Method::POST, "/auth/refresh", Some(&body), None).await?;
+    let call = Call::new(Method::POST, "/auth/refresh")
+        .json(&EmptyBody {})?
+        .anonymous();
+    let response = fetch(&call, None).await?;
     if !response.ok() {
         return Err(problem_from(&response).await);
     }
@@ -190,25 +314,33 @@ async fn request_refresh() -> ApiResult<String> {
     Ok(tokens.access_token)
 }
 
+/// `path?query`, from a struct whose `None` fields are left out.
+fn with_query<Q: Serialize>(path: &str, query: &Q) -> ApiResult<String> {
+    let query = serde_urlencoded::to_string(query).map_err(|e| client_problem(&e.to_string()))?;
+    Ok(if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    })
+}
+
 /// One request, sent with same-origin credentials so that the refresh cookie goes along.
-async fn fetch(
-    method: Method,
-    path: &str,
-    body: Option<&str>,
-    access_token: Option<&str>,
-) -> ApiResult<Response> {
-    let url = format!("{BASE}{path}");
+async fn fetch(call: &Call<'_>, access_token: Option<&str>) -> ApiResult<Response> {
+    let url = format!("{BASE}{}", call.path);
     let mut builder = RequestBuilder::new(&url)
-        .method(method)
+        .method(call.method.clone())
         .credentials(RequestCredentials::SameOrigin)
         .header("Accept", "application/json, application/problem+json");
     if let Some(token) = access_token {
         builder = builder.header("Authorization", &format!("Bearer {token}"));
     }
-    let request = match body {
+    if let Some(version) = call.if_match {
+        builder = builder.header("If-Match", &format!("\"{version}\""));
+    }
+    let request = match &call.body {
         Some(body) => builder
             .header("Content-Type", "application/json")
-            .body(body.to_owned()),
+            .body(body.clone()),
         None => builder.build(),
     }
     .map_err(|e| client_problem(&e.to_string()))?;

@@ -4,6 +4,7 @@ use api_types::auth::{LoginRequest, LoginResponse};
 use api_types::validation;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 use super::use_auth;
 use crate::api;
@@ -92,5 +93,8 @@ pub fn LoginForm(
                 {move || if pending.get() { "Signing in…" } else { "Sign in" }}
             </button>
         </form>
+        <p class="auth-footer">
+            <A href="/forgot-password">"Forgot your password?"</A>
+        </p>
     }
 }

@@ -26,6 +26,9 @@ pub struct Auth {
     /// `None` while restoring, else whether someone is signed in. Kept apart from `state` so
     /// that route guards re-render only when this answer changes, not on every token refresh.
     signed_in: Memo<Option<bool>>,
+    /// Set when the person signed out themselves, so that the sign-in page does not offer to
+    /// take them back where they were.
+    deliberate_sign_out: StoredValue<bool>,
 }
 
 /// Creates the session context and starts restoring a session from the refresh cookie, so that
@@ -54,6 +57,7 @@ pub fn provide_auth() -> Auth {
         restoring,
         state,
         signed_in,
+        deliberate_sign_out: StoredValue::new(false),
     };
     provide_context(auth);
     spawn_local(async move {
@@ -104,9 +108,24 @@ impl Auth {
     /// Ends the session on the server, then here. The session ends here even when the server
     /// cannot be reached: the access token is short-lived, and the server clears the cookie.
     pub async fn sign_out(&self) {
+        self.deliberate_sign_out.set_value(true);
         // Nothing useful to show if this fails: the person asked to leave either way.
         let _ = api::auth::logout(&self.client).await;
         self.clear();
+    }
+
+    /// Whether the session just ended because the person signed out; asking clears the answer.
+    pub fn take_deliberate_sign_out(&self) -> bool {
+        let deliberate = self.deliberate_sign_out.get_value();
+        self.deliberate_sign_out.set_value(false);
+        deliberate
+    }
+
+    /// Reloads the signed-in account, after a change to it (a name, MFA turned on).
+    pub async fn reload_me(&self) {
+        if let Ok(me) = api::auth::me(&self.client).await {
+            self.me.set(Some(me));
+        }
     }
 
     /// Tries the refresh cookie; on success loads the account.

@@ -1,17 +1,66 @@
-//! The frame around every signed-in screen: the header with who is signed in, then the page.
+//! The frame around every signed-in screen: a sidebar (full, compact, or an overlay on phones),
+//! a top bar with the user menu, and the page.
 
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
+use leptos_router::hooks::use_location;
 
-use crate::auth::{role_label, use_auth, SignOutButton};
+use super::nav::{self, NavItem};
+use super::user_menu::UserMenu;
+use crate::auth::use_auth;
+use crate::components::common::IconSvg;
+
+/// Where the sidebar's mode is remembered across reloads.
+const SIDEBAR_KEY: &str = "carebase.sidebar";
+
+fn storage() -> Option<web_sys::Storage> {
+    window().local_storage().ok().flatten()
+}
+
+fn remembered_compact() -> bool {
+    storage()
+        .and_then(|s| s.get_item(SIDEBAR_KEY).ok().flatten())
+        .is_some_and(|v| v == "compact")
+}
+
+fn remember_compact(compact: bool) {
+    if let Some(s) = storage() {
+        // Private browsing may refuse; the mode then lasts for this visit only.
+        let _ = s.set_item(SIDEBAR_KEY, if compact { "compact" } else { "full" });
+    }
+}
+
+/// Whether the screen is phone-sized, where the sidebar is an overlay.
+fn is_narrow() -> bool {
+    window()
+        .match_media("(max-width: 767px)")
+        .ok()
+        .flatten()
+        .is_some_and(|m| m.matches())
+}
 
 #[component]
 pub fn AppShell() -> impl IntoView {
     let auth = use_auth();
-    // The route guard renders this only for a signed-in session.
-    let me = move || auth.me();
+    let compact = RwSignal::new(remembered_compact());
+    let overlay_open = RwSignal::new(false);
+    let location = use_location();
+    // Following a link on a phone closes the overlay.
+    Effect::new(move |_| {
+        location.pathname.track();
+        overlay_open.set(false);
+    });
+
+    let toggle = move |_| {
+        if is_narrow() {
+            overlay_open.update(|o| *o = !*o);
+        } else {
+            compact.update(|c| *c = !*c);
+            remember_compact(compact.get_untracked());
+        }
+    };
     let area = move || {
-        me().map(|me| {
+        auth.me().map(|me| {
             if me.role.is_staff() {
                 "Practice"
             } else {
@@ -19,36 +68,118 @@ pub fn AppShell() -> impl IntoView {
             }
         })
     };
+    let sections = move || auth.me().map(|me| nav::sections(&me)).unwrap_or_default();
+
     view! {
         <a class="skip-link" href="#main">
             "Skip to main content"
         </a>
-        <header class="app-header">
-            <div class="app-header-inner">
-                <div class="app-header-start">
+        <div
+            class="shell"
+            class:shell-compact=move || compact.get()
+            class:shell-overlay-open=move || overlay_open.get()
+        >
+            <aside class="sidebar" id="sidebar" aria-label="Main">
+                <div class="sidebar-brand">
                     <A href="/" attr:class="brand">
                         <span class="brand-mark" aria-hidden="true"></span>
-                        "Carebase"
+                        <span class="brand-text">"Carebase"</span>
                     </A>
-                    <span class="app-area">{area}</span>
                 </div>
-                <div class="app-header-end">
+                <nav class="sidebar-nav" aria-label="Main navigation">
                     {move || {
-                        me().map(|me| {
-                            view! {
-                                <p class="app-user">
-                                    <span class="app-user-name">{me.name}</span>
-                                    <span class="app-user-role">{role_label(me.role)}</span>
-                                </p>
-                            }
-                        })
+                        sections()
+                            .into_iter()
+                            .map(|section| {
+                                view! {
+                                    <div class="nav-section">
+                                        {section
+                                            .title
+                                            .map(|t| view! { <p class="nav-section-title">{t}</p> })}
+                                        <ul class="nav-list">
+                                            {section
+                                                .items
+                                                .into_iter()
+                                                .map(|item| view! { <NavLink item compact /> })
+                                                .collect_view()}
+                                        </ul>
+                                    </div>
+                                }
+                            })
+                            .collect_view()
                     }}
-                    <SignOutButton />
-                </div>
+                </nav>
+            </aside>
+            <div
+                class="sidebar-backdrop"
+                aria-hidden="true"
+                on:click=move |_| overlay_open.set(false)
+            ></div>
+            <div class="shell-main">
+                <header class="topbar">
+                    <button
+                        type="button"
+                        class="button button-ghost button-icon sidebar-toggle"
+                        aria-controls="sidebar"
+                        aria-expanded=move || {
+                            if overlay_open.get() || !compact.get() { "true" } else { "false" }
+                        }
+                        aria-label=move || {
+                            if compact.get() { "Expand the sidebar" } else { "Collapse the sidebar" }
+                        }
+                        on:click=toggle
+                    >
+                        <svg
+                            class="icon"
+                            viewBox="0 0 24 24"
+                            width="20"
+                            height="20"
+                            fill="none"
+                            stroke="currentColor"
+                            stroke-width="2"
+                            stroke-linecap="round"
+                            aria-hidden="true"
+                        >
+                            <path d="M3 6h18M3 12h18M3 18h18"></path>
+                        </svg>
+                    </button>
+                    <span class="topbar-area">{area}</span>
+                    <div class="topbar-end">
+                        <UserMenu />
+                    </div>
+                </header>
+                <main id="main" class="app-main" tabindex="-1">
+                    <Outlet />
+                </main>
             </div>
-        </header>
-        <main id="main" class="app-main" tabindex="-1">
-            <Outlet />
-        </main>
+        </div>
+    }
+}
+
+/// A sidebar link; in compact mode only its icon shows, and the label becomes its tooltip.
+#[component]
+fn NavLink(item: NavItem, compact: RwSignal<bool>) -> impl IntoView {
+    let location = use_location();
+    let href = item.href;
+    let current = move || {
+        let path = location.pathname.get();
+        if href == "/" {
+            path == "/"
+        } else {
+            path == href || path.starts_with(&format!("{href}/"))
+        }
+    };
+    view! {
+        <li>
+            <A
+                href=href
+                attr:class="nav-link"
+                attr:aria-current=move || current().then_some("page")
+                attr:title=move || compact.get().then_some(item.label)
+            >
+                <IconSvg icon=item.icon />
+                <span class="nav-label">{item.label}</span>
+            </A>
+        </li>
     }
 }

@@ -2,6 +2,8 @@
 
 mod app_shell;
 mod centered_layout;
+pub mod nav;
+mod user_menu;
 
 pub use app_shell::AppShell;
 pub use centered_layout::CenteredLayout;

@@ -1,58 +1,132 @@
 //! `/`: the signed-in landing page. Staff see their dashboard, patients their portal.
 
+use api_types::patients::{PatientQuery, PatientSort};
+use api_types::Permission;
+use leptos::either::Either;
 use leptos::prelude::*;
+use leptos_router::components::A;
 
+use crate::api::{self, Loader};
 use crate::auth::{role_label, use_auth};
-use crate::components::common::{Notice, PageTitle};
+use crate::components::common::{EmptyState, PageTitle, ProblemAlert, SkeletonRows};
+use crate::format;
+use crate::portal::PortalHome;
 
 #[component]
 pub fn Home() -> impl IntoView {
     let auth = use_auth();
-    // The route guard renders this only for a signed-in session.
-    move || {
-        auth.me().map(|me| {
-            let heading = if me.role.is_staff() {
-                "Dashboard"
-            } else {
-                "Your portal"
-            };
-            view! {
-                <PageTitle text=heading />
-                <div class="page">
-                    <h1 class="page-title">{heading}</h1>
-                    <section class="card" aria-labelledby="welcome-heading">
-                        <h2 id="welcome-heading" class="card-title">
-                            "Signed in as "
-                            {me.name.clone()}
-                        </h2>
-                        <dl class="details">
-                            <div>
-                                <dt>"Role"</dt>
-                                <dd>{role_label(me.role)}</dd>
-                            </div>
-                            <div>
-                                <dt>"Email"</dt>
-                                <dd>{me.email.clone()}</dd>
-                            </div>
-                            <div>
-                                <dt>"Two-step verification"</dt>
-                                <dd>{if me.mfa_enabled { "On" } else { "Off" }}</dd>
-                            </div>
-                        </dl>
-                    </section>
-                    {me
-                        .mfa_enrollment_required
-                        .then(|| {
-                            view! {
-                                <Notice title="Two-step verification is required">
-                                    <p>
-                                        "Your practice requires two-step verification for your role, and it is not set up on your account yet. Until it is, Carebase will refuse other requests."
-                                    </p>
-                                </Notice>
-                            }
-                        })}
-                </div>
-            }
-        })
+    move || match auth.me() {
+        Some(me) if !me.role.is_staff() => Either::Left(view! { <PortalHome /> }),
+        _ => Either::Right(view! { <Dashboard /> }),
+    }
+}
+
+/// The time of day, for the greeting.
+fn greeting() -> &'static str {
+    match js_sys::Date::new_0().get_hours() {
+        0..=11 => "Good morning",
+        12..=17 => "Good afternoon",
+        _ => "Good evening",
+    }
+}
+
+#[component]
+fn Dashboard() -> impl IntoView {
+    let auth = use_auth();
+    let can = move |p: Permission| auth.me().is_some_and(|me| me.role.has(p));
+    let first_name = move || {
+        auth.me()
+            .map(|me| {
+                me.name
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .unwrap_or_default()
+    };
+    view! {
+        <PageTitle text="Dashboard" />
+        <div class="page">
+            <h1 class="page-title">{greeting} ", " {first_name}</h1>
+            <p class="muted">{move || auth.me().map(|me| role_label(me.role))}</p>
+            <div class="dashboard-grid">
+                <Show when=move || can(Permission::PatientsRead)>
+                    <RecentPatients />
+                </Show>
+                <section class="card" aria-labelledby="shortcuts-heading">
+                    <h2 id="shortcuts-heading" class="card-title">"Shortcuts"</h2>
+                    <ul class="shortcut-list">
+                        <Show when=move || can(Permission::PatientsRead)>
+                            <li><A href="/patients">"Find a patient"</A></li>
+                        </Show>
+                        <Show when=move || can(Permission::PatientsWrite)>
+                            <li><A href="/patients/new">"Add a patient"</A></li>
+                        </Show>
+                        <Show when=move || can(Permission::UsersManage)>
+                            <li><A href="/admin/users">"Invite staff"</A></li>
+                        </Show>
+                        <Show when=move || can(Permission::AuditRead)>
+                            <li><A href="/admin/audit">"Review the audit log"</A></li>
+                        </Show>
+                        <li><A href="/account/security">"Your security settings"</A></li>
+                    </ul>
+                </section>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn RecentPatients() -> impl IntoView {
+    let auth = use_auth();
+    let recent = Loader::new(
+        || (),
+        move |()| async move {
+            api::patients::list(
+                &auth.client(),
+                &PatientQuery {
+                    sort: Some(PatientSort::UpdatedDesc),
+                    limit: Some(6),
+                    ..PatientQuery::default()
+                },
+            )
+            .await
+        },
+    );
+    view! {
+        <section class="card" aria-labelledby="recent-heading">
+            <div class="card-header">
+                <h2 id="recent-heading" class="card-title">"Recently updated patients"</h2>
+                <A href="/patients" attr:class="button button-ghost button-small">"All patients"</A>
+            </div>
+            {move || match recent.get() {
+                None => view! { <SkeletonRows rows=4 /> }.into_any(),
+                Some(Err(problem)) => view! { <ProblemAlert problem /> }.into_any(),
+                Some(Ok(page)) if page.items.is_empty() => {
+                    view! { <EmptyState title="No patients yet" detail="Patients you add appear here." /> }.into_any()
+                }
+                Some(Ok(page)) => {
+                    view! {
+                        <ul class="plain-list">
+                            {page
+                                .items
+                                .into_iter()
+                                .map(|p| {
+                                    let name = format::listed_name(&p);
+                                    view! {
+                                        <li class="list-row">
+                                            <A href=format!("/patients/{}", p.id) attr:class="table-link">{name}</A>
+                                            <span class="muted">{p.date_of_birth.map(format::date).unwrap_or_default()}</span>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                        .into_any()
+                }
+            }}
+        </section>
     }
 }

@@ -1,7 +1,7 @@
-//! Screens that belong to no single domain yet.
+//! Screens that belong to no single domain: home and not-found.
 
 mod home;
 mod not_found;
 
 pub use home::Home;
-pub use not_found::NotFound;
+pub use not_found::{NotFound, NotFoundInShell};

@@ -5,7 +5,8 @@ use leptos::prelude::*;
 #[component]
 pub fn PageTitle(
     /// The page's name; the product name is added.
-    text: &'static str,
+    #[prop(into)]
+    text: Signal<String>,
 ) -> impl IntoView {
-    document().set_title(&format!("{text} · Carebase"));
+    Effect::new(move |_| document().set_title(&format!("{} · Carebase", text.get())));
 }

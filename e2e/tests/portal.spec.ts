@@ -1,0 +1,95 @@
+import { expect, request, test } from '@playwright/test';
+
+import { OFFICE_ADMIN } from '../support/accounts';
+import { apiAs, createPatient, linkSentTo } from '../support/api';
+import { navigationLinks, screenshot, signIn, watchForBreakage } from '../support/browser';
+
+const PATIENT = {
+  email: 'hana.portal@e2e.test',
+  password: 'Juniper-Compass-Ribbon-84',
+  name: 'Hana Portal',
+};
+
+test.describe('the patient portal', () => {
+  let problems: string[] = [];
+  let ownId = '';
+  let otherId = '';
+
+  test.beforeAll(async ({ baseURL }) => {
+    const api = await apiAs(baseURL as string, OFFICE_ADMIN);
+    const own = await createPatient(api, {
+      first_name: 'Hana',
+      last_name: 'Portal',
+      email: PATIENT.email,
+      date_of_birth: '1990-06-15',
+      phone_numbers: [{ phone_type: 'mobile', number: '0400 111 222' }],
+    });
+    const other = await createPatient(api, { first_name: 'Olga', last_name: 'Otherperson' });
+    ownId = own.id;
+    otherId = other.id;
+    const invite = await api.post(`/api/v1/patients/${ownId}/portal-invitation`, { data: {} });
+    expect(invite.status(), await invite.text()).toBe(201);
+    const link = await linkSentTo(api, PATIENT.email);
+    await api.dispose();
+    const token = new URL(link).searchParams.get('token');
+    const accept = await request.newContext({ baseURL });
+    const accepted = await accept.post('/api/v1/auth/invitations/accept', {
+      data: { token, password: PATIENT.password },
+    });
+    expect(accepted.status(), await accepted.text()).toBe(201);
+    await accept.dispose();
+  });
+
+  test.beforeEach(({ page }) => {
+    problems = watchForBreakage(page);
+  });
+
+  test.afterEach(() => {
+    expect(problems, 'the app broke in the browser').toEqual([]);
+  });
+
+  test('a patient sees their own details and updates their contact details', async ({ page }) => {
+    await signIn(page, PATIENT);
+    await expect(page.getByRole('heading', { name: 'Hello, Hana' })).toBeVisible();
+    expect(await navigationLinks(page)).toEqual(['Home', 'My details']);
+    await expect(page.getByRole('main')).toContainText('0400 111 222');
+    await screenshot(page, 'portal-01-home');
+
+    await page.getByRole('link', { name: 'View and update' }).click();
+    await expect(page.getByRole('heading', { name: 'My details' })).toBeVisible();
+    await page.getByRole('button', { name: 'Update contact details' }).click();
+    // Only contact details are offered.
+    await expect(page.getByLabel('First name')).toHaveCount(0);
+    await expect(page.getByLabel('Medicare number')).toHaveCount(0);
+    await page.getByLabel('Phone number').fill('0400 999 888');
+    await page.getByLabel('Suburb or town').fill('Newtown');
+    await screenshot(page, 'portal-02-edit-contact');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Your contact details have been updated.' })).toBeVisible();
+    await expect(page.getByRole('main')).toContainText('0400 999 888');
+    await expect(page.getByRole('main')).toContainText('Newtown');
+  });
+
+  test("a patient cannot reach another patient's page by its address", async ({ page, baseURL }) => {
+    await signIn(page, PATIENT);
+    const reads: number[] = [];
+    page.on('response', (r) => {
+      if (r.url().includes(`/api/v1/patients/${otherId}`)) reads.push(r.status());
+    });
+    await page.goto(`/patients/${otherId}`);
+    await expect(page.getByRole('heading', { name: 'Not available to your account' })).toBeVisible();
+    await expect(page.getByRole('main')).not.toContainText('Otherperson');
+    await screenshot(page, 'portal-03-other-patient');
+    // Nor does the API, asked directly with the patient's own credentials.
+    const api = await apiAs(baseURL as string, PATIENT);
+    const direct = await api.get(`/api/v1/patients/${otherId}`);
+    expect([403, 404]).toContain(direct.status());
+    expect(await direct.text()).not.toContain('Otherperson');
+    await api.dispose();
+    expect(reads.every((s) => s !== 200)).toBe(true);
+    // The staff list is closed too.
+    await page.goto('/patients');
+    await expect(page.getByRole('heading', { name: 'Not available to your account' })).toBeVisible();
+    expect(ownId).not.toEqual(otherId);
+  });
+});

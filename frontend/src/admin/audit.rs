@@ -1,0 +1,299 @@
+//! `/admin/audit`: the audit log, with filters, CSV export, and a check that its hash chain is
+//! unbroken.
+
+use api_types::audit::{AuditEvent, AuditOutcome, AuditQuery};
+use chrono::{NaiveDate, TimeZone, Utc};
+use std::collections::HashMap;
+
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use crate::api::{self, Loader};
+use crate::auth::use_auth;
+use crate::components::common::{
+    use_toasts, EmptyState, PageTitle, Pagination, ProblemAlert, SelectField, SkeletonRows,
+    TextField,
+};
+use crate::format;
+use crate::forms::optional;
+
+const PAGE_SIZE: u64 = 50;
+
+/// The filters as typed; they apply when the person presses Apply.
+#[derive(Debug, Clone, Copy)]
+struct Filters {
+    action: RwSignal<String>,
+    outcome: RwSignal<String>,
+    patient: RwSignal<String>,
+    actor: RwSignal<String>,
+    from: RwSignal<String>,
+    to: RwSignal<String>,
+}
+
+fn day_start(d: &str, plus_days: i64) -> Option<chrono::DateTime<Utc>> {
+    let date = NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()?;
+    let t = date.and_hms_opt(0, 0, 0)? + chrono::Duration::days(plus_days);
+    Some(Utc.from_utc_datetime(&t))
+}
+
+impl Filters {
+    fn query(&self) -> AuditQuery {
+        AuditQuery {
+            patient_id: optional(&self.patient.get_untracked())
+                .and_then(|s| Uuid::parse_str(&s).ok()),
+            actor_id: optional(&self.actor.get_untracked()).and_then(|s| Uuid::parse_str(&s).ok()),
+            action: optional(&self.action.get_untracked()),
+            outcome: match self.outcome.get_untracked().as_str() {
+                "success" => Some(AuditOutcome::Success),
+                "denied" => Some(AuditOutcome::Denied),
+                "failure" => Some(AuditOutcome::Failure),
+                _ => None,
+            },
+            from: optional(&self.from.get_untracked()).and_then(|d| day_start(&d, 0)),
+            to: optional(&self.to.get_untracked()).and_then(|d| day_start(&d, 1)),
+            limit: None,
+            offset: None,
+        }
+    }
+}
+
+/// The last 8 characters of an id: its random part, which tells ids apart at a glance (the
+/// first characters of time-ordered ids are shared by everything created the same day).
+fn short(id: &str) -> String {
+    let n = id.chars().count();
+    id.chars().skip(n.saturating_sub(8)).collect()
+}
+
+/// Details longer than this fold away behind a disclosure.
+const DETAIL_PREVIEW: usize = 80;
+
+#[component]
+pub fn AuditLogPage() -> impl IntoView {
+    let auth = use_auth();
+    let toasts = use_toasts();
+    let filters = Filters {
+        action: RwSignal::new(String::new()),
+        outcome: RwSignal::new(String::new()),
+        patient: RwSignal::new(String::new()),
+        actor: RwSignal::new(String::new()),
+        from: RwSignal::new(String::new()),
+        to: RwSignal::new(String::new()),
+    };
+    let applied = RwSignal::new(AuditQuery::default());
+    let offset = RwSignal::new(0_u64);
+    let events = Loader::new(
+        move || AuditQuery {
+            limit: Some(PAGE_SIZE),
+            offset: Some(offset.get()),
+            ..applied.get()
+        },
+        move |q| async move { api::admin::audit_events(&auth.client(), &q).await },
+    );
+    let total = Signal::derive(move || events.value().map(|p| (p.total, p.total_capped)));
+    // Staff names, so that the log says who rather than which id.
+    let names = Loader::new(
+        || (),
+        move |()| async move {
+            let page = api::admin::users(
+                &auth.client(),
+                &api_types::admin::UserQuery {
+                    limit: Some(100),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            Ok(page
+                .items
+                .into_iter()
+                .map(|u| (u.id, u.name))
+                .collect::<HashMap<Uuid, String>>())
+        },
+    );
+    let export = Action::new_unsync(move |_: &()| async move {
+        match api::admin::export_audit_events(&auth.client(), &applied.get_untracked()).await {
+            Ok(csv) => format::download("audit-events.csv", "text/csv", &csv),
+            Err(p) => toasts.error(p.detail.unwrap_or(p.title)),
+        }
+    });
+    let verify = Action::new_unsync(move |_: &()| async move {
+        match api::admin::verify_audit_chain(&auth.client()).await {
+            Ok(v) if v.ok => toasts.success(format!(
+                "The audit log is intact: {} events checked.",
+                v.events_checked
+            )),
+            Ok(v) => toasts.error(format!(
+                "The audit log's chain is broken at event {}.",
+                v.first_broken_seq
+                    .map(|s| s.to_string())
+                    .unwrap_or_default()
+            )),
+            Err(p) => toasts.error(p.detail.unwrap_or(p.title)),
+        }
+    });
+    let apply = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        offset.set(0);
+        applied.set(filters.query());
+    };
+    let outcomes = vec![
+        (String::new(), "Any".to_owned()),
+        ("success".to_owned(), "Success".to_owned()),
+        ("denied".to_owned(), "Denied".to_owned()),
+        ("failure".to_owned(), "Failure".to_owned()),
+    ];
+    view! {
+        <PageTitle text="Audit log" />
+        <div class="page">
+            <div class="page-header">
+                <h1 class="page-title">"Audit log"</h1>
+                <div class="page-actions">
+                    <button type="button" class="button button-secondary" disabled=move || verify.pending().get() on:click=move |_| { verify.dispatch(()); }>
+                        {move || if verify.pending().get() { "Checking…" } else { "Verify chain" }}
+                    </button>
+                    <button type="button" class="button button-secondary" disabled=move || export.pending().get() on:click=move |_| { export.dispatch(()); }>
+                        {move || if export.pending().get() { "Exporting…" } else { "Export CSV" }}
+                    </button>
+                </div>
+            </div>
+            <form class="card filters" on:submit=apply>
+                <div class="grid grid-3">
+                    <TextField id="audit-action" label="Action" placeholder="patient.read" value=filters.action />
+                    <SelectField id="audit-outcome" label="Outcome" value=filters.outcome options=outcomes />
+                    <TextField id="audit-patient" label="Patient ID" value=filters.patient />
+                    <TextField id="audit-actor" label="Actor ID" value=filters.actor />
+                    <TextField id="audit-from" label="From" input_type="date" value=filters.from />
+                    <TextField id="audit-to" label="To" input_type="date" value=filters.to />
+                </div>
+                <div class="form-actions form-actions-start">
+                    <button type="submit" class="button button-primary">"Apply filters"</button>
+                </div>
+            </form>
+            <div class="card card-flush" aria-busy=move || events.loading().to_string()>
+                {move || match events.get() {
+                    None => view! { <SkeletonRows rows=10 /> }.into_any(),
+                    Some(Err(problem)) => view! { <ProblemAlert problem /> }.into_any(),
+                    Some(Ok(page)) if page.items.is_empty() => {
+                        view! { <EmptyState title="No events match" /> }.into_any()
+                    }
+                    Some(Ok(page)) => {
+                        view! {
+                            <div class="table-scroll">
+                                <table class="table table-dense">
+                                    <caption class="visually-hidden">"Audit events"</caption>
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"#"</th>
+                                            <th scope="col">"When"</th>
+                                            <th scope="col">"Who"</th>
+                                            <th scope="col">"Action"</th>
+                                            <th scope="col">"Patient"</th>
+                                            <th scope="col" class="hide-narrow">"Resource"</th>
+                                            <th scope="col">"Outcome"</th>
+                                            <th scope="col" class="hide-narrow">"IP"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {
+                                            let names = names.value().unwrap_or_default();
+                                            page.items
+                                                .into_iter()
+                                                .map(|e| {
+                                                    let name = e.actor_id.and_then(|id| names.get(&id).cloned());
+                                                    view! { <EventRow event=e name filters applied offset /> }
+                                                })
+                                                .collect_view()
+                                        }
+                                    </tbody>
+                                </table>
+                            </div>
+                        }
+                            .into_any()
+                    }
+                }}
+                <Pagination offset limit=PAGE_SIZE total />
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn EventRow(
+    event: AuditEvent,
+    /// The actor's name, when they are staff.
+    name: Option<String>,
+    filters: Filters,
+    applied: RwSignal<AuditQuery>,
+    offset: RwSignal<u64>,
+) -> impl IntoView {
+    let e = event;
+    let outcome = match e.outcome {
+        AuditOutcome::Success => ("badge-success", "Success"),
+        AuditOutcome::Denied => ("badge-warning", "Denied"),
+        AuditOutcome::Failure => ("badge-danger", "Failure"),
+    };
+    // Clicking a patient narrows the log to them.
+    let patient = e.patient_id.map(|p| {
+        let text = p.to_string();
+        view! {
+            <button
+                type="button"
+                class="link-button"
+                title="Show only this patient's events"
+                on:click=move |_| {
+                    filters.patient.set(text.clone());
+                    offset.set(0);
+                    applied.set(filters.query());
+                }
+            >
+                <code>"…" {short(&p.to_string())}</code>
+            </button>
+        }
+    });
+    let role = e
+        .actor_role
+        .clone()
+        .or_else(|| e.actor_kind.clone())
+        .unwrap_or_default();
+    let who = match (name, e.actor_id) {
+        (_, None) => "Anonymous".to_owned(),
+        (Some(name), Some(_)) => format!("{name} ({role})"),
+        (None, Some(id)) => format!("{role} …{}", short(&id.to_string())),
+    };
+    let detail = e.detail.clone().map(|d| {
+        if d.chars().count() <= DETAIL_PREVIEW {
+            view! { <br /><span class="muted">{d}</span> }.into_any()
+        } else {
+            let preview: String = d.chars().take(DETAIL_PREVIEW).collect();
+            view! {
+                <details class="details-disclosure">
+                    <summary class="muted">{preview} "…"</summary>
+                    <span class="muted audit-detail">{d}</span>
+                </details>
+            }
+            .into_any()
+        }
+    });
+    view! {
+        <tr>
+            <td class="muted">{e.seq}</td>
+            <td class="nowrap">{format::date_time(e.occurred_at)}</td>
+            <td>{who}</td>
+            <td>
+                <code>{e.action.clone()}</code>
+                {detail}
+            </td>
+            <td>{patient}</td>
+            <td class="hide-narrow">
+                {e.resource_type.clone().map(|t| match e.resource_id.as_deref() {
+                    Some(r) if r.len() > 12 => format!("{t} …{}", short(r)),
+                    Some(r) => format!("{t} {r}"),
+                    None => t,
+                })}
+            </td>
+            <td>
+                <span class=format!("badge {}", outcome.0)>{outcome.1}</span>
+            </td>
+            <td class="hide-narrow">{e.ip.clone()}</td>
+        </tr>
+    }
+}

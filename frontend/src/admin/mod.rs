@@ -1,0 +1,14 @@
+//! Administration: staff and invitations, API keys, the audit log, the outbox of messages and
+//! practice settings.
+
+mod api_keys;
+mod audit;
+mod outbox;
+mod settings;
+mod staff;
+
+pub use api_keys::ApiKeysPage;
+pub use audit::AuditLogPage;
+pub use outbox::OutboxPage;
+pub use settings::SettingsPage;
+pub use staff::StaffPage;

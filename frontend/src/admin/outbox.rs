@@ -1,0 +1,110 @@
+//! `/admin/outbox`: messages waiting to be sent, sent, or given up on, with their last error.
+
+use api_types::admin::{OutboxMessage, OutboxQuery, OutboxStatus};
+use leptos::prelude::*;
+
+use crate::api::{self, Loader};
+use crate::auth::use_auth;
+use crate::components::common::{
+    EmptyState, PageTitle, Pagination, ProblemAlert, SelectField, SkeletonRows,
+};
+use crate::format;
+
+const PAGE_SIZE: u64 = 25;
+
+#[component]
+pub fn OutboxPage() -> impl IntoView {
+    let auth = use_auth();
+    let status = RwSignal::new(String::new());
+    let offset = RwSignal::new(0_u64);
+    Effect::new(move |_| {
+        status.track();
+        offset.set(0);
+    });
+    let messages = Loader::new(
+        move || OutboxQuery {
+            status: match status.get().as_str() {
+                "pending" => Some(OutboxStatus::Pending),
+                "sent" => Some(OutboxStatus::Sent),
+                "failed" => Some(OutboxStatus::Failed),
+                _ => None,
+            },
+            recipient: None,
+            limit: Some(PAGE_SIZE),
+            offset: Some(offset.get()),
+        },
+        move |q| async move { api::admin::outbox(&auth.client(), &q).await },
+    );
+    let total = Signal::derive(move || messages.value().map(|p| (p.total, p.total_capped)));
+    let options = vec![
+        (String::new(), "All messages".to_owned()),
+        ("pending".to_owned(), "Waiting to send".to_owned()),
+        ("sent".to_owned(), "Sent".to_owned()),
+        ("failed".to_owned(), "Failed".to_owned()),
+    ];
+    view! {
+        <PageTitle text="Outbox" />
+        <div class="page">
+            <div class="page-header">
+                <h1 class="page-title">"Outbox"</h1>
+                <button type="button" class="button button-secondary" on:click=move |_| messages.reload()>
+                    "Refresh"
+                </button>
+            </div>
+            <p class="muted">
+                "Every email and text Carebase sends goes through the outbox, so that none is lost if a mail server is down. Failed messages were retried several times first."
+            </p>
+            <div class="toolbar">
+                <SelectField id="outbox-status" label="Show" value=status options />
+            </div>
+            <div class="card card-flush">
+                {move || match messages.get() {
+                    None => view! { <SkeletonRows rows=5 /> }.into_any(),
+                    Some(Err(problem)) => view! { <ProblemAlert problem /> }.into_any(),
+                    Some(Ok(page)) if page.items.is_empty() => {
+                        view! { <EmptyState title="No messages" /> }.into_any()
+                    }
+                    Some(Ok(page)) => {
+                        view! {
+                            <ul class="plain-list outbox-list">
+                                {page.items.into_iter().map(|m| view! { <MessageRow message=m /> }).collect_view()}
+                            </ul>
+                        }
+                            .into_any()
+                    }
+                }}
+                <Pagination offset limit=PAGE_SIZE total />
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn MessageRow(message: OutboxMessage) -> impl IntoView {
+    let m = message;
+    let (class, label) = match m.status {
+        OutboxStatus::Pending => ("badge-warning", "Waiting"),
+        OutboxStatus::Sent => ("badge-success", "Sent"),
+        OutboxStatus::Failed => ("badge-danger", "Failed"),
+    };
+    view! {
+        <li class="outbox-item">
+            <details>
+                <summary class="outbox-summary">
+                    <span class=format!("badge {class}")>{label}</span>
+                    <span class="list-primary">{m.subject.clone()}</span>
+                    <span class="muted">" to " {m.recipient.clone()} " · " {m.channel.clone()}</span>
+                    <span class="muted outbox-time">{format::date_time(m.created_at)}</span>
+                </summary>
+                <div class="outbox-body">
+                    <pre class="pre-wrap message-body">{m.body.clone()}</pre>
+                    <p class="muted">
+                        {format!("Attempts: {}", m.attempts)}
+                        {m.sent_at.map(|t| format!(" · sent {}", format::date_time(t)))}
+                    </p>
+                    {m.last_error.clone().map(|e| view! { <p class="field-error">"Last error: " {e}</p> })}
+                </div>
+            </details>
+        </li>
+    }
+}

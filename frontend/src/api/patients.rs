@@ -1,0 +1,98 @@
+//! Patients: search, demographics, archive, care team and clinical access.
+
+use api_types::admin::Invitation;
+use api_types::patients::{
+    AddCareTeamMemberRequest, BreakGlassRequest, CareTeamMember, ClinicalAccess,
+    InvitePatientRequest, Patient, PatientInput, PatientPatch, PatientQuery, PatientSummary,
+};
+use api_types::Page;
+use uuid::Uuid;
+
+use super::{ApiResult, Client};
+
+pub async fn list(client: &Client, query: &PatientQuery) -> ApiResult<Page<PatientSummary>> {
+    client.get_query("/patients", query).await
+}
+
+pub async fn get(client: &Client, id: Uuid) -> ApiResult<Patient> {
+    client.get(&format!("/patients/{id}")).await
+}
+
+pub async fn create(client: &Client, input: &PatientInput) -> ApiResult<Patient> {
+    client.post("/patients", input).await
+}
+
+/// Saves a change, refused with 412 if the record changed since `version` was read.
+pub async fn update(
+    client: &Client,
+    id: Uuid,
+    patch: &PatientPatch,
+    version: i32,
+) -> ApiResult<Patient> {
+    client
+        .patch(&format!("/patients/{id}"), patch, Some(version))
+        .await
+}
+
+pub async fn archive(client: &Client, id: Uuid, version: i32) -> ApiResult<Patient> {
+    client
+        .delete_returning(&format!("/patients/{id}"), Some(version))
+        .await
+}
+
+pub async fn restore(client: &Client, id: Uuid, version: i32) -> ApiResult<Patient> {
+    client
+        .post_empty(&format!("/patients/{id}/restore"), Some(version))
+        .await
+}
+
+pub async fn care_team(client: &Client, id: Uuid) -> ApiResult<Vec<CareTeamMember>> {
+    client.get(&format!("/patients/{id}/care-team")).await
+}
+
+pub async fn add_to_care_team(
+    client: &Client,
+    id: Uuid,
+    user_id: Uuid,
+) -> ApiResult<CareTeamMember> {
+    client
+        .post(
+            &format!("/patients/{id}/care-team"),
+            &AddCareTeamMemberRequest { user_id },
+        )
+        .await
+}
+
+pub async fn remove_from_care_team(client: &Client, id: Uuid, user_id: Uuid) -> ApiResult<()> {
+    client
+        .delete(&format!("/patients/{id}/care-team/{user_id}"), None)
+        .await
+}
+
+pub async fn clinical_access(client: &Client, id: Uuid) -> ApiResult<ClinicalAccess> {
+    client.get(&format!("/patients/{id}/clinical-access")).await
+}
+
+/// Emergency access to a record outside the care team, with the reason on the audit log.
+pub async fn break_glass(client: &Client, id: Uuid, reason: String) -> ApiResult<ClinicalAccess> {
+    client
+        .post(
+            &format!("/patients/{id}/break-glass"),
+            &BreakGlassRequest { reason },
+        )
+        .await
+}
+
+/// Invites the patient to the portal, at `email` or the address on their record.
+pub async fn invite_to_portal(
+    client: &Client,
+    id: Uuid,
+    email: Option<String>,
+) -> ApiResult<Invitation> {
+    client
+        .post(
+            &format!("/patients/{id}/portal-invitation"),
+            &InvitePatientRequest { email },
+        )
+        .await
+}

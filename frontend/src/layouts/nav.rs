@@ -1,0 +1,145 @@
+//! The sidebar's navigation: what each role may use, from the shared permission table.
+
+use api_types::auth::Me;
+use api_types::Permission;
+
+/// An icon drawn from one SVG path (24×24 viewBox, stroked).
+#[derive(Debug, Clone, Copy)]
+pub struct Icon(pub &'static str);
+
+pub const ICON_HOME: Icon = Icon("M3 11l9-8 9 8v10a1 1 0 0 1-1 1h-5v-7H9v7H4a1 1 0 0 1-1-1z");
+pub const ICON_PATIENTS: Icon = Icon(
+    "M16 21v-2a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v2M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM22 21v-2a4 4 0 0 0-3-3.9M16 3.1a4 4 0 0 1 0 7.8",
+);
+pub const ICON_STAFF: Icon =
+    Icon("M20 21v-2a4 4 0 0 0-4-4H8a4 4 0 0 0-4 4v2M12 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8z");
+pub const ICON_KEY: Icon = Icon(
+    "M21 2l-2 2m-7.6 7.6a5.5 5.5 0 1 1-7.8 7.8 5.5 5.5 0 0 1 7.8-7.8zm0 0L15.5 7.5m0 0l3 3L22 7l-3-3m-3.5 3.5L19 4",
+);
+pub const ICON_AUDIT: Icon =
+    Icon("M9 11l3 3L22 4M21 12v7a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h11");
+pub const ICON_MAIL: Icon =
+    Icon("M4 4h16a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm18 2l-10 7L2 6");
+pub const ICON_SETTINGS: Icon = Icon(
+    "M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM19.4 15a1.7 1.7 0 0 0 .3 1.8l.1.1a2 2 0 1 1-2.8 2.8l-.1-.1a1.7 1.7 0 0 0-1.8-.3 1.7 1.7 0 0 0-1 1.5V21a2 2 0 1 1-4 0v-.1a1.7 1.7 0 0 0-1.1-1.5 1.7 1.7 0 0 0-1.8.3l-.1.1a2 2 0 1 1-2.8-2.8l.1-.1a1.7 1.7 0 0 0 .3-1.8 1.7 1.7 0 0 0-1.5-1H3a2 2 0 1 1 0-4h.1a1.7 1.7 0 0 0 1.5-1.1 1.7 1.7 0 0 0-.3-1.8l-.1-.1a2 2 0 1 1 2.8-2.8l.1.1a1.7 1.7 0 0 0 1.8.3H9a1.7 1.7 0 0 0 1-1.5V3a2 2 0 1 1 4 0v.1a1.7 1.7 0 0 0 1 1.5 1.7 1.7 0 0 0 1.8-.3l.1-.1a2 2 0 1 1 2.8 2.8l-.1.1a1.7 1.7 0 0 0-.3 1.8V9a1.7 1.7 0 0 0 1.5 1H21a2 2 0 1 1 0 4h-.1a1.7 1.7 0 0 0-1.5 1z",
+);
+pub const ICON_USER: Icon = Icon("M12 12a5 5 0 1 0 0-10 5 5 0 0 0 0 10zm-9 10a9 9 0 0 1 18 0");
+
+/// A link in the sidebar.
+#[derive(Debug, Clone, Copy)]
+pub struct NavItem {
+    pub label: &'static str,
+    pub href: &'static str,
+    pub icon: Icon,
+}
+
+/// A titled group of links.
+#[derive(Debug, Clone)]
+pub struct NavSection {
+    pub title: Option<&'static str>,
+    pub items: Vec<NavItem>,
+}
+
+/// A link shown to whoever holds `needs` (or to everyone, for `None`).
+struct Entry {
+    needs: Option<Permission>,
+    item: NavItem,
+}
+
+const fn entry(
+    needs: Option<Permission>,
+    label: &'static str,
+    href: &'static str,
+    icon: Icon,
+) -> Entry {
+    Entry {
+        needs,
+        item: NavItem { label, href, icon },
+    }
+}
+
+const STAFF_MAIN: [Entry; 2] = [
+    entry(None, "Dashboard", "/", ICON_HOME),
+    entry(
+        Some(Permission::PatientsRead),
+        "Patients",
+        "/patients",
+        ICON_PATIENTS,
+    ),
+];
+
+const STAFF_ADMIN: [Entry; 5] = [
+    entry(
+        Some(Permission::UsersManage),
+        "Staff",
+        "/admin/users",
+        ICON_STAFF,
+    ),
+    entry(
+        Some(Permission::ApiKeysManage),
+        "API keys",
+        "/admin/api-keys",
+        ICON_KEY,
+    ),
+    entry(
+        Some(Permission::AuditRead),
+        "Audit log",
+        "/admin/audit",
+        ICON_AUDIT,
+    ),
+    entry(
+        Some(Permission::OutboxRead),
+        "Outbox",
+        "/admin/outbox",
+        ICON_MAIL,
+    ),
+    entry(
+        Some(Permission::SettingsManage),
+        "Practice settings",
+        "/admin/settings",
+        ICON_SETTINGS,
+    ),
+];
+
+const PORTAL: [Entry; 2] = [
+    entry(None, "Home", "/", ICON_HOME),
+    entry(
+        Some(Permission::OwnRecord),
+        "My details",
+        "/portal/details",
+        ICON_USER,
+    ),
+];
+
+fn allowed(me: &Me, entries: &[Entry]) -> Vec<NavItem> {
+    entries
+        .iter()
+        .filter(|e| e.needs.is_none_or(|p| me.role.has(p)))
+        .map(|e| e.item)
+        .collect()
+}
+
+/// The sidebar's sections for this account; empty sections are left out.
+pub fn sections(me: &Me) -> Vec<NavSection> {
+    let sections = if me.role.is_staff() {
+        vec![
+            NavSection {
+                title: None,
+                items: allowed(me, &STAFF_MAIN),
+            },
+            NavSection {
+                title: Some("Administration"),
+                items: allowed(me, &STAFF_ADMIN),
+            },
+        ]
+    } else {
+        vec![NavSection {
+            title: None,
+            items: allowed(me, &PORTAL),
+        }]
+    };
+    sections
+        .into_iter()
+        .filter(|s| !s.items.is_empty())
+        .collect()
+}

@@ -1,0 +1,662 @@
+//! `/patients/{id}` and `/patients/{id}/{tab}`: a patient's header, and tabs that each capability
+//! fills. Overview has the demographics (view, or edit in place), care team, clinical access,
+//! portal access, and archive or restore.
+
+use api_types::patients::{AccessBasis, ClinicalAccess, Patient};
+use api_types::{ErrorCode, Permission};
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use uuid::Uuid;
+
+use super::break_glass::BreakGlassDialog;
+use super::care_team::CareTeamPanel;
+use super::details::PatientDetails;
+use super::form::{full_patch, PatientForm, PatientFormFields, Section};
+use crate::api::{self, Loader};
+use crate::auth::use_auth;
+use crate::components::common::{
+    use_toasts, Dialog, EmptyState, PageTitle, ProblemAlert, SkeletonRows,
+};
+use crate::format;
+use crate::forms::today;
+
+/// A tab of the patient page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Tab {
+    slug: &'static str,
+    label: &'static str,
+    /// Whether the tab shows clinical content, and so needs clinical access.
+    clinical: bool,
+}
+
+const TABS: [Tab; 6] = [
+    Tab {
+        slug: "",
+        label: "Overview",
+        clinical: false,
+    },
+    Tab {
+        slug: "health",
+        label: "Health",
+        clinical: true,
+    },
+    Tab {
+        slug: "appointments",
+        label: "Appointments",
+        clinical: false,
+    },
+    Tab {
+        slug: "notes",
+        label: "Notes",
+        clinical: true,
+    },
+    Tab {
+        slug: "correspondence",
+        label: "Correspondence",
+        clinical: true,
+    },
+    Tab {
+        slug: "billing",
+        label: "Billing",
+        clinical: false,
+    },
+];
+
+fn display_name(p: &Patient) -> String {
+    let d = &p.details;
+    [
+        d.title.clone(),
+        Some(d.first_name.clone()),
+        Some(d.last_name.clone()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" ")
+}
+
+#[component]
+pub fn PatientPage() -> impl IntoView {
+    let auth = use_auth();
+    let params = use_params_map();
+    let id = Memo::new(move |_| {
+        params
+            .with(|p| p.get("id"))
+            .and_then(|s| Uuid::parse_str(&s).ok())
+    });
+    let tab = Memo::new(move |_| params.with(|p| p.get("tab")).unwrap_or_default());
+    let patient = Loader::new(
+        move || id.get(),
+        move |id| async move {
+            match id {
+                Some(id) => api::patients::get(&auth.client(), id).await,
+                None => Err(api_types::Problem::new(ErrorCode::NotFound, None)),
+            }
+        },
+    );
+    let title = Signal::derive(move || {
+        patient
+            .value()
+            .map_or_else(|| "Patient".to_owned(), |p| display_name(&p))
+    });
+    view! {
+        <PageTitle text=title />
+        <div class="page">
+            <nav class="breadcrumbs" aria-label="Breadcrumbs">
+                <A href="/patients">"Patients"</A>
+            </nav>
+            {move || match patient.get() {
+                None => view! { <SkeletonRows rows=6 /> }.into_any(),
+                Some(Err(problem)) if problem.code == ErrorCode::NotFound => {
+                    view! {
+                        <EmptyState
+                            title="Patient not found"
+                            detail="There is no patient at this address, or it is not one you may see."
+                        />
+                    }
+                        .into_any()
+                }
+                Some(Err(problem)) => view! { <ProblemAlert problem /> }.into_any(),
+                Some(Ok(p)) => view! { <PatientBody patient=p loader=patient tab /> }.into_any(),
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn PatientBody(patient: Patient, loader: Loader<Patient>, tab: Memo<String>) -> impl IntoView {
+    let auth = use_auth();
+    let id = patient.id;
+    let can_clinical = move || {
+        auth.me()
+            .is_some_and(|me| me.role.has(Permission::ClinicalAccess))
+    };
+    let access = Loader::new(can_clinical, move |allowed| async move {
+        if allowed {
+            api::patients::clinical_access(&auth.client(), id)
+                .await
+                .map(Some)
+        } else {
+            Ok(None)
+        }
+    });
+    let current = Memo::new(move |_| loader.value().unwrap_or_else(|| patient.clone()));
+    let tabs = move || {
+        TABS.into_iter()
+            .filter(|t| !t.clinical || can_clinical())
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <PatientHeader patient=current />
+        <nav class="tabs" aria-label="Patient record">
+            <ul class="tabs-list">
+                {move || {
+                    tabs()
+                        .into_iter()
+                        .map(|t| {
+                            let href = if t.slug.is_empty() {
+                                format!("/patients/{id}")
+                            } else {
+                                format!("/patients/{id}/{}", t.slug)
+                            };
+                            view! {
+                                <li>
+                                    <A
+                                        href=href
+                                        attr:class="tab"
+                                        attr:aria-current=move || (tab.get() == t.slug).then_some("page")
+                                    >
+                                        {t.label}
+                                    </A>
+                                </li>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </ul>
+        </nav>
+        {move || {
+            let slug = tab.get();
+            let Some(t) = TABS.into_iter().find(|t| t.slug == slug) else {
+                return view! { <EmptyState title="No such tab" /> }.into_any();
+            };
+            if t.clinical && !can_clinical() {
+                return view! {
+                    <EmptyState
+                        title="Not available to your role"
+                        detail="Clinical content is for the clinicians who look after this patient."
+                    />
+                }
+                    .into_any();
+            }
+            match t.slug {
+                "" => view! { <Overview patient=current loader access /> }.into_any(),
+                slug => view! { <LaterTab slug clinical=t.clinical access patient_id=id /> }.into_any(),
+            }
+        }}
+    }
+}
+
+#[component]
+fn PatientHeader(patient: Memo<Patient>) -> impl IntoView {
+    move || {
+        let p = patient.get();
+        let today = today();
+        let d = &p.details;
+        let preferred = d
+            .preferred_name
+            .clone()
+            .filter(|n| n != &d.first_name && !n.is_empty());
+        view! {
+            <header class="patient-header">
+                <div class="avatar avatar-large" aria-hidden="true">
+                    {d.first_name.chars().next().into_iter().chain(d.last_name.chars().next()).collect::<String>()}
+                </div>
+                <div class="patient-header-main">
+                    <h1 class="page-title">
+                        {display_name(&p)}
+                        {preferred.map(|n| view! { <span class="muted patient-preferred">" “" {n} "”"</span> })}
+                        {p.archived_at.map(|_| view! { <span class="badge badge-muted">"Archived"</span> })}
+                    </h1>
+                    <ul class="patient-facts">
+                        {d
+                            .date_of_birth
+                            .map(|dob| {
+                                view! {
+                                    <li>
+                                        <span class="muted">"Age "</span>
+                                        {format::age(dob, today)}
+                                        <span class="muted">" · Born "</span>
+                                        {format::date(dob)}
+                                    </li>
+                                }
+                            })}
+                        {d.sex.map(|s| view! { <li>{format::sex(s)}</li> })}
+                        {d
+                            .medicare_number
+                            .clone()
+                            .map(|m| {
+                                view! {
+                                    <li>
+                                        <span class="muted">"Medicare "</span>
+                                        {format::medicare(&m)}
+                                        {d.medicare_irn.clone().map(|i| format!(" / {i}"))}
+                                    </li>
+                                }
+                            })}
+                        {d
+                            .phone_numbers
+                            .first()
+                            .map(|ph| view! { <li>{ph.number.clone()}</li> })}
+                    </ul>
+                </div>
+            </header>
+        }
+    }
+}
+
+#[component]
+fn Overview(
+    patient: Memo<Patient>,
+    loader: Loader<Patient>,
+    access: Loader<Option<ClinicalAccess>>,
+) -> impl IntoView {
+    let auth = use_auth();
+    let editing = RwSignal::new(false);
+    let can = move |p: Permission| auth.me().is_some_and(|me| me.role.has(p));
+    let id = patient.with_untracked(|p| p.id);
+    view! {
+        <div class="split">
+            <div class="split-main">
+                <ArchivedBanner patient />
+                <section class="card" aria-labelledby="details-heading">
+                    <div class="card-header">
+                        <h2 id="details-heading" class="card-title">"Details"</h2>
+                        <Show when=move || !editing.get() && can(Permission::PatientsWrite)>
+                            <button
+                                type="button"
+                                class="button button-secondary button-small"
+                                on:click=move |_| editing.set(true)
+                            >
+                                "Edit"
+                            </button>
+                        </Show>
+                    </div>
+                    {move || {
+                        if editing.get() {
+                            view! { <EditDetails patient loader editing /> }.into_any()
+                        } else {
+                            view! { <PatientDetails details=patient.get().details /> }.into_any()
+                        }
+                    }}
+                </section>
+            </div>
+            <aside class="split-side">
+                <Show when=move || can(Permission::ClinicalAccess)>
+                    <AccessPanel patient_id=id access />
+                </Show>
+                <CareTeamPanel patient_id=id on_change=Callback::new(move |()| access.reload()) />
+                <Show when=move || can(Permission::PatientsInvite)>
+                    <PortalPanel patient />
+                </Show>
+                <Show when=move || can(Permission::PatientsArchive)>
+                    <ArchivePanel patient loader />
+                </Show>
+            </aside>
+        </div>
+    }
+}
+
+#[component]
+fn ArchivedBanner(patient: Memo<Patient>) -> impl IntoView {
+    move || {
+        patient.get().archived_at.map(|at| {
+            view! {
+                <div class="alert alert-info" role="note">
+                    <p class="alert-title">"This patient is archived"</p>
+                    <p class="alert-body">
+                        "Archived on " {format::date_time(at)}
+                        ". Archived patients are left out of searches unless you ask for them; their record is kept."
+                    </p>
+                </div>
+            }
+        })
+    }
+}
+
+#[component]
+fn EditDetails(
+    patient: Memo<Patient>,
+    loader: Loader<Patient>,
+    editing: RwSignal<bool>,
+) -> impl IntoView {
+    let auth = use_auth();
+    let toasts = use_toasts();
+    let original = patient.get_untracked();
+    let form = PatientForm::new(&original.details);
+    let problem = RwSignal::new(None::<api_types::Problem>);
+    let save = Action::new_unsync(move |input: &api_types::patients::PatientInput| {
+        let input = input.clone();
+        let current = patient.get_untracked();
+        async move {
+            match api::patients::update(
+                &auth.client(),
+                current.id,
+                &full_patch(input),
+                current.version,
+            )
+            .await
+            {
+                Ok(saved) => {
+                    loader.set(saved);
+                    editing.set(false);
+                    toasts.success("Saved.");
+                }
+                Err(p) => problem.set(form.errors.absorb(p)),
+            }
+        }
+    });
+    let pending = save.pending();
+    let stale = move || {
+        problem.with(|p| {
+            p.as_ref()
+                .is_some_and(|p| p.code == ErrorCode::PreconditionFailed)
+        })
+    };
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        problem.set(None);
+        if let Some(input) = form.checked_input() {
+            save.dispatch(input);
+        }
+    };
+    view! {
+        <form class="stack" on:submit=on_submit novalidate=true>
+            {move || {
+                if stale() {
+                    view! {
+                        <div class="alert alert-error" role="alert">
+                            <p class="alert-title">"Someone else changed this record"</p>
+                            <p class="alert-body">
+                                "Your changes were not saved. Reload to see the latest details, then make your changes again."
+                            </p>
+                            <button
+                                type="button"
+                                class="button button-secondary button-small"
+                                on:click=move |_| {
+                                    editing.set(false);
+                                    loader.reload();
+                                }
+                            >
+                                "Reload"
+                            </button>
+                        </div>
+                    }
+                        .into_any()
+                } else {
+                    problem.get().map(|problem| view! { <ProblemAlert problem /> }).into_any()
+                }
+            }}
+            <PatientFormFields form section=Section::All />
+            <div class="form-actions">
+                <button type="button" class="button button-secondary" on:click=move |_| editing.set(false)>
+                    "Cancel"
+                </button>
+                <button type="submit" class="button button-primary" disabled=move || pending.get()>
+                    {move || if pending.get() { "Saving…" } else { "Save changes" }}
+                </button>
+            </div>
+        </form>
+    }
+}
+
+/// Whether the signed-in clinician may open this patient's clinical record, and why; the way to
+/// break the glass when they may not.
+#[component]
+fn AccessPanel(patient_id: Uuid, access: Loader<Option<ClinicalAccess>>) -> impl IntoView {
+    let dialog_open = RwSignal::new(false);
+    view! {
+        <section class="card" aria-labelledby="access-heading">
+            <h2 id="access-heading" class="card-title">"Clinical access"</h2>
+            {move || match access.get() {
+                None => view! { <SkeletonRows rows=1 /> }.into_any(),
+                Some(Err(problem)) => view! { <ProblemAlert problem /> }.into_any(),
+                Some(Ok(None)) => ().into_any(),
+                Some(Ok(Some(a))) if a.allowed => {
+                    let why = match a.basis {
+                        Some(AccessBasis::Admin) => "as an administrator".to_owned(),
+                        Some(AccessBasis::CareTeam) => "as a member of the care team".to_owned(),
+                        Some(AccessBasis::BreakGlass) => {
+                            format!(
+                                "by emergency access, until {}",
+                                a.expires_at.map(format::date_time).unwrap_or_default()
+                            )
+                        }
+                        Some(AccessBasis::OwnRecord) => "as the patient".to_owned(),
+                        Some(AccessBasis::Integration) => "through an integration".to_owned(),
+                        None => String::new(),
+                    };
+                    view! {
+                        <p>
+                            <span class="badge badge-success">"Allowed"</span>
+                            " You may open this patient's clinical record " {why} "."
+                        </p>
+                    }
+                        .into_any()
+                }
+                Some(Ok(Some(_))) => {
+                    view! {
+                        <p class="muted">"You are not on this patient's care team, so their clinical record is closed to you."</p>
+                        <button
+                            type="button"
+                            class="button button-danger-outline"
+                            on:click=move |_| dialog_open.set(true)
+                        >
+                            "Break the glass"
+                        </button>
+                    }
+                        .into_any()
+                }
+            }}
+            <BreakGlassDialog
+                patient_id
+                open=dialog_open
+                on_granted=Callback::new(move |granted: ClinicalAccess| access.set(Some(granted)))
+            />
+        </section>
+    }
+}
+
+#[component]
+fn PortalPanel(patient: Memo<Patient>) -> impl IntoView {
+    let auth = use_auth();
+    let toasts = use_toasts();
+    let invite = Action::new_unsync(move |_: &()| {
+        let id = patient.with_untracked(|p| p.id);
+        async move {
+            match api::patients::invite_to_portal(&auth.client(), id, None).await {
+                Ok(inv) => toasts.success(format!("Portal invitation sent to {}.", inv.email)),
+                Err(p) => toasts.error(p.detail.unwrap_or(p.title)),
+            }
+        }
+    });
+    let has_email = move || patient.with(|p| p.details.email.is_some());
+    view! {
+        <section class="card" aria-labelledby="portal-heading">
+            <h2 id="portal-heading" class="card-title">"Patient portal"</h2>
+            <p class="muted">
+                "Invite the patient to see their details and appointments, and to keep their contact details up to date."
+            </p>
+            <button
+                type="button"
+                class="button button-secondary"
+                disabled=move || !has_email() || invite.pending().get()
+                on:click=move |_| {
+                    invite.dispatch(());
+                }
+            >
+                "Send portal invitation"
+            </button>
+            <Show when=move || !has_email()>
+                <p class="field-hint">"Add an email address to the patient's details first."</p>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn ArchivePanel(patient: Memo<Patient>, loader: Loader<Patient>) -> impl IntoView {
+    let auth = use_auth();
+    let toasts = use_toasts();
+    let confirm_open = RwSignal::new(false);
+    let archived = move || patient.with(|p| p.archived_at.is_some());
+    let change = Action::new_unsync(move |archive: &bool| {
+        let archive = *archive;
+        let p = patient.get_untracked();
+        async move {
+            let result = if archive {
+                api::patients::archive(&auth.client(), p.id, p.version).await
+            } else {
+                api::patients::restore(&auth.client(), p.id, p.version).await
+            };
+            match result {
+                Ok(saved) => {
+                    confirm_open.set(false);
+                    toasts.success(if archive {
+                        "Patient archived."
+                    } else {
+                        "Patient restored."
+                    });
+                    loader.set(saved);
+                }
+                Err(p) if p.code == ErrorCode::PreconditionFailed => {
+                    toasts.error(
+                        "Someone else changed this record. It has been reloaded; try again.",
+                    );
+                    loader.reload();
+                }
+                Err(p) => toasts.error(p.detail.unwrap_or(p.title)),
+            }
+        }
+    });
+    view! {
+        <section class="card" aria-labelledby="archive-heading">
+            <h2 id="archive-heading" class="card-title">"Record status"</h2>
+            {move || {
+                if archived() {
+                    view! {
+                        <button
+                            type="button"
+                            class="button button-secondary"
+                            disabled=move || change.pending().get()
+                            on:click=move |_| {
+                                change.dispatch(false);
+                            }
+                        >
+                            "Restore patient"
+                        </button>
+                    }
+                        .into_any()
+                } else {
+                    view! {
+                        <button
+                            type="button"
+                            class="button button-danger-outline"
+                            on:click=move |_| confirm_open.set(true)
+                        >
+                            "Archive patient"
+                        </button>
+                    }
+                        .into_any()
+                }
+            }}
+            <Dialog open=confirm_open title="Archive this patient?" id="archive-confirm">
+                <p>
+                    "The patient will be left out of searches and lists. Their record is kept, and they can be restored at any time."
+                </p>
+                <div class="form-actions">
+                    <button type="button" class="button button-secondary" on:click=move |_| confirm_open.set(false)>
+                        "Cancel"
+                    </button>
+                    <button
+                        type="button"
+                        class="button button-danger"
+                        disabled=move || change.pending().get()
+                        on:click=move |_| {
+                            change.dispatch(true);
+                        }
+                    >
+                        "Archive"
+                    </button>
+                </div>
+            </Dialog>
+        </section>
+    }
+}
+
+/// A tab whose capability has not put anything in this record yet. Clinical tabs first check
+/// that the clinician may open the record.
+#[component]
+fn LaterTab(
+    slug: &'static str,
+    clinical: bool,
+    access: Loader<Option<ClinicalAccess>>,
+    patient_id: Uuid,
+) -> impl IntoView {
+    let dialog_open = RwSignal::new(false);
+    let empty = move || {
+        let (title, detail) = match slug {
+            "health" => (
+                "No health data yet",
+                "Observations from devices and manual entries will be charted here.",
+            ),
+            "appointments" => (
+                "No appointments yet",
+                "Past and upcoming appointments will be listed here.",
+            ),
+            "notes" => (
+                "No notes yet",
+                "Clinical notes and assessments will appear here as a timeline.",
+            ),
+            "correspondence" => (
+                "No correspondence yet",
+                "Letters and messages to and about the patient will appear here.",
+            ),
+            _ => (
+                "No invoices yet",
+                "Invoices and payments will be listed here.",
+            ),
+        };
+        view! { <EmptyState title=title detail=detail /> }
+    };
+    move || {
+        if !clinical {
+            return empty().into_any();
+        }
+        match access.get() {
+            None => view! { <SkeletonRows rows=3 /> }.into_any(),
+            Some(Ok(Some(a))) if a.allowed => empty().into_any(),
+            Some(Err(problem)) => view! { <ProblemAlert problem /> }.into_any(),
+            Some(Ok(_)) => {
+                view! {
+                    <EmptyState
+                        title="This clinical record is closed to you"
+                        detail="Only the patient's care team may open it. In an emergency, you can break the glass: your reason is recorded."
+                    >
+                        <button type="button" class="button button-danger-outline" on:click=move |_| dialog_open.set(true)>
+                            "Break the glass"
+                        </button>
+                    </EmptyState>
+                    <BreakGlassDialog
+                        patient_id
+                        open=dialog_open
+                        on_granted=Callback::new(move |granted: ClinicalAccess| access.set(Some(granted)))
+                    />
+                }
+                    .into_any()
+            }
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! The patient portal: a patient's own home and details. Later capabilities add appointments,
+//! records, messages and sharing here.
+
+mod details;
+mod home;
+
+pub use details::MyDetailsPage;
+pub use home::PortalHome;
