@@ -38,7 +38,7 @@ export async function submitSignIn(
 
 /** The button that opens the signed-in person's menu. */
 export function accountMenu(page: Page, name: string) {
-  return page.getByRole('button', { name: `Account menu for ${name}` });
+  return page.getByRole('button', { name: `${name} (account menu)` });
 }
 
 /** Signs in (without MFA) and waits for the app shell. */

@@ -68,7 +68,7 @@ test.describe('inviting staff', () => {
 
     // Signed in straight away, as a receptionist.
     await expect(invited).toHaveURL(/\/$/);
-    await expect(invited.getByRole('button', { name: `Account menu for ${NEW_RECEPTIONIST.name}` })).toBeVisible();
+    await expect(invited.getByRole('button', { name: `${NEW_RECEPTIONIST.name} (account menu)` })).toBeVisible();
     const links = await navigationLinks(invited);
     expect(links).toEqual(['Dashboard', 'Patients']);
     await screenshot(invited, 'invite-04-receptionist-home');

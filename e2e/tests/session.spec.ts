@@ -100,3 +100,38 @@ test.describe('the session', () => {
     await expect(page.getByRole('link', { name: 'Security', exact: true })).toBeHidden();
   });
 });
+
+test.describe('an expired session', () => {
+  test('returns to sign-in, then back to the page the person was on', async ({ page, context }) => {
+    const problems = watchForBreakage(page);
+    await signIn(page, RECEPTIONIST);
+    await page.goto('/patients?q=zz');
+    await expect(page.getByRole('heading', { name: 'Patients', level: 1 })).toBeVisible();
+
+    // The session ends on the server's side: the refresh cookie is gone, and the access token is
+    // refused as if it had expired.
+    await context.clearCookies();
+    await page.route('**/api/v1/patients?*', (route) =>
+      route.fulfill({
+        status: 401,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({
+          type: 'https://carebase.dev/problems/unauthorized',
+          title: 'Sign-in required',
+          status: 401,
+          code: 'unauthorized',
+        }),
+      }),
+    );
+    await page.getByLabel('Show').selectOption({ label: 'All patients' });
+    await expect(page).toHaveURL(/\/login\?next=/);
+    await page.unroute('**/api/v1/patients?*');
+
+    await page.getByLabel('Email').fill(RECEPTIONIST.email);
+    await page.getByLabel('Password').fill(RECEPTIONIST.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL(/\/patients\?q=zz&status=all$/);
+    await expect(page.getByRole('heading', { name: 'Patients', level: 1 })).toBeVisible();
+    expect(problems).toEqual([]);
+  });
+});

@@ -22,7 +22,7 @@ fn main() -> ExitCode {
         Some("run") => run(&args[1..]),
         Some("test") => test(&args[1..]),
         Some("bench") => bench::bench(&args[1..]),
-        Some("frontend") => build_frontend(),
+        Some("frontend") => build_frontend().and_then(|()| frontend_size()),
         _ => {
             eprintln!(
                 "usage: cargo xtask <run | test | bench | frontend>\n\n  \
@@ -124,6 +124,56 @@ fn build_frontend() -> Result {
     sh(Command::new("trunk")
         .args(["build", "--release"])
         .env("PATH", tools::path_with_frontend_bins()))
+}
+
+/// What the browser downloads, gzip-compressed as the server sends it, must stay under 1 MB.
+const FRONTEND_BUDGET_BYTES: u64 = 1_000_000;
+
+/// Reports the gzip size of each file the web app loads (WASM, JS, CSS) and fails over budget.
+fn frontend_size() -> Result {
+    let dist = root().join("frontend/dist");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dist)
+        .map_err(|e| format!("{}: {e}", dist.display()))?
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|x| x == "wasm" || x == "js" || x == "css")
+        })
+        .collect();
+    files.sort();
+    let mut total = 0_u64;
+    for file in &files {
+        let raw = std::fs::metadata(file).map_err(|e| e.to_string())?.len();
+        let gz = Command::new("gzip")
+            .args(["-9", "-c"])
+            .arg(file)
+            .output()
+            .map_err(|e| format!("gzip: {e}"))?
+            .stdout
+            .len() as u64;
+        total += gz;
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        println!(
+            "  {name:<50} {:>8} KB  gzip {:>6} KB",
+            raw / 1024,
+            gz / 1024
+        );
+    }
+    println!(
+        "  total gzip {} KB of a {} KB budget",
+        total / 1024,
+        FRONTEND_BUDGET_BYTES / 1024
+    );
+    if total > FRONTEND_BUDGET_BYTES {
+        return Err(format!(
+            "the web app is {total} bytes compressed, over budget"
+        ));
+    }
+    Ok(())
 }
 
 fn run(args: &[String]) -> Result {
@@ -231,6 +281,8 @@ fn test(args: &[String]) -> Result {
 
     if !skip_e2e {
         build_frontend()?;
+        step("The web app's compressed size is within budget");
+        frontend_size()?;
         step("Browser tests");
         tools::e2e(&carebase_bin("debug"))?;
     }

@@ -48,11 +48,17 @@ pub fn SignedInGate() -> impl IntoView {
     let navigate = use_navigate();
     let location = use_location();
     Effect::new(move |_| {
-        let here = format!(
-            "{}{}",
-            location.pathname.get_untracked(),
-            location.search.get_untracked()
-        );
+        // The router's `search` comes without its `?`.
+        let search = location.search.get_untracked();
+        let here = if search.is_empty() {
+            location.pathname.get_untracked()
+        } else {
+            format!(
+                "{}?{}",
+                location.pathname.get_untracked(),
+                search.trim_start_matches('?')
+            )
+        };
         match auth.is_signed_in() {
             Some(false) => {
                 let target = if auth.take_deliberate_sign_out() {

@@ -34,15 +34,14 @@ pub fn UserMenu() -> impl IntoView {
                 type="button"
                 class="user-menu-button"
                 aria-haspopup="true"
-                aria-label=move || auth.me().map(|me| format!("Account menu for {}", me.name))
                 aria-expanded=move || open.get().to_string()
                 aria-controls="user-menu-panel"
                 on:click=move |_| open.update(|o| *o = !*o)
             >
                 <span class="avatar" aria-hidden="true">{initials}</span>
-                <span class="user-menu-name" aria-hidden="true">
-                    {move || auth.me().map(|me| me.name)}
-                </span>
+                // Named "<name> (account menu)"; on phones only the initials show.
+                <span class="user-menu-name">{move || auth.me().map(|me| me.name)}</span>
+                <span class="visually-hidden">" (account menu)"</span>
             </button>
             <Show when=move || open.get()>
                 <div class="menu-backdrop" on:click=move |_| open.set(false)></div>
