@@ -60,6 +60,7 @@ impl Role {
                 PatientsInvite,
                 CareTeamManage,
                 ClinicalAccess,
+                TargetsManage,
                 UsersRead,
             ],
             Role::Nurse => &[
@@ -114,6 +115,9 @@ pub enum Permission {
     /// Reach clinical content, subject to the care team, grants or break-the-glass.
     #[serde(rename = "clinical:access")]
     ClinicalAccess,
+    /// Set a patient's target ranges and the conditions that shape them.
+    #[serde(rename = "health:targets")]
+    TargetsManage,
     /// See the staff directory.
     #[serde(rename = "users:read")]
     UsersRead,
@@ -138,13 +142,14 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         Permission::PatientsRead,
         Permission::PatientsWrite,
         Permission::PatientsArchive,
         Permission::PatientsInvite,
         Permission::CareTeamManage,
         Permission::ClinicalAccess,
+        Permission::TargetsManage,
         Permission::UsersRead,
         Permission::UsersManage,
         Permission::AuditRead,
@@ -162,6 +167,7 @@ impl Permission {
             Permission::PatientsInvite => "patients:invite",
             Permission::CareTeamManage => "care_team:manage",
             Permission::ClinicalAccess => "clinical:access",
+            Permission::TargetsManage => "health:targets",
             Permission::UsersRead => "users:read",
             Permission::UsersManage => "users:manage",
             Permission::AuditRead => "audit:read",

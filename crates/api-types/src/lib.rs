@@ -10,6 +10,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod error;
+pub mod health;
 pub mod page;
 pub mod patients;
 pub mod validation;

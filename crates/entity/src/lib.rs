@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod auth;
 pub mod comms;
+pub mod health;
 pub mod patients;
 pub mod platform;
 pub mod settings;

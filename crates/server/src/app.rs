@@ -54,6 +54,7 @@ where
             .configure(crate::auth::api_keys::configure)
             .configure(crate::users::configure)
             .configure(crate::patients::configure)
+            .configure(crate::health::configure)
             .configure(crate::audit::configure)
             .configure(crate::comms::configure)
             .configure(crate::settings::configure),

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod comms;
+pub mod health;
 pub mod ops;
 pub mod patients;
 pub mod platform;

@@ -26,6 +26,7 @@ pub fn scope_label(p: Permission) -> &'static str {
         Permission::PatientsInvite => "Invite patients to the portal",
         Permission::CareTeamManage => "Change care teams",
         Permission::ClinicalAccess => "Clinical records",
+        Permission::TargetsManage => "Set patients' target ranges",
         Permission::UsersRead => "Read the staff directory",
         Permission::UsersManage => "Manage staff accounts",
         Permission::AuditRead => "Read and export the audit log",

@@ -152,7 +152,7 @@ pub fn json_error(err: actix_web::error::JsonPayloadError) -> ApiError {
 
 /// A serde error as a client-facing message. serde's messages name fields and expected types,
 /// never the submitted values, so they are safe to return.
-fn describe_serde(e: &serde_json::Error) -> String {
+pub fn describe_serde(e: &serde_json::Error) -> String {
     format!("The JSON body could not be read: {e}")
 }
 

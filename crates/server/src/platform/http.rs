@@ -23,6 +23,36 @@ pub fn json_config(max_json_bytes: usize) -> web::JsonConfig {
         .error_handler(|e, _| errors::json_error(e).into())
 }
 
+/// Reads a JSON body of up to `limit` bytes, for the few endpoints that take more than the
+/// usual limit (bulk device data). Same errors as the `Json` extractor.
+pub async fn read_json_body(
+    req: &actix_web::HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<serde_json::Value, ApiError> {
+    use futures_util::StreamExt;
+    let json = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !json {
+        return Err(ApiError::with_detail(
+            api_types::ErrorCode::UnsupportedMediaType,
+            "Send the body as application/json.",
+        ));
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request(e.to_string()))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::code(api_types::ErrorCode::PayloadTooLarge));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(errors::describe_serde(&e)))
+}
+
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|e, _| errors::query_error(e).into())
 }

@@ -230,6 +230,7 @@ pub mod require {
         CareTeamManage => [CareTeamManage];
         ClinicalAccess => [ClinicalAccess];
         ClinicalAccessOrOwn => [ClinicalAccess, OwnRecord];
+        TargetsManage => [TargetsManage];
         UsersRead => [UsersRead];
         UsersManage => [UsersManage];
         AuditRead => [AuditRead];

@@ -60,6 +60,16 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/patients/{id}/clinical-access", "yyyn4"),
     ("POST", "/api/v1/patients/{id}/break-glass", "yyynn"),
     ("POST", "/api/v1/patients/{id}/portal-invitation", "yyyyn"),
+    ("GET", "/api/v1/metric-definitions", "yyyyy"),
+    ("POST", "/api/v1/patients/{id}/observations", "ynnn4"),
+    ("GET", "/api/v1/patients/{id}/observations", "ynnn4"),
+    ("GET", "/api/v1/patients/{id}/observations/latest", "ynnn4"),
+    ("GET", "/api/v1/patients/{id}/observations/trends", "ynnn4"),
+    ("GET", "/api/v1/patients/{id}/observations/export", "ynnn4"),
+    ("GET", "/api/v1/patients/{id}/target-ranges", "ynnn4"),
+    ("PUT", "/api/v1/patients/{id}/target-ranges", "ynnnn"),
+    ("GET", "/api/v1/alerts", "yyynn"),
+    ("POST", "/api/v1/alerts/{id}/acknowledge", "yyynn"),
     ("GET", "/api/v1/audit-events", "ynnnn"),
     ("GET", "/api/v1/audit-events/export", "ynnnn"),
     ("GET", "/api/v1/audit-events/verify", "ynnnn"),
@@ -88,6 +98,11 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
         "/api/v1/patients/{id}/care-team" => json!({"user_id": Uuid::now_v7()}),
         "/api/v1/patients/{id}/break-glass" => json!({"reason": "x"}),
         "/api/v1/patients/{id}/portal-invitation" => json!({"email": "not-an-email"}),
+        "/api/v1/patients/{id}/observations" => {
+            json!({"metric": "weight", "value": 70, "effective_at": "2026-01-01T00:00:00Z"})
+        }
+        "/api/v1/patients/{id}/target-ranges" => json!({"conditions": [], "overrides": []}),
+        "/api/v1/alerts/{id}/acknowledge" => json!({"note": "Seen"}),
         "/api/v1/settings" => {
             json!({"practice_name": "Matrix Clinic", "time_zone": "Australia/Sydney", "mfa_required_roles": []})
         }
@@ -141,7 +156,8 @@ async fn every_endpoint_answers_each_role_as_the_matrix_says() {
                     &other_id
                 },
             )
-            .replace("{user_id}", &Uuid::now_v7().to_string());
+            .replace("{user_id}", &Uuid::now_v7().to_string())
+            + query_for(method, template);
         for (i, (who, token)) in callers.iter().enumerate() {
             let m = Method::from_bytes(method.as_bytes()).unwrap();
             let res = app
@@ -170,6 +186,15 @@ async fn every_endpoint_answers_each_role_as_the_matrix_says() {
         "authorization matrix mismatches:\n{}",
         failures.join("\n")
     );
+}
+
+/// Required query parameters, so that the request reaches the permission check.
+fn query_for(method: &str, template: &str) -> &'static str {
+    match (method, template) {
+        ("GET", "/api/v1/patients/{id}/observations")
+        | ("GET", "/api/v1/patients/{id}/observations/trends") => "?metric=weight",
+        _ => "",
+    }
 }
 
 fn admin_or_random(template: &str, admin_id: Uuid) -> String {
