@@ -48,6 +48,7 @@ test.describe('accessibility (axe-core, WCAG 2.2 A and AA)', () => {
       ['/patients', 'Patients'],
       ['/patients/new', 'New patient'],
       [`/patients/${patient.id}`, 'Aurelia Axe'],
+      [`/patients/${patient.id}/health`, 'Latest readings'],
       ['/admin/users', 'Staff'],
       ['/admin/api-keys', 'API keys'],
       ['/admin/audit', 'Audit log'],

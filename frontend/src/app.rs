@@ -14,7 +14,7 @@ use crate::auth::{
 use crate::components::common::{provide_toasts, ToastRegion};
 use crate::pages::{Home, NotFound, NotFoundInShell};
 use crate::patients::{NewPatientPage, PatientListPage, PatientPage};
-use crate::portal::MyDetailsPage;
+use crate::portal::{MyDetailsPage, MyHealthPage};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -87,6 +87,10 @@ fn SignedInRoutes() -> impl MatchNestedRoutes + Clone {
             <Route
                 path=path!("portal/details")
                 view=|| view! { <RequireRole roles=&[Role::Patient]><MyDetailsPage /></RequireRole> }
+            />
+            <Route
+                path=path!("portal/health")
+                view=|| view! { <RequireRole roles=&[Role::Patient]><MyHealthPage /></RequireRole> }
             />
             <Route path=path!("*any") view=NotFoundInShell />
         </ParentRoute>

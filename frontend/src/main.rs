@@ -10,6 +10,7 @@ mod auth;
 mod components;
 mod format;
 mod forms;
+mod health;
 mod layouts;
 mod pages;
 mod patients;

@@ -196,10 +196,183 @@ pub fn bench(args: &[String]) -> Result {
             memory_kb(server.0.id(), "VmRSS:").unwrap_or(0) as f64 / 1024.0
         );
     }
+    health(port, &token, connections, duration, &server)?;
     if let Some(kb) = memory_kb(server.0.id(), "VmHWM:") {
         println!("\npeak server memory (VmHWM): {:.0} MB", kb as f64 / 1024.0);
     }
     Ok(())
+}
+
+/// Readings a year of minute-level heart rate holds.
+const YEAR_OF_MINUTES: u64 = 365 * 24 * 60;
+/// Readings per bulk request.
+const BATCH: u64 = 10_000;
+
+/// `YYYY-MM-DDTHH:MM:SSZ` for a Unix time (days-from-civil, Howard Hinnant's algorithm).
+fn rfc3339(unix: i64) -> String {
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+/// One bulk request's body: `BATCH` minute-level heart rates from `start`.
+fn heart_rate_batch(start: i64, from_minute: u64) -> String {
+    let mut body = String::with_capacity(BATCH as usize * 150);
+    body.push('[');
+    for m in from_minute..(from_minute + BATCH).min(YEAR_OF_MINUTES) {
+        if m > from_minute {
+            body.push(',');
+        }
+        // A plausible day: 55–75 at night, up to about 110 in the afternoon.
+        let minute_of_day = m % 1440;
+        let value = 62 + (minute_of_day * 37 / 1440) + (m * 7919 % 13);
+        body.push_str(&format!(
+            "{{\"metric\":\"heart_rate_intraday\",\"value\":{value},\"effective_at\":\"{}\",\"device\":{{\"vendor\":\"withings\",\"device_id\":\"bench-watch\",\"model\":\"ScanWatch\"}}}}",
+            rfc3339(start + m as i64 * 60)
+        ));
+    }
+    body.push(']');
+    body
+}
+
+/// Health data: bulk ingest of a year of minute-level heart rate for a new patient, then the
+/// year charted.
+fn health(
+    port: u16,
+    token: &str,
+    connections: usize,
+    duration: Duration,
+    server: &Server,
+) -> Result {
+    let patient = "{\"first_name\":\"Bench\",\"last_name\":\"Heartrate\"}";
+    let (status, body) = request(port, "POST", "/api/v1/patients", Some(token), Some(patient))?;
+    if status != 201 {
+        return Err(format!(
+            "could not create the health patient: {status} {body}"
+        ));
+    }
+    let id = json_string(&body, "id").ok_or("no patient id")?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| e.to_string())?
+        .as_secs() as i64;
+    let start = (now - 366 * 86_400) / 60 * 60;
+    let path = format!("/api/v1/patients/{id}/observations");
+    let batches: Vec<u64> = (0..YEAR_OF_MINUTES).step_by(BATCH as usize).collect();
+    // Bodies are built first, so that only sending them is timed.
+    let bodies: Vec<Vec<u8>> = batches
+        .iter()
+        .map(|from| {
+            build_request(
+                "POST",
+                &path,
+                Some(token),
+                Some(&heart_rate_batch(start, *from)),
+            )
+        })
+        .collect();
+    let bytes: usize = bodies.iter().map(Vec::len).sum();
+    let senders = 2;
+    let queue = Arc::new(std::sync::Mutex::new(bodies));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..senders)
+        .map(|_| {
+            let queue = queue.clone();
+            std::thread::spawn(move || -> Result<u64> {
+                let mut conn = Conn::open(port)?;
+                let mut accepted = 0;
+                loop {
+                    let next = queue.lock().map_err(|_| "poisoned")?.pop();
+                    let Some(req) = next else { break };
+                    let (status, body) = conn.send(&req)?;
+                    if status != 200 {
+                        return Err(format!("bulk ingest answered {status}: {body}"));
+                    }
+                    accepted += json_number(&body, "accepted").unwrap_or(0);
+                }
+                Ok(accepted)
+            })
+        })
+        .collect();
+    let mut accepted = 0;
+    for w in workers {
+        accepted += w.join().map_err(|_| "an ingest thread panicked")??;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    println!(
+        "\nbulk ingest: {accepted} readings in {} requests of {BATCH} ({:.1} MB) over {senders} connections: {elapsed:.1} s, {:.0} observations/s",
+        batches.len(),
+        bytes as f64 / 1e6,
+        accepted as f64 / elapsed
+    );
+    let chart = format!(
+        "{path}?metric=heart_rate_intraday&from={}&to={}&max_points=500",
+        rfc3339(start),
+        rfc3339(now)
+    );
+    let (status, body) = request(port, "GET", &chart, Some(token), None)?;
+    if status != 200 {
+        return Err(format!("chart query answered {status}: {body}"));
+    }
+    println!(
+        "a year of minute-level heart rate charted (max_points=500): {} bytes, {} points",
+        body.len(),
+        body.matches("\"t\":").count()
+    );
+    println!(
+        "{:<34} {:>9} {:>8} {:>8} {:>8} {:>7} {:>7}",
+        "scenario", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "RSS MB"
+    );
+    // One person looking (response time), then many at once (throughput).
+    for (name, conns) in [
+        ("chart: a year, 1 connection", 1),
+        ("chart: a year of minute HR", connections),
+    ] {
+        let r = load(
+            port,
+            "GET",
+            &chart,
+            Some(token.to_owned()),
+            None,
+            conns,
+            duration,
+        )?;
+        println!(
+            "{:<34} {:>9.0} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>7.0}",
+            name,
+            r.rps,
+            r.p50_ms,
+            r.p99_ms,
+            r.max_ms,
+            r.errors,
+            memory_kb(server.0.id(), "VmRSS:").unwrap_or(0) as f64 / 1024.0
+        );
+    }
+    Ok(())
+}
+
+/// Finds `"key":123` in a JSON text.
+fn json_number(body: &str, key: &str) -> Option<u64> {
+    let start = body.find(&format!("\"{key}\":"))? + key.len() + 3;
+    body[start..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// A memory figure of a process from /proc, in kB.

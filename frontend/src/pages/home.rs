@@ -10,6 +10,7 @@ use crate::api::{self, Loader};
 use crate::auth::{role_label, use_auth};
 use crate::components::common::{EmptyState, PageTitle, ProblemAlert, SkeletonRows};
 use crate::format;
+use crate::health::DashboardAlerts;
 use crate::portal::PortalHome;
 
 #[component]
@@ -51,6 +52,7 @@ fn Dashboard() -> impl IntoView {
             <h1 class="page-title">{greeting} ", " {first_name}</h1>
             <p class="muted">{move || auth.me().map(|me| role_label(me.role))}</p>
             <div class="dashboard-grid">
+                <DashboardAlerts />
                 <Show when=move || can(Permission::PatientsRead)>
                     <RecentPatients />
                 </Show>

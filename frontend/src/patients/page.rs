@@ -21,6 +21,7 @@ use crate::components::common::{
 };
 use crate::format;
 use crate::forms::today;
+use crate::health::HealthPanel;
 
 /// A tab of the patient page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -637,6 +638,9 @@ fn LaterTab(
         }
         match access.get() {
             None => view! { <SkeletonRows rows=3 /> }.into_any(),
+            Some(Ok(Some(a))) if a.allowed && slug == "health" => {
+                view! { <HealthPanel patient_id staff=true /> }.into_any()
+            }
             Some(Ok(Some(a))) if a.allowed => empty().into_any(),
             Some(Err(problem)) => view! { <ProblemAlert problem /> }.into_any(),
             Some(Ok(_)) => {

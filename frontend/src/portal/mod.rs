@@ -2,7 +2,9 @@
 //! records, messages and sharing here.
 
 mod details;
+mod health;
 mod home;
 
 pub use details::MyDetailsPage;
+pub use health::MyHealthPage;
 pub use home::PortalHome;

@@ -15,7 +15,7 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use entity::health::{observation, observation_rollup, observation_source};
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement,
 };
 use uuid::Uuid;
 
@@ -158,6 +158,9 @@ async fn insert_new(
     readings: &[Reading],
 ) -> ApiResult<Vec<Inserted>> {
     use observation::Column as C;
+    if db.get_database_backend() == DbBackend::Postgres {
+        return insert_new_postgres(db, patient_id, sources, readings).await;
+    }
     let mut inserted = Vec::with_capacity(readings.len());
     for chunk in readings.chunks(CHUNK) {
         let mut q = Query::insert();
@@ -198,6 +201,57 @@ async fn insert_new(
         }
     }
     Ok(inserted)
+}
+
+/// The PostgreSQL way: the whole batch as four arrays unnested into one INSERT, so that the
+/// server parses five parameters instead of five per row.
+async fn insert_new_postgres(
+    db: &impl ConnectionTrait,
+    patient_id: Uuid,
+    sources: &HashMap<String, Uuid>,
+    readings: &[Reading],
+) -> ApiResult<Vec<Inserted>> {
+    let mut metrics = Vec::with_capacity(readings.len());
+    let mut times = Vec::with_capacity(readings.len());
+    let mut source_ids = Vec::with_capacity(readings.len());
+    let mut values = Vec::with_capacity(readings.len());
+    for r in readings {
+        let Some(source) = sources.get(&r.source_key) else {
+            return Err(ApiError::Internal(anyhow::anyhow!(
+                "unresolved observation source"
+            )));
+        };
+        metrics.push(r.metric.id);
+        times.push(r.effective_at);
+        source_ids.push(*source);
+        values.push(r.value);
+    }
+    let sql = r#"INSERT INTO "observations" ("patient_id", "metric", "effective_at", "source_id", "value")
+        SELECT $1, u.m, u.t, u.s, u.v
+        FROM UNNEST($2::int2[], $3::timestamptz[], $4::uuid[], $5::float8[]) AS u(m, t, s, v)
+        ON CONFLICT DO NOTHING
+        RETURNING "metric", "effective_at", "value""#;
+    let statement = Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        sql,
+        [
+            patient_id.into(),
+            metrics.into(),
+            times.into(),
+            source_ids.into(),
+            values.into(),
+        ],
+    );
+    let rows = db.query_all_raw(statement).await?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(Inserted {
+                metric: row.try_get("", "metric")?,
+                effective_at: row.try_get("", "effective_at")?,
+                value: row.try_get("", "value")?,
+            })
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy)]

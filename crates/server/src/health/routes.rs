@@ -80,6 +80,24 @@ async fn metric_definitions(_principal: Principal) -> web::Json<Vec<MetricDefini
     web::Json(METRICS.iter().map(Metric::to_wire).collect())
 }
 
+/// A request body: an array read straight into observations (the fast path), or, when that
+/// fails, the JSON as it is, to be read entry by entry.
+enum Batch {
+    Typed(Vec<ObservationInput>),
+    Loose(serde_json::Value),
+}
+
+fn parse_batch(bytes: &[u8]) -> ApiResult<Batch> {
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        if let Ok(inputs) = serde_json::from_slice::<Vec<ObservationInput>>(bytes) {
+            return Ok(Batch::Typed(inputs));
+        }
+    }
+    serde_json::from_slice(bytes)
+        .map(Batch::Loose)
+        .map_err(|e| ApiError::bad_request(crate::platform::errors::describe_serde(&e)))
+}
+
 /// One JSON value of a bulk request, read on its own so that one malformed entry is reported
 /// with its index instead of refusing the whole batch.
 fn parse_entries(
@@ -129,13 +147,24 @@ async fn record_observations(
     payload: web::Payload,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let body = read_json_body(&req, payload, MAX_BATCH_BYTES).await?;
+    let bytes = read_json_body(&req, payload, MAX_BATCH_BYTES).await?;
+    let body = parse_batch(&bytes)?;
     let record = open_record(&state, &auth, *id).await?;
     let (_, ranges) = ranges_for(&state, &record).await?;
     let by = auth.id();
     let now = Utc::now();
     let (single, checked) = match body {
-        serde_json::Value::Array(values) => {
+        Batch::Typed(inputs) => {
+            if inputs.len() > MAX_BATCH {
+                return Err(ApiError::field(
+                    "",
+                    "too_many",
+                    format!("Send at most {MAX_BATCH} observations per request."),
+                ));
+            }
+            (false, ingest::check(inputs, by, now))
+        }
+        Batch::Loose(serde_json::Value::Array(values)) => {
             if values.len() > MAX_BATCH {
                 return Err(ApiError::field(
                     "",
@@ -154,7 +183,7 @@ async fn record_observations(
             checked.rejected = rejected;
             (false, checked)
         }
-        value => {
+        Batch::Loose(value) => {
             let input: ObservationInput = serde_json::from_value(value)
                 .map_err(|e| ApiError::bad_request(crate::platform::errors::describe_serde(&e)))?;
             let checked = ingest::check(vec![input], by, now);

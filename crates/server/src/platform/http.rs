@@ -24,12 +24,13 @@ pub fn json_config(max_json_bytes: usize) -> web::JsonConfig {
 }
 
 /// Reads a JSON body of up to `limit` bytes, for the few endpoints that take more than the
-/// usual limit (bulk device data). Same errors as the `Json` extractor.
+/// usual limit (bulk device data). Same errors as the `Json` extractor; the bytes are returned
+/// for the caller to parse.
 pub async fn read_json_body(
     req: &actix_web::HttpRequest,
     mut payload: web::Payload,
     limit: usize,
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<web::Bytes, ApiError> {
     use futures_util::StreamExt;
     let json = req
         .headers()
@@ -50,7 +51,7 @@ pub async fn read_json_body(
         }
         body.extend_from_slice(&chunk);
     }
-    serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(errors::describe_serde(&e)))
+    Ok(body.freeze())
 }
 
 pub fn query_config() -> web::QueryConfig {

@@ -91,6 +91,9 @@ pub fn TextField(
     hint: Option<&'static str>,
     #[prop(optional)] required: bool,
     #[prop(optional, into)] placeholder: MaybeProp<&'static str>,
+    /// The input's `step`, for number and time inputs.
+    #[prop(optional, into)]
+    step: MaybeProp<&'static str>,
     #[prop(optional)] node_ref: NodeRef<Input>,
 ) -> impl IntoView {
     let described_by = described_by(&id, hint.is_some(), error);
@@ -104,6 +107,7 @@ pub fn TextField(
                 autocomplete=move || autocomplete.get().unwrap_or("off")
                 inputmode=move || inputmode.get()
                 placeholder=move || placeholder.get()
+                step=move || step.get()
                 spellcheck="false"
                 aria-required=required.then_some("true")
                 aria-invalid=move || error.with(Option::is_some).then_some("true")

@@ -1,0 +1,70 @@
+import { expect, test } from '@playwright/test';
+
+import { OFFICE_ADMIN, PRACTITIONER } from '../support/accounts';
+import { apiAs, createPatient } from '../support/api';
+import { screenshot, signIn, watchForBreakage } from '../support/browser';
+
+test.describe('health data', () => {
+  test('a reading entered appears on the chart, and a critical one raises an alert', async ({ page, baseURL }) => {
+    const problems = watchForBreakage(page);
+    const api = await apiAs(baseURL as string, OFFICE_ADMIN);
+    const patient = await createPatient(api, {
+      first_name: 'Hettie',
+      last_name: 'Pressure',
+      date_of_birth: '1961-09-14',
+      sex: 'female',
+    });
+    const users = await (await api.get('/api/v1/users', { params: { role: 'practitioner', limit: 100 } })).json();
+    const practitioner = users.items.find((u: { email: string }) => u.email === PRACTITIONER.email);
+    const joined = await api.post(`/api/v1/patients/${patient.id}/care-team`, { data: { user_id: practitioner.id } });
+    expect(joined.status()).toBe(201);
+    await api.dispose();
+
+    await signIn(page, PRACTITIONER);
+    await page.goto(`/patients/${patient.id}/health`);
+    await expect(page.getByText('No health data yet')).toBeVisible();
+
+    // Enter a blood pressure reading by hand.
+    const entry = page.getByRole('form', { name: 'Record a reading' });
+    await entry.getByLabel('Measurement').selectOption('systolic_bp');
+    await entry.getByLabel(/^Value/).fill('900');
+    await entry.getByRole('button', { name: 'Record reading' }).click();
+    await expect(entry.getByLabel(/^Value/)).toHaveAttribute('aria-invalid', 'true');
+    await expect(entry.getByText('is not a possible reading')).toBeVisible();
+    await entry.getByLabel(/^Value/).fill('135');
+    await entry.getByRole('button', { name: 'Record reading' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Recorded 135 mmHg' })).toBeVisible();
+
+    // It is the latest reading, and a point on the chart.
+    await expect(page.getByRole('button', { name: /Systolic blood pressure\s*135 mmHg/ })).toBeVisible();
+    const chart = page.getByRole('img', { name: /Systolic blood pressure/ });
+    await expect(chart).toBeVisible();
+    await expect(chart).toHaveAttribute('aria-label', /1 reading/);
+    await screenshot(page, 'health-01-first-reading');
+
+    // A critical reading, taken five minutes ago: the care team is alerted.
+    const earlier = new Date(Date.now() - 5 * 60_000);
+    const local = new Date(earlier.getTime() - earlier.getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
+    await entry.getByLabel('Measured at').fill(local);
+    await entry.getByLabel(/^Value/).fill('192');
+    await entry.getByRole('button', { name: 'Record reading' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'critical reading' })).toBeVisible();
+    await expect(chart).toHaveAttribute('aria-label', /2 readings/);
+    const alerts = page.getByRole('region', { name: 'Open alerts' });
+    await expect(alerts).toContainText('Systolic blood pressure 192 mmHg');
+    await screenshot(page, 'health-02-critical');
+
+    // The dashboard shows it, and it is acknowledged there with a note.
+    await page.goto('/');
+    const dashboard = page.getByRole('region', { name: 'Open alerts' });
+    await expect(dashboard).toContainText('Hettie Pressure');
+    await screenshot(page, 'health-03-dashboard-alert');
+    await dashboard.getByRole('button', { name: 'Acknowledge' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Acknowledge alert' });
+    await dialog.getByLabel('What was done').fill('Repeated after rest: 148/88. Review in a week.');
+    await dialog.getByRole('button', { name: 'Acknowledge' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Alert acknowledged.' })).toBeVisible();
+    await expect(dashboard).toContainText('No open alerts.');
+    expect(problems).toEqual([]);
+  });
+});
