@@ -2,3 +2,4 @@
 //! production clients end to end.
 
 pub mod smtp;
+pub mod withings;
