@@ -23,6 +23,8 @@ test.describe('health data', () => {
     await signIn(page, PRACTITIONER);
     await page.goto(`/patients/${patient.id}/health`);
     await expect(page.getByText('No health data yet')).toBeVisible();
+    // This practice has no Withings credentials: the app says so rather than offering a dead button.
+    await expect(page.getByRole('region', { name: 'Devices' })).toContainText('Withings is not set up for this practice');
 
     // Enter a blood pressure reading by hand.
     const entry = page.getByRole('form', { name: 'Record a reading' });

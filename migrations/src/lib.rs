@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_create_platform_tables;
 mod m20261124_000001_create_health_tables;
+mod m20261124_000002_create_device_connections;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_create_platform_tables::Migration),
             Box::new(m20261124_000001_create_health_tables::Migration),
+            Box::new(m20261124_000002_create_device_connections::Migration),
         ]
     }
 }

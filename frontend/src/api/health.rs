@@ -1,8 +1,9 @@
 //! Health data: observations, chart series, latest values, trends, target ranges and alerts.
 
 use api_types::health::{
-    AcknowledgeAlert, Alert, AlertQuery, ExportQuery, IngestResponse, LatestObservation,
-    ObservationInput, ObservationQuery, PatientTargets, PutTargets, Series, Trend, TrendQuery,
+    AcknowledgeAlert, Alert, AlertQuery, ConnectLink, Devices, ExportQuery, IngestResponse,
+    LatestObservation, ObservationInput, ObservationQuery, PatientTargets, PutTargets, Series,
+    SyncSummary, Trend, TrendQuery,
 };
 use api_types::Page;
 use uuid::Uuid;
@@ -77,5 +78,34 @@ pub async fn acknowledge(client: &Client, id: Uuid, note: String) -> ApiResult<A
             &format!("/alerts/{id}/acknowledge"),
             &AcknowledgeAlert { note },
         )
+        .await
+}
+
+pub async fn devices(client: &Client, patient: Uuid) -> ApiResult<Devices> {
+    client.get(&format!("/patients/{patient}/devices")).await
+}
+
+/// The Withings consent page to send the person to.
+pub async fn connect_withings(client: &Client, patient: Uuid) -> ApiResult<ConnectLink> {
+    client
+        .post(
+            &format!("/patients/{patient}/devices/withings/connect"),
+            &super::EmptyBody {},
+        )
+        .await
+}
+
+pub async fn sync_withings(client: &Client, patient: Uuid) -> ApiResult<SyncSummary> {
+    client
+        .post(
+            &format!("/patients/{patient}/devices/withings/sync"),
+            &super::EmptyBody {},
+        )
+        .await
+}
+
+pub async fn disconnect_withings(client: &Client, patient: Uuid) -> ApiResult<()> {
+    client
+        .delete(&format!("/patients/{patient}/devices/withings"), None)
         .await
 }

@@ -3,6 +3,7 @@
 
 mod alerts;
 mod chart;
+mod devices;
 mod entry;
 mod panel;
 mod targets;

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::alerts::AlertList;
 use super::chart::LineChart;
+use super::devices::DevicesCard;
 use super::entry::ManualEntry;
 use super::targets::TargetsCard;
 use super::{judgement_badge, metric_name, with_unit};
@@ -261,6 +262,7 @@ pub fn HealthPanel(
                 <LineChart series=chart label=chart_label />
                 <TrendLine trend=Signal::derive(move || trend.value()) />
             </section>
+            <DevicesCard patient_id on_synced=on_recorded />
             <section class="card" aria-labelledby="entry-heading">
                 <h2 id="entry-heading" class="card-title">"Record a reading"</h2>
                 <ManualEntry patient_id metric=metric on_recorded />

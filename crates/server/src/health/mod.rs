@@ -3,9 +3,14 @@
 //! trends.
 
 pub mod alerts;
+pub mod devices;
 pub mod ingest;
 pub mod routes;
 pub mod series;
 pub mod targets;
 
-pub use routes::configure;
+/// Registers the health routes.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    routes::configure(cfg);
+    devices::configure(cfg);
+}

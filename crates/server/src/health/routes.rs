@@ -2,8 +2,8 @@ use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use api_types::health::{
     AcknowledgeAlert, Alert, AlertQuery, ExportQuery, IngestResponse, LatestObservation, Metric,
     MetricDefinition, Observation, ObservationBatch, ObservationInput, ObservationQuery,
-    ObservationSource, PatientTargets, PutTargets, RejectedObservation, Series, TargetCondition,
-    Trend, TrendQuery, MAX_BATCH, METRICS,
+    ObservationSource, PatientTargets, PutTargets, Series, TargetCondition, Trend, TrendQuery,
+    MAX_BATCH, METRICS,
 };
 use api_types::{FieldError, Page};
 use chrono::Utc;
@@ -40,7 +40,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// The patient, if the caller may open their clinical record: 404 when there is no such
 /// patient (or it is another patient's), 403 when the caller is not on the care team.
-async fn open_record(
+pub(crate) async fn open_record(
     state: &AppState,
     principal: &Principal,
     id: Uuid,
@@ -54,7 +54,7 @@ async fn open_record(
 }
 
 /// The patient's target ranges, as they apply now.
-async fn ranges_for(
+pub(crate) async fn ranges_for(
     state: &AppState,
     record: &PatientRecord,
 ) -> ApiResult<(Vec<TargetCondition>, Vec<api_types::health::TargetRange>)> {
@@ -80,45 +80,35 @@ async fn metric_definitions(_principal: Principal) -> web::Json<Vec<MetricDefini
     web::Json(METRICS.iter().map(Metric::to_wire).collect())
 }
 
-/// A request body: an array read straight into observations (the fast path), or, when that
-/// fails, the JSON as it is, to be read entry by entry.
+/// A request body: an array of observations, or one.
 enum Batch {
-    Typed(Vec<ObservationInput>),
-    Loose(serde_json::Value),
+    Many(Vec<ObservationInput>),
+    One(ObservationInput),
 }
 
+/// Reads the body. Entries that are not observations at all (wrong types, unknown fields)
+/// make the whole request malformed, naming the first such entry; entries that are well-formed
+/// but implausible are refused one by one later, while the others are recorded.
 fn parse_batch(bytes: &[u8]) -> ApiResult<Batch> {
-    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-        if let Ok(inputs) = serde_json::from_slice::<Vec<ObservationInput>>(bytes) {
-            return Ok(Batch::Typed(inputs));
-        }
+    let malformed =
+        |e: serde_json::Error| ApiError::bad_request(crate::platform::errors::describe_serde(&e));
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'[') {
+        return serde_json::from_slice(bytes)
+            .map(Batch::One)
+            .map_err(malformed);
     }
-    serde_json::from_slice(bytes)
-        .map(Batch::Loose)
-        .map_err(|e| ApiError::bad_request(crate::platform::errors::describe_serde(&e)))
-}
-
-/// One JSON value of a bulk request, read on its own so that one malformed entry is reported
-/// with its index instead of refusing the whole batch.
-fn parse_entries(
-    values: Vec<serde_json::Value>,
-) -> (Vec<(usize, ObservationInput)>, Vec<RejectedObservation>) {
-    let mut ok = Vec::with_capacity(values.len());
-    let mut rejected = Vec::new();
+    if let Ok(inputs) = serde_json::from_slice::<Vec<ObservationInput>>(bytes) {
+        return Ok(Batch::Many(inputs));
+    }
+    let values: Vec<serde_json::Value> = serde_json::from_slice(bytes).map_err(malformed)?;
+    let mut inputs = Vec::with_capacity(values.len());
     for (index, v) in values.into_iter().enumerate() {
-        match serde_json::from_value::<ObservationInput>(v) {
-            Ok(input) => ok.push((index, input)),
-            Err(e) => rejected.push(RejectedObservation {
-                index,
-                errors: vec![FieldError::new(
-                    "",
-                    "invalid",
-                    format!("This entry could not be read: {e}"),
-                )],
-            }),
-        }
+        let input = serde_json::from_value(v).map_err(|e| {
+            ApiError::bad_request(format!("Entry {index} is not an observation: {e}"))
+        })?;
+        inputs.push(input);
     }
-    (ok, rejected)
+    Ok(Batch::Many(inputs))
 }
 
 /// Record observations: a JSON object records one, an array records up to 50,000 in bulk.
@@ -154,7 +144,7 @@ async fn record_observations(
     let by = auth.id();
     let now = Utc::now();
     let (single, checked) = match body {
-        Batch::Typed(inputs) => {
+        Batch::Many(inputs) => {
             if inputs.len() > MAX_BATCH {
                 return Err(ApiError::field(
                     "",
@@ -164,28 +154,7 @@ async fn record_observations(
             }
             (false, ingest::check(inputs, by, now))
         }
-        Batch::Loose(serde_json::Value::Array(values)) => {
-            if values.len() > MAX_BATCH {
-                return Err(ApiError::field(
-                    "",
-                    "too_many",
-                    format!("Send at most {MAX_BATCH} observations per request."),
-                ));
-            }
-            let (entries, mut rejected) = parse_entries(values);
-            let indices: Vec<usize> = entries.iter().map(|(i, _)| *i).collect();
-            let mut checked = ingest::check(entries.into_iter().map(|(_, v)| v).collect(), by, now);
-            for r in &mut checked.rejected {
-                r.index = indices.get(r.index).copied().unwrap_or(r.index);
-            }
-            rejected.append(&mut checked.rejected);
-            rejected.sort_by_key(|r| r.index);
-            checked.rejected = rejected;
-            (false, checked)
-        }
-        Batch::Loose(value) => {
-            let input: ObservationInput = serde_json::from_value(value)
-                .map_err(|e| ApiError::bad_request(crate::platform::errors::describe_serde(&e)))?;
+        Batch::One(input) => {
             let checked = ingest::check(vec![input], by, now);
             if let Some(r) = checked.rejected.into_iter().next() {
                 return Err(ApiError::Validation(r.errors));

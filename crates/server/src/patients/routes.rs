@@ -197,11 +197,12 @@ async fn update_patient(
     }
     let txn = state.db.begin().await?;
     let current = queries::get(&txn, &state.crypto, id).await?;
-    check_if_match(&req, current.model.version)?;
     let mut details = current.details.clone();
     patch.apply(&mut details);
     let details = tidy(details);
+    // An invalid change is refused as such, whether or not it was also made on a stale copy.
     details.validate(today()).map_err(ApiError::Validation)?;
+    check_if_match(&req, current.model.version)?;
     let updated = queries::update(&txn, &state.crypto, &current, details).await?;
     txn.commit().await?;
     state

@@ -39,6 +39,19 @@ pub struct Settings {
     #[serde(default)]
     pub keys: KeySettings,
     pub smtp: Option<SmtpSettings>,
+    /// Withings app credentials; without them, patients cannot connect Withings devices.
+    #[serde(default)]
+    pub withings: Option<WithingsSettings>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WithingsSettings {
+    pub client_id: String,
+    pub client_secret: SecretString,
+    /// Default `https://wbsapi.withings.net`.
+    pub api_base: Option<String>,
+    /// Default `https://account.withings.com`.
+    pub authorize_base: Option<String>,
 }
 
 /// Key material. When none is configured, keys are generated once into `data_dir/keys.json`

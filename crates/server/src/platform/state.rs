@@ -22,6 +22,8 @@ pub struct AppState {
     pub limits: Arc<RateLimits>,
     pub metrics: Arc<Metrics>,
     pub passwords: Arc<Passwords>,
+    /// The Withings client, when the practice has Withings credentials.
+    pub withings: Option<Arc<connectors::withings::WithingsClient>>,
 }
 
 impl AppState {
@@ -33,7 +35,31 @@ impl AppState {
         crypto: Crypto,
     ) -> anyhow::Result<AppState> {
         let jwt = JwtKeys::new(crypto.jwt_secret(), settings.access_token_ttl_secs);
+        let withings = match &settings.withings {
+            Some(w) => {
+                use secrecy::ExposeSecret;
+                let config = connectors::withings::WithingsConfig {
+                    client_id: w.client_id.clone(),
+                    client_secret: w.client_secret.expose_secret().to_owned(),
+                    api_base: w
+                        .api_base
+                        .clone()
+                        .unwrap_or_else(|| "https://wbsapi.withings.net".into()),
+                    authorize_base: w
+                        .authorize_base
+                        .clone()
+                        .unwrap_or_else(|| "https://account.withings.com".into()),
+                    redirect_uri: format!(
+                        "{}/api/v1/integrations/withings/callback",
+                        settings.public_url.trim_end_matches('/')
+                    ),
+                };
+                Some(Arc::new(connectors::withings::WithingsClient::new(config)?))
+            }
+            None => None,
+        };
         Ok(AppState {
+            withings,
             audit: AuditLog::start(audit_db),
             limits: Arc::new(RateLimits::new(settings.auth_rate_per_minute)),
             metrics: Arc::new(Metrics::new()?),

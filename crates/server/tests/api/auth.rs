@@ -77,6 +77,7 @@ async fn repeated_failures_lock_the_email_whether_or_not_it_exists() {
 async fn sign_in_is_rate_limited_per_address() {
     let app = TestApp::spawn_with(Options {
         auth_rate_per_minute: 3,
+        ..Options::default()
     })
     .await;
     for _ in 0..3 {

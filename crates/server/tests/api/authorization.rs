@@ -22,6 +22,9 @@ const PUBLIC: &[(&str, &str)] = &[
     ("POST", "/api/v1/auth/password-reset/confirm"),
     ("GET", "/api/v1/auth/invitations/{token}"),
     ("POST", "/api/v1/auth/invitations/accept"),
+    ("GET", "/api/v1/integrations/withings/callback"),
+    ("POST", "/api/v1/integrations/withings/notify/{token}"),
+    ("HEAD", "/api/v1/integrations/withings/notify/{token}"),
 ];
 
 /// Expected outcome per role, in the order admin, practitioner, nurse, receptionist, patient:
@@ -68,6 +71,18 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/patients/{id}/observations/export", "ynnn4"),
     ("GET", "/api/v1/patients/{id}/target-ranges", "ynnn4"),
     ("PUT", "/api/v1/patients/{id}/target-ranges", "ynnnn"),
+    ("GET", "/api/v1/patients/{id}/devices", "ynnn4"),
+    (
+        "POST",
+        "/api/v1/patients/{id}/devices/withings/connect",
+        "ynnn4",
+    ),
+    (
+        "POST",
+        "/api/v1/patients/{id}/devices/withings/sync",
+        "ynnn4",
+    ),
+    ("DELETE", "/api/v1/patients/{id}/devices/withings", "ynnn4"),
     ("GET", "/api/v1/alerts", "yyynn"),
     ("POST", "/api/v1/alerts/{id}/acknowledge", "yyynn"),
     ("GET", "/api/v1/audit-events", "ynnnn"),

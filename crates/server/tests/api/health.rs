@@ -133,7 +133,17 @@ async fn bulk_records_many_reports_each_refusal_and_never_duplicates() {
         .map(|i| json!({"metric": "heart_rate_intraday", "value": 60 + (i % 40), "effective_at": minutes_ago(i), "device": device}))
         .collect();
     batch.push(json!({"metric": "spo2", "value": 130, "effective_at": minutes_ago(3)}));
-    batch.push(json!({"metric": "spo2", "value": "high"}));
+    batch.push(json!({"metric": "pulse", "value": 60, "effective_at": minutes_ago(3)}));
+
+    // An entry that is not an observation at all makes the request malformed, and names it.
+    let mut malformed = batch.clone();
+    malformed.insert(5, json!({"metric": "spo2", "value": "high"}));
+    let res = c.record(&c.admin.token, Value::Array(malformed)).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let problem: Value = res.json().await.unwrap();
+    assert!(problem["detail"].as_str().unwrap().starts_with("Entry 5 "));
+
+    // Well-formed but implausible entries are refused one by one; the rest are recorded.
     let res = c.record(&c.admin.token, Value::Array(batch.clone())).await;
     assert_eq!(res.status(), StatusCode::OK);
     let summary: Value = res.json().await.unwrap();
@@ -144,6 +154,7 @@ async fn bulk_records_many_reports_each_refusal_and_never_duplicates() {
     assert_eq!(rejected[0]["index"], 2000);
     assert_eq!(rejected[0]["errors"][0]["code"], "implausible");
     assert_eq!(rejected[1]["index"], 2001);
+    assert_eq!(rejected[1]["errors"][0]["code"], "unknown_metric");
 
     // A re-sync records nothing twice.
     let res = c.record(&c.admin.token, Value::Array(batch)).await;

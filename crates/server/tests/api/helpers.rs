@@ -118,12 +118,14 @@ async fn drop_stale_databases(admin: &DatabaseConnection) {
 
 pub struct Options {
     pub auth_rate_per_minute: u32,
+    pub withings: Option<carebase::platform::config::WithingsSettings>,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             auth_rate_per_minute: 10_000,
+            withings: None,
         }
     }
 }
@@ -154,6 +156,7 @@ impl TestApp {
             log_format: "text".into(),
             keys: KeySettings::default(),
             smtp: None,
+            withings: options.withings,
         };
         let conn = db::connect(&database_url, 5).await.unwrap();
         db::migrate(&conn).await.unwrap();

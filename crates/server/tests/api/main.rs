@@ -10,6 +10,7 @@ mod audit;
 mod auth;
 mod authorization;
 mod cli;
+mod devices;
 mod health;
 mod input;
 mod invitations;

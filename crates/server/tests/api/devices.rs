@@ -1,0 +1,338 @@
+//! Withings: connecting through OAuth, the backfill, token refresh, notifications and
+//! disconnecting, against the local server that plays Withings.
+
+use std::time::Duration;
+
+use api_types::Role;
+use carebase::platform::config::WithingsSettings;
+use connectors::fakes::withings::{FakeWithings, CLIENT_ID, CLIENT_SECRET, CODE, USER_ID};
+use reqwest::{Method, StatusCode};
+use sea_orm::ConnectionTrait;
+use serde_json::{json, Value};
+
+use crate::helpers::{patient_body, Options, TestApp};
+
+const REDIRECT: &str = "http://carebase.test/api/v1/integrations/withings/callback";
+
+async fn app_with_withings() -> (TestApp, FakeWithings) {
+    let fake = FakeWithings::start(REDIRECT).await.unwrap();
+    let app = TestApp::spawn_with(Options {
+        withings: Some(WithingsSettings {
+            client_id: CLIENT_ID.into(),
+            client_secret: CLIENT_SECRET.to_owned().into(),
+            api_base: Some(fake.base_url.clone()),
+            authorize_base: Some("https://account.withings.com".into()),
+        }),
+        ..Options::default()
+    })
+    .await;
+    (app, fake)
+}
+
+fn bp(date: i64, sys: i64, dia: i64) -> Value {
+    json!({"grpid": date, "attrib": 0, "date": date, "category": 1, "deviceid": "bpm-1", "model": "BPM Connect",
+        "measures": [{"value": sys, "type": 10, "unit": 0}, {"value": dia, "type": 9, "unit": 0}]})
+}
+
+/// Polls the devices until a sync has finished, returning them.
+async fn after_sync(app: &TestApp, path: &str, token: &str, previous: Option<&str>) -> Value {
+    for _ in 0..100 {
+        let devices: Value = app.get(path, token).await.json().await.unwrap();
+        let last = devices["connections"][0]["last_sync_at"]
+            .as_str()
+            .map(str::to_owned);
+        if last.is_some() && last.as_deref() != previous {
+            return devices;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no sync finished");
+}
+
+#[tokio::test]
+async fn a_patient_connects_withings_and_readings_flow_in() {
+    let (app, fake) = app_with_withings().await;
+    let admin = app.user(Role::Admin).await;
+    let patient = app
+        .create_patient(&admin.token, patient_body("Wes", "Ithings"))
+        .await;
+    let id = patient["id"].as_str().unwrap().to_owned();
+    let me = app
+        .user_for_patient(Role::Patient, Some(id.parse().unwrap()))
+        .await;
+    let devices_path = format!("/api/v1/patients/{id}/devices");
+
+    let now = chrono::Utc::now().timestamp();
+    fake.set_measure_groups(vec![bp(now - 3600, 128, 82), bp(now - 1800, 186, 101)]);
+
+    let devices: Value = app
+        .get(&devices_path, &me.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        devices,
+        json!({"withings_available": true, "connections": []})
+    );
+
+    // The consent link carries a signed state; Withings sends the person back with a code.
+    let res = app
+        .post(
+            &format!("{devices_path}/withings/connect"),
+            Some(&me.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let link: Value = res.json().await.unwrap();
+    let url = reqwest::Url::parse(link["authorize_url"].as_str().unwrap()).unwrap();
+    let state = url
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+
+    // A forged or tampered state is refused.
+    let forged = state.replace(&id, &uuid::Uuid::now_v7().to_string());
+    let res = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/integrations/withings/callback?code={CODE}&state={forged}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(res.headers()["location"], "/?withings=error");
+
+    let res = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/integrations/withings/callback?code={CODE}&state={state}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(
+        res.headers()["location"],
+        "/portal/health?withings=connected"
+    );
+
+    // The backfill runs: readings, a critical one alerted, the device recorded as the source.
+    let devices = after_sync(&app, &devices_path, &me.token, None).await;
+    assert_eq!(devices["connections"][0]["vendor"], "withings");
+    assert_eq!(devices["connections"][0]["status"], "active");
+    let series: Value = app
+        .get(
+            &format!("/api/v1/patients/{id}/observations?metric=systolic_bp&source=withings"),
+            &me.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let values: Vec<f64> = series["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["value"].as_f64().unwrap())
+        .collect();
+    assert_eq!(values, vec![128.0, 186.0]);
+    let alerts: Value = app
+        .get(&format!("/api/v1/alerts?patient_id={id}"), &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(alerts["total"], 1);
+
+    // Tokens are stored encrypted.
+    let row = app
+        .state
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.state.db.get_database_backend(),
+            "SELECT access_token_enc, refresh_token_enc FROM device_connections",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let access: String = row.try_get("", "access_token_enc").unwrap();
+    let refresh: String = row.try_get("", "refresh_token_enc").unwrap();
+    assert!(!access.contains("access-") && !refresh.contains("refresh-"));
+
+    // Notifications were asked for, at a secret path; one arrives and triggers a sync.
+    let subscriptions = fake.subscriptions();
+    assert_eq!(subscriptions.len(), 5);
+    let callback = subscriptions[0].0.clone();
+    assert!(callback.starts_with("http://carebase.test/api/v1/integrations/withings/notify/"));
+    let path = callback.trim_start_matches("http://carebase.test");
+    let previous = devices["connections"][0]["last_sync_at"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    fake.set_measure_groups(vec![
+        bp(now - 3600, 128, 82),
+        bp(now - 1800, 186, 101),
+        bp(now - 60, 131, 84),
+    ]);
+    fake.expire_access_token();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let res = app
+        .client
+        .post(app.url(path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "userid={USER_ID}&appli=4&startdate={}&enddate={now}",
+            now - 120
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let devices = after_sync(&app, &devices_path, &me.token, Some(&previous)).await;
+    assert_eq!(devices["connections"][0]["status"], "active");
+    // The refused token was refreshed once, and the new refresh token kept.
+    let refreshes = fake
+        .received()
+        .into_iter()
+        .filter(|r| {
+            r.path == "/v2/oauth2"
+                && r.form.get("grant_type").map(String::as_str) == Some("refresh_token")
+        })
+        .count();
+    assert_eq!(refreshes, 1);
+    let series: Value = app
+        .get(
+            &format!("/api/v1/patients/{id}/observations?metric=systolic_bp"),
+            &me.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        series["points"].as_array().unwrap().len(),
+        3,
+        "the re-sent readings were not duplicated"
+    );
+
+    // Sync on request, then disconnect.
+    let res = app
+        .post(
+            &format!("{devices_path}/withings/sync"),
+            Some(&me.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let summary: Value = res.json().await.unwrap();
+    assert_eq!(summary["accepted"], 0);
+    let res = app
+        .send(
+            Method::DELETE,
+            &format!("{devices_path}/withings"),
+            Some(&me.token),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert!(fake.subscriptions().is_empty());
+    let devices: Value = app
+        .get(&devices_path, &me.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(devices["connections"], json!([]));
+}
+
+#[tokio::test]
+async fn a_failed_sync_is_shown_with_its_reason() {
+    let (app, fake) = app_with_withings().await;
+    let admin = app.user(Role::Admin).await;
+    let patient = app
+        .create_patient(&admin.token, patient_body("Rae", "Limit"))
+        .await;
+    let id = patient["id"].as_str().unwrap().to_owned();
+    let devices_path = format!("/api/v1/patients/{id}/devices");
+    let link: Value = app
+        .post(
+            &format!("{devices_path}/withings/connect"),
+            Some(&admin.token),
+            json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let url = reqwest::Url::parse(link["authorize_url"].as_str().unwrap()).unwrap();
+    let state = url
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    let res = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/integrations/withings/callback?code={CODE}&state={state}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(
+        res.headers()["location"],
+        format!("/patients/{id}/health?withings=connected")
+    );
+    after_sync(&app, &devices_path, &admin.token, None).await;
+
+    fake.fail_next(601);
+    let res = app
+        .post(
+            &format!("{devices_path}/withings/sync"),
+            Some(&admin.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let devices: Value = app
+        .get(&devices_path, &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(devices["connections"][0]["status"], "error");
+    assert!(devices["connections"][0]["last_error"]
+        .as_str()
+        .unwrap()
+        .contains("slow down"));
+}
+
+#[tokio::test]
+async fn without_credentials_withings_is_unavailable() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let patient = app
+        .create_patient(&admin.token, patient_body("No", "Creds"))
+        .await;
+    let id = patient["id"].as_str().unwrap();
+    let devices: Value = app
+        .get(&format!("/api/v1/patients/{id}/devices"), &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(devices["withings_available"], false);
+    let res = app
+        .post(
+            &format!("/api/v1/patients/{id}/devices/withings/connect"),
+            Some(&admin.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+}
