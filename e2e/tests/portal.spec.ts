@@ -92,4 +92,22 @@ test.describe('the patient portal', () => {
     await expect(page.getByRole('heading', { name: 'Not available to your account' })).toBeVisible();
     expect(ownId).not.toEqual(otherId);
   });
+
+  test('a patient records a reading on their own health page', async ({ page }) => {
+    await signIn(page, PATIENT);
+    await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'My health' }).click();
+    await expect(page.getByRole('heading', { name: 'My health', level: 1 })).toBeVisible();
+    const entry = page.getByRole('form', { name: 'Record a reading' });
+    await entry.getByLabel('Measurement').selectOption('weight');
+    await entry.getByLabel(/^Value/).fill('71.2');
+    await entry.getByRole('button', { name: 'Record reading' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Recorded 71.2 kg' })).toBeVisible();
+    await expect(page.getByRole('button', { name: /Weight\s*71.2 kg/ })).toBeVisible();
+    // The chart turns to what was just entered.
+    await expect(page.getByRole('img', { name: /Weight: 1 reading/ })).toBeVisible();
+    // Their target ranges are shown; changing them is for their practitioner.
+    await expect(page.getByRole('heading', { name: 'Target ranges' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Adjust' })).toHaveCount(0);
+    await screenshot(page, 'portal-04-my-health');
+  });
 });

@@ -128,9 +128,21 @@ impl Auth {
         }
     }
 
-    /// Tries the refresh cookie; on success loads the account.
+    /// Tries the refresh cookie; on success loads the account. A server that is busy or
+    /// restarting (5xx, or no answer) gets two more tries before the app gives up and asks the
+    /// person to sign in.
     async fn restore(&self) {
-        if self.client.refresh().await.is_ok() {
+        let mut refreshed = self.client.refresh().await;
+        for delay_ms in [500, 1500] {
+            match &refreshed {
+                Err(p) if p.status >= 500 => {
+                    sleep(delay_ms).await;
+                    refreshed = self.client.refresh().await;
+                }
+                _ => break,
+            }
+        }
+        if refreshed.is_ok() {
             match api::auth::me(&self.client).await {
                 Ok(me) => self.me.set(Some(me)),
                 Err(_) => self.clear(),
@@ -143,4 +155,13 @@ impl Auth {
         self.client.set_access_token(None);
         self.me.set(None);
     }
+}
+
+/// Waits `ms` milliseconds without blocking the page.
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        // Fails only without a window, where there is nothing to wait for.
+        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

@@ -52,8 +52,8 @@ pub fn ManualEntry(
     /// The metric to start with; follows the chart's choice.
     #[prop(into)]
     metric: Signal<String>,
-    /// Called after a reading is recorded.
-    on_recorded: Callback<()>,
+    /// Called with the metric's code after a reading is recorded.
+    on_recorded: Callback<String>,
 ) -> impl IntoView {
     let auth = use_auth();
     let toasts = use_toasts();
@@ -106,9 +106,9 @@ pub fn ManualEntry(
                     let now = local_now();
                     suggested.set_value(now.clone());
                     when.set(now);
-                    on_recorded.run(());
+                    on_recorded.run(o.metric);
                 }
-                Ok(IngestResponse::Many(_)) => on_recorded.run(()),
+                Ok(IngestResponse::Many(_)) => on_recorded.run(chosen.get_untracked()),
                 Err(p) => problem.set(errors.absorb(p)),
             }
         }

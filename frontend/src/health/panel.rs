@@ -54,7 +54,8 @@ fn day(s: &str) -> Option<chrono::DateTime<Utc>> {
 #[component]
 pub fn HealthPanel(
     patient_id: Uuid,
-    /// Staff see alerts and target ranges; a patient sees their own readings and entry.
+    /// Staff also see the patient's open alerts; everyone sees readings, entry, devices and
+    /// target ranges.
     staff: bool,
 ) -> impl IntoView {
     let auth = use_auth();
@@ -128,6 +129,11 @@ pub fn HealthPanel(
         }
     });
     let on_recorded = Callback::new(move |()| refresh.update(|n| *n += 1));
+    // A reading just entered is charted at once.
+    let on_entered = Callback::new(move |code: String| {
+        metric.set(code);
+        refresh.update(|n| *n += 1);
+    });
     let mut grouped: Vec<(MetricCategory, Vec<(String, String)>)> = Vec::new();
     for m in METRICS.iter() {
         let entry = (m.code.to_owned(), m.name.to_owned());
@@ -265,7 +271,7 @@ pub fn HealthPanel(
             <DevicesCard patient_id on_synced=on_recorded />
             <section class="card" aria-labelledby="entry-heading">
                 <h2 id="entry-heading" class="card-title">"Record a reading"</h2>
-                <ManualEntry patient_id metric=metric on_recorded />
+                <ManualEntry patient_id metric=metric on_recorded=on_entered />
             </section>
             {staff
                 .then(|| {
@@ -274,9 +280,10 @@ pub fn HealthPanel(
                             <h2 id="patient-alerts-heading" class="card-title">"Open alerts"</h2>
                             <AlertList patient_id refresh=refresh />
                         </section>
-                        <TargetsCard patient_id metric=metric on_change=on_recorded />
                     }
                 })}
+            // Patients see their ranges too; only practitioners may change them.
+            <TargetsCard patient_id metric=metric on_change=on_recorded />
         </div>
     }
 }
