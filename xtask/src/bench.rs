@@ -185,16 +185,7 @@ pub fn bench(args: &[String]) -> Result {
     for (name, method, path, body, conns) in scenarios {
         let auth = (method == "GET").then(|| token.clone());
         let r = load(port, method, &path, auth, body, conns, duration)?;
-        println!(
-            "{:<34} {:>9.0} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>7.0}",
-            name,
-            r.rps,
-            r.p50_ms,
-            r.p99_ms,
-            r.max_ms,
-            r.errors,
-            memory_kb(server.0.id(), "VmRSS:").unwrap_or(0) as f64 / 1024.0
-        );
+        print_row(name, &r, &server);
     }
     health(port, &token, connections, duration, &server)?;
     if let Some(kb) = memory_kb(server.0.id(), "VmHWM:") {
@@ -351,16 +342,7 @@ fn health(
             conns,
             duration,
         )?;
-        println!(
-            "{:<34} {:>9.0} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>7.0}",
-            name,
-            r.rps,
-            r.p50_ms,
-            r.p99_ms,
-            r.max_ms,
-            r.errors,
-            memory_kb(server.0.id(), "VmRSS:").unwrap_or(0) as f64 / 1024.0
-        );
+        print_row(name, &r, server);
     }
     Ok(())
 }
@@ -373,6 +355,20 @@ fn json_number(body: &str, key: &str) -> Option<u64> {
         .next()?
         .parse()
         .ok()
+}
+
+/// One scenario's line of the results table, with the server's memory at the end of it.
+fn print_row(name: &str, r: &LoadResult, server: &Server) {
+    println!(
+        "{:<34} {:>9.0} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>7.0}",
+        name,
+        r.rps,
+        r.p50_ms,
+        r.p99_ms,
+        r.max_ms,
+        r.errors,
+        memory_kb(server.0.id(), "VmRSS:").unwrap_or(0) as f64 / 1024.0
+    );
 }
 
 /// A memory figure of a process from /proc, in kB.

@@ -262,6 +262,26 @@ impl WithingsClient {
         Ok(bodies)
     }
 
+    /// Every page of a paged call, each page's `key` array read as `T` and turned into
+    /// readings.
+    async fn paged_readings<T>(
+        &self,
+        path: &str,
+        token: &str,
+        form: Vec<(&str, String)>,
+        key: &str,
+    ) -> Result<Vec<Reading>, WithingsError>
+    where
+        T: for<'de> Deserialize<'de> + IntoReadings,
+    {
+        let mut readings = Vec::new();
+        for body in self.pages(path, token, form).await? {
+            let items: Vec<T> = decode(body.get(key).cloned().unwrap_or(Value::Array(Vec::new())))?;
+            readings.extend(items.iter().flat_map(IntoReadings::readings));
+        }
+        Ok(readings)
+    }
+
     /// Body measures (weight, composition, blood pressure, heart rate, SpO2, temperature, …)
     /// updated since `since`.
     pub async fn measures(
@@ -274,18 +294,8 @@ impl WithingsClient {
             ("category", "1".to_owned()),
             ("lastupdate", since.timestamp().to_string()),
         ];
-        let mut readings = Vec::new();
-        for body in self.pages("/measure", token, form).await? {
-            let groups: Vec<MeasureGroup> = decode(
-                body.get("measuregrps")
-                    .cloned()
-                    .unwrap_or(Value::Array(Vec::new())),
-            )?;
-            for g in groups {
-                readings.extend(g.readings());
-            }
-        }
-        Ok(readings)
+        self.paged_readings::<MeasureGroup>("/measure", token, form, "measuregrps")
+            .await
     }
 
     /// Daily activity (steps, distance, calories) updated since `since`.
@@ -302,18 +312,8 @@ impl WithingsClient {
                 "steps,distance,calories,totalcalories".to_owned(),
             ),
         ];
-        let mut readings = Vec::new();
-        for body in self.pages("/v2/measure", token, form).await? {
-            let days: Vec<Activity> = decode(
-                body.get("activities")
-                    .cloned()
-                    .unwrap_or(Value::Array(Vec::new())),
-            )?;
-            for d in days {
-                readings.extend(d.readings());
-            }
-        }
-        Ok(readings)
+        self.paged_readings::<Activity>("/v2/measure", token, form, "activities")
+            .await
     }
 
     /// Minute-level heart rate between `start` and `end`, asked for a day at a time (Withings
@@ -372,18 +372,8 @@ impl WithingsClient {
                 "lightsleepduration,deepsleepduration,remsleepduration,sleep_score,hr_average,wakeupcount".to_owned(),
             ),
         ];
-        let mut readings = Vec::new();
-        for body in self.pages("/v2/sleep", token, form).await? {
-            let nights: Vec<Sleep> = decode(
-                body.get("series")
-                    .cloned()
-                    .unwrap_or(Value::Array(Vec::new())),
-            )?;
-            for n in nights {
-                readings.extend(n.readings());
-            }
-        }
-        Ok(readings)
+        self.paged_readings::<Sleep>("/v2/sleep", token, form, "series")
+            .await
     }
 
     /// Asks Withings to post to `callback_url` when data of category `appli` changes.
@@ -433,6 +423,11 @@ pub fn parse_notification(form_body: &str) -> Option<Notification> {
         start: get("startdate").and_then(|v| v.parse().ok()),
         end: get("enddate").and_then(|v| v.parse().ok()),
     })
+}
+
+/// An item of a paged answer that holds readings.
+trait IntoReadings {
+    fn readings(&self) -> Vec<Reading>;
 }
 
 #[derive(Debug, Deserialize)]
@@ -492,7 +487,7 @@ fn scaled(value: i64, unit: i32) -> f64 {
     }
 }
 
-impl MeasureGroup {
+impl IntoReadings for MeasureGroup {
     fn readings(&self) -> Vec<Reading> {
         // Objectives (category 2) and ambiguous attributions are not readings of this person.
         if self.category == 2 || matches!(self.attrib, 1 | 4) {
@@ -533,7 +528,7 @@ struct Activity {
     totalcalories: Option<f64>,
 }
 
-impl Activity {
+impl IntoReadings for Activity {
     /// One reading per field, at midnight UTC of the day.
     fn readings(&self) -> Vec<Reading> {
         let Some(day) = NaiveDate::parse_from_str(&self.date, "%Y-%m-%d")
@@ -597,7 +592,7 @@ struct Sleep {
     data: SleepData,
 }
 
-impl Sleep {
+impl IntoReadings for Sleep {
     /// One reading per field, at the night's end; durations in hours.
     fn readings(&self) -> Vec<Reading> {
         let Some(t) = at(self.enddate) else {

@@ -129,19 +129,7 @@ pub fn AppShell() -> impl IntoView {
                         }
                         on:click=toggle
                     >
-                        <svg
-                            class="icon"
-                            viewBox="0 0 24 24"
-                            width="20"
-                            height="20"
-                            fill="none"
-                            stroke="currentColor"
-                            stroke-width="2"
-                            stroke-linecap="round"
-                            aria-hidden="true"
-                        >
-                            <path d="M3 6h18M3 12h18M3 18h18"></path>
-                        </svg>
+                        <IconSvg icon=nav::ICON_MENU />
                     </button>
                     <span class="topbar-area">{area}</span>
                     <div class="topbar-end">

@@ -7,6 +7,7 @@ use api_types::Permission;
 #[derive(Debug, Clone, Copy)]
 pub struct Icon(pub &'static str);
 
+pub const ICON_MENU: Icon = Icon("M3 6h18M3 12h18M3 18h18");
 pub const ICON_HOME: Icon = Icon("M3 11l9-8 9 8v10a1 1 0 0 1-1 1h-5v-7H9v7H4a1 1 0 0 1-1-1z");
 pub const ICON_PATIENTS: Icon = Icon(
     "M16 21v-2a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v2M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM22 21v-2a4 4 0 0 0-3-3.9M16 3.1a4 4 0 0 1 0 7.8",
