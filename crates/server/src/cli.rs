@@ -138,7 +138,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 anyhow::bail!("say what to seed: --demo");
             }
             let crypto = Crypto::load(&settings.keys, &settings.data_dir)?;
-            crate::seed::demo(&conn, &crypto, patients).await?;
+            crate::seed::demo(&conn, &crypto, patients, &settings.public_url).await?;
         }
         Command::Admin {
             command:

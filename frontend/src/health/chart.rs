@@ -97,10 +97,10 @@ fn time_ticks(t0: f64, t1: f64) -> Vec<(f64, String)> {
             .unwrap_or("");
             let label = if span_days <= 2.0 {
                 format!("{:02}:{:02}", d.get_hours(), d.get_minutes())
-            } else if span_days <= 70.0 {
+            } else if span_days <= 200.0 {
                 format!("{} {month}", d.get_date())
             } else {
-                format!("{month} {}", d.get_full_year() % 100)
+                format!("{month} {}", d.get_full_year())
             };
             (t, label)
         })
@@ -298,12 +298,21 @@ pub fn LineChart(
                             }
                         })
                         .collect_view();
-                    let x_ticks = time_ticks(scale.t0, scale.t1)
+                    let ticks = time_ticks(scale.t0, scale.t1);
+                    let last = ticks.len().saturating_sub(1);
+                    let x_ticks = ticks
                         .into_iter()
-                        .map(|(t, label)| {
+                        .enumerate()
+                        .map(|(i, (t, label))| {
                             let x = scale.x(t);
+                            // The end labels sit inside the chart rather than half outside it.
+                            let anchor = match i {
+                                0 => "start",
+                                i if i == last => "end",
+                                _ => "middle",
+                            };
                             view! {
-                                <text class="chart-axis-label" x=x y=HEIGHT - 10.0 text-anchor="middle">{label}</text>
+                                <text class="chart-axis-label" x=x y=HEIGHT - 10.0 text-anchor=anchor>{label}</text>
                             }
                         })
                         .collect_view();
