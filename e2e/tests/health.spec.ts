@@ -55,6 +55,9 @@ test.describe('health data', () => {
     const alerts = page.getByRole('region', { name: 'Open alerts' });
     await expect(alerts).toContainText('Systolic blood pressure 192 mmHg');
     await screenshot(page, 'health-02-critical');
+    // The sidebar counts it, wherever the clinician is in the app.
+    const nav = page.getByRole('navigation', { name: 'Main navigation' });
+    await expect(nav.getByRole('link', { name: /Dashboard\s*1 open alert/ })).toBeVisible();
 
     // The dashboard shows it, and it is acknowledged there with a note.
     await page.goto('/');
@@ -67,6 +70,29 @@ test.describe('health data', () => {
     await dialog.getByRole('button', { name: 'Acknowledge' }).click();
     await expect(page.getByRole('status').filter({ hasText: 'Alert acknowledged.' })).toBeVisible();
     await expect(dashboard).toContainText('No open alerts.');
+    await expect(nav.getByRole('link', { name: 'Dashboard', exact: true })).toBeVisible();
+
+    // The practitioner tightens the patient's blood-pressure target, with a reason.
+    await page.goto(`/patients/${patient.id}/health`);
+    const targets = page.getByRole('region', { name: 'Target ranges' });
+    await expect(targets).toContainText('90–140');
+    await targets.getByRole('button', { name: 'Adjust' }).click();
+    await targets.getByLabel('Diabetes').check();
+    await targets.getByLabel('Use a range for this patient instead of the default').check();
+    // The editor starts from the default range, critical limits included.
+    await expect(targets.getByLabel('Critical high')).toHaveValue('180');
+    await targets.getByLabel('High', { exact: true }).fill('125');
+    await targets.getByLabel('Low', { exact: true }).fill('95');
+    await targets.getByLabel('Why').fill('Diabetes with albuminuria: tighter target agreed');
+    await screenshot(page, 'health-04-targets');
+    await targets.getByRole('button', { name: 'Save ranges' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Target ranges saved.' })).toBeVisible();
+    await expect(targets).toContainText('95–125');
+    await expect(targets).toContainText('A practitioner, for this patient');
+    await expect(targets).toContainText('Diabetes with albuminuria');
+    await expect(targets).toContainText('≤ 80 or ≥ 180');
+    // The earlier 135 is now out of range.
+    await expect(page.getByRole('button', { name: /Systolic blood pressure\s*135 mmHg\s*Out of range/ })).toBeVisible();
     expect(problems).toEqual([]);
   });
 });

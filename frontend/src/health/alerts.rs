@@ -14,6 +14,7 @@ use crate::auth::use_auth;
 use crate::components::common::{use_toasts, Dialog, ProblemAlert, SkeletonRows, TextAreaField};
 use crate::format;
 use crate::forms::FieldErrors;
+use crate::layouts::AlertsChanged;
 
 /// Open alerts: all the caller may see, or one patient's.
 #[component]
@@ -40,6 +41,7 @@ pub fn AlertList(
         },
     );
     let acknowledging = RwSignal::new(None::<Alert>);
+    let changed = AlertsChanged::from_context();
     let dialog_open = RwSignal::new(false);
     Effect::new(move |_| {
         if !dialog_open.get() {
@@ -97,7 +99,16 @@ pub fn AlertList(
             }
         }}
         <Dialog open=dialog_open title="Acknowledge alert" id="acknowledge-alert">
-            <AcknowledgeForm alert=acknowledging open=dialog_open on_done=Callback::new(move |()| alerts.reload()) />
+            <AcknowledgeForm
+                alert=acknowledging
+                open=dialog_open
+                on_done=Callback::new(move |()| {
+                    alerts.reload();
+                    if let Some(c) = changed {
+                        c.notify();
+                    }
+                })
+            />
         </Dialog>
     }
 }

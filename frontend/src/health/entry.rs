@@ -11,6 +11,7 @@ use crate::auth::use_auth;
 use crate::components::common::{use_toasts, ProblemAlert, SelectField, TextField};
 use crate::format;
 use crate::forms::FieldErrors;
+use crate::layouts::AlertsChanged;
 
 /// Now as a `datetime-local` value in the browser's time zone, to the second:
 /// `2026-03-04T14:05:09`. Readings are kept to the second, so a measurement repeated a moment
@@ -58,6 +59,7 @@ pub fn ManualEntry(
     let auth = use_auth();
     let toasts = use_toasts();
     let chosen = RwSignal::new(metric.get_untracked());
+    let changed = AlertsChanged::from_context();
     Effect::new(move |_| {
         let m = metric.get();
         if Metric::by_code(&m).is_some_and(|m| m.sampling != api_types::health::Sampling::Intraday)
@@ -94,9 +96,14 @@ pub fn ManualEntry(
                     let metric = Metric::by_code(&o.metric);
                     let shown = metric.map(|m| with_unit(m, o.value)).unwrap_or_default();
                     match o.judgement {
-                        Judgement::Critical => toasts.error(format!(
-                            "Recorded {shown}: a critical reading. The care team has been alerted."
-                        )),
+                        Judgement::Critical => {
+                            toasts.error(format!(
+                                "Recorded {shown}: a critical reading. The care team has been alerted."
+                            ));
+                            if let Some(c) = changed {
+                                c.notify();
+                            }
+                        }
                         Judgement::OutOfRange => {
                             toasts.success(format!("Recorded {shown}: out of the target range."))
                         }

@@ -186,18 +186,26 @@ fn TargetsEditor(
         .map(|c| (c, RwSignal::new(current.conditions.contains(&c))))
         .collect();
     let code = metric.get_untracked();
-    let existing = current
-        .ranges
-        .iter()
-        .find(|r| r.metric == code && r.source == TargetSource::Override)
-        .cloned();
+    // The editor starts from the range that applies now (the default, unless overridden), so
+    // that an override changes what the practitioner means to change and keeps the rest,
+    // critical limits included.
+    let existing = current.ranges.iter().find(|r| r.metric == code).cloned();
     let field = |v: Option<f64>| RwSignal::new(v.map(|v| v.to_string()).unwrap_or_default());
-    let overriding = RwSignal::new(existing.is_some());
+    let overriding = RwSignal::new(
+        existing
+            .as_ref()
+            .is_some_and(|r| r.source == TargetSource::Override),
+    );
     let low = field(existing.as_ref().and_then(|r| r.low));
     let high = field(existing.as_ref().and_then(|r| r.high));
     let critical_low = field(existing.as_ref().and_then(|r| r.critical_low));
     let critical_high = field(existing.as_ref().and_then(|r| r.critical_high));
-    let note = RwSignal::new(existing.map(|r| r.reference).unwrap_or_default());
+    let note = RwSignal::new(
+        existing
+            .filter(|r| r.source == TargetSource::Override)
+            .map(|r| r.reference)
+            .unwrap_or_default(),
+    );
     // Overrides of other metrics stay as they are.
     let others: Vec<TargetOverride> = current
         .ranges

@@ -69,6 +69,7 @@ pub fn AppShell() -> impl IntoView {
         })
     };
     let sections = move || auth.me().map(|me| nav::sections(&me)).unwrap_or_default();
+    let open_alerts = open_alert_count();
 
     view! {
         <a class="skip-link" href="#main">
@@ -100,7 +101,12 @@ pub fn AppShell() -> impl IntoView {
                                             {section
                                                 .items
                                                 .into_iter()
-                                                .map(|item| view! { <NavLink item compact /> })
+                                                .map(|item| {
+                                                    let badge = Signal::derive(move || {
+                                                        (item.href == "/").then(|| open_alerts.get()).flatten()
+                                                    });
+                                                    view! { <NavLink item compact badge /> }
+                                                })
                                                 .collect_view()}
                                         </ul>
                                     </div>
@@ -144,9 +150,72 @@ pub fn AppShell() -> impl IntoView {
     }
 }
 
+/// Bumped by screens that raise or acknowledge alerts, so that the count follows at once.
+#[derive(Debug, Clone, Copy)]
+pub struct AlertsChanged(pub RwSignal<u64>);
+
+impl AlertsChanged {
+    /// The shell's, when there is one. Take it while the component is built: contexts are
+    /// not reachable from inside a running request.
+    pub fn from_context() -> Option<AlertsChanged> {
+        use_context::<AlertsChanged>()
+    }
+
+    /// Tells the shell to count again.
+    pub fn notify(&self) {
+        self.0.try_update(|n| *n += 1);
+    }
+}
+
+/// How often the open-alert count is asked for again, in milliseconds.
+const ALERT_POLL_MS: u64 = 60_000;
+
+/// For clinicians: how many critical readings await them, asked for now and every minute, so
+/// that a new one shows beside Dashboard wherever they are in the app.
+fn open_alert_count() -> RwSignal<Option<u64>> {
+    let auth = use_auth();
+    let count = RwSignal::new(None::<u64>);
+    let clinical = move || {
+        auth.me()
+            .is_some_and(|me| me.role.has(api_types::Permission::ClinicalAccess))
+    };
+    let fetch = move || {
+        if !clinical() {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let query = api_types::health::AlertQuery {
+                limit: Some(1),
+                ..Default::default()
+            };
+            if let Ok(page) = crate::api::health::alerts(&auth.client(), &query).await {
+                count.try_set(Some(page.total));
+            }
+        });
+    };
+    let changed = RwSignal::new(0_u64);
+    provide_context(AlertsChanged(changed));
+    Effect::new(move |_| {
+        changed.track();
+        fetch();
+    });
+    if let Ok(handle) =
+        set_interval_with_handle(fetch, std::time::Duration::from_millis(ALERT_POLL_MS))
+    {
+        on_cleanup(move || handle.clear());
+    }
+    count
+}
+
 /// A sidebar link; in compact mode only its icon shows, and the label becomes its tooltip.
 #[component]
-fn NavLink(item: NavItem, compact: RwSignal<bool>) -> impl IntoView {
+fn NavLink(
+    item: NavItem,
+    compact: RwSignal<bool>,
+    /// A count shown beside the label, such as open alerts.
+    #[prop(into)]
+    badge: Signal<Option<u64>>,
+) -> impl IntoView {
     let location = use_location();
     let href = item.href;
     let current = move || {
@@ -167,6 +236,20 @@ fn NavLink(item: NavItem, compact: RwSignal<bool>) -> impl IntoView {
             >
                 <IconSvg icon=item.icon />
                 <span class="nav-label">{item.label}</span>
+                {move || {
+                    badge
+                        .get()
+                        .filter(|n| *n > 0)
+                        .map(|n| {
+                            let noun = if n == 1 { "open alert" } else { "open alerts" };
+                            view! {
+                                <span class="nav-badge" title=format!("{n} {noun}")>
+                                    {n.to_string()}
+                                    <span class="visually-hidden">{format!(" {noun}")}</span>
+                                </span>
+                            }
+                        })
+                }}
             </A>
         </li>
     }
