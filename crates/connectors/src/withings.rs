@@ -6,16 +6,20 @@
 //! no longer valid). Readings come back normalised to Carebase's metric codes and units.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::Value;
 
-/// Where Withings lives, and the app's credentials there.
-#[derive(Debug, Clone)]
+/// Where Withings lives, and the app's credentials there. `Debug` leaves the secret out.
+#[derive(Clone)]
 pub struct WithingsConfig {
+    /// The app's client id from the Withings developer dashboard.
     pub client_id: String,
+    /// The app's client secret; sent only to the token endpoint.
     pub client_secret: String,
     /// `https://wbsapi.withings.net` in production.
     pub api_base: String,
@@ -25,21 +29,58 @@ pub struct WithingsConfig {
     pub redirect_uri: String,
 }
 
-/// What a call to Withings can fail with.
+impl std::fmt::Debug for WithingsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WithingsConfig")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .field("api_base", &self.api_base)
+            .field("authorize_base", &self.authorize_base)
+            .field("redirect_uri", &self.redirect_uri)
+            .finish()
+    }
+}
+
+impl WithingsConfig {
+    /// Production addresses for the given app credentials and callback.
+    pub fn production(client_id: &str, client_secret: &str, redirect_uri: &str) -> WithingsConfig {
+        WithingsConfig {
+            client_id: client_id.to_owned(),
+            client_secret: client_secret.to_owned(),
+            api_base: API_BASE.to_owned(),
+            authorize_base: AUTHORIZE_BASE.to_owned(),
+            redirect_uri: redirect_uri.to_owned(),
+        }
+    }
+}
+
+/// Withings' API in production.
+pub const API_BASE: &str = "https://wbsapi.withings.net";
+/// Withings' consent pages in production.
+pub const AUTHORIZE_BASE: &str = "https://account.withings.com";
+
+/// What a call to Withings can fail with. Statuses come from the envelope, never the HTTP code.
 #[derive(Debug, thiserror::Error)]
 pub enum WithingsError {
+    /// Status 100, 101, 102, 200 or 401: the access token is invalid or expired; refresh it.
     #[error("Withings refused the access token (status {0}); refresh it")]
     AuthExpired(i64),
+    /// Status 601: too many requests; back off.
     #[error("Withings asks to slow down (status 601)")]
     RateLimited,
+    /// Status 522: Withings timed out; retry later.
     #[error("Withings timed out (status 522)")]
     Timeout,
+    /// Status 201–400 or 503: invalid parameters (503 also for a bad code or refresh token).
     #[error("Withings refused the request as invalid (status {0})")]
     InvalidRequest(i64),
+    /// Any other non-zero status.
     #[error("Withings answered with status {0}")]
     Unexpected(i64),
+    /// Withings could not be reached, or something in between answered an HTTP error.
     #[error("Withings could not be reached: {0}")]
     Http(#[from] reqwest::Error),
+    /// The answer was not the envelope or body expected.
     #[error("Withings' answer could not be read: {0}")]
     Decode(String),
 }
@@ -55,32 +96,65 @@ impl WithingsError {
 }
 
 /// Tokens for one Withings account. Every refresh returns a new refresh token, which replaces
-/// the old one.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// the old one. `Debug` leaves the tokens out.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Tokens {
+    /// Withings' user id (sent as a string or a number; kept as text). Notifications carry it.
     pub user_id: String,
+    /// Bearer token for data calls; lives about 3 hours.
     pub access_token: String,
+    /// Single-use token for the next refresh.
     pub refresh_token: String,
+    /// When the access token stops working, from `expires_in`.
     pub expires_at: DateTime<Utc>,
+    /// The scopes granted, comma separated.
     pub scope: String,
+}
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens")
+            .field("user_id", &self.user_id)
+            .field("access_token", &"<redacted>")
+            .field("refresh_token", &"<redacted>")
+            .field("expires_at", &self.expires_at)
+            .field("scope", &self.scope)
+            .finish()
+    }
+}
+
+impl Tokens {
+    /// Whether the access token has expired (or will within `margin`) at `now`.
+    pub fn expires_within(&self, now: DateTime<Utc>, margin: chrono::Duration) -> bool {
+        self.expires_at <= now + margin
+    }
 }
 
 /// One reading, in Carebase's metric codes and units.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reading {
+    /// Carebase's metric code, e.g. `weight` or `systolic_bp`.
     pub metric: &'static str,
+    /// The value in Carebase's unit for the metric (kg, cm, mmHg, bpm, °C, %, h, …).
     pub value: f64,
+    /// When it was measured (for daily activity: the start of the day).
     pub at: DateTime<Utc>,
+    /// Withings' device id, when the answer names one.
     pub device_id: Option<String>,
+    /// The device model, when known.
     pub model: Option<String>,
 }
 
 /// A notification Withings posts to the callback when new data is ready.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {
+    /// Withings' user id, matching [`Tokens::user_id`].
     pub user_id: String,
+    /// The category of data that changed (see [`APPLIS`]).
     pub appli: i64,
+    /// Start of the changed range, unix seconds, when given.
     pub start: Option<i64>,
+    /// End of the changed range, unix seconds, when given.
     pub end: Option<i64>,
 }
 
@@ -105,6 +179,18 @@ struct Envelope {
     body: Value,
 }
 
+impl Envelope {
+    /// The body when `status` is 0, else the error the status stands for.
+    fn into_result(self) -> Result<Value, WithingsError> {
+        if self.status == 0 {
+            Ok(self.body)
+        } else {
+            Err(status_error(self.status))
+        }
+    }
+}
+
+/// What a non-zero `status` means for the caller.
 fn status_error(status: i64) -> WithingsError {
     match status {
         100 | 101 | 102 | 200 | 401 => WithingsError::AuthExpired(status),
@@ -137,6 +223,7 @@ fn at(unix: i64) -> Option<DateTime<Utc>> {
 }
 
 impl WithingsClient {
+    /// A client with a 10 s connect and 30 s overall timeout per call.
     pub fn new(config: WithingsConfig) -> Result<WithingsClient, WithingsError> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
@@ -173,16 +260,15 @@ impl WithingsClient {
         if let Some(token) = access_token {
             request = request.bearer_auth(token);
         }
-        let envelope: Envelope = request
-            .send()
-            .await?
-            .json()
-            .await
-            .map_err(|e| WithingsError::Decode(e.to_string()))?;
-        if envelope.status == 0 {
-            Ok(envelope.body)
-        } else {
-            Err(status_error(envelope.status))
+        let response = request.send().await?;
+        // Withings itself always answers 200; an HTTP error without an envelope came from
+        // something in between, and is reported as such.
+        let http_error = response.error_for_status_ref().err();
+        let bytes = response.bytes().await?;
+        match (serde_json::from_slice::<Envelope>(&bytes), http_error) {
+            (Ok(envelope), _) => envelope.into_result(),
+            (Err(_), Some(e)) => Err(WithingsError::Http(e)),
+            (Err(e), None) => Err(WithingsError::Decode(e.to_string())),
         }
     }
 
@@ -201,7 +287,8 @@ impl WithingsClient {
         };
         let expires_in = body
             .get("expires_in")
-            .and_then(Value::as_i64)
+            .and_then(string_or_number)
+            .and_then(|s| s.parse::<i64>().ok())
             .unwrap_or(10_800);
         Ok(Tokens {
             user_id: field("userid")?,
@@ -233,6 +320,47 @@ impl WithingsClient {
             ("refresh_token", refresh_token.to_owned()),
         ])
         .await
+    }
+
+    /// Runs `call` with a working access token: refreshes first when `tokens` have expired, and
+    /// otherwise refreshes once when Withings refuses the token (status 401 and friends) and
+    /// retries. Returns the result and, when a refresh happened, the new tokens — store them, as
+    /// the old refresh token no longer works.
+    ///
+    /// ```no_run
+    /// # use connectors::withings::{Tokens, WithingsClient, WithingsError};
+    /// # async fn sync(client: &WithingsClient, tokens: &Tokens) -> Result<(), WithingsError> {
+    /// let since = chrono::Utc::now() - chrono::Duration::days(1);
+    /// let (readings, renewed) = client
+    ///     .with_fresh_token(tokens, |token| async move { client.measures(&token, since).await })
+    ///     .await?;
+    /// if let Some(tokens) = renewed {
+    ///     // Store `tokens`: the old refresh token is spent.
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn with_fresh_token<T, F, Fut>(
+        &self,
+        tokens: &Tokens,
+        call: F,
+    ) -> Result<(T, Option<Tokens>), WithingsError>
+    where
+        F: Fn(String) -> Fut,
+        Fut: Future<Output = Result<T, WithingsError>>,
+    {
+        if tokens.expires_within(Utc::now(), chrono::Duration::zero()) {
+            let fresh = self.refresh(&tokens.refresh_token).await?;
+            let value = call(fresh.access_token.clone()).await?;
+            return Ok((value, Some(fresh)));
+        }
+        match call(tokens.access_token.clone()).await {
+            Err(WithingsError::AuthExpired(_)) => {
+                let fresh = self.refresh(&tokens.refresh_token).await?;
+                let value = call(fresh.access_token.clone()).await?;
+                Ok((value, Some(fresh)))
+            }
+            other => other.map(|value| (value, None)),
+        }
     }
 
     /// Follows `more`/`offset` pages of a call, collecting each page's body.
@@ -316,46 +444,58 @@ impl WithingsClient {
             .await
     }
 
-    /// Minute-level heart rate between `start` and `end`, asked for a day at a time (Withings
-    /// returns at most 24 hours per call).
+    /// Minute-level heart rate between `start` and `end`, asked for 24 hours at a time (Withings
+    /// returns at most 24 hours per call). Sorted by time; an instant on the boundary of two
+    /// windows is kept once.
     pub async fn intraday_heart_rate(
         &self,
         token: &str,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     ) -> Result<Vec<Reading>, WithingsError> {
-        let mut readings = Vec::new();
+        let mut readings = BTreeMap::new();
         let mut from = start;
         while from < end {
             let to = (from + chrono::Duration::hours(24)).min(end);
-            let form = vec![
-                ("action", "getintradayactivity".to_owned()),
-                ("startdate", from.timestamp().to_string()),
-                ("enddate", to.timestamp().to_string()),
-                ("data_fields", "heart_rate".to_owned()),
-            ];
-            let body = self.call("/v2/measure", Some(token), &form).await?;
-            let series: BTreeMap<String, Intraday> = match body.get("series") {
-                Some(Value::Object(_)) => decode(body.get("series").cloned().unwrap_or_default())?,
-                _ => BTreeMap::new(),
-            };
-            for (epoch, entry) in series {
-                let (Ok(t), Some(hr)) = (epoch.parse::<i64>(), entry.heart_rate) else {
-                    continue;
-                };
-                if let Some(t) = at(t) {
-                    readings.push(Reading {
-                        metric: "heart_rate_intraday",
-                        value: hr,
-                        at: t,
-                        device_id: entry.deviceid.clone(),
-                        model: entry.model.clone(),
-                    });
-                }
+            for reading in self.intraday_window(token, from, to).await? {
+                readings.insert(reading.at, reading);
             }
             from = to;
         }
-        Ok(readings)
+        Ok(readings.into_values().collect())
+    }
+
+    /// One `getintradayactivity` call; `series` is an object keyed by epoch-second strings (an
+    /// empty answer may come as `[]`).
+    async fn intraday_window(
+        &self,
+        token: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Reading>, WithingsError> {
+        let form = [
+            ("action", "getintradayactivity".to_owned()),
+            ("startdate", from.timestamp().to_string()),
+            ("enddate", to.timestamp().to_string()),
+            ("data_fields", "heart_rate".to_owned()),
+        ];
+        let mut body = self.call("/v2/measure", Some(token), &form).await?;
+        let series: BTreeMap<String, Intraday> = match body.get_mut("series").map(Value::take) {
+            Some(series @ Value::Object(_)) => decode(series)?,
+            _ => BTreeMap::new(),
+        };
+        Ok(series
+            .into_iter()
+            .filter_map(|(epoch, entry)| {
+                Some(Reading {
+                    metric: "heart_rate_intraday",
+                    value: entry.heart_rate?,
+                    at: at(epoch.parse().ok()?)?,
+                    device_id: entry.deviceid,
+                    model: entry.model,
+                })
+            })
+            .collect())
     }
 
     /// Nightly sleep summaries updated since `since`.
@@ -453,37 +593,41 @@ struct MeasureGroup {
     measures: Vec<Measure>,
 }
 
-/// Withings' measure type → (Carebase metric, factor to Carebase's unit).
-fn measure_metric(kind: i64) -> Option<(&'static str, f64)> {
+/// Withings' measure type → (Carebase metric, power of ten from Withings' unit to Carebase's).
+/// Only height changes unit: metres to centimetres.
+fn measure_metric(kind: i64) -> Option<(&'static str, i32)> {
     Some(match kind {
-        1 => ("weight", 1.0),
-        4 => ("height", 100.0),
-        5 => ("fat_free_mass", 1.0),
-        6 => ("fat_ratio", 1.0),
-        8 => ("fat_mass", 1.0),
-        9 => ("diastolic_bp", 1.0),
-        10 => ("systolic_bp", 1.0),
-        11 => ("heart_rate", 1.0),
-        12 | 71 => ("body_temperature", 1.0),
-        54 => ("spo2", 1.0),
-        76 => ("muscle_mass", 1.0),
-        77 => ("hydration", 1.0),
-        88 => ("bone_mass", 1.0),
-        91 => ("pulse_wave_velocity", 1.0),
-        123 => ("vo2_max", 1.0),
-        155 => ("vascular_age", 1.0),
-        226 => ("basal_metabolic_rate", 1.0),
+        1 => ("weight", 0),
+        4 => ("height", 2),
+        5 => ("fat_free_mass", 0),
+        6 => ("fat_ratio", 0),
+        8 => ("fat_mass", 0),
+        9 => ("diastolic_bp", 0),
+        10 => ("systolic_bp", 0),
+        11 => ("heart_rate", 0),
+        12 | 71 => ("body_temperature", 0),
+        54 => ("spo2", 0),
+        76 => ("muscle_mass", 0),
+        77 => ("hydration", 0),
+        88 => ("bone_mass", 0),
+        91 => ("pulse_wave_velocity", 0),
+        123 => ("vo2_max", 0),
+        155 => ("vascular_age", 0),
+        226 => ("basal_metabolic_rate", 0),
         _ => return None,
     })
 }
 
-/// `value × 10^unit`, with one rounding: divide by a power of ten rather than multiply by a
-/// fraction, so that 72350 × 10⁻³ is exactly 72.35.
+/// `value × 10^unit`, with a single rounding: the integer is scaled by an exact power of ten
+/// (a division for negative units), so 72350 × 10⁻³ is exactly the double nearest 72.35.
 fn scaled(value: i64, unit: i32) -> f64 {
+    let power = 10_i64
+        .checked_pow(unit.unsigned_abs())
+        .map_or_else(|| 10_f64.powi(unit.saturating_abs()), |p| p as f64);
     if unit >= 0 {
-        value as f64 * 10_f64.powi(unit)
+        value as f64 * power
     } else {
-        value as f64 / 10_f64.powi(-unit)
+        value as f64 / power
     }
 }
 
@@ -499,11 +643,10 @@ impl IntoReadings for MeasureGroup {
         self.measures
             .iter()
             .filter_map(|m| {
-                let (metric, factor) = measure_metric(m.kind)?;
-                let value = scaled(m.value, m.unit) * factor;
+                let (metric, shift) = measure_metric(m.kind)?;
                 Some(Reading {
                     metric,
-                    value: (value * 1e6).round() / 1e6,
+                    value: scaled(m.value, m.unit.saturating_add(shift)),
                     at: t,
                     device_id: self.deviceid.clone(),
                     model: self.model.clone(),
@@ -517,6 +660,8 @@ impl IntoReadings for MeasureGroup {
 struct Activity {
     date: String,
     #[serde(default)]
+    timezone: Option<String>,
+    #[serde(default)]
     deviceid: Option<String>,
     #[serde(default)]
     steps: Option<f64>,
@@ -528,14 +673,28 @@ struct Activity {
     totalcalories: Option<f64>,
 }
 
+/// The first instant of `date` (`YYYY-MM-DD`) in the IANA zone `timezone`; midnight UTC when the
+/// zone is missing or unknown. Where a clock change skips midnight, the day starts an hour later.
+fn start_of_day(date: &str, timezone: Option<&str>) -> Option<DateTime<Utc>> {
+    let midnight = NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .ok()?
+        .and_hms_opt(0, 0, 0)?;
+    let Some(tz) = timezone.and_then(|t| t.parse::<Tz>().ok()) else {
+        return Some(midnight.and_utc());
+    };
+    tz.from_local_datetime(&midnight)
+        .earliest()
+        .or_else(|| {
+            tz.from_local_datetime(&(midnight + chrono::Duration::hours(1)))
+                .earliest()
+        })
+        .map(|t| t.with_timezone(&Utc))
+}
+
 impl IntoReadings for Activity {
-    /// One reading per field, at midnight UTC of the day.
+    /// One reading per field present, at local midnight of the day in the day's time zone.
     fn readings(&self) -> Vec<Reading> {
-        let Some(day) = NaiveDate::parse_from_str(&self.date, "%Y-%m-%d")
-            .ok()
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .map(|d| d.and_utc())
-        else {
+        let Some(day) = start_of_day(&self.date, self.timezone.as_deref()) else {
             return Vec::new();
         };
         [
@@ -568,7 +727,7 @@ struct Intraday {
     heart_rate: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 struct SleepData {
     #[serde(default)]
     lightsleepduration: Option<f64>,
@@ -589,6 +748,7 @@ struct Sleep {
     enddate: i64,
     #[serde(default)]
     model: Option<i64>,
+    #[serde(default)]
     data: SleepData,
 }
 
@@ -643,8 +803,34 @@ mod tests {
     #[test]
     fn values_scale_exactly() {
         assert_eq!(scaled(72350, -3), 72.35);
-        assert_eq!(scaled(178, -2) * 100.0, 178.0);
+        assert_eq!(scaled(178, -2 + 2), 178.0);
+        assert_eq!(scaled(3651, -2), 36.51);
+        assert_eq!(scaled(-5, -1), -0.5);
         assert_eq!(scaled(5, 2), 500.0);
+    }
+
+    #[test]
+    fn days_start_at_local_midnight() {
+        let utc = |y, m, d, h| Utc.with_ymd_and_hms(y, m, d, h, 0, 0).single();
+        assert_eq!(
+            start_of_day("2020-07-01", Some("Europe/Paris")),
+            utc(2020, 6, 30, 22)
+        );
+        assert_eq!(
+            start_of_day("2026-11-20", Some("Australia/Sydney")),
+            utc(2026, 11, 19, 13)
+        );
+        assert_eq!(start_of_day("2020-07-01", None), utc(2020, 7, 1, 0));
+        assert_eq!(
+            start_of_day("2020-07-01", Some("Mars/Olympus")),
+            utc(2020, 7, 1, 0)
+        );
+        // Santiago skipped from midnight to 01:00 on 2019-09-08.
+        assert_eq!(
+            start_of_day("2019-09-08", Some("America/Santiago")),
+            utc(2019, 9, 8, 4)
+        );
+        assert_eq!(start_of_day("July 1st", None), None);
     }
 
     #[test]
@@ -660,6 +846,21 @@ mod tests {
             })
         );
         assert_eq!(parse_notification("appli=4"), None);
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug_output() {
+        let config = WithingsConfig::production("cid", "very-secret", "https://x.example/cb");
+        assert!(!format!("{config:?}").contains("very-secret"));
+        let tokens = Tokens {
+            user_id: "1".into(),
+            access_token: "access-secret".into(),
+            refresh_token: "refresh-secret".into(),
+            expires_at: Utc::now(),
+            scope: SCOPES.into(),
+        };
+        let shown = format!("{tokens:?}");
+        assert!(!shown.contains("access-secret") && !shown.contains("refresh-secret"));
     }
 
     #[test]

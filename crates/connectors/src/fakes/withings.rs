@@ -10,8 +10,9 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
-/// The app credentials the fake accepts.
+/// The app's client id the fake accepts.
 pub const CLIENT_ID: &str = "fake-client-id";
+/// The app's client secret the fake accepts.
 pub const CLIENT_SECRET: &str = "fake-client-secret";
 /// The authorization code the consent page "issues".
 pub const CODE: &str = "fake-authorization-code";
@@ -21,12 +22,18 @@ pub const USER_ID: i64 = 424_242;
 /// One request the fake received.
 #[derive(Debug, Clone)]
 pub struct Received {
+    /// The HTTP method.
+    pub method: String,
+    /// The path, e.g. `/v2/oauth2` or `/measure`.
     pub path: String,
+    /// The form body's fields (empty unless the body was `application/x-www-form-urlencoded`).
     pub form: HashMap<String, String>,
+    /// The token of an `Authorization: Bearer` header.
     pub bearer: Option<String>,
 }
 
 impl Received {
+    /// The `action` field, or `""`.
     pub fn action(&self) -> &str {
         self.form.get("action").map_or("", String::as_str)
     }
@@ -38,6 +45,7 @@ struct State {
     access_token: String,
     refresh_token: String,
     issued: u32,
+    userid_as_string: bool,
     token_expired: bool,
     fail_next: Option<i64>,
     page_size: usize,
@@ -49,9 +57,10 @@ struct State {
     received: Vec<Received>,
 }
 
-/// The running fake. Cheap to clone.
+/// The running fake. Cheap to clone; every clone sees the same state.
 #[derive(Clone)]
 pub struct FakeWithings {
+    /// Where it listens, e.g. `http://127.0.0.1:41234`: the client's `api_base`.
     pub base_url: String,
     state: Arc<Mutex<State>>,
 }
@@ -90,6 +99,7 @@ impl FakeWithings {
         self.with(|s| s.measure_groups = groups);
     }
 
+    /// Daily activity entries (`getactivity`), served `page_size` at a time.
     pub fn set_activities(&self, days: Vec<Value>) {
         self.with(|s| s.activities = days);
     }
@@ -99,10 +109,12 @@ impl FakeWithings {
         self.with(|s| s.intraday = entries);
     }
 
+    /// Sleep summaries (`getsummary`), served `page_size` at a time.
     pub fn set_sleep(&self, nights: Vec<Value>) {
         self.with(|s| s.sleep = nights);
     }
 
+    /// How many items a page holds (2 unless set); more items are served on further pages.
     pub fn set_page_size(&self, n: usize) {
         self.with(|s| s.page_size = n.max(1));
     }
@@ -112,21 +124,35 @@ impl FakeWithings {
         self.with(|s| s.token_expired = true);
     }
 
-    /// The next data call answers with this status (601, 503, …).
+    /// The token answers give `userid` as a string (`"424242"`) rather than a number.
+    pub fn send_userid_as_string(&self, yes: bool) {
+        self.with(|s| s.userid_as_string = yes);
+    }
+
+    /// The next data call made with a valid token answers with this status (601, 503, …),
+    /// inside HTTP 200 as Withings does.
     pub fn fail_next(&self, status: i64) {
         self.with(|s| s.fail_next = Some(status));
     }
 
+    /// Every request received so far, in order.
     pub fn received(&self) -> Vec<Received> {
         self.with(|s| s.received.clone())
     }
 
+    /// The notification subscriptions in force: (callback URL, appli).
     pub fn subscriptions(&self) -> Vec<(String, i64)> {
         self.with(|s| s.subscriptions.clone())
     }
 
+    /// The only refresh token that works now (earlier ones are spent).
     pub fn current_refresh_token(&self) -> String {
         self.with(|s| s.refresh_token.clone())
+    }
+
+    /// The only access token that works now (unless expired).
+    pub fn current_access_token(&self) -> String {
+        self.with(|s| s.access_token.clone())
     }
 }
 
@@ -143,10 +169,15 @@ fn issue_tokens(s: &mut State) -> Value {
     s.access_token = format!("access-{}", s.issued);
     s.refresh_token = format!("refresh-{}", s.issued);
     s.token_expired = false;
+    let userid = if s.userid_as_string {
+        json!(USER_ID.to_string())
+    } else {
+        json!(USER_ID)
+    };
     envelope(
         0,
         json!({
-            "userid": USER_ID,
+            "userid": userid,
             "access_token": s.access_token,
             "refresh_token": s.refresh_token,
             "expires_in": 10800,
@@ -159,6 +190,7 @@ fn issue_tokens(s: &mut State) -> Value {
 
 fn token_endpoint(s: &mut State, r: &Received) -> Value {
     let field = |k: &str| r.form.get(k).map_or("", String::as_str);
+    // No Bearer header here: the app authenticates with its credentials in the form.
     let ok_client = field("action") == "requesttoken"
         && field("client_id") == CLIENT_ID
         && field("client_secret") == CLIENT_SECRET
@@ -206,6 +238,44 @@ fn page(items: &[Value], r: &Received, size: usize, key: &str, v2: bool) -> Valu
     envelope(0, body)
 }
 
+/// Whether the parameters are the ones Withings documents for the action: a range given as
+/// `lastupdate` or as a start and end (unix seconds for `getmeas`, `YYYY-MM-DD` for the v2
+/// summaries), a numeric `offset`, a real `category`, a callback and `appli` for `/notify`.
+fn params_ok(r: &Received) -> bool {
+    let has = |k: &str| r.form.contains_key(k);
+    let int = |k: &str| r.form.get(k).is_some_and(|v| v.parse::<i64>().is_ok());
+    let day = |k: &str| {
+        r.form
+            .get(k)
+            .is_some_and(|v| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok())
+    };
+    let offset_ok = !has("offset") || int("offset");
+    match r.action() {
+        "getmeas" => {
+            let range = if has("lastupdate") {
+                int("lastupdate") && !has("startdate") && !has("enddate")
+            } else {
+                int("startdate") && int("enddate")
+            };
+            let category = r.form.get("category").is_none_or(|c| c == "1" || c == "2");
+            range && category && offset_ok
+        }
+        "getactivity" | "getsummary" => {
+            let range = if has("lastupdate") {
+                int("lastupdate")
+            } else {
+                day("startdateymd") && day("enddateymd")
+            };
+            range && offset_ok
+        }
+        "getintradayactivity" => int("startdate") && int("enddate"),
+        "subscribe" | "revoke" => {
+            r.form.get("callbackurl").is_some_and(|u| !u.is_empty()) && int("appli")
+        }
+        _ => true,
+    }
+}
+
 fn data_endpoint(s: &mut State, r: &Received) -> Value {
     if r.bearer.as_deref() != Some(s.access_token.as_str())
         || s.access_token.is_empty()
@@ -216,13 +286,12 @@ fn data_endpoint(s: &mut State, r: &Received) -> Value {
     if let Some(status) = s.fail_next.take() {
         return envelope(status, Value::Null);
     }
+    if !params_ok(r) {
+        return envelope(503, Value::Null);
+    }
     let size = s.page_size;
     match (r.path.as_str(), r.action()) {
-        ("/measure", "getmeas")
-            if r.form.contains_key("lastupdate") || r.form.contains_key("startdate") =>
-        {
-            page(&s.measure_groups, r, size, "measuregrps", false)
-        }
+        ("/measure", "getmeas") => page(&s.measure_groups, r, size, "measuregrps", false),
         ("/v2/measure", "getactivity") => page(&s.activities, r, size, "activities", true),
         ("/v2/measure", "getintradayactivity") => {
             let bound = |k: &str| r.form.get(k).and_then(|v| v.parse::<i64>().ok());
@@ -308,6 +377,7 @@ async fn serve(socket: TcpStream, state: Arc<Mutex<State>>) -> std::io::Result<(
             HashMap::new()
         };
         let received = Received {
+            method: method.clone(),
             path: path.clone(),
             form,
             bearer,
