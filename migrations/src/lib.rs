@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_create_platform_tables;
 mod m20261124_000001_create_health_tables;
 mod m20261124_000002_create_device_connections;
+mod m20261202_000001_create_scheduling_tables;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_create_platform_tables::Migration),
             Box::new(m20261124_000001_create_health_tables::Migration),
             Box::new(m20261124_000002_create_device_connections::Migration),
+            Box::new(m20261202_000001_create_scheduling_tables::Migration),
         ]
     }
 }

@@ -62,6 +62,8 @@ impl Role {
                 ClinicalAccess,
                 TargetsManage,
                 UsersRead,
+                ScheduleRead,
+                ScheduleWrite,
             ],
             Role::Nurse => &[
                 PatientsRead,
@@ -70,6 +72,8 @@ impl Role {
                 CareTeamManage,
                 ClinicalAccess,
                 UsersRead,
+                ScheduleRead,
+                ScheduleWrite,
             ],
             Role::Receptionist => &[
                 PatientsRead,
@@ -77,6 +81,8 @@ impl Role {
                 PatientsArchive,
                 PatientsInvite,
                 UsersRead,
+                ScheduleRead,
+                ScheduleWrite,
             ],
             Role::Patient => &[OwnRecord],
         }
@@ -136,13 +142,23 @@ pub enum Permission {
     /// Change practice settings.
     #[serde(rename = "settings:manage")]
     SettingsManage,
+    /// See the calendar, availability and appointments.
+    #[serde(rename = "schedule:read")]
+    ScheduleRead,
+    /// Book, move and cancel appointments; hold calendar time; set one's own availability.
+    #[serde(rename = "schedule:write")]
+    ScheduleWrite,
+    /// Appointment types, practice closures, anyone's availability, scheduling rules and
+    /// message templates.
+    #[serde(rename = "schedule:manage")]
+    ScheduleManage,
     /// A patient's own record and nothing else.
     #[serde(rename = "own_record")]
     OwnRecord,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 17] = [
         Permission::PatientsRead,
         Permission::PatientsWrite,
         Permission::PatientsArchive,
@@ -156,6 +172,9 @@ impl Permission {
         Permission::ApiKeysManage,
         Permission::OutboxRead,
         Permission::SettingsManage,
+        Permission::ScheduleRead,
+        Permission::ScheduleWrite,
+        Permission::ScheduleManage,
         Permission::OwnRecord,
     ];
 
@@ -174,6 +193,9 @@ impl Permission {
             Permission::ApiKeysManage => "api_keys:manage",
             Permission::OutboxRead => "outbox:read",
             Permission::SettingsManage => "settings:manage",
+            Permission::ScheduleRead => "schedule:read",
+            Permission::ScheduleWrite => "schedule:write",
+            Permission::ScheduleManage => "schedule:manage",
             Permission::OwnRecord => "own_record",
         }
     }

@@ -131,6 +131,9 @@ pub struct OutboxMessage {
     pub recipient: String,
     pub subject: String,
     pub body: String,
+    /// The names of files sent with it (an appointment's `.ics`).
+    #[serde(default)]
+    pub attachments: Vec<String>,
     pub status: OutboxStatus,
     pub attempts: i32,
     pub last_error: Option<String>,

@@ -37,6 +37,15 @@ pub enum ErrorCode {
     WeakPassword,
     /// The body is larger than this endpoint accepts.
     PayloadTooLarge,
+    /// The time overlaps another booking of the practitioner or of the patient (buffers
+    /// included); `detail` says which.
+    SlotConflict,
+    /// The practitioner does not take bookings then (outside their hours, on leave, a closure or
+    /// a public holiday). Staff may book anyway with `allow_outside_availability`.
+    OutsideAvailability,
+    /// The practice's online-booking rules do not allow this (notice periods, types patients may
+    /// book); `detail` says which rule.
+    BookingPolicy,
     /// The body's content type is not accepted here.
     UnsupportedMediaType,
     /// The database or another dependency is unavailable; try again shortly.
@@ -63,6 +72,9 @@ impl ErrorCode {
             ErrorCode::PreconditionFailed => "precondition_failed",
             ErrorCode::WeakPassword => "weak_password",
             ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::SlotConflict => "slot_conflict",
+            ErrorCode::OutsideAvailability => "outside_availability",
+            ErrorCode::BookingPolicy => "booking_policy",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::ServiceUnavailable => "service_unavailable",
             ErrorCode::Internal => "internal",
@@ -81,7 +93,8 @@ impl ErrorCode {
             ErrorCode::TooManyAttempts | ErrorCode::RateLimited => 429,
             ErrorCode::MfaEnrollmentRequired | ErrorCode::Forbidden => 403,
             ErrorCode::NotFound => 404,
-            ErrorCode::Conflict => 409,
+            ErrorCode::Conflict | ErrorCode::SlotConflict | ErrorCode::OutsideAvailability => 409,
+            ErrorCode::BookingPolicy => 422,
             ErrorCode::PreconditionFailed => 412,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
@@ -108,6 +121,9 @@ impl ErrorCode {
             ErrorCode::PreconditionFailed => "This record was changed by someone else",
             ErrorCode::WeakPassword => "Choose a stronger password",
             ErrorCode::PayloadTooLarge => "The request is too large",
+            ErrorCode::SlotConflict => "That time is already taken",
+            ErrorCode::OutsideAvailability => "The practitioner is not available then",
+            ErrorCode::BookingPolicy => "The practice's booking rules do not allow this",
             ErrorCode::UnsupportedMediaType => "Unsupported content type",
             ErrorCode::ServiceUnavailable => "Service temporarily unavailable",
             ErrorCode::Internal => "Something went wrong",

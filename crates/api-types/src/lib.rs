@@ -13,6 +13,7 @@ pub mod error;
 pub mod health;
 pub mod page;
 pub mod patients;
+pub mod scheduling;
 pub mod validation;
 
 pub use access::{Permission, Role};

@@ -110,6 +110,22 @@ pub fn normalize_phone(value: &str) -> String {
     }
 }
 
+/// A phone number in the international form SMS providers take (`+61412345678`): numbers
+/// written with `+` keep their country code, Australian numbers written from `0` get `+61`.
+/// `None` when the number is neither.
+pub fn e164(value: &str) -> Option<String> {
+    let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+    if value.trim_start().starts_with('+') {
+        return (8..=15)
+            .contains(&digits.len())
+            .then(|| format!("+{digits}"));
+    }
+    match digits.strip_prefix('0') {
+        Some(rest) if digits.len() == 10 => Some(format!("+61{rest}")),
+        _ => None,
+    }
+}
+
 pub fn phone(value: &str) -> Result<(), RuleError> {
     let allowed = value
         .chars()
@@ -238,6 +254,10 @@ mod tests {
         assert_eq!(normalize_phone("0412-345-678"), "0412345678");
         assert_eq!(normalize_phone("(02) 9876 5432"), "0298765432");
         assert!(phone("0412 345 678").is_ok());
+        assert_eq!(e164("0412 345 678").as_deref(), Some("+61412345678"));
+        assert_eq!(e164("+61 412 345 678").as_deref(), Some("+61412345678"));
+        assert_eq!(e164("+1 (415) 555-0100").as_deref(), Some("+14155550100"));
+        assert_eq!(e164("12345"), None);
         assert!(phone("12").is_err());
         assert!(phone("0412; drop").is_err());
     }

@@ -1,15 +1,27 @@
 //! Email over SMTP (`lettre`).
 
-use lettre::message::{header::ContentType, Mailbox};
+use lettre::message::{
+    header::ContentType, Attachment as MailAttachment, Mailbox, MultiPart, SinglePart,
+};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-/// A plain-text email.
+/// A plain-text email, with any attachments.
 #[derive(Debug, Clone)]
 pub struct Email {
     pub to: String,
     pub subject: String,
     pub body: String,
+    pub attachments: Vec<Attachment>,
+}
+
+/// A text file sent with an email, such as an appointment's `invite.ics`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Attachment {
+    pub filename: String,
+    /// The full MIME type, parameters included (`text/calendar; charset=UTF-8; method=REQUEST`).
+    pub content_type: String,
+    pub content: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,13 +97,26 @@ impl EmailSender for SmtpSender {
             .to
             .parse()
             .map_err(|e: lettre::address::AddressError| EmailError::Invalid(e.to_string()))?;
-        let message = Message::builder()
+        let builder = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(&email.subject)
-            .header(ContentType::TEXT_PLAIN)
-            .body(email.body.clone())
-            .map_err(|e| EmailError::Invalid(e.to_string()))?;
+            .subject(&email.subject);
+        let message = if email.attachments.is_empty() {
+            builder
+                .header(ContentType::TEXT_PLAIN)
+                .body(email.body.clone())
+        } else {
+            let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(email.body.clone()));
+            for a in &email.attachments {
+                let content_type = ContentType::parse(&a.content_type)
+                    .map_err(|e| EmailError::Invalid(e.to_string()))?;
+                parts = parts.singlepart(
+                    MailAttachment::new(a.filename.clone()).body(a.content.clone(), content_type),
+                );
+            }
+            builder.multipart(parts)
+        }
+        .map_err(|e| EmailError::Invalid(e.to_string()))?;
         self.transport
             .send(message)
             .await

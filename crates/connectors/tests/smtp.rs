@@ -26,6 +26,7 @@ async fn a_message_is_delivered_with_its_envelope_headers_and_body() {
             subject: "You're invited".into(),
             body: "Set your password here:\nhttps://carebase.test/invite?token=abc\n.\nThanks"
                 .into(),
+            attachments: Vec::new(),
         })
         .await
         .unwrap();
@@ -51,6 +52,7 @@ async fn a_temporary_refusal_is_reported_as_transient() {
             to: "a@b.test".into(),
             subject: "s".into(),
             body: "b".into(),
+            attachments: Vec::new(),
         })
         .await
         .unwrap_err();
@@ -67,8 +69,35 @@ async fn a_bad_address_is_not_retried() {
             to: "not an address".into(),
             subject: "s".into(),
             body: "b".into(),
+            attachments: Vec::new(),
         })
         .await
         .unwrap_err();
     assert!(!err.is_transient());
+}
+
+#[tokio::test]
+async fn an_invite_travels_as_a_calendar_attachment() {
+    let server = FakeSmtp::start().await.unwrap();
+    let sender = SmtpSender::new(&config(server.port)).unwrap();
+    let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n";
+    sender
+        .send(&Email {
+            to: "jordan@clinic.test".into(),
+            subject: "Your appointment".into(),
+            body: "See you then.".into(),
+            attachments: vec![connectors::email::Attachment {
+                filename: "appointment.ics".into(),
+                content_type: "text/calendar; charset=UTF-8; method=REQUEST".into(),
+                content: ics.into(),
+            }],
+        })
+        .await
+        .unwrap();
+    let data = &server.received()[0].data;
+    assert!(data.contains("multipart/mixed"), "{data}");
+    assert!(data.contains("text/calendar"), "{data}");
+    assert!(data.contains("method=REQUEST"), "{data}");
+    assert!(data.contains("appointment.ics"), "{data}");
+    assert!(data.contains("See you then."), "{data}");
 }

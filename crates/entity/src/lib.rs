@@ -8,5 +8,6 @@ pub mod comms;
 pub mod health;
 pub mod patients;
 pub mod platform;
+pub mod scheduling;
 pub mod settings;
 pub mod users;

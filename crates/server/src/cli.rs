@@ -191,28 +191,51 @@ pub async fn state(
 }
 
 fn start_outbox_worker(state: &AppState, settings: &Settings) -> anyhow::Result<()> {
-    let Some(smtp) = &settings.smtp else {
+    let mut senders = crate::comms::outbox::Senders::default();
+    if let Some(smtp) = &settings.smtp {
+        let tls = match smtp.tls.as_str() {
+            "none" => connectors::email::SmtpTls::None,
+            "starttls" => connectors::email::SmtpTls::StartTls,
+            "tls" => connectors::email::SmtpTls::Tls,
+            other => anyhow::bail!("smtp.tls must be none, starttls or tls, not {other}"),
+        };
+        let sender = connectors::email::SmtpSender::new(&connectors::email::SmtpConfig {
+            host: smtp.host.clone(),
+            port: smtp.port,
+            username: smtp.username.clone(),
+            password: smtp.password.as_ref().map(|p| p.expose_secret().to_owned()),
+            from: smtp.from.clone(),
+            tls,
+        })?;
+        senders.email = Some(Arc::new(sender));
+    } else {
         tracing::info!("no SMTP configured: outbound email stays in the outbox");
-        return Ok(());
-    };
-    let tls = match smtp.tls.as_str() {
-        "none" => connectors::email::SmtpTls::None,
-        "starttls" => connectors::email::SmtpTls::StartTls,
-        "tls" => connectors::email::SmtpTls::Tls,
-        other => anyhow::bail!("smtp.tls must be none, starttls or tls, not {other}"),
-    };
-    let sender = connectors::email::SmtpSender::new(&connectors::email::SmtpConfig {
-        host: smtp.host.clone(),
-        port: smtp.port,
-        username: smtp.username.clone(),
-        password: smtp.password.as_ref().map(|p| p.expose_secret().to_owned()),
-        from: smtp.from.clone(),
-        tls,
-    })?;
-    tokio::spawn(crate::comms::outbox::run_worker(
+    }
+    if let Some(t) = &settings.twilio {
+        let client = connectors::twilio::TwilioClient::new(connectors::twilio::TwilioConfig {
+            account_sid: t.account_sid.clone(),
+            auth_token: t.auth_token.expose_secret().to_owned(),
+            from: t.from.clone(),
+            messaging_service_sid: t.messaging_service_sid.clone(),
+            api_base: t
+                .api_base
+                .clone()
+                .unwrap_or_else(|| connectors::twilio::API_BASE.to_owned()),
+        })?;
+        senders.sms = Some(Arc::new(client));
+    } else {
+        tracing::info!("no Twilio configured: outbound SMS stays in the outbox");
+    }
+    if senders.email.is_some() || senders.sms.is_some() {
+        tokio::spawn(crate::comms::outbox::run_worker(
+            state.db.clone(),
+            state.crypto.clone(),
+            senders,
+        ));
+    }
+    tokio::spawn(crate::scheduling::notify::run_reminders(
         state.db.clone(),
         state.crypto.clone(),
-        Arc::new(sender),
     ));
     Ok(())
 }

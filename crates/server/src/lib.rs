@@ -12,6 +12,7 @@ pub mod health;
 pub mod ops;
 pub mod patients;
 pub mod platform;
+pub mod scheduling;
 pub mod seed;
 pub mod settings;
 pub mod users;

@@ -18,6 +18,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub next_attempt_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
+    /// A JSON array of attachments (file name, content type, content), encrypted.
+    pub attachments_enc: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

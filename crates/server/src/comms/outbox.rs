@@ -6,7 +6,8 @@ use api_types::admin::{OutboxMessage, OutboxQuery, OutboxStatus};
 use api_types::validation::normalize_email;
 use api_types::Page;
 use chrono::Utc;
-use connectors::email::{Email, EmailSender};
+use connectors::email::{Attachment, Email, EmailSender};
+use connectors::twilio::SmsSender;
 use entity::comms::outbox_message;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
@@ -35,7 +36,68 @@ fn recipient_bidx(crypto: &Crypto, recipient: &str) -> String {
     crypto.blind_index("outbox.recipient", &normalize_email(recipient))
 }
 
-/// Queues an email. Call it inside the transaction of the change that causes it.
+/// How a message travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Email,
+    Sms,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+        }
+    }
+}
+
+/// A message to queue.
+pub struct Outbound<'a> {
+    pub channel: Channel,
+    /// An email address, or a phone number in E.164 form for SMS.
+    pub to: &'a str,
+    /// Empty for SMS.
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub attachments: Vec<Attachment>,
+}
+
+/// Queues a message. Call it inside the transaction of the change that causes it.
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    message: Outbound<'_>,
+) -> ApiResult<Uuid> {
+    let id = Uuid::now_v7();
+    let now = Utc::now();
+    let attachments_enc = if message.attachments.is_empty() {
+        None
+    } else {
+        let json = serde_json::to_string(&message.attachments).map_err(anyhow::Error::from)?;
+        Some(crypto.encrypt_str(&json, &aad(id, "attachments"))?)
+    };
+    outbox_message::ActiveModel {
+        id: Set(id),
+        channel: Set(message.channel.as_str().into()),
+        recipient_enc: Set(crypto.encrypt_str(message.to, &aad(id, "recipient"))?),
+        recipient_bidx: Set(recipient_bidx(crypto, message.to)),
+        subject_enc: Set(crypto.encrypt_str(message.subject, &aad(id, "subject"))?),
+        body_enc: Set(crypto.encrypt_str(message.body, &aad(id, "body"))?),
+        status: Set("pending".into()),
+        attempts: Set(0),
+        last_error: Set(None),
+        created_at: Set(now),
+        next_attempt_at: Set(now),
+        sent_at: Set(None),
+        attachments_enc: Set(attachments_enc),
+    }
+    .insert(db)
+    .await?;
+    Ok(id)
+}
+
+/// Queues a plain email. Call it inside the transaction of the change that causes it.
 pub async fn enqueue_email(
     db: &impl ConnectionTrait,
     crypto: &Crypto,
@@ -43,25 +105,18 @@ pub async fn enqueue_email(
     subject: &str,
     body: &str,
 ) -> ApiResult<Uuid> {
-    let id = Uuid::now_v7();
-    let now = Utc::now();
-    outbox_message::ActiveModel {
-        id: Set(id),
-        channel: Set("email".into()),
-        recipient_enc: Set(crypto.encrypt_str(to, &aad(id, "recipient"))?),
-        recipient_bidx: Set(recipient_bidx(crypto, to)),
-        subject_enc: Set(crypto.encrypt_str(subject, &aad(id, "subject"))?),
-        body_enc: Set(crypto.encrypt_str(body, &aad(id, "body"))?),
-        status: Set("pending".into()),
-        attempts: Set(0),
-        last_error: Set(None),
-        created_at: Set(now),
-        next_attempt_at: Set(now),
-        sent_at: Set(None),
-    }
-    .insert(db)
-    .await?;
-    Ok(id)
+    enqueue(
+        db,
+        crypto,
+        Outbound {
+            channel: Channel::Email,
+            to,
+            subject,
+            body,
+            attachments: Vec::new(),
+        },
+    )
+    .await
 }
 
 fn status_str(s: OutboxStatus) -> &'static str {
@@ -84,11 +139,28 @@ fn to_wire(crypto: &Crypto, m: outbox_message::Model) -> anyhow::Result<OutboxMe
             "failed" => OutboxStatus::Failed,
             _ => OutboxStatus::Pending,
         },
+        attachments: decrypt_attachments(crypto, m.id, m.attachments_enc.as_deref())?
+            .into_iter()
+            .map(|a| a.filename)
+            .collect(),
         attempts: m.attempts,
         last_error: m.last_error,
         created_at: m.created_at,
         sent_at: m.sent_at,
     })
+}
+
+fn decrypt_attachments(
+    crypto: &Crypto,
+    id: Uuid,
+    enc: Option<&str>,
+) -> anyhow::Result<Vec<Attachment>> {
+    match enc {
+        Some(enc) => Ok(serde_json::from_str(
+            &crypto.decrypt_str(enc, &aad(id, "attachments"))?,
+        )?),
+        None => Ok(Vec::new()),
+    }
 }
 
 /// Messages in the outbox, newest first. Messages carry sign-in links: admins only.
@@ -133,15 +205,31 @@ async fn list_outbox(
     Ok(web::Json(Page::new(items, total, limit, offset)))
 }
 
+/// The senders this process has: a channel without one keeps its messages in the outbox.
+#[derive(Clone, Default)]
+pub struct Senders {
+    pub email: Option<Arc<dyn EmailSender>>,
+    pub sms: Option<Arc<dyn SmsSender>>,
+}
+
+impl Senders {
+    fn channels(&self) -> Vec<&'static str> {
+        let mut c = Vec::new();
+        if self.email.is_some() {
+            c.push(Channel::Email.as_str());
+        }
+        if self.sms.is_some() {
+            c.push(Channel::Sms.as_str());
+        }
+        c
+    }
+}
+
 /// Delivers due messages until the process stops. Any replica may run it: on PostgreSQL each
 /// message is claimed with `FOR UPDATE SKIP LOCKED`, so no two deliver the same one.
-pub async fn run_worker(
-    db: sea_orm::DatabaseConnection,
-    crypto: Arc<Crypto>,
-    sender: Arc<dyn EmailSender>,
-) {
+pub async fn run_worker(db: sea_orm::DatabaseConnection, crypto: Arc<Crypto>, senders: Senders) {
     loop {
-        match deliver_due(&db, &crypto, sender.as_ref()).await {
+        match deliver_due(&db, &crypto, &senders).await {
             Ok(0) => tokio::time::sleep(Duration::from_secs(5)).await,
             Ok(_) => {}
             Err(e) => {
@@ -155,17 +243,77 @@ pub async fn run_worker(
 /// How long a claimed message is reserved for the worker that claimed it.
 const LEASE: chrono::Duration = chrono::Duration::minutes(5);
 
-/// Delivers up to one batch of due messages; returns how many it handled. Messages are first
-/// claimed (leased) in a short transaction, then sent with no transaction open, so a slow mail
-/// server never holds a database connection.
+/// Why one delivery failed, and whether to try again.
+struct Failure {
+    message: String,
+    transient: bool,
+}
+
+async fn send_one(
+    crypto: &Crypto,
+    senders: &Senders,
+    m: &outbox_message::Model,
+) -> Result<(), Failure> {
+    let read = |column: &str, value: &str| {
+        crypto
+            .decrypt_str(value, &aad(m.id, column))
+            .map_err(|e| Failure {
+                message: format!("unreadable message: {e}"),
+                transient: false,
+            })
+    };
+    let to = read("recipient", &m.recipient_enc)?;
+    let body = read("body", &m.body_enc)?;
+    match (m.channel.as_str(), &senders.email, &senders.sms) {
+        ("email", Some(sender), _) => {
+            let email = Email {
+                to,
+                subject: read("subject", &m.subject_enc)?,
+                body,
+                attachments: decrypt_attachments(crypto, m.id, m.attachments_enc.as_deref())
+                    .map_err(|e| Failure {
+                        message: format!("unreadable attachments: {e}"),
+                        transient: false,
+                    })?,
+            };
+            sender.send(&email).await.map_err(|e| Failure {
+                message: e.to_string(),
+                transient: e.is_transient(),
+            })
+        }
+        ("sms", _, Some(sender)) => {
+            sender
+                .send_sms(&to, &body)
+                .await
+                .map(drop)
+                .map_err(|e| Failure {
+                    message: e.to_string(),
+                    transient: e.is_transient(),
+                })
+        }
+        (channel, _, _) => Err(Failure {
+            message: format!("no sender for {channel}"),
+            transient: true,
+        }),
+    }
+}
+
+/// Delivers up to one batch of due messages on the channels this process has a sender for;
+/// returns how many it handled. Messages are first claimed (leased) in a short transaction, then
+/// sent with no transaction open, so a slow provider never holds a database connection.
 pub async fn deliver_due(
     db: &sea_orm::DatabaseConnection,
     crypto: &Crypto,
-    sender: &dyn EmailSender,
+    senders: &Senders,
 ) -> anyhow::Result<usize> {
+    let channels = senders.channels();
+    if channels.is_empty() {
+        return Ok(0);
+    }
     let txn = db.begin().await?;
     let mut select = outbox_message::Entity::find()
         .filter(outbox_message::Column::Status.eq("pending"))
+        .filter(outbox_message::Column::Channel.is_in(channels))
         .filter(outbox_message::Column::NextAttemptAt.lte(Utc::now()))
         .order_by_asc(outbox_message::Column::NextAttemptAt)
         .limit(20);
@@ -192,24 +340,20 @@ pub async fn deliver_due(
 
     let n = due.len();
     for m in due {
-        let email = Email {
-            to: crypto.decrypt_str(&m.recipient_enc, &aad(m.id, "recipient"))?,
-            subject: crypto.decrypt_str(&m.subject_enc, &aad(m.id, "subject"))?,
-            body: crypto.decrypt_str(&m.body_enc, &aad(m.id, "body"))?,
-        };
+        let outcome = send_one(crypto, senders, &m).await;
         let attempts = m.attempts + 1;
         let mut update: outbox_message::ActiveModel = m.into();
         update.attempts = Set(attempts);
-        match sender.send(&email).await {
+        match outcome {
             Ok(()) => {
                 update.status = Set("sent".into());
                 update.sent_at = Set(Some(Utc::now()));
                 update.last_error = Set(None);
             }
             Err(e) => {
-                let give_up = !e.is_transient() || attempts >= MAX_ATTEMPTS;
+                let give_up = !e.transient || attempts >= MAX_ATTEMPTS;
                 update.status = Set(if give_up { "failed" } else { "pending" }.into());
-                update.last_error = Set(Some(e.to_string().chars().take(500).collect()));
+                update.last_error = Set(Some(e.message.chars().take(500).collect()));
                 let backoff = chrono::Duration::seconds(30 * (1i64 << attempts.min(10)));
                 update.next_attempt_at = Set(Utc::now() + backoff);
             }

@@ -48,6 +48,33 @@ impl PatientRecord {
         }
     }
 
+    /// The name staff see on a calendar: preferred (or first) name and last name.
+    pub fn display_name(&self) -> String {
+        let d = &self.details;
+        format!(
+            "{} {}",
+            d.preferred_name.as_deref().unwrap_or(&d.first_name),
+            d.last_name
+        )
+    }
+
+    /// The name a message greets the patient by.
+    pub fn greeting_name(&self) -> &str {
+        self.details
+            .preferred_name
+            .as_deref()
+            .unwrap_or(&self.details.first_name)
+    }
+
+    /// The mobile number messages go to, if the patient has one.
+    pub fn mobile(&self) -> Option<&str> {
+        self.details
+            .phone_numbers
+            .iter()
+            .find(|p| p.phone_type == PhoneType::Mobile)
+            .map(|p| p.number.as_str())
+    }
+
     pub fn to_summary(&self) -> PatientSummary {
         let d = &self.details;
         let phone = d
@@ -233,6 +260,26 @@ pub async fn find(
 
 pub async fn get(db: &impl ConnectionTrait, crypto: &Crypto, id: Uuid) -> ApiResult<PatientRecord> {
     find(db, crypto, id).await?.ok_or_else(ApiError::not_found)
+}
+
+/// Several patients at once, by id; ids with no patient are left out.
+pub async fn find_many(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    ids: &[Uuid],
+) -> ApiResult<std::collections::HashMap<Uuid, PatientRecord>> {
+    let mut out = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let rows = patient::Entity::find()
+            .filter(patient::Column::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?;
+        for m in rows {
+            let record = PatientRecord::decrypt(crypto, m)?;
+            out.insert(record.model.id, record);
+        }
+    }
+    Ok(out)
 }
 
 fn has_token(tokens: Vec<String>) -> sea_orm::sea_query::SimpleExpr {

@@ -42,6 +42,20 @@ pub struct Settings {
     /// Withings app credentials; without them, patients cannot connect Withings devices.
     #[serde(default)]
     pub withings: Option<WithingsSettings>,
+    /// Twilio account for SMS; without it, SMS messages stay in the outbox.
+    #[serde(default)]
+    pub twilio: Option<TwilioSettings>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TwilioSettings {
+    pub account_sid: String,
+    pub auth_token: SecretString,
+    /// The sending number, E.164 (or give `messaging_service_sid`).
+    pub from: Option<String>,
+    pub messaging_service_sid: Option<String>,
+    /// Default `https://api.twilio.com`.
+    pub api_base: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -237,6 +237,11 @@ pub mod require {
         ApiKeysManage => [ApiKeysManage];
         OutboxRead => [OutboxRead];
         SettingsManage => [SettingsManage];
+        ScheduleRead => [ScheduleRead];
+        ScheduleWrite => [ScheduleWrite];
+        ScheduleManage => [ScheduleManage];
+        ScheduleReadOrOwn => [ScheduleRead, OwnRecord];
+        ScheduleWriteOrOwn => [ScheduleWrite, OwnRecord];
     }
 }
 

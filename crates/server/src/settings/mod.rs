@@ -33,9 +33,30 @@ pub async fn load(db: &impl ConnectionTrait) -> ApiResult<PracticeSettings> {
 }
 
 pub async fn save(db: &impl ConnectionTrait, s: &PracticeSettings) -> ApiResult<()> {
+    save_value(db, KEY, s).await
+}
+
+/// A setting stored as JSON under `key`, or its default when it was never saved (or no longer
+/// reads as the current shape).
+pub async fn load_value<T: serde::de::DeserializeOwned + Default>(
+    db: &impl ConnectionTrait,
+    key: &str,
+) -> ApiResult<T> {
+    match setting::Entity::find_by_id(key).one(db).await? {
+        Some(row) => Ok(serde_json::from_str(&row.value).unwrap_or_default()),
+        None => Ok(T::default()),
+    }
+}
+
+/// Saves a setting as JSON under `key`.
+pub async fn save_value<T: serde::Serialize>(
+    db: &impl ConnectionTrait,
+    key: &str,
+    value: &T,
+) -> ApiResult<()> {
     let model = setting::ActiveModel {
-        key: Set(KEY.into()),
-        value: Set(serde_json::to_string(s).map_err(anyhow::Error::from)?),
+        key: Set(key.into()),
+        value: Set(serde_json::to_string(value).map_err(anyhow::Error::from)?),
         updated_at: Set(Utc::now()),
     };
     setting::Entity::insert(model)

@@ -171,6 +171,46 @@ pub async fn get(db: &impl ConnectionTrait, crypto: &Crypto, id: Uuid) -> ApiRes
     find(db, crypto, id).await?.ok_or_else(ApiError::not_found)
 }
 
+/// Active staff whom patients can book: practitioners and nurses, in name order.
+pub async fn bookable(db: &impl ConnectionTrait, crypto: &Crypto) -> ApiResult<Vec<UserRecord>> {
+    let rows = user::Entity::find()
+        .filter(user::Column::Role.is_in([Role::Practitioner.as_str(), Role::Nurse.as_str()]))
+        .filter(user::Column::Status.eq("active"))
+        .all(db)
+        .await?;
+    let mut users = rows
+        .into_iter()
+        .map(|m| UserRecord::decrypt(crypto, m))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    users.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(users)
+}
+
+/// Whether an account is someone patients can book.
+pub fn is_bookable(user: &UserRecord) -> bool {
+    user.is_active() && user.role.is_clinician()
+}
+
+/// The names of several accounts, by id.
+pub async fn names(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    ids: &[Uuid],
+) -> ApiResult<std::collections::HashMap<Uuid, String>> {
+    let mut out = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let rows = user::Entity::find()
+            .filter(user::Column::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?;
+        for m in rows {
+            let name = crypto.decrypt_str(&m.name_enc, &aad(m.id, "name"))?;
+            out.insert(m.id, name);
+        }
+    }
+    Ok(out)
+}
+
 pub async fn find_by_email(
     db: &impl ConnectionTrait,
     crypto: &Crypto,

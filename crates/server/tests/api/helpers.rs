@@ -157,6 +157,7 @@ impl TestApp {
             keys: KeySettings::default(),
             smtp: None,
             withings: options.withings,
+            twilio: None,
         };
         let conn = db::connect(&database_url, 5).await.unwrap();
         db::migrate(&conn).await.unwrap();

@@ -1,25 +1,28 @@
 use std::sync::Arc;
 
 use api_types::Role;
-use carebase::comms::outbox::deliver_due;
+use carebase::comms::outbox::{deliver_due, Senders};
 use connectors::email::{SmtpConfig, SmtpSender, SmtpTls};
 use connectors::fakes::smtp::FakeSmtp;
 use serde_json::{json, Value};
 
 use crate::helpers::TestApp;
 
-fn sender(port: u16) -> Arc<SmtpSender> {
-    Arc::new(
-        SmtpSender::new(&SmtpConfig {
-            host: "127.0.0.1".into(),
-            port,
-            username: None,
-            password: None,
-            from: "Carebase <no-reply@carebase.test>".into(),
-            tls: SmtpTls::None,
-        })
-        .unwrap(),
-    )
+fn sender(port: u16) -> Senders {
+    Senders {
+        email: Some(Arc::new(
+            SmtpSender::new(&SmtpConfig {
+                host: "127.0.0.1".into(),
+                port,
+                username: None,
+                password: None,
+                from: "Carebase <no-reply@carebase.test>".into(),
+                tls: SmtpTls::None,
+            })
+            .unwrap(),
+        )),
+        sms: None,
+    }
 }
 
 #[tokio::test]
@@ -35,13 +38,13 @@ async fn queued_email_is_delivered_once_through_smtp() {
     let smtp = FakeSmtp::start().await.unwrap();
     let smtp_sender = sender(smtp.port);
     assert_eq!(
-        deliver_due(&app.state.db, &app.state.crypto, smtp_sender.as_ref())
+        deliver_due(&app.state.db, &app.state.crypto, &smtp_sender)
             .await
             .unwrap(),
         1
     );
     assert_eq!(
-        deliver_due(&app.state.db, &app.state.crypto, smtp_sender.as_ref())
+        deliver_due(&app.state.db, &app.state.crypto, &smtp_sender)
             .await
             .unwrap(),
         0,
@@ -68,7 +71,7 @@ async fn a_refused_delivery_is_retried_later_and_the_error_is_visible() {
     .await;
     let smtp = FakeSmtp::start_refusing().await.unwrap();
     assert_eq!(
-        deliver_due(&app.state.db, &app.state.crypto, sender(smtp.port).as_ref())
+        deliver_due(&app.state.db, &app.state.crypto, &sender(smtp.port))
             .await
             .unwrap(),
         1
@@ -79,7 +82,7 @@ async fn a_refused_delivery_is_retried_later_and_the_error_is_visible() {
     assert!(outbox[0]["last_error"].as_str().unwrap().contains("451"));
     // Backed off: not due again straight away.
     assert_eq!(
-        deliver_due(&app.state.db, &app.state.crypto, sender(smtp.port).as_ref())
+        deliver_due(&app.state.db, &app.state.crypto, &sender(smtp.port))
             .await
             .unwrap(),
         0

@@ -1,0 +1,172 @@
+//! A local Twilio for SMS: it checks what Twilio's Messages API requires (Basic auth with the
+//! account SID and auth token, a form body with `To`, `Body` and a sender) and answers as Twilio
+//! does, with the message resource (201) or Twilio's error body.
+
+use std::sync::{Arc, Mutex};
+
+use serde_json::json;
+
+use super::http::{self, Request, Response};
+
+pub const ACCOUNT_SID: &str = "AC00000000000000000000000000000000";
+pub const AUTH_TOKEN: &str = "fake-twilio-auth-token";
+pub const FROM: &str = "+61480000000";
+
+/// One message the fake accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sms {
+    pub sid: String,
+    pub to: String,
+    pub from: String,
+    pub body: String,
+}
+
+#[derive(Default)]
+struct State {
+    sent: Vec<Sms>,
+    requests: Vec<Request>,
+    /// The next sends answer with this (HTTP status, Twilio code).
+    fail: Vec<(u16, i64)>,
+}
+
+#[derive(Clone)]
+pub struct FakeTwilio {
+    /// The client's `api_base`.
+    pub base_url: String,
+    state: Arc<Mutex<State>>,
+}
+
+fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
+    match state.lock() {
+        Ok(s) => s,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+fn error(status: u16, code: i64, message: &str) -> Response {
+    Response::json(
+        status,
+        json!({
+            "code": code,
+            "message": message,
+            "more_info": format!("https://www.twilio.com/docs/errors/{code}"),
+            "status": status,
+        }),
+    )
+}
+
+fn answer(state: &Mutex<State>, r: &Request) -> Response {
+    let mut s = lock(state);
+    s.requests.push(r.clone());
+    let path = format!("/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json");
+    if r.method != "POST" || r.path != path {
+        return error(404, 20404, "The requested resource was not found");
+    }
+    if r.basic_auth() != Some((ACCOUNT_SID.to_owned(), AUTH_TOKEN.to_owned())) {
+        return error(401, 20003, "Authenticate");
+    }
+    if !r.is_form() {
+        return error(400, 21201, "Body must be form-encoded");
+    }
+    let form = r.form();
+    let to = form.get("To").cloned().unwrap_or_default();
+    let body = form.get("Body").cloned().unwrap_or_default();
+    let from = form
+        .get("From")
+        .cloned()
+        .or_else(|| form.get("MessagingServiceSid").cloned());
+    let Some(from) = from else {
+        return error(
+            400,
+            21603,
+            "A 'From' or 'MessagingServiceSid' parameter is required",
+        );
+    };
+    if body.is_empty() || body.chars().count() > 1600 {
+        return error(
+            400,
+            21617,
+            "The concatenated message body exceeds the 1600 character limit",
+        );
+    }
+    let e164 = to.starts_with('+')
+        && (8..=16).contains(&to.len())
+        && to[1..].bytes().all(|b| b.is_ascii_digit());
+    if !e164 {
+        return error(
+            400,
+            21211,
+            &format!("The 'To' number {to} is not a valid phone number."),
+        );
+    }
+    if !s.fail.is_empty() {
+        let (status, code) = s.fail.remove(0);
+        return error(status, code, "Simulated failure");
+    }
+    let sid = format!("SM{:032x}", s.sent.len() + 1);
+    s.sent.push(Sms {
+        sid: sid.clone(),
+        to: to.clone(),
+        from: from.clone(),
+        body: body.clone(),
+    });
+    Response::json(
+        201,
+        json!({
+            "sid": sid,
+            "account_sid": ACCOUNT_SID,
+            "messaging_service_sid": null,
+            "to": to,
+            "from": from,
+            "body": body,
+            "status": "queued",
+            "num_segments": "1",
+            "num_media": "0",
+            "direction": "outbound-api",
+            "api_version": "2010-04-01",
+            "price": null,
+            "price_unit": "USD",
+            "error_code": null,
+            "error_message": null,
+            "date_created": "Tue, 01 Dec 2026 16:14:39 +0000",
+            "date_sent": null,
+            "date_updated": "Tue, 01 Dec 2026 16:14:39 +0000",
+            "uri": format!("/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}.json"),
+        }),
+    )
+}
+
+impl FakeTwilio {
+    pub async fn start() -> std::io::Result<FakeTwilio> {
+        let state = Arc::new(Mutex::new(State::default()));
+        let handler_state = state.clone();
+        let base_url = http::serve(move |r| answer(&handler_state, r)).await?;
+        Ok(FakeTwilio { base_url, state })
+    }
+
+    /// The messages accepted so far.
+    pub fn sent(&self) -> Vec<Sms> {
+        lock(&self.state).sent.clone()
+    }
+
+    /// Every request received, accepted or not.
+    pub fn requests(&self) -> Vec<Request> {
+        lock(&self.state).requests.clone()
+    }
+
+    /// The next send is refused with this HTTP status and Twilio error code.
+    pub fn fail_next(&self, status: u16, code: i64) {
+        lock(&self.state).fail.push((status, code));
+    }
+
+    /// A client configuration for this fake.
+    pub fn config(&self) -> crate::twilio::TwilioConfig {
+        crate::twilio::TwilioConfig {
+            account_sid: ACCOUNT_SID.into(),
+            auth_token: AUTH_TOKEN.into(),
+            from: Some(FROM.into()),
+            messaging_service_sid: None,
+            api_base: self.base_url.clone(),
+        }
+    }
+}

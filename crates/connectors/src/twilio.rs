@@ -1,0 +1,161 @@
+//! Twilio Programmable Messaging: sending SMS through the REST API
+//! (`POST /2010-04-01/Accounts/{AccountSid}/Messages.json`, HTTP Basic auth with the account SID
+//! and auth token, a form body with `To`, `From` or `MessagingServiceSid`, and `Body`). The base
+//! URL is configurable so that tests run this client against a local Twilio.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Twilio's REST API in production.
+pub const API_BASE: &str = "https://api.twilio.com";
+
+/// An account and the sender messages come from. `Debug` leaves the token out.
+#[derive(Clone)]
+pub struct TwilioConfig {
+    /// `AC…`.
+    pub account_sid: String,
+    pub auth_token: String,
+    /// The sending number (E.164); used when there is no messaging service.
+    pub from: Option<String>,
+    /// `MG…`: a messaging service chooses the sender.
+    pub messaging_service_sid: Option<String>,
+    /// `https://api.twilio.com` in production.
+    pub api_base: String,
+}
+
+impl std::fmt::Debug for TwilioConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TwilioConfig")
+            .field("account_sid", &self.account_sid)
+            .field("auth_token", &"<redacted>")
+            .field("from", &self.from)
+            .field("messaging_service_sid", &self.messaging_service_sid)
+            .field("api_base", &self.api_base)
+            .finish()
+    }
+}
+
+/// A message Twilio accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SentMessage {
+    /// `SM…`.
+    pub sid: String,
+    /// `queued`, `accepted`, `sending`, `sent`, …
+    pub status: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TwilioError {
+    /// Twilio refused the request: `code` is Twilio's error code (21211 for an invalid number,
+    /// 21610 for a recipient who unsubscribed, 20003 for bad credentials, 20429 when throttled).
+    #[error("Twilio refused the message (HTTP {status}, error {code}): {message}")]
+    Rejected {
+        status: u16,
+        code: i64,
+        message: String,
+    },
+    #[error("Twilio could not be reached: {0}")]
+    Unavailable(String),
+    #[error("Twilio's answer could not be read: {0}")]
+    Decode(String),
+    #[error("the Twilio configuration is incomplete: {0}")]
+    Config(String),
+}
+
+impl TwilioError {
+    /// Whether trying again later could succeed: network failures, throttling and Twilio's own
+    /// errors, but not a refusal of this message.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            TwilioError::Unavailable(_) | TwilioError::Decode(_) => true,
+            TwilioError::Rejected { status, .. } => *status == 429 || *status >= 500,
+            TwilioError::Config(_) => false,
+        }
+    }
+}
+
+impl From<reqwest::Error> for TwilioError {
+    fn from(e: reqwest::Error) -> Self {
+        TwilioError::Unavailable(e.to_string())
+    }
+}
+
+/// Something that sends SMS.
+#[async_trait::async_trait]
+pub trait SmsSender: Send + Sync {
+    /// Sends `body` to `to` (E.164, such as `+61412345678`).
+    async fn send_sms(&self, to: &str, body: &str) -> Result<SentMessage, TwilioError>;
+}
+
+pub struct TwilioClient {
+    http: reqwest::Client,
+    config: TwilioConfig,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    #[serde(default)]
+    code: Option<i64>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+impl TwilioClient {
+    /// A client with a 10 s connect and 30 s overall timeout per call.
+    pub fn new(config: TwilioConfig) -> Result<TwilioClient, TwilioError> {
+        if config.from.is_none() && config.messaging_service_sid.is_none() {
+            return Err(TwilioError::Config(
+                "give a sending number (from) or a messaging service SID".into(),
+            ));
+        }
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .connect_timeout(Duration::from_secs(10))
+            .build()?;
+        Ok(TwilioClient { http, config })
+    }
+
+    fn messages_url(&self) -> String {
+        format!(
+            "{}/2010-04-01/Accounts/{}/Messages.json",
+            self.config.api_base.trim_end_matches('/'),
+            self.config.account_sid
+        )
+    }
+}
+
+#[async_trait::async_trait]
+impl SmsSender for TwilioClient {
+    async fn send_sms(&self, to: &str, body: &str) -> Result<SentMessage, TwilioError> {
+        let mut form = vec![("To", to), ("Body", body)];
+        match (&self.config.messaging_service_sid, &self.config.from) {
+            (Some(service), _) => form.push(("MessagingServiceSid", service)),
+            (None, Some(from)) => form.push(("From", from)),
+            (None, None) => return Err(TwilioError::Config("no sender".into())),
+        }
+        let response = self
+            .http
+            .post(self.messages_url())
+            .basic_auth(&self.config.account_sid, Some(&self.config.auth_token))
+            .form(&form)
+            .send()
+            .await?;
+        let status = response.status();
+        let bytes = response.bytes().await?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map_err(|e| TwilioError::Decode(e.to_string()));
+        }
+        let error: ErrorBody = serde_json::from_slice(&bytes).unwrap_or(ErrorBody {
+            code: None,
+            message: None,
+        });
+        Err(TwilioError::Rejected {
+            status: status.as_u16(),
+            code: error.code.unwrap_or(0),
+            message: error
+                .message
+                .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned()),
+        })
+    }
+}
