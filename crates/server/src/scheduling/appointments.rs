@@ -1243,9 +1243,10 @@ async fn change_status(
     }
     let updated = first.ok_or_else(ApiError::not_found)?;
     if status == AppointmentStatus::Cancelled && updated.starts_at > Utc::now() {
-        let patient = patients::get(&state.db, &state.crypto, m.patient_id).await?;
-        let names = users::names(&state.db, &state.crypto, &[m.practitioner_id]).await?;
-        let kind = types::get(&state.db, m.appointment_type_id).await?;
+        // Read through the transaction: on SQLite it holds the only connection.
+        let patient = patients::get(&txn, &state.crypto, m.patient_id).await?;
+        let names = users::names(&txn, &state.crypto, &[m.practitioner_id]).await?;
+        let kind = types::get(&txn, m.appointment_type_id).await?;
         notify::appointment_event(
             &txn,
             state,

@@ -25,6 +25,7 @@ const PUBLIC: &[(&str, &str)] = &[
     ("GET", "/api/v1/integrations/withings/callback"),
     ("POST", "/api/v1/integrations/withings/notify/{token}"),
     ("HEAD", "/api/v1/integrations/withings/notify/{token}"),
+    ("GET", "/api/v1/calendar-feeds/{token}"),
 ];
 
 /// Expected outcome per role, in the order admin, practitioner, nurse, receptionist, patient:
@@ -89,6 +90,39 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/audit-events/export", "ynnnn"),
     ("GET", "/api/v1/audit-events/verify", "ynnnn"),
     ("GET", "/api/v1/outbox", "ynnnn"),
+    ("GET", "/api/v1/appointment-types", "yyyyy"),
+    ("POST", "/api/v1/appointment-types", "ynnnn"),
+    ("GET", "/api/v1/appointment-types/{id}", "yyyyy"),
+    ("PATCH", "/api/v1/appointment-types/{id}", "ynnnn"),
+    ("GET", "/api/v1/practitioners", "yyyyy"),
+    ("GET", "/api/v1/practitioners/{id}/availability", "yyyyn"),
+    ("PUT", "/api/v1/practitioners/{id}/availability", "ynnnn"),
+    ("GET", "/api/v1/practitioners/{id}/calendar-feed", "ynnnn"),
+    ("POST", "/api/v1/practitioners/{id}/calendar-feed", "ynnnn"),
+    (
+        "DELETE",
+        "/api/v1/practitioners/{id}/calendar-feed",
+        "ynnnn",
+    ),
+    ("GET", "/api/v1/holidays", "yyyyy"),
+    ("GET", "/api/v1/closures", "yyyyn"),
+    ("POST", "/api/v1/closures", "ynnnn"),
+    ("DELETE", "/api/v1/closures/{id}", "ynnnn"),
+    ("GET", "/api/v1/scheduling-settings", "yyyyy"),
+    ("PUT", "/api/v1/scheduling-settings", "ynnnn"),
+    ("GET", "/api/v1/message-templates", "ynnnn"),
+    ("PUT", "/api/v1/message-templates", "ynnnn"),
+    ("GET", "/api/v1/slots", "yyyyy"),
+    ("GET", "/api/v1/appointments", "yyyyy"),
+    ("POST", "/api/v1/appointments", "yyyyy"),
+    ("GET", "/api/v1/appointments/{id}", "yyyy4"),
+    ("PATCH", "/api/v1/appointments/{id}", "yyyy4"),
+    ("GET", "/api/v1/appointments/{id}/history", "yyyyn"),
+    ("GET", "/api/v1/calendar-blocks", "yyyyn"),
+    ("POST", "/api/v1/calendar-blocks", "yyyyn"),
+    ("PATCH", "/api/v1/calendar-blocks/{id}", "yyyyn"),
+    ("DELETE", "/api/v1/calendar-blocks/{id}", "yyyyn"),
+    ("GET", "/api/v1/calendar", "yyyyn"),
     ("GET", "/api/v1/settings", "ynnnn"),
     ("PUT", "/api/v1/settings", "ynnnn"),
     // Last: it ends the caller's session.
@@ -122,6 +156,27 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
             json!({"practice_name": "Matrix Clinic", "time_zone": "Australia/Sydney", "mfa_required_roles": []})
         }
         "/api/v1/users/{id}" => json!({}),
+        "/api/v1/appointment-types" => {
+            json!({"name": "Matrix", "duration_minutes": 30, "colour": "#123456"})
+        }
+        "/api/v1/practitioners/{id}/availability" => json!({"weekly": []}),
+        "/api/v1/closures" => {
+            json!({"start_date": "2030-01-02", "end_date": "2030-01-02", "reason": "Matrix"})
+        }
+        "/api/v1/scheduling-settings" => json!({
+            "holiday_region": "nsw", "slot_interval_minutes": 15, "reminders_enabled": true,
+            "online_booking": {"enabled": true, "min_notice_hours": 2, "max_days_ahead": 60,
+                               "cancellation_notice_hours": 24}
+        }),
+        "/api/v1/message-templates" => json!({"templates": []}),
+        "/api/v1/appointments" => json!({
+            "appointment_type_id": Uuid::now_v7(), "practitioner_id": Uuid::now_v7(),
+            "patient_id": Uuid::now_v7(), "starts_at": "2030-01-02T00:00:00Z"
+        }),
+        "/api/v1/calendar-blocks" => json!({
+            "practitioner_id": Uuid::now_v7(), "kind": "admin", "label": "Matrix",
+            "starts_at": "2030-01-02T00:00:00Z", "duration_minutes": 30
+        }),
         _ => json!({}),
     })
 }
@@ -208,6 +263,8 @@ fn query_for(method: &str, template: &str) -> &'static str {
     match (method, template) {
         ("GET", "/api/v1/patients/{id}/observations")
         | ("GET", "/api/v1/patients/{id}/observations/trends") => "?metric=weight",
+        ("GET", "/api/v1/calendar") => "?from=2030-01-07&to=2030-01-13",
+        ("GET", "/api/v1/slots") => "?appointment_type_id=0193a000-0000-7000-8000-000000000000",
         _ => "",
     }
 }

@@ -19,4 +19,5 @@ mod ops;
 mod outbox;
 mod patients;
 mod phi;
+mod scheduling;
 mod tokens;
