@@ -355,7 +355,7 @@ impl AppointmentTypeInput {
         let mut e = Errors::default();
         e.required_text("name", &self.name, 120);
         e.optional_text("description", self.description.as_deref(), 2000);
-        if !(5..=480).contains(&self.duration_minutes) || self.duration_minutes % 5 != 0 {
+        if !(5..=480).contains(&self.duration_minutes) || !self.duration_minutes.is_multiple_of(5) {
             e.push(
                 "duration_minutes",
                 "out_of_range",
@@ -795,7 +795,7 @@ impl Default for SchedulingSettings {
 impl SchedulingSettings {
     pub fn validate(&self) -> Result<(), Vec<FieldError>> {
         let mut e = Errors::default();
-        if !(5..=60).contains(&self.slot_interval_minutes) || 60 % self.slot_interval_minutes != 0 {
+        if !(5..=60).contains(&self.slot_interval_minutes) || !60u32.is_multiple_of(self.slot_interval_minutes) {
             e.push(
                 "slot_interval_minutes",
                 "out_of_range",

@@ -33,6 +33,9 @@ pub fn scope_label(p: Permission) -> &'static str {
         Permission::ApiKeysManage => "Manage API keys",
         Permission::OutboxRead => "Read the outbox",
         Permission::SettingsManage => "Change practice settings",
+        Permission::ScheduleRead => "Read the calendar and appointments",
+        Permission::ScheduleWrite => "Book, move and cancel appointments",
+        Permission::ScheduleManage => "Manage appointment types, closures and scheduling rules",
         Permission::OwnRecord => "A patient's own record",
     }
 }

@@ -548,7 +548,7 @@ async fn plan(state: &AppState, principal: &Principal, input: &NewAppointment) -
     }
     // A block is time the practice set aside on purpose; otherwise the practitioner's hours
     // apply, which staff may override.
-    let check_hours = block.is_none() && !(input.allow_outside_availability && !patient_booking);
+    let check_hours = block.is_none() && (patient_booking || !input.allow_outside_availability);
     if check_hours {
         for o in &occurrences {
             if !availability::is_available(

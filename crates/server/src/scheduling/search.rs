@@ -84,7 +84,8 @@ pub async fn find_slots(
         other => other?,
     };
     let staff = principal.has(Permission::ScheduleRead);
-    if !staff && !(kind.online_bookable && kind.active) {
+    let bookable_online = kind.online_bookable && kind.active;
+    if !(staff || bookable_online) {
         return Err(ApiError::field(
             "appointment_type_id",
             "not_found",

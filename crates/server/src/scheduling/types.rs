@@ -249,7 +249,8 @@ async fn get_type(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let t = get(&state.db, *id).await?;
-    if !principal.has(Permission::ScheduleRead) && !(t.online_bookable && t.active) {
+    let bookable_online = t.online_bookable && t.active;
+    if !(principal.has(Permission::ScheduleRead) || bookable_online) {
         return Err(ApiError::not_found());
     }
     Ok(HttpResponse::Ok()
