@@ -14,7 +14,11 @@ use crate::auth::{
 use crate::components::common::{provide_toasts, ToastRegion};
 use crate::pages::{Home, NotFound, NotFoundInShell};
 use crate::patients::{NewPatientPage, PatientListPage, PatientPage};
-use crate::portal::{MyDetailsPage, MyHealthPage};
+use crate::portal::{MyAppointmentsPage, MyDetailsPage, MyHealthPage};
+use crate::scheduling::{
+    AppointmentTypesPage, AvailabilityPage, CalendarPage, SchedulingSettingsPage,
+    TeamAvailabilityPage,
+};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -65,6 +69,26 @@ fn SignedInRoutes() -> impl MatchNestedRoutes + Clone {
                 view=|| view! { <RequireRole roles=STAFF><PatientPage /></RequireRole> }
             />
             <Route
+                path=path!("calendar")
+                view=|| view! { <RequirePermission permission=Permission::ScheduleRead><CalendarPage /></RequirePermission> }
+            />
+            <Route
+                path=path!("schedule/availability")
+                view=|| view! { <RequirePermission permission=Permission::ScheduleWrite><AvailabilityPage /></RequirePermission> }
+            />
+            <Route
+                path=path!("schedule/team")
+                view=|| view! { <RequirePermission permission=Permission::ScheduleRead><TeamAvailabilityPage /></RequirePermission> }
+            />
+            <Route
+                path=path!("admin/appointment-types")
+                view=|| view! { <RequirePermission permission=Permission::ScheduleManage><AppointmentTypesPage /></RequirePermission> }
+            />
+            <Route
+                path=path!("admin/scheduling")
+                view=|| view! { <RequirePermission permission=Permission::ScheduleManage><SchedulingSettingsPage /></RequirePermission> }
+            />
+            <Route
                 path=path!("admin/users")
                 view=|| view! { <RequirePermission permission=Permission::UsersManage><StaffPage /></RequirePermission> }
             />
@@ -87,6 +111,10 @@ fn SignedInRoutes() -> impl MatchNestedRoutes + Clone {
             <Route
                 path=path!("portal/details")
                 view=|| view! { <RequireRole roles=&[Role::Patient]><MyDetailsPage /></RequireRole> }
+            />
+            <Route
+                path=path!("portal/appointments")
+                view=|| view! { <RequireRole roles=&[Role::Patient]><MyAppointmentsPage /></RequireRole> }
             />
             <Route
                 path=path!("portal/health")

@@ -15,6 +15,7 @@ mod layouts;
 mod pages;
 mod patients;
 mod portal;
+mod scheduling;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod health;
 mod loader;
 pub mod patients;
+pub mod scheduling;
 
 pub use loader::Loader;
 

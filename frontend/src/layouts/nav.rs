@@ -27,6 +27,10 @@ pub const ICON_SETTINGS: Icon = Icon(
 pub const ICON_HEART: Icon = Icon(
     "M20.8 4.6a5.5 5.5 0 0 0-7.8 0L12 5.7l-1-1.1a5.5 5.5 0 0 0-7.8 7.8l1 1.1L12 21l7.8-7.5 1-1.1a5.5 5.5 0 0 0 0-7.8z",
 );
+pub const ICON_CALENDAR: Icon =
+    Icon("M8 2v4M16 2v4M3 10h18M5 4h14a2 2 0 0 1 2 2v14a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z");
+pub const ICON_CLOCK: Icon = Icon("M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20zM12 6v6l4 2");
+pub const ICON_LIST: Icon = Icon("M8 6h13M8 12h13M8 18h13M3 6h.01M3 12h.01M3 18h.01");
 pub const ICON_USER: Icon = Icon("M12 12a5 5 0 1 0 0-10 5 5 0 0 0 0 10zm-9 10a9 9 0 0 1 18 0");
 
 /// A link in the sidebar.
@@ -62,17 +66,49 @@ const fn entry(
     }
 }
 
-const STAFF_MAIN: [Entry; 2] = [
+const STAFF_MAIN: [Entry; 4] = [
     entry(None, "Dashboard", "/", ICON_HOME),
+    entry(
+        Some(Permission::ScheduleRead),
+        "Calendar",
+        "/calendar",
+        ICON_CALENDAR,
+    ),
     entry(
         Some(Permission::PatientsRead),
         "Patients",
         "/patients",
         ICON_PATIENTS,
     ),
+    entry(
+        Some(Permission::ScheduleRead),
+        "Team availability",
+        "/schedule/team",
+        ICON_CLOCK,
+    ),
 ];
 
-const STAFF_ADMIN: [Entry; 5] = [
+/// Clinicians set their own hours; managers anyone's.
+const CLINICIAN: [Entry; 1] = [entry(
+    Some(Permission::ScheduleWrite),
+    "My availability",
+    "/schedule/availability",
+    ICON_CLOCK,
+)];
+
+const STAFF_ADMIN: [Entry; 8] = [
+    entry(
+        Some(Permission::ScheduleManage),
+        "Appointment types",
+        "/admin/appointment-types",
+        ICON_LIST,
+    ),
+    entry(
+        Some(Permission::ScheduleManage),
+        "Availability",
+        "/schedule/availability",
+        ICON_CLOCK,
+    ),
     entry(
         Some(Permission::UsersManage),
         "Staff",
@@ -98,6 +134,12 @@ const STAFF_ADMIN: [Entry; 5] = [
         ICON_MAIL,
     ),
     entry(
+        Some(Permission::ScheduleManage),
+        "Scheduling",
+        "/admin/scheduling",
+        ICON_CALENDAR,
+    ),
+    entry(
         Some(Permission::SettingsManage),
         "Practice settings",
         "/admin/settings",
@@ -105,8 +147,14 @@ const STAFF_ADMIN: [Entry; 5] = [
     ),
 ];
 
-const PORTAL: [Entry; 3] = [
+const PORTAL: [Entry; 4] = [
     entry(None, "Home", "/", ICON_HOME),
+    entry(
+        Some(Permission::OwnRecord),
+        "My appointments",
+        "/portal/appointments",
+        ICON_CALENDAR,
+    ),
     entry(
         Some(Permission::OwnRecord),
         "My health",
@@ -135,7 +183,13 @@ pub fn sections(me: &Me) -> Vec<NavSection> {
         vec![
             NavSection {
                 title: None,
-                items: allowed(me, &STAFF_MAIN),
+                items: {
+                    let mut main = allowed(me, &STAFF_MAIN);
+                    if me.role.is_clinician() {
+                        main.extend(allowed(me, &CLINICIAN));
+                    }
+                    main
+                },
             },
             NavSection {
                 title: Some("Administration"),

@@ -194,6 +194,10 @@ fn PatientBody(patient: Patient, loader: Loader<Patient>, tab: Memo<String>) -> 
             }
             match t.slug {
                 "" => view! { <Overview patient=current loader access /> }.into_any(),
+                "appointments" => {
+                    let name = display_name(&current.get_untracked());
+                    view! { <crate::scheduling::AppointmentsPanel patient_id=id patient_name=name /> }.into_any()
+                }
                 slug => view! { <LaterTab slug clinical=t.clinical access patient_id=id /> }.into_any(),
             }
         }}
@@ -612,10 +616,6 @@ fn LaterTab(
             "health" => (
                 "No health data yet",
                 "Observations from devices and manual entries will be charted here.",
-            ),
-            "appointments" => (
-                "No appointments yet",
-                "Past and upcoming appointments will be listed here.",
             ),
             "notes" => (
                 "No notes yet",

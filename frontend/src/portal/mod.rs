@@ -1,10 +1,12 @@
-//! The patient portal: a patient's own home and details. Later capabilities add appointments,
-//! records, messages and sharing here.
+//! The patient portal: a patient's own home, details, health and appointments. Later
+//! capabilities add records, messages and sharing here.
 
+mod appointments;
 mod details;
 mod health;
 mod home;
 
+pub use appointments::MyAppointmentsPage;
 pub use details::MyDetailsPage;
 pub use health::MyHealthPage;
 pub use home::PortalHome;
