@@ -39,6 +39,14 @@ export const OFFICE_ADMIN = {
   role: 'admin',
 };
 
-export const ACCOUNTS = [ADMIN, NURSE, RECEPTIONIST, PRACTITIONER, OFFICE_ADMIN];
+/** Books and moves appointments on the calendar. */
+export const SCHEDULER = {
+  email: 'frontdesk@e2e.test',
+  password: 'Amber-Lagoon-Trellis-55',
+  name: 'Frankie Frontdesk',
+  role: 'receptionist',
+};
+
+export const ACCOUNTS = [ADMIN, NURSE, RECEPTIONIST, PRACTITIONER, OFFICE_ADMIN, SCHEDULER];
 
 export type Account = { email: string; password: string; name: string };

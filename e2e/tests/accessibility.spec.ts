@@ -54,6 +54,12 @@ test.describe('accessibility (axe-core, WCAG 2.2 A and AA)', () => {
       ['/admin/audit', 'Audit log'],
       ['/admin/outbox', 'Outbox'],
       ['/admin/settings', 'Practice settings'],
+      ['/calendar', 'Calendar'],
+      ['/schedule/team', 'Team availability'],
+      ['/schedule/availability', 'Availability'],
+      ['/admin/appointment-types', 'Appointment types'],
+      ['/admin/scheduling', 'Scheduling'],
+      [`/patients/${patient.id}/appointments`, 'Upcoming appointments'],
       ['/account/profile', 'Profile'],
       ['/account/security', 'Security'],
     ];

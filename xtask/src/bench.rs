@@ -188,8 +188,272 @@ pub fn bench(args: &[String]) -> Result {
         print_row(name, &r, &server);
     }
     health(port, &token, connections, duration, &server)?;
+    scheduling(
+        &bin,
+        &env,
+        &url,
+        port,
+        &token,
+        connections,
+        duration,
+        &server,
+    )?;
     if let Some(kb) = memory_kb(server.0.id(), "VmHWM:") {
         println!("\npeak server memory (VmHWM): {:.0} MB", kb as f64 / 1024.0);
+    }
+    Ok(())
+}
+
+/// Practitioners in the scheduling benchmark.
+const PRACTITIONERS: usize = 20;
+/// Days of the slot search.
+const SEARCH_DAYS: i64 = 28;
+
+/// Scheduling: 20 practitioners with weekday hours, four weeks of them about half booked
+/// (booked through the API, from many connections at once, which is the booking-throughput
+/// figure), then slot search for "any practitioner" over those four weeks.
+#[expect(clippy::too_many_arguments)]
+fn scheduling(
+    bin: &std::path::Path,
+    env: &dyn Fn(&mut Command),
+    url: &str,
+    port: u16,
+    token: &str,
+    connections: usize,
+    duration: Duration,
+    server: &Server,
+) -> Result {
+    // Accounts first (the command hashes a password each, as an admin would).
+    for i in 0..PRACTITIONERS {
+        let mut c = Command::new(bin);
+        c.args([
+            "admin",
+            "create-user",
+            "--email",
+            &format!("bench-practitioner-{i}@carebase.test"),
+            "--password",
+            ADMIN_PASSWORD,
+            "--role",
+            "practitioner",
+            "--name",
+            &format!("Bench Practitioner {i:02}"),
+        ]);
+        env(&mut c);
+        // Already there from an earlier run is fine.
+        let _ = c.stdout(Stdio::null()).stderr(Stdio::null()).status();
+    }
+    let (_, list) = request(port, "GET", "/api/v1/practitioners", Some(token), None)?;
+    let ids: Vec<String> = list
+        .split("{\"id\":\"")
+        .skip(1)
+        .filter(|p| p.contains("\"name\":\"Bench Practitioner"))
+        .filter_map(|p| p.split('"').next().map(str::to_owned))
+        .collect();
+    if ids.len() != PRACTITIONERS {
+        return Err(format!(
+            "expected {PRACTITIONERS} bench practitioners, found {}",
+            ids.len()
+        ));
+    }
+    let weekly = "[{\"weekday\":\"monday\",\"start\":\"09:00\",\"end\":\"12:30\"},{\"weekday\":\"monday\",\"start\":\"13:30\",\"end\":\"17:00\"},\
+{\"weekday\":\"tuesday\",\"start\":\"09:00\",\"end\":\"12:30\"},{\"weekday\":\"tuesday\",\"start\":\"13:30\",\"end\":\"17:00\"},\
+{\"weekday\":\"wednesday\",\"start\":\"09:00\",\"end\":\"12:30\"},{\"weekday\":\"wednesday\",\"start\":\"13:30\",\"end\":\"17:00\"},\
+{\"weekday\":\"thursday\",\"start\":\"09:00\",\"end\":\"12:30\"},{\"weekday\":\"thursday\",\"start\":\"13:30\",\"end\":\"17:00\"},\
+{\"weekday\":\"friday\",\"start\":\"09:00\",\"end\":\"12:30\"},{\"weekday\":\"friday\",\"start\":\"13:30\",\"end\":\"17:00\"}]";
+    for id in &ids {
+        let body = format!("{{\"weekly\":{weekly}}}");
+        let (status, text) = request(
+            port,
+            "PUT",
+            &format!("/api/v1/practitioners/{id}/availability"),
+            Some(token),
+            Some(&body),
+        )?;
+        if status != 200 {
+            return Err(format!("availability answered {status}: {text}"));
+        }
+    }
+    let quoted: Vec<String> = ids.iter().map(|i| format!("\"{i}\"")).collect();
+    let kind = format!(
+        "{{\"name\":\"Bench consult {}\",\"duration_minutes\":30,\"colour\":\"#2563eb\",\"buffer_after_minutes\":5,\"online_bookable\":true,\"practitioner_ids\":[{}]}}",
+        std::process::id(),
+        quoted.join(",")
+    );
+    let (status, text) = request(
+        port,
+        "POST",
+        "/api/v1/appointment-types",
+        Some(token),
+        Some(&kind),
+    )?;
+    if status != 201 {
+        return Err(format!("appointment type answered {status}: {text}"));
+    }
+    let type_id = json_string(&text, "id").ok_or("no type id")?;
+    // Four weeks from the Monday after next, clear of an earlier run's bookings.
+    let _ = Command::new("psql")
+        .args([
+            url,
+            "-qc",
+            &format!(
+                "DELETE FROM appointments WHERE practitioner_id IN ({})",
+                ids.iter()
+                    .map(|i| format!("'{i}'"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        ])
+        .status();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| e.to_string())?
+        .as_secs() as i64;
+    let today = now.div_euclid(86_400);
+    // 1970-01-01 was a Thursday: (days + 3) % 7 is 0 on Mondays.
+    let monday = today + 14 - (today + 3).rem_euclid(7);
+    let date = |day: i64| rfc3339(day * 86_400)[..10].to_owned();
+    let (_, holidays) = request(
+        port,
+        "GET",
+        &format!(
+            "/api/v1/holidays?from={}&to={}",
+            date(monday),
+            date(monday + SEARCH_DAYS)
+        ),
+        Some(token),
+        None,
+    )?;
+    let patients: Vec<String> = output(Command::new("psql").args([
+        url,
+        "-tAc",
+        "SELECT id FROM patients ORDER BY id LIMIT 4000",
+    ]))?
+    .lines()
+    .map(str::to_owned)
+    .filter(|l| !l.is_empty())
+    .collect();
+    // Every other 45-minute step booked: about half the time taken, never overlapping.
+    let mut bookings = Vec::new();
+    let mut next_patient = 0;
+    for d in 0..SEARCH_DAYS {
+        let day = monday + d;
+        if (day + 3).rem_euclid(7) >= 5 || holidays.contains(&date(day)) {
+            continue;
+        }
+        for (p, id) in ids.iter().enumerate() {
+            for start in (540 + (p as i64 % 2) * 45..990).step_by(90) {
+                if (750..810).contains(&start) || (start < 750 && start + 35 > 750) {
+                    continue;
+                }
+                let Some(patient) = patients.get(next_patient % patients.len()) else {
+                    break;
+                };
+                // A patient is booked at most once a day: their id cycles every 4000 bookings.
+                next_patient += 1;
+                let body = format!(
+                    "{{\"appointment_type_id\":\"{type_id}\",\"practitioner_id\":\"{id}\",\"patient_id\":\"{patient}\",\"local_start\":\"{}T{:02}:{:02}:00\"}}",
+                    date(day),
+                    start / 60,
+                    start % 60
+                );
+                bookings.push(build_request(
+                    "POST",
+                    "/api/v1/appointments",
+                    Some(token),
+                    Some(&body),
+                ));
+            }
+        }
+    }
+    let total = bookings.len();
+    let queue = Arc::new(std::sync::Mutex::new(bookings));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..connections)
+        .map(|_| {
+            let queue = queue.clone();
+            std::thread::spawn(move || -> Result<(Vec<u32>, usize)> {
+                let mut conn = Conn::open(port)?;
+                let mut latencies = Vec::new();
+                let mut refused = 0;
+                loop {
+                    let next = queue.lock().map_err(|_| "poisoned")?.pop();
+                    let Some(req) = next else { break };
+                    let t = Instant::now();
+                    let (status, _) = conn.send(&req)?;
+                    if status == 201 {
+                        latencies.push(t.elapsed().as_micros() as u32);
+                    } else {
+                        refused += 1;
+                    }
+                }
+                Ok((latencies, refused))
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    let mut refused = 0;
+    for w in workers {
+        let (l, r) = w.join().map_err(|_| "a booking thread panicked")??;
+        latencies.extend(l);
+        refused += r;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort_unstable();
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len().max(1) - 1) as f64 * p).round() as usize)
+            .map_or(0.0, |v| f64::from(*v) / 1000.0)
+    };
+    println!(
+        "\nbooking: {} of {total} booked ({refused} refused) over {connections} connections in {elapsed:.1} s: {:.0} bookings/s, p50 {:.1} ms, p99 {:.1} ms",
+        latencies.len(),
+        latencies.len() as f64 / elapsed,
+        pct(0.5),
+        pct(0.99)
+    );
+    let search = format!(
+        "/api/v1/slots?appointment_type_id={type_id}&from={}&to={}",
+        date(monday),
+        date(monday + SEARCH_DAYS - 1)
+    );
+    let (status, body) = request(port, "GET", &search, Some(token), None)?;
+    if status != 200 {
+        return Err(format!("slot search answered {status}: {body}"));
+    }
+    println!(
+        "slot search, any of {} practitioners over {SEARCH_DAYS} days: {} free times, {} bytes",
+        ids.len(),
+        body.matches("\"starts_at\"").count(),
+        body.len()
+    );
+    println!(
+        "{:<34} {:>9} {:>8} {:>8} {:>8} {:>7} {:>7}",
+        "scenario", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "RSS MB"
+    );
+    let one = format!("{search}&practitioner_id={}", ids[0]);
+    for (name, path, conns) in [
+        (
+            "slots: 20 practitioners, 4 weeks, 1 conn",
+            search.as_str(),
+            1,
+        ),
+        (
+            "slots: 20 practitioners, 4 weeks",
+            search.as_str(),
+            connections,
+        ),
+        ("slots: 1 practitioner, 4 weeks", one.as_str(), connections),
+    ] {
+        let r = load(
+            port,
+            "GET",
+            path,
+            Some(token.to_owned()),
+            None,
+            conns,
+            duration,
+        )?;
+        print_row(name, &r, server);
     }
     Ok(())
 }

@@ -1,7 +1,9 @@
 //! A patient's appointments, upcoming and past: on their record for staff, and in the portal
 //! for the patient, who books and cancels there within the practice's rules.
 
-use api_types::scheduling::{Appointment, AppointmentPatch, AppointmentQuery, AppointmentStatus, DateOrInstant};
+use api_types::scheduling::{
+    Appointment, AppointmentPatch, AppointmentQuery, AppointmentStatus, DateOrInstant,
+};
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -10,7 +12,9 @@ use super::details::AppointmentDialog;
 use super::{clock, status_badge, when};
 use crate::api::{self, Loader};
 use crate::auth::use_auth;
-use crate::components::common::{use_toasts, Dialog, EmptyState, ProblemAlert, SkeletonRows, TextAreaField};
+use crate::components::common::{
+    use_toasts, Dialog, EmptyState, ProblemAlert, SkeletonRows, TextAreaField,
+};
 use crate::format;
 
 #[component]
@@ -59,7 +63,10 @@ pub fn AppointmentsPanel(
             details_open.set(true);
         }
     });
-    let rules = Loader::new(|| (), move |()| async move { api::scheduling::settings(&auth.client()).await });
+    let rules = Loader::new(
+        || (),
+        move |()| async move { api::scheduling::settings(&auth.client()).await },
+    );
     view! {
         <section class="card stack" aria-labelledby="appointments-upcoming">
             <div class="card-header">
@@ -110,7 +117,8 @@ fn List(
     open: Callback<Appointment>,
     portal: bool,
 ) -> impl IntoView {
-    move || match loader.get() {
+    move || {
+        match loader.get() {
         None => view! { <SkeletonRows rows=2 /> }.into_any(),
         Some(Err(problem)) => view! { <ProblemAlert problem /> }.into_any(),
         Some(Ok(page)) if page.items.is_empty() => view! { <EmptyState title=empty /> }.into_any(),
@@ -151,6 +159,7 @@ fn List(
             </ul>
         }
             .into_any(),
+    }
     }
 }
 

@@ -62,12 +62,14 @@ fn BookingSteps(
 ) -> impl IntoView {
     let auth = use_auth();
     let toasts = use_toasts();
-    let types = Loader::new(|| (), move |()| async move {
-        api::scheduling::types(&auth.client(), false).await
-    });
-    let people = Loader::new(|| (), move |()| async move {
-        api::scheduling::practitioners(&auth.client()).await
-    });
+    let types = Loader::new(
+        || (),
+        move |()| async move { api::scheduling::types(&auth.client(), false).await },
+    );
+    let people = Loader::new(
+        || (),
+        move |()| async move { api::scheduling::practitioners(&auth.client()).await },
+    );
     let chosen_type = RwSignal::new(None::<AppointmentType>);
     // `None` is "any practitioner".
     let chosen_practitioner = RwSignal::new(prefill.map(|p| p.practitioner_id));
@@ -110,7 +112,9 @@ fn BookingSteps(
     let book = Action::new_unsync(move |allow_outside: &bool| {
         let allow_outside = *allow_outside;
         async move {
-            let (Some(t), Some((patient_id, _))) = (chosen_type.get_untracked(), chosen_patient.get_untracked()) else {
+            let (Some(t), Some((patient_id, _))) =
+                (chosen_type.get_untracked(), chosen_patient.get_untracked())
+            else {
                 return;
             };
             let (local_start, practitioner_id) = match (prefill, chosen_slot.get_untracked()) {
@@ -374,7 +378,9 @@ fn DayAndTime(
     Effect::new(move |_| {
         // Pick the first day with times when the chosen one has none.
         let days = by_day.get();
-        let keep = chosen_day.get_untracked().is_some_and(|d| days.contains_key(&d));
+        let keep = chosen_day
+            .get_untracked()
+            .is_some_and(|d| days.contains_key(&d));
         if !keep {
             chosen_day.set(days.keys().next().copied());
         }

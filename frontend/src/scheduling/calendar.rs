@@ -33,7 +33,7 @@ enum View {
 }
 
 /// Pixels per minute of the time grid.
-const PX: f64 = 1.1;
+const PX: f64 = 1.6;
 /// Snap for drags and clicks.
 const SNAP: i64 = 15;
 
@@ -78,7 +78,11 @@ fn hours(cal: &CalendarView) -> (i64, i64) {
         .columns
         .iter()
         .flat_map(|c| c.available.iter().map(|s| (s.start, s.end)))
-        .chain(cal.appointments.iter().map(|a| (a.local_start, a.local_end)));
+        .chain(
+            cal.appointments
+                .iter()
+                .map(|a| (a.local_start, a.local_end)),
+        );
     for (s, e) in spans {
         if s.date() == e.date() {
             first = first.min(minute_of_day(s) / 60 * 60);
@@ -118,11 +122,14 @@ struct Drag {
 pub fn CalendarPage() -> impl IntoView {
     let auth = use_auth();
     let toasts = use_toasts();
-    let view_kind = RwSignal::new(View::Week);
+    let view_kind = RwSignal::new(View::Day);
+    // The week view shows one practitioner's week.
+    let week_person = RwSignal::new(None::<Uuid>);
     let anchor = RwSignal::new(today());
-    let people = Loader::new(|| (), move |()| async move {
-        api::scheduling::practitioners(&auth.client()).await
-    });
+    let people = Loader::new(
+        || (),
+        move |()| async move { api::scheduling::practitioners(&auth.client()).await },
+    );
     let selected = RwSignal::new(BTreeSet::<Uuid>::new());
     // Everyone is shown until someone narrows it down.
     Effect::new(move |_| {
@@ -130,10 +137,21 @@ pub fn CalendarPage() -> impl IntoView {
             if selected.with_untracked(BTreeSet::is_empty) {
                 selected.set(list.iter().map(|p| p.id).collect());
             }
+            if week_person.get_untracked().is_none() {
+                week_person.set(list.first().map(|p| p.id));
+            }
         }
     });
     let calendar = Loader::new(
-        move || (view_kind.get(), anchor.get(), selected.get()),
+        move || {
+            let v = view_kind.get();
+            let chosen = if v == View::Week {
+                week_person.get().into_iter().collect()
+            } else {
+                selected.get()
+            };
+            (v, anchor.get(), chosen)
+        },
         move |(v, a, chosen)| async move {
             let (from, to) = range_of(v, a);
             let ids: Vec<Uuid> = chosen.into_iter().collect();
@@ -162,7 +180,15 @@ pub fn CalendarPage() -> impl IntoView {
     });
     let on_block = Callback::new(move |b: CalendarBlock| {
         let confirmed = web_sys::window()
-            .and_then(|w| w.confirm_with_message(&format!("Release \"{}\" ({} – {})?", b.label, clock(b.local_start), clock(b.local_end))).ok())
+            .and_then(|w| {
+                w.confirm_with_message(&format!(
+                    "Release \"{}\" ({} – {})?",
+                    b.label,
+                    clock(b.local_start),
+                    clock(b.local_end)
+                ))
+                .ok()
+            })
             .unwrap_or(false);
         if confirmed {
             release.dispatch(b);
@@ -200,11 +226,13 @@ pub fn CalendarPage() -> impl IntoView {
             calendar.reload();
         }
     });
-    let on_drop = Callback::new(move |(a, local, practitioner): (Appointment, NaiveDateTime, Uuid)| {
-        if local != a.local_start || practitioner != a.practitioner_id {
-            move_to.dispatch((a, local, practitioner));
-        }
-    });
+    let on_drop = Callback::new(
+        move |(a, local, practitioner): (Appointment, NaiveDateTime, Uuid)| {
+            if local != a.local_start || practitioner != a.practitioner_id {
+                move_to.dispatch((a, local, practitioner));
+            }
+        },
+    );
     let step = move |forward: bool| {
         let sign = if forward { 1 } else { -1 };
         anchor.update(|d| {
@@ -274,7 +302,18 @@ pub fn CalendarPage() -> impl IntoView {
                     />
                 </label>
             </div>
-            <fieldset class="practitioner-filter">
+            {move || (view_kind.get() == View::Week).then(|| view! {
+                <div class="field calendar-person">
+                    <label class="field-label" for="week-person">"Whose week"</label>
+                    <select id="week-person" class="input select input-compact" on:change=move |ev| week_person.set(event_target_value(&ev).parse().ok())>
+                        {people.value().unwrap_or_default().into_iter().map(|p| {
+                            let selected = week_person.get_untracked() == Some(p.id);
+                            view! { <option value=p.id.to_string() selected=selected>{p.name}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+            })}
+            <fieldset class="practitioner-filter" hidden=move || view_kind.get() == View::Week>
                 <legend class="visually-hidden">"Practitioners shown"</legend>
                 {move || {
                     people
@@ -309,7 +348,11 @@ pub fn CalendarPage() -> impl IntoView {
                     Some(Err(problem)) => view! { <ProblemAlert problem /> }.into_any(),
                     Some(Ok(cal)) => {
                         let kind = view_kind.get();
-                        let chosen = selected.get();
+                        let chosen: BTreeSet<Uuid> = if kind == View::Week {
+                            week_person.get().into_iter().collect()
+                        } else {
+                            selected.get()
+                        };
                         let shown: Vec<Practitioner> = cal
                             .columns
                             .iter()
@@ -347,10 +390,17 @@ pub fn CalendarPage() -> impl IntoView {
 
 /// Holds time on a practitioner's calendar: admin time, walk-ins or a group session.
 #[component]
-fn HoldDialog(open: RwSignal<bool>, day: Signal<NaiveDate>, on_held: Callback<()>) -> impl IntoView {
+fn HoldDialog(
+    open: RwSignal<bool>,
+    day: Signal<NaiveDate>,
+    on_held: Callback<()>,
+) -> impl IntoView {
     let auth = use_auth();
     let toasts = use_toasts();
-    let people = Loader::new(|| (), move |()| async move { api::scheduling::practitioners(&auth.client()).await });
+    let people = Loader::new(
+        || (),
+        move |()| async move { api::scheduling::practitioners(&auth.client()).await },
+    );
     let who = RwSignal::new(String::new());
     let kind = RwSignal::new("admin".to_owned());
     let label = RwSignal::new("Admin time".to_owned());
@@ -366,7 +416,10 @@ fn HoldDialog(open: RwSignal<bool>, day: Signal<NaiveDate>, on_held: Callback<()
         }
     });
     Effect::new(move |_| {
-        if let Some(first) = people.value().and_then(|p| p.first().map(|p| p.id.to_string())) {
+        if let Some(first) = people
+            .value()
+            .and_then(|p| p.first().map(|p| p.id.to_string()))
+        {
             if who.get_untracked().is_empty() {
                 who.set(first);
             }
@@ -377,7 +430,12 @@ fn HoldDialog(open: RwSignal<bool>, day: Signal<NaiveDate>, on_held: Callback<()
         async move {
             match api::scheduling::create_block(&auth.client(), &input).await {
                 Ok(b) => {
-                    toasts.success(format!("Held {} – {} for {}.", clock(b.local_start), clock(b.local_end), b.label));
+                    toasts.success(format!(
+                        "Held {} – {} for {}.",
+                        clock(b.local_start),
+                        clock(b.local_end),
+                        b.label
+                    ));
                     open.set(false);
                     on_held.run(());
                 }
@@ -388,7 +446,11 @@ fn HoldDialog(open: RwSignal<bool>, day: Signal<NaiveDate>, on_held: Callback<()
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         problem.set(None);
-        let local = NaiveDateTime::parse_from_str(&format!("{}T{}", date.get_untracked(), start.get_untracked()), "%Y-%m-%dT%H:%M").ok();
+        let local = NaiveDateTime::parse_from_str(
+            &format!("{}T{}", date.get_untracked(), start.get_untracked()),
+            "%Y-%m-%dT%H:%M",
+        )
+        .ok();
         let input = NewCalendarBlock {
             practitioner_id: who.get_untracked().parse().unwrap_or_default(),
             kind: BlockKind::parse(&kind.get_untracked()).unwrap_or(BlockKind::Admin),
@@ -447,6 +509,11 @@ fn TimeGrid(
     let (first, last) = hours(&cal);
     let height = (last - first) as f64 * PX;
     let multi_day = columns.first().map(|c| c.date) != columns.last().map(|c| c.date);
+    let multi_person = columns.first().is_some_and(|f| {
+        columns
+            .iter()
+            .any(|c| c.practitioner.id != f.practitioner.id)
+    });
     let now = cal.now_local;
     let cal = StoredValue::new(cal);
     let hour_labels = (first / 60..last / 60)
@@ -472,7 +539,7 @@ fn TimeGrid(
                         view! {
                             <div class=format!("cal-head{today_class}")>
                                 {multi_day.then(|| view! { <div class="cal-head-date">{short_day(c.date)}</div> })}
-                                <div class="cal-head-name">{c.practitioner.name.clone()}</div>
+                                {(multi_person || !multi_day).then(|| view! { <div class="cal-head-name">{c.practitioner.name.clone()}</div> })}
                                 {holiday.map(|h| view! { <div class="cal-head-holiday">{h}</div> })}
                             </div>
                         }
@@ -507,20 +574,31 @@ fn DayColumn(
     let (available, time_off, appointments, blocks) = cal.with_value(|cal| {
         let column = cal.columns.iter().find(|col| col.practitioner.id == pid);
         let available: Vec<(i64, i64)> = column
-            .map(|col| col.available.iter().filter_map(|s| on_day(date, s.start, s.end)).collect())
+            .map(|col| {
+                col.available
+                    .iter()
+                    .filter_map(|s| on_day(date, s.start, s.end))
+                    .collect()
+            })
             .unwrap_or_default();
         let time_off: Vec<(i64, i64, TimeOffKind, String)> = column
             .map(|col| {
                 col.time_off
                     .iter()
-                    .filter_map(|t| on_day(date, t.start, t.end).map(|(s, e)| (s, e, t.kind, t.label.clone())))
+                    .filter_map(|t| {
+                        on_day(date, t.start, t.end).map(|(s, e)| (s, e, t.kind, t.label.clone()))
+                    })
                     .collect()
             })
             .unwrap_or_default();
         let appointments: Vec<Appointment> = cal
             .appointments
             .iter()
-            .filter(|a| a.practitioner_id == pid && a.local_start.date() == date && a.status != AppointmentStatus::Cancelled)
+            .filter(|a| {
+                a.practitioner_id == pid
+                    && a.local_start.date() == date
+                    && a.status != AppointmentStatus::Cancelled
+            })
             .cloned()
             .collect();
         let blocks: Vec<_> = cal
@@ -534,7 +612,10 @@ fn DayColumn(
     let label = format!("{} on {}", c.practitioner.name, long_day(date));
     // Clicking free time books it, at the quarter hour clicked.
     let on_click = move |ev: web_sys::MouseEvent| {
-        let Some(target) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
+        let Some(target) = ev
+            .current_target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        else {
             return;
         };
         let rect = target.get_bounding_client_rect();
@@ -549,6 +630,7 @@ fn DayColumn(
     view! {
         <div
             class="cal-col"
+            role="group"
             style=format!("height: {height}px")
             data-date=date.to_string()
             data-practitioner=pid.to_string()
@@ -633,10 +715,17 @@ fn EventBox(
         clock(a.local_end)
     );
     let stored = StoredValue::new(a.clone());
-    let dragging = move || drag.with(|d| d.as_ref().is_some_and(|d| d.appointment.id == id && d.moved));
+    let dragging = move || {
+        drag.with(|d| {
+            d.as_ref()
+                .is_some_and(|d| d.appointment.id == id && d.moved)
+        })
+    };
     let offset = move || {
         drag.with(|d| match d {
-            Some(d) if d.appointment.id == id && d.moved => format!("transform: translate({}px, {}px);", d.dx, d.dy),
+            Some(d) if d.appointment.id == id && d.moved => {
+                format!("transform: translate({}px, {}px);", d.dx, d.dy)
+            }
             _ => String::new(),
         })
     };
@@ -646,7 +735,10 @@ fn EventBox(
             return;
         }
         ev.stop_propagation();
-        if let Some(el) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+        if let Some(el) = ev
+            .current_target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        {
             let _ = el.set_pointer_capture(ev.pointer_id());
         }
         drag.set(Some(Drag {
@@ -681,7 +773,8 @@ fn EventBox(
         // quarter hour (every column starts at the same height).
         if let Some((date, practitioner)) = column_at(ev.client_x()) {
             let minute = start + (f64::from(d.dy) / PX).round() as i64;
-            let minute = ((minute as f64 / SNAP as f64).round() as i64 * SNAP).clamp(0, 24 * 60 - SNAP);
+            let minute =
+                ((minute as f64 / SNAP as f64).round() as i64 * SNAP).clamp(0, 24 * 60 - SNAP);
             let local = date.and_time(NaiveTime::MIN) + Duration::minutes(minute);
             on_drop.run((d.appointment, local, practitioner));
         }
@@ -735,7 +828,8 @@ fn column_at(x: i32) -> Option<(NaiveDate, Uuid)> {
         let el = columns.item(i)?.dyn_into::<web_sys::Element>().ok()?;
         let rect = el.get_bounding_client_rect();
         if x >= rect.left() && x < rect.right() {
-            let date = NaiveDate::parse_from_str(&el.get_attribute("data-date")?, "%Y-%m-%d").ok()?;
+            let date =
+                NaiveDate::parse_from_str(&el.get_attribute("data-date")?, "%Y-%m-%d").ok()?;
             let practitioner = el.get_attribute("data-practitioner")?.parse().ok()?;
             return Some((date, practitioner));
         }
@@ -756,8 +850,8 @@ fn MonthGrid(
     let today = cal.now_local.date();
     let days: Vec<NaiveDate> = cal.from.iter_days().take_while(|d| *d <= cal.to).collect();
     view! {
-        <div class="month-grid" role="grid" aria-label=anchor.format("%B %Y").to_string()>
-            {weekdays.iter().map(|w| view! { <div class="month-weekday" role="columnheader">{*w}</div> }).collect_view()}
+        <div class="month-grid" role="group" aria-label=anchor.format("%B %Y").to_string()>
+            {weekdays.iter().map(|w| view! { <div class="month-weekday" aria-hidden="true">{*w}</div> }).collect_view()}
             {days
                 .into_iter()
                 .map(|d| {
@@ -782,7 +876,7 @@ fn MonthGrid(
                         class.push_str(" month-day-off");
                     }
                     view! {
-                        <div class=class role="gridcell">
+                        <div class=class>
                             <button type="button" class="month-day-number" on:click=move |_| on_day.run(d) aria-label=format!("Open {}", long_day(d))>
                                 {d.day()}
                             </button>

@@ -30,7 +30,11 @@ pub fn AppointmentDialog(
 }
 
 #[component]
-fn AppointmentBody(a: Appointment, open: RwSignal<bool>, on_change: Callback<Appointment>) -> impl IntoView {
+fn AppointmentBody(
+    a: Appointment,
+    open: RwSignal<bool>,
+    on_change: Callback<Appointment>,
+) -> impl IntoView {
     let auth = use_auth();
     let toasts = use_toasts();
     let current = RwSignal::new(a.clone());

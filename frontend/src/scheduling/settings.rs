@@ -20,8 +20,14 @@ use crate::forms::{today, FieldErrors};
 #[component]
 pub fn SchedulingSettingsPage() -> impl IntoView {
     let auth = use_auth();
-    let rules = Loader::new(|| (), move |()| async move { api::scheduling::settings(&auth.client()).await });
-    let templates = Loader::new(|| (), move |()| async move { api::scheduling::templates(&auth.client()).await });
+    let rules = Loader::new(
+        || (),
+        move |()| async move { api::scheduling::settings(&auth.client()).await },
+    );
+    let templates = Loader::new(
+        || (),
+        move |()| async move { api::scheduling::templates(&auth.client()).await },
+    );
     view! {
         <PageTitle text="Scheduling" />
         <div class="page page-narrow">
@@ -123,7 +129,10 @@ fn RulesForm(current: SchedulingSettings, rules: Loader<SchedulingSettings>) -> 
 fn Closures() -> impl IntoView {
     let auth = use_auth();
     let toasts = use_toasts();
-    let list = Loader::new(|| (), move |()| async move { api::scheduling::closures(&auth.client()).await });
+    let list = Loader::new(
+        || (),
+        move |()| async move { api::scheduling::closures(&auth.client()).await },
+    );
     let from = RwSignal::new(today().to_string());
     let to = RwSignal::new(today().to_string());
     let reason = RwSignal::new(String::new());
@@ -203,7 +212,12 @@ fn Closures() -> impl IntoView {
 fn TemplatesForm(current: MessageTemplates, templates: Loader<MessageTemplates>) -> impl IntoView {
     let auth = use_auth();
     let toasts = use_toasts();
-    let fields: Vec<(MessageEvent, RwSignal<String>, RwSignal<String>, RwSignal<String>)> = MessageEvent::ALL
+    let fields: Vec<(
+        MessageEvent,
+        RwSignal<String>,
+        RwSignal<String>,
+        RwSignal<String>,
+    )> = MessageEvent::ALL
         .into_iter()
         .map(|e| {
             let t = current.get(e);

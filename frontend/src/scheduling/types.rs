@@ -11,14 +11,18 @@ use super::price;
 use crate::api::{self, Loader};
 use crate::auth::use_auth;
 use crate::components::common::{
-    use_toasts, CheckboxField, Dialog, PageTitle, ProblemAlert, SelectField, SkeletonRows, TextField,
+    use_toasts, CheckboxField, Dialog, PageTitle, ProblemAlert, SelectField, SkeletonRows,
+    TextField,
 };
 use crate::forms::FieldErrors;
 
 #[component]
 pub fn AppointmentTypesPage() -> impl IntoView {
     let auth = use_auth();
-    let types = Loader::new(|| (), move |()| async move { api::scheduling::types(&auth.client(), true).await });
+    let types = Loader::new(
+        || (),
+        move |()| async move { api::scheduling::types(&auth.client(), true).await },
+    );
     let editing = RwSignal::new(None::<Option<AppointmentType>>);
     let open = RwSignal::new(false);
     Effect::new(move |_| {
@@ -85,21 +89,46 @@ pub fn AppointmentTypesPage() -> impl IntoView {
 }
 
 #[component]
-fn TypeForm(current: Option<AppointmentType>, open: RwSignal<bool>, on_saved: Callback<AppointmentType>) -> impl IntoView {
+fn TypeForm(
+    current: Option<AppointmentType>,
+    open: RwSignal<bool>,
+    on_saved: Callback<AppointmentType>,
+) -> impl IntoView {
     let auth = use_auth();
     let toasts = use_toasts();
-    let people = Loader::new(|| (), move |()| async move { api::scheduling::practitioners(&auth.client()).await });
+    let people = Loader::new(
+        || (),
+        move |()| async move { api::scheduling::practitioners(&auth.client()).await },
+    );
     let c = current.clone();
     let name = RwSignal::new(c.as_ref().map(|t| t.name.clone()).unwrap_or_default());
-    let duration = RwSignal::new(c.as_ref().map_or("30".into(), |t| t.duration_minutes.to_string()));
+    let duration = RwSignal::new(
+        c.as_ref()
+            .map_or("30".into(), |t| t.duration_minutes.to_string()),
+    );
     let colour = RwSignal::new(c.as_ref().map_or("#2563eb".into(), |t| t.colour.clone()));
-    let dollars = RwSignal::new(c.as_ref().map_or(String::new(), |t| format!("{}.{:02}", t.price_cents / 100, t.price_cents % 100)));
-    let before = RwSignal::new(c.as_ref().map_or("0".into(), |t| t.buffer_before_minutes.to_string()));
-    let after = RwSignal::new(c.as_ref().map_or("0".into(), |t| t.buffer_after_minutes.to_string()));
-    let mode = RwSignal::new(c.as_ref().map_or("in_person".into(), |t| t.mode.as_str().to_owned()));
+    let dollars = RwSignal::new(c.as_ref().map_or(String::new(), |t| {
+        format!("{}.{:02}", t.price_cents / 100, t.price_cents % 100)
+    }));
+    let before = RwSignal::new(
+        c.as_ref()
+            .map_or("0".into(), |t| t.buffer_before_minutes.to_string()),
+    );
+    let after = RwSignal::new(
+        c.as_ref()
+            .map_or("0".into(), |t| t.buffer_after_minutes.to_string()),
+    );
+    let mode = RwSignal::new(
+        c.as_ref()
+            .map_or("in_person".into(), |t| t.mode.as_str().to_owned()),
+    );
     let online = RwSignal::new(c.as_ref().is_some_and(|t| t.online_bookable));
     let active = RwSignal::new(c.as_ref().is_none_or(|t| t.active));
-    let offered = RwSignal::new(c.as_ref().map(|t| t.practitioner_ids.clone()).unwrap_or_default());
+    let offered = RwSignal::new(
+        c.as_ref()
+            .map(|t| t.practitioner_ids.clone())
+            .unwrap_or_default(),
+    );
     let errors = FieldErrors::new();
     let problem = RwSignal::new(None);
     let save = Action::new_unsync(move |input: &AppointmentTypeInput| {
@@ -145,7 +174,14 @@ fn TypeForm(current: Option<AppointmentType>, open: RwSignal<bool>, on_saved: Ca
             .trim()
             .trim_start_matches('$')
             .parse::<f64>()
-            .map_or(if dollars.get_untracked().trim().is_empty() { 0 } else { -1 }, |d| (d * 100.0).round() as i64);
+            .map_or(
+                if dollars.get_untracked().trim().is_empty() {
+                    0
+                } else {
+                    -1
+                },
+                |d| (d * 100.0).round() as i64,
+            );
         let input = AppointmentTypeInput {
             name: name.get_untracked().trim().to_owned(),
             description: None,
