@@ -283,7 +283,11 @@ pub struct AppointmentTypeInput {
 #[serde(deny_unknown_fields)]
 pub struct AppointmentTypePatch {
     pub name: Option<String>,
-    #[serde(default, with = "double_option")]
+    #[serde(
+        default,
+        with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub description: Option<Option<String>>,
     pub duration_minutes: Option<u32>,
@@ -795,7 +799,9 @@ impl Default for SchedulingSettings {
 impl SchedulingSettings {
     pub fn validate(&self) -> Result<(), Vec<FieldError>> {
         let mut e = Errors::default();
-        if !(5..=60).contains(&self.slot_interval_minutes) || !60u32.is_multiple_of(self.slot_interval_minutes) {
+        if !(5..=60).contains(&self.slot_interval_minutes)
+            || !60u32.is_multiple_of(self.slot_interval_minutes)
+        {
             e.push(
                 "slot_interval_minutes",
                 "out_of_range",
@@ -1259,7 +1265,11 @@ pub struct AppointmentPatch {
     pub appointment_type_id: Option<Uuid>,
     pub status: Option<AppointmentStatus>,
     pub cancellation_reason: Option<String>,
-    #[serde(default, with = "double_option")]
+    #[serde(
+        default,
+        with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub notes: Option<Option<String>>,
     #[serde(default)]
@@ -1569,6 +1579,61 @@ pub struct CalendarFeed {
 pub struct NewCalendarFeed {
     #[serde(default)]
     pub include_patient_names: bool,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Google Calendar
+// ---------------------------------------------------------------------------------------------
+
+/// A practitioner's Google Calendar sync, and whether the practice offers it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GoogleCalendarStatus {
+    /// The practice has a Google OAuth client configured.
+    pub available: bool,
+    pub connection: Option<GoogleCalendarConnection>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CalendarSyncState {
+    /// Events follow appointments.
+    Active,
+    /// Google no longer accepts the grant: connect again.
+    Reconnect,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GoogleCalendarConnection {
+    /// The Google account whose primary calendar receives the events.
+    pub account: String,
+    pub state: CalendarSyncState,
+    /// Events show the patient's name (otherwise only the appointment type).
+    pub include_patient_names: bool,
+    pub connected_at: DateTime<Utc>,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    /// Why the last attempt failed, in words for the practitioner.
+    pub last_error: Option<String>,
+    /// Appointments whose events are waiting to be written.
+    pub pending: u64,
+}
+
+/// Start connecting a Google Calendar.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ConnectGoogleCalendar {
+    #[serde(default)]
+    pub include_patient_names: bool,
+}
+
+/// Where to send the practitioner to give consent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GoogleConsentLink {
+    pub authorize_url: String,
 }
 
 // ---------------------------------------------------------------------------------------------

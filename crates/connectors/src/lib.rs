@@ -3,6 +3,7 @@
 //! plays the provider. Nothing in here knows about the database.
 
 pub mod email;
+pub mod google;
 pub mod twilio;
 pub mod withings;
 

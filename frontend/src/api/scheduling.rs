@@ -4,8 +4,9 @@
 use api_types::scheduling::{
     Appointment, AppointmentChange, AppointmentPatch, AppointmentQuery, AppointmentType,
     AppointmentTypeInput, AppointmentTypePatch, Availability, AvailabilityInput, CalendarBlock,
-    CalendarFeed, CalendarView, Closure, ClosureInput, MessageTemplates,
-    NewAppointment, NewCalendarBlock, NewCalendarFeed, Practitioner, SchedulingSettings, SlotList,
+    CalendarFeed, CalendarView, Closure, ClosureInput, ConnectGoogleCalendar, GoogleCalendarStatus,
+    GoogleConsentLink, MessageTemplates, NewAppointment, NewCalendarBlock, NewCalendarFeed,
+    Practitioner, SchedulingSettings, SlotList,
 };
 use api_types::Page;
 use chrono::NaiveDate;
@@ -22,7 +23,10 @@ pub async fn types(client: &Client, include_inactive: bool) -> ApiResult<Vec<App
     client.get(path).await
 }
 
-pub async fn create_type(client: &Client, input: &AppointmentTypeInput) -> ApiResult<AppointmentType> {
+pub async fn create_type(
+    client: &Client,
+    input: &AppointmentTypeInput,
+) -> ApiResult<AppointmentType> {
     client.post("/appointment-types", input).await
 }
 
@@ -80,7 +84,10 @@ pub async fn book(client: &Client, input: &NewAppointment) -> ApiResult<Appointm
     client.post("/appointments", input).await
 }
 
-pub async fn appointments(client: &Client, query: &AppointmentQuery) -> ApiResult<Page<Appointment>> {
+pub async fn appointments(
+    client: &Client,
+    query: &AppointmentQuery,
+) -> ApiResult<Page<Appointment>> {
     client.get_query("/appointments", query).await
 }
 
@@ -137,7 +144,10 @@ pub async fn settings(client: &Client) -> ApiResult<SchedulingSettings> {
     client.get("/scheduling-settings").await
 }
 
-pub async fn save_settings(client: &Client, s: &SchedulingSettings) -> ApiResult<SchedulingSettings> {
+pub async fn save_settings(
+    client: &Client,
+    s: &SchedulingSettings,
+) -> ApiResult<SchedulingSettings> {
     client.put("/scheduling-settings", s).await
 }
 
@@ -172,6 +182,42 @@ pub async fn create_feed(
 
 pub async fn delete_feed(client: &Client, practitioner: Uuid) -> ApiResult<()> {
     client
-        .delete(&format!("/practitioners/{practitioner}/calendar-feed"), None)
+        .delete(
+            &format!("/practitioners/{practitioner}/calendar-feed"),
+            None,
+        )
+        .await
+}
+
+pub async fn google_calendar(
+    client: &Client,
+    practitioner: Uuid,
+) -> ApiResult<GoogleCalendarStatus> {
+    client
+        .get(&format!("/practitioners/{practitioner}/google-calendar"))
+        .await
+}
+
+pub async fn connect_google_calendar(
+    client: &Client,
+    practitioner: Uuid,
+    include_patient_names: bool,
+) -> ApiResult<GoogleConsentLink> {
+    client
+        .post(
+            &format!("/practitioners/{practitioner}/google-calendar/connect"),
+            &ConnectGoogleCalendar {
+                include_patient_names,
+            },
+        )
+        .await
+}
+
+pub async fn disconnect_google_calendar(client: &Client, practitioner: Uuid) -> ApiResult<()> {
+    client
+        .delete(
+            &format!("/practitioners/{practitioner}/google-calendar"),
+            None,
+        )
         .await
 }

@@ -1,14 +1,17 @@
 //! `/schedule/availability`: a practitioner's weekly hours (several windows a day), leave and
-//! extra hours, whether they take bookings on public holidays, and their private calendar feed.
+//! extra hours, whether they take bookings on public holidays, their private calendar feed and
+//! their Google Calendar sync.
 //! Practitioners and nurses edit their own; managers choose whose.
 
+use api_types::scheduling::CalendarSyncState;
 use api_types::scheduling::{
-    Availability, AvailabilityException, AvailabilityInput, ClockTime, ExceptionKind, WeeklyWindow,
-    Weekday,
+    Availability, AvailabilityException, AvailabilityInput, ClockTime, ExceptionKind, Weekday,
+    WeeklyWindow,
 };
 use api_types::Permission;
 use chrono::NaiveDate;
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
 use super::long_day;
@@ -38,8 +41,14 @@ struct ExceptionRow {
 #[component]
 pub fn AvailabilityPage() -> impl IntoView {
     let auth = use_auth();
-    let manager = move || auth.me().is_some_and(|m| m.role.has(Permission::ScheduleManage));
-    let people = Loader::new(|| (), move |()| async move { api::scheduling::practitioners(&auth.client()).await });
+    let manager = move || {
+        auth.me()
+            .is_some_and(|m| m.role.has(Permission::ScheduleManage))
+    };
+    let people = Loader::new(
+        || (),
+        move |()| async move { api::scheduling::practitioners(&auth.client()).await },
+    );
     let chosen = RwSignal::new(None::<Uuid>);
     Effect::new(move |_| {
         if chosen.get_untracked().is_some() {
@@ -56,7 +65,9 @@ pub fn AvailabilityPage() -> impl IntoView {
         move || chosen.get(),
         move |id| async move {
             match id {
-                Some(id) => api::scheduling::availability(&auth.client(), id).await.map(Some),
+                Some(id) => api::scheduling::availability(&auth.client(), id)
+                    .await
+                    .map(Some),
                 None => Ok(None),
             }
         },
@@ -90,6 +101,7 @@ pub fn AvailabilityPage() -> impl IntoView {
                     view! {
                         <AvailabilityForm a on_saved=Callback::new(move |saved| availability.set(Some(saved))) />
                         {own.then(|| view! { <FeedPanel practitioner=id /> })}
+                        <GooglePanel practitioner=id own />
                     }
                         .into_any()
                 }
@@ -305,12 +317,18 @@ fn NewException(exceptions: RwSignal<Vec<ExceptionRow>>) -> impl IntoView {
     let add = move |_| {
         error.set(None);
         let parse = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
-        let (Some(start_date), Some(end_date)) = (parse(&from.get_untracked()), parse(&to.get_untracked())) else {
+        let (Some(start_date), Some(end_date)) =
+            (parse(&from.get_untracked()), parse(&to.get_untracked()))
+        else {
             error.set(Some("Choose the first and last days.".into()));
             return;
         };
-        let kind = ExceptionKind::parse(&kind.get_untracked()).unwrap_or(ExceptionKind::Unavailable);
-        let (st, et) = (ClockTime::parse(&start.get_untracked()), ClockTime::parse(&end.get_untracked()));
+        let kind =
+            ExceptionKind::parse(&kind.get_untracked()).unwrap_or(ExceptionKind::Unavailable);
+        let (st, et) = (
+            ClockTime::parse(&start.get_untracked()),
+            ClockTime::parse(&end.get_untracked()),
+        );
         let row = ExceptionRow {
             kind,
             start_date,
@@ -365,17 +383,22 @@ fn NewException(exceptions: RwSignal<Vec<ExceptionRow>>) -> impl IntoView {
 fn FeedPanel(practitioner: Uuid) -> impl IntoView {
     let auth = use_auth();
     let toasts = use_toasts();
-    let feed = Loader::new(|| (), move |()| async move {
-        match api::scheduling::feed(&auth.client(), practitioner).await {
-            Ok(f) => Ok(Some(f)),
-            Err(p) if p.status == 404 => Ok(None),
-            Err(p) => Err(p),
-        }
-    });
+    let feed = Loader::new(
+        || (),
+        move |()| async move {
+            match api::scheduling::feed(&auth.client(), practitioner).await {
+                Ok(f) => Ok(Some(f)),
+                Err(p) if p.status == 404 => Ok(None),
+                Err(p) => Err(p),
+            }
+        },
+    );
     let names = RwSignal::new(false);
     let url = RwSignal::new(None::<String>);
     let create = Action::new_unsync(move |_: &()| async move {
-        match api::scheduling::create_feed(&auth.client(), practitioner, names.get_untracked()).await {
+        match api::scheduling::create_feed(&auth.client(), practitioner, names.get_untracked())
+            .await
+        {
             Ok(f) => {
                 url.set(f.url.clone());
                 feed.set(Some(f));
@@ -428,5 +451,109 @@ fn FeedPanel(practitioner: Uuid) -> impl IntoView {
                 None => view! { <SkeletonRows rows=1 /> }.into_any(),
             }}
         </section>
+    }
+}
+
+/// Google Calendar sync: connect your own account (through Google's consent page), see its
+/// state, disconnect. Managers see anyone's and may disconnect it.
+#[component]
+fn GooglePanel(practitioner: Uuid, own: bool) -> impl IntoView {
+    let auth = use_auth();
+    let toasts = use_toasts();
+    let query = use_query_map();
+    let status = Loader::new(
+        || (),
+        move |()| async move { api::scheduling::google_calendar(&auth.client(), practitioner).await },
+    );
+    // Back from Google's consent page.
+    Effect::new(move |done: Option<bool>| {
+        if done == Some(true) || !own {
+            return true;
+        }
+        match query.with_untracked(|q| q.get("google")).as_deref() {
+            Some("connected") => toasts
+                .success("Google Calendar is connected. Your appointments are being added to it."),
+            Some("declined") => {
+                toasts.error("Google Calendar was not connected: access was declined.")
+            }
+            Some("error") => toasts.error("Google Calendar could not be connected. Try again."),
+            _ => {}
+        }
+        true
+    });
+    let names = RwSignal::new(false);
+    let connect = Action::new_unsync(move |_: &()| async move {
+        match api::scheduling::connect_google_calendar(
+            &auth.client(),
+            practitioner,
+            names.get_untracked(),
+        )
+        .await
+        {
+            Ok(link) => {
+                let _ = window().location().assign(&link.authorize_url);
+            }
+            Err(p) => toasts.error(p.detail.unwrap_or(p.title)),
+        }
+    });
+    let disconnect = Action::new_unsync(move |_: &()| async move {
+        match api::scheduling::disconnect_google_calendar(&auth.client(), practitioner).await {
+            Ok(()) => {
+                status.reload();
+                toasts.success(
+                    "Google Calendar is disconnected; Carebase's events are removed from it.",
+                );
+            }
+            Err(p) => toasts.error(p.detail.unwrap_or(p.title)),
+        }
+    });
+    view! {
+        {move || match status.get() {
+            // Offered only where the practice has set Google up.
+            Some(Ok(s)) if !s.available && s.connection.is_none() => ().into_any(),
+            Some(Ok(s)) => view! {
+                <section class="card stack" aria-labelledby="google-title">
+                    <h2 class="card-title" id="google-title">"Google Calendar"</h2>
+                    {match s.connection {
+                        Some(c) => {
+                            let reconnect = c.state == CalendarSyncState::Reconnect;
+                            view! {
+                                <p>{format!(
+                                    "Appointments go to {}{}.",
+                                    c.account,
+                                    if c.include_patient_names { ", with patients' names" } else { ", showing only the appointment type" }
+                                )}</p>
+                                <p class="muted">{format!(
+                                    "Connected {}{}{}.",
+                                    format::date_time(c.connected_at),
+                                    c.last_sync_at.map(|t| format!("; last updated {}", format::date_time(t))).unwrap_or_default(),
+                                    if c.pending > 0 { format!("; {} waiting", c.pending) } else { String::new() }
+                                )}</p>
+                                {c.last_error.map(|e| view! { <div class="alert alert-warning" role="status">{e}</div> })}
+                                <div class="form-actions form-actions-start">
+                                    {(own && reconnect).then(|| view! {
+                                        <button type="button" class="button button-primary" on:click=move |_| { connect.dispatch(()); }>"Connect again"</button>
+                                    })}
+                                    <button type="button" class="button button-danger-outline" on:click=move |_| { disconnect.dispatch(()); }>"Disconnect"</button>
+                                </div>
+                            }
+                                .into_any()
+                        }
+                        None if own => view! {
+                            <p class="field-hint">
+                                "Add your appointments to your own Google Calendar; they move and disappear there as they change here."
+                            </p>
+                            <CheckboxField id="google-names" label="Show patients' names in Google Calendar" checked=names />
+                            <button type="button" class="button button-secondary" on:click=move |_| { connect.dispatch(()); }>"Connect Google Calendar"</button>
+                        }
+                            .into_any(),
+                        None => view! { <p class="muted">"Not connected."</p> }.into_any(),
+                    }}
+                </section>
+            }
+                .into_any(),
+            Some(Err(problem)) => view! { <ProblemAlert problem /> }.into_any(),
+            None => ().into_any(),
+        }}
     }
 }

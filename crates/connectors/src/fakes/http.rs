@@ -73,6 +73,8 @@ pub struct Response {
     pub status: u16,
     pub content_type: &'static str,
     pub body: String,
+    /// Extra headers, such as `Location`.
+    pub headers: Vec<(String, String)>,
 }
 
 impl Response {
@@ -81,6 +83,7 @@ impl Response {
             status,
             content_type: "application/json",
             body: body.to_string(),
+            headers: Vec::new(),
         }
     }
 
@@ -89,6 +92,15 @@ impl Response {
             status,
             content_type: "text/plain",
             body: String::new(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// `302 Found` to `location`.
+    pub fn redirect(location: &str) -> Response {
+        Response {
+            headers: vec![("Location".to_owned(), location.to_owned())],
+            ..Response::empty(302)
         }
     }
 }
@@ -157,8 +169,13 @@ async fn connection(socket: TcpStream, handler: Handler) -> std::io::Result<()> 
             body,
         };
         let answer = handler(&request);
+        let extra: String = answer
+            .headers
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}\r\n"))
+            .collect();
         let response = format!(
-            "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n{}",
+            "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n{extra}\r\n{}",
             answer.status,
             reason(answer.status),
             answer.content_type,
@@ -174,9 +191,12 @@ fn reason(status: u16) -> &'static str {
         200 => "OK",
         201 => "Created",
         204 => "No Content",
+        302 => "Found",
         400 => "Bad Request",
         401 => "Unauthorized",
+        403 => "Forbidden",
         404 => "Not Found",
+        409 => "Conflict",
         410 => "Gone",
         412 => "Precondition Failed",
         429 => "Too Many Requests",

@@ -45,6 +45,24 @@ pub struct Settings {
     /// Twilio account for SMS; without it, SMS messages stay in the outbox.
     #[serde(default)]
     pub twilio: Option<TwilioSettings>,
+    /// The practice's Google OAuth client; without it, practitioners cannot connect Google
+    /// Calendar.
+    #[serde(default)]
+    pub google: Option<GoogleSettings>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct GoogleSettings {
+    pub client_id: String,
+    pub client_secret: SecretString,
+    /// Default `https://accounts.google.com/o/oauth2/v2/auth`.
+    pub authorize_url: Option<String>,
+    /// Default `https://oauth2.googleapis.com/token`.
+    pub token_url: Option<String>,
+    /// Default `https://oauth2.googleapis.com/revoke`.
+    pub revoke_url: Option<String>,
+    /// Default `https://www.googleapis.com/calendar/v3`.
+    pub calendar_base: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -24,6 +24,8 @@ pub struct AppState {
     pub passwords: Arc<Passwords>,
     /// The Withings client, when the practice has Withings credentials.
     pub withings: Option<Arc<connectors::withings::WithingsClient>>,
+    /// The Google Calendar client, when the practice has a Google OAuth client.
+    pub google: Option<Arc<connectors::google::GoogleClient>>,
 }
 
 impl AppState {
@@ -58,8 +60,32 @@ impl AppState {
             }
             None => None,
         };
+        let google = match &settings.google {
+            Some(g) => {
+                use connectors::google as gc;
+                use secrecy::ExposeSecret;
+                let or = |v: &Option<String>, default: &str| {
+                    v.clone().unwrap_or_else(|| default.to_owned())
+                };
+                let config = gc::GoogleConfig {
+                    client_id: g.client_id.clone(),
+                    client_secret: g.client_secret.expose_secret().to_owned(),
+                    redirect_uri: format!(
+                        "{}/api/v1/integrations/google/callback",
+                        settings.public_url.trim_end_matches('/')
+                    ),
+                    authorize_url: or(&g.authorize_url, gc::AUTHORIZE_URL),
+                    token_url: or(&g.token_url, gc::TOKEN_URL),
+                    revoke_url: or(&g.revoke_url, gc::REVOKE_URL),
+                    calendar_base: or(&g.calendar_base, gc::CALENDAR_BASE),
+                };
+                Some(Arc::new(gc::GoogleClient::new(config)?))
+            }
+            None => None,
+        };
         Ok(AppState {
             withings,
+            google,
             audit: AuditLog::start(audit_db),
             limits: Arc::new(RateLimits::new(settings.auth_rate_per_minute)),
             metrics: Arc::new(Metrics::new()?),

@@ -685,6 +685,7 @@ async fn book(
         },
     )
     .await?;
+    super::google::queue(&txn, state, &made.iter().collect::<Vec<_>>()).await?;
     txn.commit().await?;
     Ok(made)
 }
@@ -1162,6 +1163,7 @@ async fn reschedule(
         )
         .await?;
     }
+    super::google::queue(&txn, state, &[&updated]).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -1264,6 +1266,7 @@ async fn change_status(
         )
         .await?;
     }
+    super::google::queue(&txn, state, &targets.iter().collect::<Vec<_>>()).await?;
     txn.commit().await?;
     Ok(updated)
 }

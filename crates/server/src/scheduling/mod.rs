@@ -14,6 +14,7 @@ pub mod availability;
 pub mod blocks;
 pub mod calendar;
 pub mod feeds;
+pub mod google;
 pub mod holidays;
 pub mod ics;
 pub mod notify;
@@ -40,6 +41,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     search::configure(cfg);
     calendar::configure(cfg);
     feeds::configure(cfg);
+    google::configure(cfg);
 }
 
 /// What scheduling needs to know about the practice: its clock and its rules.

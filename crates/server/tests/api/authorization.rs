@@ -26,6 +26,7 @@ const PUBLIC: &[(&str, &str)] = &[
     ("POST", "/api/v1/integrations/withings/notify/{token}"),
     ("HEAD", "/api/v1/integrations/withings/notify/{token}"),
     ("GET", "/api/v1/calendar-feeds/{token}"),
+    ("GET", "/api/v1/integrations/google/callback"),
 ];
 
 /// Expected outcome per role, in the order admin, practitioner, nurse, receptionist, patient:
@@ -103,6 +104,18 @@ const MATRIX: &[(&str, &str, &str)] = &[
         "DELETE",
         "/api/v1/practitioners/{id}/calendar-feed",
         "ynnnn",
+    ),
+    ("GET", "/api/v1/practitioners/{id}/google-calendar", "ynnnn"),
+    (
+        "DELETE",
+        "/api/v1/practitioners/{id}/google-calendar",
+        "ynnnn",
+    ),
+    // Only for one's own calendar: the id here is someone else's.
+    (
+        "POST",
+        "/api/v1/practitioners/{id}/google-calendar/connect",
+        "nnnnn",
     ),
     ("GET", "/api/v1/holidays", "yyyyy"),
     ("GET", "/api/v1/closures", "yyyyn"),

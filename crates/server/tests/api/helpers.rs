@@ -119,6 +119,7 @@ async fn drop_stale_databases(admin: &DatabaseConnection) {
 pub struct Options {
     pub auth_rate_per_minute: u32,
     pub withings: Option<carebase::platform::config::WithingsSettings>,
+    pub google: Option<carebase::platform::config::GoogleSettings>,
 }
 
 impl Default for Options {
@@ -126,6 +127,7 @@ impl Default for Options {
         Options {
             auth_rate_per_minute: 10_000,
             withings: None,
+            google: None,
         }
     }
 }
@@ -158,6 +160,7 @@ impl TestApp {
             smtp: None,
             withings: options.withings,
             twilio: None,
+            google: options.google,
         };
         let conn = db::connect(&database_url, 5).await.unwrap();
         db::migrate(&conn).await.unwrap();

@@ -11,6 +11,7 @@ mod auth;
 mod authorization;
 mod cli;
 mod devices;
+mod google_calendar;
 mod health;
 mod input;
 mod invitations;

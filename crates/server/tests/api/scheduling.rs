@@ -10,13 +10,13 @@ use serde_json::{json, Value};
 
 use crate::helpers::{patient_body, problem_code, TestApp, TestUser};
 
-struct Practice {
-    app: TestApp,
-    admin: TestUser,
-    practitioner: TestUser,
-    reception: TestUser,
-    type_id: String,
-    patient_id: String,
+pub(crate) struct Practice {
+    pub(crate) app: TestApp,
+    pub(crate) admin: TestUser,
+    pub(crate) practitioner: TestUser,
+    pub(crate) reception: TestUser,
+    pub(crate) type_id: String,
+    pub(crate) patient_id: String,
 }
 
 fn today() -> NaiveDate {
@@ -31,7 +31,7 @@ fn is_holiday(d: NaiveDate) -> bool {
 
 /// The first `weekday` at least a week from today (Sydney) that is not a public holiday, so
 /// that it is always bookable.
-fn next(weekday: Weekday) -> NaiveDate {
+pub(crate) fn next(weekday: Weekday) -> NaiveDate {
     let mut d = today() + Duration::days(7);
     while d.weekday() != weekday || is_holiday(d) {
         d += Duration::days(1);
@@ -52,7 +52,7 @@ fn next_first_sunday(month: u32) -> NaiveDate {
     }
 }
 
-fn at(date: NaiveDate, hm: &str) -> String {
+pub(crate) fn at(date: NaiveDate, hm: &str) -> String {
     format!("{date}T{hm}:00")
 }
 
@@ -72,7 +72,11 @@ async fn json_of(res: reqwest::Response) -> Value {
 /// A practice with a practitioner working 09:00–17:00 on weekdays, a 30-minute consult with a
 /// 10-minute buffer after it, and a patient with an email and a mobile.
 async fn practice() -> Practice {
-    let app = TestApp::spawn().await;
+    practice_with(TestApp::spawn().await).await
+}
+
+/// The same practice in a given app.
+pub(crate) async fn practice_with(app: TestApp) -> Practice {
     let admin = app.user(Role::Admin).await;
     let practitioner = app.user(Role::Practitioner).await;
     let reception = app.user(Role::Receptionist).await;
@@ -127,7 +131,7 @@ async fn practice() -> Practice {
 }
 
 impl Practice {
-    fn booking(&self, local_start: &str) -> Value {
+    pub(crate) fn booking(&self, local_start: &str) -> Value {
         json!({
             "appointment_type_id": self.type_id,
             "practitioner_id": self.practitioner.id,
@@ -136,13 +140,13 @@ impl Practice {
         })
     }
 
-    async fn book(&self, token: &str, body: Value) -> reqwest::Response {
+    pub(crate) async fn book(&self, token: &str, body: Value) -> reqwest::Response {
         self.app
             .post("/api/v1/appointments", Some(token), body)
             .await
     }
 
-    async fn book_ok(&self, body: Value) -> Value {
+    pub(crate) async fn book_ok(&self, body: Value) -> Value {
         let res = self.book(&self.reception.token, body).await;
         assert_eq!(
             res.status(),
@@ -153,7 +157,7 @@ impl Practice {
         json_of(res).await
     }
 
-    async fn another_patient(&self, first: &str) -> String {
+    pub(crate) async fn another_patient(&self, first: &str) -> String {
         let p = self
             .app
             .create_patient(&self.admin.token, patient_body(first, "Other"))
@@ -178,7 +182,7 @@ impl Practice {
         json_of(res).await
     }
 
-    async fn patch(&self, id: &str, body: Value) -> reqwest::Response {
+    pub(crate) async fn patch(&self, id: &str, body: Value) -> reqwest::Response {
         self.app
             .send(
                 Method::PATCH,
