@@ -236,7 +236,7 @@ pub fn build(
         .service(web::redirect("/api/docs", "/api/docs/"))
         .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", api));
     app = match spa {
-        Some(spa) => app.service(spa.files()),
+        Some(spa) => app.service(spa.assets()).service(spa.files()),
         None => app.default_service(web::to(http::not_found)),
     };
     app.wrap(cors)

@@ -251,6 +251,79 @@ impl Spa {
     }
 }
 
+impl Spa {
+    /// The app's hashed assets (`.wasm`, `.js`, `.css`): the copy compressed at build time that
+    /// the browser accepts (Brotli, else gzip), or the file itself; cached for a year, as a new
+    /// build has new names.
+    pub fn assets(&self) -> actix_web::Resource {
+        let dir = self.dir.clone();
+        web::resource(r"/{file:[A-Za-z0-9_-][A-Za-z0-9._-]*\.(?:wasm|js|css)}").route(
+            web::get().to(move |req: HttpRequest, file: web::Path<String>| {
+                let dir = dir.clone();
+                async move { asset(&req, &dir, &file).await }
+            }),
+        )
+    }
+}
+
+/// Whether the request's `Accept-Encoding` accepts `coding` (and does not refuse it with `q=0`).
+fn accepts(req: &HttpRequest, coding: &str) -> bool {
+    req.headers()
+        .get_all(header::ACCEPT_ENCODING)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|part| {
+            let mut it = part.trim().split(';');
+            let name = it.next().unwrap_or_default().trim();
+            let refused = it.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            name.eq_ignore_ascii_case(coding) && !refused
+        })
+}
+
+async fn asset(req: &HttpRequest, dir: &Path, file: &str) -> Result<HttpResponse, ApiError> {
+    use actix_web::http::header::ContentEncoding;
+    let mut chosen = (dir.join(file), None);
+    for (suffix, coding, encoding) in [
+        ("br", "br", ContentEncoding::Brotli),
+        ("gz", "gzip", ContentEncoding::Gzip),
+    ] {
+        let candidate = dir.join(format!("{file}.{suffix}"));
+        if accepts(req, coding) && tokio::fs::metadata(&candidate).await.is_ok() {
+            chosen = (candidate, Some(encoding));
+            break;
+        }
+    }
+    let named = actix_files::NamedFile::open_async(&chosen.0)
+        .await
+        .map_err(|_| ApiError::not_found())?;
+    let mime = match file.rsplit('.').next() {
+        Some("wasm") => "application/wasm",
+        Some("js") => "text/javascript; charset=utf-8",
+        _ => "text/css; charset=utf-8",
+    };
+    let mut named = named
+        .set_content_type(mime.parse().map_err(|_| ApiError::not_found())?)
+        .disable_content_disposition()
+        .use_etag(true)
+        .use_last_modified(true);
+    if let Some(encoding) = chosen.1 {
+        named = named.set_content_encoding(encoding);
+    }
+    let mut res = named.into_response(req);
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    res.headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    Ok(res)
+}
+
 async fn spa_fallback(req: HttpRequest, index: &Path) -> Result<HttpResponse, ApiError> {
     if req.path().starts_with("/api/") {
         return Err(ApiError::not_found());

@@ -120,6 +120,8 @@ pub struct Options {
     pub auth_rate_per_minute: u32,
     pub withings: Option<carebase::platform::config::WithingsSettings>,
     pub google: Option<carebase::platform::config::GoogleSettings>,
+    /// A built web app to serve.
+    pub static_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -128,6 +130,7 @@ impl Default for Options {
             auth_rate_per_minute: 10_000,
             withings: None,
             google: None,
+            static_dir: None,
         }
     }
 }
@@ -145,7 +148,7 @@ impl TestApp {
             bind: "127.0.0.1:0".into(),
             database_url: Some(database_url.clone()),
             data_dir: dir.path().join("data"),
-            static_dir: None,
+            static_dir: options.static_dir,
             public_url: "http://carebase.test".into(),
             cors_allowed_origins: vec!["https://partner.example".into()],
             cookie_secure: true,

@@ -1,6 +1,67 @@
 use reqwest::StatusCode;
 
-use crate::helpers::TestApp;
+use crate::helpers::{Options, TestApp};
+
+/// The web app's assets go out compressed at build time, in the coding the browser accepts.
+#[tokio::test]
+async fn web_app_assets_are_sent_precompressed_in_the_coding_the_browser_accepts() {
+    let dist = tempfile::tempdir().unwrap();
+    let write = |name: &str, body: &str| std::fs::write(dist.path().join(name), body).unwrap();
+    write("index.html", "<!doctype html><title>Carebase</title>");
+    write("app-1a2b.wasm", "plain module");
+    write("app-1a2b.wasm.br", "brotli module");
+    write("app-1a2b.wasm.gz", "gzip module");
+    write("app-1a2b.js", "plain glue");
+    let app = TestApp::spawn_with(Options {
+        static_dir: Some(dist.path().to_owned()),
+        ..Options::default()
+    })
+    .await;
+    let get = |path: &'static str, accept: &'static str| {
+        let req = app.client.get(app.url(path));
+        let req = if accept.is_empty() {
+            req
+        } else {
+            req.header("accept-encoding", accept)
+        };
+        async move { req.send().await.unwrap() }
+    };
+    for (accept, encoding, body) in [
+        ("gzip, deflate, br, zstd", Some("br"), "brotli module"),
+        ("gzip, br;q=0", Some("gzip"), "gzip module"),
+        ("gzip", Some("gzip"), "gzip module"),
+        ("identity", None, "plain module"),
+    ] {
+        let res = get("/app-1a2b.wasm", accept).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(
+            res.headers()
+                .get("content-encoding")
+                .map(|v| v.to_str().unwrap()),
+            encoding,
+            "{accept}"
+        );
+        assert_eq!(res.headers()["content-type"], "application/wasm");
+        assert!(res.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable"));
+        assert!(res.headers().get("content-disposition").is_none());
+        assert_eq!(res.text().await.unwrap(), body);
+    }
+    // No compressed copy: the file itself.
+    let res = get("/app-1a2b.js", "br").await;
+    assert!(res.headers().get("content-encoding").is_none());
+    assert_eq!(res.text().await.unwrap(), "plain glue");
+    assert_eq!(
+        get("/missing.wasm", "br").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    // Client-side routes get the app.
+    let res = get("/calendar", "").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("Carebase"));
+}
 
 #[tokio::test]
 async fn health_readiness_and_metrics_answer() {
