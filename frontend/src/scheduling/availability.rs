@@ -26,6 +26,25 @@ struct WindowRow {
     weekday: Weekday,
     start: RwSignal<String>,
     end: RwSignal<String>,
+    /// The first and last dates the window applies (`YYYY-MM-DD`), or empty: every week.
+    from: RwSignal<String>,
+    until: RwSignal<String>,
+}
+
+impl WindowRow {
+    fn new(weekday: Weekday, start: &str, end: &str) -> WindowRow {
+        WindowRow {
+            weekday,
+            start: RwSignal::new(start.to_owned()),
+            end: RwSignal::new(end.to_owned()),
+            from: RwSignal::new(String::new()),
+            until: RwSignal::new(String::new()),
+        }
+    }
+}
+
+fn date_of(s: &RwSignal<String>) -> Option<NaiveDate> {
+    s.get_untracked().parse().ok()
 }
 
 #[derive(Clone)]
@@ -118,10 +137,13 @@ fn AvailabilityForm(a: Availability, on_saved: Callback<Availability>) -> impl I
     let windows = RwSignal::new(
         a.weekly
             .iter()
-            .map(|w| WindowRow {
-                weekday: w.weekday,
-                start: RwSignal::new(w.start.to_string()),
-                end: RwSignal::new(w.end.to_string()),
+            .map(|w| {
+                let row = WindowRow::new(w.weekday, &w.start.to_string(), &w.end.to_string());
+                row.from
+                    .set(w.effective_from.map(|d| d.to_string()).unwrap_or_default());
+                row.until
+                    .set(w.effective_until.map(|d| d.to_string()).unwrap_or_default());
+                row
             })
             .collect::<Vec<_>>(),
     );
@@ -165,8 +187,8 @@ fn AvailabilityForm(a: Availability, on_saved: Callback<Availability>) -> impl I
                     weekday: w.weekday,
                     start: ClockTime::parse(&w.start.get_untracked())?,
                     end: ClockTime::parse(&w.end.get_untracked())?,
-                    effective_from: None,
-                    effective_until: None,
+                    effective_from: date_of(&w.from),
+                    effective_until: date_of(&w.until),
                 })
             })
             .collect();
@@ -193,7 +215,10 @@ fn AvailabilityForm(a: Availability, on_saved: Callback<Availability>) -> impl I
     view! {
         <form class="card stack" on:submit=on_submit novalidate=true aria-label="Weekly hours">
             {move || problem.get().map(|problem| view! { <ProblemAlert problem /> })}
-            <p class="field-hint">{format!("Times are in the practice's time zone ({}).", a.time_zone)}</p>
+            <p class="field-hint">{format!(
+                "Times are in the practice's time zone ({}). Give dates to hours that apply only for a while, such as a new roster from a given week; leave them empty for every week.",
+                a.time_zone
+            )}</p>
             <h2 class="section-title">"Weekly hours"</h2>
             {Weekday::ALL
                 .into_iter()
@@ -229,6 +254,16 @@ fn AvailabilityForm(a: Availability, on_saved: Callback<Availability>) -> impl I
                                                     <span class="visually-hidden">{format!("{} end", day.label())}</span>
                                                     <input type="time" class="input input-compact" step="300" bind:value=w.end aria-invalid=move || err_end.get().is_some().then_some("true") />
                                                 </label>
+                                                <label class="window-dates">
+                                                    <span class="field-hint">"from"</span>
+                                                    <span class="visually-hidden">{format!("{} hours apply from (empty: always)", day.label())}</span>
+                                                    <input type="date" class="input input-compact" bind:value=w.from />
+                                                </label>
+                                                <label class="window-dates">
+                                                    <span class="field-hint">"until"</span>
+                                                    <span class="visually-hidden">{format!("{} hours apply until (empty: for good)", day.label())}</span>
+                                                    <input type="date" class="input input-compact" bind:value=w.until aria-invalid=move || errors.of(format!("weekly[{i}].effective_until")).get().is_some().then_some("true") />
+                                                </label>
                                                 <button
                                                     type="button"
                                                     class="button button-ghost button-small"
@@ -249,8 +284,7 @@ fn AvailabilityForm(a: Availability, on_saved: Callback<Availability>) -> impl I
                                 class="link-button"
                                 on:click=move |_| windows.update(|v| {
                                     let start = if v.iter().any(|w| w.weekday == day) { "13:00" } else { "09:00" };
-                                    let end = if start == "09:00" { "17:00" } else { "17:00" };
-                                    v.push(WindowRow { weekday: day, start: RwSignal::new(start.into()), end: RwSignal::new(end.into()) });
+                                    v.push(WindowRow::new(day, start, "17:00"));
                                 })
                             >
                                 {format!("Add hours on {}", day.label())}

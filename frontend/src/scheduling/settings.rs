@@ -208,16 +208,19 @@ fn Closures() -> impl IntoView {
     }
 }
 
+/// One event's editable template: email subject, email body, SMS.
+type TemplateFields = (
+    MessageEvent,
+    RwSignal<String>,
+    RwSignal<String>,
+    RwSignal<String>,
+);
+
 #[component]
 fn TemplatesForm(current: MessageTemplates, templates: Loader<MessageTemplates>) -> impl IntoView {
     let auth = use_auth();
     let toasts = use_toasts();
-    let fields: Vec<(
-        MessageEvent,
-        RwSignal<String>,
-        RwSignal<String>,
-        RwSignal<String>,
-    )> = MessageEvent::ALL
+    let fields: Vec<TemplateFields> = MessageEvent::ALL
         .into_iter()
         .map(|e| {
             let t = current.get(e);
