@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod admin;
+pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod error;
