@@ -997,6 +997,7 @@ pub struct Slot {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     /// `starts_at` in the practice's time zone.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2026-12-07T09:30:00"))]
     pub local_start: NaiveDateTime,
     /// The practitioners free at this time, most available first.
     pub practitioner_ids: Vec<Uuid>,
@@ -1140,8 +1141,10 @@ pub struct Appointment {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     /// `starts_at` in the practice's time zone.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2026-12-07T09:30:00"))]
     pub local_start: NaiveDateTime,
     /// `ends_at` in the practice's time zone.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2026-12-07T09:30:00"))]
     pub local_end: NaiveDateTime,
     pub buffer_before_minutes: u32,
     pub buffer_after_minutes: u32,
@@ -1183,6 +1186,7 @@ pub struct NewAppointment {
     #[serde(default)]
     pub starts_at: Option<DateTime<Utc>>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "2026-12-07T09:30:00"))]
     pub local_start: Option<NaiveDateTime>,
     #[serde(default)]
     pub fold: Option<Fold>,
@@ -1259,6 +1263,7 @@ pub enum SeriesScope {
 #[serde(deny_unknown_fields)]
 pub struct AppointmentPatch {
     pub starts_at: Option<DateTime<Utc>>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "2026-12-07T09:30:00"))]
     pub local_start: Option<NaiveDateTime>,
     pub fold: Option<Fold>,
     pub practitioner_id: Option<Uuid>,
@@ -1419,7 +1424,9 @@ pub struct CalendarBlock {
     pub label: String,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2026-12-07T09:30:00"))]
     pub local_start: NaiveDateTime,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2026-12-07T09:30:00"))]
     pub local_end: NaiveDateTime,
     /// For group sessions: how many patients it takes.
     pub capacity: u32,
@@ -1438,6 +1445,7 @@ pub struct NewCalendarBlock {
     #[serde(default)]
     pub starts_at: Option<DateTime<Utc>>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "2026-12-07T09:30:00"))]
     pub local_start: Option<NaiveDateTime>,
     #[serde(default)]
     pub fold: Option<Fold>,
@@ -1478,6 +1486,7 @@ impl NewCalendarBlock {
 pub struct CalendarBlockPatch {
     pub label: Option<String>,
     pub starts_at: Option<DateTime<Utc>>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "2026-12-07T09:30:00"))]
     pub local_start: Option<NaiveDateTime>,
     pub fold: Option<Fold>,
     pub duration_minutes: Option<u32>,
@@ -1504,7 +1513,9 @@ pub struct CalendarQuery {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LocalSpan {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2026-12-07T09:30:00"))]
     pub start: NaiveDateTime,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2026-12-07T09:30:00"))]
     pub end: NaiveDateTime,
 }
 
@@ -1522,7 +1533,9 @@ pub enum TimeOffKind {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TimeOff {
     pub kind: TimeOffKind,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2026-12-07T09:30:00"))]
     pub start: NaiveDateTime,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2026-12-07T09:30:00"))]
     pub end: NaiveDateTime,
     pub label: String,
 }
@@ -1546,6 +1559,7 @@ pub struct CalendarView {
     pub from: NaiveDate,
     pub to: NaiveDate,
     /// The practice's current local time.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2026-12-07T09:30:00"))]
     pub now_local: NaiveDateTime,
     pub holidays: Vec<Holiday>,
     pub closures: Vec<Closure>,
