@@ -528,7 +528,7 @@ fn TimeGrid(
         .collect_view();
     let n = columns.len();
     view! {
-        <div class="cal-scroll">
+        <div class="cal-scroll" tabindex="0" role="region" aria-label="Calendar times">
             <div class="cal-grid" style=format!("--cal-columns: {n}")>
                 <div class="cal-corner"></div>
                 {columns

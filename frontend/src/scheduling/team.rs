@@ -32,7 +32,7 @@ pub fn TeamAvailabilityPage() -> impl IntoView {
                     <button type="button" class="button button-secondary button-small" aria-label="Next week" on:click=move |_| monday.update(|d| *d += Duration::days(7))>"›"</button>
                 </div>
             </div>
-            <div class="card card-flush table-scroll">
+            <div class="card card-flush table-scroll" tabindex="0" role="region" aria-label="Team week">
                 {move || match week.get() {
                     None => view! { <SkeletonRows rows=5 /> }.into_any(),
                     Some(Err(problem)) => view! { <ProblemAlert problem /> }.into_any(),
