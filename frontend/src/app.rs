@@ -14,7 +14,7 @@ use crate::auth::{
 use crate::components::common::{provide_toasts, ToastRegion};
 use crate::pages::{Home, NotFound, NotFoundInShell};
 use crate::patients::{NewPatientPage, PatientListPage, PatientPage};
-use crate::portal::{MyAppointmentsPage, MyDetailsPage, MyHealthPage};
+use crate::portal::{MyAppointmentsPage, MyDetailsPage, MyHealthPage, MyQuestionnairesPage};
 use crate::scheduling::{
     AppointmentTypesPage, AvailabilityPage, CalendarPage, SchedulingSettingsPage,
     TeamAvailabilityPage,
@@ -119,6 +119,10 @@ fn SignedInRoutes() -> impl MatchNestedRoutes + Clone {
             <Route
                 path=path!("portal/health")
                 view=|| view! { <RequireRole roles=&[Role::Patient]><MyHealthPage /></RequireRole> }
+            />
+            <Route
+                path=path!("portal/questionnaires")
+                view=|| view! { <RequireRole roles=&[Role::Patient]><MyQuestionnairesPage /></RequireRole> }
             />
             <Route path=path!("*any") view=NotFoundInShell />
         </ParentRoute>

@@ -7,6 +7,7 @@ mod admin;
 mod api;
 mod app;
 mod auth;
+mod clinical;
 mod components;
 mod format;
 mod forms;

@@ -17,7 +17,9 @@
 //!   Stress: 0–14, 15–18, 19–25, 26–33, 34+. The overall severity is the most severe scale's.
 //!   Item 21 ("life was meaningless") at 2 or more is flagged.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::error::FieldError;
 
@@ -381,6 +383,27 @@ fn dass_band(score: u32, bounds: [u32; 4]) -> Severity {
     }
 }
 
+/// The severity bands of an instrument's total, lowest first, as `(from, to, severity)`.
+/// DASS-21 is banded per scale, so its total has none.
+pub fn bands(instrument: Instrument) -> Vec<(u32, u32, Severity)> {
+    let band: fn(u32) -> Severity = match instrument {
+        Instrument::Phq9 => phq9_band,
+        Instrument::Gad7 => gad7_band,
+        Instrument::K10 => k10_band,
+        Instrument::Dass21 => return Vec::new(),
+    };
+    let (lo, hi) = instrument.range();
+    let mut out: Vec<(u32, u32, Severity)> = Vec::new();
+    for s in lo..=hi {
+        let b = band(s);
+        match out.last_mut() {
+            Some(last) if last.2 == b => last.1 = s,
+            _ => out.push((s, s, b)),
+        }
+    }
+    out
+}
+
 fn flag(item: u32, code: &str, label: &str, urgent: bool) -> ItemFlag {
     ItemFlag {
         item,
@@ -471,6 +494,150 @@ pub fn score(instrument: Instrument, answers: &[u8]) -> Result<Scored, Vec<Field
         subscales,
         flags,
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// On the wire
+// ---------------------------------------------------------------------------------------------
+
+/// One answer choice, as the API describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChoiceInfo {
+    pub value: u8,
+    pub label: String,
+}
+
+/// A questionnaire: what it asks and the answers it takes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InstrumentInfo {
+    pub instrument: Instrument,
+    pub name: String,
+    pub title: String,
+    pub prompt: String,
+    pub items: Vec<String>,
+    pub choices: Vec<ChoiceInfo>,
+    pub min_score: u32,
+    pub max_score: u32,
+}
+
+impl From<&Definition> for InstrumentInfo {
+    fn from(d: &Definition) -> Self {
+        let (min_score, max_score) = d.instrument.range();
+        InstrumentInfo {
+            instrument: d.instrument,
+            name: d.name.to_owned(),
+            title: d.title.to_owned(),
+            prompt: d.prompt.to_owned(),
+            items: d.items.iter().map(|i| (*i).to_owned()).collect(),
+            choices: d
+                .choices
+                .iter()
+                .map(|c| ChoiceInfo {
+                    value: c.value,
+                    label: c.label.to_owned(),
+                })
+                .collect(),
+            min_score,
+            max_score,
+        }
+    }
+}
+
+/// Who completed the questionnaire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AssessmentSource {
+    /// The patient, in the portal.
+    Patient,
+    /// Staff, entering the patient's answers.
+    Staff,
+}
+
+/// A completed questionnaire to record: one answer per item, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewAssessment {
+    pub instrument: Instrument,
+    pub answers: Vec<u8>,
+    /// When the patient answered; now when absent. Not in the future.
+    #[serde(default)]
+    pub completed_at: Option<DateTime<Utc>>,
+    /// The appointment it was completed for, if any.
+    #[serde(default)]
+    pub appointment_id: Option<Uuid>,
+}
+
+/// A clinician's review of an urgent answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AssessmentReview {
+    pub reviewed_by: Option<Uuid>,
+    pub reviewed_by_name: Option<String>,
+    pub reviewed_at: DateTime<Utc>,
+    pub note: String,
+}
+
+/// A completed questionnaire with its exact result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Assessment {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    /// For lists across patients.
+    pub patient_name: String,
+    pub instrument: Instrument,
+    pub answers: Vec<u8>,
+    pub score: u32,
+    pub min_score: u32,
+    pub max_score: u32,
+    pub severity: Severity,
+    pub subscales: Vec<SubscaleScore>,
+    pub flags: Vec<ItemFlag>,
+    /// An urgent flag was raised (PHQ-9 item 9 above zero) and the care team alerted.
+    pub urgent: bool,
+    pub review: Option<AssessmentReview>,
+    pub source: AssessmentSource,
+    pub entered_by: Option<Uuid>,
+    pub entered_by_name: Option<String>,
+    pub appointment_id: Option<Uuid>,
+    pub completed_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Mark an urgent answer as reviewed, saying what was done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReviewAssessment {
+    /// 1 to 2,000 characters.
+    pub note: String,
+}
+
+impl ReviewAssessment {
+    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let n = self.note.trim().chars().count();
+        if n == 0 || n > 2000 {
+            return Err(vec![FieldError {
+                field: "note".into(),
+                code: if n == 0 { "required" } else { "too_long" }.into(),
+                message: "Say what was done, in up to 2,000 characters.".into(),
+            }]);
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct AssessmentQuery {
+    pub instrument: Option<Instrument>,
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
 }
 
 #[cfg(test)]
@@ -705,6 +872,16 @@ mod tests {
         }
         let all_high = [3u8; 21];
         assert_eq!(score(Instrument::Dass21, &all_high).unwrap().score, 126);
+    }
+
+    #[test]
+    fn bands_cover_the_range_without_gaps() {
+        let phq: Vec<(u32, u32)> = bands(Instrument::Phq9).iter().map(|b| (b.0, b.1)).collect();
+        assert_eq!(phq, [(0, 4), (5, 9), (10, 14), (15, 19), (20, 27)]);
+        let k10: Vec<(u32, u32)> = bands(Instrument::K10).iter().map(|b| (b.0, b.1)).collect();
+        assert_eq!(k10, [(10, 19), (20, 24), (25, 29), (30, 50)]);
+        assert_eq!(bands(Instrument::Gad7).len(), 4);
+        assert!(bands(Instrument::Dass21).is_empty());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod clinical;
 pub mod comms;
 pub mod health;
 pub mod patients;

@@ -55,6 +55,7 @@ where
             .configure(crate::users::configure)
             .configure(crate::patients::configure)
             .configure(crate::health::configure)
+            .configure(crate::clinical::configure)
             .configure(crate::scheduling::configure)
             .configure(crate::audit::configure)
             .configure(crate::comms::configure)

@@ -7,6 +7,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod cli;
+pub mod clinical;
 pub mod comms;
 pub mod health;
 pub mod ops;

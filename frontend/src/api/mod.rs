@@ -8,6 +8,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod clinical;
 pub mod health;
 mod loader;
 pub mod patients;

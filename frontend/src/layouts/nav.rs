@@ -148,7 +148,7 @@ const STAFF_ADMIN: [Entry; 8] = [
     ),
 ];
 
-const PORTAL: [Entry; 4] = [
+const PORTAL: [Entry; 5] = [
     entry(None, "Home", "/", ICON_HOME),
     entry(
         Some(Permission::OwnRecord),
@@ -161,6 +161,12 @@ const PORTAL: [Entry; 4] = [
         "My health",
         "/portal/health",
         ICON_HEART,
+    ),
+    entry(
+        Some(Permission::OwnRecord),
+        "Questionnaires",
+        "/portal/questionnaires",
+        ICON_LIST,
     ),
     entry(
         Some(Permission::OwnRecord),

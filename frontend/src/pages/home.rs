@@ -53,6 +53,7 @@ fn Dashboard() -> impl IntoView {
             <p class="muted">{move || auth.me().map(|me| role_label(me.role))}</p>
             <div class="dashboard-grid">
                 <DashboardAlerts />
+                <crate::clinical::DashboardUrgentAnswers />
                 <Show when=move || can(Permission::PatientsRead)>
                     <RecentPatients />
                 </Show>

@@ -32,7 +32,7 @@ struct Tab {
     clinical: bool,
 }
 
-const TABS: [Tab; 6] = [
+const TABS: [Tab; 7] = [
     Tab {
         slug: "",
         label: "Overview",
@@ -51,6 +51,11 @@ const TABS: [Tab; 6] = [
     Tab {
         slug: "notes",
         label: "Notes",
+        clinical: true,
+    },
+    Tab {
+        slug: "assessments",
+        label: "Questionnaires",
         clinical: true,
     },
     Tab {
@@ -640,6 +645,9 @@ fn LaterTab(
             None => view! { <SkeletonRows rows=3 /> }.into_any(),
             Some(Ok(Some(a))) if a.allowed && slug == "health" => {
                 view! { <HealthPanel patient_id staff=true /> }.into_any()
+            }
+            Some(Ok(Some(a))) if a.allowed && slug == "assessments" => {
+                view! { <crate::clinical::AssessmentsPanel patient_id staff=true /> }.into_any()
             }
             Some(Ok(Some(a))) if a.allowed => empty().into_any(),
             Some(Err(problem)) => view! { <ProblemAlert problem /> }.into_any(),

@@ -5,8 +5,10 @@ mod appointments;
 mod details;
 mod health;
 mod home;
+mod questionnaires;
 
 pub use appointments::MyAppointmentsPage;
 pub use details::MyDetailsPage;
 pub use health::MyHealthPage;
 pub use home::PortalHome;
+pub use questionnaires::MyQuestionnairesPage;

@@ -6,11 +6,11 @@ use api_types::health::{Alert, AlertQuery, AlertStatus, Metric};
 use api_types::{Page, Permission};
 use chrono::Utc;
 use entity::health::alert;
-use entity::patients::{break_glass_grant, care_team_member};
-use sea_orm::sea_query::{Expr, Query};
+use entity::patients::care_team_member;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -19,7 +19,6 @@ use crate::comms::outbox;
 use crate::patients::queries as patients;
 use crate::platform::crypto::Crypto;
 use crate::platform::http::page_bounds;
-use crate::platform::principal::Actor;
 use crate::platform::{ApiError, ApiResult, Principal};
 use crate::users::queries as users;
 
@@ -94,19 +93,38 @@ async fn email_care_team(
     patient_id: Uuid,
     raised: u64,
 ) -> ApiResult<()> {
+    let readings = if raised == 1 {
+        "A critical reading was recorded".to_owned()
+    } else {
+        format!("{raised} critical readings were recorded")
+    };
+    email_care_team_about(
+        db,
+        notify,
+        patient_id,
+        "Carebase: critical reading for a patient in your care",
+        &readings,
+        &format!("/patients/{patient_id}/health"),
+    )
+    .await
+}
+
+/// Emails each active member of the patient's care team that `what` happened (for a patient
+/// in your care), with a link to `path` in the app. The email names no patient and carries no
+/// health details: only the link to sign in and look.
+pub async fn email_care_team_about(
+    db: &impl ConnectionTrait,
+    notify: &Notify<'_>,
+    patient_id: Uuid,
+    subject: &str,
+    what: &str,
+    path: &str,
+) -> ApiResult<()> {
     let members = care_team_member::Entity::find()
         .filter(care_team_member::Column::PatientId.eq(patient_id))
         .all(db)
         .await?;
-    let link = format!(
-        "{}/patients/{patient_id}/health",
-        notify.public_url.trim_end_matches('/')
-    );
-    let readings = if raised == 1 {
-        "A critical reading was".to_owned()
-    } else {
-        format!("{raised} critical readings were")
-    };
+    let link = format!("{}{path}", notify.public_url.trim_end_matches('/'));
     for m in members {
         let Some(user) = users::find(db, notify.crypto, m.user_id).await? else {
             continue;
@@ -115,51 +133,13 @@ async fn email_care_team(
             continue;
         }
         let body = format!(
-            "Hello {},\n\n{readings} recorded for a patient in your care. Sign in to Carebase to \
+            "Hello {},\n\n{what} for a patient in your care. Sign in to Carebase to \
              review and acknowledge:\n{link}\n",
             user.name
         );
-        outbox::enqueue_email(
-            db,
-            notify.crypto,
-            &user.email,
-            "Carebase: critical reading for a patient in your care",
-            &body,
-        )
-        .await?;
+        outbox::enqueue_email(db, notify.crypto, &user.email, subject, &body).await?;
     }
     Ok(())
-}
-
-/// Which patients' alerts the caller sees: `None` for all (admins, integrations), else the
-/// patients whose care team they are on or whose record they opened by breaking the glass.
-fn visible_to(principal: &Principal) -> Option<Condition> {
-    match &principal.actor {
-        Actor::ApiKey { .. } => None,
-        Actor::User { role, .. } if *role == api_types::Role::Admin => None,
-        Actor::User { id, .. } => Some(
-            Condition::any()
-                .add(
-                    alert::Column::PatientId.in_subquery(
-                        Query::select()
-                            .column(care_team_member::Column::PatientId)
-                            .from(care_team_member::Entity)
-                            .and_where(care_team_member::Column::UserId.eq(*id))
-                            .to_owned(),
-                    ),
-                )
-                .add(
-                    alert::Column::PatientId.in_subquery(
-                        Query::select()
-                            .column(break_glass_grant::Column::PatientId)
-                            .from(break_glass_grant::Entity)
-                            .and_where(break_glass_grant::Column::UserId.eq(*id))
-                            .and_where(break_glass_grant::Column::ExpiresAt.gt(Utc::now()))
-                            .to_owned(),
-                    ),
-                ),
-        ),
-    }
 }
 
 /// A page of alerts the caller may see, newest first.
@@ -179,7 +159,8 @@ pub async fn list(
     if let Some(p) = q.patient_id {
         find = find.filter(alert::Column::PatientId.eq(p));
     }
-    if let Some(c) = visible_to(principal) {
+    if let Some(c) = crate::patients::access::clinical_patients(principal, alert::Column::PatientId)
+    {
         find = find.filter(c);
     }
     let total = find.clone().count(db).await?;

@@ -118,6 +118,42 @@ pub async fn authorize_clinical(
     }
 }
 
+/// The patients whose clinical content the caller sees in lists across patients, as a
+/// condition on a table's patient-id column: `None` for all (admins, integrations), else those
+/// whose care team they are on or whose record they opened by breaking the glass.
+pub fn clinical_patients(
+    principal: &Principal,
+    patient_column: impl sea_orm::ColumnTrait + Copy,
+) -> Option<sea_orm::Condition> {
+    use sea_orm::sea_query::Query;
+    match &principal.actor {
+        Actor::ApiKey { .. } => None,
+        Actor::User { role, .. } if *role == Role::Admin => None,
+        Actor::User { id, .. } => Some(
+            sea_orm::Condition::any()
+                .add(
+                    patient_column.in_subquery(
+                        Query::select()
+                            .column(care_team_member::Column::PatientId)
+                            .from(care_team_member::Entity)
+                            .and_where(care_team_member::Column::UserId.eq(*id))
+                            .to_owned(),
+                    ),
+                )
+                .add(
+                    patient_column.in_subquery(
+                        Query::select()
+                            .column(break_glass_grant::Column::PatientId)
+                            .from(break_glass_grant::Entity)
+                            .and_where(break_glass_grant::Column::UserId.eq(*id))
+                            .and_where(break_glass_grant::Column::ExpiresAt.gt(Utc::now()))
+                            .to_owned(),
+                    ),
+                ),
+        ),
+    }
+}
+
 pub fn break_glass_expiry() -> chrono::DateTime<Utc> {
     Utc::now() + Duration::minutes(BREAK_GLASS_MINUTES)
 }

@@ -85,6 +85,11 @@ const MATRIX: &[(&str, &str, &str)] = &[
         "ynnn4",
     ),
     ("DELETE", "/api/v1/patients/{id}/devices/withings", "ynnn4"),
+    ("GET", "/api/v1/assessment-instruments", "yyyyy"),
+    ("GET", "/api/v1/patients/{id}/assessments", "ynnn4"),
+    ("POST", "/api/v1/patients/{id}/assessments", "ynnn4"),
+    ("GET", "/api/v1/assessments/urgent", "yyynn"),
+    ("POST", "/api/v1/assessments/{id}/review", "yyynn"),
     ("GET", "/api/v1/alerts", "yyynn"),
     ("POST", "/api/v1/alerts/{id}/acknowledge", "yyynn"),
     ("GET", "/api/v1/audit-events", "ynnnn"),
@@ -165,6 +170,10 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
         }
         "/api/v1/patients/{id}/target-ranges" => json!({"conditions": [], "overrides": []}),
         "/api/v1/alerts/{id}/acknowledge" => json!({"note": "Seen"}),
+        "/api/v1/assessments/{id}/review" => json!({"note": "Seen"}),
+        "/api/v1/patients/{id}/assessments" => {
+            json!({"instrument": "gad7", "answers": [0, 0, 0, 0, 0, 0, 0]})
+        }
         "/api/v1/settings" => {
             json!({"practice_name": "Matrix Clinic", "time_zone": "Australia/Sydney", "mfa_required_roles": []})
         }

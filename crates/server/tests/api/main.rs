@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod assessments;
 mod audit;
 mod auth;
 mod authorization;

@@ -1,0 +1,83 @@
+import { expect, request, test } from '@playwright/test';
+
+import { OFFICE_ADMIN } from '../support/accounts';
+import { apiAs, createPatient, linkSentTo } from '../support/api';
+import { screenshot, signIn, signOut, watchForBreakage } from '../support/browser';
+
+const PATIENT = {
+  email: 'quinn.questions@e2e.test',
+  password: 'Harbour-Saffron-Window-39',
+  name: 'Quinn Questions',
+};
+
+test.describe('questionnaires', () => {
+  let problems: string[] = [];
+  let patientId = '';
+
+  test.beforeAll(async ({ baseURL }) => {
+    const api = await apiAs(baseURL as string, OFFICE_ADMIN);
+    const own = await createPatient(api, {
+      first_name: 'Quinn',
+      last_name: 'Questions',
+      email: PATIENT.email,
+    });
+    patientId = own.id;
+    const invite = await api.post(`/api/v1/patients/${patientId}/portal-invitation`, { data: {} });
+    expect(invite.status(), await invite.text()).toBe(201);
+    const link = await linkSentTo(api, PATIENT.email);
+    await api.dispose();
+    const token = new URL(link).searchParams.get('token');
+    const anonymous = await request.newContext({ baseURL });
+    const accepted = await anonymous.post('/api/v1/auth/invitations/accept', {
+      data: { token, password: PATIENT.password },
+    });
+    expect(accepted.status(), await accepted.text()).toBe(201);
+    await anonymous.dispose();
+  });
+
+  test.beforeEach(({ page }) => {
+    problems = watchForBreakage(page);
+  });
+
+  test.afterEach(() => {
+    expect(problems, 'the app broke in the browser').toEqual([]);
+  });
+
+  test('a patient completes a PHQ-9 in the portal and the care team reviews the urgent answer', async ({ page }) => {
+    await signIn(page, PATIENT);
+    await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Questionnaires' }).click();
+    await expect(page.getByRole('heading', { name: 'Questionnaires', level: 1 })).toBeVisible();
+    await page.getByRole('button', { name: 'Complete a questionnaire' }).click();
+    const form = page.getByRole('form', { name: 'Questionnaire' });
+    await expect(form.getByLabel('Questionnaire')).toHaveValue('phq9');
+    for (let item = 1; item <= 8; item++) {
+      await form.getByRole('group', { name: new RegExp(`^${item}\\. `) }).getByLabel('Not at all').check();
+    }
+    await expect(form.getByText('8 of 9 answered')).toBeVisible();
+    await form.getByRole('group', { name: /^9\. / }).getByLabel('Several days').check();
+    await expect(form.getByText('Every question is answered.')).toBeVisible();
+    await form.getByRole('button', { name: 'Submit answers' }).click();
+    const result = page.getByRole('status').filter({ hasText: 'PHQ-9 recorded' });
+    await expect(result).toContainText('1 of 27');
+    await expect(result).toContainText('Lifeline');
+    const history = page.getByRole('region', { name: 'Patient Health Questionnaire (PHQ-9)' });
+    await expect(history).toContainText('Item 9');
+    await screenshot(page, 'assessments-01-portal');
+
+    // A clinician sees it waiting on the dashboard and reviews it on the patient's record.
+    await signOut(page, PATIENT.name);
+    await signIn(page, OFFICE_ADMIN);
+    const waiting = page.getByRole('region', { name: 'Answers to review' });
+    await expect(waiting).toContainText('Quinn Questions');
+    await waiting.getByRole('link', { name: 'Quinn Questions' }).click();
+    await expect(page).toHaveURL(new RegExp(`/patients/${patientId}/assessments$`));
+    const record = page.getByRole('region', { name: 'Patient Health Questionnaire (PHQ-9)' });
+    await expect(record).toContainText('Minimal');
+    await record.getByRole('button', { name: 'Mark reviewed' }).click();
+    await record.getByLabel('What was done').fill('Called Quinn; safety plan in place.');
+    await record.getByRole('button', { name: 'Save review' }).click();
+    await expect(record).toContainText('Called Quinn; safety plan in place.');
+    await expect(record.getByRole('button', { name: 'Mark reviewed' })).toHaveCount(0);
+    await screenshot(page, 'assessments-02-review');
+  });
+});
