@@ -184,6 +184,13 @@ async fn update_patient(
         return Err(ApiError::not_found());
     }
     let patch = body.into_inner();
+    if patch.fields().is_empty() {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "body",
+            "empty",
+            "Give at least one field to change.",
+        )]));
+    }
     if !auth.has(api_types::Permission::PatientsWrite) {
         let locked: Vec<FieldError> = patch
             .fields()
