@@ -80,4 +80,22 @@ test.describe('questionnaires', () => {
     await expect(record.getByRole('button', { name: 'Mark reviewed' })).toHaveCount(0);
     await screenshot(page, 'assessments-02-review');
   });
+
+  test('the patient withdraws a consent and sees who has seen their record', async ({ page }) => {
+    await signIn(page, PATIENT);
+    await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Privacy' }).click();
+    await expect(page.getByRole('heading', { name: 'Privacy', level: 1 })).toBeVisible();
+    const consents = page.getByRole('region', { name: 'Consents' });
+    const sms = consents.getByLabel(/Appointment messages and reminders by SMS/);
+    await expect(sms).toBeChecked();
+    await sms.uncheck();
+    await expect(page.getByRole('status').filter({ hasText: 'Consent withdrawn.' })).toBeVisible();
+    await expect(consents).toContainText('Withdrawn');
+    await expect(sms).not.toBeChecked();
+    // The clinician's review of the questionnaire, earlier, is in the log.
+    const log = page.getByRole('region', { name: 'Who has seen your record' });
+    await expect(log).toContainText('Olive Office');
+    await expect(log).toContainText('Reviewed a questionnaire answer');
+    await screenshot(page, 'assessments-03-privacy');
+  });
 });

@@ -121,6 +121,10 @@ fn SignedInRoutes() -> impl MatchNestedRoutes + Clone {
                 view=|| view! { <RequireRole roles=&[Role::Patient]><MyHealthPage /></RequireRole> }
             />
             <Route
+                path=path!("portal/privacy")
+                view=|| view! { <RequireRole roles=&[Role::Patient]><crate::sharing::MyPrivacyPage /></RequireRole> }
+            />
+            <Route
                 path=path!("portal/questionnaires")
                 view=|| view! { <RequireRole roles=&[Role::Patient]><MyQuestionnairesPage /></RequireRole> }
             />

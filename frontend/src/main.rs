@@ -17,6 +17,7 @@ mod pages;
 mod patients;
 mod portal;
 mod scheduling;
+mod sharing;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -9,6 +9,7 @@ mod m20261124_000002_create_device_connections;
 mod m20261202_000001_create_scheduling_tables;
 mod m20261203_000001_create_calendar_sync_tables;
 mod m20261203_000002_create_assessments;
+mod m20261203_000003_create_consent_events;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000001_create_scheduling_tables::Migration),
             Box::new(m20261203_000001_create_calendar_sync_tables::Migration),
             Box::new(m20261203_000002_create_assessments::Migration),
+            Box::new(m20261203_000003_create_consent_events::Migration),
         ]
     }
 }

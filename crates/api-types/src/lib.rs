@@ -15,6 +15,7 @@ pub mod health;
 pub mod page;
 pub mod patients;
 pub mod scheduling;
+pub mod sharing;
 pub mod validation;
 
 pub use access::{Permission, Role};

@@ -96,3 +96,31 @@ pub async fn invite_to_portal(
         )
         .await
 }
+
+pub async fn consents(client: &Client, id: Uuid) -> ApiResult<Vec<api_types::sharing::Consent>> {
+    client.get(&format!("/patients/{id}/consents")).await
+}
+
+pub async fn set_consent(
+    client: &Client,
+    id: Uuid,
+    kind: api_types::sharing::ConsentKind,
+    given: bool,
+) -> ApiResult<api_types::sharing::Consent> {
+    client
+        .put(
+            &format!("/patients/{id}/consents/{}", kind.as_str()),
+            &api_types::sharing::SetConsent { given },
+        )
+        .await
+}
+
+pub async fn access_log(
+    client: &Client,
+    id: Uuid,
+    query: &api_types::sharing::AccessLogQuery,
+) -> ApiResult<Page<api_types::sharing::RecordAccess>> {
+    client
+        .get_query(&format!("/patients/{id}/access-log"), query)
+        .await
+}

@@ -148,7 +148,7 @@ const STAFF_ADMIN: [Entry; 8] = [
     ),
 ];
 
-const PORTAL: [Entry; 5] = [
+const PORTAL: [Entry; 6] = [
     entry(None, "Home", "/", ICON_HOME),
     entry(
         Some(Permission::OwnRecord),
@@ -173,6 +173,12 @@ const PORTAL: [Entry; 5] = [
         "My details",
         "/portal/details",
         ICON_USER,
+    ),
+    entry(
+        Some(Permission::OwnRecord),
+        "Privacy",
+        "/portal/privacy",
+        ICON_KEY,
     ),
 ];
 

@@ -308,6 +308,7 @@ fn Overview(
                     <AccessPanel patient_id=id access />
                 </Show>
                 <CareTeamPanel patient_id=id on_change=Callback::new(move |()| access.reload()) />
+                <crate::sharing::ConsentsCard patient_id=id patient_view=false can_edit=can(Permission::PatientsWrite) />
                 <Show when=move || can(Permission::PatientsInvite)>
                     <PortalPanel patient />
                 </Show>

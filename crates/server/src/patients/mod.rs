@@ -1,9 +1,14 @@
 //! Patients: demographics (stored as one encrypted document per patient), search through blind
-//! indexes, archive and restore, the care team, and who may see clinical content.
+//! indexes, archive and restore, the care team, who may see clinical content, consents, and
+//! who has seen the record.
 
 pub mod access;
+pub mod consents;
 pub mod queries;
 pub mod routes;
 pub mod search;
 
-pub use routes::configure;
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    routes::configure(cfg);
+    consents::configure(cfg);
+}

@@ -234,6 +234,7 @@ pub mod require {
         UsersRead => [UsersRead];
         UsersManage => [UsersManage];
         AuditRead => [AuditRead];
+        AuditReadOrOwn => [AuditRead, OwnRecord];
         ApiKeysManage => [ApiKeysManage];
         OutboxRead => [OutboxRead];
         SettingsManage => [SettingsManage];

@@ -127,8 +127,9 @@ fn invitation(practice: &Practice, e: &Event) -> Attachment {
     }
 }
 
-/// Queues the messages for `e`: email (with the invitation) when the patient has an address,
-/// SMS when they have a mobile. Call inside the transaction of the change.
+/// Queues the messages for `e`: email (with the invitation) when the patient has an address
+/// and has not withdrawn consent to email contact, SMS likewise with a mobile. Call inside the
+/// transaction of the change.
 pub async fn appointment_event(
     db: &impl ConnectionTrait,
     state: &AppState,
@@ -165,7 +166,11 @@ async fn send(
     } else {
         String::new()
     };
-    if let Some(email) = e.patient.details.email.as_deref() {
+    use api_types::sharing::ConsentKind;
+    let patient = e.patient.model.id;
+    let by_email = crate::patients::consents::given(db, patient, ConsentKind::EmailContact).await?;
+    let by_sms = crate::patients::consents::given(db, patient, ConsentKind::SmsContact).await?;
+    if let Some(email) = e.patient.details.email.as_deref().filter(|_| by_email) {
         let attachments = if e.kind == MessageEvent::Reminder {
             Vec::new()
         } else {
@@ -184,7 +189,7 @@ async fn send(
         )
         .await?;
     }
-    if let Some(mobile) = e.patient.mobile().and_then(e164) {
+    if let Some(mobile) = e.patient.mobile().and_then(e164).filter(|_| by_sms) {
         let body: String = render(&t.sms_body, &v).chars().take(480).collect();
         outbox::enqueue(
             db,

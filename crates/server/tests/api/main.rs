@@ -11,6 +11,7 @@ mod audit;
 mod auth;
 mod authorization;
 mod cli;
+mod consents;
 mod devices;
 mod google_calendar;
 mod health;

@@ -1,0 +1,181 @@
+//! What a patient has agreed to, and who has seen their record.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The consents Carebase records, each given or withdrawn with a timestamp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentKind {
+    /// The practice keeps and uses the patient's health information to care for them.
+    DataProcessing,
+    /// Appointment messages and reminders by SMS.
+    SmsContact,
+    /// Appointment messages and reminders by email.
+    EmailContact,
+    /// The patient's data may be analysed by the practice's AI assistant for reports.
+    AiAnalysis,
+    /// De-identified data may be used in research.
+    Research,
+}
+
+impl ConsentKind {
+    pub const ALL: [ConsentKind; 5] = [
+        ConsentKind::DataProcessing,
+        ConsentKind::SmsContact,
+        ConsentKind::EmailContact,
+        ConsentKind::AiAnalysis,
+        ConsentKind::Research,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentKind::DataProcessing => "data_processing",
+            ConsentKind::SmsContact => "sms_contact",
+            ConsentKind::EmailContact => "email_contact",
+            ConsentKind::AiAnalysis => "ai_analysis",
+            ConsentKind::Research => "research",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ConsentKind> {
+        ConsentKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ConsentKind::DataProcessing => "Keeping and using my health information for my care",
+            ConsentKind::SmsContact => "Appointment messages and reminders by SMS",
+            ConsentKind::EmailContact => "Appointment messages and reminders by email",
+            ConsentKind::AiAnalysis => "Analysis of my data by the practice's AI assistant",
+            ConsentKind::Research => "Use of my de-identified data in research",
+        }
+    }
+
+    /// What applies before the patient has said either way: care and appointment messages are
+    /// part of being a patient (implied consent, which can be withdrawn); AI analysis and
+    /// research need a yes.
+    pub fn default_given(self) -> bool {
+        matches!(
+            self,
+            ConsentKind::DataProcessing | ConsentKind::SmsContact | ConsentKind::EmailContact
+        )
+    }
+}
+
+/// Who recorded a consent decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentSource {
+    /// The patient, in the portal.
+    Patient,
+    /// Staff, on the patient's word (at the desk, on a form, by phone).
+    Staff,
+}
+
+/// One decision, given or withdrawn.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConsentDecision {
+    pub given: bool,
+    pub at: DateTime<Utc>,
+    pub source: ConsentSource,
+    pub recorded_by: Option<Uuid>,
+    pub recorded_by_name: Option<String>,
+}
+
+/// A consent as it stands, with every decision, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Consent {
+    pub kind: ConsentKind,
+    pub label: String,
+    pub given: bool,
+    /// No decision recorded yet: `given` is the default for this kind.
+    pub is_default: bool,
+    pub history: Vec<ConsentDecision>,
+}
+
+/// Give or withdraw a consent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SetConsent {
+    pub given: bool,
+}
+
+/// One access to a patient's record, as the patient sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecordAccess {
+    pub at: DateTime<Utc>,
+    /// The person (or "The practice's systems", or an integration).
+    pub who: String,
+    /// `admin`, `practitioner`, `nurse`, `receptionist`, `patient`, or none for systems.
+    pub role: Option<String>,
+    /// What was done, in words: "Viewed health readings".
+    pub what: String,
+    /// The audit action, for integrators: `observation.read`.
+    pub action: String,
+    /// `success` or `failure`.
+    pub outcome: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct AccessLogQuery {
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
+}
+
+/// The words a patient reads for an audit action on their record.
+pub fn describe_action(action: &str) -> String {
+    let known = match action {
+        "patient.read" => "Opened your record",
+        "patient.update" => "Updated your details",
+        "patient.create" => "Registered you as a patient",
+        "patient.search" => "Found you in a patient search",
+        "patient.archive" => "Archived your record",
+        "patient.restore" => "Restored your record",
+        "patient.invite" => "Invited you to the portal",
+        "clinical.break_glass" => "Opened your clinical record in an emergency (break the glass)",
+        "care_team.read" => "Viewed your care team",
+        "care_team.add" => "Added someone to your care team",
+        "care_team.remove" => "Removed someone from your care team",
+        "observation.read" => "Viewed your health readings",
+        "observation.create" => "Recorded health readings",
+        "observation.export" => "Exported your health readings",
+        "targets.read" => "Viewed your target ranges",
+        "targets.update" => "Changed your target ranges",
+        "alert.list" => "Viewed your alerts",
+        "alert.acknowledge" => "Acknowledged an alert",
+        "assessment.list" => "Viewed your questionnaires",
+        "assessment.create" => "Recorded a questionnaire",
+        "assessment.review" => "Reviewed a questionnaire answer",
+        "appointment.read" | "appointment.list" | "appointment.history" => {
+            "Viewed your appointments"
+        }
+        "appointment.create" => "Booked an appointment",
+        "appointment.reschedule" => "Moved an appointment",
+        "appointment.cancel" => "Cancelled an appointment",
+        "appointment.status" | "appointment.update" => "Updated an appointment",
+        "consent.read" => "Viewed your consents",
+        "consent.update" => "Recorded a consent decision",
+        "access_log.read" => "Viewed who has seen your record",
+        "device.connect" | "device.connect_start" => "Connected a device",
+        "device.sync" => "Synced a device",
+        "device.disconnect" => "Disconnected a device",
+        "google_calendar.event_write" => "Put your appointment in a practitioner's Google Calendar",
+        "calendar_feed.read" => "Read a practitioner's calendar feed showing your appointment",
+        _ => "",
+    };
+    if known.is_empty() {
+        action.replace(['.', '_'], " ")
+    } else {
+        known.to_owned()
+    }
+}

@@ -1,0 +1,234 @@
+//! Consents and the patient's view of the audit log.
+//!
+//! Each consent decision (given or withdrawn) is kept with its time and who recorded it; the
+//! newest per kind stands, and before any decision a kind's default applies
+//! (`ConsentKind::default_given`). Features that depend on a consent ask `given` at the moment
+//! they act: appointment messages check SMS and email contact as they are queued.
+//!
+//! "Who has seen my record" is the audit log filtered to the patient, in the patient's words.
+
+use std::collections::HashMap;
+
+use actix_web::{get, put, web};
+use api_types::sharing::{
+    describe_action, AccessLogQuery, Consent, ConsentDecision, ConsentKind, ConsentSource,
+    RecordAccess, SetConsent,
+};
+use api_types::{Page, Permission};
+use chrono::Utc;
+use entity::audit::event;
+use entity::patients::consent_event;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use super::access::ensure_demographics;
+use super::queries;
+use crate::audit::AuditEntry;
+use crate::platform::http::page_bounds;
+use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
+use crate::users::queries as users;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_consents)
+        .service(set_consent)
+        .service(access_log);
+}
+
+/// Whether the patient's consent of `kind` stands given now.
+pub async fn given(
+    db: &impl ConnectionTrait,
+    patient_id: Uuid,
+    kind: ConsentKind,
+) -> ApiResult<bool> {
+    let latest = consent_event::Entity::find()
+        .filter(consent_event::Column::PatientId.eq(patient_id))
+        .filter(consent_event::Column::Kind.eq(kind.as_str()))
+        .order_by_desc(consent_event::Column::RecordedAt)
+        .order_by_desc(consent_event::Column::Id)
+        .one(db)
+        .await?;
+    Ok(latest.map_or(kind.default_given(), |e| e.given))
+}
+
+async fn consents_of(state: &AppState, patient_id: Uuid) -> ApiResult<Vec<Consent>> {
+    let rows = consent_event::Entity::find()
+        .filter(consent_event::Column::PatientId.eq(patient_id))
+        .order_by_desc(consent_event::Column::RecordedAt)
+        .order_by_desc(consent_event::Column::Id)
+        .all(&state.db)
+        .await?;
+    let mut people: Vec<Uuid> = rows.iter().filter_map(|r| r.recorded_by).collect();
+    people.sort_unstable();
+    people.dedup();
+    let names = users::names(&state.db, &state.crypto, &people).await?;
+    Ok(ConsentKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let history: Vec<ConsentDecision> = rows
+                .iter()
+                .filter(|r| r.kind == kind.as_str())
+                .map(|r| ConsentDecision {
+                    given: r.given,
+                    at: r.recorded_at,
+                    source: if r.source == "patient" {
+                        ConsentSource::Patient
+                    } else {
+                        ConsentSource::Staff
+                    },
+                    recorded_by: r.recorded_by,
+                    recorded_by_name: r.recorded_by.and_then(|u| names.get(&u).cloned()),
+                })
+                .collect();
+            Consent {
+                kind,
+                label: kind.label().to_owned(),
+                given: history.first().map_or(kind.default_given(), |d| d.given),
+                is_default: history.is_empty(),
+                history,
+            }
+        })
+        .collect())
+}
+
+/// The patient's consents as they stand, each with every decision.
+#[utoipa::path(
+    tag = "patients",
+    params(("id" = Uuid, Path)),
+    security(("bearer" = ["patients:read"]), ("bearer" = ["own_record"])),
+    responses((status = 200, body = Vec<Consent>), (status = 404, body = api_types::Problem))
+)]
+#[get("/patients/{id}/consents")]
+async fn list_consents(
+    auth: Authorized<require::PatientsReadOrOwn>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<Vec<Consent>>> {
+    ensure_demographics(&auth, *id)?;
+    queries::get(&state.db, &state.crypto, *id).await?;
+    let out = consents_of(&state, *id).await?;
+    state
+        .audit
+        .record(AuditEntry::by(&auth, "consent.read").patient(*id))
+        .await?;
+    Ok(web::Json(out))
+}
+
+/// Give or withdraw one consent: the patient in the portal, or staff on the patient's word. It
+/// takes effect at once.
+#[utoipa::path(
+    tag = "patients",
+    params(("id" = Uuid, Path), ("kind" = ConsentKind, Path)),
+    request_body = SetConsent,
+    security(("bearer" = ["patients:write"]), ("bearer" = ["own_record"])),
+    responses((status = 200, body = Consent), (status = 404, body = api_types::Problem))
+)]
+#[put("/patients/{id}/consents/{kind}")]
+async fn set_consent(
+    auth: Authorized<require::PatientsWriteOrOwn>,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, String)>,
+    body: web::Json<SetConsent>,
+) -> ApiResult<web::Json<Consent>> {
+    let (id, kind) = path.into_inner();
+    let kind = ConsentKind::parse(&kind).ok_or_else(ApiError::not_found)?;
+    ensure_demographics(&auth, id)?;
+    queries::get(&state.db, &state.crypto, id).await?;
+    let by_patient = auth.own_patient_id() == Some(id);
+    consent_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        patient_id: Set(id),
+        kind: Set(kind.as_str().into()),
+        given: Set(body.given),
+        source: Set(if by_patient { "patient" } else { "staff" }.into()),
+        recorded_by: Set(auth.user_id()),
+        recorded_at: Set(Utc::now()),
+    }
+    .insert(&state.db)
+    .await?;
+    state
+        .audit
+        .record(
+            AuditEntry::by(&auth, "consent.update")
+                .patient(id)
+                .resource("consent", kind.as_str())
+                .detail(format!("given={}", body.given)),
+        )
+        .await?;
+    let out = consents_of(&state, id)
+        .await?
+        .into_iter()
+        .find(|c| c.kind == kind)
+        .ok_or_else(ApiError::not_found)?;
+    Ok(web::Json(out))
+}
+
+/// Who has seen or changed the patient's record, newest first, from the audit log. Patients see
+/// their own; staff who read the audit log see anyone's.
+#[utoipa::path(
+    tag = "patients",
+    params(("id" = Uuid, Path), AccessLogQuery),
+    security(("bearer" = ["audit:read"]), ("bearer" = ["own_record"])),
+    responses((status = 200, body = Page<RecordAccess>), (status = 404, body = api_types::Problem))
+)]
+#[get("/patients/{id}/access-log")]
+async fn access_log(
+    auth: Authorized<require::AuditReadOrOwn>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    query: web::Query<AccessLogQuery>,
+) -> ApiResult<web::Json<Page<RecordAccess>>> {
+    if !auth.has(Permission::AuditRead) && auth.own_patient_id() != Some(*id) {
+        return Err(ApiError::not_found());
+    }
+    queries::get(&state.db, &state.crypto, *id).await?;
+    let (limit, offset) = page_bounds(query.limit, query.offset)?;
+    let find = event::Entity::find().filter(event::Column::PatientId.eq(*id));
+    let total = find.clone().count(&state.db).await?;
+    let rows = find
+        .order_by_desc(event::Column::Seq)
+        .limit(limit)
+        .offset(offset)
+        .all(&state.db)
+        .await?;
+    let mut people: Vec<Uuid> = rows.iter().filter_map(|r| r.actor_id).collect();
+    people.sort_unstable();
+    people.dedup();
+    let names: HashMap<Uuid, String> = users::names(&state.db, &state.crypto, &people).await?;
+    let items = rows
+        .into_iter()
+        .map(|r| {
+            let who = match (r.actor_id, r.actor_kind.as_deref()) {
+                (_, Some("api_key")) => "An integration of the practice".to_owned(),
+                (Some(u), _) if auth.user_id() == Some(u) => "You".to_owned(),
+                (Some(u), _) => names
+                    .get(&u)
+                    .cloned()
+                    .unwrap_or_else(|| "A former staff member".to_owned()),
+                (None, _) => "The practice's systems".to_owned(),
+            };
+            RecordAccess {
+                at: r.occurred_at,
+                who,
+                role: r.actor_role,
+                what: describe_action(&r.action),
+                action: r.action,
+                outcome: r.outcome,
+            }
+        })
+        .collect();
+    state
+        .audit
+        .record(AuditEntry::by(&auth, "access_log.read").patient(*id))
+        .await?;
+    Ok(web::Json(Page {
+        items,
+        total,
+        total_capped: false,
+        limit,
+        offset,
+    }))
+}
