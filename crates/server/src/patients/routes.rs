@@ -176,14 +176,14 @@ async fn update_patient(
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<PatientPatch>,
+    body: web::Json<crate::platform::http::Object<PatientPatch>>,
 ) -> ApiResult<HttpResponse> {
     let id = *id;
     let is_own = auth.own_patient_id() == Some(id);
     if !auth.has(api_types::Permission::PatientsWrite) && !is_own {
         return Err(ApiError::not_found());
     }
-    let patch = body.into_inner();
+    let patch = body.into_inner().0;
     if patch.fields().is_empty() {
         return Err(ApiError::Validation(vec![FieldError::new(
             "body",

@@ -54,6 +54,20 @@ pub async fn read_json_body(
     Ok(body.freeze())
 }
 
+/// A request body that must be a JSON object, read as `T`. serde would also read a struct from
+/// an array of its fields in order, which no client means; for bodies whose fields are all
+/// optional (patches) that would turn `[null, null]` into a change.
+pub struct Object<T>(pub T);
+
+impl<'de, T: serde::de::DeserializeOwned> serde::Deserialize<'de> for Object<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let map = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
+        serde_json::from_value(serde_json::Value::Object(map))
+            .map(Object)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|e, _| errors::query_error(e).into())
 }

@@ -928,11 +928,11 @@ async fn update_appointment(
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<AppointmentPatch>,
+    body: web::Json<crate::platform::http::Object<AppointmentPatch>>,
 ) -> ApiResult<HttpResponse> {
     let m = visible(&state, &auth, *id).await?;
     check_if_match(&req, m.version)?;
-    let patch = body.into_inner();
+    let patch = body.into_inner().0;
     patch.validate().map_err(ApiError::Validation)?;
     let patient_id = m.patient_id;
     let practice = Practice::load(&state.db).await?;

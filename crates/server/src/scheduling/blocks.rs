@@ -246,14 +246,14 @@ async fn update_block(
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<CalendarBlockPatch>,
+    body: web::Json<crate::platform::http::Object<CalendarBlockPatch>>,
 ) -> ApiResult<HttpResponse> {
     let b = calendar_block::Entity::find_by_id(*id)
         .one(&state.db)
         .await?
         .ok_or_else(ApiError::not_found)?;
     check_if_match(&req, b.version)?;
-    let patch = body.into_inner();
+    let patch = body.into_inner().0;
     let practice = Practice::load(&state.db).await?;
     let mut errors = api_types::validation::Errors::default();
     if let Some(l) = &patch.label {
