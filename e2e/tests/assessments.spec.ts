@@ -1,6 +1,6 @@
 import { expect, request, test } from '@playwright/test';
 
-import { OFFICE_ADMIN } from '../support/accounts';
+import { OFFICE_ADMIN, PRACTITIONER } from '../support/accounts';
 import { apiAs, createPatient, linkSentTo } from '../support/api';
 import { screenshot, signIn, signOut, watchForBreakage } from '../support/browser';
 
@@ -81,10 +81,28 @@ test.describe('questionnaires', () => {
     await screenshot(page, 'assessments-02-review');
   });
 
-  test('the patient withdraws a consent and sees who has seen their record', async ({ page }) => {
+  test('the patient shares their record, stops sharing, withdraws a consent and sees who has seen it', async ({ page, baseURL }) => {
     await signIn(page, PATIENT);
     await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Privacy' }).click();
     await expect(page.getByRole('heading', { name: 'Privacy', level: 1 })).toBeVisible();
+    // Share health readings with a practitioner outside the care team, then stop.
+    const practitioner = await apiAs(baseURL as string, PRACTITIONER);
+    const health = `/api/v1/patients/${patientId}/observations/latest`;
+    expect((await practitioner.get(health)).status()).toBe(403);
+    const sharing = page.getByRole('region', { name: 'Sharing' });
+    await sharing.getByLabel('Share with').selectOption({ label: PRACTITIONER.name });
+    await sharing.getByLabel('Only:').check();
+    await sharing.getByLabel('Health readings').check();
+    await sharing.getByRole('button', { name: 'Share', exact: true }).click();
+    await expect(page.getByRole('status').filter({ hasText: `Your record is shared with ${PRACTITIONER.name}.` })).toBeVisible();
+    await expect(sharing).toContainText('Health readings');
+    expect((await practitioner.get(health)).status()).toBe(200);
+    expect((await practitioner.get(`/api/v1/patients/${patientId}/assessments`)).status()).toBe(403);
+    await sharing.getByRole('button', { name: `Stop sharing with ${PRACTITIONER.name}` }).click();
+    await expect(page.getByRole('status').filter({ hasText: `${PRACTITIONER.name} no longer has access.` })).toBeVisible();
+    expect((await practitioner.get(health)).status()).toBe(403);
+    await practitioner.dispose();
+
     const consents = page.getByRole('region', { name: 'Consents' });
     const sms = consents.getByLabel(/Appointment messages and reminders by SMS/);
     await expect(sms).toBeChecked();

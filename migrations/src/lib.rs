@@ -10,6 +10,7 @@ mod m20261202_000001_create_scheduling_tables;
 mod m20261203_000001_create_calendar_sync_tables;
 mod m20261203_000002_create_assessments;
 mod m20261203_000003_create_consent_events;
+mod m20261203_000004_create_access_grants;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000001_create_calendar_sync_tables::Migration),
             Box::new(m20261203_000002_create_assessments::Migration),
             Box::new(m20261203_000003_create_consent_events::Migration),
+            Box::new(m20261203_000004_create_access_grants::Migration),
         ]
     }
 }

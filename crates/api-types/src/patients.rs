@@ -455,6 +455,8 @@ pub struct BreakGlassRequest {
 pub enum AccessBasis {
     Admin,
     CareTeam,
+    /// The patient shared their record (or part of it) with this practitioner.
+    Grant,
     BreakGlass,
     OwnRecord,
     /// An API key holding the `clinical:access` scope.
@@ -466,8 +468,11 @@ pub enum AccessBasis {
 pub struct ClinicalAccess {
     pub allowed: bool,
     pub basis: Option<AccessBasis>,
-    /// For break-the-glass access, when it ends.
+    /// For break-the-glass access and grants that end, when it ends.
     pub expires_at: Option<DateTime<Utc>>,
+    /// For a grant of some categories only, which; `None` for the whole record.
+    #[serde(default)]
+    pub categories: Option<Vec<crate::sharing::RecordCategory>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -166,6 +166,9 @@ pub fn describe_action(action: &str) -> String {
         "consent.read" => "Viewed your consents",
         "consent.update" => "Recorded a consent decision",
         "access_log.read" => "Viewed who has seen your record",
+        "access_grant.list" => "Viewed who you share your record with",
+        "access_grant.create" => "Shared your record with a practitioner",
+        "access_grant.revoke" => "Stopped sharing your record with a practitioner",
         "device.connect" | "device.connect_start" => "Connected a device",
         "device.sync" => "Synced a device",
         "device.disconnect" => "Disconnected a device",
@@ -178,4 +181,101 @@ pub fn describe_action(action: &str) -> String {
     } else {
         known.to_owned()
     }
+}
+
+/// The parts of a clinical record a patient can share on their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RecordCategory {
+    /// Readings from devices and entered by hand, target ranges and alerts.
+    Health,
+    /// Questionnaires and their scores.
+    Assessments,
+    /// Clinical notes.
+    Notes,
+    /// Medications and adherence.
+    Medications,
+    /// Documents and imaging.
+    Documents,
+}
+
+impl RecordCategory {
+    pub const ALL: [RecordCategory; 5] = [
+        RecordCategory::Health,
+        RecordCategory::Assessments,
+        RecordCategory::Notes,
+        RecordCategory::Medications,
+        RecordCategory::Documents,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordCategory::Health => "health",
+            RecordCategory::Assessments => "assessments",
+            RecordCategory::Notes => "notes",
+            RecordCategory::Medications => "medications",
+            RecordCategory::Documents => "documents",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RecordCategory> {
+        RecordCategory::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RecordCategory::Health => "Health readings",
+            RecordCategory::Assessments => "Questionnaires",
+            RecordCategory::Notes => "Clinical notes",
+            RecordCategory::Medications => "Medications",
+            RecordCategory::Documents => "Documents and imaging",
+        }
+    }
+}
+
+/// A patient's permission for a practitioner outside their care team to see their record: all
+/// of it or some categories, for good or until a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccessGrant {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub grantee_id: Uuid,
+    pub grantee_name: String,
+    /// Every category, now and to come.
+    pub all_records: bool,
+    /// The categories shared, when not `all_records`.
+    pub categories: Vec<RecordCategory>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub source: ConsentSource,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// Neither revoked nor expired.
+    pub active: bool,
+}
+
+/// Share the record with a practitioner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewAccessGrant {
+    pub grantee_id: Uuid,
+    /// The categories to share; none means the whole record.
+    #[serde(default)]
+    pub categories: Vec<RecordCategory>,
+    /// When the access ends; never, when absent. In the future.
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A clinician of the practice a patient may share their record with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SharingCandidate {
+    pub id: Uuid,
+    pub name: String,
+    pub role: crate::Role,
+    /// Already on the patient's care team (who see the record anyway).
+    pub on_care_team: bool,
 }

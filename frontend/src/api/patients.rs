@@ -124,3 +124,35 @@ pub async fn access_log(
         .get_query(&format!("/patients/{id}/access-log"), query)
         .await
 }
+
+pub async fn access_grants(
+    client: &Client,
+    id: Uuid,
+) -> ApiResult<Vec<api_types::sharing::AccessGrant>> {
+    client.get(&format!("/patients/{id}/access-grants")).await
+}
+
+pub async fn grant_access(
+    client: &Client,
+    id: Uuid,
+    grant: &api_types::sharing::NewAccessGrant,
+) -> ApiResult<api_types::sharing::AccessGrant> {
+    client
+        .post(&format!("/patients/{id}/access-grants"), grant)
+        .await
+}
+
+pub async fn revoke_access(client: &Client, grant: Uuid) -> ApiResult<()> {
+    client
+        .delete(&format!("/access-grants/{grant}"), None)
+        .await
+}
+
+pub async fn sharing_candidates(
+    client: &Client,
+    id: Uuid,
+) -> ApiResult<Vec<api_types::sharing::SharingCandidate>> {
+    client
+        .get(&format!("/patients/{id}/access-grants/candidates"))
+        .await
+}

@@ -445,6 +445,21 @@ fn AccessPanel(patient_id: Uuid, access: Loader<Option<ClinicalAccess>>) -> impl
                                 a.expires_at.map(format::date_time).unwrap_or_default()
                             )
                         }
+                        Some(AccessBasis::Grant) => {
+                            let what = match &a.categories {
+                                None => "their record".to_owned(),
+                                Some(c) => c
+                                    .iter()
+                                    .map(|c| c.label().to_lowercase())
+                                    .collect::<Vec<_>>()
+                                    .join(", "),
+                            };
+                            let until = a
+                                .expires_at
+                                .map(|t| format!(" until {}", format::date_time(t)))
+                                .unwrap_or_default();
+                            format!("because the patient shared {what} with you{until}")
+                        }
                         Some(AccessBasis::OwnRecord) => "as the patient".to_owned(),
                         Some(AccessBasis::Integration) => "through an integration".to_owned(),
                         None => String::new(),

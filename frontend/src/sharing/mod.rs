@@ -1,7 +1,7 @@
 //! Consents and "who has seen my record": in the portal under Privacy, and consents on the
 //! patient's Overview for staff.
 
-use api_types::sharing::{AccessLogQuery, Consent, ConsentSource};
+use api_types::sharing::{AccessLogQuery, Consent, ConsentSource, NewAccessGrant, RecordCategory};
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -175,13 +175,166 @@ pub fn MyPrivacyPage() -> impl IntoView {
         <PageTitle text="Privacy" />
         <div class="page page-narrow">
             <h1 class="page-title">"Privacy"</h1>
-            <p class="muted">"What you have agreed to, and everyone who has seen your record."</p>
+            <p class="muted">"Who you share your record with, what you have agreed to, and everyone who has seen your record."</p>
             {move || {
                 auth.me().and_then(|me| me.patient_id).map(|patient_id| view! {
+                    <SharingCard patient_id />
                     <ConsentsCard patient_id patient_view=true can_edit=true />
                     <AccessLogCard patient_id />
                 })
             }}
         </div>
+    }
+}
+
+/// Share the record with a practitioner outside the care team (all of it or some categories,
+/// until a date if wanted), and stop sharing.
+#[component]
+pub fn SharingCard(patient_id: Uuid) -> impl IntoView {
+    let auth = use_auth();
+    let toasts = use_toasts();
+    let grants = Loader::new(
+        || (),
+        move |()| async move { api::patients::access_grants(&auth.client(), patient_id).await },
+    );
+    let people = Loader::new(
+        || (),
+        move |()| async move { api::patients::sharing_candidates(&auth.client(), patient_id).await },
+    );
+    let who = RwSignal::new(String::new());
+    let whole = RwSignal::new(true);
+    let chosen = RwSignal::new(Vec::<RecordCategory>::new());
+    let until = RwSignal::new(String::new());
+    let problem = RwSignal::new(None);
+    let share = Action::new_unsync(move |g: &NewAccessGrant| {
+        let g = g.clone();
+        async move {
+            match api::patients::grant_access(&auth.client(), patient_id, &g).await {
+                Ok(made) => {
+                    toasts.success(format!("Your record is shared with {}.", made.grantee_name));
+                    who.set(String::new());
+                    grants.reload();
+                }
+                Err(p) => problem.set(Some(p)),
+            }
+        }
+    });
+    let revoke = Action::new_unsync(move |(id, name): &(Uuid, String)| {
+        let (id, name) = (*id, name.clone());
+        async move {
+            match api::patients::revoke_access(&auth.client(), id).await {
+                Ok(()) => {
+                    toasts.success(format!("{name} no longer has access."));
+                    grants.reload();
+                }
+                Err(p) => toasts.error(p.detail.unwrap_or(p.title)),
+            }
+        }
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        problem.set(None);
+        let Ok(grantee_id) = who.get_untracked().parse::<Uuid>() else {
+            toasts.error("Choose who to share with.");
+            return;
+        };
+        let categories = if whole.get_untracked() {
+            Vec::new()
+        } else {
+            chosen.get_untracked()
+        };
+        if !whole.get_untracked() && categories.is_empty() {
+            toasts.error("Choose what to share, or share the whole record.");
+            return;
+        }
+        let expires_at = until
+            .get_untracked()
+            .parse::<chrono::NaiveDate>()
+            .ok()
+            .and_then(|d| d.and_hms_opt(23, 59, 59))
+            .map(|t| t.and_utc());
+        share.dispatch(NewAccessGrant {
+            grantee_id,
+            categories,
+            expires_at,
+        });
+    };
+    view! {
+        <section class="card stack" aria-labelledby="sharing-heading">
+            <h2 class="card-title" id="sharing-heading">"Sharing"</h2>
+            <p class="field-hint">"Your care team sees your record. You can also share it, or parts of it, with another practitioner of the practice, and stop at any time: it takes effect at once."</p>
+            {move || match grants.get() {
+                None => view! { <SkeletonRows rows=2 /> }.into_any(),
+                Some(Err(problem)) => view! { <ProblemAlert problem /> }.into_any(),
+                Some(Ok(list)) if list.iter().all(|g| !g.active) => view! { <p class="muted">"You are not sharing your record with anyone else."</p> }.into_any(),
+                Some(Ok(list)) => view! {
+                    <ul class="plain-list">
+                        {list.into_iter().filter(|g| g.active).map(|g| {
+                            let what = if g.all_records {
+                                "Whole record".to_owned()
+                            } else {
+                                g.categories.iter().map(|c| c.label()).collect::<Vec<_>>().join(", ")
+                            };
+                            let until = g.expires_at.map(|t| format!(" until {}", format::date_time(t))).unwrap_or_default();
+                            let (id, name) = (g.id, g.grantee_name.clone());
+                            let label = format!("Stop sharing with {name}");
+                            view! {
+                                <li class="list-row">
+                                    <span>
+                                        <span class="list-primary">{g.grantee_name.clone()}</span>
+                                        <br />
+                                        <span class="muted list-secondary">{format!("{what}{until}")}</span>
+                                    </span>
+                                    <button type="button" class="button button-danger-outline button-small" aria-label=label on:click=move |_| { revoke.dispatch((id, name.clone())); }>
+                                        "Stop sharing"
+                                    </button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }
+                    .into_any(),
+            }}
+            <form class="stack" on:submit=on_submit novalidate=true aria-label="Share my record">
+                {move || problem.get().map(|problem| view! { <ProblemAlert problem /> })}
+                <div class="field">
+                    <label class="field-label" for="share-with">"Share with"</label>
+                    <select id="share-with" class="input select" prop:value=move || who.get() on:change=move |ev| who.set(event_target_value(&ev))>
+                        <option value="">"Choose a practitioner"</option>
+                        {move || people.value().unwrap_or_default().into_iter().filter(|p| !p.on_care_team).map(|p| view! {
+                            <option value=p.id.to_string()>{p.name}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <fieldset class="fieldset">
+                    <legend>"What to share"</legend>
+                    <label class="choice-inline"><input type="radio" name="share-scope" prop:checked=move || whole.get() on:change=move |_| whole.set(true) />" My whole record"</label>
+                    <label class="choice-inline"><input type="radio" name="share-scope" prop:checked=move || !whole.get() on:change=move |_| whole.set(false) />" Only:"</label>
+                    <div class="choice-row">
+                        {RecordCategory::ALL.into_iter().map(|c| view! {
+                            <label class="choice-inline">
+                                <input
+                                    type="checkbox"
+                                    disabled=move || whole.get()
+                                    prop:checked=move || chosen.with(|v| v.contains(&c))
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        chosen.update(|v| { v.retain(|x| *x != c); if on { v.push(c); } });
+                                    }
+                                />
+                                " " {c.label()}
+                            </label>
+                        }).collect_view()}
+                    </div>
+                </fieldset>
+                <div class="field">
+                    <label class="field-label" for="share-until">"Until (optional)"</label>
+                    <input id="share-until" type="date" class="input" bind:value=until />
+                </div>
+                <div class="form-actions form-actions-start">
+                    <button type="submit" class="button button-primary" disabled=move || share.pending().get()>"Share"</button>
+                </div>
+            </form>
+        </section>
     }
 }

@@ -8,6 +8,7 @@ use api_types::assessments::{
     self as instruments, Assessment, AssessmentQuery, AssessmentReview, AssessmentSource,
     Instrument, InstrumentInfo, NewAssessment, ReviewAssessment,
 };
+use api_types::sharing::RecordCategory;
 use api_types::{Page, PageQuery};
 use chrono::{Duration, Utc};
 use entity::clinical::assessment;
@@ -142,7 +143,7 @@ async fn list_assessments(
     id: web::Path<Uuid>,
     query: web::Query<AssessmentQuery>,
 ) -> ApiResult<web::Json<Page<Assessment>>> {
-    open_record(&state, &auth, *id).await?;
+    open_record(&state, &auth, *id, RecordCategory::Assessments).await?;
     let (limit, offset) = page_bounds(query.limit, query.offset)?;
     let mut find = assessment::Entity::find().filter(assessment::Column::PatientId.eq(*id));
     if let Some(i) = query.instrument {
@@ -194,7 +195,7 @@ async fn create_assessment(
     id: web::Path<Uuid>,
     body: web::Json<NewAssessment>,
 ) -> ApiResult<HttpResponse> {
-    open_record(&state, &auth, *id).await?;
+    open_record(&state, &auth, *id, RecordCategory::Assessments).await?;
     let input = body.into_inner();
     let scored =
         instruments::score(input.instrument, &input.answers).map_err(ApiError::Validation)?;
@@ -286,7 +287,11 @@ async fn urgent_assessments(
     let mut find = assessment::Entity::find()
         .filter(assessment::Column::Urgent.eq(true))
         .filter(assessment::Column::ReviewedAt.is_null());
-    if let Some(c) = clinical_patients(&auth, assessment::Column::PatientId) {
+    if let Some(c) = clinical_patients(
+        &auth,
+        assessment::Column::PatientId,
+        RecordCategory::Assessments,
+    ) {
         find = find.filter(c);
     }
     let total = find.clone().count(&state.db).await?;
@@ -346,7 +351,13 @@ async fn review_assessment(
         .one(&state.db)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    authorize_clinical(&state.db, &auth, row.patient_id).await?;
+    authorize_clinical(
+        &state.db,
+        &auth,
+        row.patient_id,
+        RecordCategory::Assessments,
+    )
+    .await?;
     if !row.urgent || row.reviewed_at.is_some() {
         return Err(ApiError::with_detail(
             api_types::ErrorCode::Conflict,

@@ -159,8 +159,11 @@ pub async fn list(
     if let Some(p) = q.patient_id {
         find = find.filter(alert::Column::PatientId.eq(p));
     }
-    if let Some(c) = crate::patients::access::clinical_patients(principal, alert::Column::PatientId)
-    {
+    if let Some(c) = crate::patients::access::clinical_patients(
+        principal,
+        alert::Column::PatientId,
+        api_types::sharing::RecordCategory::Health,
+    ) {
         find = find.filter(c);
     }
     let total = find.clone().count(db).await?;

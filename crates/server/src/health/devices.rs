@@ -283,7 +283,13 @@ async fn list_devices(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Devices>> {
-    open_record(&state, &auth, *id).await?;
+    open_record(
+        &state,
+        &auth,
+        *id,
+        api_types::sharing::RecordCategory::Health,
+    )
+    .await?;
     let connections = find_connection(&state, *id)
         .await?
         .iter()
@@ -310,7 +316,13 @@ async fn connect_withings(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<ConnectLink>> {
-    open_record(&state, &auth, *id).await?;
+    open_record(
+        &state,
+        &auth,
+        *id,
+        api_types::sharing::RecordCategory::Health,
+    )
+    .await?;
     let client = client(&state)?;
     let link = client.authorize_url(&sign_state(&state, *id, auth.id()));
     state
@@ -339,7 +351,13 @@ async fn sync_withings(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<SyncSummary>> {
-    open_record(&state, &auth, *id).await?;
+    open_record(
+        &state,
+        &auth,
+        *id,
+        api_types::sharing::RecordCategory::Health,
+    )
+    .await?;
     client(&state)?;
     let c = find_connection(&state, *id)
         .await?
@@ -374,7 +392,13 @@ async fn disconnect_withings(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    open_record(&state, &auth, *id).await?;
+    open_record(
+        &state,
+        &auth,
+        *id,
+        api_types::sharing::RecordCategory::Health,
+    )
+    .await?;
     let mut c = find_connection(&state, *id)
         .await?
         .ok_or_else(ApiError::not_found)?;

@@ -5,6 +5,7 @@ use api_types::health::{
     ObservationSource, PatientTargets, PutTargets, Series, TargetCondition, Trend, TrendQuery,
     MAX_BATCH, METRICS,
 };
+use api_types::sharing::RecordCategory;
 use api_types::{FieldError, Page};
 use chrono::Utc;
 use entity::health::{observation, observation_source};
@@ -44,12 +45,13 @@ pub(crate) async fn open_record(
     state: &AppState,
     principal: &Principal,
     id: Uuid,
+    category: RecordCategory,
 ) -> ApiResult<PatientRecord> {
     if principal.own_patient_id().is_some_and(|own| own != id) {
         return Err(ApiError::not_found());
     }
     let record = patients::get(&state.db, &state.crypto, id).await?;
-    authorize_clinical(&state.db, principal, id).await?;
+    authorize_clinical(&state.db, principal, id, category).await?;
     Ok(record)
 }
 
@@ -139,7 +141,7 @@ async fn record_observations(
 ) -> ApiResult<HttpResponse> {
     let bytes = read_json_body(&req, payload, MAX_BATCH_BYTES).await?;
     let body = parse_batch(&bytes)?;
-    let record = open_record(&state, &auth, *id).await?;
+    let record = open_record(&state, &auth, *id, RecordCategory::Health).await?;
     let (_, ranges) = ranges_for(&state, &record).await?;
     let by = auth.id();
     let now = Utc::now();
@@ -260,7 +262,7 @@ async fn list_observations(
     query: web::Query<ObservationQuery>,
 ) -> ApiResult<web::Json<Series>> {
     series::window(&query)?;
-    let record = open_record(&state, &auth, *id).await?;
+    let record = open_record(&state, &auth, *id, RecordCategory::Health).await?;
     let (_, ranges) = ranges_for(&state, &record).await?;
     let target = ranges.into_iter().find(|r| r.metric == query.metric);
     let out = series::series(&state.db, *id, &query, target).await?;
@@ -294,7 +296,7 @@ async fn latest_observations(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Vec<LatestObservation>>> {
-    let record = open_record(&state, &auth, *id).await?;
+    let record = open_record(&state, &auth, *id, RecordCategory::Health).await?;
     let (_, ranges) = ranges_for(&state, &record).await?;
     let latest = series::latest(&state.db, *id, &ranges).await?;
     state
@@ -330,7 +332,7 @@ async fn observation_trend(
             "Choose a metric from the catalogue.",
         )
     })?;
-    open_record(&state, &auth, *id).await?;
+    open_record(&state, &auth, *id, RecordCategory::Health).await?;
     let trend = series::trend(&state.db, *id, metric).await?;
     state
         .audit
@@ -367,7 +369,7 @@ async fn export_observations(
         })?),
         None => None,
     };
-    open_record(&state, &auth, *id).await?;
+    open_record(&state, &auth, *id, RecordCategory::Health).await?;
     let csv = series::export_csv(&state.db, *id, metric, query.from, query.to).await?;
     state
         .audit
@@ -400,7 +402,7 @@ async fn get_target_ranges(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<PatientTargets>> {
-    let record = open_record(&state, &auth, *id).await?;
+    let record = open_record(&state, &auth, *id, RecordCategory::Health).await?;
     let (conditions, ranges) = ranges_for(&state, &record).await?;
     state
         .audit
@@ -452,7 +454,7 @@ async fn put_target_ranges(
     put.conditions
         .sort_by_key(|c| TargetCondition::ALL.iter().position(|x| x == c));
     put.conditions.dedup();
-    let record = open_record(&state, &auth, *id).await?;
+    let record = open_record(&state, &auth, *id, RecordCategory::Health).await?;
     let txn = state.db.begin().await?;
     targets::replace(
         &txn,
@@ -526,7 +528,7 @@ async fn acknowledge_alert(
     e.finish().map_err(ApiError::Validation)?;
     let alert = alerts::find(&state.db, *id).await?;
     let record = patients::get(&state.db, &state.crypto, alert.patient_id).await?;
-    authorize_clinical(&state.db, &auth, alert.patient_id).await?;
+    authorize_clinical(&state.db, &auth, alert.patient_id, RecordCategory::Health).await?;
     let updated = alerts::acknowledge(&state.db, &state.crypto, *id, auth.user_id(), note).await?;
     state
         .audit

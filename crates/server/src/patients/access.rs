@@ -1,15 +1,17 @@
 //! Who may see what of a patient.
 //!
 //! - Demographics: staff and keys holding `patients:read`; a patient only their own record.
-//! - Clinical content: admins; the patient's care team; anyone, for a limited time, through
-//!   "break the glass" with a reason (audited and flagged); a patient their own record. A
-//!   receptionist never. Record-level checks answer 404 to patients, so another patient's
+//! - Clinical content: admins; the patient's care team; a practitioner the patient shared
+//!   their record with (all of it or some categories, until they revoke it or it expires);
+//!   anyone, for a limited time, through "break the glass" with a reason (audited and flagged);
+//!   a patient their own record. A receptionist never. Record-level checks answer 404 to patients, so another patient's
 //!   record is indistinguishable from one that doesn't exist.
 
 use api_types::patients::{AccessBasis, ClinicalAccess};
+use api_types::sharing::RecordCategory;
 use api_types::{Permission, Role};
 use chrono::{Duration, Utc};
-use entity::patients::{break_glass_grant, care_team_member};
+use entity::patients::{access_grant, break_glass_grant, care_team_member};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
@@ -51,16 +53,19 @@ pub async fn clinical_access(
         allowed: true,
         basis: Some(basis),
         expires_at,
+        categories: None,
+    };
+    let refused = || ClinicalAccess {
+        allowed: false,
+        basis: None,
+        expires_at: None,
+        categories: None,
     };
     match &principal.actor {
         Actor::ApiKey { scopes, .. } if scopes.contains(&Permission::ClinicalAccess) => {
             Ok(allowed(AccessBasis::Integration, None))
         }
-        Actor::ApiKey { .. } => Ok(ClinicalAccess {
-            allowed: false,
-            basis: None,
-            expires_at: None,
-        }),
+        Actor::ApiKey { .. } => Ok(refused()),
         Actor::User {
             role: Role::Admin, ..
         } => Ok(allowed(AccessBasis::Admin, None)),
@@ -79,6 +84,29 @@ pub async fn clinical_access(
             if is_on_care_team(db, patient_id, *id).await? {
                 return Ok(allowed(AccessBasis::CareTeam, None));
             }
+            let grants = active_grants(db, patient_id, *id).await?;
+            if !grants.is_empty() {
+                let expires_at = if grants.iter().any(|g| g.expires_at.is_none()) {
+                    None
+                } else {
+                    grants.iter().filter_map(|g| g.expires_at).max()
+                };
+                let categories = if grants.iter().any(|g| g.all_records) {
+                    None
+                } else {
+                    let mut c: Vec<RecordCategory> = grants
+                        .iter()
+                        .flat_map(|g| categories_of(&g.categories))
+                        .collect();
+                    c.sort_unstable();
+                    c.dedup();
+                    Some(c)
+                };
+                return Ok(ClinicalAccess {
+                    categories,
+                    ..allowed(AccessBasis::Grant, expires_at)
+                });
+            }
             let grant = break_glass_grant::Entity::find()
                 .filter(break_glass_grant::Column::PatientId.eq(patient_id))
                 .filter(break_glass_grant::Column::UserId.eq(*id))
@@ -88,42 +116,76 @@ pub async fn clinical_access(
                 .await?;
             Ok(match grant {
                 Some(g) => allowed(AccessBasis::BreakGlass, Some(g.expires_at)),
-                None => ClinicalAccess {
-                    allowed: false,
-                    basis: None,
-                    expires_at: None,
-                },
+                None => refused(),
             })
         }
-        Actor::User { .. } => Ok(ClinicalAccess {
-            allowed: false,
-            basis: None,
-            expires_at: None,
-        }),
+        Actor::User { .. } => Ok(refused()),
     }
 }
 
-/// For handlers of clinical content: the basis of access, or 403 (404 for patients).
+/// The categories stored as `,health,notes,`.
+pub fn categories_of(stored: &str) -> Vec<RecordCategory> {
+    stored
+        .split(',')
+        .filter_map(RecordCategory::parse)
+        .collect()
+}
+
+/// The patient's grants to `user_id` that are neither revoked nor expired.
+pub async fn active_grants(
+    db: &impl ConnectionTrait,
+    patient_id: Uuid,
+    user_id: Uuid,
+) -> ApiResult<Vec<access_grant::Model>> {
+    Ok(access_grant::Entity::find()
+        .filter(access_grant::Column::PatientId.eq(patient_id))
+        .filter(access_grant::Column::GranteeId.eq(user_id))
+        .filter(access_grant::Column::RevokedAt.is_null())
+        .filter(
+            sea_orm::Condition::any()
+                .add(access_grant::Column::ExpiresAt.is_null())
+                .add(access_grant::Column::ExpiresAt.gt(Utc::now())),
+        )
+        .all(db)
+        .await?)
+}
+
+/// For handlers of clinical content in `category`: the basis of access, or 403 (404 for
+/// patients).
 pub async fn authorize_clinical(
     db: &impl ConnectionTrait,
     principal: &Principal,
     patient_id: Uuid,
+    category: RecordCategory,
 ) -> ApiResult<AccessBasis> {
     match clinical_access(db, principal, patient_id).await? {
+        ClinicalAccess {
+            allowed: true,
+            categories: Some(shared),
+            ..
+        } if !shared.contains(&category) => Err(ApiError::with_detail(
+            api_types::ErrorCode::Forbidden,
+            format!(
+                "The patient has not shared their {} with you.",
+                category.label().to_lowercase()
+            ),
+        )),
         ClinicalAccess { allowed: true, basis: Some(basis), .. } => Ok(basis),
         _ => Err(ApiError::with_detail(
             api_types::ErrorCode::Forbidden,
-            "You are not on this patient's care team. Use break-the-glass access if this is an emergency.",
+            "You are not on this patient's care team, and they have not shared their record with you. Use break-the-glass access if this is an emergency.",
         )),
     }
 }
 
 /// The patients whose clinical content the caller sees in lists across patients, as a
 /// condition on a table's patient-id column: `None` for all (admins, integrations), else those
-/// whose care team they are on or whose record they opened by breaking the glass.
+/// whose care team they are on, who shared `category` with them, or whose record they opened by
+/// breaking the glass.
 pub fn clinical_patients(
     principal: &Principal,
     patient_column: impl sea_orm::ColumnTrait + Copy,
+    category: RecordCategory,
 ) -> Option<sea_orm::Condition> {
     use sea_orm::sea_query::Query;
     match &principal.actor {
@@ -137,6 +199,29 @@ pub fn clinical_patients(
                             .column(care_team_member::Column::PatientId)
                             .from(care_team_member::Entity)
                             .and_where(care_team_member::Column::UserId.eq(*id))
+                            .to_owned(),
+                    ),
+                )
+                .add(
+                    patient_column.in_subquery(
+                        Query::select()
+                            .column(access_grant::Column::PatientId)
+                            .from(access_grant::Entity)
+                            .and_where(access_grant::Column::GranteeId.eq(*id))
+                            .and_where(access_grant::Column::RevokedAt.is_null())
+                            .cond_where(
+                                sea_orm::Condition::any()
+                                    .add(access_grant::Column::ExpiresAt.is_null())
+                                    .add(access_grant::Column::ExpiresAt.gt(Utc::now())),
+                            )
+                            .cond_where(
+                                sea_orm::Condition::any()
+                                    .add(access_grant::Column::AllRecords.eq(true))
+                                    .add(
+                                        access_grant::Column::Categories
+                                            .like(format!("%,{},%", category.as_str())),
+                                    ),
+                            )
                             .to_owned(),
                     ),
                 )

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod consents;
+pub mod grants;
 pub mod queries;
 pub mod routes;
 pub mod search;
@@ -11,4 +12,5 @@ pub mod search;
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     routes::configure(cfg);
     consents::configure(cfg);
+    grants::configure(cfg);
 }

@@ -57,6 +57,14 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/patients/{id}/consents", "yyyy4"),
     ("PUT", "/api/v1/patients/{id}/consents/{kind}", "yyyy4"),
     ("GET", "/api/v1/patients/{id}/access-log", "ynnn4"),
+    ("GET", "/api/v1/patients/{id}/access-grants", "yyyy4"),
+    (
+        "GET",
+        "/api/v1/patients/{id}/access-grants/candidates",
+        "yyyy4",
+    ),
+    ("POST", "/api/v1/patients/{id}/access-grants", "ynnn4"),
+    ("DELETE", "/api/v1/access-grants/{id}", "yyyyy"),
     ("POST", "/api/v1/patients/{id}/restore", "yynyn"),
     ("GET", "/api/v1/patients/{id}/care-team", "yyyy4"),
     ("POST", "/api/v1/patients/{id}/care-team", "yyynn"),
@@ -175,6 +183,7 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
         "/api/v1/alerts/{id}/acknowledge" => json!({"note": "Seen"}),
         "/api/v1/assessments/{id}/review" => json!({"note": "Seen"}),
         "/api/v1/patients/{id}/consents/{kind}" => json!({"given": true}),
+        "/api/v1/patients/{id}/access-grants" => json!({"grantee_id": Uuid::now_v7()}),
         "/api/v1/patients/{id}/assessments" => {
             json!({"instrument": "gad7", "answers": [0, 0, 0, 0, 0, 0, 0]})
         }

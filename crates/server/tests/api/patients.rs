@@ -350,7 +350,7 @@ async fn clinical_access_follows_the_care_team_and_break_the_glass() {
     let v: Value = access(doctor.token.clone()).await.json().await.unwrap();
     assert_eq!(
         v,
-        json!({"allowed": true, "basis": "care_team", "expires_at": null})
+        json!({"allowed": true, "basis": "care_team", "expires_at": null, "categories": null})
     );
     let v: Value = access(outsider.token.clone()).await.json().await.unwrap();
     assert_eq!(v["allowed"], false);
