@@ -128,7 +128,7 @@ async fn list_keys(
 async fn create_key(
     auth: Authorized<require::ApiKeysManage>,
     state: web::Data<AppState>,
-    body: web::Json<CreateApiKeyRequest>,
+    body: crate::platform::http::Body<CreateApiKeyRequest>,
 ) -> ApiResult<HttpResponse> {
     let req = body.into_inner();
     let mut errors = api_types::validation::Errors::default();

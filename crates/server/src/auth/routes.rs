@@ -91,7 +91,7 @@ fn require_account(principal: &Principal) -> ApiResult<Uuid> {
 async fn login(
     state: web::Data<AppState>,
     client: ClientInfo,
-    body: web::Json<LoginRequest>,
+    body: crate::platform::http::Body<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
     state.limits.check_auth(client.ip.as_deref())?;
     let req = body.into_inner();
@@ -199,7 +199,7 @@ async fn verify_second_factor(
 async fn mfa_verify(
     state: web::Data<AppState>,
     client: ClientInfo,
-    body: web::Json<MfaVerifyRequest>,
+    body: crate::platform::http::Body<MfaVerifyRequest>,
 ) -> ApiResult<HttpResponse> {
     state.limits.check_auth(client.ip.as_deref())?;
     let req = body.into_inner();
@@ -448,7 +448,7 @@ async fn replace_recovery_codes(
 async fn totp_confirm(
     state: web::Data<AppState>,
     principal: Principal,
-    body: web::Json<MfaCodeRequest>,
+    body: crate::platform::http::Body<MfaCodeRequest>,
 ) -> ApiResult<web::Json<RecoveryCodes>> {
     let id = require_account(&principal)?;
     state.limits.check_auth(principal.client.ip.as_deref())?;
@@ -496,7 +496,7 @@ async fn totp_confirm(
 async fn totp_disable(
     state: web::Data<AppState>,
     principal: Principal,
-    body: web::Json<MfaCodeRequest>,
+    body: crate::platform::http::Body<MfaCodeRequest>,
 ) -> ApiResult<HttpResponse> {
     let id = require_account(&principal)?;
     state.limits.check_auth(principal.client.ip.as_deref())?;
@@ -544,7 +544,7 @@ async fn totp_disable(
 async fn regenerate_recovery_codes(
     state: web::Data<AppState>,
     principal: Principal,
-    body: web::Json<MfaCodeRequest>,
+    body: crate::platform::http::Body<MfaCodeRequest>,
 ) -> ApiResult<web::Json<RecoveryCodes>> {
     let id = require_account(&principal)?;
     state.limits.check_auth(principal.client.ip.as_deref())?;
@@ -579,7 +579,7 @@ async fn regenerate_recovery_codes(
 async fn change_password(
     state: web::Data<AppState>,
     principal: Principal,
-    body: web::Json<ChangePasswordRequest>,
+    body: crate::platform::http::Body<ChangePasswordRequest>,
 ) -> ApiResult<HttpResponse> {
     let id = require_account(&principal)?;
     state.limits.check_auth(principal.client.ip.as_deref())?;
@@ -622,7 +622,7 @@ async fn change_password(
 async fn request_password_reset(
     state: web::Data<AppState>,
     client: ClientInfo,
-    body: web::Json<PasswordResetRequest>,
+    body: crate::platform::http::Body<PasswordResetRequest>,
 ) -> ApiResult<HttpResponse> {
     state.limits.check_auth(client.ip.as_deref())?;
     let mut entry = AuditEntry::anonymous(&client, "auth.password_reset.request");
@@ -646,7 +646,7 @@ async fn request_password_reset(
 async fn confirm_password_reset(
     state: web::Data<AppState>,
     client: ClientInfo,
-    body: web::Json<PasswordResetConfirm>,
+    body: crate::platform::http::Body<PasswordResetConfirm>,
 ) -> ApiResult<HttpResponse> {
     state.limits.check_auth(client.ip.as_deref())?;
     let req = body.into_inner();
@@ -707,7 +707,7 @@ async fn preview_invitation(
 async fn accept_invitation(
     state: web::Data<AppState>,
     client: ClientInfo,
-    body: web::Json<AcceptInvitationRequest>,
+    body: crate::platform::http::Body<AcceptInvitationRequest>,
 ) -> ApiResult<HttpResponse> {
     state.limits.check_auth(client.ip.as_deref())?;
     let req = body.into_inner();

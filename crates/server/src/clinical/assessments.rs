@@ -193,7 +193,7 @@ async fn create_assessment(
     auth: Authorized<require::ClinicalAccessOrOwn>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    body: web::Json<NewAssessment>,
+    body: crate::platform::http::Body<NewAssessment>,
 ) -> ApiResult<HttpResponse> {
     open_record(&state, &auth, *id, RecordCategory::Assessments).await?;
     let input = body.into_inner();
@@ -344,7 +344,7 @@ async fn review_assessment(
     auth: Authorized<require::ClinicalAccess>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    body: web::Json<ReviewAssessment>,
+    body: crate::platform::http::Body<ReviewAssessment>,
 ) -> ApiResult<web::Json<Assessment>> {
     body.validate().map_err(ApiError::Validation)?;
     let row = assessment::Entity::find_by_id(*id)

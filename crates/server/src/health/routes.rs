@@ -429,7 +429,7 @@ async fn put_target_ranges(
     auth: Authorized<require::TargetsManage>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    body: web::Json<PutTargets>,
+    body: crate::platform::http::Body<PutTargets>,
 ) -> ApiResult<web::Json<PatientTargets>> {
     let mut put = body.into_inner();
     let mut errors: Vec<FieldError> = put
@@ -520,7 +520,7 @@ async fn acknowledge_alert(
     auth: Authorized<require::ClinicalAccess>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    body: web::Json<AcknowledgeAlert>,
+    body: crate::platform::http::Body<AcknowledgeAlert>,
 ) -> ApiResult<web::Json<Alert>> {
     let note = body.note.trim();
     let mut e = api_types::validation::Errors::default();

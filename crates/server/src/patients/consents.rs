@@ -131,7 +131,7 @@ async fn set_consent(
     auth: Authorized<require::PatientsWriteOrOwn>,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, String)>,
-    body: web::Json<SetConsent>,
+    body: crate::platform::http::Body<SetConsent>,
 ) -> ApiResult<web::Json<Consent>> {
     let (id, kind) = path.into_inner();
     let kind = ConsentKind::parse(&kind).ok_or_else(ApiError::not_found)?;

@@ -140,7 +140,7 @@ async fn create_grant(
     auth: Authorized<require::PatientsWriteOrOwn>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    body: web::Json<NewAccessGrant>,
+    body: crate::platform::http::Body<NewAccessGrant>,
 ) -> ApiResult<HttpResponse> {
     ensure_demographics(&auth, *id)?;
     let by_patient = auth.own_patient_id() == Some(*id);

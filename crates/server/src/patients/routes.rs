@@ -93,7 +93,7 @@ async fn create_patient(
     auth: Authorized<require::PatientsWrite>,
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<PatientInput>,
+    body: crate::platform::http::Body<PatientInput>,
 ) -> ApiResult<HttpResponse> {
     let input = tidy(body.into_inner());
     input.validate(today()).map_err(ApiError::Validation)?;
@@ -176,14 +176,14 @@ async fn update_patient(
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<crate::platform::http::Object<PatientPatch>>,
+    body: crate::platform::http::Body<PatientPatch>,
 ) -> ApiResult<HttpResponse> {
     let id = *id;
     let is_own = auth.own_patient_id() == Some(id);
     if !auth.has(api_types::Permission::PatientsWrite) && !is_own {
         return Err(ApiError::not_found());
     }
-    let patch = body.into_inner().0;
+    let patch = body.into_inner();
     if patch.fields().is_empty() {
         return Err(ApiError::Validation(vec![FieldError::new(
             "body",
@@ -350,7 +350,7 @@ async fn add_care_team_member(
     auth: Authorized<require::CareTeamManage>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    body: web::Json<AddCareTeamMemberRequest>,
+    body: crate::platform::http::Body<AddCareTeamMemberRequest>,
 ) -> ApiResult<HttpResponse> {
     queries::get(&state.db, &state.crypto, *id).await?;
     let member = users::find(&state.db, &state.crypto, body.user_id)
@@ -456,7 +456,7 @@ async fn break_glass(
     auth: Authorized<require::ClinicalAccess>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    body: web::Json<BreakGlassRequest>,
+    body: crate::platform::http::Body<BreakGlassRequest>,
 ) -> ApiResult<HttpResponse> {
     let user_id = auth.require_user()?;
     let reason = body.reason.trim();
@@ -511,7 +511,7 @@ async fn invite_patient(
     auth: Authorized<require::PatientsInvite>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    body: web::Json<InvitePatientRequest>,
+    body: crate::platform::http::Body<InvitePatientRequest>,
 ) -> ApiResult<HttpResponse> {
     let p = queries::get(&state.db, &state.crypto, *id).await?;
     if p.model.archived_at.is_some() {

@@ -68,6 +68,33 @@ impl<'de, T: serde::de::DeserializeOwned> serde::Deserialize<'de> for Object<T> 
     }
 }
 
+/// The JSON body of a request, which must be an object, read as `T` (see `Object`). Errors are
+/// the app's JSON problems, as with `web::Json`.
+pub struct Body<T>(pub T);
+
+impl<T> Body<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Body<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Body<T> {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let json = web::Json::<Object<T>>::from_request(req, payload);
+        Box::pin(async move { json.await.map(|j| Body(j.into_inner().0)) })
+    }
+}
+
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|e, _| errors::query_error(e).into())
 }

@@ -789,7 +789,7 @@ async fn create_appointment(
     auth: Authorized<require::ScheduleWriteOrOwn>,
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<NewAppointment>,
+    body: crate::platform::http::Body<NewAppointment>,
 ) -> ApiResult<HttpResponse> {
     let input = body.into_inner();
     input.validate().map_err(ApiError::Validation)?;
@@ -928,11 +928,11 @@ async fn update_appointment(
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<crate::platform::http::Object<AppointmentPatch>>,
+    body: crate::platform::http::Body<AppointmentPatch>,
 ) -> ApiResult<HttpResponse> {
     let m = visible(&state, &auth, *id).await?;
     check_if_match(&req, m.version)?;
-    let patch = body.into_inner().0;
+    let patch = body.into_inner();
     patch.validate().map_err(ApiError::Validation)?;
     let patient_id = m.patient_id;
     let practice = Practice::load(&state.db).await?;

@@ -443,7 +443,7 @@ async fn put_availability(
     auth: Authorized<require::ScheduleWrite>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    body: web::Json<AvailabilityInput>,
+    body: crate::platform::http::Body<AvailabilityInput>,
 ) -> ApiResult<web::Json<Availability>> {
     let id = *id;
     if auth.user_id() != Some(id) && !auth.has(Permission::ScheduleManage) {
@@ -616,7 +616,7 @@ async fn list_closures(
 async fn create_closure(
     auth: Authorized<require::ScheduleManage>,
     state: web::Data<AppState>,
-    body: web::Json<ClosureInput>,
+    body: crate::platform::http::Body<ClosureInput>,
 ) -> ApiResult<HttpResponse> {
     let input = body.into_inner();
     input.validate().map_err(ApiError::Validation)?;

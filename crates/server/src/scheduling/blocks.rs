@@ -174,7 +174,7 @@ async fn list_blocks(
 async fn create_block(
     auth: Authorized<require::ScheduleWrite>,
     state: web::Data<AppState>,
-    body: web::Json<NewCalendarBlock>,
+    body: crate::platform::http::Body<NewCalendarBlock>,
 ) -> ApiResult<HttpResponse> {
     let input = body.into_inner();
     input.validate().map_err(ApiError::Validation)?;
@@ -246,14 +246,14 @@ async fn update_block(
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<crate::platform::http::Object<CalendarBlockPatch>>,
+    body: crate::platform::http::Body<CalendarBlockPatch>,
 ) -> ApiResult<HttpResponse> {
     let b = calendar_block::Entity::find_by_id(*id)
         .one(&state.db)
         .await?
         .ok_or_else(ApiError::not_found)?;
     check_if_match(&req, b.version)?;
-    let patch = body.into_inner().0;
+    let patch = body.into_inner();
     let practice = Practice::load(&state.db).await?;
     let mut errors = api_types::validation::Errors::default();
     if let Some(l) = &patch.label {

@@ -85,7 +85,7 @@ async fn create_feed(
     auth: Authorized<require::ScheduleWrite>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    body: web::Json<NewCalendarFeed>,
+    body: crate::platform::http::Body<NewCalendarFeed>,
 ) -> ApiResult<HttpResponse> {
     ensure_own(&auth, *id)?;
     bookable(&state, *id).await?;

@@ -193,7 +193,7 @@ async fn connect_google(
     auth: Authorized<require::ScheduleWrite>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    body: web::Json<ConnectGoogleCalendar>,
+    body: crate::platform::http::Body<ConnectGoogleCalendar>,
 ) -> ApiResult<web::Json<GoogleConsentLink>> {
     if auth.user_id() != Some(*id) {
         return Err(ApiError::with_detail(

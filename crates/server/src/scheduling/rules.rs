@@ -114,7 +114,7 @@ async fn get_scheduling_settings(
 async fn put_scheduling_settings(
     auth: Authorized<require::ScheduleManage>,
     state: web::Data<AppState>,
-    body: web::Json<SchedulingSettings>,
+    body: crate::platform::http::Body<SchedulingSettings>,
 ) -> ApiResult<web::Json<SchedulingSettings>> {
     let mut rules = body.into_inner();
     rules.validate().map_err(ApiError::Validation)?;
@@ -153,7 +153,7 @@ async fn get_message_templates(
 async fn put_message_templates(
     auth: Authorized<require::ScheduleManage>,
     state: web::Data<AppState>,
-    body: web::Json<MessageTemplates>,
+    body: crate::platform::http::Body<MessageTemplates>,
 ) -> ApiResult<web::Json<MessageTemplates>> {
     let t = body.into_inner();
     t.validate().map_err(ApiError::Validation)?;

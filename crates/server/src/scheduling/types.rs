@@ -206,7 +206,7 @@ async fn list_types(
 async fn create_type(
     auth: Authorized<require::ScheduleManage>,
     state: web::Data<AppState>,
-    body: web::Json<AppointmentTypeInput>,
+    body: crate::platform::http::Body<AppointmentTypeInput>,
 ) -> ApiResult<HttpResponse> {
     let input = body.into_inner();
     input.validate().map_err(ApiError::Validation)?;
@@ -272,12 +272,12 @@ async fn update_type(
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<crate::platform::http::Object<AppointmentTypePatch>>,
+    body: crate::platform::http::Body<AppointmentTypePatch>,
 ) -> ApiResult<HttpResponse> {
     let current = get(&state.db, *id).await?;
     check_if_match(&req, current.version)?;
     let mut input = to_input(&current);
-    body.into_inner().0.apply(&mut input);
+    body.into_inner().apply(&mut input);
     input.validate().map_err(ApiError::Validation)?;
     check_practitioners(&state, &input.practitioner_ids).await?;
     let txn = state.db.begin().await?;

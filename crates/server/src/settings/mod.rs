@@ -113,7 +113,7 @@ async fn get_settings(
 async fn put_settings(
     auth: Authorized<require::SettingsManage>,
     state: web::Data<AppState>,
-    body: web::Json<PracticeSettings>,
+    body: crate::platform::http::Body<PracticeSettings>,
 ) -> ApiResult<web::Json<PracticeSettings>> {
     let mut s = body.into_inner();
     validate(&s)?;

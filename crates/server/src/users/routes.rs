@@ -94,7 +94,7 @@ async fn update_user(
     auth: Authorized<require::UsersManage>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    body: web::Json<UpdateUserRequest>,
+    body: crate::platform::http::Body<UpdateUserRequest>,
 ) -> ApiResult<web::Json<User>> {
     let req = body.into_inner();
     let txn = state.db.begin().await?;
@@ -179,7 +179,7 @@ async fn list_invitations(
 async fn invite_staff(
     auth: Authorized<require::UsersManage>,
     state: web::Data<AppState>,
-    body: web::Json<InviteStaffRequest>,
+    body: crate::platform::http::Body<InviteStaffRequest>,
 ) -> ApiResult<HttpResponse> {
     let req = body.into_inner();
     let mut errors = api_types::validation::Errors::default();

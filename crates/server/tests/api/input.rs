@@ -99,3 +99,37 @@ async fn bad_path_ids_are_not_found() {
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert_eq!(problem_code(res).await, "not_found");
 }
+
+/// serde would read a struct from an array of its fields in order; a body must be an object.
+#[tokio::test]
+async fn a_body_that_is_not_an_object_is_refused() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let patient = app
+        .create_patient(&admin.token, crate::helpers::patient_body("Array", "Body"))
+        .await;
+    let id = patient["id"].as_str().unwrap();
+    for (method, path, body) in [
+        (
+            reqwest::Method::PATCH,
+            format!("/api/v1/patients/{id}"),
+            json!([null, null]),
+        ),
+        (
+            reqwest::Method::PUT,
+            format!("/api/v1/patients/{id}/target-ranges"),
+            json!([]),
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/patients".to_owned(),
+            json!(["A", "B"]),
+        ),
+    ] {
+        let res = app
+            .send(method.clone(), &path, Some(&admin.token), Some(body))
+            .await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{method} {path}");
+        assert_eq!(problem_code(res).await, "bad_request");
+    }
+}
