@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use api_types::patients::{PatientQuery, PatientSummary};
 use api_types::scheduling::{
-    Appointment, AppointmentType, NewAppointment, Practitioner, Slot, SlotList,
+    Appointment, AppointmentType, NewAppointment, Practitioner, Repeat, Slot, SlotList,
 };
 use api_types::ErrorCode;
 use chrono::{Duration, NaiveDate, NaiveDateTime};
@@ -17,7 +17,9 @@ use uuid::Uuid;
 use super::{clock, long_day, price, short_day, when};
 use crate::api::{self, Loader};
 use crate::auth::use_auth;
-use crate::components::common::{use_toasts, Dialog, ProblemAlert, SkeletonRows, TextAreaField};
+use crate::components::common::{
+    use_toasts, CheckboxField, Dialog, ProblemAlert, SkeletonRows, TextAreaField,
+};
 use crate::format;
 use crate::forms::today;
 
@@ -79,6 +81,9 @@ fn BookingSteps(
     let chosen_slot = RwSignal::new(None::<(NaiveDateTime, Uuid)>);
     let chosen_patient = RwSignal::new(patient.clone());
     let notes = RwSignal::new(String::new());
+    let repeat_on = RwSignal::new(false);
+    let every = RwSignal::new("1".to_owned());
+    let times = RwSignal::new("6".to_owned());
     let problem = RwSignal::new(None::<api_types::Problem>);
     let outside = RwSignal::new(false);
 
@@ -130,19 +135,31 @@ fn BookingSteps(
                 local_start: Some(local_start),
                 fold: None,
                 notes: crate::forms::optional(&notes.get_untracked()),
-                repeat: None,
+                repeat: (repeat_on.get_untracked() && !portal).then(|| Repeat {
+                    every_weeks: every.get_untracked().trim().parse().unwrap_or(0),
+                    count: times.get_untracked().trim().parse().unwrap_or(0),
+                }),
                 block_id: None,
                 allow_outside_availability: allow_outside,
             };
             problem.set(None);
             match api::scheduling::book(&auth.client(), &input).await {
                 Ok(a) => {
-                    toasts.success(format!(
-                        "Booked {} with {} on {}.",
-                        a.appointment_type_name,
-                        a.practitioner_name,
-                        when(a.local_start)
-                    ));
+                    toasts.success(match &a.series {
+                        Some(s) => format!(
+                            "Booked {} {} appointments with {}, the first on {}.",
+                            s.count,
+                            a.appointment_type_name,
+                            a.practitioner_name,
+                            when(a.local_start)
+                        ),
+                        None => format!(
+                            "Booked {} with {} on {}.",
+                            a.appointment_type_name,
+                            a.practitioner_name,
+                            when(a.local_start)
+                        ),
+                    });
                     open.set(false);
                     on_booked.run(a);
                 }
@@ -323,6 +340,16 @@ fn BookingSteps(
                             }}
                             {(!portal).then(|| view! {
                                 <TextAreaField id="booking-notes" label="Note for the practice (optional)" value=notes rows=2 />
+                                <CheckboxField id="booking-repeat" label="Repeat at the same time" checked=repeat_on />
+                                {move || repeat_on.get().then(|| view! {
+                                    <div class="window-row" role="group" aria-label="Repeat">
+                                        <label for="repeat-every">"Every"</label>
+                                        <input id="repeat-every" type="number" min="1" max="12" class="input input-compact" bind:value=every />
+                                        <span>"weeks,"</span>
+                                        <input id="repeat-count" type="number" min="2" max="52" class="input input-compact" aria-label="Appointments in all" bind:value=times />
+                                        <span>"appointments in all"</span>
+                                    </div>
+                                })}
                             })}
                             <div class="form-actions">
                                 <button type="button" class="button button-secondary" on:click=move |_| open.set(false)>
