@@ -371,19 +371,19 @@ fn scheduling(
     let workers: Vec<_> = (0..connections)
         .map(|_| {
             let queue = queue.clone();
-            std::thread::spawn(move || -> Result<(Vec<u32>, usize)> {
+            std::thread::spawn(move || -> Result<(Vec<u32>, Vec<(u16, String)>)> {
                 let mut conn = Conn::open(port)?;
                 let mut latencies = Vec::new();
-                let mut refused = 0;
+                let mut refused = Vec::new();
                 loop {
                     let next = queue.lock().map_err(|_| "poisoned")?.pop();
                     let Some(req) = next else { break };
                     let t = Instant::now();
-                    let (status, _) = conn.send(&req)?;
+                    let (status, body) = conn.send(&req)?;
                     if status == 201 {
                         latencies.push(t.elapsed().as_micros() as u32);
                     } else {
-                        refused += 1;
+                        refused.push((status, json_string(&body, "detail").unwrap_or(body)));
                     }
                 }
                 Ok((latencies, refused))
@@ -391,11 +391,18 @@ fn scheduling(
         })
         .collect();
     let mut latencies = Vec::new();
-    let mut refused = 0;
+    let mut refusals = Vec::new();
     for w in workers {
         let (l, r) = w.join().map_err(|_| "a booking thread panicked")??;
         latencies.extend(l);
-        refused += r;
+        refusals.extend(r);
+    }
+    let refused = refusals.len();
+    if refusals.iter().any(|(status, _)| *status >= 500) {
+        return Err(format!("bookings failed with server errors: {refusals:?}"));
+    }
+    for (status, why) in refusals.iter().take(5) {
+        println!("  refused {status}: {why}");
     }
     let elapsed = started.elapsed().as_secs_f64();
     latencies.sort_unstable();
