@@ -115,5 +115,12 @@ test.describe('questionnaires', () => {
     await expect(log).toContainText('Olive Office');
     await expect(log).toContainText('Reviewed a questionnaire answer');
     await screenshot(page, 'assessments-03-privacy');
+
+    // Everything in one archive.
+    const saved = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download my data' }).click();
+    const archive = await saved;
+    expect(archive.suggestedFilename()).toMatch(/^carebase-record-\d{4}-\d{2}-\d{2}\.zip$/);
+    await expect(page.getByRole('status').filter({ hasText: 'Your data is downloaded.' })).toBeVisible();
   });
 });

@@ -111,11 +111,27 @@ pub fn browser(user_agent: &str) -> String {
 
 /// Saves text as a file download, such as an export.
 pub fn download(filename: &str, mime: &str, contents: &str) {
+    save(
+        filename,
+        mime,
+        &js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(contents)),
+    );
+}
+
+/// Offers bytes (an archive) to the browser as a file to save.
+pub fn download_bytes(filename: &str, mime: &str, contents: &[u8]) {
+    save(
+        filename,
+        mime,
+        &js_sys::Array::of1(&js_sys::Uint8Array::from(contents)),
+    );
+}
+
+fn save(filename: &str, mime: &str, parts: &js_sys::Array) {
     use wasm_bindgen::JsCast;
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(contents));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
+    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence_and_options(parts, &options) else {
         return;
     };
     let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {

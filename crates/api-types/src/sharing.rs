@@ -166,6 +166,7 @@ pub fn describe_action(action: &str) -> String {
         "consent.read" => "Viewed your consents",
         "consent.update" => "Recorded a consent decision",
         "access_log.read" => "Viewed who has seen your record",
+        "patient.export" => "Downloaded your data",
         "access_grant.list" => "Viewed who you share your record with",
         "access_grant.create" => "Shared your record with a practitioner",
         "access_grant.revoke" => "Stopped sharing your record with a practitioner",

@@ -99,6 +99,15 @@ impl Client {
             .map_err(|e| client_problem(&format!("The server's reply could not be read: {e}")))
     }
 
+    /// `GET` a file (an archive) as bytes.
+    pub async fn get_bytes(&self, path: &str) -> ApiResult<Vec<u8>> {
+        let response = self.send(Call::new(Method::GET, path)).await?;
+        response
+            .binary()
+            .await
+            .map_err(|e| client_problem(&format!("The server's reply could not be read: {e}")))
+    }
+
     /// `POST` JSON to a signed-in endpoint and read the JSON reply.
     pub async fn post<B: Serialize, T: DeserializeOwned>(
         &self,

@@ -156,3 +156,8 @@ pub async fn sharing_candidates(
         .get(&format!("/patients/{id}/access-grants/candidates"))
         .await
 }
+
+/// The patient's whole record as a ZIP archive.
+pub async fn export(client: &Client, id: Uuid) -> ApiResult<Vec<u8>> {
+    client.get_bytes(&format!("/patients/{id}/export")).await
+}

@@ -181,6 +181,7 @@ pub fn MyPrivacyPage() -> impl IntoView {
                     <SharingCard patient_id />
                     <ConsentsCard patient_id patient_view=true can_edit=true />
                     <AccessLogCard patient_id />
+                    <DownloadCard patient_id />
                 })
             }}
         </div>
@@ -335,6 +336,34 @@ pub fn SharingCard(patient_id: Uuid) -> impl IntoView {
                     <button type="submit" class="button button-primary" disabled=move || share.pending().get()>"Share"</button>
                 </div>
             </form>
+        </section>
+    }
+}
+
+/// "Download my data": the whole record as one archive.
+#[component]
+pub fn DownloadCard(patient_id: Uuid) -> impl IntoView {
+    let auth = use_auth();
+    let toasts = use_toasts();
+    let download = Action::new_unsync(move |_: &()| async move {
+        match api::patients::export(&auth.client(), patient_id).await {
+            Ok(bytes) => {
+                let name = format!("carebase-record-{}.zip", crate::forms::today());
+                format::download_bytes(&name, "application/zip", &bytes);
+                toasts.success("Your data is downloaded.");
+            }
+            Err(p) => toasts.error(p.detail.unwrap_or(p.title)),
+        }
+    });
+    view! {
+        <section class="card stack" aria-labelledby="download-heading">
+            <h2 class="card-title" id="download-heading">"Download my data"</h2>
+            <p class="field-hint">"Everything the practice holds about you in one archive: your details, appointments, readings, questionnaires, consents, sharing and who has seen your record, as JSON and CSV files a computer can read."</p>
+            <div class="form-actions form-actions-start">
+                <button type="button" class="button button-secondary" disabled=move || download.pending().get() on:click=move |_| { download.dispatch(()); }>
+                    {move || if download.pending().get() { "Preparing…" } else { "Download my data" }}
+                </button>
+            </div>
         </section>
     }
 }

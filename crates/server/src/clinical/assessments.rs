@@ -42,7 +42,7 @@ fn aad(id: Uuid, column: &str) -> String {
 }
 
 /// Rows to the wire: answers decrypted and scored, names looked up once each.
-async fn to_wire(
+pub(crate) async fn to_wire(
     db: &impl ConnectionTrait,
     crypto: &Crypto,
     rows: Vec<assessment::Model>,

@@ -54,7 +54,7 @@ pub async fn given(
     Ok(latest.map_or(kind.default_given(), |e| e.given))
 }
 
-async fn consents_of(state: &AppState, patient_id: Uuid) -> ApiResult<Vec<Consent>> {
+pub(crate) async fn consents_of(state: &AppState, patient_id: Uuid) -> ApiResult<Vec<Consent>> {
     let rows = consent_event::Entity::find()
         .filter(consent_event::Column::PatientId.eq(patient_id))
         .order_by_desc(consent_event::Column::RecordedAt)
@@ -186,7 +186,30 @@ async fn access_log(
     }
     queries::get(&state.db, &state.crypto, *id).await?;
     let (limit, offset) = page_bounds(query.limit, query.offset)?;
-    let find = event::Entity::find().filter(event::Column::PatientId.eq(*id));
+    let (items, total) = access_entries(&state, *id, auth.user_id(), limit, offset).await?;
+    state
+        .audit
+        .record(AuditEntry::by(&auth, "access_log.read").patient(*id))
+        .await?;
+    Ok(web::Json(Page {
+        items,
+        total,
+        total_capped: false,
+        limit,
+        offset,
+    }))
+}
+
+/// A page of the audit events about a patient, newest first, in the patient's words; `viewer`
+/// is called "You".
+pub(crate) async fn access_entries(
+    state: &AppState,
+    patient_id: Uuid,
+    viewer: Option<Uuid>,
+    limit: u64,
+    offset: u64,
+) -> ApiResult<(Vec<RecordAccess>, u64)> {
+    let find = event::Entity::find().filter(event::Column::PatientId.eq(patient_id));
     let total = find.clone().count(&state.db).await?;
     let rows = find
         .order_by_desc(event::Column::Seq)
@@ -203,7 +226,7 @@ async fn access_log(
         .map(|r| {
             let who = match (r.actor_id, r.actor_kind.as_deref()) {
                 (_, Some("api_key")) => "An integration of the practice".to_owned(),
-                (Some(u), _) if auth.user_id() == Some(u) => "You".to_owned(),
+                (Some(u), _) if viewer == Some(u) => "You".to_owned(),
                 (Some(u), _) => names
                     .get(&u)
                     .cloned()
@@ -220,15 +243,5 @@ async fn access_log(
             }
         })
         .collect();
-    state
-        .audit
-        .record(AuditEntry::by(&auth, "access_log.read").patient(*id))
-        .await?;
-    Ok(web::Json(Page {
-        items,
-        total,
-        total_capped: false,
-        limit,
-        offset,
-    }))
+    Ok((items, total))
 }

@@ -27,7 +27,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(revoke_grant);
 }
 
-async fn to_wire(state: &AppState, rows: Vec<access_grant::Model>) -> ApiResult<Vec<AccessGrant>> {
+pub(crate) async fn to_wire(
+    state: &AppState,
+    rows: Vec<access_grant::Model>,
+) -> ApiResult<Vec<AccessGrant>> {
     let mut people: Vec<Uuid> = rows.iter().map(|r| r.grantee_id).collect();
     people.sort_unstable();
     people.dedup();

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod consents;
+pub mod export;
 pub mod grants;
 pub mod queries;
 pub mod routes;
@@ -13,4 +14,5 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     routes::configure(cfg);
     consents::configure(cfg);
     grants::configure(cfg);
+    export::configure(cfg);
 }

@@ -57,6 +57,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/patients/{id}/consents", "yyyy4"),
     ("PUT", "/api/v1/patients/{id}/consents/{kind}", "yyyy4"),
     ("GET", "/api/v1/patients/{id}/access-log", "ynnn4"),
+    ("GET", "/api/v1/patients/{id}/export", "ynnn4"),
     ("GET", "/api/v1/patients/{id}/access-grants", "yyyy4"),
     (
         "GET",

@@ -197,3 +197,68 @@ async fn a_patient_sees_who_has_seen_their_record() {
         .await;
     assert_eq!(res.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_patient_downloads_all_their_data_in_one_archive() {
+    let p = practice_with(TestApp::spawn().await).await;
+    let monday = next(Weekday::Mon);
+    p.book_ok(p.booking(&at(monday, "09:00"))).await;
+    let id: Uuid = p.patient_id.parse().unwrap();
+    let patient = p.app.user_for_patient(Role::Patient, Some(id)).await;
+    p.app
+        .post(
+            &format!("/api/v1/patients/{id}/assessments"),
+            Some(&patient.token),
+            json!({"instrument": "gad7", "answers": [1, 1, 1, 1, 1, 1, 1]}),
+        )
+        .await;
+    let res = p
+        .app
+        .get(&format!("/api/v1/patients/{id}/export"), &patient.token)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/zip");
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("carebase-record-"));
+    let bytes = res.bytes().await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut names: Vec<String> = zip.file_names().map(str::to_owned).collect();
+    names.sort();
+    assert_eq!(names, ["README.txt", "observations.csv", "record.json"]);
+    let mut json = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("record.json").unwrap(), &mut json).unwrap();
+    let record: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(record["format"], "carebase-patient-export/1");
+    assert_eq!(record["patient"]["details"]["first_name"], "Mia");
+    assert_eq!(record["appointments"].as_array().unwrap().len(), 1);
+    assert_eq!(record["assessments"][0]["score"], 7);
+    assert_eq!(record["consents"].as_array().unwrap().len(), 5);
+    assert!(record["record_accesses"]["total"].as_u64().unwrap() > 0);
+
+    // Reception cannot export; another patient's export does not exist for them.
+    let res = p
+        .app
+        .get(&format!("/api/v1/patients/{id}/export"), &p.reception.token)
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let other = p.another_patient("Else").await;
+    let res = p
+        .app
+        .get(&format!("/api/v1/patients/{other}/export"), &patient.token)
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // The export is audited.
+    let audit: Value = p
+        .app
+        .get(
+            &format!("/api/v1/audit-events?action=patient.export&patient_id={id}"),
+            &p.admin.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(audit["total"], 1);
+}

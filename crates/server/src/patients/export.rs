@@ -1,0 +1,186 @@
+//! "Download my data": everything the practice holds about a patient in one ZIP archive, as
+//! machine-readable JSON (`record.json`), the readings as CSV, and a README saying what is in
+//! it. The patient downloads their own; an administrator may export on the patient's request.
+//! Each export is audited.
+
+use std::io::Write;
+
+use actix_web::{get, web, HttpResponse};
+use api_types::patients::CareTeamMember;
+use api_types::{ErrorCode, Role};
+use chrono::Utc;
+use entity::clinical::assessment;
+use entity::patients::{access_grant, care_team_member};
+use entity::scheduling::appointment;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::json;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use super::access::ensure_demographics;
+use super::queries;
+use crate::audit::AuditEntry;
+use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
+use crate::users::queries as users;
+
+/// The format of `record.json`; raised when its shape changes.
+pub const FORMAT: &str = "carebase-patient-export/1";
+/// Audit events included, newest first.
+const MAX_ACCESS_EVENTS: u64 = 100;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(export_patient);
+}
+
+/// Everything held about the patient, as one ZIP archive: `record.json` (details, care team,
+/// appointments, questionnaires, consents, sharing, and who has seen the record),
+/// `observations.csv`, and `README.txt`.
+#[utoipa::path(
+    tag = "patients",
+    params(("id" = Uuid, Path)),
+    security(("bearer" = ["own_record"]), ("bearer" = ["patients:read"])),
+    responses(
+        (status = 200, description = "The archive", content_type = "application/zip", body = Vec<u8>),
+        (status = 403, body = api_types::Problem),
+        (status = 404, body = api_types::Problem)
+    )
+)]
+#[get("/patients/{id}/export")]
+async fn export_patient(
+    auth: Authorized<require::PatientsReadOrOwn>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = *id;
+    ensure_demographics(&auth, id)?;
+    if auth.own_patient_id() != Some(id) && auth.role() != Some(Role::Admin) {
+        return Err(ApiError::with_detail(
+            ErrorCode::Forbidden,
+            "Patients download their own data; an administrator may export it on their request.",
+        ));
+    }
+    let record = queries::get(&state.db, &state.crypto, id).await?;
+    let practice = crate::scheduling::Practice::load(&state.db).await?;
+
+    let team_rows = care_team_member::Entity::find()
+        .filter(care_team_member::Column::PatientId.eq(id))
+        .all(&state.db)
+        .await?;
+    let mut care_team = Vec::with_capacity(team_rows.len());
+    for m in team_rows {
+        if let Some(u) = users::find(&state.db, &state.crypto, m.user_id).await? {
+            care_team.push(CareTeamMember {
+                user_id: m.user_id,
+                name: u.name,
+                role: u.role,
+                added_at: m.added_at,
+            });
+        }
+    }
+    let appointments = crate::scheduling::appointments::to_wire_many(
+        &state.db,
+        &state.crypto,
+        &practice,
+        appointment::Entity::find()
+            .filter(appointment::Column::PatientId.eq(id))
+            .order_by_asc(appointment::Column::StartsAt)
+            .all(&state.db)
+            .await?,
+        crate::scheduling::appointments::Viewer::Patient { user_id: None },
+    )
+    .await?;
+    let assessments = crate::clinical::assessments::to_wire(
+        &state.db,
+        &state.crypto,
+        assessment::Entity::find()
+            .filter(assessment::Column::PatientId.eq(id))
+            .order_by_asc(assessment::Column::CompletedAt)
+            .all(&state.db)
+            .await?,
+    )
+    .await?;
+    let consents = super::consents::consents_of(&state, id).await?;
+    let grants = super::grants::to_wire(
+        &state,
+        access_grant::Entity::find()
+            .filter(access_grant::Column::PatientId.eq(id))
+            .order_by_asc(access_grant::Column::CreatedAt)
+            .all(&state.db)
+            .await?,
+    )
+    .await?;
+    let (accesses, total_accesses) =
+        super::consents::access_entries(&state, id, auth.user_id(), MAX_ACCESS_EVENTS, 0).await?;
+    let observations = crate::health::series::export_csv(&state.db, id, None, None, None).await?;
+    let now = Utc::now();
+    let document = json!({
+        "format": FORMAT,
+        "exported_at": now,
+        "practice": practice.name,
+        "patient": {"id": id, "details": record.details, "created_at": record.model.created_at},
+        "care_team": care_team,
+        "appointments": appointments,
+        "assessments": assessments,
+        "consents": consents,
+        "access_grants": grants,
+        "record_accesses": {"newest": accesses, "total": total_accesses},
+    });
+    let readme = format!(
+        "Your record at {practice}, exported {now}.\r\n\r\n\
+         record.json       Your details, care team, appointments, questionnaires (answers and\r\n\
+                           scores), consents, who you share your record with, and the latest\r\n\
+                           {MAX_ACCESS_EVENTS} accesses to your record (of {total_accesses}).\r\n\
+         observations.csv  Every health reading: metric, value, unit, when, and its source.\r\n\r\n\
+         Times are UTC (RFC 3339). The format of record.json is {FORMAT}.\r\n\
+         Clinical notes, medications and documents will be included as the practice records them.\r\n",
+        practice = practice.name,
+        now = now.to_rfc3339(),
+    );
+    let body = serde_json::to_vec_pretty(&document).map_err(|e| ApiError::Internal(e.into()))?;
+    let archive = zip_of(&[
+        ("README.txt", readme.as_bytes()),
+        ("record.json", &body),
+        ("observations.csv", observations.as_bytes()),
+    ])?;
+    state
+        .audit
+        .record(
+            AuditEntry::by(&auth, "patient.export")
+                .patient(id)
+                .detail(format!(
+                    "appointments={} assessments={} bytes={}",
+                    appointments.len(),
+                    assessments.len(),
+                    archive.len()
+                )),
+        )
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/zip")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"carebase-record-{}.zip\"",
+                now.format("%Y-%m-%d")
+            ),
+        ))
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .body(archive))
+}
+
+fn zip_of(files: &[(&str, &[u8])]) -> ApiResult<Vec<u8>> {
+    let mut buffer = std::io::Cursor::new(Vec::new());
+    {
+        let mut zip = zip::ZipWriter::new(&mut buffer);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, bytes) in files {
+            zip.start_file(*name, options)
+                .map_err(|e| ApiError::Internal(e.into()))?;
+            zip.write_all(bytes)
+                .map_err(|e| ApiError::Internal(e.into()))?;
+        }
+        zip.finish().map_err(|e| ApiError::Internal(e.into()))?;
+    }
+    Ok(buffer.into_inner())
+}
