@@ -371,7 +371,7 @@ fn scheduling(
     let workers: Vec<_> = (0..connections)
         .map(|_| {
             let queue = queue.clone();
-            std::thread::spawn(move || -> Result<(Vec<u32>, Vec<(u16, String)>)> {
+            std::thread::spawn(move || -> Result<(Vec<u32>, Vec<Refusal>)> {
                 let mut conn = Conn::open(port)?;
                 let mut latencies = Vec::new();
                 let mut refused = Vec::new();
@@ -464,6 +464,9 @@ fn scheduling(
     }
     Ok(())
 }
+
+/// A booking the server refused: its status and why.
+type Refusal = (u16, String);
 
 /// Readings a year of minute-level heart rate holds.
 const YEAR_OF_MINUTES: u64 = 365 * 24 * 60;
