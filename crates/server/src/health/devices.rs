@@ -56,33 +56,24 @@ fn aad(id: Uuid, column: &str) -> String {
     format!("device_connections.{column}:{id}")
 }
 
-/// The OAuth `state`: who asked, for which patient, until when, signed with the practice's
-/// keyed hash so that nobody can forge a callback for another patient.
+/// The OAuth `state`: who asked, for which patient, until when, signed so that nobody can forge
+/// a callback for another patient.
 fn sign_state(state: &AppState, patient_id: Uuid, user_id: Uuid) -> String {
-    let expires = (Utc::now() + Duration::minutes(STATE_MINUTES)).timestamp();
-    let payload = format!(
-        "{patient_id}.{user_id}.{expires}.{}",
-        crate::platform::crypto::random_token(12)
-    );
-    let mac = state.crypto.blind_index("withings.oauth_state", &payload);
-    format!("{payload}.{mac}")
+    state.crypto.sign_state(
+        "withings.oauth_state",
+        &[&patient_id.to_string(), &user_id.to_string()],
+        STATE_MINUTES,
+    )
 }
 
 fn verify_state(state: &AppState, value: &str) -> Option<(Uuid, Uuid)> {
-    let (payload, mac) = value.rsplit_once('.')?;
-    let expected = state.crypto.blind_index("withings.oauth_state", payload);
-    if !constant_time_eq(mac.as_bytes(), expected.as_bytes()) {
-        return None;
-    }
-    let mut parts = payload.split('.');
-    let patient = Uuid::parse_str(parts.next()?).ok()?;
-    let user = Uuid::parse_str(parts.next()?).ok()?;
-    let expires: i64 = parts.next()?.parse().ok()?;
-    (Utc::now().timestamp() <= expires).then_some((patient, user))
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    let fields = state
+        .crypto
+        .verify_state("withings.oauth_state", value, 2)?;
+    Some((
+        Uuid::parse_str(&fields[0]).ok()?,
+        Uuid::parse_str(&fields[1]).ok()?,
+    ))
 }
 
 fn to_wire(c: &device_connection::Model) -> DeviceConnection {

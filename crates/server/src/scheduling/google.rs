@@ -144,35 +144,18 @@ async fn get_google(
 }
 
 /// The OAuth `state`: whose calendar, until when, and whether events show patients' names,
-/// signed with the practice's keyed hash so that nobody can forge a callback.
+/// signed so that nobody can forge a callback.
 fn sign_state(state: &AppState, user_id: Uuid, names: bool) -> String {
-    let expires = (Utc::now() + Duration::minutes(STATE_MINUTES)).timestamp();
-    let payload = format!(
-        "{user_id}.{}.{expires}.{}",
-        u8::from(names),
-        crate::platform::crypto::random_token(12)
-    );
-    let mac = state.crypto.blind_index("google.oauth_state", &payload);
-    format!("{payload}.{mac}")
+    state.crypto.sign_state(
+        "google.oauth_state",
+        &[&user_id.to_string(), if names { "1" } else { "0" }],
+        STATE_MINUTES,
+    )
 }
 
 fn verify_state(state: &AppState, value: &str) -> Option<(Uuid, bool)> {
-    let (payload, mac) = value.rsplit_once('.')?;
-    let expected = state.crypto.blind_index("google.oauth_state", payload);
-    let same = mac.len() == expected.len()
-        && mac
-            .bytes()
-            .zip(expected.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0;
-    if !same {
-        return None;
-    }
-    let mut parts = payload.split('.');
-    let user = Uuid::parse_str(parts.next()?).ok()?;
-    let names = parts.next()? == "1";
-    let expires: i64 = parts.next()?.parse().ok()?;
-    (Utc::now().timestamp() <= expires).then_some((user, names))
+    let fields = state.crypto.verify_state("google.oauth_state", value, 2)?;
+    Some((Uuid::parse_str(&fields[0]).ok()?, fields[1] == "1"))
 }
 
 /// Start connecting your own Google Calendar: the link to Google's consent page. After consent,
