@@ -11,6 +11,7 @@ mod m20261203_000001_create_calendar_sync_tables;
 mod m20261203_000002_create_assessments;
 mod m20261203_000003_create_consent_events;
 mod m20261203_000004_create_access_grants;
+mod m20261203_000005_create_notes_and_documents;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000002_create_assessments::Migration),
             Box::new(m20261203_000003_create_consent_events::Migration),
             Box::new(m20261203_000004_create_access_grants::Migration),
+            Box::new(m20261203_000005_create_notes_and_documents::Migration),
         ]
     }
 }

@@ -2,3 +2,9 @@
 //! only what lists and queues are ordered and filtered by.
 
 pub mod assessment;
+pub mod clinical_note;
+pub mod clinical_note_version;
+pub mod document;
+pub mod document_blob;
+pub mod imaging_study;
+pub mod note_template;

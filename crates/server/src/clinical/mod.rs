@@ -1,9 +1,16 @@
-//! The clinical record: questionnaires so far. Every read and write goes through
-//! `patients::access` (the care team, break-the-glass, or the patient's own record) and is
-//! audited with the patient.
+//! The clinical record: notes, questionnaires, documents and imaging, and the timeline over
+//! them. Every read and write goes through `patients::access` (the care team, a patient's
+//! grant, break-the-glass, or the patient's own record) and is audited with the patient.
 
 pub mod assessments;
+pub mod documents;
+pub mod files;
+pub mod notes;
+pub mod timeline;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     assessments::configure(cfg);
+    notes::configure(cfg);
+    documents::configure(cfg);
+    timeline::configure(cfg);
 }

@@ -9,7 +9,7 @@ use actix_web::{get, web, HttpResponse};
 use api_types::patients::CareTeamMember;
 use api_types::{ErrorCode, Role};
 use chrono::Utc;
-use entity::clinical::assessment;
+use entity::clinical::{assessment, clinical_note, document, imaging_study};
 use entity::patients::{access_grant, care_team_member};
 use entity::scheduling::appointment;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -33,8 +33,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 /// Everything held about the patient, as one ZIP archive: `record.json` (details, care team,
-/// appointments, questionnaires, consents, sharing, and who has seen the record),
-/// `observations.csv`, and `README.txt`.
+/// appointments, questionnaires, signed notes, imaging, consents, sharing, and who has seen the
+/// record), `observations.csv`, the documents themselves under `documents/`, and `README.txt`.
 #[utoipa::path(
     tag = "patients",
     params(("id" = Uuid, Path)),
@@ -99,6 +99,54 @@ async fn export_patient(
             .await?,
     )
     .await?;
+    let notes = crate::clinical::notes::to_wire(
+        &state.db,
+        &state.crypto,
+        clinical_note::Entity::find()
+            .filter(clinical_note::Column::PatientId.eq(id))
+            .filter(clinical_note::Column::Status.ne("draft"))
+            .order_by_asc(clinical_note::Column::CreatedAt)
+            .all(&state.db)
+            .await?,
+    )
+    .await?;
+    let studies = crate::clinical::documents::studies_to_wire(
+        &state.db,
+        &state.crypto,
+        imaging_study::Entity::find()
+            .filter(imaging_study::Column::PatientId.eq(id))
+            .order_by_asc(imaging_study::Column::StudyDate)
+            .all(&state.db)
+            .await?,
+    )
+    .await?;
+    let documents = crate::clinical::files::to_wire(
+        &state.db,
+        &state.crypto,
+        document::Entity::find()
+            .filter(document::Column::PatientId.eq(id))
+            .filter(document::Column::DeletedAt.is_null())
+            .order_by_asc(document::Column::CreatedAt)
+            .all(&state.db)
+            .await?,
+    )
+    .await?;
+    // Drafts' attachments are not yet part of the record.
+    let signed_notes: std::collections::HashSet<Uuid> = notes.iter().map(|n| n.id).collect();
+    let documents: Vec<_> = documents
+        .into_iter()
+        .filter(|d| d.note_id.is_none_or(|n| signed_notes.contains(&n)))
+        .collect();
+    let mut files: Vec<(String, Vec<u8>)> = Vec::with_capacity(documents.len());
+    let mut listed = Vec::with_capacity(documents.len());
+    for (n, d) in documents.iter().enumerate() {
+        let path = format!("documents/{:03} {}", n + 1, d.name);
+        files.push((
+            path.clone(),
+            crate::clinical::files::content(&state.db, &state.crypto, d.id).await?,
+        ));
+        listed.push(json!({"file": path, "document": d}));
+    }
     let consents = super::consents::consents_of(&state, id).await?;
     let grants = super::grants::to_wire(
         &state,
@@ -121,6 +169,9 @@ async fn export_patient(
         "care_team": care_team,
         "appointments": appointments,
         "assessments": assessments,
+        "notes": notes,
+        "imaging_studies": studies,
+        "documents": listed,
         "consents": consents,
         "access_grants": grants,
         "record_accesses": {"newest": accesses, "total": total_accesses},
@@ -128,29 +179,36 @@ async fn export_patient(
     let readme = format!(
         "Your record at {practice}, exported {now}.\r\n\r\n\
          record.json       Your details, care team, appointments, questionnaires (answers and\r\n\
-                           scores), consents, who you share your record with, and the latest\r\n\
-                           {MAX_ACCESS_EVENTS} accesses to your record (of {total_accesses}).\r\n\
-         observations.csv  Every health reading: metric, value, unit, when, and its source.\r\n\r\n\
-         Times are UTC (RFC 3339). The format of record.json is {FORMAT}.\r\n\
-         Clinical notes, medications and documents will be included as the practice records them.\r\n",
+                           scores), signed clinical notes with every version, imaging studies,\r\n\
+                           the list of your documents, consents, who you share your record\r\n\
+                           with, and the latest {MAX_ACCESS_EVENTS} accesses to your record\r\n\
+                           (of {total_accesses}).\r\n\
+         observations.csv  Every health reading: metric, value, unit, when, and its source.\r\n\
+         documents/        Your documents, note attachments and imaging files ({count}).\r\n\r\n\
+         Times are UTC (RFC 3339). The format of record.json is {FORMAT}.\r\n",
+        count = files.len(),
         practice = practice.name,
         now = now.to_rfc3339(),
     );
     let body = serde_json::to_vec_pretty(&document).map_err(|e| ApiError::Internal(e.into()))?;
-    let archive = zip_of(&[
+    let mut entries: Vec<(&str, &[u8])> = vec![
         ("README.txt", readme.as_bytes()),
         ("record.json", &body),
         ("observations.csv", observations.as_bytes()),
-    ])?;
+    ];
+    entries.extend(files.iter().map(|(p, b)| (p.as_str(), b.as_slice())));
+    let archive = zip_of(&entries)?;
     state
         .audit
         .record(
             AuditEntry::by(&auth, "patient.export")
                 .patient(id)
                 .detail(format!(
-                    "appointments={} assessments={} bytes={}",
+                    "appointments={} assessments={} notes={} documents={} bytes={}",
                     appointments.len(),
                     assessments.len(),
+                    notes.len(),
+                    files.len(),
                     archive.len()
                 )),
         )

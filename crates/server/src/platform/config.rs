@@ -34,6 +34,8 @@ pub struct Settings {
     pub auth_rate_per_minute: u32,
     /// Largest JSON body accepted, in bytes.
     pub max_json_bytes: usize,
+    /// Largest file accepted as a document or attachment, in bytes.
+    pub max_upload_bytes: u64,
     /// `text` or `json`.
     pub log_format: String,
     #[serde(default)]
@@ -126,6 +128,10 @@ impl Settings {
             .set_default("database_max_connections", 16)?
             .set_default("auth_rate_per_minute", 30)?
             .set_default("max_json_bytes", 256 * 1024)?
+            .set_default(
+                "max_upload_bytes",
+                api_types::documents::DEFAULT_MAX_UPLOAD_BYTES,
+            )?
             .set_default("log_format", "text")?;
         if let Ok(path) = std::env::var("CAREBASE_CONFIG") {
             b = b.add_source(config::File::with_name(&path));

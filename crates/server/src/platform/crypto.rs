@@ -155,20 +155,46 @@ impl Crypto {
         &self.jwt_secret
     }
 
-    pub fn encrypt(&self, plaintext: &[u8], aad: &str) -> anyhow::Result<String> {
+    /// AES-256-GCM under the active key: a fresh nonce and the ciphertext with its tag.
+    fn seal(&self, plaintext: &[u8], aad: &str) -> anyhow::Result<([u8; 12], Vec<u8>)> {
         let cipher = self.keys.get(&self.active).context("active key missing")?;
-        let nonce_bytes = random_bytes::<12>();
+        let nonce = random_bytes::<12>();
         let ct = cipher
             .encrypt(
-                Nonce::from_slice(&nonce_bytes),
+                Nonce::from_slice(&nonce),
                 Payload {
                     msg: plaintext,
                     aad: aad.as_bytes(),
                 },
             )
             .map_err(|_| anyhow!("encryption failed"))?;
+        Ok((nonce, ct))
+    }
+
+    fn open(&self, kid: u32, nonce_and_ct: &[u8], aad: &str) -> anyhow::Result<Vec<u8>> {
+        let cipher = self
+            .keys
+            .get(&kid)
+            .with_context(|| format!("no key with id {kid} is configured"))?;
+        if nonce_and_ct.len() < 12 + 16 {
+            bail!("ciphertext too short");
+        }
+        let (nonce, ct) = nonce_and_ct.split_at(12);
+        cipher
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: ct,
+                    aad: aad.as_bytes(),
+                },
+            )
+            .map_err(|_| anyhow!("decryption failed (wrong key or tampered value)"))
+    }
+
+    pub fn encrypt(&self, plaintext: &[u8], aad: &str) -> anyhow::Result<String> {
+        let (nonce, ct) = self.seal(plaintext, aad)?;
         let mut out = Vec::with_capacity(12 + ct.len());
-        out.extend_from_slice(&nonce_bytes);
+        out.extend_from_slice(&nonce);
         out.extend_from_slice(&ct);
         Ok(format!(
             "v1.{}.{}",
@@ -183,26 +209,30 @@ impl Crypto {
             bail!("unrecognised ciphertext format");
         };
         let kid: u32 = kid.parse().context("bad key id")?;
-        let cipher = self
-            .keys
-            .get(&kid)
-            .with_context(|| format!("no key with id {kid} is configured"))?;
         let raw = URL_SAFE_NO_PAD
             .decode(body)
             .context("bad ciphertext encoding")?;
-        if raw.len() < 12 + 16 {
-            bail!("ciphertext too short");
+        self.open(kid, &raw, aad)
+    }
+
+    /// For files: the same AES-256-GCM as `encrypt`, as raw bytes (`v1`, the key id as four
+    /// big-endian bytes, the nonce, the ciphertext) rather than text.
+    pub fn encrypt_bytes(&self, plaintext: &[u8], aad: &str) -> anyhow::Result<Vec<u8>> {
+        let (nonce, ct) = self.seal(plaintext, aad)?;
+        let mut out = Vec::with_capacity(6 + 12 + ct.len());
+        out.extend_from_slice(b"v1");
+        out.extend_from_slice(&self.active.to_be_bytes());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&ct);
+        Ok(out)
+    }
+
+    pub fn decrypt_bytes(&self, value: &[u8], aad: &str) -> anyhow::Result<Vec<u8>> {
+        if value.len() < 6 || &value[..2] != b"v1" {
+            bail!("unrecognised ciphertext format");
         }
-        let (nonce, ct) = raw.split_at(12);
-        cipher
-            .decrypt(
-                Nonce::from_slice(nonce),
-                Payload {
-                    msg: ct,
-                    aad: aad.as_bytes(),
-                },
-            )
-            .map_err(|_| anyhow!("decryption failed (wrong key or tampered value)"))
+        let kid = u32::from_be_bytes([value[2], value[3], value[4], value[5]]);
+        self.open(kid, &value[6..], aad)
     }
 
     pub fn encrypt_str(&self, plaintext: &str, aad: &str) -> anyhow::Result<String> {

@@ -102,6 +102,25 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/patients/{id}/assessments", "ynnn4"),
     ("GET", "/api/v1/assessments/urgent", "yyynn"),
     ("POST", "/api/v1/assessments/{id}/review", "yyynn"),
+    ("GET", "/api/v1/note-templates", "yyynn"),
+    ("POST", "/api/v1/note-templates", "ynnnn"),
+    ("PUT", "/api/v1/note-templates/{id}", "ynnnn"),
+    ("GET", "/api/v1/patients/{id}/notes", "ynnn4"),
+    ("POST", "/api/v1/patients/{id}/notes", "ynnnn"),
+    ("GET", "/api/v1/notes/{id}", "yyyn4"),
+    ("PUT", "/api/v1/notes/{id}", "yyynn"),
+    ("DELETE", "/api/v1/notes/{id}", "yyynn"),
+    ("POST", "/api/v1/notes/{id}/sign", "yyynn"),
+    ("POST", "/api/v1/notes/{id}/amendments", "yyynn"),
+    ("POST", "/api/v1/notes/{id}/attachments", "yyynn"),
+    ("GET", "/api/v1/patients/{id}/documents", "ynnn4"),
+    ("POST", "/api/v1/patients/{id}/documents", "ynnn4"),
+    ("GET", "/api/v1/documents/{id}/content", "yyyn4"),
+    ("DELETE", "/api/v1/documents/{id}", "yyyn4"),
+    ("GET", "/api/v1/patients/{id}/imaging-studies", "ynnn4"),
+    ("POST", "/api/v1/patients/{id}/imaging-studies", "ynnnn"),
+    ("PUT", "/api/v1/imaging-studies/{id}", "yyynn"),
+    ("GET", "/api/v1/patients/{id}/timeline", "ynnn4"),
     ("GET", "/api/v1/alerts", "yyynn"),
     ("POST", "/api/v1/alerts/{id}/acknowledge", "yyynn"),
     ("GET", "/api/v1/audit-events", "ynnnn"),
@@ -187,6 +206,16 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
         "/api/v1/patients/{id}/access-grants" => json!({"grantee_id": Uuid::now_v7()}),
         "/api/v1/patients/{id}/assessments" => {
             json!({"instrument": "gad7", "answers": [0, 0, 0, 0, 0, 0, 0]})
+        }
+        "/api/v1/note-templates" | "/api/v1/note-templates/{id}" => {
+            json!({"name": "Matrix", "note_type": "soap", "body_html": "<p></p>"})
+        }
+        "/api/v1/patients/{id}/notes" | "/api/v1/notes/{id}" => {
+            json!({"note_type": "soap", "title": "Matrix", "body_html": "<p>x</p>"})
+        }
+        "/api/v1/notes/{id}/amendments" => json!({"body_html": "<p>x</p>", "reason": "Matrix"}),
+        "/api/v1/patients/{id}/imaging-studies" | "/api/v1/imaging-studies/{id}" => {
+            json!({"modality": "MRI", "body_part": "Knee", "study_date": "2026-01-01"})
         }
         "/api/v1/settings" => {
             json!({"practice_name": "Matrix Clinic", "time_zone": "Australia/Sydney", "mfa_required_roles": []})
@@ -300,6 +329,8 @@ fn query_for(method: &str, template: &str) -> &'static str {
         ("GET", "/api/v1/patients/{id}/observations")
         | ("GET", "/api/v1/patients/{id}/observations/trends") => "?metric=weight",
         ("GET", "/api/v1/calendar") => "?from=2030-01-07&to=2030-01-13",
+        ("POST", "/api/v1/patients/{id}/documents")
+        | ("POST", "/api/v1/notes/{id}/attachments") => "?filename=matrix.txt",
         ("GET", "/api/v1/slots") => "?appointment_type_id=0193a000-0000-7000-8000-000000000000",
         _ => "",
     }

@@ -158,6 +158,7 @@ impl TestApp {
             database_max_connections: 5,
             auth_rate_per_minute: options.auth_rate_per_minute,
             max_json_bytes: 64 * 1024,
+            max_upload_bytes: 2 * 1024 * 1024,
             log_format: "text".into(),
             keys: KeySettings::default(),
             smtp: None,

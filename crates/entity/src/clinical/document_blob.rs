@@ -1,0 +1,16 @@
+use sea_orm::entity::prelude::*;
+
+/// A document's bytes, AES-256-GCM encrypted with the document id as associated data.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "document_blobs")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub document_id: Uuid,
+    #[sea_orm(column_type = "Blob")]
+    pub data: Vec<u8>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
