@@ -49,6 +49,8 @@ test.describe('accessibility (axe-core, WCAG 2.2 A and AA)', () => {
       ['/patients/new', 'New patient'],
       [`/patients/${patient.id}`, 'Aurelia Axe'],
       [`/patients/${patient.id}/health`, 'Latest readings'],
+      [`/patients/${patient.id}/notes`, 'Timeline'],
+      [`/patients/${patient.id}/documents`, 'Imaging'],
       ['/admin/users', 'Staff'],
       ['/admin/api-keys', 'API keys'],
       ['/admin/audit', 'Audit log'],

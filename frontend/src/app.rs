@@ -14,7 +14,9 @@ use crate::auth::{
 use crate::components::common::{provide_toasts, ToastRegion};
 use crate::pages::{Home, NotFound, NotFoundInShell};
 use crate::patients::{NewPatientPage, PatientListPage, PatientPage};
-use crate::portal::{MyAppointmentsPage, MyDetailsPage, MyHealthPage, MyQuestionnairesPage};
+use crate::portal::{
+    MyAppointmentsPage, MyDetailsPage, MyHealthPage, MyQuestionnairesPage, MyRecordsPage,
+};
 use crate::scheduling::{
     AppointmentTypesPage, AvailabilityPage, CalendarPage, SchedulingSettingsPage,
     TeamAvailabilityPage,
@@ -123,6 +125,10 @@ fn SignedInRoutes() -> impl MatchNestedRoutes + Clone {
             <Route
                 path=path!("portal/privacy")
                 view=|| view! { <RequireRole roles=&[Role::Patient]><crate::sharing::MyPrivacyPage /></RequireRole> }
+            />
+            <Route
+                path=path!("portal/records")
+                view=|| view! { <RequireRole roles=&[Role::Patient]><MyRecordsPage /></RequireRole> }
             />
             <Route
                 path=path!("portal/questionnaires")

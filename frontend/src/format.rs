@@ -127,14 +127,22 @@ pub fn download_bytes(filename: &str, mime: &str, contents: &[u8]) {
     );
 }
 
-fn save(filename: &str, mime: &str, parts: &js_sys::Array) {
-    use wasm_bindgen::JsCast;
+/// A `blob:` address for bytes, for showing a file in place; revoke it with
+/// `web_sys::Url::revoke_object_url` when done.
+pub fn object_url(mime: &str, contents: &[u8]) -> Option<String> {
+    blob_url(mime, &js_sys::Array::of1(&js_sys::Uint8Array::from(contents)))
+}
+
+fn blob_url(mime: &str, parts: &js_sys::Array) -> Option<String> {
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
-    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence_and_options(parts, &options) else {
-        return;
-    };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(parts, &options).ok()?;
+    web_sys::Url::create_object_url_with_blob(&blob).ok()
+}
+
+fn save(filename: &str, mime: &str, parts: &js_sys::Array) {
+    use wasm_bindgen::JsCast;
+    let Some(url) = blob_url(mime, parts) else {
         return;
     };
     let document = leptos::prelude::document();
@@ -148,6 +156,18 @@ fn save(filename: &str, mime: &str, parts: &js_sys::Array) {
         anchor.click();
     }
     let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// A file size people read: "812 bytes", "14 KB", "3.2 MB".
+pub fn file_size(bytes: i64) -> String {
+    let b = bytes as f64;
+    if b < 1024.0 {
+        format!("{bytes} bytes")
+    } else if b < 1024.0 * 1024.0 {
+        format!("{:.0} KB", b / 1024.0)
+    } else {
+        format!("{:.1} MB", b / (1024.0 * 1024.0))
+    }
 }
 
 /// Copies text to the clipboard; the promise's outcome is not awaited.

@@ -3,6 +3,7 @@
 
 mod api_keys;
 mod audit;
+mod note_templates;
 mod outbox;
 mod settings;
 mod staff;

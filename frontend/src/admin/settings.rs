@@ -45,6 +45,7 @@ pub fn SettingsPage() -> impl IntoView {
                 Some(Err(problem)) => view! { <ProblemAlert problem /> }.into_any(),
                 Some(Ok(current)) => view! { <SettingsForm current settings /> }.into_any(),
             }}
+            <super::note_templates::NoteTemplatesCard />
         </div>
     }
 }

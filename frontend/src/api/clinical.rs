@@ -1,4 +1,4 @@
-//! The clinical record: questionnaires.
+//! The clinical record: questionnaires, notes, documents and imaging.
 
 use api_types::assessments::{Assessment, AssessmentQuery, NewAssessment, ReviewAssessment};
 use api_types::{Page, PageQuery};
@@ -45,4 +45,154 @@ pub async fn review_assessment(client: &Client, id: Uuid, note: String) -> ApiRe
             &ReviewAssessment { note },
         )
         .await
+}
+
+pub mod notes {
+    //! Clinical notes, their templates, and the timeline.
+    use api_types::notes::{
+        NewAmendment, NewNote, Note, NoteQuery, NoteTemplate, NoteTemplateInput, TimelineEntry,
+        TimelineQuery,
+    };
+    use api_types::Page;
+    use uuid::Uuid;
+
+    use crate::api::{ApiResult, Client, EmptyBody};
+
+    pub async fn templates(client: &Client) -> ApiResult<Vec<NoteTemplate>> {
+        client.get("/note-templates").await
+    }
+
+    pub async fn create_template(
+        client: &Client,
+        input: &NoteTemplateInput,
+    ) -> ApiResult<NoteTemplate> {
+        client.post("/note-templates", input).await
+    }
+
+    pub async fn update_template(
+        client: &Client,
+        id: Uuid,
+        input: &NoteTemplateInput,
+    ) -> ApiResult<NoteTemplate> {
+        client.put(&format!("/note-templates/{id}"), input).await
+    }
+
+    pub async fn list(client: &Client, patient: Uuid, query: &NoteQuery) -> ApiResult<Page<Note>> {
+        client
+            .get_query(&format!("/patients/{patient}/notes"), query)
+            .await
+    }
+
+    pub async fn get(client: &Client, id: Uuid) -> ApiResult<Note> {
+        client.get(&format!("/notes/{id}")).await
+    }
+
+    pub async fn create(client: &Client, patient: Uuid, input: &NewNote) -> ApiResult<Note> {
+        client
+            .post(&format!("/patients/{patient}/notes"), input)
+            .await
+    }
+
+    pub async fn update(client: &Client, id: Uuid, input: &NewNote) -> ApiResult<Note> {
+        client.put(&format!("/notes/{id}"), input).await
+    }
+
+    pub async fn discard(client: &Client, id: Uuid) -> ApiResult<()> {
+        client.delete(&format!("/notes/{id}"), None).await
+    }
+
+    pub async fn sign(client: &Client, id: Uuid) -> ApiResult<Note> {
+        client.post(&format!("/notes/{id}/sign"), &EmptyBody {}).await
+    }
+
+    pub async fn amend(client: &Client, id: Uuid, input: &NewAmendment) -> ApiResult<Note> {
+        client.post(&format!("/notes/{id}/amendments"), input).await
+    }
+
+    pub async fn timeline(
+        client: &Client,
+        patient: Uuid,
+        query: &TimelineQuery,
+    ) -> ApiResult<Vec<TimelineEntry>> {
+        client
+            .get_query(&format!("/patients/{patient}/timeline"), query)
+            .await
+    }
+}
+
+pub mod documents {
+    //! Documents, note attachments and imaging studies.
+    use api_types::documents::{Document, DocumentQuery, ImagingStudy, ImagingStudyInput, UploadQuery};
+    use api_types::Page;
+    use uuid::Uuid;
+
+    use crate::api::{with_query, ApiResult, Client};
+
+    pub async fn list(
+        client: &Client,
+        patient: Uuid,
+        query: &DocumentQuery,
+    ) -> ApiResult<Page<Document>> {
+        client
+            .get_query(&format!("/patients/{patient}/documents"), query)
+            .await
+    }
+
+    pub async fn upload(
+        client: &Client,
+        patient: Uuid,
+        query: &UploadQuery,
+        file: &web_sys::Blob,
+    ) -> ApiResult<Document> {
+        client
+            .upload(&with_query(&format!("/patients/{patient}/documents"), query)?, file)
+            .await
+    }
+
+    pub async fn attach(
+        client: &Client,
+        note: Uuid,
+        query: &UploadQuery,
+        file: &web_sys::Blob,
+    ) -> ApiResult<Document> {
+        client
+            .upload(&with_query(&format!("/notes/{note}/attachments"), query)?, file)
+            .await
+    }
+
+    /// The file's bytes; `inline` for a preview, else a download (each audited as such).
+    pub async fn content(client: &Client, id: Uuid, inline: bool) -> ApiResult<Vec<u8>> {
+        let disposition = if inline { "inline" } else { "attachment" };
+        client
+            .get_bytes(&format!("/documents/{id}/content?disposition={disposition}"))
+            .await
+    }
+
+    pub async fn remove(client: &Client, id: Uuid) -> ApiResult<()> {
+        client.delete(&format!("/documents/{id}"), None).await
+    }
+
+    pub async fn studies(client: &Client, patient: Uuid) -> ApiResult<Vec<ImagingStudy>> {
+        client
+            .get(&format!("/patients/{patient}/imaging-studies"))
+            .await
+    }
+
+    pub async fn create_study(
+        client: &Client,
+        patient: Uuid,
+        input: &ImagingStudyInput,
+    ) -> ApiResult<ImagingStudy> {
+        client
+            .post(&format!("/patients/{patient}/imaging-studies"), input)
+            .await
+    }
+
+    pub async fn update_study(
+        client: &Client,
+        id: Uuid,
+        input: &ImagingStudyInput,
+    ) -> ApiResult<ImagingStudy> {
+        client.put(&format!("/imaging-studies/{id}"), input).await
+    }
 }

@@ -61,6 +61,11 @@ impl<T: Clone + Send + Sync + 'static> Loader<T> {
         self.data.get()
     }
 
+    /// The latest answer, without tracking it (for event handlers).
+    pub fn get_untracked(&self) -> Option<ApiResult<T>> {
+        self.data.get_untracked()
+    }
+
     /// The latest successful value (tracked).
     pub fn value(&self) -> Option<T> {
         self.data.get().and_then(Result::ok)

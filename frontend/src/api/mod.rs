@@ -135,6 +135,18 @@ impl Client {
         decode(self.send(call).await?).await
     }
 
+    /// `POST` a file as the request body (`application/octet-stream`) and read the JSON reply.
+    /// The browser streams the file from disk; it is never copied into the app's memory.
+    pub async fn upload<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        file: &web_sys::Blob,
+    ) -> ApiResult<T> {
+        let mut call = Call::new(Method::POST, path);
+        call.body = Some(CallBody::File(file.clone()));
+        decode(self.send(call).await?).await
+    }
+
     /// `PUT` JSON and read the JSON reply.
     pub async fn put<B: Serialize, T: DeserializeOwned>(
         &self,
@@ -262,11 +274,17 @@ impl Client {
     }
 }
 
+/// What a request carries.
+enum CallBody {
+    Json(String),
+    File(web_sys::Blob),
+}
+
 /// One request as the client means to send it.
 struct Call<'a> {
     method: Method,
     path: &'a str,
-    body: Option<String>,
+    body: Option<CallBody>,
     if_match: Option<i32>,
     credentials: Credentials,
 }
@@ -283,7 +301,7 @@ impl<'a> Call<'a> {
     }
 
     fn json<B: Serialize>(mut self, body: &B) -> ApiResult<Self> {
-        self.body = Some(to_json(body)?);
+        self.body = Some(CallBody::Json(to_json(body)?));
         Ok(self)
     }
 
@@ -327,7 +345,7 @@ async fn request_refresh() -> ApiResult<String> {
 }
 
 /// `path?query`, from a struct whose `None` fields are left out.
-fn with_query<Q: Serialize>(path: &str, query: &Q) -> ApiResult<String> {
+pub(crate) fn with_query<Q: Serialize>(path: &str, query: &Q) -> ApiResult<String> {
     let query = serde_urlencoded::to_string(query).map_err(|e| client_problem(&e.to_string()))?;
     Ok(if query.is_empty() {
         path.to_owned()
@@ -350,9 +368,12 @@ async fn fetch(call: &Call<'_>, access_token: Option<&str>) -> ApiResult<Respons
         builder = builder.header("If-Match", &format!("\"{version}\""));
     }
     let request = match &call.body {
-        Some(body) => builder
+        Some(CallBody::Json(body)) => builder
             .header("Content-Type", "application/json")
             .body(body.clone()),
+        Some(CallBody::File(file)) => builder
+            .header("Content-Type", "application/octet-stream")
+            .body(wasm_bindgen::JsValue::from(file.clone())),
         None => builder.build(),
     }
     .map_err(|e| client_problem(&e.to_string()))?;

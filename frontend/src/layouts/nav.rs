@@ -32,6 +32,8 @@ pub const ICON_CALENDAR: Icon = Icon(
 );
 pub const ICON_CLOCK: Icon = Icon("M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20zM12 6v6l4 2");
 pub const ICON_LIST: Icon = Icon("M8 6h13M8 12h13M8 18h13M3 6h.01M3 12h.01M3 18h.01");
+pub const ICON_FILE: Icon =
+    Icon("M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8zM14 2v6h6M8 13h8M8 17h8");
 pub const ICON_USER: Icon = Icon("M12 12a5 5 0 1 0 0-10 5 5 0 0 0 0 10zm-9 10a9 9 0 0 1 18 0");
 
 /// A link in the sidebar.
@@ -148,7 +150,7 @@ const STAFF_ADMIN: [Entry; 8] = [
     ),
 ];
 
-const PORTAL: [Entry; 6] = [
+const PORTAL: [Entry; 7] = [
     entry(None, "Home", "/", ICON_HOME),
     entry(
         Some(Permission::OwnRecord),
@@ -161,6 +163,12 @@ const PORTAL: [Entry; 6] = [
         "My health",
         "/portal/health",
         ICON_HEART,
+    ),
+    entry(
+        Some(Permission::OwnRecord),
+        "My records",
+        "/portal/records",
+        ICON_FILE,
     ),
     entry(
         Some(Permission::OwnRecord),

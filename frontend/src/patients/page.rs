@@ -32,7 +32,7 @@ struct Tab {
     clinical: bool,
 }
 
-const TABS: [Tab; 7] = [
+const TABS: [Tab; 8] = [
     Tab {
         slug: "",
         label: "Overview",
@@ -56,6 +56,11 @@ const TABS: [Tab; 7] = [
     Tab {
         slug: "assessments",
         label: "Questionnaires",
+        clinical: true,
+    },
+    Tab {
+        slug: "documents",
+        label: "Documents",
         clinical: true,
     },
     Tab {
@@ -638,10 +643,6 @@ fn LaterTab(
                 "No health data yet",
                 "Observations from devices and manual entries will be charted here.",
             ),
-            "notes" => (
-                "No notes yet",
-                "Clinical notes and assessments will appear here as a timeline.",
-            ),
             "correspondence" => (
                 "No correspondence yet",
                 "Letters and messages to and about the patient will appear here.",
@@ -664,6 +665,12 @@ fn LaterTab(
             }
             Some(Ok(Some(a))) if a.allowed && slug == "assessments" => {
                 view! { <crate::clinical::AssessmentsPanel patient_id staff=true /> }.into_any()
+            }
+            Some(Ok(Some(a))) if a.allowed && slug == "notes" => {
+                view! { <crate::clinical::NotesPanel patient_id /> }.into_any()
+            }
+            Some(Ok(Some(a))) if a.allowed && slug == "documents" => {
+                view! { <crate::clinical::DocumentsPanel patient_id staff=true /> }.into_any()
             }
             Some(Ok(Some(a))) if a.allowed => empty().into_any(),
             Some(Err(problem)) => view! { <ProblemAlert problem /> }.into_any(),

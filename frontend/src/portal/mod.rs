@@ -1,14 +1,16 @@
-//! The patient portal: a patient's own home, details, health and appointments. Later
-//! capabilities add records, messages and sharing here.
+//! The patient portal: a patient's own home, appointments, health, records, questionnaires,
+//! details and privacy.
 
 mod appointments;
 mod details;
 mod health;
 mod home;
 mod questionnaires;
+mod records;
 
 pub use appointments::MyAppointmentsPage;
 pub use details::MyDetailsPage;
 pub use health::MyHealthPage;
 pub use home::PortalHome;
 pub use questionnaires::MyQuestionnairesPage;
+pub use records::MyRecordsPage;
