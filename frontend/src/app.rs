@@ -15,7 +15,8 @@ use crate::components::common::{provide_toasts, ToastRegion};
 use crate::pages::{Home, NotFound, NotFoundInShell};
 use crate::patients::{NewPatientPage, PatientListPage, PatientPage};
 use crate::portal::{
-    MyAppointmentsPage, MyDetailsPage, MyHealthPage, MyQuestionnairesPage, MyRecordsPage,
+    MyAppointmentsPage, MyDetailsPage, MyHealthPage, MyHomeworkPage, MyMedicationsPage,
+    MyQuestionnairesPage, MyRecordsPage,
 };
 use crate::scheduling::{
     AppointmentTypesPage, AvailabilityPage, CalendarPage, SchedulingSettingsPage,
@@ -125,6 +126,14 @@ fn SignedInRoutes() -> impl MatchNestedRoutes + Clone {
             <Route
                 path=path!("portal/privacy")
                 view=|| view! { <RequireRole roles=&[Role::Patient]><crate::sharing::MyPrivacyPage /></RequireRole> }
+            />
+            <Route
+                path=path!("portal/medications")
+                view=|| view! { <RequireRole roles=&[Role::Patient]><MyMedicationsPage /></RequireRole> }
+            />
+            <Route
+                path=path!("portal/homework")
+                view=|| view! { <RequireRole roles=&[Role::Patient]><MyHomeworkPage /></RequireRole> }
             />
             <Route
                 path=path!("portal/records")

@@ -130,7 +130,10 @@ pub fn download_bytes(filename: &str, mime: &str, contents: &[u8]) {
 /// A `blob:` address for bytes, for showing a file in place; revoke it with
 /// `web_sys::Url::revoke_object_url` when done.
 pub fn object_url(mime: &str, contents: &[u8]) -> Option<String> {
-    blob_url(mime, &js_sys::Array::of1(&js_sys::Uint8Array::from(contents)))
+    blob_url(
+        mime,
+        &js_sys::Array::of1(&js_sys::Uint8Array::from(contents)),
+    )
 }
 
 fn blob_url(mime: &str, parts: &js_sys::Array) -> Option<String> {

@@ -12,6 +12,7 @@ mod m20261203_000002_create_assessments;
 mod m20261203_000003_create_consent_events;
 mod m20261203_000004_create_access_grants;
 mod m20261203_000005_create_notes_and_documents;
+mod m20261203_000006_create_medications_therapy_and_requests;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000003_create_consent_events::Migration),
             Box::new(m20261203_000004_create_access_grants::Migration),
             Box::new(m20261203_000005_create_notes_and_documents::Migration),
+            Box::new(m20261203_000006_create_medications_therapy_and_requests::Migration),
         ]
     }
 }

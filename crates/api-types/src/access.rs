@@ -61,6 +61,7 @@ impl Role {
                 CareTeamManage,
                 ClinicalAccess,
                 TargetsManage,
+                Prescribe,
                 UsersRead,
                 ScheduleRead,
                 ScheduleWrite,
@@ -124,6 +125,9 @@ pub enum Permission {
     /// Set a patient's target ranges and the conditions that shape them.
     #[serde(rename = "health:targets")]
     TargetsManage,
+    /// Write and cancel prescriptions.
+    #[serde(rename = "medications:prescribe")]
+    Prescribe,
     /// See the staff directory.
     #[serde(rename = "users:read")]
     UsersRead,
@@ -158,7 +162,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 17] = [
+    pub const ALL: [Permission; 18] = [
         Permission::PatientsRead,
         Permission::PatientsWrite,
         Permission::PatientsArchive,
@@ -166,6 +170,7 @@ impl Permission {
         Permission::CareTeamManage,
         Permission::ClinicalAccess,
         Permission::TargetsManage,
+        Permission::Prescribe,
         Permission::UsersRead,
         Permission::UsersManage,
         Permission::AuditRead,
@@ -187,6 +192,7 @@ impl Permission {
             Permission::CareTeamManage => "care_team:manage",
             Permission::ClinicalAccess => "clinical:access",
             Permission::TargetsManage => "health:targets",
+            Permission::Prescribe => "medications:prescribe",
             Permission::UsersRead => "users:read",
             Permission::UsersManage => "users:manage",
             Permission::AuditRead => "audit:read",

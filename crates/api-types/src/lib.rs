@@ -13,11 +13,13 @@ pub mod auth;
 pub mod documents;
 pub mod error;
 pub mod health;
+pub mod medications;
 pub mod notes;
 pub mod page;
 pub mod patients;
 pub mod scheduling;
 pub mod sharing;
+pub mod therapy;
 pub mod validation;
 
 pub use access::{Permission, Role};

@@ -27,6 +27,7 @@ pub fn scope_label(p: Permission) -> &'static str {
         Permission::CareTeamManage => "Change care teams",
         Permission::ClinicalAccess => "Clinical records",
         Permission::TargetsManage => "Set patients' target ranges",
+        Permission::Prescribe => "Write and cancel prescriptions",
         Permission::UsersRead => "Read the staff directory",
         Permission::UsersManage => "Manage staff accounts",
         Permission::AuditRead => "Read and export the audit log",

@@ -80,7 +80,12 @@ pub fn NoteTemplatesCard() -> impl IntoView {
 fn TemplateForm(existing: Option<NoteTemplate>, on_done: Callback<()>) -> impl IntoView {
     let auth = use_auth();
     let toasts = use_toasts();
-    let name = RwSignal::new(existing.as_ref().map(|t| t.name.clone()).unwrap_or_default());
+    let name = RwSignal::new(
+        existing
+            .as_ref()
+            .map(|t| t.name.clone())
+            .unwrap_or_default(),
+    );
     let note_type = RwSignal::new(
         existing
             .as_ref()
@@ -118,7 +123,10 @@ fn TemplateForm(existing: Option<NoteTemplate>, on_done: Callback<()>) -> impl I
         let input = NoteTemplateInput {
             name: name.get_untracked(),
             note_type: NoteType::parse(&note_type.get_untracked()).unwrap_or(NoteType::Progress),
-            body_html: editor.get_untracked().map(|e| e.inner_html()).unwrap_or_default(),
+            body_html: editor
+                .get_untracked()
+                .map(|e| e.inner_html())
+                .unwrap_or_default(),
             is_default: is_default.get_untracked(),
             archived: archived.get_untracked(),
         };
@@ -130,7 +138,9 @@ fn TemplateForm(existing: Option<NoteTemplate>, on_done: Callback<()>) -> impl I
         .into_iter()
         .map(|t| (t.as_str().to_owned(), t.label().to_owned()))
         .collect::<Vec<_>>();
-    let initial = existing.map(|t| t.body_html).unwrap_or_else(|| "<p></p>".into());
+    let initial = existing
+        .map(|t| t.body_html)
+        .unwrap_or_else(|| "<p></p>".into());
     view! {
         <div class="stack template-form">
             <div class="form-grid">

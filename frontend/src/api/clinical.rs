@@ -102,7 +102,9 @@ pub mod notes {
     }
 
     pub async fn sign(client: &Client, id: Uuid) -> ApiResult<Note> {
-        client.post(&format!("/notes/{id}/sign"), &EmptyBody {}).await
+        client
+            .post(&format!("/notes/{id}/sign"), &EmptyBody {})
+            .await
     }
 
     pub async fn amend(client: &Client, id: Uuid, input: &NewAmendment) -> ApiResult<Note> {
@@ -122,7 +124,9 @@ pub mod notes {
 
 pub mod documents {
     //! Documents, note attachments and imaging studies.
-    use api_types::documents::{Document, DocumentQuery, ImagingStudy, ImagingStudyInput, UploadQuery};
+    use api_types::documents::{
+        Document, DocumentQuery, ImagingStudy, ImagingStudyInput, UploadQuery,
+    };
     use api_types::Page;
     use uuid::Uuid;
 
@@ -145,7 +149,10 @@ pub mod documents {
         file: &web_sys::Blob,
     ) -> ApiResult<Document> {
         client
-            .upload(&with_query(&format!("/patients/{patient}/documents"), query)?, file)
+            .upload(
+                &with_query(&format!("/patients/{patient}/documents"), query)?,
+                file,
+            )
             .await
     }
 
@@ -156,7 +163,10 @@ pub mod documents {
         file: &web_sys::Blob,
     ) -> ApiResult<Document> {
         client
-            .upload(&with_query(&format!("/notes/{note}/attachments"), query)?, file)
+            .upload(
+                &with_query(&format!("/notes/{note}/attachments"), query)?,
+                file,
+            )
             .await
     }
 
@@ -164,7 +174,9 @@ pub mod documents {
     pub async fn content(client: &Client, id: Uuid, inline: bool) -> ApiResult<Vec<u8>> {
         let disposition = if inline { "inline" } else { "attachment" };
         client
-            .get_bytes(&format!("/documents/{id}/content?disposition={disposition}"))
+            .get_bytes(&format!(
+                "/documents/{id}/content?disposition={disposition}"
+            ))
             .await
     }
 
@@ -194,5 +206,142 @@ pub mod documents {
         input: &ImagingStudyInput,
     ) -> ApiResult<ImagingStudy> {
         client.put(&format!("/imaging-studies/{id}"), input).await
+    }
+}
+
+pub mod medications {
+    //! Medications, prescriptions and adherence.
+    use api_types::medications::{
+        Adherence, Dose, Medication, MedicationInput, MedicationQuery, NewDose, NewPrescription,
+    };
+    use uuid::Uuid;
+
+    use crate::api::{ApiResult, Client, EmptyBody};
+
+    pub async fn list(
+        client: &Client,
+        patient: Uuid,
+        include_past: bool,
+    ) -> ApiResult<Vec<Medication>> {
+        client
+            .get_query(
+                &format!("/patients/{patient}/medications"),
+                &MedicationQuery {
+                    include_past: Some(include_past),
+                },
+            )
+            .await
+    }
+
+    pub async fn create(
+        client: &Client,
+        patient: Uuid,
+        input: &MedicationInput,
+    ) -> ApiResult<Medication> {
+        client
+            .post(&format!("/patients/{patient}/medications"), input)
+            .await
+    }
+
+    pub async fn update(
+        client: &Client,
+        id: Uuid,
+        input: &MedicationInput,
+    ) -> ApiResult<Medication> {
+        client.put(&format!("/medications/{id}"), input).await
+    }
+
+    pub async fn prescribe(
+        client: &Client,
+        id: Uuid,
+        input: &NewPrescription,
+    ) -> ApiResult<Medication> {
+        client
+            .post(&format!("/medications/{id}/prescriptions"), input)
+            .await
+    }
+
+    pub async fn cancel_prescription(client: &Client, id: Uuid) -> ApiResult<Medication> {
+        client
+            .post(&format!("/prescriptions/{id}/cancel"), &EmptyBody {})
+            .await
+    }
+
+    pub async fn record_dose(client: &Client, id: Uuid, input: &NewDose) -> ApiResult<Dose> {
+        client
+            .post(&format!("/medications/{id}/doses"), input)
+            .await
+    }
+
+    pub async fn adherence(client: &Client, id: Uuid, days: u32) -> ApiResult<Adherence> {
+        client
+            .get(&format!("/medications/{id}/adherence?days={days}"))
+            .await
+    }
+}
+
+pub mod therapy {
+    //! Therapy sessions and homework.
+    use api_types::therapy::{
+        CompleteHomework, Homework, NewHomework, TherapySession, TherapySessionInput,
+    };
+    use api_types::{Page, PageQuery};
+    use uuid::Uuid;
+
+    use crate::api::{ApiResult, Client};
+
+    pub async fn sessions(client: &Client, patient: Uuid) -> ApiResult<Vec<TherapySession>> {
+        client
+            .get(&format!("/patients/{patient}/therapy-sessions"))
+            .await
+    }
+
+    pub async fn record_session(
+        client: &Client,
+        patient: Uuid,
+        input: &TherapySessionInput,
+    ) -> ApiResult<TherapySession> {
+        client
+            .post(&format!("/patients/{patient}/therapy-sessions"), input)
+            .await
+    }
+
+    pub async fn homework(client: &Client, patient: Uuid) -> ApiResult<Vec<Homework>> {
+        client.get(&format!("/patients/{patient}/homework")).await
+    }
+
+    pub async fn assign(
+        client: &Client,
+        patient: Uuid,
+        input: &NewHomework,
+    ) -> ApiResult<Homework> {
+        client
+            .post(&format!("/patients/{patient}/homework"), input)
+            .await
+    }
+
+    pub async fn complete(
+        client: &Client,
+        id: Uuid,
+        reflection: Option<String>,
+    ) -> ApiResult<Homework> {
+        client
+            .post(
+                &format!("/homework/{id}/complete"),
+                &CompleteHomework { reflection },
+            )
+            .await
+    }
+
+    pub async fn overdue(client: &Client) -> ApiResult<Page<Homework>> {
+        client
+            .get_query(
+                "/homework/overdue",
+                &PageQuery {
+                    limit: Some(50),
+                    offset: None,
+                },
+            )
+            .await
     }
 }

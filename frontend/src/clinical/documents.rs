@@ -24,7 +24,10 @@ use crate::forms::{optional, today, FieldErrors};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UploadTarget {
     /// The patient's documents, or one of their imaging studies.
-    Patient { patient_id: Uuid, study_id: Option<Uuid> },
+    Patient {
+        patient_id: Uuid,
+        study_id: Option<Uuid>,
+    },
     /// An attachment on a note.
     Note(Uuid),
 }
@@ -52,7 +55,10 @@ pub fn UploadForm(
     let errors = FieldErrors::new();
     let chosen = RwSignal::new(false);
     let upload = Action::new_unsync(move |_: &()| {
-        let file = file_input.get_untracked().and_then(|i| i.files()).and_then(|f| f.get(0));
+        let file = file_input
+            .get_untracked()
+            .and_then(|i| i.files())
+            .and_then(|f| f.get(0));
         async move {
             let Some(file) = file else {
                 return;
@@ -208,7 +214,9 @@ fn PreviewDialog(doc: RwSignal<Option<Document>>) -> impl IntoView {
             doc.set(None);
         }
     });
-    let title = Signal::derive(move || doc.with(|d| d.as_ref().map(|d| d.name.clone()).unwrap_or_default()));
+    let title = Signal::derive(move || {
+        doc.with(|d| d.as_ref().map(|d| d.name.clone()).unwrap_or_default())
+    });
     let content = Loader::new(
         move || doc.get(),
         move |d| async move {
@@ -347,7 +355,10 @@ fn StudyCard(study: ImagingStudy, staff: bool, on_changed: Callback<()>) -> impl
     let facts = [
         Some(format::date(study.study_date)),
         study.facility.clone(),
-        study.created_by_name.clone().map(|n| format!("recorded by {n}")),
+        study
+            .created_by_name
+            .clone()
+            .map(|n| format!("recorded by {n}")),
     ]
     .into_iter()
     .flatten()
@@ -355,7 +366,8 @@ fn StudyCard(study: ImagingStudy, staff: bool, on_changed: Callback<()>) -> impl
     .join(" · ");
     let existing = study.clone();
     let can_remove = Callback::new(move |d: Document| {
-        auth.me().is_some_and(|m| m.role == api_types::Role::Admin || Some(m.id) == d.uploaded_by)
+        auth.me()
+            .is_some_and(|m| m.role == api_types::Role::Admin || Some(m.id) == d.uploaded_by)
     });
     view! {
         <article class="study">
@@ -406,8 +418,16 @@ fn StudyForm(
             .format("%Y-%m-%d")
             .to_string(),
     );
-    let facility = RwSignal::new(e.as_ref().and_then(|s| s.facility.clone()).unwrap_or_default());
-    let report = RwSignal::new(e.as_ref().and_then(|s| s.report.clone()).unwrap_or_default());
+    let facility = RwSignal::new(
+        e.as_ref()
+            .and_then(|s| s.facility.clone())
+            .unwrap_or_default(),
+    );
+    let report = RwSignal::new(
+        e.as_ref()
+            .and_then(|s| s.report.clone())
+            .unwrap_or_default(),
+    );
     let errors = FieldErrors::new();
     let existing_id = existing.as_ref().map(|s| s.id);
     let save = Action::new_unsync(move |input: &ImagingStudyInput| {
@@ -433,8 +453,13 @@ fn StudyForm(
     });
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let Ok(date) = chrono::NaiveDate::parse_from_str(&study_date.get_untracked(), "%Y-%m-%d") else {
-            errors.show(vec![api_types::FieldError::new("study_date", "invalid", "Enter the date of the study.")]);
+        let Ok(date) = chrono::NaiveDate::parse_from_str(&study_date.get_untracked(), "%Y-%m-%d")
+        else {
+            errors.show(vec![api_types::FieldError::new(
+                "study_date",
+                "invalid",
+                "Enter the date of the study.",
+            )]);
             return;
         };
         let input = ImagingStudyInput {
@@ -453,7 +478,11 @@ fn StudyForm(
         .into_iter()
         .map(|m| (m.as_str().to_owned(), m.label().to_owned()))
         .collect::<Vec<_>>();
-    let prefix = if existing_id.is_some() { "study-edit" } else { "study-new" };
+    let prefix = if existing_id.is_some() {
+        "study-edit"
+    } else {
+        "study-new"
+    };
     view! {
         <form class="stack study-form" on:submit=on_submit novalidate=true aria-label="Imaging study">
             <div class="form-grid">

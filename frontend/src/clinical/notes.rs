@@ -80,11 +80,7 @@ pub fn NotesPanel(patient_id: Uuid) -> impl IntoView {
 /// A contenteditable area with a formatting toolbar. Whatever it holds is sanitised by the
 /// server; the toolbar offers only what survives that.
 #[component]
-pub fn RichTextEditor(
-    editor: NodeRef<Div>,
-    initial: String,
-    label: &'static str,
-) -> impl IntoView {
+pub fn RichTextEditor(editor: NodeRef<Div>, initial: String, label: &'static str) -> impl IntoView {
     let run = move |command: &str, value: &str| {
         if let Some(area) = editor.get_untracked() {
             let _ = area.focus();
@@ -103,7 +99,10 @@ pub fn RichTextEditor(
             run("createLink", &url);
         }
     };
-    let tool = move |label: &'static str, text: &'static str, command: &'static str, value: &'static str| {
+    let tool = move |label: &'static str,
+                     text: &'static str,
+                     command: &'static str,
+                     value: &'static str| {
         view! {
             <button
                 type="button"
@@ -180,7 +179,12 @@ fn NoteEditor(
             .as_str()
             .to_owned(),
     );
-    let title = RwSignal::new(existing.as_ref().map(|n| n.title.clone()).unwrap_or_default());
+    let title = RwSignal::new(
+        existing
+            .as_ref()
+            .map(|n| n.title.clone())
+            .unwrap_or_default(),
+    );
     let appointment = RwSignal::new(
         existing
             .as_ref()
@@ -202,7 +206,10 @@ fn NoteEditor(
         });
     };
 
-    let templates = Loader::new(|| (), move |()| async move { api::clinical::notes::templates(&auth.client()).await });
+    let templates = Loader::new(
+        || (),
+        move |()| async move { api::clinical::notes::templates(&auth.client()).await },
+    );
     let appointments = Loader::new(
         || (),
         move |()| async move {
@@ -210,8 +217,12 @@ fn NoteEditor(
             api::scheduling::appointments(
                 &auth.client(),
                 &AppointmentQuery {
-                    from: Some(api_types::scheduling::DateOrInstant::Date(today - chrono::Duration::days(60))),
-                    to: Some(api_types::scheduling::DateOrInstant::Date(today + chrono::Duration::days(1))),
+                    from: Some(api_types::scheduling::DateOrInstant::Date(
+                        today - chrono::Duration::days(60),
+                    )),
+                    to: Some(api_types::scheduling::DateOrInstant::Date(
+                        today + chrono::Duration::days(1),
+                    )),
                     practitioner_id: None,
                     patient_id: Some(patient_id),
                     status: None,
@@ -252,7 +263,12 @@ fn NoteEditor(
         }
     };
 
-    let body_html = move || editor.get_untracked().map(|e| e.inner_html()).unwrap_or_default();
+    let body_html = move || {
+        editor
+            .get_untracked()
+            .map(|e| e.inner_html())
+            .unwrap_or_default()
+    };
     let input = move || NewNote {
         note_type: NoteType::parse(&note_type.get_untracked()).unwrap_or(NoteType::Progress),
         title: title.get_untracked(),
@@ -310,7 +326,10 @@ fn NoteEditor(
             }
         }
     });
-    let initial = existing.as_ref().map(|n| n.body_html.clone()).unwrap_or_default();
+    let initial = existing
+        .as_ref()
+        .map(|n| n.body_html.clone())
+        .unwrap_or_default();
     let heading = match &mode {
         Editing::New => "New note".to_owned(),
         Editing::Draft(_) => "Edit draft".to_owned(),
@@ -524,11 +543,16 @@ fn NoteLoader(
     read_only: bool,
 ) -> impl IntoView {
     let auth = use_auth();
-    let note = Loader::new(|| (), move |()| async move { api::clinical::notes::get(&auth.client(), id).await });
+    let note = Loader::new(
+        || (),
+        move |()| async move { api::clinical::notes::get(&auth.client(), id).await },
+    );
     move || match note.get() {
         None => view! { <SkeletonRows rows=3 /> }.into_any(),
         Some(Err(problem)) => view! { <ProblemAlert problem /> }.into_any(),
-        Some(Ok(n)) => view! { <NoteView note=n on_edit on_amend on_changed read_only /> }.into_any(),
+        Some(Ok(n)) => {
+            view! { <NoteView note=n on_edit on_amend on_changed read_only /> }.into_any()
+        }
     }
 }
 
@@ -581,13 +605,7 @@ pub fn NoteView(
     .flatten()
     .collect::<Vec<_>>()
     .join(" · ");
-    let earlier: Vec<_> = note
-        .versions
-        .iter()
-        .rev()
-        .skip(1)
-        .cloned()
-        .collect();
+    let earlier: Vec<_> = note.versions.iter().rev().skip(1).cloned().collect();
     let amendments: Vec<_> = note
         .versions
         .iter()

@@ -32,6 +32,8 @@ pub const ICON_CALENDAR: Icon = Icon(
 );
 pub const ICON_CLOCK: Icon = Icon("M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20zM12 6v6l4 2");
 pub const ICON_LIST: Icon = Icon("M8 6h13M8 12h13M8 18h13M3 6h.01M3 12h.01M3 18h.01");
+pub const ICON_PILL: Icon =
+    Icon("M10.5 20.5a4.95 4.95 0 0 1-7-7l10-10a4.95 4.95 0 0 1 7 7zM8.5 8.5l7 7");
 pub const ICON_FILE: Icon =
     Icon("M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8zM14 2v6h6M8 13h8M8 17h8");
 pub const ICON_USER: Icon = Icon("M12 12a5 5 0 1 0 0-10 5 5 0 0 0 0 10zm-9 10a9 9 0 0 1 18 0");
@@ -150,7 +152,7 @@ const STAFF_ADMIN: [Entry; 8] = [
     ),
 ];
 
-const PORTAL: [Entry; 7] = [
+const PORTAL: [Entry; 9] = [
     entry(None, "Home", "/", ICON_HOME),
     entry(
         Some(Permission::OwnRecord),
@@ -166,6 +168,12 @@ const PORTAL: [Entry; 7] = [
     ),
     entry(
         Some(Permission::OwnRecord),
+        "My medications",
+        "/portal/medications",
+        ICON_PILL,
+    ),
+    entry(
+        Some(Permission::OwnRecord),
         "My records",
         "/portal/records",
         ICON_FILE,
@@ -175,6 +183,12 @@ const PORTAL: [Entry; 7] = [
         "Questionnaires",
         "/portal/questionnaires",
         ICON_LIST,
+    ),
+    entry(
+        Some(Permission::OwnRecord),
+        "Homework",
+        "/portal/homework",
+        ICON_AUDIT,
     ),
     entry(
         Some(Permission::OwnRecord),

@@ -54,6 +54,7 @@ fn Dashboard() -> impl IntoView {
             <div class="dashboard-grid">
                 <DashboardAlerts />
                 <crate::clinical::DashboardUrgentAnswers />
+                <crate::clinical::DashboardOverdueHomework />
                 <Show when=move || can(Permission::PatientsRead)>
                     <RecentPatients />
                 </Show>

@@ -32,7 +32,7 @@ struct Tab {
     clinical: bool,
 }
 
-const TABS: [Tab; 8] = [
+const TABS: [Tab; 10] = [
     Tab {
         slug: "",
         label: "Overview",
@@ -56,6 +56,16 @@ const TABS: [Tab; 8] = [
     Tab {
         slug: "assessments",
         label: "Questionnaires",
+        clinical: true,
+    },
+    Tab {
+        slug: "medications",
+        label: "Medications",
+        clinical: true,
+    },
+    Tab {
+        slug: "therapy",
+        label: "Therapy",
         clinical: true,
     },
     Tab {
@@ -668,6 +678,12 @@ fn LaterTab(
             }
             Some(Ok(Some(a))) if a.allowed && slug == "notes" => {
                 view! { <crate::clinical::NotesPanel patient_id /> }.into_any()
+            }
+            Some(Ok(Some(a))) if a.allowed && slug == "medications" => {
+                view! { <crate::clinical::MedicationsPanel patient_id staff=true /> }.into_any()
+            }
+            Some(Ok(Some(a))) if a.allowed && slug == "therapy" => {
+                view! { <crate::clinical::TherapyPanel patient_id /> }.into_any()
             }
             Some(Ok(Some(a))) if a.allowed && slug == "documents" => {
                 view! { <crate::clinical::DocumentsPanel patient_id staff=true /> }.into_any()

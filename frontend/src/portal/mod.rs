@@ -5,6 +5,8 @@ mod appointments;
 mod details;
 mod health;
 mod home;
+mod homework;
+mod medications;
 mod questionnaires;
 mod records;
 
@@ -12,5 +14,7 @@ pub use appointments::MyAppointmentsPage;
 pub use details::MyDetailsPage;
 pub use health::MyHealthPage;
 pub use home::PortalHome;
+pub use homework::MyHomeworkPage;
+pub use medications::MyMedicationsPage;
 pub use questionnaires::MyQuestionnairesPage;
 pub use records::MyRecordsPage;

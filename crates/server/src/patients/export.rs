@@ -9,7 +9,9 @@ use actix_web::{get, web, HttpResponse};
 use api_types::patients::CareTeamMember;
 use api_types::{ErrorCode, Role};
 use chrono::Utc;
-use entity::clinical::{assessment, clinical_note, document, imaging_study};
+use entity::clinical::{
+    assessment, clinical_note, document, homework_task, imaging_study, medication, therapy_session,
+};
 use entity::patients::{access_grant, care_team_member};
 use entity::scheduling::appointment;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -110,6 +112,36 @@ async fn export_patient(
             .await?,
     )
     .await?;
+    let medications = crate::clinical::medications::to_wire(
+        &state.db,
+        &state.crypto,
+        medication::Entity::find()
+            .filter(medication::Column::PatientId.eq(id))
+            .order_by_asc(medication::Column::StartDate)
+            .all(&state.db)
+            .await?,
+    )
+    .await?;
+    let sessions = crate::clinical::therapy::sessions_to_wire(
+        &state.db,
+        &state.crypto,
+        therapy_session::Entity::find()
+            .filter(therapy_session::Column::PatientId.eq(id))
+            .order_by_asc(therapy_session::Column::SessionDate)
+            .all(&state.db)
+            .await?,
+    )
+    .await?;
+    let homework = crate::clinical::therapy::homework_to_wire(
+        &state.db,
+        &state.crypto,
+        homework_task::Entity::find()
+            .filter(homework_task::Column::PatientId.eq(id))
+            .order_by_asc(homework_task::Column::DueDate)
+            .all(&state.db)
+            .await?,
+    )
+    .await?;
     let studies = crate::clinical::documents::studies_to_wire(
         &state.db,
         &state.crypto,
@@ -170,6 +202,9 @@ async fn export_patient(
         "appointments": appointments,
         "assessments": assessments,
         "notes": notes,
+        "medications": medications,
+        "therapy_sessions": sessions,
+        "homework": homework,
         "imaging_studies": studies,
         "documents": listed,
         "consents": consents,
@@ -179,7 +214,8 @@ async fn export_patient(
     let readme = format!(
         "Your record at {practice}, exported {now}.\r\n\r\n\
          record.json       Your details, care team, appointments, questionnaires (answers and\r\n\
-                           scores), signed clinical notes with every version, imaging studies,\r\n\
+                           scores), signed clinical notes with every version, medications\r\n\
+                           with prescriptions, therapy sessions and homework, imaging studies,\r\n\
                            the list of your documents, consents, who you share your record\r\n\
                            with, and the latest {MAX_ACCESS_EVENTS} accesses to your record\r\n\
                            (of {total_accesses}).\r\n\

@@ -231,6 +231,7 @@ pub mod require {
         ClinicalAccess => [ClinicalAccess];
         ClinicalAccessOrOwn => [ClinicalAccess, OwnRecord];
         TargetsManage => [TargetsManage];
+        Prescribe => [Prescribe];
         UsersRead => [UsersRead];
         UsersManage => [UsersManage];
         AuditRead => [AuditRead];

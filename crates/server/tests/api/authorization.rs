@@ -121,6 +121,20 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/patients/{id}/imaging-studies", "ynnnn"),
     ("PUT", "/api/v1/imaging-studies/{id}", "yyynn"),
     ("GET", "/api/v1/patients/{id}/timeline", "ynnn4"),
+    ("GET", "/api/v1/patients/{id}/medications", "ynnn4"),
+    ("POST", "/api/v1/patients/{id}/medications", "ynnnn"),
+    ("PUT", "/api/v1/medications/{id}", "yyynn"),
+    ("POST", "/api/v1/medications/{id}/prescriptions", "yynnn"),
+    ("POST", "/api/v1/prescriptions/{id}/cancel", "yynnn"),
+    ("POST", "/api/v1/medications/{id}/doses", "yyyn4"),
+    ("GET", "/api/v1/medications/{id}/adherence", "yyyn4"),
+    ("GET", "/api/v1/patients/{id}/therapy-sessions", "ynnnn"),
+    ("POST", "/api/v1/patients/{id}/therapy-sessions", "ynnnn"),
+    ("PUT", "/api/v1/therapy-sessions/{id}", "yyynn"),
+    ("GET", "/api/v1/patients/{id}/homework", "ynnn4"),
+    ("POST", "/api/v1/patients/{id}/homework", "ynnnn"),
+    ("POST", "/api/v1/homework/{id}/complete", "yyyn4"),
+    ("GET", "/api/v1/homework/overdue", "yyynn"),
     ("GET", "/api/v1/alerts", "yyynn"),
     ("POST", "/api/v1/alerts/{id}/acknowledge", "yyynn"),
     ("GET", "/api/v1/audit-events", "ynnnn"),
@@ -217,6 +231,17 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
         "/api/v1/patients/{id}/imaging-studies" | "/api/v1/imaging-studies/{id}" => {
             json!({"modality": "MRI", "body_part": "Knee", "study_date": "2026-01-01"})
         }
+        "/api/v1/patients/{id}/medications" | "/api/v1/medications/{id}" => json!({
+            "name": "Matrix", "dose": "1", "route": "oral", "frequency": "daily",
+            "start_date": "2026-01-01", "status": "active"
+        }),
+        "/api/v1/medications/{id}/prescriptions" => json!({"quantity": "1"}),
+        "/api/v1/medications/{id}/doses" => json!({"taken": true}),
+        "/api/v1/patients/{id}/therapy-sessions" | "/api/v1/therapy-sessions/{id}" => json!({
+            "session_date": "2026-01-01", "goals": "x", "interventions": "x", "progress": "x"
+        }),
+        "/api/v1/patients/{id}/homework" => json!({"title": "x", "due_date": "2099-01-01"}),
+        "/api/v1/homework/{id}/complete" => json!({}),
         "/api/v1/settings" => {
             json!({"practice_name": "Matrix Clinic", "time_zone": "Australia/Sydney", "mfa_required_roles": []})
         }

@@ -19,6 +19,7 @@ mod grants;
 mod health;
 mod input;
 mod invitations;
+mod medications;
 mod mfa;
 mod notes;
 mod ops;
