@@ -5,7 +5,7 @@ import { apiAs, createPatient, linkSentTo } from '../support/api';
 import { screenshot, signIn, signOut, watchForBreakage } from '../support/browser';
 
 const PATIENT = {
-  email: 'nora.notes@e2e.test',
+  email: `nora.notes.${Date.now()}@e2e.test`,
   password: 'Lagoon-Pepper-Compass-52',
   name: 'Nora Notes',
 };

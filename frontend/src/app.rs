@@ -108,6 +108,10 @@ fn SignedInRoutes() -> impl MatchNestedRoutes + Clone {
                 view=|| view! { <RequirePermission permission=Permission::OutboxRead><OutboxPage /></RequirePermission> }
             />
             <Route
+                path=path!("admin/data-requests")
+                view=|| view! { <RequirePermission permission=Permission::PatientsWrite><crate::sharing::DataRequestsPage /></RequirePermission> }
+            />
+            <Route
                 path=path!("admin/settings")
                 view=|| view! { <RequirePermission permission=Permission::SettingsManage><SettingsPage /></RequirePermission> }
             />

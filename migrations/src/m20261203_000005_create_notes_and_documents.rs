@@ -102,31 +102,31 @@ const TEMPLATES: [(&str, &str, &str, &str); 5] = [
         "0193a000-0000-7000-8000-000000000001",
         "SOAP",
         "soap",
-        "<h3>Subjective</h3><p></p><h3>Objective</h3><p></p><h3>Assessment</h3><p></p><h3>Plan</h3><p></p>",
+        "<h3>Subjective</h3><p><br></p><h3>Objective</h3><p><br></p><h3>Assessment</h3><p><br></p><h3>Plan</h3><p><br></p>",
     ),
     (
         "0193a000-0000-7000-8000-000000000002",
         "Progress",
         "progress",
-        "<h3>Since last visit</h3><p></p><h3>Today</h3><p></p><h3>Plan</h3><p></p>",
+        "<h3>Since last visit</h3><p><br></p><h3>Today</h3><p><br></p><h3>Plan</h3><p><br></p>",
     ),
     (
         "0193a000-0000-7000-8000-000000000003",
         "Initial assessment",
         "initial_assessment",
-        "<h3>Presenting concern</h3><p></p><h3>History</h3><p></p><h3>Examination</h3><p></p><h3>Risk</h3><p></p><h3>Formulation</h3><p></p><h3>Plan</h3><p></p>",
+        "<h3>Presenting concern</h3><p><br></p><h3>History</h3><p><br></p><h3>Examination</h3><p><br></p><h3>Risk</h3><p><br></p><h3>Formulation</h3><p><br></p><h3>Plan</h3><p><br></p>",
     ),
     (
         "0193a000-0000-7000-8000-000000000004",
         "Phone call",
         "phone_call",
-        "<h3>Caller and reason</h3><p></p><h3>Advice given</h3><p></p><h3>Follow-up</h3><p></p>",
+        "<h3>Caller and reason</h3><p><br></p><h3>Advice given</h3><p><br></p><h3>Follow-up</h3><p><br></p>",
     ),
     (
         "0193a000-0000-7000-8000-000000000005",
         "Admin",
         "admin",
-        "<p></p>",
+        "<p><br></p>",
     ),
 ];
 

@@ -1,6 +1,7 @@
-//! What a patient has agreed to, and who has seen their record.
+//! What a patient has agreed to, who has seen their record, and their requests to correct or
+//! erase it.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -279,4 +280,153 @@ pub struct SharingCandidate {
     pub role: crate::Role,
     /// Already on the patient's care team (who see the record anyway).
     pub on_care_team: bool,
+}
+
+/// What a patient asks of the practice about their data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DataRequestKind {
+    /// Correct something that is wrong or out of date.
+    Rectification,
+    /// Erase their data, as far as the law allows.
+    Erasure,
+}
+
+impl DataRequestKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DataRequestKind::Rectification => "rectification",
+            DataRequestKind::Erasure => "erasure",
+        }
+    }
+    pub fn parse(s: &str) -> Option<DataRequestKind> {
+        [DataRequestKind::Rectification, DataRequestKind::Erasure]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            DataRequestKind::Rectification => "Correction",
+            DataRequestKind::Erasure => "Erasure",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DataRequestStatus {
+    Open,
+    Completed,
+    Declined,
+}
+
+impl DataRequestStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DataRequestStatus::Open => "open",
+            DataRequestStatus::Completed => "completed",
+            DataRequestStatus::Declined => "declined",
+        }
+    }
+    pub fn parse(s: &str) -> Option<DataRequestStatus> {
+        [
+            DataRequestStatus::Open,
+            DataRequestStatus::Completed,
+            DataRequestStatus::Declined,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewDataRequest {
+    pub kind: DataRequestKind,
+    /// What is wrong and what it should say, or why erasure is asked for; 1 to 4,000 characters.
+    pub details: String,
+}
+
+impl NewDataRequest {
+    pub fn validate(&self) -> Result<(), Vec<crate::FieldError>> {
+        let mut e = crate::validation::Errors::default();
+        e.required_text("details", &self.details, 4000);
+        e.finish()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DataRequest {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub patient_name: String,
+    pub kind: DataRequestKind,
+    pub details: String,
+    pub status: DataRequestStatus,
+    /// The practice's answer: what was changed, or why not.
+    pub response: Option<String>,
+    /// Made by the patient in the portal (else by staff on their behalf).
+    pub by_patient: bool,
+    pub created_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub resolved_by_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResolveDataRequest {
+    /// `completed` or `declined`. Completing an erasure request erases the patient's data.
+    pub status: DataRequestStatus,
+    /// What was done, or why not; shown to the patient. 1 to 4,000 characters.
+    pub response: String,
+}
+
+impl ResolveDataRequest {
+    pub fn validate(&self) -> Result<(), Vec<crate::FieldError>> {
+        let mut e = crate::validation::Errors::default();
+        e.required_text("response", &self.response, 4000);
+        if self.status == DataRequestStatus::Open {
+            e.push("status", "invalid", "Complete or decline the request.");
+        }
+        e.finish()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct DataRequestQuery {
+    /// Open requests by default.
+    pub status: Option<DataRequestStatus>,
+}
+
+/// One kind of data, and what erasure does with it and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErasureItem {
+    pub what: String,
+    pub why: String,
+}
+
+/// What erasing a patient's data removes, what it must keep and until when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErasureReport {
+    pub erased: Vec<ErasureItem>,
+    pub kept: Vec<ErasureItem>,
+    /// The earliest date the kept health record may be destroyed: seven years after the last
+    /// service, or the patient's 25th birthday if later.
+    pub retain_until: NaiveDate,
+    /// When it was done; `None` for a preview.
+    pub erased_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EraseRequest {
+    /// Why, for the audit log; 1 to 1,000 characters.
+    pub reason: String,
 }

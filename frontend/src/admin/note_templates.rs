@@ -140,7 +140,7 @@ fn TemplateForm(existing: Option<NoteTemplate>, on_done: Callback<()>) -> impl I
         .collect::<Vec<_>>();
     let initial = existing
         .map(|t| t.body_html)
-        .unwrap_or_else(|| "<p></p>".into());
+        .unwrap_or_else(|| "<p><br></p>".into());
     view! {
         <div class="stack template-form">
             <div class="form-grid">

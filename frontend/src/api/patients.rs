@@ -161,3 +161,53 @@ pub async fn sharing_candidates(
 pub async fn export(client: &Client, id: Uuid) -> ApiResult<Vec<u8>> {
     client.get_bytes(&format!("/patients/{id}/export")).await
 }
+
+pub mod requests {
+    //! Requests to correct or erase a patient's data.
+    use api_types::sharing::{
+        DataRequest, DataRequestQuery, DataRequestStatus, ErasureReport, NewDataRequest,
+        ResolveDataRequest,
+    };
+    use uuid::Uuid;
+
+    use crate::api::{ApiResult, Client};
+
+    pub async fn of_patient(client: &Client, id: Uuid) -> ApiResult<Vec<DataRequest>> {
+        client.get(&format!("/patients/{id}/data-requests")).await
+    }
+
+    pub async fn create(
+        client: &Client,
+        id: Uuid,
+        input: &NewDataRequest,
+    ) -> ApiResult<DataRequest> {
+        client
+            .post(&format!("/patients/{id}/data-requests"), input)
+            .await
+    }
+
+    pub async fn queue(client: &Client, status: DataRequestStatus) -> ApiResult<Vec<DataRequest>> {
+        client
+            .get_query(
+                "/data-requests",
+                &DataRequestQuery {
+                    status: Some(status),
+                },
+            )
+            .await
+    }
+
+    pub async fn resolve(
+        client: &Client,
+        id: Uuid,
+        input: &ResolveDataRequest,
+    ) -> ApiResult<DataRequest> {
+        client
+            .post(&format!("/data-requests/{id}/resolve"), input)
+            .await
+    }
+
+    pub async fn erasure_preview(client: &Client, patient: Uuid) -> ApiResult<ErasureReport> {
+        client.get(&format!("/patients/{patient}/erasure")).await
+    }
+}

@@ -101,7 +101,7 @@ const CLINICIAN: [Entry; 1] = [entry(
     ICON_CLOCK,
 )];
 
-const STAFF_ADMIN: [Entry; 8] = [
+const STAFF_ADMIN: [Entry; 9] = [
     entry(
         Some(Permission::ScheduleManage),
         "Appointment types",
@@ -149,6 +149,12 @@ const STAFF_ADMIN: [Entry; 8] = [
         "Practice settings",
         "/admin/settings",
         ICON_SETTINGS,
+    ),
+    entry(
+        Some(Permission::PatientsWrite),
+        "Data requests",
+        "/admin/data-requests",
+        ICON_FILE,
     ),
 ];
 

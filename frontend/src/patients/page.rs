@@ -186,6 +186,7 @@ fn PatientBody(patient: Patient, loader: Loader<Patient>, tab: Memo<String>) -> 
                                 <li>
                                     <A
                                         href=href
+                                        exact=true
                                         attr:class="tab"
                                         attr:aria-current=move || (tab.get() == t.slug).then_some("page")
                                     >

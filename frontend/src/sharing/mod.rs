@@ -1,6 +1,10 @@
 //! Consents and "who has seen my record": in the portal under Privacy, and consents on the
 //! patient's Overview for staff.
 
+mod requests;
+
+pub use requests::DataRequestsPage;
+
 use api_types::sharing::{AccessLogQuery, Consent, ConsentSource, NewAccessGrant, RecordCategory};
 use leptos::prelude::*;
 use uuid::Uuid;
@@ -182,6 +186,7 @@ pub fn MyPrivacyPage() -> impl IntoView {
                     <ConsentsCard patient_id patient_view=true can_edit=true />
                     <AccessLogCard patient_id />
                     <DownloadCard patient_id />
+                    <requests::RequestsCard patient_id />
                 })
             }}
         </div>

@@ -58,6 +58,12 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("PUT", "/api/v1/patients/{id}/consents/{kind}", "yyyy4"),
     ("GET", "/api/v1/patients/{id}/access-log", "ynnn4"),
     ("GET", "/api/v1/patients/{id}/export", "ynnn4"),
+    ("GET", "/api/v1/patients/{id}/data-requests", "yyyy4"),
+    ("POST", "/api/v1/patients/{id}/data-requests", "yyyy4"),
+    ("GET", "/api/v1/data-requests", "yyyyn"),
+    ("POST", "/api/v1/data-requests/{id}/resolve", "yyyyn"),
+    ("GET", "/api/v1/patients/{id}/erasure", "ynnnn"),
+    ("POST", "/api/v1/patients/{id}/erasure", "ynnnn"),
     ("GET", "/api/v1/patients/{id}/access-grants", "yyyy4"),
     (
         "GET",
@@ -242,6 +248,12 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
         }),
         "/api/v1/patients/{id}/homework" => json!({"title": "x", "due_date": "2099-01-01"}),
         "/api/v1/homework/{id}/complete" => json!({}),
+        "/api/v1/patients/{id}/data-requests" => {
+            json!({"kind": "rectification", "details": "Matrix"})
+        }
+        "/api/v1/data-requests/{id}/resolve" => json!({"status": "declined", "response": "x"}),
+        // A reason too long to act on: the matrix must never erase its patient.
+        "/api/v1/patients/{id}/erasure" => json!({"reason": "x".repeat(1001)}),
         "/api/v1/settings" => {
             json!({"practice_name": "Matrix Clinic", "time_zone": "Australia/Sydney", "mfa_required_roles": []})
         }

@@ -26,5 +26,6 @@ mod ops;
 mod outbox;
 mod patients;
 mod phi;
+mod requests;
 mod scheduling;
 mod tokens;
