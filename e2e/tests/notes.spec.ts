@@ -101,7 +101,7 @@ test.describe('clinical notes and documents', () => {
     await draft.getByLabel('Title').fill('Called about results');
     await draft.getByRole('button', { name: 'Save draft' }).click();
     await expect(page.getByText('Draft saved')).toBeVisible();
-    await draft.getByLabel('File').setInputFiles({
+    await draft.getByLabel('File', { exact: true }).setInputFiles({
       name: 'results.txt',
       mimeType: 'text/plain',
       buffer: Buffer.from('Ferritin 12 ug/L'),
@@ -127,7 +127,7 @@ test.describe('clinical notes and documents', () => {
     await signIn(page, PATIENT);
     await page.goto('/portal/records');
     const documents = page.getByRole('region', { name: 'Documents' });
-    await documents.getByLabel('File').setInputFiles({
+    await documents.getByLabel('File', { exact: true }).setInputFiles({
       name: 'referral letter.txt',
       mimeType: 'text/plain',
       buffer: Buffer.from('Dear Dr Practitioner, please see Nora about her shoulder.'),

@@ -145,6 +145,7 @@ pub fn FileList(
     let auth = use_auth();
     let toasts = use_toasts();
     let preview = RwSignal::new(None::<Document>);
+    let previewing = RwSignal::new(false);
     let download = Action::new_unsync(move |doc: &Document| {
         let doc = doc.clone();
         async move {
@@ -188,7 +189,7 @@ pub fn FileList(
                         </div>
                         <div class="row-actions">
                             {d.previewable.then(|| view! {
-                                <button type="button" class="button button-ghost" on:click=move |_| preview.set(Some(for_preview.clone()))>"Preview"</button>
+                                <button type="button" class="button button-ghost" on:click=move |_| { preview.set(Some(for_preview.clone())); previewing.set(true); }>"Preview"</button>
                             })}
                             <button type="button" class="button button-ghost" on:click=move |_| { download.dispatch(for_download.clone()); }>"Download"</button>
                             {removable.then(|| view! {
@@ -199,26 +200,19 @@ pub fn FileList(
                 }
             }).collect_view()}
         </ul>
-        <PreviewDialog doc=preview />
+        <PreviewDialog doc=preview open=previewing />
     }
 }
 
 /// Shows a file in place, from a `blob:` address that is revoked when the dialog closes.
 #[component]
-fn PreviewDialog(doc: RwSignal<Option<Document>>) -> impl IntoView {
+fn PreviewDialog(doc: RwSignal<Option<Document>>, open: RwSignal<bool>) -> impl IntoView {
     let auth = use_auth();
-    let open = RwSignal::new(false);
-    Effect::new(move |_| open.set(doc.with(Option::is_some)));
-    Effect::new(move |_| {
-        if !open.get() {
-            doc.set(None);
-        }
-    });
     let title = Signal::derive(move || {
         doc.with(|d| d.as_ref().map(|d| d.name.clone()).unwrap_or_default())
     });
     let content = Loader::new(
-        move || doc.get(),
+        move || if open.get() { doc.get() } else { None },
         move |d| async move {
             match d {
                 Some(d) => api::clinical::documents::content(&auth.client(), d.id, true)

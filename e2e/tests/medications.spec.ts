@@ -1,0 +1,117 @@
+import { expect, request, test } from '@playwright/test';
+
+import { OFFICE_ADMIN, PRACTITIONER } from '../support/accounts';
+import { apiAs, createPatient, linkSentTo } from '../support/api';
+import { screenshot, signIn, signOut, watchForBreakage } from '../support/browser';
+
+const PATIENT = {
+  email: `mia.meds.${Date.now()}@e2e.test`,
+  password: 'Orchid-Tundra-Ferry-84',
+  name: 'Mia Meds',
+};
+
+function isoDate(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+test.describe('medications, homework and requests in the portal', () => {
+  let problems: string[] = [];
+  let patientId = '';
+
+  test.beforeAll(async ({ baseURL }) => {
+    const api = await apiAs(baseURL as string, OFFICE_ADMIN);
+    const own = await createPatient(api, { first_name: 'Mia', last_name: 'Meds', email: PATIENT.email });
+    patientId = own.id;
+    const practitioner = await apiAs(baseURL as string, PRACTITIONER);
+    const me = await (await practitioner.get('/api/v1/auth/me')).json();
+    const team = await api.post(`/api/v1/patients/${patientId}/care-team`, { data: { user_id: me.id } });
+    expect(team.status(), await team.text()).toBe(201);
+    const med = await practitioner.post(`/api/v1/patients/${patientId}/medications`, {
+      data: {
+        name: 'Sertraline', strength: '50 mg', dose: '1 tablet', route: 'oral', frequency: 'each morning',
+        doses_per_day: 1, start_date: isoDate(-14), status: 'active',
+      },
+    });
+    expect(med.status(), await med.text()).toBe(201);
+    const homework = await practitioner.post(`/api/v1/patients/${patientId}/homework`, {
+      data: { title: 'Thought record', instructions: 'Write down one worry each day.', due_date: isoDate(7) },
+    });
+    expect(homework.status(), await homework.text()).toBe(201);
+    await practitioner.dispose();
+    const invite = await api.post(`/api/v1/patients/${patientId}/portal-invitation`, { data: {} });
+    expect(invite.status(), await invite.text()).toBe(201);
+    const link = await linkSentTo(api, PATIENT.email);
+    await api.dispose();
+    const token = new URL(link).searchParams.get('token');
+    const anonymous = await request.newContext({ baseURL });
+    const accepted = await anonymous.post('/api/v1/auth/invitations/accept', {
+      data: { token, password: PATIENT.password },
+    });
+    expect(accepted.status(), await accepted.text()).toBe(201);
+    await anonymous.dispose();
+  });
+
+  test.beforeEach(({ page }) => {
+    problems = watchForBreakage(page);
+  });
+
+  test.afterEach(() => {
+    expect(problems, 'the app broke in the browser').toEqual([]);
+  });
+
+  test('a patient records a dose and does their homework; the clinician sees both', async ({ page }) => {
+    await signIn(page, PATIENT);
+    const nav = page.getByRole('navigation', { name: 'Main navigation' });
+    await nav.getByRole('link', { name: 'My medications' }).click();
+    const med = page.getByRole('article', { name: 'Sertraline 50 mg' });
+    await expect(med).toContainText('each morning');
+    await expect(med).toContainText('0% of doses taken');
+    await med.getByRole('button', { name: 'I took a dose' }).click();
+    await expect(page.getByText('Dose recorded as taken')).toBeVisible();
+    await expect(page.getByRole('article', { name: 'Sertraline 50 mg' })).not.toContainText('0% of doses taken');
+
+    await nav.getByRole('link', { name: 'Homework' }).click();
+    await page.getByRole('button', { name: 'I’ve done this' }).click();
+    await page.getByLabel('How did it go? (optional)').fill('Easier after the first few days.');
+    await page.getByRole('button', { name: 'Mark done' }).click();
+    await expect(page.getByText('Marked done')).toBeVisible();
+    await expect(page.getByText('Easier after the first few days.')).toBeVisible();
+    await screenshot(page, 'homework-01-portal');
+
+    await signOut(page, PATIENT.name);
+    await signIn(page, PRACTITIONER);
+    await page.goto(`/patients/${patientId}/medications`);
+    const staffMed = page.getByRole('article', { name: 'Sertraline 50 mg' });
+    await expect(staffMed).toContainText('of doses taken');
+    await expect(staffMed.getByRole('group', { name: 'Doses each day, last 30 days' })).toBeVisible();
+    await staffMed.getByRole('button', { name: 'Prescribe' }).click();
+    await staffMed.getByLabel('Quantity').fill('30 tablets');
+    await staffMed.getByLabel('Repeats').fill('2');
+    await staffMed.getByRole('button', { name: 'Write prescription' }).click();
+    await expect(page.getByText('Prescription written')).toBeVisible();
+    await expect(page.getByRole('article', { name: 'Sertraline 50 mg' })).toContainText('30 tablets, 2 repeats');
+    await page.goto(`/patients/${patientId}/therapy`);
+    const homework = page.getByRole('region', { name: 'Homework' });
+    await expect(homework).toContainText('Thought record');
+    await expect(homework).toContainText('Easier after the first few days.');
+  });
+
+  test('a patient asks for a correction and the practice answers it', async ({ page }) => {
+    await signIn(page, PATIENT);
+    await page.goto('/portal/privacy');
+    const card = page.getByRole('region', { name: 'Corrections and erasure' });
+    await card.getByLabel('Details').fill('My middle name is missing: Mia Rose Meds.');
+    await card.getByRole('button', { name: 'Send request' }).click();
+    await expect(card).toContainText('Waiting');
+    await signOut(page, PATIENT.name);
+
+    await signIn(page, OFFICE_ADMIN);
+    await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Data requests' }).click();
+    const request = page.getByRole('region', { name: 'Correction: Mia Meds' });
+    await expect(request).toContainText('Mia Rose Meds');
+    await request.getByLabel('Answer to the patient').fill('Middle name added.');
+    await request.getByRole('button', { name: 'Mark done' }).click();
+    await expect(page.getByText('Answer saved')).toBeVisible();
+    await expect(page.getByRole('region', { name: 'Correction: Mia Meds' })).toHaveCount(0);
+  });
+});
