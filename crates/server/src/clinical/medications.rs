@@ -229,6 +229,33 @@ pub(crate) async fn to_wire(
         .collect()
 }
 
+/// Adds a medication to a patient's list.
+pub(crate) async fn insert(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    patient_id: Uuid,
+    input: &MedicationInput,
+    by: Option<Uuid>,
+) -> ApiResult<medication::Model> {
+    let now = Utc::now();
+    let med_id = Uuid::now_v7();
+    Ok(medication::ActiveModel {
+        id: Set(med_id),
+        patient_id: Set(patient_id),
+        status: Set(input.status.as_str().into()),
+        start_date: Set(input.start_date),
+        end_date: Set(input.end_date),
+        doses_per_day: Set(input.doses_per_day.map(i32::from)),
+        prescriber_id: Set(None),
+        details_enc: Set(crypto.encrypt_json(&details_of(input), &aad("medications", med_id))?),
+        created_by: Set(by),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?)
+}
+
 /// A medication the caller may reach, with its patient's record opened.
 async fn open_medication(
     state: &AppState,
@@ -310,25 +337,8 @@ async fn create_medication(
 ) -> ApiResult<HttpResponse> {
     open_record(&state, &auth, *id, RecordCategory::Medications).await?;
     body.validate().map_err(ApiError::Validation)?;
-    let now = Utc::now();
-    let med_id = Uuid::now_v7();
-    let row = medication::ActiveModel {
-        id: Set(med_id),
-        patient_id: Set(*id),
-        status: Set(body.status.as_str().into()),
-        start_date: Set(body.start_date),
-        end_date: Set(body.end_date),
-        doses_per_day: Set(body.doses_per_day.map(i32::from)),
-        prescriber_id: Set(None),
-        details_enc: Set(state
-            .crypto
-            .encrypt_json(&details_of(&body), &aad("medications", med_id))?),
-        created_by: Set(auth.user_id()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&state.db)
-    .await?;
+    let row = insert(&state.db, &state.crypto, *id, &body, auth.user_id()).await?;
+    let med_id = row.id;
     state
         .audit
         .record(

@@ -451,29 +451,8 @@ async fn create_note(
     let author = auth.require_user()?;
     body.validate().map_err(ApiError::Validation)?;
     check_appointment(&state.db, *id, body.appointment_id).await?;
-    let now = Utc::now();
-    let note_id = Uuid::now_v7();
-    let t = "clinical_notes";
-    let row = clinical_note::ActiveModel {
-        id: Set(note_id),
-        patient_id: Set(*id),
-        note_type: Set(body.note_type.as_str().into()),
-        status: Set("draft".into()),
-        title_enc: Set(state
-            .crypto
-            .encrypt_str(body.title.trim(), &aad(t, "title", note_id))?),
-        body_enc: Set(state
-            .crypto
-            .encrypt_str(&sanitize(&body.body_html), &aad(t, "body", note_id))?),
-        appointment_id: Set(body.appointment_id),
-        author_id: Set(author),
-        version: Set(0),
-        created_at: Set(now),
-        updated_at: Set(now),
-        signed_at: Set(None),
-    }
-    .insert(&state.db)
-    .await?;
+    let row = insert_draft(&state.db, &state.crypto, *id, author, &body).await?;
+    let note_id = row.id;
     state
         .audit
         .record(
@@ -485,6 +464,56 @@ async fn create_note(
         .await?;
     let out = one(&state, row).await?;
     Ok(HttpResponse::Created().json(out))
+}
+
+/// Inserts a draft, its text sanitised and encrypted.
+async fn insert_draft(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    patient_id: Uuid,
+    author: Uuid,
+    input: &NewNote,
+) -> ApiResult<clinical_note::Model> {
+    let now = Utc::now();
+    let note_id = Uuid::now_v7();
+    let t = "clinical_notes";
+    Ok(clinical_note::ActiveModel {
+        id: Set(note_id),
+        patient_id: Set(patient_id),
+        note_type: Set(input.note_type.as_str().into()),
+        status: Set("draft".into()),
+        title_enc: Set(crypto.encrypt_str(input.title.trim(), &aad(t, "title", note_id))?),
+        body_enc: Set(crypto.encrypt_str(&sanitize(&input.body_html), &aad(t, "body", note_id))?),
+        appointment_id: Set(input.appointment_id),
+        author_id: Set(author),
+        version: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        signed_at: Set(None),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Writes and signs a note in one go, as its author would (the demo practice).
+pub(crate) async fn write_signed(
+    db: &sea_orm::DatabaseConnection,
+    crypto: &Crypto,
+    patient_id: Uuid,
+    author: Uuid,
+    input: &NewNote,
+) -> ApiResult<clinical_note::Model> {
+    let draft = insert_draft(db, crypto, patient_id, author, input).await?;
+    lock_version(
+        db,
+        crypto,
+        &draft,
+        author,
+        input.title.trim(),
+        &sanitize(&input.body_html),
+        None,
+    )
+    .await
 }
 
 async fn one(state: &AppState, row: clinical_note::Model) -> ApiResult<Note> {
@@ -640,7 +669,8 @@ async fn delete_note(
 
 /// Adds the next locked version and moves the note to it, if nobody else has meanwhile.
 async fn lock_version(
-    state: &AppState,
+    db: &sea_orm::DatabaseConnection,
+    c: &Crypto,
     note: &clinical_note::Model,
     author: Uuid,
     title: &str,
@@ -651,8 +681,7 @@ async fn lock_version(
     let version = note.version + 1;
     let version_id = Uuid::now_v7();
     let (nt, vt) = ("clinical_notes", "clinical_note_versions");
-    let c = &state.crypto;
-    let txn = state.db.begin().await?;
+    let txn = db.begin().await?;
     let moved = clinical_note::Entity::update_many()
         .col_expr(clinical_note::Column::Version, Expr::value(version))
         .col_expr(
@@ -707,7 +736,10 @@ async fn lock_version(
     .insert(&txn)
     .await?;
     txn.commit().await?;
-    reload(state, note.id).await
+    clinical_note::Entity::find_by_id(note.id)
+        .one(db)
+        .await?
+        .ok_or_else(ApiError::not_found)
 }
 
 /// Sign a draft (its author only): it is locked as version 1.
@@ -745,7 +777,7 @@ async fn sign_note(
             "Write the note before signing it.",
         ));
     }
-    let saved = lock_version(&state, &note, author, &title, &body, None).await?;
+    let saved = lock_version(&state.db, &state.crypto, &note, author, &title, &body, None).await?;
     state
         .audit
         .record(
@@ -789,7 +821,8 @@ async fn amend_note(
             .decrypt_str(&note.title_enc, &aad("clinical_notes", "title", note.id))?,
     };
     let saved = lock_version(
-        &state,
+        &state.db,
+        &state.crypto,
         &note,
         author,
         &title,

@@ -209,6 +209,64 @@ async fn check_appointment(
     Ok(())
 }
 
+/// Records a session.
+pub(crate) async fn insert_session(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    patient_id: Uuid,
+    clinician: Uuid,
+    input: &TherapySessionInput,
+) -> ApiResult<therapy_session::Model> {
+    let now = Utc::now();
+    let session_id = Uuid::now_v7();
+    Ok(therapy_session::ActiveModel {
+        id: Set(session_id),
+        patient_id: Set(patient_id),
+        appointment_id: Set(input.appointment_id),
+        clinician_id: Set(clinician),
+        session_date: Set(input.session_date),
+        details_enc: Set(crypto.encrypt_json(
+            &session_details(input),
+            &aad("therapy_sessions", "details", session_id),
+        )?),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Sets homework.
+pub(crate) async fn insert_homework(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    patient_id: Uuid,
+    by: Uuid,
+    input: &NewHomework,
+) -> ApiResult<homework_task::Model> {
+    let now = Utc::now();
+    let task_id = Uuid::now_v7();
+    let details = HomeworkDetails {
+        title: input.title.trim().to_owned(),
+        instructions: trimmed(&input.instructions),
+    };
+    Ok(homework_task::ActiveModel {
+        id: Set(task_id),
+        patient_id: Set(patient_id),
+        session_id: Set(input.session_id),
+        assigned_by: Set(by),
+        due_date: Set(input.due_date),
+        details_enc: Set(crypto.encrypt_json(&details, &aad("homework_tasks", "details", task_id))?),
+        status: Set("assigned".into()),
+        completed_at: Set(None),
+        reflection_enc: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?)
+}
+
 fn session_details(input: &TherapySessionInput) -> SessionDetails {
     SessionDetails {
         goals: input.goals.trim().to_owned(),
@@ -270,23 +328,8 @@ async fn create_session(
     body.validate(practice_today(&state.db).await?)
         .map_err(ApiError::Validation)?;
     check_appointment(&state.db, *id, body.appointment_id).await?;
-    let now = Utc::now();
-    let session_id = Uuid::now_v7();
-    let row = therapy_session::ActiveModel {
-        id: Set(session_id),
-        patient_id: Set(*id),
-        appointment_id: Set(body.appointment_id),
-        clinician_id: Set(clinician),
-        session_date: Set(body.session_date),
-        details_enc: Set(state.crypto.encrypt_json(
-            &session_details(&body),
-            &aad("therapy_sessions", "details", session_id),
-        )?),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&state.db)
-    .await?;
+    let row = insert_session(&state.db, &state.crypto, *id, clinician, &body).await?;
+    let session_id = row.id;
     state
         .audit
         .record(
@@ -428,29 +471,8 @@ async fn assign_homework(
             ));
         }
     }
-    let now = Utc::now();
-    let task_id = Uuid::now_v7();
-    let details = HomeworkDetails {
-        title: body.title.trim().to_owned(),
-        instructions: trimmed(&body.instructions),
-    };
-    let row = homework_task::ActiveModel {
-        id: Set(task_id),
-        patient_id: Set(*id),
-        session_id: Set(body.session_id),
-        assigned_by: Set(by),
-        due_date: Set(body.due_date),
-        details_enc: Set(state
-            .crypto
-            .encrypt_json(&details, &aad("homework_tasks", "details", task_id))?),
-        status: Set("assigned".into()),
-        completed_at: Set(None),
-        reflection_enc: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&state.db)
-    .await?;
+    let row = insert_homework(&state.db, &state.crypto, *id, by, &body).await?;
+    let task_id = row.id;
     state
         .audit
         .record(
