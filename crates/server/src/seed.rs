@@ -532,7 +532,10 @@ async fn demo_records(db: &DatabaseConnection, crypto: &Crypto) -> anyhow::Resul
         .map_err(to_anyhow)?;
         for (title, due) in [
             ("Paced breathing twice a day", today + Duration::days(7)),
-            ("Plan next week on Sunday evening", today + Duration::days(1)),
+            (
+                "Plan next week on Sunday evening",
+                today + Duration::days(1),
+            ),
         ] {
             crate::clinical::therapy::insert_homework(
                 db,

@@ -210,30 +210,6 @@ fn NoteEditor(
         || (),
         move |()| async move { api::clinical::notes::templates(&auth.client()).await },
     );
-    let appointments = Loader::new(
-        || (),
-        move |()| async move {
-            let today = crate::forms::today();
-            api::scheduling::appointments(
-                &auth.client(),
-                &AppointmentQuery {
-                    from: Some(api_types::scheduling::DateOrInstant::Date(
-                        today - chrono::Duration::days(60),
-                    )),
-                    to: Some(api_types::scheduling::DateOrInstant::Date(
-                        today + chrono::Duration::days(1),
-                    )),
-                    practitioner_id: None,
-                    patient_id: Some(patient_id),
-                    status: None,
-                    descending: Some(true),
-                    limit: Some(50),
-                    offset: None,
-                },
-            )
-            .await
-        },
-    );
     let apply_template = move |t: &NoteTemplate| {
         if let Some(area) = editor.get_untracked() {
             area.set_inner_html(&t.body_html);
@@ -365,17 +341,7 @@ fn NoteEditor(
                 })}
                 <TextField id="note-title" label="Title" value=title error=errors.of("title") required=true />
                 {(!amending).then(|| view! {
-                    <div class="field">
-                        <label class="field-label" for="note-appointment">"Appointment"</label>
-                        <select id="note-appointment" class="input" prop:value=move || appointment.get() on:change=move |ev| appointment.set(event_target_value(&ev))>
-                            <option value="">"None"</option>
-                            {move || appointments.value().map(|page| page.items.into_iter().map(|a| {
-                                let label = format!("{} · {}", a.appointment_type_name, format::date_time(a.starts_at));
-                                view! { <option value=a.id.to_string()>{label}</option> }
-                            }).collect_view())}
-                        </select>
-                        {move || errors.of("appointment_id").get().map(|m| view! { <p class="field-error">{m}</p> })}
-                    </div>
+                    <AppointmentSelect patient_id id="note-appointment" value=appointment error=errors.of("appointment_id") />
                 })}
             </div>
             <RichTextEditor editor initial label="Note" />
@@ -421,6 +387,54 @@ fn NoteEditor(
                 </button>
             </div>
         </section>
+    }
+}
+
+/// One of the patient's appointments from the last 60 days (or today), or none.
+#[component]
+pub fn AppointmentSelect(
+    patient_id: Uuid,
+    id: &'static str,
+    value: RwSignal<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let auth = use_auth();
+    let appointments = Loader::new(
+        || (),
+        move |()| async move {
+            let today = crate::forms::today();
+            api::scheduling::appointments(
+                &auth.client(),
+                &AppointmentQuery {
+                    from: Some(api_types::scheduling::DateOrInstant::Date(
+                        today - chrono::Duration::days(60),
+                    )),
+                    to: Some(api_types::scheduling::DateOrInstant::Date(
+                        today + chrono::Duration::days(1),
+                    )),
+                    practitioner_id: None,
+                    patient_id: Some(patient_id),
+                    status: None,
+                    descending: Some(true),
+                    limit: Some(50),
+                    offset: None,
+                },
+            )
+            .await
+        },
+    );
+    view! {
+        <div class="field">
+            <label class="field-label" for=id>"Appointment"</label>
+            <select id=id class="input" prop:value=move || value.get() on:change=move |ev| value.set(event_target_value(&ev))>
+                <option value="">"None"</option>
+                {move || appointments.value().map(|page| page.items.into_iter().map(|a| {
+                    let label = format!("{} · {}", a.appointment_type_name, format::date_time(a.starts_at));
+                    view! { <option value=a.id.to_string()>{label}</option> }
+                }).collect_view())}
+            </select>
+            {move || error.get().map(|m| view! { <p class="field-error">{m}</p> })}
+        </div>
     }
 }
 

@@ -85,6 +85,7 @@ fn SessionForm(patient_id: Uuid, on_saved: Callback<()>) -> impl IntoView {
     let interventions = RwSignal::new(String::new());
     let progress = RwSignal::new(String::new());
     let plan = RwSignal::new(String::new());
+    let appointment = RwSignal::new(String::new());
     let errors = FieldErrors::new();
     let save = Action::new_unsync(move |input: &TherapySessionInput| {
         let input = input.clone();
@@ -113,7 +114,7 @@ fn SessionForm(patient_id: Uuid, on_saved: Callback<()>) -> impl IntoView {
             return;
         };
         let input = TherapySessionInput {
-            appointment_id: None,
+            appointment_id: appointment.get_untracked().parse().ok(),
             session_date,
             goals: goals.get_untracked(),
             interventions: interventions.get_untracked(),
@@ -126,7 +127,10 @@ fn SessionForm(patient_id: Uuid, on_saved: Callback<()>) -> impl IntoView {
     };
     view! {
         <form class="stack" on:submit=on_submit novalidate=true aria-label="Therapy session">
-            <TextField id="session-date" label="Date" value=date input_type="date" error=errors.of("session_date") required=true />
+            <div class="form-grid">
+                <TextField id="session-date" label="Date" value=date input_type="date" error=errors.of("session_date") required=true />
+                <super::notes::AppointmentSelect patient_id id="session-appointment" value=appointment error=errors.of("appointment_id") />
+            </div>
             <TextAreaField id="session-goals" label="Goals" value=goals error=errors.of("goals") rows=2 />
             <TextAreaField id="session-interventions" label="Interventions" value=interventions error=errors.of("interventions") rows=2 />
             <TextAreaField id="session-progress" label="Progress" value=progress error=errors.of("progress") rows=2 />

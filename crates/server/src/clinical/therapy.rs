@@ -250,21 +250,25 @@ pub(crate) async fn insert_homework(
         title: input.title.trim().to_owned(),
         instructions: trimmed(&input.instructions),
     };
-    Ok(homework_task::ActiveModel {
-        id: Set(task_id),
-        patient_id: Set(patient_id),
-        session_id: Set(input.session_id),
-        assigned_by: Set(by),
-        due_date: Set(input.due_date),
-        details_enc: Set(crypto.encrypt_json(&details, &aad("homework_tasks", "details", task_id))?),
-        status: Set("assigned".into()),
-        completed_at: Set(None),
-        reflection_enc: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(db)
-    .await?)
+    Ok(
+        homework_task::ActiveModel {
+            id: Set(task_id),
+            patient_id: Set(patient_id),
+            session_id: Set(input.session_id),
+            assigned_by: Set(by),
+            due_date: Set(input.due_date),
+            details_enc: Set(
+                crypto.encrypt_json(&details, &aad("homework_tasks", "details", task_id))?
+            ),
+            status: Set("assigned".into()),
+            completed_at: Set(None),
+            reflection_enc: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await?,
+    )
 }
 
 fn session_details(input: &TherapySessionInput) -> SessionDetails {
