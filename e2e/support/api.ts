@@ -34,3 +34,23 @@ export async function createPatient(
   expect(response.status(), await response.text()).toBe(201);
   return response.json();
 }
+
+/** Invites a patient to the portal and accepts the invitation with `password`, as the patient
+ * would from the email. */
+export async function givePortalAccount(
+  api: APIRequestContext,
+  baseURL: string,
+  patientId: string,
+  account: { email: string; password: string },
+): Promise<void> {
+  const invite = await api.post(`/api/v1/patients/${patientId}/portal-invitation`, { data: {} });
+  expect(invite.status(), await invite.text()).toBe(201);
+  const link = await linkSentTo(api, account.email);
+  const token = new URL(link).searchParams.get('token');
+  const anonymous = await apiRequest.newContext({ baseURL });
+  const accepted = await anonymous.post('/api/v1/auth/invitations/accept', {
+    data: { token, password: account.password },
+  });
+  expect(accepted.status(), await accepted.text()).toBe(201);
+  await anonymous.dispose();
+}

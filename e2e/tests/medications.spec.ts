@@ -1,7 +1,7 @@
-import { expect, request, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 
 import { OFFICE_ADMIN, PRACTITIONER } from '../support/accounts';
-import { apiAs, createPatient, linkSentTo } from '../support/api';
+import { apiAs, createPatient, givePortalAccount } from '../support/api';
 import { screenshot, signIn, signOut, watchForBreakage } from '../support/browser';
 
 const PATIENT = {
@@ -38,17 +38,8 @@ test.describe('medications, homework and requests in the portal', () => {
     });
     expect(homework.status(), await homework.text()).toBe(201);
     await practitioner.dispose();
-    const invite = await api.post(`/api/v1/patients/${patientId}/portal-invitation`, { data: {} });
-    expect(invite.status(), await invite.text()).toBe(201);
-    const link = await linkSentTo(api, PATIENT.email);
+    await givePortalAccount(api, baseURL as string, patientId, PATIENT);
     await api.dispose();
-    const token = new URL(link).searchParams.get('token');
-    const anonymous = await request.newContext({ baseURL });
-    const accepted = await anonymous.post('/api/v1/auth/invitations/accept', {
-      data: { token, password: PATIENT.password },
-    });
-    expect(accepted.status(), await accepted.text()).toBe(201);
-    await anonymous.dispose();
   });
 
   test.beforeEach(({ page }) => {

@@ -1,7 +1,7 @@
-import { expect, request, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 
 import { OFFICE_ADMIN } from '../support/accounts';
-import { apiAs, createPatient, linkSentTo } from '../support/api';
+import { apiAs, createPatient, givePortalAccount } from '../support/api';
 import { navigationLinks, screenshot, signIn, watchForBreakage } from '../support/browser';
 
 const PATIENT = {
@@ -27,17 +27,8 @@ test.describe('the patient portal', () => {
     const other = await createPatient(api, { first_name: 'Olga', last_name: 'Otherperson' });
     ownId = own.id;
     otherId = other.id;
-    const invite = await api.post(`/api/v1/patients/${ownId}/portal-invitation`, { data: {} });
-    expect(invite.status(), await invite.text()).toBe(201);
-    const link = await linkSentTo(api, PATIENT.email);
+    await givePortalAccount(api, baseURL as string, ownId, PATIENT);
     await api.dispose();
-    const token = new URL(link).searchParams.get('token');
-    const accept = await request.newContext({ baseURL });
-    const accepted = await accept.post('/api/v1/auth/invitations/accept', {
-      data: { token, password: PATIENT.password },
-    });
-    expect(accepted.status(), await accepted.text()).toBe(201);
-    await accept.dispose();
   });
 
   test.beforeEach(({ page }) => {

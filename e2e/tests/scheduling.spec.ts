@@ -1,7 +1,7 @@
-import { expect, request, test, type APIRequestContext, type Page } from '@playwright/test';
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 
 import { OFFICE_ADMIN, PRACTITIONER, SCHEDULER } from '../support/accounts';
-import { apiAs, createPatient, linkSentTo } from '../support/api';
+import { apiAs, createPatient, givePortalAccount } from '../support/api';
 import { screenshot, signIn, watchForBreakage } from '../support/browser';
 
 const PORTAL_PATIENT = {
@@ -214,16 +214,7 @@ test.describe('scheduling', () => {
       email: PORTAL_PATIENT.email,
       phone_numbers: [{ phone_type: 'mobile', number: '0400 555 666' }],
     });
-    const invite = await api.post(`/api/v1/patients/${own.id}/portal-invitation`, { data: {} });
-    expect(invite.status(), await invite.text()).toBe(201);
-    const link = await linkSentTo(api, PORTAL_PATIENT.email);
-    const token = new URL(link).searchParams.get('token');
-    const anonymous = await request.newContext({ baseURL });
-    const accepted = await anonymous.post('/api/v1/auth/invitations/accept', {
-      data: { token, password: PORTAL_PATIENT.password },
-    });
-    expect(accepted.status(), await accepted.text()).toBe(201);
-    await anonymous.dispose();
+    await givePortalAccount(api, baseURL as string, own.id, PORTAL_PATIENT);
 
     await signIn(page, PORTAL_PATIENT);
     await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'My appointments' }).click();

@@ -306,14 +306,7 @@ async fn urgent_assessments(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "assessment.urgent_list").detail(format!(
-                "patients={}",
-                patient_ids
-                    .iter()
-                    .map(Uuid::to_string)
-                    .collect::<Vec<_>>()
-                    .join(",")
-            )),
+            AuditEntry::by(&auth, "assessment.urgent_list").detail(super::patients_detail(&patient_ids)),
         )
         .await?;
     Ok(web::Json(Page {

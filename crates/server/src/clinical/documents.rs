@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::files;
+use super::{files, trimmed};
 use crate::audit::AuditEntry;
 use crate::health::routes::open_record;
 use crate::platform::crypto::Crypto;
@@ -302,13 +302,6 @@ struct StudyDetails {
 
 fn study_aad(id: Uuid) -> String {
     format!("imaging_studies.details:{id}")
-}
-
-fn trimmed(v: &Option<String>) -> Option<String> {
-    v.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
 }
 
 fn details_of(input: &ImagingStudyInput) -> StudyDetails {

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+use super::trimmed;
 use crate::audit::AuditEntry;
 use crate::health::routes::open_record;
 use crate::platform::crypto::Crypto;
@@ -64,13 +65,6 @@ struct PrescriptionDetails {
 
 fn aad(table: &str, id: Uuid) -> String {
     format!("{table}.details:{id}")
-}
-
-fn trimmed(v: &Option<String>) -> Option<String> {
-    v.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
 }
 
 fn details_of(input: &MedicationInput) -> Details {

@@ -18,3 +18,49 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     therapy::configure(cfg);
     timeline::configure(cfg);
 }
+
+/// An optional text with its surrounding space removed; `None` when nothing is left.
+pub(crate) fn trimmed(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+/// A note or session may link only to one of its own patient's appointments.
+pub(crate) async fn check_appointment(
+    db: &impl sea_orm::ConnectionTrait,
+    patient_id: uuid::Uuid,
+    appointment_id: Option<uuid::Uuid>,
+) -> crate::platform::ApiResult<()> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let Some(a) = appointment_id else {
+        return Ok(());
+    };
+    let found = entity::scheduling::appointment::Entity::find_by_id(a)
+        .filter(entity::scheduling::appointment::Column::PatientId.eq(patient_id))
+        .one(db)
+        .await?;
+    if found.is_none() {
+        return Err(crate::platform::ApiError::field(
+            "appointment_id",
+            "unknown",
+            "Choose one of this patient's appointments.",
+        ));
+    }
+    Ok(())
+}
+
+/// The patients a list across patients showed, for its audit event.
+pub(crate) fn patients_detail<'a>(ids: impl IntoIterator<Item = &'a uuid::Uuid>) -> String {
+    let mut ids: Vec<&uuid::Uuid> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    format!(
+        "patients={}",
+        ids.iter()
+            .map(|u| u.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    )
+}

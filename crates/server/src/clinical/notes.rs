@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::files;
+use super::{check_appointment, files};
 use crate::audit::AuditEntry;
 use crate::health::routes::open_record;
 use crate::platform::crypto::Crypto;
@@ -357,29 +357,6 @@ fn own_draft(principal: &Principal, note: &clinical_note::Model) -> ApiResult<()
         return Err(ApiError::with_detail(
             ErrorCode::Forbidden,
             "Only the author can change or sign a draft.",
-        ));
-    }
-    Ok(())
-}
-
-/// The appointment, if any, must be this patient's.
-async fn check_appointment(
-    db: &impl ConnectionTrait,
-    patient_id: Uuid,
-    appointment_id: Option<Uuid>,
-) -> ApiResult<()> {
-    let Some(a) = appointment_id else {
-        return Ok(());
-    };
-    let found = appointment::Entity::find_by_id(a)
-        .filter(appointment::Column::PatientId.eq(patient_id))
-        .one(db)
-        .await?;
-    if found.is_none() {
-        return Err(ApiError::field(
-            "appointment_id",
-            "unknown",
-            "Choose one of this patient's appointments.",
         ));
     }
     Ok(())

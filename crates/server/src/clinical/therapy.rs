@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+use super::{check_appointment, trimmed};
 use crate::audit::AuditEntry;
 use crate::health::routes::open_record;
 use crate::patients::access::clinical_patients;
@@ -58,13 +59,6 @@ struct HomeworkDetails {
 
 fn aad(table: &str, column: &str, id: Uuid) -> String {
     format!("{table}.{column}:{id}")
-}
-
-fn trimmed(v: &Option<String>) -> Option<String> {
-    v.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
 }
 
 async fn practice_today(db: &impl ConnectionTrait) -> ApiResult<NaiveDate> {
@@ -186,27 +180,6 @@ pub(crate) async fn sessions_to_wire(
             })
         })
         .collect()
-}
-
-async fn check_appointment(
-    db: &impl ConnectionTrait,
-    patient_id: Uuid,
-    appointment_id: Option<Uuid>,
-) -> ApiResult<()> {
-    if let Some(a) = appointment_id {
-        let found = appointment::Entity::find_by_id(a)
-            .filter(appointment::Column::PatientId.eq(patient_id))
-            .one(db)
-            .await?;
-        if found.is_none() {
-            return Err(ApiError::field(
-                "appointment_id",
-                "unknown",
-                "Choose one of this patient's appointments.",
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// Records a session.
@@ -596,14 +569,7 @@ async fn overdue_homework(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "homework.overdue_list").detail(format!(
-                "patients={}",
-                patient_ids
-                    .iter()
-                    .map(Uuid::to_string)
-                    .collect::<Vec<_>>()
-                    .join(",")
-            )),
+            AuditEntry::by(&auth, "homework.overdue_list").detail(super::patients_detail(&patient_ids)),
         )
         .await?;
     Ok(web::Json(Page {
