@@ -306,7 +306,8 @@ async fn urgent_assessments(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "assessment.urgent_list").detail(super::patients_detail(&patient_ids)),
+            AuditEntry::by(&auth, "assessment.urgent_list")
+                .detail(super::patients_detail(&patient_ids)),
         )
         .await?;
     Ok(web::Json(Page {

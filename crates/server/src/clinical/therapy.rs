@@ -569,7 +569,8 @@ async fn overdue_homework(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "homework.overdue_list").detail(super::patients_detail(&patient_ids)),
+            AuditEntry::by(&auth, "homework.overdue_list")
+                .detail(super::patients_detail(&patient_ids)),
         )
         .await?;
     Ok(web::Json(Page {
