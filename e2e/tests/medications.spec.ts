@@ -75,6 +75,9 @@ test.describe('medications, homework and requests in the portal', () => {
     const staffMed = page.getByRole('article', { name: 'Sertraline 50 mg' });
     await expect(staffMed).toContainText('of doses taken');
     await expect(staffMed.getByRole('group', { name: 'Doses each day, last 30 days' })).toBeVisible();
+    await staffMed.getByLabel('Adherence over').selectOption('90');
+    await expect(staffMed.getByRole('group', { name: 'Doses each day, last 90 days' })).toBeVisible();
+    await expect(staffMed).toContainText('1 taken, 0 missed');
     await staffMed.getByRole('button', { name: 'Prescribe' }).click();
     await staffMed.getByLabel('Quantity').fill('30 tablets');
     await staffMed.getByLabel('Repeats').fill('2');

@@ -188,6 +188,7 @@ pub fn bench(args: &[String]) -> Result {
         print_row(name, &r, &server);
     }
     health(port, &token, connections, duration, &server)?;
+    clinical(port, &token, connections, duration, &server)?;
     scheduling(
         &bin,
         &env,
@@ -611,6 +612,132 @@ fn health(
             port,
             "GET",
             &chart,
+            Some(token.to_owned()),
+            None,
+            conns,
+            duration,
+        )?;
+        print_row(name, &r, server);
+    }
+    Ok(())
+}
+
+/// Notes written and signed by one clinician.
+const NOTES: usize = 300;
+/// The size of the file uploaded and downloaded.
+const FILE_MB: usize = 10;
+
+/// The clinical record: writing and signing notes one after another (a clinician's pace is far
+/// slower; this is the cost of each), reading the newest notes and the timeline of a patient
+/// with many, and a large file through upload (typing, encryption, storage) and download.
+fn clinical(
+    port: u16,
+    token: &str,
+    connections: usize,
+    duration: Duration,
+    server: &Server,
+) -> Result {
+    let patient = "{\"first_name\":\"Bench\",\"last_name\":\"Notes\"}";
+    let (status, body) = request(port, "POST", "/api/v1/patients", Some(token), Some(patient))?;
+    if status != 201 {
+        return Err(format!(
+            "could not create the notes patient: {status} {body}"
+        ));
+    }
+    let id = json_string(&body, "id").ok_or("no patient id")?;
+    let mut conn = Conn::open(port)?;
+    let note = "{\"note_type\":\"soap\",\"title\":\"Review\",\"body_html\":\"<h3>Subjective</h3><p>Feeling <b>better</b> since the last visit; sleeping well.</p><h3>Objective</h3><p>BP 128/82, HR 70.</p><h3>Assessment</h3><p>Improving.</p><h3>Plan</h3><ul><li>Continue</li><li>Review in 4 weeks</li></ul>\"}";
+    let create = build_request(
+        "POST",
+        &format!("/api/v1/patients/{id}/notes"),
+        Some(token),
+        Some(note),
+    );
+    let started = Instant::now();
+    for _ in 0..NOTES {
+        let (status, body) = conn.send(&create)?;
+        if status != 201 {
+            return Err(format!("writing a note answered {status}: {body}"));
+        }
+        let note_id = json_string(&body, "id").ok_or("no note id")?;
+        let sign = build_request(
+            "POST",
+            &format!("/api/v1/notes/{note_id}/sign"),
+            Some(token),
+            Some("{}"),
+        );
+        let (status, body) = conn.send(&sign)?;
+        if status != 200 {
+            return Err(format!("signing a note answered {status}: {body}"));
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    println!(
+        "\nnotes: {NOTES} written and signed one after another in {elapsed:.1} s ({:.1} ms each, write + sign)",
+        elapsed * 1000.0 / NOTES as f64
+    );
+
+    let mut file = b"%PDF-1.7\n".to_vec();
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    while file.len() < FILE_MB * 1024 * 1024 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        file.extend_from_slice(&x.to_le_bytes());
+    }
+    let mut upload = format!(
+        "POST /api/v1/patients/{id}/documents?filename=scan.pdf HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\n\r\n",
+        file.len()
+    )
+    .into_bytes();
+    upload.extend_from_slice(&file);
+    let rounds = 5;
+    let mut doc_id = String::new();
+    let started = Instant::now();
+    for _ in 0..rounds {
+        let (status, body) = conn.send(&upload)?;
+        if status != 201 {
+            return Err(format!("uploading answered {status}: {body}"));
+        }
+        doc_id = json_string(&body, "id").ok_or("no document id")?;
+    }
+    let up = started.elapsed().as_secs_f64() / f64::from(rounds);
+    let download = build_request(
+        "GET",
+        &format!("/api/v1/documents/{doc_id}/content"),
+        Some(token),
+        None,
+    );
+    let started = Instant::now();
+    for _ in 0..rounds {
+        let (status, body) = conn.send(&download)?;
+        if status != 200 || body.len() < file.len() / 2 {
+            return Err(format!("downloading answered {status}"));
+        }
+    }
+    let down = started.elapsed().as_secs_f64() / f64::from(rounds);
+    println!(
+        "a {FILE_MB} MB file: upload {:.0} ms ({:.0} MB/s), download {:.0} ms ({:.0} MB/s), mean of {rounds}",
+        up * 1000.0,
+        FILE_MB as f64 / up,
+        down * 1000.0,
+        FILE_MB as f64 / down
+    );
+    println!(
+        "{:<34} {:>9} {:>8} {:>8} {:>8} {:>7} {:>7}",
+        "scenario", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "RSS MB"
+    );
+    let notes = format!("/api/v1/patients/{id}/notes?limit=50");
+    let timeline = format!("/api/v1/patients/{id}/timeline");
+    for (name, path, conns) in [
+        ("notes: newest 50, 1 connection", &notes, 1),
+        ("notes: newest 50", &notes, connections),
+        ("timeline: 200 of 300 notes, 1 conn", &timeline, 1),
+    ] {
+        let r = load(
+            port,
+            "GET",
+            path,
             Some(token.to_owned()),
             None,
             conns,

@@ -33,6 +33,11 @@ use crate::platform::{telemetry, AppState};
         api_types::patients::PatientSort,
         api_types::audit::AuditOutcome,
         api_types::admin::OutboxStatus,
+        api_types::documents::Disposition,
+        api_types::documents::DocumentKind,
+        api_types::notes::NoteType,
+        api_types::therapy::HomeworkStatus,
+        api_types::sharing::DataRequestStatus,
     ))
 )]
 struct ApiDoc;

@@ -150,7 +150,7 @@ fn MedicationCard(med: Medication, staff: bool, on_changed: Callback<()>) -> imp
             <p>{how}</p>
             <p class="muted list-secondary">{facts}</p>
             {med.instructions.clone().map(|i| view! { <p class="preserve-lines">{i}</p> })}
-            <AdherenceStrip medication_id=id summary=percent(med.adherence.rate) />
+            <AdherenceStrip medication_id=id />
             {(!staff && current).then(|| view! {
                 <div class="dose-record">
                     <TextField id=note_id label="Note (optional)" value=note />
@@ -207,14 +207,16 @@ fn MedicationCard(med: Medication, staff: bool, on_changed: Callback<()>) -> imp
     }
 }
 
-/// The last 30 days, one cell a day: all expected doses taken, some, none, or nothing expected.
+/// The last 30, 90 or 180 days, one cell a day: all expected doses taken, some, none, or
+/// nothing expected; with the share of doses taken over the same days.
 #[component]
-fn AdherenceStrip(medication_id: Uuid, summary: String) -> impl IntoView {
+fn AdherenceStrip(medication_id: Uuid) -> impl IntoView {
     let auth = use_auth();
+    let range = RwSignal::new("30".to_owned());
     let adherence = Loader::new(
-        || (),
-        move |()| async move {
-            api::clinical::medications::adherence(&auth.client(), medication_id, 30).await
+        move || range.get().parse::<u32>().unwrap_or(30),
+        move |days| async move {
+            api::clinical::medications::adherence(&auth.client(), medication_id, days).await
         },
     );
     let cell = |d: &AdherenceDay| {
@@ -238,11 +240,20 @@ fn AdherenceStrip(medication_id: Uuid, summary: String) -> impl IntoView {
         );
         view! { <span class=class title=label.clone() role="img" aria-label=label></span> }
     };
+    let ranges = vec![
+        ("30".to_owned(), "Last 30 days".to_owned()),
+        ("90".to_owned(), "Last 90 days".to_owned()),
+        ("180".to_owned(), "Last 180 days".to_owned()),
+    ];
     view! {
         <div class="adherence">
-            <p class="list-secondary"><strong>{summary}</strong>" in the last 30 days"</p>
+            <SelectField id=format!("adherence-range-{medication_id}") label="Adherence over" value=range options=ranges />
             {move || adherence.value().map(|a| view! {
-                <div class="adherence-strip" role="group" aria-label="Doses each day, last 30 days">
+                <p class="list-secondary">
+                    <strong>{percent(a.summary.rate)}</strong>
+                    {format!(" in the last {} days ({} taken, {} missed)", a.summary.days, a.summary.taken, a.summary.missed)}
+                </p>
+                <div class="adherence-strip" role="group" aria-label=format!("Doses each day, last {} days", a.summary.days)>
                     {a.days.iter().map(cell).collect_view()}
                 </div>
                 {a.recent.iter().find(|d| d.note.is_some()).map(|d| view! {
