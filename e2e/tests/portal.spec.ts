@@ -42,7 +42,17 @@ test.describe('the patient portal', () => {
   test('a patient sees their own details and updates their contact details', async ({ page }) => {
     await signIn(page, PATIENT);
     await expect(page.getByRole('heading', { name: 'Hello, Hana' })).toBeVisible();
-    expect(await navigationLinks(page)).toEqual(['Home', 'My appointments', 'My health', 'Questionnaires', 'My details', 'Privacy']);
+    expect(await navigationLinks(page)).toEqual([
+      'Home',
+      'My appointments',
+      'My health',
+      'My medications',
+      'My records',
+      'Questionnaires',
+      'Homework',
+      'My details',
+      'Privacy',
+    ]);
     await expect(page.getByRole('main')).toContainText('0400 111 222');
     await screenshot(page, 'portal-01-home');
 
