@@ -76,16 +76,21 @@ pub(crate) async fn homework_to_wire(
     people.sort_unstable();
     people.dedup();
     let names = users::names(db, crypto, &people).await?;
-    let mut patient_names: HashMap<Uuid, String> = HashMap::new();
+    let mut patient_ids: Vec<Uuid> = rows.iter().map(|r| r.patient_id).collect();
+    patient_ids.sort_unstable();
+    patient_ids.dedup();
+    let patient_names: HashMap<Uuid, String> = patients::find_many(db, crypto, &patient_ids)
+        .await?
+        .into_iter()
+        .map(|(id, p)| {
+            (
+                id,
+                format!("{} {}", p.details.first_name, p.details.last_name),
+            )
+        })
+        .collect();
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        if let std::collections::hash_map::Entry::Vacant(slot) = patient_names.entry(r.patient_id) {
-            let name = match patients::find(db, crypto, r.patient_id).await? {
-                Some(p) => format!("{} {}", p.details.first_name, p.details.last_name),
-                None => String::new(),
-            };
-            slot.insert(name);
-        }
         let t = "homework_tasks";
         let d: HomeworkDetails = crypto.decrypt_json(&r.details_enc, &aad(t, "details", r.id))?;
         let done = r.status == "done";

@@ -65,18 +65,28 @@ async fn to_wire(
     people.sort_unstable();
     people.dedup();
     let names = users::names(db, crypto, &people).await?;
+    let mut patient_ids: Vec<Uuid> = rows.iter().map(|r| r.patient_id).collect();
+    patient_ids.sort_unstable();
+    patient_ids.dedup();
+    let patients = queries::find_many(db, crypto, &patient_ids).await?;
+    // Who made each request, as the patient account it belongs to (if any).
+    let accounts: std::collections::HashMap<Uuid, Option<Uuid>> = user::Entity::find()
+        .filter(user::Column::Id.is_in(rows.iter().filter_map(|r| r.requested_by)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.patient_id))
+        .collect();
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let patient_name = queries::find(db, crypto, r.patient_id)
-            .await?
+        let patient_name = patients
+            .get(&r.patient_id)
             .map(|p| p.display_name())
             .unwrap_or_default();
-        let requested_by_patient = match r.requested_by {
-            Some(u) => users::find(db, crypto, u)
-                .await?
-                .is_some_and(|u| u.model.patient_id == Some(r.patient_id)),
-            None => false,
-        };
+        let requested_by_patient = r
+            .requested_by
+            .and_then(|u| accounts.get(&u).copied().flatten())
+            == Some(r.patient_id);
         out.push(DataRequest {
             id: r.id,
             patient_id: r.patient_id,
@@ -278,7 +288,7 @@ async fn resolve_request(
     }
     if erasing {
         let record = queries::get(&state.db, &state.crypto, row.patient_id).await?;
-        erase_patient(&state, &auth, &record, body.response.trim()).await?;
+        erase_patient(&state, &auth, &record).await?;
     }
     let mut active: data_request::ActiveModel = row.clone().into();
     active.status = Set(body.status.as_str().into());
@@ -420,7 +430,6 @@ async fn erase_patient(
     state: &AppState,
     principal: &Principal,
     record: &PatientRecord,
-    reason: &str,
 ) -> ApiResult<ErasureReport> {
     let id = record.model.id;
     let mut out = report(&state.db, record).await?;
@@ -501,10 +510,9 @@ async fn erase_patient(
             AuditEntry::by(principal, "patient.erase")
                 .patient(id)
                 .detail(format!(
-                    "retain_until={} accounts={} reason={}",
+                    "retain_until={} accounts={}",
                     out.retain_until,
-                    accounts.len(),
-                    reason.chars().take(200).collect::<String>()
+                    accounts.len()
                 )),
         )
         .await?;
@@ -562,7 +570,30 @@ async fn erase(
     let mut e = api_types::validation::Errors::default();
     e.required_text("reason", &body.reason, 1000);
     e.finish().map_err(ApiError::Validation)?;
-    Ok(web::Json(
-        erase_patient(&state, &auth, &record, body.reason.trim()).await?,
-    ))
+    let report = erase_patient(&state, &auth, &record).await?;
+    // The reason is kept with the patient's requests, encrypted, as an erasure answered at once.
+    let request_id = Uuid::now_v7();
+    let now = Utc::now();
+    data_request::ActiveModel {
+        id: Set(request_id),
+        patient_id: Set(*id),
+        kind: Set(DataRequestKind::Erasure.as_str().into()),
+        details_enc: Set(state.crypto.encrypt_str(
+            "Erasure recorded by an administrator.",
+            &aad("details", request_id),
+        )?),
+        status: Set(DataRequestStatus::Completed.as_str().into()),
+        response_enc: Set(Some(
+            state
+                .crypto
+                .encrypt_str(body.reason.trim(), &aad("response", request_id))?,
+        )),
+        requested_by: Set(auth.user_id()),
+        resolved_by: Set(auth.user_id()),
+        created_at: Set(now),
+        resolved_at: Set(Some(now)),
+    }
+    .insert(&state.db)
+    .await?;
+    Ok(web::Json(report))
 }
