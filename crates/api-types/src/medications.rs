@@ -328,6 +328,7 @@ pub struct Adherence {
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct AdherenceQuery {
     /// 7 to 180 days, ending today; 30 by default.
+    #[cfg_attr(feature = "openapi", param(minimum = 7, maximum = 180))]
     pub days: Option<u32>,
 }
 

@@ -284,5 +284,7 @@ pub struct TimelineQuery {
     pub kinds: Option<String>,
     /// Only notes of this type (with `note` among the kinds).
     pub note_type: Option<NoteType>,
+    /// How many entries, newest first: 1 to 500, 200 by default.
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 500))]
     pub limit: Option<u64>,
 }

@@ -73,7 +73,14 @@ async fn timeline(
             .collect::<ApiResult<_>>()?,
     };
     let want = |k| wanted.contains(&k);
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::field(
+            "limit",
+            "out_of_range",
+            format!("Ask for 1 to {MAX_LIMIT} entries."),
+        ));
+    }
     let (db, crypto) = (&state.db, &state.crypto);
     let mut entries: Vec<TimelineEntry> = Vec::new();
 

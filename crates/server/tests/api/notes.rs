@@ -796,3 +796,25 @@ async fn searching_patients_never_reaches_clinical_content() {
         .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_timeline_asked_for_too_many_entries_is_refused() {
+    let c = clinic().await;
+    let base = format!("/api/v1/patients/{}/timeline", c.patient_id);
+    for limit in ["0", "501", "9223372036854775808"] {
+        let res = c
+            .app
+            .get(&format!("{base}?limit={limit}"), &c.practitioner.token)
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "limit={limit}"
+        );
+    }
+    let res = c
+        .app
+        .get(&format!("{base}?limit=500"), &c.practitioner.token)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
