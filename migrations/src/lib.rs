@@ -13,6 +13,8 @@ mod m20261203_000003_create_consent_events;
 mod m20261203_000004_create_access_grants;
 mod m20261203_000005_create_notes_and_documents;
 mod m20261203_000006_create_medications_therapy_and_requests;
+mod m20261204_000001_create_audit_pending;
+mod m20261204_000002_close_review_findings;
 
 pub struct Migrator;
 
@@ -30,6 +32,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000004_create_access_grants::Migration),
             Box::new(m20261203_000005_create_notes_and_documents::Migration),
             Box::new(m20261203_000006_create_medications_therapy_and_requests::Migration),
+            Box::new(m20261204_000001_create_audit_pending::Migration),
+            Box::new(m20261204_000002_close_review_findings::Migration),
         ]
     }
 }

@@ -73,6 +73,9 @@ pub struct Invitation {
     pub expires_at: DateTime<Utc>,
     pub accepted_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// When the link was sent. A portal invitation from someone without clinical access waits,
+    /// unsent, until a clinician approves it: the portal opens the patient's clinical record.
+    pub approved_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -105,6 +105,9 @@ pub struct UploadQuery {
     pub description: Option<String>,
     /// File it under this imaging study.
     pub study_id: Option<Uuid>,
+    /// Why a file is added to a note already signed: the addition is an amendment, kept with
+    /// its reason as the note's next version (1 to 1,000 characters; required then).
+    pub reason: Option<String>,
 }
 
 impl UploadQuery {
@@ -112,6 +115,7 @@ impl UploadQuery {
         let mut e = Errors::default();
         e.required_text("filename", &self.filename, 255);
         e.optional_text("description", self.description.as_deref(), 500);
+        e.optional_text("reason", self.reason.as_deref(), 1000);
         e.finish()
     }
 }

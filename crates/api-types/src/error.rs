@@ -48,6 +48,9 @@ pub enum ErrorCode {
     BookingPolicy,
     /// The body's content type is not accepted here.
     UnsupportedMediaType,
+    /// The patient's personal data was erased: nothing may be added to or restored in their
+    /// record, and no one may be given new access to it.
+    PatientErased,
     /// The database or another dependency is unavailable; try again shortly.
     ServiceUnavailable,
     /// Something went wrong on the server; it has been logged.
@@ -76,6 +79,7 @@ impl ErrorCode {
             ErrorCode::OutsideAvailability => "outside_availability",
             ErrorCode::BookingPolicy => "booking_policy",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::PatientErased => "patient_erased",
             ErrorCode::ServiceUnavailable => "service_unavailable",
             ErrorCode::Internal => "internal",
         }
@@ -98,6 +102,7 @@ impl ErrorCode {
             ErrorCode::PreconditionFailed => 412,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::PatientErased => 409,
             ErrorCode::ServiceUnavailable => 503,
             ErrorCode::Internal => 500,
         }
@@ -125,6 +130,7 @@ impl ErrorCode {
             ErrorCode::OutsideAvailability => "The practitioner is not available then",
             ErrorCode::BookingPolicy => "The practice's booking rules do not allow this",
             ErrorCode::UnsupportedMediaType => "Unsupported content type",
+            ErrorCode::PatientErased => "The patient's data was erased",
             ErrorCode::ServiceUnavailable => "Service temporarily unavailable",
             ErrorCode::Internal => "Something went wrong",
         }

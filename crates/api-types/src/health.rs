@@ -942,8 +942,15 @@ pub struct Alert {
     /// The patient's name, for lists of alerts across patients.
     pub patient_name: String,
     pub metric: String,
+    /// The reading that opened the alert.
     pub value: f64,
     pub effective_at: DateTime<Utc>,
+    /// Critical readings of this metric while the alert was open, the first included: repeated
+    /// ones join the open alert instead of raising their own.
+    pub readings: u32,
+    /// The latest of those readings.
+    pub latest_value: f64,
+    pub latest_effective_at: DateTime<Utc>,
     pub status: AlertStatus,
     pub created_at: DateTime<Utc>,
     pub acknowledged_by: Option<Uuid>,

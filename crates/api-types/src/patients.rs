@@ -358,6 +358,9 @@ pub struct Patient {
     pub details: PatientInput,
     /// When the patient was archived; archived patients are hidden from default searches.
     pub archived_at: Option<DateTime<Utc>>,
+    /// When the patient's personal data was erased. An erased record is kept, closed, for the
+    /// period the law requires: it cannot be restored, changed or shared.
+    pub erased_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Increases with every change; the `ETag` header carries it too.
@@ -479,6 +482,20 @@ pub struct ClinicalAccess {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct InvitePatientRequest {
-    /// Where to send the invitation; defaults to the patient's email.
+    /// Where to send the invitation, when not to the email on the patient's record: only an
+    /// administrator or a member of the patient's care team may choose another address.
     pub email: Option<String>,
+}
+
+/// A patient's portal, as staff see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PortalStatus {
+    /// Whether the patient has a portal account.
+    pub has_account: bool,
+    /// The newest invitation neither accepted, withdrawn nor expired: sent (`approved_at`), or
+    /// waiting for a clinician's approval.
+    pub invitation: Option<crate::admin::Invitation>,
+    /// Whether the caller may approve a waiting invitation.
+    pub can_approve: bool,
 }

@@ -58,6 +58,16 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Print queued and sent messages in full, one-time links included: for the server's
+    /// operator when no mail server is configured. The web app never shows those links.
+    Outbox {
+        /// Only messages to this address or number.
+        #[arg(long)]
+        to: Option<String>,
+        /// How many, newest first.
+        #[arg(long, default_value_t = 10)]
+        limit: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -157,9 +167,28 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 crate::seed::create_staff(&conn, &crypto, &email, &password, role, &name).await?;
             println!("created {} ({role}) {}", user.email, user.model.id);
         }
+        Command::Outbox { to, limit } => {
+            let crypto = Crypto::load(&settings.keys, &settings.data_dir)?;
+            let messages =
+                crate::comms::outbox::read_in_full(&conn, &crypto, to.as_deref(), limit).await?;
+            for m in messages {
+                println!(
+                    "--- {} {} to {} ({:?}, {})\nSubject: {}\n\n{}\n",
+                    m.created_at.to_rfc3339(),
+                    m.channel,
+                    m.recipient,
+                    m.status,
+                    m.id,
+                    m.subject,
+                    m.body
+                );
+            }
+        }
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
+            // Events committed with their changes but not yet chained are chained first.
+            while crate::audit::chain::append(&conn, &[]).await? {}
             let result = crate::audit::chain::verify(&conn).await?;
             if result.ok {
                 println!(
@@ -179,14 +208,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Builds the application state; the audit writer gets a connection of its own.
+/// Builds the application state and starts the audit writer.
 pub async fn state(
     settings: Settings,
     conn: sea_orm::DatabaseConnection,
     url: &str,
 ) -> anyhow::Result<AppState> {
     let crypto = Crypto::load(&settings.keys, &settings.data_dir)?;
-    let audit_db = db::connect(url, 2).await?;
+    let audit_db = db::connect_audit(url, &conn).await?;
     AppState::new(settings, conn, audit_db, crypto)
 }
 

@@ -18,6 +18,10 @@ pub struct Model {
     pub revoked_at: Option<DateTimeUtc>,
     pub created_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
+    /// Who allowed the link to be sent: the inviting admin for staff, a clinician for a patient.
+    /// A patient invitation from reception waits, unsent, until a clinician approves it.
+    pub approved_by: Option<Uuid>,
+    pub approved_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

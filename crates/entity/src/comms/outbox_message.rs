@@ -20,6 +20,9 @@ pub struct Model {
     pub sent_at: Option<DateTimeUtc>,
     /// A JSON array of attachments (file name, content type, content), encrypted.
     pub attachments_enc: Option<String>,
+    /// The message holds a one-time link (an invitation, a password reset): the outbox shows
+    /// that it was sent, and to whom, never its text.
+    pub carries_secret: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,6 +15,10 @@ pub struct Model {
     pub acknowledged_by: Option<Uuid>,
     pub acknowledged_at: Option<DateTimeUtc>,
     pub note_enc: Option<String>,
+    /// Critical readings of this metric collapsed into this alert while it was open.
+    pub readings: i32,
+    pub last_effective_at: Option<DateTimeUtc>,
+    pub last_value: Option<f64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

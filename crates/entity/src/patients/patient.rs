@@ -12,6 +12,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub version: i32,
     pub created_by: Option<Uuid>,
+    /// Set when the patient's personal data was erased: a final state, never undone.
+    pub erased_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

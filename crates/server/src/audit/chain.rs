@@ -3,7 +3,7 @@
 use anyhow::Context;
 use api_types::audit::{AuditOutcome, AuditVerification};
 use chrono::{DateTime, Utc};
-use entity::audit::event;
+use entity::audit::{event, pending};
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, TransactionTrait,
@@ -91,16 +91,55 @@ impl Hashed<'_> {
     }
 }
 
-/// Appends `entries` in order, in one transaction.
+/// Stores `entries` in `audit_pending`, inside the caller's transaction.
+pub async fn stage(db: &impl ConnectionTrait, entries: &[AuditEntry]) -> anyhow::Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let rows = entries.iter().map(|e| pending::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        occurred_at: Set(e.occurred_at),
+        actor_id: Set(e.actor_id),
+        actor_kind: Set(e.actor_kind.map(str::to_owned)),
+        actor_role: Set(e.actor_role.map(str::to_owned)),
+        action: Set(e.action.to_owned()),
+        patient_id: Set(e.patient_id),
+        resource_type: Set(e.resource_type.map(str::to_owned)),
+        resource_id: Set(e.resource_id.clone()),
+        ip: Set(e.ip.clone()),
+        outcome: Set(outcome_str(e.outcome).to_owned()),
+        detail: Set(e.detail.clone()),
+    });
+    pending::Entity::insert_many(rows)
+        .exec(db)
+        .await
+        .context("Failed to stage audit events")?;
+    Ok(())
+}
+
+/// Staged events moved onto the chain per transaction.
+const PENDING_BATCH: u64 = 1000;
+
+/// Appends, in one transaction under the chain's lock, the events staged by committed changes
+/// (oldest first, up to a batch) and then `entries`. Returns whether more staged events wait.
 pub async fn append(
     db: &sea_orm::DatabaseConnection,
     entries: &[&AuditEntry],
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     let txn = db.begin().await.context("Failed to begin audit append")?;
     if txn.get_database_backend() == DbBackend::Postgres {
         txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({CHAIN_LOCK})"))
             .await
             .context("Failed to lock the audit chain")?;
+    }
+    let staged = pending::Entity::find()
+        .order_by_asc(pending::Column::Id)
+        .limit(PENDING_BATCH)
+        .all(&txn)
+        .await
+        .context("Failed to read staged audit events")?;
+    if staged.is_empty() && entries.is_empty() {
+        return Ok(false);
     }
     let last = event::Entity::find()
         .order_by_desc(event::Column::Seq)
@@ -109,10 +148,11 @@ pub async fn append(
         .await
         .context("Failed to read the audit chain head")?;
     let (mut seq, mut prev) = last.map_or((0, GENESIS.to_owned()), |m| (m.seq, m.hash));
-    let mut rows = Vec::with_capacity(entries.len());
-    for e in entries {
+    let staged_entries: Vec<Unchained<'_>> = staged.iter().map(Unchained::from_pending).collect();
+    let direct = entries.iter().map(|e| Unchained::from_entry(e));
+    let mut rows = Vec::with_capacity(staged.len() + entries.len());
+    for e in staged_entries.into_iter().chain(direct) {
         seq += 1;
-        let outcome = outcome_str(e.outcome);
         let hash = Hashed {
             seq,
             prev_hash: &prev,
@@ -123,10 +163,10 @@ pub async fn append(
             action: e.action,
             patient_id: e.patient_id,
             resource_type: e.resource_type,
-            resource_id: e.resource_id.as_deref(),
-            ip: e.ip.as_deref(),
-            outcome,
-            detail: e.detail.as_deref(),
+            resource_id: e.resource_id,
+            ip: e.ip,
+            outcome: e.outcome,
+            detail: e.detail,
         }
         .hash();
         rows.push(event::ActiveModel {
@@ -138,22 +178,89 @@ pub async fn append(
             action: Set(e.action.to_owned()),
             patient_id: Set(e.patient_id),
             resource_type: Set(e.resource_type.map(str::to_owned)),
-            resource_id: Set(e.resource_id.clone()),
-            ip: Set(e.ip.clone()),
-            outcome: Set(outcome.to_owned()),
-            detail: Set(e.detail.clone()),
+            resource_id: Set(e.resource_id.map(str::to_owned)),
+            ip: Set(e.ip.map(str::to_owned)),
+            outcome: Set(e.outcome.to_owned()),
+            detail: Set(e.detail.map(str::to_owned)),
             prev_hash: Set(std::mem::replace(&mut prev, hash.clone())),
             hash: Set(hash),
         });
     }
-    event::Entity::insert_many(rows)
-        .exec(&txn)
-        .await
-        .context("Failed to insert audit events")?;
+    // Large batches go in slices, to stay within every backend's limit on bound parameters.
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(500).collect();
+        event::Entity::insert_many(chunk)
+            .exec(&txn)
+            .await
+            .context("Failed to insert audit events")?;
+    }
+    if !staged.is_empty() {
+        let ids: Vec<Uuid> = staged.iter().map(|m| m.id).collect();
+        for chunk in ids.chunks(500) {
+            pending::Entity::delete_many()
+                .filter(sea_orm::ColumnTrait::is_in(
+                    &pending::Column::Id,
+                    chunk.iter().copied(),
+                ))
+                .exec(&txn)
+                .await
+                .context("Failed to clear staged audit events")?;
+        }
+    }
     txn.commit()
         .await
         .context("Failed to commit audit events")?;
-    Ok(())
+    Ok(staged.len() as u64 == PENDING_BATCH)
+}
+
+/// An event on its way to the chain, from either source.
+struct Unchained<'a> {
+    occurred_at: DateTime<Utc>,
+    actor_id: Option<Uuid>,
+    actor_kind: Option<&'a str>,
+    actor_role: Option<&'a str>,
+    action: &'a str,
+    patient_id: Option<Uuid>,
+    resource_type: Option<&'a str>,
+    resource_id: Option<&'a str>,
+    ip: Option<&'a str>,
+    outcome: &'a str,
+    detail: Option<&'a str>,
+}
+
+impl<'a> Unchained<'a> {
+    fn from_pending(m: &'a pending::Model) -> Self {
+        Unchained {
+            occurred_at: m.occurred_at,
+            actor_id: m.actor_id,
+            actor_kind: m.actor_kind.as_deref(),
+            actor_role: m.actor_role.as_deref(),
+            action: &m.action,
+            patient_id: m.patient_id,
+            resource_type: m.resource_type.as_deref(),
+            resource_id: m.resource_id.as_deref(),
+            ip: m.ip.as_deref(),
+            outcome: &m.outcome,
+            detail: m.detail.as_deref(),
+        }
+    }
+
+    fn from_entry(e: &'a AuditEntry) -> Self {
+        Unchained {
+            occurred_at: e.occurred_at,
+            actor_id: e.actor_id,
+            actor_kind: e.actor_kind,
+            actor_role: e.actor_role,
+            action: e.action,
+            patient_id: e.patient_id,
+            resource_type: e.resource_type,
+            resource_id: e.resource_id.as_deref(),
+            ip: e.ip.as_deref(),
+            outcome: outcome_str(e.outcome),
+            detail: e.detail.as_deref(),
+        }
+    }
 }
 
 /// Walks the whole chain in order and recomputes every hash.

@@ -13,7 +13,7 @@ pub mod routes;
 
 use api_types::audit::AuditOutcome;
 use chrono::{DateTime, SubsecRound, Utc};
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
@@ -102,28 +102,93 @@ impl AuditEntry {
 
 type Ack = oneshot::Sender<Result<(), String>>;
 
+enum Message {
+    /// An event with no change to commit alongside (a read, a refusal): the writer chains it.
+    Record(AuditEntry, Ack),
+    /// Chain everything staged so far, then acknowledge.
+    Flush(Ack),
+    /// Something was staged: chain it soon.
+    Wake,
+}
+
 /// A handle to the writer task.
 #[derive(Clone)]
 pub struct AuditLog {
-    tx: mpsc::Sender<(AuditEntry, Ack)>,
+    tx: mpsc::Sender<Message>,
+}
+
+/// Adds `entry` to the transaction of the change it describes, so that the two commit or fail
+/// together. The writer puts it on the chain after the commit; prefer [`AuditLog::commit`], which
+/// stages, commits and wakes the writer in one call.
+pub async fn stage(db: &impl ConnectionTrait, entry: &AuditEntry) -> Result<(), ApiError> {
+    chain::stage(db, std::slice::from_ref(entry))
+        .await
+        .map_err(ApiError::Internal)
 }
 
 impl AuditLog {
-    /// Starts the writer on its own connection.
+    /// Starts the writer. On SQLite it shares the request pool's one connection, so that the
+    /// file has a single writer; on PostgreSQL it has a small pool of its own.
     pub fn start(db: DatabaseConnection) -> AuditLog {
         let (tx, rx) = mpsc::channel(8192);
         tokio::spawn(writer(db, rx));
         AuditLog { tx }
     }
 
-    /// Appends an event and waits until it is committed. Fails closed: if the event cannot be
-    /// recorded, the caller's request fails too.
+    /// Appends an event that accompanies no change (a read, a refused attempt) and waits until
+    /// it is committed. Fails closed: if the event cannot be recorded, the request fails too.
+    /// A change records its event with [`AuditLog::commit`] instead.
     pub async fn record(&self, entry: AuditEntry) -> Result<(), ApiError> {
         let (ack, done) = oneshot::channel();
-        self.tx
-            .send((entry, ack))
+        self.send(Message::Record(entry, ack)).await?;
+        Self::wait(done).await
+    }
+
+    /// Commits `txn` together with the event that describes its change: both are stored, or
+    /// neither is. The event reaches the hash chain moments later.
+    pub async fn commit(
+        &self,
+        txn: sea_orm::DatabaseTransaction,
+        entry: AuditEntry,
+    ) -> Result<(), ApiError> {
+        self.commit_all(txn, vec![entry]).await
+    }
+
+    /// [`AuditLog::commit`] for a change described by several events.
+    pub async fn commit_all(
+        &self,
+        txn: sea_orm::DatabaseTransaction,
+        entries: Vec<AuditEntry>,
+    ) -> Result<(), ApiError> {
+        chain::stage(&txn, &entries)
             .await
-            .map_err(|_| ApiError::Internal(anyhow::anyhow!("audit writer stopped")))?;
+            .map_err(ApiError::Internal)?;
+        txn.commit().await?;
+        self.wake();
+        Ok(())
+    }
+
+    /// Tells the writer that events were staged in a transaction that has committed.
+    pub fn wake(&self) {
+        // A full channel means the writer is busy and will look at staged events anyway.
+        let _ = self.tx.try_send(Message::Wake);
+    }
+
+    /// Waits until every event staged so far is on the chain (before searching or verifying it).
+    pub async fn flush(&self) -> Result<(), ApiError> {
+        let (ack, done) = oneshot::channel();
+        self.send(Message::Flush(ack)).await?;
+        Self::wait(done).await
+    }
+
+    async fn send(&self, message: Message) -> Result<(), ApiError> {
+        self.tx
+            .send(message)
+            .await
+            .map_err(|_| ApiError::Internal(anyhow::anyhow!("audit writer stopped")))
+    }
+
+    async fn wait(done: oneshot::Receiver<Result<(), String>>) -> Result<(), ApiError> {
         match done.await {
             Ok(Ok(())) => Ok(()),
             // The event could not be stored (the writer has logged why): nothing is served
@@ -139,21 +204,51 @@ impl AuditLog {
 
 const MAX_BATCH: usize = 500;
 
-async fn writer(db: DatabaseConnection, mut rx: mpsc::Receiver<(AuditEntry, Ack)>) {
-    while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
+/// How often the writer looks for events staged by other replicas (or left by a failed batch).
+const SWEEP: std::time::Duration = std::time::Duration::from_millis(500);
+
+async fn writer(db: DatabaseConnection, mut rx: mpsc::Receiver<Message>) {
+    let mut sweep = tokio::time::interval(SWEEP);
+    sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let first = tokio::select! {
+            m = rx.recv() => match m {
+                Some(m) => Some(m),
+                None => return,
+            },
+            _ = sweep.tick() => None,
+        };
+        let mut records = Vec::new();
+        let mut flushes = Vec::new();
+        let mut next = first;
+        loop {
+            match next.take() {
+                Some(Message::Record(e, ack)) => records.push((e, ack)),
+                Some(Message::Flush(ack)) => flushes.push(ack),
+                Some(Message::Wake) | None => {}
+            }
+            if records.len() >= MAX_BATCH {
+                break;
+            }
             match rx.try_recv() {
-                Ok(item) => batch.push(item),
+                Ok(m) => next = Some(m),
                 Err(_) => break,
             }
         }
-        let entries: Vec<&AuditEntry> = batch.iter().map(|(e, _)| e).collect();
-        let result = chain::append(&db, &entries).await.map_err(|e| {
+        let entries: Vec<&AuditEntry> = records.iter().map(|(e, _)| e).collect();
+        let mut result = chain::append(&db, &entries).await;
+        // A flush waits until nothing staged is left, however many batches that takes.
+        while !flushes.is_empty() && matches!(result, Ok(true)) {
+            result = chain::append(&db, &[]).await;
+        }
+        let result = result.map(|_| ()).map_err(|e| {
             tracing::error!(error = ?e, "audit append failed");
             e.to_string()
         });
-        for (_, ack) in batch {
+        for (_, ack) in records {
+            let _ = ack.send(result.clone());
+        }
+        for ack in flushes {
             let _ = ack.send(result.clone());
         }
     }

@@ -80,6 +80,7 @@ async fn list_events(
 ) -> ApiResult<web::Json<Page<AuditEvent>>> {
     let q = query.into_inner();
     let (limit, offset) = page_bounds(q.limit, q.offset)?;
+    state.audit.flush().await?;
     let select = event::Entity::find().filter(filter(&q));
     let total = select.clone().count(&state.db).await?;
     let items = select
@@ -134,6 +135,7 @@ async fn export_events(
             "Offset is too large.",
         ));
     }
+    state.audit.flush().await?;
     let rows = event::Entity::find()
         .filter(filter(&q))
         .order_by_asc(event::Column::Seq)
@@ -202,6 +204,7 @@ async fn verify_chain(
     auth: Authorized<require::AuditRead>,
     state: web::Data<AppState>,
 ) -> ApiResult<web::Json<AuditVerification>> {
+    state.audit.flush().await?;
     let result = verify(&state.db).await?;
     state
         .audit

@@ -8,7 +8,7 @@ use chrono::{Duration, Utc};
 use entity::auth::api_key;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder, QuerySelect, TransactionTrait,
 };
 use subtle::ConstantTimeEq;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -68,6 +68,20 @@ pub async fn authenticate(state: &AppState, rest: &str) -> ApiResult<Actor> {
     if !valid {
         return Err(ApiError::unauthorized());
     }
+    // A key never grants more than its holder: it stops with their account, and loses what
+    // their role loses.
+    let holder = match key.created_by {
+        Some(id) => crate::users::queries::find_model(&state.db, id)
+            .await?
+            .filter(|u| u.status == "active"),
+        None => None,
+    }
+    .ok_or_else(ApiError::unauthorized)?;
+    let role = api_types::Role::parse(&holder.role).ok_or_else(ApiError::unauthorized)?;
+    let scopes: Vec<Permission> = scopes_of(&key)
+        .into_iter()
+        .filter(|p| role.has(*p))
+        .collect();
     if key
         .last_used_at
         .is_none_or(|t| now - t > Duration::minutes(1))
@@ -84,8 +98,23 @@ pub async fn authenticate(state: &AppState, rest: &str) -> ApiResult<Actor> {
     }
     Ok(Actor::ApiKey {
         id: key.id,
-        scopes: scopes_of(&key),
+        scopes,
+        holder: holder.id,
     })
+}
+
+/// Revokes every live key the account made (when it is deactivated).
+pub async fn revoke_made_by(db: &impl sea_orm::ConnectionTrait, user_id: Uuid) -> ApiResult<()> {
+    api_key::Entity::update_many()
+        .col_expr(
+            api_key::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(api_key::Column::CreatedBy.eq(user_id))
+        .filter(api_key::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// API keys, newest first.
@@ -146,29 +175,51 @@ async fn create_key(
     if req.expires_at.is_some_and(|e| e <= Utc::now()) {
         errors.push("expires_at", "in_past", "Choose an expiry in the future.");
     }
+    // A key never grants more than whoever makes it: a key making a key passes on only what
+    // it holds itself.
+    let wider: Vec<&str> = req
+        .scopes
+        .iter()
+        .filter(|s| !auth.has(**s))
+        .map(|s| s.as_str())
+        .collect();
+    if !wider.is_empty() {
+        errors.push(
+            "scopes",
+            "not_held",
+            format!(
+                "You can only pass on permissions you hold yourself; not: {}.",
+                wider.join(", ")
+            ),
+        );
+    }
     errors.finish().map_err(ApiError::Validation)?;
     let mut scopes: Vec<&str> = req.scopes.iter().map(|p| p.as_str()).collect();
     scopes.sort_unstable();
     scopes.dedup();
     let prefix = random_token(6).replace(['-', '_'], "x");
     let secret = random_token(32);
+    let txn = state.db.begin().await?;
     let model = api_key::ActiveModel {
         id: Set(Uuid::now_v7()),
         name: Set(req.name.trim().to_owned()),
         prefix: Set(prefix.clone()),
         secret_hash: Set(sha256_hex(&secret)),
         scopes: Set(serde_json::to_string(&scopes).map_err(anyhow::Error::from)?),
-        created_by: Set(auth.user_id()),
+        created_by: Set(Some(auth.acting_user())),
         created_at: Set(Utc::now()),
         expires_at: Set(req.expires_at),
         last_used_at: Set(None),
         revoked_at: Set(None),
     }
-    .insert(&state.db)
+    .insert(&txn)
     .await?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "api_key.create").resource("api_key", model.id))
+        .commit(
+            txn,
+            AuditEntry::by(&auth, "api_key.create").resource("api_key", model.id),
+        )
         .await?;
     Ok(HttpResponse::Created().json(ApiKeyCreated {
         key: to_wire(&model),
@@ -193,14 +244,18 @@ async fn revoke_key(
         .one(&state.db)
         .await?
         .ok_or_else(ApiError::not_found)?;
+    let txn = state.db.begin().await?;
     if key.revoked_at.is_none() {
         let mut m: api_key::ActiveModel = key.into();
         m.revoked_at = Set(Some(Utc::now()));
-        m.update(&state.db).await?;
+        m.update(&txn).await?;
     }
     state
         .audit
-        .record(AuditEntry::by(&auth, "api_key.revoke").resource("api_key", *id))
+        .commit(
+            txn,
+            AuditEntry::by(&auth, "api_key.revoke").resource("api_key", *id),
+        )
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

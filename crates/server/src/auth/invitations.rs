@@ -8,7 +8,7 @@ use chrono::{Duration, Utc};
 use entity::auth::{invitation, password_reset};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -34,44 +34,109 @@ pub fn to_wire(crypto: &Crypto, m: &invitation::Model) -> anyhow::Result<Invitat
         expires_at: m.expires_at,
         accepted_at: m.accepted_at,
         created_at: m.created_at,
+        approved_at: m.approved_at,
     })
 }
 
-/// Creates an invitation and queues its email, in one transaction.
+/// What an invitation is for.
+pub struct NewInvitation<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: Role,
+    pub patient_id: Option<Uuid>,
+    pub created_by: Option<Uuid>,
+    /// Who allowed the link to be sent. `None` keeps it unsent until someone approves it.
+    pub approved_by: Option<Uuid>,
+}
+
+/// Creates an invitation in `txn`, withdrawing every earlier one still pending for the same
+/// person (the patient, or for staff the same email), so that only the newest link can work.
+/// An approved invitation's email is queued in the same transaction.
 pub async fn create(
+    txn: &impl ConnectionTrait,
     state: &AppState,
-    email: &str,
-    name: &str,
-    role: Role,
-    patient_id: Option<Uuid>,
-    created_by: Option<Uuid>,
+    new: NewInvitation<'_>,
 ) -> ApiResult<invitation::Model> {
-    if let Err((code, msg)) = api_types::validation::email(email) {
+    if let Err((code, msg)) = api_types::validation::email(new.email) {
         return Err(ApiError::field("email", code, msg));
     }
-    crate::users::queries::ensure_email_free(&state.db, &state.crypto, email).await?;
-    let txn = state.db.begin().await?;
+    crate::users::queries::ensure_email_free(txn, &state.crypto, new.email).await?;
+    let email = new.email.trim();
+    let bidx = email_bidx(&state.crypto, email);
+    let earlier = match new.patient_id {
+        Some(p) => sea_orm::Condition::all().add(invitation::Column::PatientId.eq(p)),
+        None => sea_orm::Condition::all()
+            .add(invitation::Column::EmailBidx.eq(bidx.clone()))
+            .add(invitation::Column::PatientId.is_null()),
+    };
+    withdraw_pending(txn, earlier).await?;
     let id = Uuid::now_v7();
-    let token = random_token(32);
     let now = Utc::now();
-    let email = email.trim();
+    // A link nobody holds until the invitation is approved and its email queued.
+    let token = random_token(32);
     let model = invitation::ActiveModel {
         id: Set(id),
         email_enc: Set(state.crypto.encrypt_str(email, &aad(id, "email"))?),
-        email_bidx: Set(email_bidx(&state.crypto, email)),
-        name_enc: Set(state.crypto.encrypt_str(name.trim(), &aad(id, "name"))?),
-        role: Set(role.as_str().into()),
-        patient_id: Set(patient_id),
+        email_bidx: Set(bidx),
+        name_enc: Set(state
+            .crypto
+            .encrypt_str(new.name.trim(), &aad(id, "name"))?),
+        role: Set(new.role.as_str().into()),
+        patient_id: Set(new.patient_id),
         token_hash: Set(sha256_hex(&token)),
         expires_at: Set(now + Duration::days(INVITATION_TTL_DAYS)),
         accepted_at: Set(None),
         revoked_at: Set(None),
-        created_by: Set(created_by),
+        created_by: Set(new.created_by),
         created_at: Set(now),
+        approved_by: Set(None),
+        approved_at: Set(None),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    let practice = crate::settings::load(&txn).await?.practice_name;
+    match new.approved_by {
+        Some(approver) => send(txn, state, &model, approver).await,
+        None => Ok(model),
+    }
+}
+
+/// Approves an invitation waiting for it and queues its email with a fresh link.
+pub async fn approve(
+    txn: &impl ConnectionTrait,
+    state: &AppState,
+    id: Uuid,
+    approver: Uuid,
+) -> ApiResult<invitation::Model> {
+    let inv = invitation::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .filter(|i| i.accepted_at.is_none() && i.revoked_at.is_none())
+        .ok_or_else(ApiError::not_found)?;
+    if inv.approved_at.is_some() {
+        return Err(ApiError::conflict("This invitation was already sent."));
+    }
+    send(txn, state, &inv, approver).await
+}
+
+/// Marks `inv` approved, gives it a new link (valid for the full period from now) and queues the
+/// email, in the caller's transaction.
+async fn send(
+    txn: &impl ConnectionTrait,
+    state: &AppState,
+    inv: &invitation::Model,
+    approver: Uuid,
+) -> ApiResult<invitation::Model> {
+    let token = random_token(32);
+    let now = Utc::now();
+    let mut active: invitation::ActiveModel = inv.clone().into();
+    active.token_hash = Set(sha256_hex(&token));
+    active.expires_at = Set(now + Duration::days(INVITATION_TTL_DAYS));
+    active.approved_by = Set(Some(approver));
+    active.approved_at = Set(Some(now));
+    let model = active.update(txn).await?;
+    let wire = to_wire(&state.crypto, &model)?;
+    let (email, name, role) = (wire.email, wire.name, wire.role);
+    let practice = crate::settings::load(txn).await?.practice_name;
     let link = format!(
         "{}/invite?token={token}",
         state.settings.public_url.trim_end_matches('/')
@@ -94,9 +159,41 @@ pub async fn create(
             ),
         )
     };
-    outbox::enqueue_email(&txn, &state.crypto, email, &subject, &body).await?;
-    txn.commit().await?;
+    outbox::enqueue_secret_email(txn, &state.crypto, &email, &subject, &body).await?;
     Ok(model)
+}
+
+/// Withdraws every pending (unaccepted, unwithdrawn) invitation matching `which`.
+pub async fn withdraw_pending(
+    db: &impl ConnectionTrait,
+    which: sea_orm::Condition,
+) -> ApiResult<u64> {
+    Ok(invitation::Entity::update_many()
+        .col_expr(
+            invitation::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(which)
+        .filter(invitation::Column::AcceptedAt.is_null())
+        .filter(invitation::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// The invitation a patient has waiting (unsent or unaccepted), if any.
+pub async fn pending_for_patient(
+    db: &impl ConnectionTrait,
+    patient_id: Uuid,
+) -> ApiResult<Option<invitation::Model>> {
+    Ok(invitation::Entity::find()
+        .filter(invitation::Column::PatientId.eq(patient_id))
+        .filter(invitation::Column::AcceptedAt.is_null())
+        .filter(invitation::Column::RevokedAt.is_null())
+        .filter(invitation::Column::ExpiresAt.gt(Utc::now()))
+        .order_by_desc(invitation::Column::CreatedAt)
+        .one(db)
+        .await?)
 }
 
 /// Finds the live invitation a token belongs to.
@@ -106,7 +203,11 @@ pub async fn find_by_token(db: &impl ConnectionTrait, token: &str) -> ApiResult<
         .one(db)
         .await?
         .ok_or_else(invalid_link)?;
-    if inv.accepted_at.is_some() || inv.revoked_at.is_some() || inv.expires_at <= Utc::now() {
+    if inv.accepted_at.is_some()
+        || inv.revoked_at.is_some()
+        || inv.approved_at.is_none()
+        || inv.expires_at <= Utc::now()
+    {
         return Err(invalid_link());
     }
     Ok(inv)
@@ -119,9 +220,15 @@ pub fn invalid_link() -> ApiError {
     )
 }
 
-/// Creates a reset token for an account and queues the email.
-pub async fn start_password_reset(state: &AppState, user_id: Uuid, email: &str) -> ApiResult<()> {
-    let txn = state.db.begin().await?;
+/// Creates a reset token for an account and queues the email, in the caller's transaction.
+/// Earlier unused links for the account stop working.
+pub async fn start_password_reset(
+    txn: &impl ConnectionTrait,
+    state: &AppState,
+    user_id: Uuid,
+    email: &str,
+) -> ApiResult<()> {
+    end_password_resets(txn, user_id).await?;
     let token = random_token(32);
     let now = Utc::now();
     password_reset::ActiveModel {
@@ -132,14 +239,14 @@ pub async fn start_password_reset(state: &AppState, user_id: Uuid, email: &str) 
         used_at: Set(None),
         created_at: Set(now),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     let link = format!(
         "{}/reset-password?token={token}",
         state.settings.public_url.trim_end_matches('/')
     );
-    outbox::enqueue_email(
-        &txn,
+    outbox::enqueue_secret_email(
+        txn,
         &state.crypto,
         email,
         "Reset your Carebase password",
@@ -150,7 +257,20 @@ pub async fn start_password_reset(state: &AppState, user_id: Uuid, email: &str) 
         ),
     )
     .await?;
-    txn.commit().await?;
+    Ok(())
+}
+
+/// Makes every unused reset link of the account stop working.
+pub async fn end_password_resets(db: &impl ConnectionTrait, user_id: Uuid) -> ApiResult<()> {
+    password_reset::Entity::update_many()
+        .col_expr(
+            password_reset::Column::UsedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(password_reset::Column::UserId.eq(user_id))
+        .filter(password_reset::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
     Ok(())
 }
 
@@ -198,8 +318,9 @@ pub async fn list(state: &AppState, limit: u64, offset: u64) -> ApiResult<Page<I
     Ok(Page::new(items, total, limit, offset))
 }
 
-/// Withdraws an invitation that has not been accepted; its link stops working.
-pub async fn revoke(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<()> {
+/// Withdraws an invitation that has not been accepted; its link stops working. Returns the
+/// patient it was for, if any.
+pub async fn revoke(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<Uuid>> {
     let withdrawn = invitation::Entity::update_many()
         .col_expr(
             invitation::Column::RevokedAt,
@@ -213,5 +334,8 @@ pub async fn revoke(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<()> {
     if withdrawn == 0 {
         return Err(ApiError::not_found());
     }
-    Ok(())
+    Ok(invitation::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .and_then(|i| i.patient_id))
 }

@@ -1,10 +1,19 @@
-//! Progressive lockout after repeated failed sign-ins, kept per email whether or not an account
-//! has it, so the response never reveals which accounts exist.
+//! Progressive lockout after repeated failures, counted atomically in the database so that
+//! parallel requests and several replicas lose no count.
+//!
+//! - Password failures count per email (blind-indexed), whether or not an account has it, so the
+//!   answer never reveals which accounts exist.
+//! - Second-factor failures count per account, on their own: a correct password never clears
+//!   them, only a correct code does. While the second factor is locked, the account's sign-in is
+//!   refused at the password step too, so a new challenge cannot be had to keep guessing.
+//!
+//! Both lock from the fifth failure for 1, 2, 4 … minutes, up to an hour.
 
 use api_types::ErrorCode;
-use chrono::{Duration, Utc};
-use entity::auth::login_attempt;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
+use chrono::{DateTime, Duration, Utc};
+use entity::auth::{login_attempt, mfa_attempt};
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement, Value};
+use uuid::Uuid;
 
 use crate::platform::{ApiError, ApiResult};
 
@@ -12,45 +21,83 @@ use crate::platform::{ApiError, ApiResult};
 pub const THRESHOLD: i32 = 5;
 const MAX_LOCK_MINUTES: i64 = 60;
 
-/// Refuses while the email is locked.
-pub async fn check(db: &impl ConnectionTrait, email_bidx: &str) -> ApiResult<()> {
-    if let Some(a) = login_attempt::Entity::find_by_id(email_bidx)
-        .one(db)
-        .await?
-    {
-        if let Some(until) = a.locked_until {
-            let now = Utc::now();
-            if until > now {
-                let secs = (until - now).num_seconds().max(1) as u64;
-                return Err(ApiError::retry_after(ErrorCode::TooManyAttempts, secs));
-            }
+fn refuse_until(until: Option<DateTime<Utc>>) -> ApiResult<()> {
+    let now = Utc::now();
+    match until {
+        Some(until) if until > now => {
+            let secs = (until - now).num_seconds().max(1) as u64;
+            Err(ApiError::retry_after(ErrorCode::TooManyAttempts, secs))
         }
+        _ => Ok(()),
     }
-    Ok(())
 }
 
-/// Counts a failure; from the fifth, locks for 1, 2, 4 … minutes, up to an hour.
-pub async fn record_failure(db: &impl ConnectionTrait, email_bidx: &str) -> ApiResult<()> {
+/// How long the `failures`-th failure locks for, if it does.
+fn lock_for(failures: i32) -> Option<Duration> {
+    (failures >= THRESHOLD).then(|| {
+        let minutes = 1i64 << (failures - THRESHOLD).min(6);
+        Duration::minutes(minutes.min(MAX_LOCK_MINUTES))
+    })
+}
+
+/// Adds one failure to `table`'s row for `key` in one statement, and locks it when the new
+/// count calls for it. Returns the count.
+async fn count_failure(
+    db: &impl ConnectionTrait,
+    table: &str,
+    key_column: &str,
+    key: Value,
+) -> ApiResult<i32> {
     let now = Utc::now();
-    let existing = login_attempt::Entity::find_by_id(email_bidx)
+    let backend = db.get_database_backend();
+    let p = |n: usize| match backend {
+        DbBackend::Postgres => format!("${n}"),
+        _ => "?".to_owned(),
+    };
+    let sql = format!(
+        "INSERT INTO {table} ({key_column}, failures, locked_until, last_failure_at) \
+         VALUES ({}, 1, NULL, {}) \
+         ON CONFLICT ({key_column}) DO UPDATE SET failures = {table}.failures + 1, \
+         last_failure_at = excluded.last_failure_at RETURNING failures",
+        p(1),
+        p(2)
+    );
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [key.clone(), now.into()],
+        ))
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("failure count not returned")))?;
+    let failures: i32 = row.try_get("", "failures")?;
+    if let Some(d) = lock_for(failures) {
+        let sql = format!(
+            "UPDATE {table} SET locked_until = {} WHERE {key_column} = {}",
+            p(1),
+            p(2)
+        );
+        db.execute_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [(now + d).into(), key],
+        ))
+        .await?;
+    }
+    Ok(failures)
+}
+
+/// Refuses while the email is locked.
+pub async fn check(db: &impl ConnectionTrait, email_bidx: &str) -> ApiResult<()> {
+    let row = login_attempt::Entity::find_by_id(email_bidx)
         .one(db)
         .await?;
-    let failures = existing.as_ref().map_or(0, |a| a.failures) + 1;
-    let locked_until = (failures >= THRESHOLD).then(|| {
-        let minutes = 1i64 << (failures - THRESHOLD).min(6);
-        now + Duration::minutes(minutes.min(MAX_LOCK_MINUTES))
-    });
-    let model = login_attempt::ActiveModel {
-        email_bidx: Set(email_bidx.to_owned()),
-        failures: Set(failures),
-        locked_until: Set(locked_until),
-        last_failure_at: Set(now),
-    };
-    if existing.is_some() {
-        model.update(db).await?;
-    } else {
-        login_attempt::Entity::insert(model).exec(db).await?;
-    }
+    refuse_until(row.and_then(|a| a.locked_until))
+}
+
+/// Counts a failed password for the email.
+pub async fn record_failure(db: &impl ConnectionTrait, email_bidx: &str) -> ApiResult<()> {
+    count_failure(db, "login_attempts", "email_bidx", email_bidx.into()).await?;
     Ok(())
 }
 
@@ -59,4 +106,40 @@ pub async fn clear(db: &impl ConnectionTrait, email_bidx: &str) -> ApiResult<()>
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Refuses while the account's second factor is locked.
+pub async fn check_second_factor(db: &impl ConnectionTrait, user_id: Uuid) -> ApiResult<()> {
+    let row = mfa_attempt::Entity::find_by_id(user_id).one(db).await?;
+    refuse_until(row.and_then(|a| a.locked_until))
+}
+
+/// Counts a wrong second-factor code for the account.
+pub async fn record_second_factor_failure(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> ApiResult<()> {
+    count_failure(db, "mfa_attempts", "user_id", user_id.into()).await?;
+    Ok(())
+}
+
+/// A correct code: the account's second-factor failures are forgotten.
+pub async fn clear_second_factor(db: &impl ConnectionTrait, user_id: Uuid) -> ApiResult<()> {
+    mfa_attempt::Entity::delete_by_id(user_id).exec(db).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fifth_failure_locks_for_a_minute_and_each_after_doubles_it_up_to_an_hour() {
+        assert_eq!(lock_for(4), None);
+        assert_eq!(lock_for(5), Some(Duration::minutes(1)));
+        assert_eq!(lock_for(6), Some(Duration::minutes(2)));
+        assert_eq!(lock_for(9), Some(Duration::minutes(16)));
+        assert_eq!(lock_for(11), Some(Duration::minutes(60)));
+        assert_eq!(lock_for(40), Some(Duration::minutes(60)));
+    }
 }

@@ -129,6 +129,18 @@ async fn login(
     lockout::clear(&state.db, &bidx).await?;
     let entry = AuditEntry::anonymous(&client, "auth.login").actor(user.model.id, user.role);
     if user.model.mfa_enabled {
+        // A locked second factor locks the account: no new challenge to keep guessing with.
+        if let Err(e) = lockout::check_second_factor(&state.db, user.model.id).await {
+            state
+                .audit
+                .record(
+                    entry
+                        .outcome(AuditOutcome::Denied)
+                        .detail("second_factor_locked"),
+                )
+                .await?;
+            return Err(e);
+        }
         let subject = Subject {
             id: user.model.id,
             role: user.role,
@@ -147,8 +159,7 @@ async fn login(
             })),
         );
     }
-    let tokens = sessions::start(&state, &user, &client).await?;
-    state.audit.record(entry).await?;
+    let tokens = sessions::start(&state, &user, &client, entry).await?;
     Ok(with_tokens(&state, HttpResponse::Ok(), tokens))
 }
 
@@ -185,6 +196,37 @@ async fn verify_second_factor(
     Ok(claimed.then_some("totp"))
 }
 
+/// [`verify_second_factor`] behind the account's second-factor lockout: refused while locked,
+/// a wrong code counted and audited (as `entry`, failed), a right one clearing the count.
+async fn checked_second_factor(
+    state: &AppState,
+    user: &UserRecord,
+    code: &str,
+    entry: AuditEntry,
+) -> ApiResult<Option<&'static str>> {
+    if let Err(e) = lockout::check_second_factor(&state.db, user.model.id).await {
+        state
+            .audit
+            .record(entry.outcome(AuditOutcome::Denied).detail("locked"))
+            .await?;
+        return Err(e);
+    }
+    match verify_second_factor(state, user, code).await? {
+        Some(method) => {
+            lockout::clear_second_factor(&state.db, user.model.id).await?;
+            Ok(Some(method))
+        }
+        None => {
+            lockout::record_second_factor_failure(&state.db, user.model.id).await?;
+            state
+                .audit
+                .record(entry.outcome(AuditOutcome::Failure))
+                .await?;
+            Ok(None)
+        }
+    }
+}
+
 /// Second sign-in step: a TOTP code or a recovery code, with the token from the password step.
 #[utoipa::path(
     tag = "auth",
@@ -211,19 +253,11 @@ async fn mfa_verify(
         .await?
         .filter(|u| u.is_active() && u.model.mfa_enabled)
         .ok_or_else(sessions::invalid_refresh)?;
-    lockout::check(&state.db, &user.model.email_bidx).await?;
     let entry = AuditEntry::anonymous(&client, "auth.mfa").actor(user.model.id, user.role);
-    let Some(method) = verify_second_factor(&state, &user, &req.code).await? else {
-        lockout::record_failure(&state.db, &user.model.email_bidx).await?;
-        state
-            .audit
-            .record(entry.outcome(AuditOutcome::Failure))
-            .await?;
+    let Some(method) = checked_second_factor(&state, &user, &req.code, entry.clone()).await? else {
         return Err(ApiError::code(ErrorCode::InvalidMfaCode));
     };
-    lockout::clear(&state.db, &user.model.email_bidx).await?;
-    let tokens = sessions::start(&state, &user, &client).await?;
-    state.audit.record(entry.detail(method)).await?;
+    let tokens = sessions::start(&state, &user, &client, entry.detail(method)).await?;
     Ok(with_tokens(&state, HttpResponse::Ok(), tokens))
 }
 
@@ -248,27 +282,9 @@ async fn refresh(
     let Some(presented) = presented else {
         return Err(sessions::invalid_refresh());
     };
-    match sessions::refresh(&state, &presented).await? {
-        Refreshed::Tokens { tokens, user } => {
-            state
-                .audit
-                .record(
-                    AuditEntry::anonymous(&client, "auth.refresh").actor(user.model.id, user.role),
-                )
-                .await?;
-            Ok(with_tokens(&state, HttpResponse::Ok(), tokens))
-        }
-        Refreshed::Reused {
-            user_id,
-            session_id,
-        } => {
-            let mut entry = AuditEntry::anonymous(&client, "auth.refresh")
-                .outcome(AuditOutcome::Denied)
-                .resource("session", session_id)
-                .detail("reused_token_session_revoked");
-            entry.actor_id = Some(user_id);
-            entry.actor_kind = Some("user");
-            state.audit.record(entry).await?;
+    match sessions::refresh(&state, &presented, &client).await? {
+        Refreshed::Tokens { tokens } => Ok(with_tokens(&state, HttpResponse::Ok(), tokens)),
+        Refreshed::Reused => {
             let mut res = actix_web::ResponseError::error_response(&sessions::invalid_refresh());
             clear_cookie(&state, &mut res);
             Ok(res)
@@ -290,12 +306,13 @@ async fn refresh(
 #[post("/auth/logout")]
 async fn logout(state: web::Data<AppState>, principal: Principal) -> ApiResult<HttpResponse> {
     require_account(&principal)?;
+    let txn = state.db.begin().await?;
     if let Some(sid) = principal.session_id() {
-        sessions::revoke_session(&state.db, sid, "logout").await?;
+        sessions::revoke_session(&txn, sid, "logout").await?;
     }
     state
         .audit
-        .record(AuditEntry::by(&principal, "auth.logout"))
+        .commit(txn, AuditEntry::by(&principal, "auth.logout"))
         .await?;
     let mut res = HttpResponse::NoContent().finish();
     clear_cookie(&state, &mut res);
@@ -362,10 +379,14 @@ async fn revoke_session(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let user_id = require_account(&principal)?;
-    sessions::revoke_own(&state.db, user_id, *id).await?;
+    let txn = state.db.begin().await?;
+    sessions::revoke_own(&txn, user_id, *id).await?;
     state
         .audit
-        .record(AuditEntry::by(&principal, "auth.session.revoke").resource("session", *id))
+        .commit(
+            txn,
+            AuditEntry::by(&principal, "auth.session.revoke").resource("session", *id),
+        )
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -392,15 +413,16 @@ async fn totp_enroll(
     let secret = mfa::new_secret();
     let totp = mfa::totp(secret.clone(), &user.email)?;
     let pending = encrypt_mfa_secret(&state.crypto, id, &secret, true)?;
+    let txn = state.db.begin().await?;
     users::change_credentials(
-        &state.db,
+        &txn,
         &user.model,
         CredentialChange::PendingMfaSecret(pending),
     )
     .await?;
     state
         .audit
-        .record(AuditEntry::by(&principal, "auth.mfa.enroll"))
+        .commit(txn, AuditEntry::by(&principal, "auth.mfa.enroll"))
         .await?;
     let otpauth_uri = totp.get_url();
     Ok(web::Json(TotpEnrollResponse {
@@ -474,10 +496,9 @@ async fn totp_confirm(
     )
     .await?;
     let codes = replace_recovery_codes(&txn, &state, id).await?;
-    txn.commit().await?;
     state
         .audit
-        .record(AuditEntry::by(&principal, "auth.mfa.enabled"))
+        .commit(txn, AuditEntry::by(&principal, "auth.mfa.enabled"))
         .await?;
     Ok(web::Json(RecoveryCodes {
         recovery_codes: codes,
@@ -509,14 +530,11 @@ async fn totp_disable(
             "Your practice requires two-factor authentication for your role.",
         ));
     }
-    if verify_second_factor(&state, &user, &body.code)
+    let entry = AuditEntry::by(&principal, "auth.mfa.disable");
+    if checked_second_factor(&state, &user, &body.code, entry)
         .await?
         .is_none()
     {
-        state
-            .audit
-            .record(AuditEntry::by(&principal, "auth.mfa.disable").outcome(AuditOutcome::Failure))
-            .await?;
         return Err(ApiError::code(ErrorCode::InvalidMfaCode));
     }
     let txn = state.db.begin().await?;
@@ -525,10 +543,9 @@ async fn totp_disable(
         .filter(recovery_code::Column::UserId.eq(id))
         .exec(&txn)
         .await?;
-    txn.commit().await?;
     state
         .audit
-        .record(AuditEntry::by(&principal, "auth.mfa.disabled"))
+        .commit(txn, AuditEntry::by(&principal, "auth.mfa.disabled"))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -552,16 +569,18 @@ async fn regenerate_recovery_codes(
     if !user.model.mfa_enabled || mfa::is_recovery_code(&body.code) {
         return Err(ApiError::code(ErrorCode::InvalidMfaCode));
     }
-    if verify_second_factor(&state, &user, &body.code)
+    let entry = AuditEntry::by(&principal, "auth.mfa.recovery_codes");
+    if checked_second_factor(&state, &user, &body.code, entry)
         .await?
         .is_none()
     {
         return Err(ApiError::code(ErrorCode::InvalidMfaCode));
     }
-    let codes = replace_recovery_codes(&state.db, &state, id).await?;
+    let txn = state.db.begin().await?;
+    let codes = replace_recovery_codes(&txn, &state, id).await?;
     state
         .audit
-        .record(AuditEntry::by(&principal, "auth.mfa.recovery_codes"))
+        .commit(txn, AuditEntry::by(&principal, "auth.mfa.recovery_codes"))
         .await?;
     Ok(web::Json(RecoveryCodes {
         recovery_codes: codes,
@@ -604,10 +623,9 @@ async fn change_password(
     let txn = state.db.begin().await?;
     users::change_credentials(&txn, &user.model, CredentialChange::Password(hash)).await?;
     sessions::revoke_all(&txn, id, principal.session_id(), "password_changed").await?;
-    txn.commit().await?;
     state
         .audit
-        .record(AuditEntry::by(&principal, "auth.password.change"))
+        .commit(txn, AuditEntry::by(&principal, "auth.password.change"))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -625,15 +643,33 @@ async fn request_password_reset(
     body: crate::platform::http::Body<PasswordResetRequest>,
 ) -> ApiResult<HttpResponse> {
     state.limits.check_auth(client.ip.as_deref())?;
-    let mut entry = AuditEntry::anonymous(&client, "auth.password_reset.request");
-    if let Some(user) = users::find_by_email(&state.db, &state.crypto, &body.email).await? {
-        if user.is_active() {
-            invitations::start_password_reset(&state, user.model.id, &user.email).await?;
-            entry = entry.actor(user.model.id, user.role);
+    // The answer leaves before any work on the account is done, so that it takes as long for an
+    // address with an account as for one without.
+    let state = state.into_inner();
+    let email = body.into_inner().email;
+    tokio::spawn(async move {
+        if let Err(e) = start_password_reset(&state, &client, &email).await {
+            tracing::warn!(error = %e, "password reset request failed");
         }
-    }
-    state.audit.record(entry).await?;
+    });
     Ok(HttpResponse::Accepted().finish())
+}
+
+/// Sends a reset link to an active account with this email, if there is one, and audits the
+/// request either way.
+async fn start_password_reset(state: &AppState, client: &ClientInfo, email: &str) -> ApiResult<()> {
+    let entry = AuditEntry::anonymous(client, "auth.password_reset.request");
+    match users::find_by_email(&state.db, &state.crypto, email).await? {
+        Some(user) if user.is_active() => {
+            let txn = state.db.begin().await?;
+            invitations::start_password_reset(&txn, state, user.model.id, &user.email).await?;
+            state
+                .audit
+                .commit(txn, entry.actor(user.model.id, user.role))
+                .await
+        }
+        _ => state.audit.record(entry).await,
+    }
 }
 
 /// Choose a new password with the emailed token. Every session of the account is signed out.
@@ -655,6 +691,9 @@ async fn confirm_password_reset(
     let txn = state.db.begin().await?;
     let user_id = invitations::consume_reset(&txn, &req.token).await?;
     let user = users::get(&txn, &state.crypto, user_id).await?;
+    if !user.is_active() {
+        return Err(invitations::invalid_link());
+    }
     passwords::check_policy(
         &req.new_password,
         "new_password",
@@ -663,10 +702,10 @@ async fn confirm_password_reset(
     users::change_credentials(&txn, &user.model, CredentialChange::Password(hash)).await?;
     sessions::revoke_all(&txn, user_id, None, "password_reset").await?;
     lockout::clear(&txn, &user.model.email_bidx).await?;
-    txn.commit().await?;
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::anonymous(&client, "auth.password_reset.complete")
                 .actor(user_id, user.role),
         )
@@ -712,6 +751,18 @@ async fn accept_invitation(
     state.limits.check_auth(client.ip.as_deref())?;
     let req = body.into_inner();
     let inv = invitations::find_by_token(&state.db, &req.token).await?;
+    if let Some(patient_id) = inv.patient_id {
+        // A patient whose data was erased, or who has an account already, gets no new one.
+        let closed = crate::patients::queries::find(&state.db, &state.crypto, patient_id)
+            .await?
+            .is_none_or(|p| p.model.erased_at.is_some())
+            || users::find_by_patient(&state.db, patient_id)
+                .await?
+                .is_some();
+        if closed {
+            return Err(invitations::invalid_link());
+        }
+    }
     let wire = invitations::to_wire(&state.crypto, &inv)?;
     passwords::check_policy(&req.password, "password", &[&wire.email, &wire.name])?;
     let hash = state.passwords.hash(&req.password).await?;
@@ -743,14 +794,16 @@ async fn accept_invitation(
         },
     )
     .await?;
-    txn.commit().await?;
-    let tokens = sessions::start(&state, &user, &client).await?;
     let mut entry = AuditEntry::anonymous(&client, "auth.invitation.accept")
         .actor(user.model.id, role)
         .resource("invitation", inv.id);
     if let Some(p) = inv.patient_id {
         entry = entry.patient(p);
     }
-    state.audit.record(entry).await?;
+    state.audit.commit(txn, entry).await?;
+    let signed_in = AuditEntry::anonymous(&client, "auth.login")
+        .actor(user.model.id, role)
+        .detail("invitation");
+    let tokens = sessions::start(&state, &user, &client, signed_in).await?;
     Ok(with_tokens(&state, HttpResponse::Created(), tokens))
 }

@@ -16,11 +16,13 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::audit::AuditEntry;
 use crate::platform::crypto::{random_token, sha256_hex};
 use crate::platform::tokens::{Subject, TokenType};
 use crate::platform::{ApiError, ApiResult, AppState, ClientInfo};
 use crate::users::queries::CredentialChange;
 use crate::users::UserRecord;
+use api_types::audit::AuditOutcome;
 
 /// Whether an access token's session is still live.
 pub async fn is_active(
@@ -112,11 +114,12 @@ async fn issue(
     })
 }
 
-/// Starts a session for a user who has fully authenticated.
+/// Starts a session for a user who has fully authenticated, committing it with `entry`.
 pub async fn start(
     state: &AppState,
     user: &UserRecord,
     client: &ClientInfo,
+    entry: AuditEntry,
 ) -> ApiResult<TokenResponse> {
     let txn = state.db.begin().await?;
     let now = Utc::now();
@@ -137,7 +140,7 @@ pub async fn start(
     let tokens = issue(state, &txn, user, sid).await?;
     crate::users::queries::change_credentials(&txn, &user.model, CredentialChange::SignedIn)
         .await?;
-    txn.commit().await?;
+    state.audit.commit(txn, entry).await?;
     Ok(tokens)
 }
 
@@ -145,18 +148,19 @@ pub async fn start(
 pub enum Refreshed {
     Tokens {
         tokens: TokenResponse,
-        user: Box<UserRecord>,
     },
     /// The token had already been used: the session is now revoked.
-    Reused {
-        user_id: Uuid,
-        session_id: Uuid,
-    },
+    Reused,
     Invalid,
 }
 
-/// Rotates a refresh token.
-pub async fn refresh(state: &AppState, presented: &str) -> ApiResult<Refreshed> {
+/// Rotates a refresh token; the rotation (or the revocation a reuse causes) commits with its
+/// audit event.
+pub async fn refresh(
+    state: &AppState,
+    presented: &str,
+    client: &ClientInfo,
+) -> ApiResult<Refreshed> {
     let txn = state.db.begin().await?;
     let Some(token) = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(sha256_hex(presented)))
@@ -188,11 +192,14 @@ pub async fn refresh(state: &AppState, presented: &str) -> ApiResult<Refreshed> 
         == 1;
     if !claimed {
         revoke_session(&txn, sess.id, "refresh_token_reuse").await?;
-        txn.commit().await?;
-        return Ok(Refreshed::Reused {
-            user_id: sess.user_id,
-            session_id: sess.id,
-        });
+        let mut entry = AuditEntry::anonymous(client, "auth.refresh")
+            .outcome(AuditOutcome::Denied)
+            .resource("session", sess.id)
+            .detail("reused_token_session_revoked");
+        entry.actor_id = Some(sess.user_id);
+        entry.actor_kind = Some("user");
+        state.audit.commit(txn, entry).await?;
+        return Ok(Refreshed::Reused);
     }
     let Some(user) = crate::users::queries::find(&txn, &state.crypto, sess.user_id).await? else {
         return Ok(Refreshed::Invalid);
@@ -206,11 +213,14 @@ pub async fn refresh(state: &AppState, presented: &str) -> ApiResult<Refreshed> 
     let mut s: session::ActiveModel = sess.into();
     s.last_used_at = Set(Utc::now());
     s.update(&txn).await?;
-    txn.commit().await?;
-    Ok(Refreshed::Tokens {
-        tokens,
-        user: Box::new(user),
-    })
+    state
+        .audit
+        .commit(
+            txn,
+            AuditEntry::anonymous(client, "auth.refresh").actor(user.model.id, user.role),
+        )
+        .await?;
+    Ok(Refreshed::Tokens { tokens })
 }
 
 pub async fn revoke_session(

@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use crate::audit::AuditEntry;
 use crate::health::alerts::{email_care_team_about, Notify};
-use crate::health::routes::open_record;
+use crate::health::routes::{open_record, open_record_for_change};
 use crate::patients::access::{authorize_clinical, clinical_patients};
 use crate::patients::queries as patients;
 use crate::platform::crypto::Crypto;
@@ -195,10 +195,11 @@ async fn create_assessment(
     id: web::Path<Uuid>,
     body: crate::platform::http::Body<NewAssessment>,
 ) -> ApiResult<HttpResponse> {
-    open_record(&state, &auth, *id, RecordCategory::Assessments).await?;
+    open_record_for_change(&state, &auth, *id, RecordCategory::Assessments).await?;
     let input = body.into_inner();
     let scored =
         instruments::score(input.instrument, &input.answers).map_err(ApiError::Validation)?;
+    super::check_appointment(&state.db, *id, input.appointment_id).await?;
     let now = Utc::now();
     let completed_at = input.completed_at.unwrap_or(now);
     if completed_at > now + Duration::minutes(5) {
@@ -249,10 +250,10 @@ async fn create_assessment(
         )
         .await?;
     }
-    txn.commit().await?;
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "assessment.create")
                 .patient(*id)
                 .resource("assessment", assessment_id)
@@ -366,10 +367,12 @@ async fn review_assessment(
             .crypto
             .encrypt_str(body.note.trim(), &aad(row.id, "review_note"))?,
     ));
-    let saved = active.update(&state.db).await?;
+    let txn = state.db.begin().await?;
+    let saved = active.update(&txn).await?;
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "assessment.review")
                 .patient(row.patient_id)
                 .resource("assessment", row.id),

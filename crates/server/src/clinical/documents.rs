@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use super::{files, trimmed};
 use crate::audit::AuditEntry;
-use crate::health::routes::open_record;
+use crate::health::routes::{open_record, open_record_for_change};
 use crate::platform::crypto::Crypto;
 use crate::platform::http::{page_bounds, Body};
 use crate::platform::{require, ApiError, ApiResult, AppState, Authorized, Principal};
@@ -114,7 +114,7 @@ async fn upload_document(
     req: HttpRequest,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    open_record(&state, &auth, *id, RecordCategory::Documents).await?;
+    open_record_for_change(&state, &auth, *id, RecordCategory::Documents).await?;
     query.validate().map_err(ApiError::Validation)?;
     let by_patient = auth.own_patient_id() == Some(*id);
     if let Some(study) = query.study_id {
@@ -131,8 +131,9 @@ async fn upload_document(
         }
     }
     let bytes = files::read_upload(&req, payload, state.settings.max_upload_bytes).await?;
+    let txn = state.db.begin().await?;
     let row = files::store(
-        &state.db,
+        &txn,
         &state.crypto,
         files::NewFile {
             patient_id: *id,
@@ -153,7 +154,8 @@ async fn upload_document(
     .await?;
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "document.upload")
                 .patient(*id)
                 .resource("document", row.id)
@@ -279,10 +281,10 @@ async fn delete_document(
     let mut active: document::ActiveModel = row.clone().into();
     active.deleted_at = Set(Some(Utc::now()));
     active.update(&txn).await?;
-    txn.commit().await?;
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "document.delete")
                 .patient(row.patient_id)
                 .resource("document", row.id),
@@ -403,11 +405,12 @@ async fn create_study(
     id: web::Path<Uuid>,
     body: Body<ImagingStudyInput>,
 ) -> ApiResult<HttpResponse> {
-    open_record(&state, &auth, *id, RecordCategory::Documents).await?;
+    open_record_for_change(&state, &auth, *id, RecordCategory::Documents).await?;
     body.validate(Utc::now().date_naive())
         .map_err(ApiError::Validation)?;
     let now = Utc::now();
     let study_id = Uuid::now_v7();
+    let txn = state.db.begin().await?;
     let row = imaging_study::ActiveModel {
         id: Set(study_id),
         patient_id: Set(*id),
@@ -420,11 +423,12 @@ async fn create_study(
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&state.db)
+    .insert(&txn)
     .await?;
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "imaging.create")
                 .patient(*id)
                 .resource("imaging_study", study_id)
@@ -468,10 +472,12 @@ async fn update_study(
         .crypto
         .encrypt_json(&details_of(&body), &study_aad(*id))?);
     active.updated_at = Set(Utc::now());
-    let saved = active.update(&state.db).await?;
+    let txn = state.db.begin().await?;
+    let saved = active.update(&txn).await?;
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "imaging.update")
                 .patient(patient_id)
                 .resource("imaging_study", *id),

@@ -211,6 +211,11 @@ pub struct NewFile<'a> {
 }
 
 /// Types the bytes, encrypts them and stores both rows.
+/// A stored file's (safe) name.
+pub fn name_of(crypto: &Crypto, row: &document::Model) -> ApiResult<String> {
+    Ok(crypto.decrypt_str(&row.name_enc, &aad(row.id, "name"))?)
+}
+
 pub async fn store(
     db: &impl ConnectionTrait,
     crypto: &Crypto,

@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use super::trimmed;
 use crate::audit::AuditEntry;
-use crate::health::routes::open_record;
+use crate::health::routes::{open_record, open_record_for_change};
 use crate::platform::crypto::Crypto;
 use crate::platform::http::Body;
 use crate::platform::{require, ApiError, ApiResult, AppState, Authorized, Principal};
@@ -329,13 +329,15 @@ async fn create_medication(
     id: web::Path<Uuid>,
     body: Body<MedicationInput>,
 ) -> ApiResult<HttpResponse> {
-    open_record(&state, &auth, *id, RecordCategory::Medications).await?;
+    open_record_for_change(&state, &auth, *id, RecordCategory::Medications).await?;
     body.validate().map_err(ApiError::Validation)?;
-    let row = insert(&state.db, &state.crypto, *id, &body, auth.user_id()).await?;
+    let txn = state.db.begin().await?;
+    let row = insert(&txn, &state.crypto, *id, &body, auth.user_id()).await?;
     let med_id = row.id;
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "medication.create")
                 .patient(*id)
                 .resource("medication", med_id),
@@ -371,10 +373,12 @@ async fn update_medication(
         .crypto
         .encrypt_json(&details_of(&body), &aad("medications", *id))?);
     active.updated_at = Set(Utc::now());
-    let saved = active.update(&state.db).await?;
+    let txn = state.db.begin().await?;
+    let saved = active.update(&txn).await?;
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "medication.update")
                 .patient(patient_id)
                 .resource("medication", *id)
@@ -434,10 +438,10 @@ async fn prescribe(
     active.prescriber_id = Set(Some(prescriber));
     active.updated_at = Set(Utc::now());
     let saved = active.update(&txn).await?;
-    txn.commit().await?;
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "prescription.create")
                 .patient(patient_id)
                 .resource("prescription", script_id)
@@ -473,10 +477,12 @@ async fn cancel_prescription(
     }
     let mut active: prescription::ActiveModel = script.into();
     active.cancelled_at = Set(Some(Utc::now()));
-    active.update(&state.db).await?;
+    let txn = state.db.begin().await?;
+    active.update(&txn).await?;
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "prescription.cancel")
                 .patient(med.patient_id)
                 .resource("prescription", *id),
@@ -520,6 +526,7 @@ async fn record_dose(
     let dose_id = Uuid::now_v7();
     let by_patient = auth.own_patient_id() == Some(med.patient_id);
     let note = trimmed(&body.note);
+    let txn = state.db.begin().await?;
     let row = medication_dose::ActiveModel {
         id: Set(dose_id),
         medication_id: Set(med.id),
@@ -538,11 +545,12 @@ async fn record_dose(
         recorded_by: Set(auth.user_id()),
         created_at: Set(now),
     }
-    .insert(&state.db)
+    .insert(&txn)
     .await?;
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "medication.dose")
                 .patient(med.patient_id)
                 .resource("medication", med.id)

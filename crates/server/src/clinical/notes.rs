@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use super::{check_appointment, files};
 use crate::audit::AuditEntry;
-use crate::health::routes::open_record;
+use crate::health::routes::{open_record, open_record_for_change};
 use crate::platform::crypto::Crypto;
 use crate::platform::http::{page_bounds, Body};
 use crate::platform::{require, ApiError, ApiResult, AppState, Authorized, Principal};
@@ -165,10 +165,12 @@ async fn create_template(
     }
     .insert(&txn)
     .await?;
-    txn.commit().await?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "note_template.create").resource("note_template", id))
+        .commit(
+            txn,
+            AuditEntry::by(&auth, "note_template.create").resource("note_template", id),
+        )
         .await?;
     Ok(HttpResponse::Created().json(template_to_wire(row)))
 }
@@ -205,10 +207,12 @@ async fn update_template(
     active.archived = Set(body.archived);
     active.updated_at = Set(Utc::now());
     let saved = active.update(&txn).await?;
-    txn.commit().await?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "note_template.update").resource("note_template", *id))
+        .commit(
+            txn,
+            AuditEntry::by(&auth, "note_template.update").resource("note_template", *id),
+        )
         .await?;
     Ok(web::Json(template_to_wire(saved)))
 }
@@ -424,15 +428,17 @@ async fn create_note(
     id: web::Path<Uuid>,
     body: Body<NewNote>,
 ) -> ApiResult<HttpResponse> {
-    open_record(&state, &auth, *id, RecordCategory::Notes).await?;
+    open_record_for_change(&state, &auth, *id, RecordCategory::Notes).await?;
     let author = auth.require_user()?;
     body.validate().map_err(ApiError::Validation)?;
     check_appointment(&state.db, *id, body.appointment_id).await?;
-    let row = insert_draft(&state.db, &state.crypto, *id, author, &body).await?;
+    let txn = state.db.begin().await?;
+    let row = insert_draft(&txn, &state.crypto, *id, author, &body).await?;
     let note_id = row.id;
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "note.create")
                 .patient(*id)
                 .resource("note", note_id)
@@ -480,9 +486,10 @@ pub(crate) async fn write_signed(
     author: Uuid,
     input: &NewNote,
 ) -> ApiResult<clinical_note::Model> {
-    let draft = insert_draft(db, crypto, patient_id, author, input).await?;
-    lock_version(
-        db,
+    let txn = db.begin().await?;
+    let draft = insert_draft(&txn, crypto, patient_id, author, input).await?;
+    let signed = lock_version(
+        &txn,
         crypto,
         &draft,
         author,
@@ -490,7 +497,9 @@ pub(crate) async fn write_signed(
         &sanitize(&input.body_html),
         None,
     )
-    .await
+    .await?;
+    txn.commit().await?;
+    Ok(signed)
 }
 
 async fn one(state: &AppState, row: clinical_note::Model) -> ApiResult<Note> {
@@ -545,6 +554,7 @@ async fn update_note(
     body.validate().map_err(ApiError::Validation)?;
     check_appointment(&state.db, note.patient_id, body.appointment_id).await?;
     let t = "clinical_notes";
+    let txn = state.db.begin().await?;
     let result = clinical_note::Entity::update_many()
         .col_expr(
             clinical_note::Column::TitleEnc,
@@ -573,14 +583,15 @@ async fn update_note(
         .col_expr(clinical_note::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(clinical_note::Column::Id.eq(note.id))
         .filter(clinical_note::Column::Status.eq("draft"))
-        .exec(&state.db)
+        .exec(&txn)
         .await?;
     if result.rows_affected != 1 {
         return Err(signed_meanwhile());
     }
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "note.update")
                 .patient(note.patient_id)
                 .resource("note", note.id),
@@ -632,10 +643,10 @@ async fn delete_note(
     if result.rows_affected != 1 {
         return Err(signed_meanwhile());
     }
-    txn.commit().await?;
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "note.discard")
                 .patient(note.patient_id)
                 .resource("note", note.id),
@@ -644,9 +655,10 @@ async fn delete_note(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Adds the next locked version and moves the note to it, if nobody else has meanwhile.
+/// Adds the next locked version and moves the note to it, if nobody else has meanwhile, in the
+/// caller's transaction.
 async fn lock_version(
-    db: &sea_orm::DatabaseConnection,
+    txn: &sea_orm::DatabaseTransaction,
     c: &Crypto,
     note: &clinical_note::Model,
     author: Uuid,
@@ -658,7 +670,6 @@ async fn lock_version(
     let version = note.version + 1;
     let version_id = Uuid::now_v7();
     let (nt, vt) = ("clinical_notes", "clinical_note_versions");
-    let txn = db.begin().await?;
     let moved = clinical_note::Entity::update_many()
         .col_expr(clinical_note::Column::Version, Expr::value(version))
         .col_expr(
@@ -684,7 +695,7 @@ async fn lock_version(
         )
         .filter(clinical_note::Column::Id.eq(note.id))
         .filter(clinical_note::Column::Version.eq(note.version))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if moved.rows_affected != 1 {
         return Err(ApiError::with_detail(
@@ -710,11 +721,10 @@ async fn lock_version(
         author_id: Set(author),
         created_at: Set(now),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    txn.commit().await?;
     clinical_note::Entity::find_by_id(note.id)
-        .one(db)
+        .one(txn)
         .await?
         .ok_or_else(ApiError::not_found)
 }
@@ -754,10 +764,12 @@ async fn sign_note(
             "Write the note before signing it.",
         ));
     }
-    let saved = lock_version(&state.db, &state.crypto, &note, author, &title, &body, None).await?;
+    let txn = state.db.begin().await?;
+    let saved = lock_version(&txn, &state.crypto, &note, author, &title, &body, None).await?;
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "note.sign")
                 .patient(note.patient_id)
                 .resource("note", note.id),
@@ -797,8 +809,9 @@ async fn amend_note(
             .crypto
             .decrypt_str(&note.title_enc, &aad("clinical_notes", "title", note.id))?,
     };
+    let txn = state.db.begin().await?;
     let saved = lock_version(
-        &state.db,
+        &txn,
         &state.crypto,
         &note,
         author,
@@ -809,7 +822,8 @@ async fn amend_note(
     .await?;
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "note.amend")
                 .patient(note.patient_id)
                 .resource("note", note.id)
@@ -853,9 +867,23 @@ async fn upload_attachment(
         ));
     }
     query.validate().map_err(ApiError::Validation)?;
+    // A signed note is changed only by amendment: a file added to it is one, with its reason.
+    let amendment = match (note.status.as_str(), query.reason.as_deref().map(str::trim)) {
+        ("draft", _) => None,
+        (_, Some(reason)) if !reason.is_empty() => Some(reason.to_owned()),
+        _ => {
+            return Err(ApiError::field(
+                "reason",
+                "required",
+                "This note is signed: say why the file is added, as for an amendment.",
+            ))
+        }
+    };
+    let author = auth.require_user()?;
     let bytes = files::read_upload(&req, payload, state.settings.max_upload_bytes).await?;
+    let txn = state.db.begin().await?;
     let row = files::store(
-        &state.db,
+        &txn,
         &state.crypto,
         files::NewFile {
             patient_id: note.patient_id,
@@ -870,15 +898,25 @@ async fn upload_attachment(
         &bytes,
     )
     .await?;
-    state
-        .audit
-        .record(
-            AuditEntry::by(&auth, "document.upload")
+    let mut entries = vec![AuditEntry::by(&auth, "document.upload")
+        .patient(note.patient_id)
+        .resource("document", row.id)
+        .detail(format!("note={} type={}", note.id, row.media_type))];
+    if let Some(reason) = amendment {
+        let c = &state.crypto;
+        let t = "clinical_notes";
+        let title = c.decrypt_str(&note.title_enc, &aad(t, "title", note.id))?;
+        let body = c.decrypt_str(&note.body_enc, &aad(t, "body", note.id))?;
+        let reason = format!("Added the file “{}”: {reason}", files::name_of(c, &row)?);
+        let saved = lock_version(&txn, c, &note, author, &title, &body, Some(&reason)).await?;
+        entries.push(
+            AuditEntry::by(&auth, "note.amend")
                 .patient(note.patient_id)
-                .resource("document", row.id)
-                .detail(format!("note={} type={}", note.id, row.media_type)),
-        )
-        .await?;
+                .resource("note", note.id)
+                .detail(format!("version={} document={}", saved.version, row.id)),
+        );
+    }
+    state.audit.commit_all(txn, entries).await?;
     let out = files::to_wire(&state.db, &state.crypto, vec![row])
         .await?
         .pop()

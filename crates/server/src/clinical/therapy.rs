@@ -17,7 +17,7 @@ use entity::clinical::{homework_task, therapy_session};
 use entity::scheduling::{appointment, appointment_type};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use super::{check_appointment, trimmed};
 use crate::audit::AuditEntry;
-use crate::health::routes::open_record;
+use crate::health::routes::{open_record, open_record_for_change};
 use crate::patients::access::clinical_patients;
 use crate::patients::queries as patients;
 use crate::platform::crypto::Crypto;
@@ -305,16 +305,18 @@ async fn create_session(
     id: web::Path<Uuid>,
     body: Body<TherapySessionInput>,
 ) -> ApiResult<HttpResponse> {
-    open_record(&state, &auth, *id, RecordCategory::Notes).await?;
+    open_record_for_change(&state, &auth, *id, RecordCategory::Notes).await?;
     let clinician = auth.require_user()?;
     body.validate(practice_today(&state.db).await?)
         .map_err(ApiError::Validation)?;
     check_appointment(&state.db, *id, body.appointment_id).await?;
-    let row = insert_session(&state.db, &state.crypto, *id, clinician, &body).await?;
+    let txn = state.db.begin().await?;
+    let row = insert_session(&txn, &state.crypto, *id, clinician, &body).await?;
     let session_id = row.id;
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "therapy.create")
                 .patient(*id)
                 .resource("therapy_session", session_id),
@@ -365,10 +367,12 @@ async fn update_session(
         &aad("therapy_sessions", "details", *id),
     )?);
     active.updated_at = Set(Utc::now());
-    let saved = active.update(&state.db).await?;
+    let txn = state.db.begin().await?;
+    let saved = active.update(&txn).await?;
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "therapy.update")
                 .patient(patient_id)
                 .resource("therapy_session", *id),
@@ -436,7 +440,7 @@ async fn assign_homework(
     id: web::Path<Uuid>,
     body: Body<NewHomework>,
 ) -> ApiResult<HttpResponse> {
-    open_record(&state, &auth, *id, RecordCategory::Notes).await?;
+    open_record_for_change(&state, &auth, *id, RecordCategory::Notes).await?;
     let by = auth.require_user()?;
     body.validate(practice_today(&state.db).await?)
         .map_err(ApiError::Validation)?;
@@ -453,11 +457,13 @@ async fn assign_homework(
             ));
         }
     }
-    let row = insert_homework(&state.db, &state.crypto, *id, by, &body).await?;
+    let txn = state.db.begin().await?;
+    let row = insert_homework(&txn, &state.crypto, *id, by, &body).await?;
     let task_id = row.id;
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "homework.assign")
                 .patient(*id)
                 .resource("homework", task_id),
@@ -507,10 +513,12 @@ async fn complete_homework(
         })
         .transpose()?);
     active.updated_at = Set(Utc::now());
-    let saved = active.update(&state.db).await?;
+    let txn = state.db.begin().await?;
+    let saved = active.update(&txn).await?;
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "homework.complete")
                 .patient(patient_id)
                 .resource("homework", *id),

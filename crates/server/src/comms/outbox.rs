@@ -61,6 +61,8 @@ pub struct Outbound<'a> {
     pub subject: &'a str,
     pub body: &'a str,
     pub attachments: Vec<Attachment>,
+    /// The body holds a one-time link: nobody reads it in the outbox.
+    pub secret: bool,
 }
 
 /// Queues a message. Call it inside the transaction of the change that causes it.
@@ -91,6 +93,7 @@ pub async fn enqueue(
         next_attempt_at: Set(now),
         sent_at: Set(None),
         attachments_enc: Set(attachments_enc),
+        carries_secret: Set(message.secret),
     }
     .insert(db)
     .await?;
@@ -114,10 +117,39 @@ pub async fn enqueue_email(
             subject,
             body,
             attachments: Vec::new(),
+            secret: false,
         },
     )
     .await
 }
+
+/// Queues an email holding a one-time link (an invitation, a password reset): the outbox shows
+/// that it was sent and to whom, never the link.
+pub async fn enqueue_secret_email(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    to: &str,
+    subject: &str,
+    body: &str,
+) -> ApiResult<Uuid> {
+    enqueue(
+        db,
+        crypto,
+        Outbound {
+            channel: Channel::Email,
+            to,
+            subject,
+            body,
+            attachments: Vec::new(),
+            secret: true,
+        },
+    )
+    .await
+}
+
+/// What the outbox shows instead of a message holding a one-time link.
+pub const SECRET_WITHHELD: &str =
+    "This message holds a one-time link, so its text is not shown here. Only its recipient can use it.";
 
 fn status_str(s: OutboxStatus) -> &'static str {
     match s {
@@ -131,7 +163,11 @@ fn to_wire(crypto: &Crypto, m: outbox_message::Model) -> anyhow::Result<OutboxMe
     Ok(OutboxMessage {
         recipient: crypto.decrypt_str(&m.recipient_enc, &aad(m.id, "recipient"))?,
         subject: crypto.decrypt_str(&m.subject_enc, &aad(m.id, "subject"))?,
-        body: crypto.decrypt_str(&m.body_enc, &aad(m.id, "body"))?,
+        body: if m.carries_secret {
+            SECRET_WITHHELD.to_owned()
+        } else {
+            crypto.decrypt_str(&m.body_enc, &aad(m.id, "body"))?
+        },
         id: m.id,
         channel: m.channel,
         status: match m.status.as_str() {
@@ -163,7 +199,34 @@ fn decrypt_attachments(
     }
 }
 
-/// Messages in the outbox, newest first. Messages carry sign-in links: admins only.
+/// The newest messages (to `recipient`, if given) with their whole text, one-time links
+/// included: for the server's operator (`carebase outbox`), never for the API.
+pub async fn read_in_full(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    recipient: Option<&str>,
+    limit: u64,
+) -> anyhow::Result<Vec<OutboxMessage>> {
+    let mut select = outbox_message::Entity::find();
+    if let Some(r) = recipient {
+        select = select.filter(outbox_message::Column::RecipientBidx.eq(recipient_bidx(crypto, r)));
+    }
+    let rows = select
+        .order_by_desc(outbox_message::Column::CreatedAt)
+        .order_by_desc(outbox_message::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .map(|mut m| {
+            m.carries_secret = false;
+            to_wire(crypto, m)
+        })
+        .collect()
+}
+
+/// Messages in the outbox, newest first (admins). A message holding a one-time link (an
+/// invitation, a password reset) is listed without its text.
 #[utoipa::path(
     tag = "outbox",
     params(OutboxQuery),

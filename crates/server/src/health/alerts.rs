@@ -36,8 +36,16 @@ fn note_aad(id: Uuid) -> String {
     format!("health_alerts.note:{id}")
 }
 
-/// Raises an alert for each critical reading not alerted before, and emails the care team once
-/// for the batch. The email carries no health details: only a link to sign in and look.
+/// The lock namespace of a patient's alerts.
+const ALERT_LOCK: u64 = 0x414c_4552_5453_0001;
+
+/// How long after one email about a patient the care team is not emailed again about them.
+pub const NOTICE_WINDOW_MINUTES: i64 = 60;
+
+/// Raises alerts for critical readings: one open alert per patient and metric, which further
+/// critical readings of that metric join (counted, with the latest kept) until a clinician
+/// acknowledges it. The care team is emailed when an alert opens, at most once per patient per
+/// window; the email carries no health details, only a link to sign in and look.
 pub async fn raise(
     db: &impl ConnectionTrait,
     notify: &Notify<'_>,
@@ -47,56 +55,92 @@ pub async fn raise(
     if critical.is_empty() {
         return Ok(0);
     }
-    let now = Utc::now();
-    let rows: Vec<alert::ActiveModel> = critical
-        .iter()
-        .map(|r| alert::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            patient_id: Set(patient_id),
-            metric: Set(r.metric),
-            effective_at: Set(r.effective_at),
-            value: Set(r.value),
-            status: Set(OPEN),
-            created_at: Set(now),
-            acknowledged_by: Set(None),
-            acknowledged_at: Set(None),
-            note_enc: Set(None),
-        })
-        .collect();
-    let before = count_open(db, patient_id).await?;
-    alert::Entity::insert_many(rows)
-        .on_conflict_do_nothing_on([
-            alert::Column::PatientId,
-            alert::Column::Metric,
-            alert::Column::EffectiveAt,
-        ])
-        .exec(db)
-        .await?;
-    let raised = count_open(db, patient_id).await?.saturating_sub(before);
-    if raised > 0 {
-        email_care_team(db, notify, patient_id, raised).await?;
+    // Two batches for one patient must not both open an alert for the same metric.
+    crate::platform::db::lock(db, ALERT_LOCK, patient_id).await?;
+    let mut by_metric: std::collections::BTreeMap<i16, Vec<&Inserted>> = Default::default();
+    for r in critical {
+        by_metric.entry(r.metric).or_default().push(r);
     }
-    Ok(raised)
-}
-
-async fn count_open(db: &impl ConnectionTrait, patient_id: Uuid) -> ApiResult<u64> {
-    Ok(alert::Entity::find()
-        .filter(alert::Column::PatientId.eq(patient_id))
-        .filter(alert::Column::Status.eq(OPEN))
-        .count(db)
-        .await?)
+    let now = Utc::now();
+    let mut opened = 0u64;
+    for (metric, readings) in by_metric {
+        let first = readings
+            .iter()
+            .min_by_key(|r| r.effective_at)
+            .copied()
+            .unwrap_or(readings[0]);
+        let last = readings
+            .iter()
+            .max_by_key(|r| r.effective_at)
+            .copied()
+            .unwrap_or(readings[0]);
+        let count = i32::try_from(readings.len()).unwrap_or(i32::MAX);
+        let open = alert::Entity::find()
+            .filter(alert::Column::PatientId.eq(patient_id))
+            .filter(alert::Column::Metric.eq(metric))
+            .filter(alert::Column::Status.eq(OPEN))
+            .one(db)
+            .await?;
+        match open {
+            Some(a) => {
+                let latest = a.last_effective_at.unwrap_or(a.effective_at);
+                let mut update = alert::Entity::update_many()
+                    .col_expr(
+                        alert::Column::Readings,
+                        sea_orm::sea_query::ExprTrait::add(
+                            Expr::col(alert::Column::Readings),
+                            count,
+                        ),
+                    )
+                    .filter(alert::Column::Id.eq(a.id));
+                if last.effective_at > latest {
+                    update = update
+                        .col_expr(
+                            alert::Column::LastEffectiveAt,
+                            Expr::value(last.effective_at),
+                        )
+                        .col_expr(alert::Column::LastValue, Expr::value(last.value));
+                }
+                update.exec(db).await?;
+            }
+            None => {
+                alert::Entity::insert(alert::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    patient_id: Set(patient_id),
+                    metric: Set(metric),
+                    effective_at: Set(first.effective_at),
+                    value: Set(first.value),
+                    status: Set(OPEN),
+                    created_at: Set(now),
+                    acknowledged_by: Set(None),
+                    acknowledged_at: Set(None),
+                    note_enc: Set(None),
+                    readings: Set(count),
+                    last_effective_at: Set(Some(last.effective_at)),
+                    last_value: Set(Some(last.value)),
+                })
+                .exec(db)
+                .await?;
+                opened += 1;
+            }
+        }
+    }
+    if opened > 0 {
+        email_care_team(db, notify, patient_id, opened).await?;
+    }
+    Ok(opened)
 }
 
 async fn email_care_team(
     db: &impl ConnectionTrait,
     notify: &Notify<'_>,
     patient_id: Uuid,
-    raised: u64,
+    opened: u64,
 ) -> ApiResult<()> {
-    let readings = if raised == 1 {
+    let readings = if opened == 1 {
         "A critical reading was recorded".to_owned()
     } else {
-        format!("{raised} critical readings were recorded")
+        format!("Critical readings of {opened} measurements were recorded")
     };
     email_care_team_about(
         db,
@@ -109,9 +153,33 @@ async fn email_care_team(
     .await
 }
 
+/// Claims the right to email the care team about a patient now: true unless they were emailed
+/// about this patient within the window. Atomic, so concurrent requests send one notice.
+async fn claim_notice(db: &impl ConnectionTrait, patient_id: Uuid) -> ApiResult<bool> {
+    let now = Utc::now();
+    let cutoff = now - chrono::Duration::minutes(NOTICE_WINDOW_MINUTES);
+    let backend = db.get_database_backend();
+    let sql = "INSERT INTO care_team_notices (patient_id, sent_at) VALUES ($1, $2) \
+               ON CONFLICT (patient_id) DO UPDATE SET sent_at = excluded.sent_at \
+               WHERE care_team_notices.sent_at < $3 RETURNING patient_id";
+    let sql = if backend == sea_orm::DbBackend::Postgres {
+        sql.to_owned()
+    } else {
+        sql.replace("$1", "?").replace("$2", "?").replace("$3", "?")
+    };
+    let stmt = sea_orm::Statement::from_sql_and_values(
+        backend,
+        sql,
+        [patient_id.into(), now.into(), cutoff.into()],
+    );
+    Ok(db.query_one_raw(stmt).await?.is_some())
+}
+
 /// Emails each active member of the patient's care team that `what` happened (for a patient
-/// in your care), with a link to `path` in the app. The email names no patient and carries no
-/// health details: only the link to sign in and look.
+/// in your care), with a link to `path` in the app, unless they were emailed about this patient
+/// within the last [`NOTICE_WINDOW_MINUTES`] (what happened waits on their dashboard either
+/// way). The email names no patient and carries no health details: only the link to sign in
+/// and look.
 pub async fn email_care_team_about(
     db: &impl ConnectionTrait,
     notify: &Notify<'_>,
@@ -120,6 +188,9 @@ pub async fn email_care_team_about(
     what: &str,
     path: &str,
 ) -> ApiResult<()> {
+    if !claim_notice(db, patient_id).await? {
+        return Ok(());
+    }
     let members = care_team_member::Entity::find()
         .filter(care_team_member::Column::PatientId.eq(patient_id))
         .all(db)
@@ -205,6 +276,9 @@ pub fn to_wire(crypto: &Crypto, m: alert::Model, patient_name: String) -> ApiRes
         metric: Metric::by_id(m.metric).map_or_else(String::new, |x| x.code.to_owned()),
         value: m.value,
         effective_at: m.effective_at,
+        readings: u32::try_from(m.readings.max(1)).unwrap_or(1),
+        latest_value: m.last_value.unwrap_or(m.value),
+        latest_effective_at: m.last_effective_at.unwrap_or(m.effective_at),
         status: if m.status == OPEN {
             AlertStatus::Open
         } else {

@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use actix_web::{delete, get, head, post, web, HttpResponse};
+use actix_web::{delete, get, head, post, web, HttpRequest, HttpResponse};
+use api_types::audit::AuditOutcome;
 use api_types::health::{
     ConnectLink, ConnectionStatus, DeviceConnection, DeviceInfo, Devices, OAuthCallback,
     ObservationInput, SyncSummary,
@@ -23,6 +24,7 @@ use super::alerts::Notify;
 use super::ingest;
 use super::routes::{open_record, ranges_for};
 use crate::audit::AuditEntry;
+use crate::auth::oauth;
 use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
 
 const VENDOR: &str = "withings";
@@ -57,23 +59,31 @@ fn aad(id: Uuid, column: &str) -> String {
 }
 
 /// The OAuth `state`: who asked, for which patient, until when, signed so that nobody can forge
-/// a callback for another patient.
-fn sign_state(state: &AppState, patient_id: Uuid, user_id: Uuid) -> String {
-    state.crypto.sign_state(
-        "withings.oauth_state",
+/// a callback for another patient, and bound to the browser by a cookie.
+fn sign_state(
+    state: &AppState,
+    patient_id: Uuid,
+    user_id: Uuid,
+) -> (String, actix_web::cookie::Cookie<'static>) {
+    oauth::start(
+        state,
+        VENDOR,
         &[&patient_id.to_string(), &user_id.to_string()],
         STATE_MINUTES,
     )
 }
 
-fn verify_state(state: &AppState, value: &str) -> Option<(Uuid, Uuid)> {
-    let fields = state
-        .crypto
-        .verify_state("withings.oauth_state", value, 2)?;
-    Some((
-        Uuid::parse_str(&fields[0]).ok()?,
-        Uuid::parse_str(&fields[1]).ok()?,
-    ))
+async fn verify_state(
+    state: &AppState,
+    req: &HttpRequest,
+    value: &str,
+) -> ApiResult<Option<(Uuid, Uuid)>> {
+    let Some(fields) = oauth::finish(state, req, VENDOR, value, 2).await? else {
+        return Ok(None);
+    };
+    Ok(Uuid::parse_str(&fields[0])
+        .ok()
+        .zip(Uuid::parse_str(&fields[1]).ok()))
 }
 
 fn to_wire(c: &device_connection::Model) -> DeviceConnection {
@@ -171,8 +181,14 @@ async fn fetch(
 }
 
 /// Syncs one connection: refreshes the token when due (and once more if Withings refuses it),
-/// fetches what is new, records it as device readings, and notes the outcome.
-pub async fn sync(state: &AppState, mut c: device_connection::Model) -> ApiResult<SyncSummary> {
+/// fetches what is new, records it as device readings, and notes the outcome. `entry` says who
+/// or what asked for the sync; it is recorded with the readings, or with the failure.
+pub async fn sync(
+    state: &AppState,
+    mut c: device_connection::Model,
+    entry: AuditEntry,
+) -> ApiResult<SyncSummary> {
+    let entry = entry.patient(c.patient_id).resource("device", VENDOR);
     let client = client(state)?;
     let now = Utc::now();
     let since = c
@@ -204,11 +220,21 @@ pub async fn sync(state: &AppState, mut c: device_connection::Model) -> ApiResul
             active.status = Set("error".into());
             active.last_error = Set(Some(reason));
             active.updated_at = Set(Utc::now());
-            active.update(&state.db).await?;
+            let txn = state.db.begin().await?;
+            active.update(&txn).await?;
+            state
+                .audit
+                .commit(txn, entry.outcome(AuditOutcome::Failure))
+                .await?;
             return Err(e);
         }
     };
     let fetched = readings.len() as u64;
+    let prefix = entry
+        .detail
+        .as_deref()
+        .map(|d| format!("{d} "))
+        .unwrap_or_default();
     let inputs: Vec<ObservationInput> = readings
         .into_iter()
         .map(|r| ObservationInput {
@@ -239,8 +265,17 @@ pub async fn sync(state: &AppState, mut c: device_connection::Model) -> ApiResul
     active.synced_until = Set(Some(now));
     active.updated_at = Set(Utc::now());
     active.update(&txn).await?;
-    txn.commit().await?;
     let s = stored.summary;
+    state
+        .audit
+        .commit(
+            txn,
+            entry.detail(format!(
+                "{prefix}fetched={fetched} accepted={} critical={}",
+                s.accepted, s.critical
+            )),
+        )
+        .await?;
     Ok(SyncSummary {
         fetched,
         accepted: s.accepted,
@@ -250,11 +285,13 @@ pub async fn sync(state: &AppState, mut c: device_connection::Model) -> ApiResul
     })
 }
 
-/// Runs a sync in the background and audits it under the system.
-fn sync_later(state: AppState, c: device_connection::Model) {
+/// Runs a sync in the background, audited as the system's, naming what set it off.
+fn sync_later(state: AppState, c: device_connection::Model, trigger: &'static str) {
     tokio::spawn(async move {
         let patient = c.patient_id;
-        match sync(&state, c).await {
+        let entry = AuditEntry::anonymous(&crate::platform::ClientInfo::default(), "device.sync")
+            .detail(trigger);
+        match sync(&state, c, entry).await {
             Ok(s) => tracing::info!(%patient, accepted = s.accepted, "withings sync"),
             Err(e) => tracing::warn!(%patient, error = %e, "withings sync failed"),
         }
@@ -286,6 +323,14 @@ async fn list_devices(
         .iter()
         .map(to_wire)
         .collect();
+    state
+        .audit
+        .record(
+            AuditEntry::by(&auth, "device.list")
+                .patient(*id)
+                .resource("device", VENDOR),
+        )
+        .await?;
     Ok(web::Json(Devices {
         withings_available: state.withings.is_some(),
         connections,
@@ -306,16 +351,18 @@ async fn connect_withings(
     auth: Authorized<require::ClinicalAccessOrOwn>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-) -> ApiResult<web::Json<ConnectLink>> {
-    open_record(
+) -> ApiResult<HttpResponse> {
+    let record = open_record(
         &state,
         &auth,
         *id,
         api_types::sharing::RecordCategory::Health,
     )
     .await?;
+    crate::patients::queries::ensure_not_erased(&record)?;
     let client = client(&state)?;
-    let link = client.authorize_url(&sign_state(&state, *id, auth.id()));
+    let (signed, cookie) = sign_state(&state, *id, auth.require_user()?);
+    let link = client.authorize_url(&signed);
     state
         .audit
         .record(
@@ -324,7 +371,7 @@ async fn connect_withings(
                 .resource("device", VENDOR),
         )
         .await?;
-    Ok(web::Json(ConnectLink {
+    Ok(HttpResponse::Ok().cookie(cookie).json(ConnectLink {
         authorize_url: link,
     }))
 }
@@ -353,19 +400,7 @@ async fn sync_withings(
     let c = find_connection(&state, *id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let summary = sync(&state, c).await?;
-    state
-        .audit
-        .record(
-            AuditEntry::by(&auth, "device.sync")
-                .patient(*id)
-                .resource("device", VENDOR)
-                .detail(format!(
-                    "fetched {}, accepted {}",
-                    summary.fetched, summary.accepted
-                )),
-        )
-        .await?;
+    let summary = sync(&state, c, AuditEntry::by(&auth, "device.sync")).await?;
     Ok(web::Json(summary))
 }
 
@@ -402,12 +437,14 @@ async fn disconnect_withings(
             }
         }
     }
+    let txn = state.db.begin().await?;
     device_connection::Entity::delete_by_id(c.id)
-        .exec(&state.db)
+        .exec(&txn)
         .await?;
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "device.disconnect")
                 .patient(*id)
                 .resource("device", VENDOR),
@@ -426,10 +463,11 @@ async fn disconnect_withings(
 #[get("/integrations/withings/callback")]
 async fn withings_callback(
     state: web::Data<AppState>,
+    req: HttpRequest,
     client_info: crate::platform::ClientInfo,
     query: web::Query<OAuthCallback>,
 ) -> HttpResponse {
-    let outcome = complete_connection(&state, &client_info, &query).await;
+    let outcome = complete_connection(&state, &req, &client_info, &query).await;
     let (path, result) = match outcome {
         Ok((patient, by_patient)) => (
             if by_patient {
@@ -449,11 +487,13 @@ async fn withings_callback(
             actix_web::http::header::LOCATION,
             format!("{path}?withings={result}"),
         ))
+        .cookie(oauth::clear(&state, VENDOR))
         .finish()
 }
 
 async fn complete_connection(
     state: &AppState,
+    req: &HttpRequest,
     client_info: &crate::platform::ClientInfo,
     q: &OAuthCallback,
 ) -> ApiResult<(Uuid, bool)> {
@@ -463,10 +503,13 @@ async fn complete_connection(
             "The connection link is invalid or has expired.",
         )
     };
-    let (patient_id, user_id) = q
-        .state
-        .as_deref()
-        .and_then(|s| verify_state(state, s))
+    let value = q.state.as_deref().ok_or_else(invalid)?;
+    let (patient_id, user_id) = verify_state(state, req, value).await?.ok_or_else(invalid)?;
+    // Nothing connects to an erased patient's record, nor for an account deactivated since.
+    crate::patients::queries::get_for_change(&state.db, &state.crypto, patient_id).await?;
+    let requester = crate::users::queries::find(&state.db, &state.crypto, user_id)
+        .await?
+        .filter(|u| u.is_active())
         .ok_or_else(invalid)?;
     let code = q
         .code
@@ -482,9 +525,10 @@ async fn complete_connection(
         || crate::platform::crypto::random_token(24),
         |c| c.notify_token.clone(),
     );
+    let txn = state.db.begin().await?;
     if let Some(c) = &existing {
         device_connection::Entity::delete_by_id(c.id)
-            .exec(&state.db)
+            .exec(&txn)
             .await?;
     }
     let model = device_connection::ActiveModel {
@@ -509,8 +553,18 @@ async fn complete_connection(
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&state.db)
+    .insert(&txn)
     .await?;
+    state
+        .audit
+        .commit(
+            txn,
+            AuditEntry::anonymous(client_info, "device.connect")
+                .actor(user_id, requester.role)
+                .patient(patient_id)
+                .resource("device", VENDOR),
+        )
+        .await?;
     let url = notify_url(state, &notify_token);
     for appli in APPLIS {
         if let Err(e) = client.subscribe(&tokens.access_token, &url, appli).await {
@@ -519,26 +573,8 @@ async fn complete_connection(
             tracing::info!(error = %e, appli, "withings notifications not subscribed");
         }
     }
-    let by_patient = crate::users::queries::find(&state.db, &state.crypto, user_id)
-        .await?
-        .is_some_and(|u| u.role == api_types::Role::Patient);
-    state
-        .audit
-        .record(
-            AuditEntry::anonymous(client_info, "device.connect")
-                .actor(
-                    user_id,
-                    if by_patient {
-                        api_types::Role::Patient
-                    } else {
-                        api_types::Role::Practitioner
-                    },
-                )
-                .patient(patient_id)
-                .resource("device", VENDOR),
-        )
-        .await?;
-    sync_later(state.clone(), model);
+    let by_patient = requester.role == api_types::Role::Patient;
+    sync_later(state.clone(), model, "trigger=connected");
     Ok((patient_id, by_patient))
 }
 
@@ -582,7 +618,7 @@ async fn withings_notify(
             .one(&state.db)
             .await?;
         if let Some(c) = found {
-            sync_later(state.get_ref().clone(), c);
+            sync_later(state.get_ref().clone(), c, "trigger=withings_notification");
         }
     }
     Ok(HttpResponse::Ok().content_type("text/plain").body("ok"))

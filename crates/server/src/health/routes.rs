@@ -55,6 +55,19 @@ pub(crate) async fn open_record(
     Ok(record)
 }
 
+/// [`open_record`] for adding to the record: an erased patient's record is kept for its
+/// retention period, closed to anything new.
+pub(crate) async fn open_record_for_change(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    category: RecordCategory,
+) -> ApiResult<PatientRecord> {
+    let record = open_record(state, principal, id, category).await?;
+    patients::ensure_not_erased(&record)?;
+    Ok(record)
+}
+
 /// The patient's target ranges, as they apply now.
 pub(crate) async fn ranges_for(
     state: &AppState,
@@ -141,7 +154,7 @@ async fn record_observations(
 ) -> ApiResult<HttpResponse> {
     let bytes = read_json_body(&req, payload, MAX_BATCH_BYTES).await?;
     let body = parse_batch(&bytes)?;
-    let record = open_record(&state, &auth, *id, RecordCategory::Health).await?;
+    let record = open_record_for_change(&state, &auth, *id, RecordCategory::Health).await?;
     let (_, ranges) = ranges_for(&state, &record).await?;
     let by = auth.id();
     let now = Utc::now();
@@ -454,7 +467,7 @@ async fn put_target_ranges(
     put.conditions
         .sort_by_key(|c| TargetCondition::ALL.iter().position(|x| x == c));
     put.conditions.dedup();
-    let record = open_record(&state, &auth, *id, RecordCategory::Health).await?;
+    let record = open_record_for_change(&state, &auth, *id, RecordCategory::Health).await?;
     let txn = state.db.begin().await?;
     targets::replace(
         &txn,
@@ -465,10 +478,10 @@ async fn put_target_ranges(
         &put.overrides,
     )
     .await?;
-    txn.commit().await?;
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "targets.update")
                 .patient(*id)
                 .resource("target_ranges", *id)
@@ -529,10 +542,12 @@ async fn acknowledge_alert(
     let alert = alerts::find(&state.db, *id).await?;
     let record = patients::get(&state.db, &state.crypto, alert.patient_id).await?;
     authorize_clinical(&state.db, &auth, alert.patient_id, RecordCategory::Health).await?;
-    let updated = alerts::acknowledge(&state.db, &state.crypto, *id, auth.user_id(), note).await?;
+    let txn = state.db.begin().await?;
+    let updated = alerts::acknowledge(&txn, &state.crypto, *id, auth.user_id(), note).await?;
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "alert.acknowledge")
                 .patient(alert.patient_id)
                 .resource("alert", *id),

@@ -239,6 +239,21 @@ pub fn clinical_patients(
     }
 }
 
+/// Ends every break-the-glass access the account holds (when it is deactivated).
+pub async fn end_break_glass_of(db: &impl ConnectionTrait, user_id: Uuid) -> ApiResult<()> {
+    let now = Utc::now();
+    break_glass_grant::Entity::update_many()
+        .col_expr(
+            break_glass_grant::Column::ExpiresAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(break_glass_grant::Column::UserId.eq(user_id))
+        .filter(break_glass_grant::Column::ExpiresAt.gt(now))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 pub fn break_glass_expiry() -> chrono::DateTime<Utc> {
     Utc::now() + Duration::minutes(BREAK_GLASS_MINUTES)
 }

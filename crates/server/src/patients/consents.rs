@@ -20,7 +20,7 @@ use entity::audit::event;
 use entity::patients::consent_event;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -136,8 +136,13 @@ async fn set_consent(
     let (id, kind) = path.into_inner();
     let kind = ConsentKind::parse(&kind).ok_or_else(ApiError::not_found)?;
     ensure_demographics(&auth, id)?;
-    queries::get(&state.db, &state.crypto, id).await?;
+    let record = queries::get(&state.db, &state.crypto, id).await?;
+    if body.given {
+        // Withdrawing stays possible; nothing new may be agreed for an erased patient.
+        queries::ensure_not_erased(&record)?;
+    }
     let by_patient = auth.own_patient_id() == Some(id);
+    let txn = state.db.begin().await?;
     consent_event::ActiveModel {
         id: Set(Uuid::now_v7()),
         patient_id: Set(id),
@@ -147,11 +152,12 @@ async fn set_consent(
         recorded_by: Set(auth.user_id()),
         recorded_at: Set(Utc::now()),
     }
-    .insert(&state.db)
+    .insert(&txn)
     .await?;
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "consent.update")
                 .patient(id)
                 .resource("consent", kind.as_str())
@@ -209,6 +215,8 @@ pub(crate) async fn access_entries(
     limit: u64,
     offset: u64,
 ) -> ApiResult<(Vec<RecordAccess>, u64)> {
+    // Changes committed a moment ago are on the chain before the log is read.
+    state.audit.flush().await?;
     let find = event::Entity::find().filter(event::Column::PatientId.eq(patient_id));
     let total = find.clone().count(&state.db).await?;
     let rows = find

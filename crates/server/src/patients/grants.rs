@@ -10,6 +10,7 @@ use chrono::Utc;
 use entity::patients::access_grant;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -153,7 +154,7 @@ async fn create_grant(
             "Only the patient shares their record (or an administrator, on their written request).",
         ));
     }
-    queries::get(&state.db, &state.crypto, *id).await?;
+    queries::get_for_change(&state.db, &state.crypto, *id).await?;
     let input = body.into_inner();
     let grantee = users::find(&state.db, &state.crypto, input.grantee_id)
         .await?
@@ -190,6 +191,7 @@ async fn create_grant(
                 .join(",")
         )
     };
+    let txn = state.db.begin().await?;
     let row = access_grant::ActiveModel {
         id: Set(Uuid::now_v7()),
         patient_id: Set(*id),
@@ -203,11 +205,12 @@ async fn create_grant(
         revoked_at: Set(None),
         revoked_by: Set(None),
     }
-    .insert(&state.db)
+    .insert(&txn)
     .await?;
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "access_grant.create")
                 .patient(*id)
                 .resource("access_grant", row.id)
@@ -266,10 +269,12 @@ async fn revoke_grant(
         let mut active: access_grant::ActiveModel = row.clone().into();
         active.revoked_at = Set(Some(Utc::now()));
         active.revoked_by = Set(auth.user_id());
-        active.update(&state.db).await?;
+        let txn = state.db.begin().await?;
+        active.update(&txn).await?;
         state
             .audit
-            .record(
+            .commit(
+                txn,
                 AuditEntry::by(&auth, "access_grant.revoke")
                     .patient(row.patient_id)
                     .resource("access_grant", row.id),

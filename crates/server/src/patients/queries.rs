@@ -42,6 +42,7 @@ impl PatientRecord {
             id: self.model.id,
             details: self.details.clone(),
             archived_at: self.model.archived_at,
+            erased_at: self.model.erased_at,
             created_at: self.model.created_at,
             updated_at: self.model.updated_at,
             version: self.model.version,
@@ -177,6 +178,7 @@ pub async fn create(
         updated_at: Set(now),
         version: Set(1),
         created_by: Set(created_by),
+        erased_at: Set(None),
     }
     .insert(db)
     .await?;
@@ -209,9 +211,11 @@ pub async fn update(
         )
         .filter(patient::Column::Id.eq(id))
         .filter(patient::Column::Version.eq(current.model.version))
+        .filter(patient::Column::ErasedAt.is_null())
         .exec(db)
         .await?;
     if updated.rows_affected != 1 {
+        ensure_not_erased(current)?;
         return Err(ApiError::code(api_types::ErrorCode::PreconditionFailed));
     }
     write_tokens(
@@ -228,23 +232,92 @@ pub async fn update(
     Ok(PatientRecord { model, details })
 }
 
-/// Archives or restores a patient, with its search tokens. Call inside a transaction.
+/// Archives or restores a patient, with its search tokens, if nobody saved in between and the
+/// patient was not erased. Call inside a transaction.
 pub async fn set_archived(
     db: &impl ConnectionTrait,
     crypto: &Crypto,
     current: &PatientRecord,
     archived: bool,
 ) -> ApiResult<PatientRecord> {
-    let mut m: patient::ActiveModel = current.model.clone().into();
-    m.archived_at = Set(archived.then(Utc::now));
-    m.updated_at = Set(Utc::now());
-    m.version = Set(current.model.version + 1);
-    let model = m.update(db).await?;
+    ensure_not_erased(current)?;
+    let now = Utc::now();
+    let mut model = current.model.clone();
+    model.archived_at = archived.then_some(now);
+    model.updated_at = now;
+    model.version = current.model.version + 1;
+    let updated = patient::Entity::update_many()
+        .col_expr(
+            patient::Column::ArchivedAt,
+            sea_orm::sea_query::Expr::value(model.archived_at),
+        )
+        .col_expr(
+            patient::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .col_expr(
+            patient::Column::Version,
+            sea_orm::sea_query::Expr::value(model.version),
+        )
+        .filter(patient::Column::Id.eq(model.id))
+        .filter(patient::Column::Version.eq(current.model.version))
+        .filter(patient::Column::ErasedAt.is_null())
+        .exec(db)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(ApiError::code(api_types::ErrorCode::PreconditionFailed));
+    }
     write_tokens(db, crypto, model.id, &current.details, archived).await?;
     Ok(PatientRecord {
         model,
         details: current.details.clone(),
     })
+}
+
+/// Refuses any change that would add to, restore or open up an erased patient's record.
+pub fn ensure_not_erased(record: &PatientRecord) -> ApiResult<()> {
+    if record.model.erased_at.is_some() {
+        return Err(ApiError::code(api_types::ErrorCode::PatientErased));
+    }
+    Ok(())
+}
+
+/// The patient, for a change: 404 if there is none, `patient_erased` if their data was erased.
+pub async fn get_for_change(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    id: Uuid,
+) -> ApiResult<PatientRecord> {
+    let record = get(db, crypto, id).await?;
+    ensure_not_erased(&record)?;
+    Ok(record)
+}
+
+/// Marks the patient erased, archived and out of search, for good. Call inside the erasure's
+/// transaction, after the last change to their demographics.
+pub async fn mark_erased(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<()> {
+    let now = Utc::now();
+    let marked = patient::Entity::update_many()
+        .col_expr(
+            patient::Column::ErasedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .col_expr(
+            patient::Column::ArchivedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(patient::Column::Id.eq(id))
+        .filter(patient::Column::ErasedAt.is_null())
+        .exec(db)
+        .await?;
+    if marked.rows_affected != 1 {
+        return Err(ApiError::code(api_types::ErrorCode::PatientErased));
+    }
+    search_token::Entity::delete_many()
+        .filter(search_token::Column::PatientId.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 pub async fn find(

@@ -18,7 +18,7 @@ use api_types::{ErrorCode, Role};
 use chrono::{Datelike, Months, NaiveDate, Utc};
 use entity::clinical::clinical_note;
 use entity::health::device_connection;
-use entity::patients::{access_grant, consent_event, data_request, search_token};
+use entity::patients::{access_grant, break_glass_grant, consent_event, data_request};
 use entity::scheduling::appointment;
 use entity::users::user;
 use sea_orm::sea_query::Expr;
@@ -32,6 +32,7 @@ use uuid::Uuid;
 use super::access::ensure_demographics;
 use super::queries::{self, PatientRecord};
 use crate::audit::AuditEntry;
+use crate::auth::invitations;
 use crate::comms::outbox;
 use crate::platform::crypto::Crypto;
 use crate::platform::http::Body;
@@ -203,10 +204,10 @@ async fn create_request(
             .await?;
         }
     }
-    txn.commit().await?;
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "data_request.create")
                 .patient(*id)
                 .resource("data_request", request_id)
@@ -286,9 +287,11 @@ async fn resolve_request(
             "An administrator answers erasure requests.",
         ));
     }
+    let txn = state.db.begin().await?;
+    let mut entries = Vec::new();
     if erasing {
-        let record = queries::get(&state.db, &state.crypto, row.patient_id).await?;
-        erase_patient(&state, &auth, &record).await?;
+        let record = queries::get(&txn, &state.crypto, row.patient_id).await?;
+        entries.push(erase_patient(&txn, &state, &auth, &record).await?.1);
     }
     let mut active: data_request::ActiveModel = row.clone().into();
     active.status = Set(body.status.as_str().into());
@@ -299,16 +302,31 @@ async fn resolve_request(
     ));
     active.resolved_by = Set(auth.user_id());
     active.resolved_at = Set(Some(Utc::now()));
-    let saved = active.update(&state.db).await?;
-    state
-        .audit
-        .record(
-            AuditEntry::by(&auth, "data_request.resolve")
-                .patient(row.patient_id)
-                .resource("data_request", row.id)
-                .detail(format!("status={}", body.status.as_str())),
-        )
-        .await?;
+    // Only an open request is answered, once, whoever answers at the same moment.
+    let answered = data_request::Entity::update_many()
+        .set(active)
+        .filter(data_request::Column::Id.eq(row.id))
+        .filter(data_request::Column::Status.eq("open"))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if answered != 1 {
+        return Err(ApiError::with_detail(
+            ErrorCode::Conflict,
+            "This request has already been answered.",
+        ));
+    }
+    let saved = data_request::Entity::find_by_id(row.id)
+        .one(&txn)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    entries.push(
+        AuditEntry::by(&auth, "data_request.resolve")
+            .patient(row.patient_id)
+            .resource("data_request", row.id)
+            .detail(format!("status={}", body.status.as_str())),
+    );
+    state.audit.commit_all(txn, entries).await?;
     let out = to_wire(&state.db, &state.crypto, vec![saved])
         .await?
         .pop()
@@ -426,13 +444,17 @@ async fn report(db: &impl ConnectionTrait, record: &PatientRecord) -> ApiResult<
     })
 }
 
+/// Erases the patient's personal data in `txn`, as far as the law allows, and says what was
+/// removed and what is kept. The returned event is to be committed with the transaction.
 async fn erase_patient(
+    txn: &sea_orm::DatabaseTransaction,
     state: &AppState,
     principal: &Principal,
     record: &PatientRecord,
-) -> ApiResult<ErasureReport> {
+) -> ApiResult<(ErasureReport, AuditEntry)> {
+    queries::ensure_not_erased(record)?;
     let id = record.model.id;
-    let mut out = report(&state.db, record).await?;
+    let mut out = report(txn, record).await?;
     let mut details = record.details.clone();
     details.preferred_name = None;
     details.gender_identity = None;
@@ -445,37 +467,37 @@ async fn erase_patient(
     details.referral_source = None;
     details.notes = None;
     let now = Utc::now();
-    let txn = state.db.begin().await?;
-    let saved = queries::update(&txn, &state.crypto, record, details).await?;
-    if saved.model.archived_at.is_none() {
-        queries::set_archived(&txn, &state.crypto, &saved, true).await?;
-    }
-    search_token::Entity::delete_many()
-        .filter(search_token::Column::PatientId.eq(id))
-        .exec(&txn)
-        .await?;
+    queries::update(txn, &state.crypto, record, details).await?;
+    // From here on the record is closed: no restore, change, invitation or new access.
+    queries::mark_erased(txn, id).await?;
     let accounts = user::Entity::find()
         .filter(user::Column::PatientId.eq(id))
-        .all(&txn)
+        .all(txn)
         .await?;
     for account in &accounts {
-        user::Entity::update_many()
-            .col_expr(user::Column::Status, Expr::value("deactivated"))
-            .col_expr(user::Column::UpdatedAt, Expr::value(now))
-            .filter(user::Column::Id.eq(account.id))
-            .exec(&txn)
-            .await?;
-        crate::auth::sessions::revoke_all(&txn, account.id, None, "patient data erased").await?;
+        crate::users::deactivate(txn, account.id, "patient data erased").await?;
+        crate::users::forget_credentials(txn, &state.crypto, account.id).await?;
     }
+    invitations::withdraw_pending(
+        txn,
+        sea_orm::Condition::all().add(entity::auth::invitation::Column::PatientId.eq(id)),
+    )
+    .await?;
     device_connection::Entity::delete_many()
         .filter(device_connection::Column::PatientId.eq(id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     access_grant::Entity::update_many()
         .col_expr(access_grant::Column::RevokedAt, Expr::value(now))
         .filter(access_grant::Column::PatientId.eq(id))
         .filter(access_grant::Column::RevokedAt.is_null())
-        .exec(&txn)
+        .exec(txn)
+        .await?;
+    break_glass_grant::Entity::update_many()
+        .col_expr(break_glass_grant::Column::ExpiresAt, Expr::value(now))
+        .filter(break_glass_grant::Column::PatientId.eq(id))
+        .filter(break_glass_grant::Column::ExpiresAt.gt(now))
+        .exec(txn)
         .await?;
     for kind in ["sms_contact", "email_contact", "ai_analysis", "research"] {
         consent_event::ActiveModel {
@@ -487,7 +509,7 @@ async fn erase_patient(
             recorded_by: Set(principal.user_id()),
             recorded_at: Set(now),
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
     }
     appointment::Entity::update_many()
@@ -501,23 +523,23 @@ async fn erase_patient(
         .filter(appointment::Column::PatientId.eq(id))
         .filter(appointment::Column::StartsAt.gt(now))
         .filter(appointment::Column::Status.eq("booked"))
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    txn.commit().await?;
-    state
-        .audit
-        .record(
-            AuditEntry::by(principal, "patient.erase")
-                .patient(id)
-                .detail(format!(
-                    "retain_until={} accounts={}",
-                    out.retain_until,
-                    accounts.len()
-                )),
-        )
+    // Outside calendars lose the patient's name, and the cancelled bookings.
+    let all: Vec<appointment::Model> = appointment::Entity::find()
+        .filter(appointment::Column::PatientId.eq(id))
+        .all(txn)
         .await?;
+    crate::scheduling::google::queue(txn, state, &all.iter().collect::<Vec<_>>()).await?;
+    let entry = AuditEntry::by(principal, "patient.erase")
+        .patient(id)
+        .detail(format!(
+            "retain_until={} accounts={}",
+            out.retain_until,
+            accounts.len()
+        ));
     out.erased_at = Some(now);
-    Ok(out)
+    Ok((out, entry))
 }
 
 fn admin_only(principal: &Principal) -> ApiResult<()> {
@@ -570,7 +592,8 @@ async fn erase(
     let mut e = api_types::validation::Errors::default();
     e.required_text("reason", &body.reason, 1000);
     e.finish().map_err(ApiError::Validation)?;
-    let report = erase_patient(&state, &auth, &record).await?;
+    let txn = state.db.begin().await?;
+    let (report, entry) = erase_patient(&txn, &state, &auth, &record).await?;
     // The reason is kept with the patient's requests, encrypted, as an erasure answered at once.
     let request_id = Uuid::now_v7();
     let now = Utc::now();
@@ -593,7 +616,8 @@ async fn erase(
         created_at: Set(now),
         resolved_at: Set(Some(now)),
     }
-    .insert(&state.db)
+    .insert(&txn)
     .await?;
+    state.audit.commit(txn, entry).await?;
     Ok(web::Json(report))
 }

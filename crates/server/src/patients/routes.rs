@@ -3,8 +3,9 @@ use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use api_types::admin::Invitation;
 use api_types::audit::AuditOutcome;
 use api_types::patients::{
-    AddCareTeamMemberRequest, BreakGlassRequest, CareTeamMember, ClinicalAccess,
+    AccessBasis, AddCareTeamMemberRequest, BreakGlassRequest, CareTeamMember, ClinicalAccess,
     InvitePatientRequest, Patient, PatientInput, PatientPatch, PatientQuery, PatientSummary,
+    PortalStatus,
 };
 use api_types::{FieldError, Page, Role};
 use chrono::Utc;
@@ -37,7 +38,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(remove_care_team_member)
         .service(get_clinical_access)
         .service(break_glass)
-        .service(invite_patient);
+        .service(invite_patient)
+        .service(portal_status)
+        .service(approve_portal_invitation);
 }
 
 fn today() -> chrono::NaiveDate {
@@ -104,10 +107,10 @@ async fn create_patient(
     let created = async {
         let txn = state.db.begin().await?;
         let p = queries::create(&txn, &state.crypto, input, auth.user_id()).await?;
-        txn.commit().await?;
         state
             .audit
-            .record(
+            .commit(
+                txn,
                 AuditEntry::by(&auth, "patient.create")
                     .patient(p.model.id)
                     .resource("patient", p.model.id),
@@ -211,10 +214,10 @@ async fn update_patient(
     details.validate(today()).map_err(ApiError::Validation)?;
     check_if_match(&req, current.model.version)?;
     let updated = queries::update(&txn, &state.crypto, &current, details).await?;
-    txn.commit().await?;
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "patient.update")
                 .patient(id)
                 .resource("patient", id),
@@ -275,27 +278,23 @@ async fn set_archived(
 ) -> ApiResult<HttpResponse> {
     let current = queries::get(&state.db, &state.crypto, id).await?;
     check_if_match(req, current.model.version)?;
-    let p = if current.model.archived_at.is_some() == archived {
-        current
-    } else {
-        let txn = state.db.begin().await?;
-        let p = queries::set_archived(&txn, &state.crypto, &current, archived).await?;
-        txn.commit().await?;
-        p
-    };
     let action = if archived {
         "patient.archive"
     } else {
         "patient.restore"
     };
-    state
-        .audit
-        .record(
-            AuditEntry::by(auth, action)
-                .patient(id)
-                .resource("patient", id),
-        )
-        .await?;
+    let entry = AuditEntry::by(auth, action)
+        .patient(id)
+        .resource("patient", id);
+    let p = if current.model.archived_at.is_some() == archived {
+        state.audit.record(entry.detail("unchanged")).await?;
+        current
+    } else {
+        let txn = state.db.begin().await?;
+        let p = queries::set_archived(&txn, &state.crypto, &current, archived).await?;
+        state.audit.commit(txn, entry).await?;
+        p
+    };
     Ok(with_etag(HttpResponse::Ok(), &p))
 }
 
@@ -352,7 +351,7 @@ async fn add_care_team_member(
     id: web::Path<Uuid>,
     body: crate::platform::http::Body<AddCareTeamMemberRequest>,
 ) -> ApiResult<HttpResponse> {
-    queries::get(&state.db, &state.crypto, *id).await?;
+    queries::get_for_change(&state.db, &state.crypto, *id).await?;
     let member = users::find(&state.db, &state.crypto, body.user_id)
         .await?
         .filter(|u| u.is_active() && u.role.is_clinician())
@@ -364,19 +363,21 @@ async fn add_care_team_member(
             )
         })?;
     let now = Utc::now();
-    if !access::is_on_care_team(&state.db, *id, member.model.id).await? {
+    let txn = state.db.begin().await?;
+    if !access::is_on_care_team(&txn, *id, member.model.id).await? {
         care_team_member::ActiveModel {
             patient_id: Set(*id),
             user_id: Set(member.model.id),
             added_at: Set(now),
             added_by: Set(auth.user_id()),
         }
-        .insert(&state.db)
+        .insert(&txn)
         .await?;
     }
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "care_team.add")
                 .patient(*id)
                 .resource("user", member.model.id),
@@ -404,8 +405,9 @@ async fn remove_care_team_member(
     path: web::Path<(Uuid, Uuid)>,
 ) -> ApiResult<HttpResponse> {
     let (id, user_id) = path.into_inner();
+    let txn = state.db.begin().await?;
     let deleted = care_team_member::Entity::delete_by_id((id, user_id))
-        .exec(&state.db)
+        .exec(&txn)
         .await?
         .rows_affected;
     if deleted == 0 {
@@ -413,7 +415,8 @@ async fn remove_care_team_member(
     }
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "care_team.remove")
                 .patient(id)
                 .resource("user", user_id),
@@ -470,9 +473,10 @@ async fn break_glass(
     if let Err((code, msg)) = api_types::validation::text(reason, 1000) {
         return Err(ApiError::field("reason", code, msg));
     }
-    queries::get(&state.db, &state.crypto, *id).await?;
+    queries::get_for_change(&state.db, &state.crypto, *id).await?;
     let grant_id = Uuid::now_v7();
     let expires_at = access::break_glass_expiry();
+    let txn = state.db.begin().await?;
     break_glass_grant::ActiveModel {
         id: Set(grant_id),
         patient_id: Set(*id),
@@ -483,11 +487,12 @@ async fn break_glass(
         created_at: Set(Utc::now()),
         expires_at: Set(expires_at),
     }
-    .insert(&state.db)
+    .insert(&txn)
     .await?;
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "clinical.break_glass")
                 .patient(*id)
                 .resource("break_glass_grant", grant_id)
@@ -498,13 +503,37 @@ async fn break_glass(
     Ok(HttpResponse::Created().json(access::clinical_access(&state.db, &auth, *id).await?))
 }
 
-/// Invite a patient to the portal by email (their record's email unless another is given).
+/// Whether the caller may approve where a patient's portal invitation goes: a person (not an
+/// integration) with clinical access to the patient as an administrator or a member of their care
+/// team. The portal opens the patient's clinical record, so the address it is sent to is a
+/// clinical decision.
+async fn may_approve_portal(
+    db: &impl sea_orm::ConnectionTrait,
+    principal: &Principal,
+    patient_id: Uuid,
+) -> ApiResult<bool> {
+    if principal.user_id().is_none() || !principal.has(api_types::Permission::ClinicalAccess) {
+        return Ok(false);
+    }
+    let basis = access::clinical_access(db, principal, patient_id)
+        .await?
+        .basis;
+    Ok(matches!(
+        basis,
+        Some(AccessBasis::Admin) | Some(AccessBasis::CareTeam)
+    ))
+}
+
+/// Invite a patient to the portal, at the email on their record. An administrator or a member
+/// of the care team sends it at once, and may send it to another address (their approval is
+/// audited); from anyone else it waits, unsent, for one of them to approve it. A new invitation
+/// withdraws the previous one.
 #[utoipa::path(
     tag = "patients",
     params(("id" = Uuid, Path)),
     request_body = InvitePatientRequest,
     security(("bearer" = ["patients:invite"])),
-    responses((status = 201, body = Invitation), (status = 404, body = api_types::Problem), (status = 409, body = api_types::Problem), (status = 422, body = api_types::Problem))
+    responses((status = 201, description = "Sent, or waiting for approval (`approved_at` is empty)", body = Invitation), (status = 404, body = api_types::Problem), (status = 409, body = api_types::Problem), (status = 422, body = api_types::Problem))
 )]
 #[post("/patients/{id}/portal-invitation")]
 async fn invite_patient(
@@ -514,49 +543,152 @@ async fn invite_patient(
     body: crate::platform::http::Body<InvitePatientRequest>,
 ) -> ApiResult<HttpResponse> {
     let p = queries::get(&state.db, &state.crypto, *id).await?;
-    if p.model.archived_at.is_some() {
-        return Err(ApiError::conflict(
-            "Restore this patient before inviting them.",
-        ));
-    }
-    if users::find_by_patient(&state.db, *id).await?.is_some() {
-        return Err(ApiError::conflict(
-            "This patient already has a portal account.",
-        ));
-    }
-    let email = body
-        .email
-        .clone()
-        .or_else(|| p.details.email.clone())
-        .ok_or_else(|| {
+    ensure_invitable(&state, &p).await?;
+    let approver = may_approve_portal(&state.db, &auth, *id).await?;
+    let on_file = p.details.email.clone();
+    let email = match (&body.email, approver) {
+        (Some(given), false) if Some(given.trim()) != on_file.as_deref().map(str::trim) => {
+            return Err(ApiError::field(
+                "email",
+                "not_allowed",
+                "The invitation goes to the email on the patient's record. A clinician on their care team can send it elsewhere.",
+            ));
+        }
+        (Some(given), true) => given.clone(),
+        _ => on_file.clone().ok_or_else(|| {
             ApiError::field(
                 "email",
                 "required",
-                "Add an email address to the patient first, or give one here.",
+                "Add an email address to the patient first.",
             )
-        })?;
+        })?,
+    };
     let name = p
         .details
         .preferred_name
         .clone()
         .unwrap_or_else(|| p.details.first_name.clone());
     let full_name = format!("{name} {}", p.details.last_name);
+    let txn = state.db.begin().await?;
     let inv = invitations::create(
+        &txn,
         &state,
-        &email,
-        &full_name,
-        Role::Patient,
-        Some(*id),
-        auth.user_id(),
+        invitations::NewInvitation {
+            email: &email,
+            name: &full_name,
+            role: Role::Patient,
+            patient_id: Some(*id),
+            created_by: auth.user_id(),
+            approved_by: if approver { auth.user_id() } else { None },
+        },
     )
     .await?;
+    let elsewhere = Some(email.trim()) != on_file.as_deref().map(str::trim);
+    let detail = match (approver, elsewhere) {
+        (false, _) => "awaiting_approval",
+        (true, false) => "sent_to_record_email",
+        (true, true) => "sent_to_other_email_approved",
+    };
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "patient.invite")
+                .patient(*id)
+                .resource("invitation", inv.id)
+                .detail(detail),
+        )
+        .await?;
+    Ok(HttpResponse::Created().json(invitations::to_wire(&state.crypto, &inv)?))
+}
+
+/// Refuses an invitation for a patient who is archived, erased, or already has an account.
+async fn ensure_invitable(state: &AppState, p: &PatientRecord) -> ApiResult<()> {
+    queries::ensure_not_erased(p)?;
+    if p.model.archived_at.is_some() {
+        return Err(ApiError::conflict(
+            "Restore this patient before inviting them.",
+        ));
+    }
+    if users::find_by_patient(&state.db, p.model.id)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::conflict(
+            "This patient already has a portal account.",
+        ));
+    }
+    Ok(())
+}
+
+/// The patient's portal: whether they have an account, and the invitation waiting (sent, or
+/// waiting for a clinician's approval), with whether the caller may approve it.
+#[utoipa::path(
+    tag = "patients",
+    params(("id" = Uuid, Path)),
+    security(("bearer" = ["patients:invite"])),
+    responses((status = 200, body = PortalStatus), (status = 404, body = api_types::Problem))
+)]
+#[get("/patients/{id}/portal-invitation")]
+async fn portal_status(
+    auth: Authorized<require::PatientsInvite>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<PortalStatus>> {
+    let p = queries::get(&state.db, &state.crypto, *id).await?;
+    let has_account = users::find_by_patient(&state.db, *id).await?.is_some();
+    let invitation = match invitations::pending_for_patient(&state.db, *id).await? {
+        Some(inv) => Some(invitations::to_wire(&state.crypto, &inv)?),
+        None => None,
+    };
+    let can_approve = may_approve_portal(&state.db, &auth, *id).await?;
+    state
+        .audit
+        .record(AuditEntry::by(&auth, "patient.portal.read").patient(p.model.id))
+        .await?;
+    Ok(web::Json(PortalStatus {
+        has_account,
+        invitation,
+        can_approve,
+    }))
+}
+
+/// Approve the patient's waiting portal invitation: its email goes out now, to the address it
+/// names. Only an administrator or a member of the patient's care team may.
+#[utoipa::path(
+    tag = "patients",
+    params(("id" = Uuid, Path)),
+    security(("bearer" = ["clinical:access"])),
+    responses((status = 200, body = Invitation), (status = 404, body = api_types::Problem), (status = 409, body = api_types::Problem))
+)]
+#[post("/patients/{id}/portal-invitation/approve")]
+async fn approve_portal_invitation(
+    auth: Authorized<require::ClinicalAccess>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<Invitation>> {
+    let p = queries::get(&state.db, &state.crypto, *id).await?;
+    ensure_invitable(&state, &p).await?;
+    if !may_approve_portal(&state.db, &auth, *id).await? {
+        return Err(ApiError::with_detail(
+            api_types::ErrorCode::Forbidden,
+            "Only an administrator or a member of this patient's care team can approve their portal invitation.",
+        ));
+    }
+    let approver = auth.require_user()?;
+    let pending = invitations::pending_for_patient(&state.db, *id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let txn = state.db.begin().await?;
+    let inv = invitations::approve(&txn, &state, pending.id, approver).await?;
+    state
+        .audit
+        .commit(
+            txn,
+            AuditEntry::by(&auth, "patient.invite.approve")
                 .patient(*id)
                 .resource("invitation", inv.id),
         )
         .await?;
-    Ok(HttpResponse::Created().json(invitations::to_wire(&state.crypto, &inv)?))
+    Ok(web::Json(invitations::to_wire(&state.crypto, &inv)?))
 }

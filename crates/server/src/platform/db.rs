@@ -5,8 +5,9 @@ use std::time::Duration;
 use anyhow::Context;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 
-/// Opens a pool. SQLite gets one connection: it has one writer at a time anyway, and a single
-/// connection avoids lock upgrades failing between concurrent transactions.
+/// Opens a pool. SQLite gets one connection, shared by requests, the audit writer and the
+/// background workers: it has one writer at a time anyway, and a single connection means a
+/// transaction never fails to upgrade its lock because another connection wrote meanwhile.
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
     let sqlite = url.starts_with("sqlite:");
     if sqlite {
@@ -29,6 +30,21 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
         .context("Failed to configure SQLite")?;
     }
     Ok(db)
+}
+
+/// The audit writer's connection. On SQLite it is the request pool's single connection, so every
+/// write to the file goes through one connection and concurrent requests wait their turn instead
+/// of failing with `SQLITE_BUSY`; on PostgreSQL it is a small pool of its own, so appends never
+/// wait behind requests.
+pub async fn connect_audit(
+    url: &str,
+    requests: &DatabaseConnection,
+) -> anyhow::Result<DatabaseConnection> {
+    if requests.get_database_backend() == DbBackend::Sqlite {
+        Ok(requests.clone())
+    } else {
+        connect(url, 2).await
+    }
 }
 
 fn ensure_sqlite_dir(url: &str) -> anyhow::Result<()> {
@@ -55,6 +71,26 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     migration::Migrator::up(db, None)
         .await
         .context("Failed to run database migrations")
+}
+
+/// Takes a transaction-level lock on `id` within `namespace`, so that concurrent transactions
+/// working on the same thing (a patient's alerts, say) run one after the other. On PostgreSQL an
+/// advisory lock, released at commit or rollback; SQLite has a single connection, so its write
+/// transactions are serialised already.
+pub async fn lock(
+    txn: &impl ConnectionTrait,
+    namespace: u64,
+    id: uuid::Uuid,
+) -> anyhow::Result<()> {
+    if txn.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    let (hi, lo) = id.as_u64_pair();
+    let key = (hi ^ lo ^ namespace) as i64;
+    txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({key})"))
+        .await
+        .context("Failed to take a lock")?;
+    Ok(())
 }
 
 /// Whether the database answers.

@@ -79,7 +79,10 @@ pub enum Actor {
     },
     ApiKey {
         id: Uuid,
+        /// What the key may do now: its scopes, less whatever its holder's role no longer has.
         scopes: Vec<Permission>,
+        /// The person the key acts for: the account that made it (or made the key that made it).
+        holder: Uuid,
     },
 }
 
@@ -140,6 +143,14 @@ impl Principal {
         match &self.actor {
             Actor::User { role, .. } => role.has(permission),
             Actor::ApiKey { scopes, .. } => scopes.contains(&permission),
+        }
+    }
+
+    /// The person behind the request: the signed-in account, or the holder of the API key.
+    pub fn acting_user(&self) -> Uuid {
+        match &self.actor {
+            Actor::User { id, .. } => *id,
+            Actor::ApiKey { holder, .. } => *holder,
         }
     }
 

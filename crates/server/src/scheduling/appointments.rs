@@ -58,7 +58,12 @@ const HOLDING: [&str; 4] = ["booked", "arrived", "completed", "no_show"];
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Viewer {
     Staff,
-    Patient { user_id: Option<Uuid> },
+    Patient {
+        user_id: Option<Uuid>,
+    },
+    /// A calendar outside the practice (Google Calendar, an iCalendar feed): no booking notes,
+    /// and no name of a patient whose data was erased.
+    OutsideCalendar,
 }
 
 impl Viewer {
@@ -95,10 +100,13 @@ pub async fn to_wire_many(
     models
         .into_iter()
         .map(|m| {
-            let patient_name = patients
-                .get(&m.patient_id)
-                .map(PatientRecord::display_name)
-                .unwrap_or_default();
+            let patient_name = match patients.get(&m.patient_id) {
+                Some(p) if viewer == Viewer::OutsideCalendar && p.model.erased_at.is_some() => {
+                    String::new()
+                }
+                Some(p) => p.display_name(),
+                None => String::new(),
+            };
             let practitioner_name = names.get(&m.practitioner_id).cloned().unwrap_or_default();
             let t = types.get(&m.appointment_type_id);
             to_wire(
@@ -136,7 +144,7 @@ fn to_wire(
     };
     let notes = match viewer {
         Viewer::Staff => decrypt(&m.notes_enc, "notes")?,
-        Viewer::Patient { .. } => None,
+        Viewer::Patient { .. } | Viewer::OutsideCalendar => None,
     };
     let cancellation = match m.cancelled_at {
         Some(at) => {
@@ -415,6 +423,7 @@ async fn plan(state: &AppState, principal: &Principal, input: &NewAppointment) -
                 ApiError::field("patient_id", "not_found", "There is no such patient.")
             }
         })?;
+    patients::ensure_not_erased(&patient)?;
     if patient.model.archived_at.is_some() {
         return Err(ApiError::field(
             "patient_id",
@@ -686,7 +695,21 @@ async fn book(
     )
     .await?;
     super::google::queue(&txn, state, &made.iter().collect::<Vec<_>>()).await?;
-    txn.commit().await?;
+    let ids: Vec<String> = made.iter().map(|m| m.id.to_string()).collect();
+    let first = made
+        .first()
+        .map(|m| m.id)
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a booking went missing")))?;
+    state
+        .audit
+        .commit(
+            txn,
+            AuditEntry::by(principal, "appointment.create")
+                .patient(input.patient_id)
+                .resource("appointment", first)
+                .detail(format!("appointments={}", ids.join(","))),
+        )
+        .await?;
     Ok(made)
 }
 
@@ -799,16 +822,6 @@ async fn create_appointment(
     };
     let result = async {
         let made = book(&state, &auth, &input).await?;
-        let ids: Vec<String> = made.iter().map(|m| m.id.to_string()).collect();
-        state
-            .audit
-            .record(
-                AuditEntry::by(&auth, "appointment.create")
-                    .patient(input.patient_id)
-                    .resource("appointment", made[0].id)
-                    .detail(format!("appointments={}", ids.join(","))),
-            )
-            .await?;
         let practice = Practice::load(&state.db).await?;
         let first = made.into_iter().next();
         let wire = to_wire_many(
@@ -932,6 +945,8 @@ async fn update_appointment(
 ) -> ApiResult<HttpResponse> {
     let m = visible(&state, &auth, *id).await?;
     check_if_match(&req, m.version)?;
+    // An erased patient's appointments are kept as they were, never revived or moved.
+    patients::get_for_change(&state.db, &state.crypto, m.patient_id).await?;
     let patch = body.into_inner();
     patch.validate().map_err(ApiError::Validation)?;
     let patient_id = m.patient_id;
@@ -952,36 +967,31 @@ async fn update_appointment(
             "cancelled",
         )?;
     }
-    let (updated, action) = if patch.moves() {
-        (
-            reschedule(&state, &auth, &practice, m, &patch).await?,
-            "appointment.reschedule",
-        )
-    } else if let Some(status) = patch.status {
-        (
-            change_status(&state, &auth, &practice, m, status, &patch).await?,
-            if status == AppointmentStatus::Cancelled {
-                "appointment.cancel"
-            } else {
-                "appointment.status"
-            },
-        )
-    } else if let Some(notes) = &patch.notes {
-        (
-            change_notes(&state, &auth, m, notes.as_deref()).await?,
-            "appointment.update",
-        )
-    } else {
-        (m, "appointment.update")
+    let entry = |action| {
+        AuditEntry::by(&auth, action)
+            .patient(patient_id)
+            .resource("appointment", *id)
     };
-    state
-        .audit
-        .record(
-            AuditEntry::by(&auth, action)
-                .patient(patient_id)
-                .resource("appointment", updated.id),
-        )
-        .await?;
+    let updated = if patch.moves() {
+        let entry = entry("appointment.reschedule");
+        reschedule(&state, &auth, &practice, m, &patch, entry).await?
+    } else if let Some(status) = patch.status {
+        let entry = entry(if status == AppointmentStatus::Cancelled {
+            "appointment.cancel"
+        } else {
+            "appointment.status"
+        });
+        change_status(&state, &auth, &practice, m, status, &patch, entry).await?
+    } else if let Some(notes) = &patch.notes {
+        let entry = entry("appointment.update");
+        change_notes(&state, &auth, m, notes.as_deref(), entry).await?
+    } else {
+        state
+            .audit
+            .record(entry("appointment.update").detail("unchanged"))
+            .await?;
+        m
+    };
     let a = one_to_wire(&state, &auth, updated).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("ETag", etag(a.version)))
@@ -1021,6 +1031,7 @@ async fn reschedule(
     practice: &Practice,
     m: appointment::Model,
     patch: &AppointmentPatch,
+    entry: AuditEntry,
 ) -> ApiResult<appointment::Model> {
     if status_of(&m) != AppointmentStatus::Booked {
         return Err(ApiError::field(
@@ -1164,7 +1175,7 @@ async fn reschedule(
         .await?;
     }
     super::google::queue(&txn, state, &[&updated]).await?;
-    txn.commit().await?;
+    state.audit.commit(txn, entry).await?;
     Ok(updated)
 }
 
@@ -1175,9 +1186,11 @@ async fn change_status(
     m: appointment::Model,
     status: AppointmentStatus,
     patch: &AppointmentPatch,
+    entry: AuditEntry,
 ) -> ApiResult<appointment::Model> {
     let current = status_of(&m);
     if current == status {
+        state.audit.record(entry.detail("unchanged")).await?;
         return Ok(m);
     }
     if !current.next().contains(&status) {
@@ -1267,7 +1280,7 @@ async fn change_status(
         .await?;
     }
     super::google::queue(&txn, state, &targets.iter().collect::<Vec<_>>()).await?;
-    txn.commit().await?;
+    state.audit.commit(txn, entry).await?;
     Ok(updated)
 }
 
@@ -1276,6 +1289,7 @@ async fn change_notes(
     principal: &Principal,
     m: appointment::Model,
     notes: Option<&str>,
+    entry: AuditEntry,
 ) -> ApiResult<appointment::Model> {
     let notes_enc = match notes.filter(|n| !n.trim().is_empty()) {
         Some(n) => Some(state.crypto.encrypt_str(n, &aad(m.id, "notes"))?),
@@ -1293,7 +1307,7 @@ async fn change_notes(
     )
     .await?;
     record_change(&txn, principal, m.id, "notes_changed", None, None, None).await?;
-    txn.commit().await?;
+    state.audit.commit(txn, entry).await?;
     Ok(saved)
 }
 

@@ -510,10 +510,10 @@ async fn put_availability(
         .exec(&txn)
         .await?;
     }
-    txn.commit().await?;
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "availability.update")
                 .resource("practitioner", id)
                 .detail(format!(
@@ -628,12 +628,16 @@ async fn create_closure(
         created_by: Set(auth.user_id()),
         created_at: Set(Utc::now()),
     };
+    let txn = state.db.begin().await?;
     let created = closure::Entity::insert(model)
-        .exec_with_returning(&state.db)
+        .exec_with_returning(&txn)
         .await?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "closure.create").resource("closure", created.id))
+        .commit(
+            txn,
+            AuditEntry::by(&auth, "closure.create").resource("closure", created.id),
+        )
         .await?;
     Ok(HttpResponse::Created().json(closure_to_wire(created)))
 }
@@ -651,13 +655,17 @@ async fn delete_closure(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let deleted = closure::Entity::delete_by_id(*id).exec(&state.db).await?;
+    let txn = state.db.begin().await?;
+    let deleted = closure::Entity::delete_by_id(*id).exec(&txn).await?;
     if deleted.rows_affected == 0 {
         return Err(ApiError::not_found());
     }
     state
         .audit
-        .record(AuditEntry::by(&auth, "closure.delete").resource("closure", *id))
+        .commit(
+            txn,
+            AuditEntry::by(&auth, "closure.delete").resource("closure", *id),
+        )
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

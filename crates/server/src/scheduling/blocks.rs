@@ -223,10 +223,12 @@ async fn create_block(
     }
     .insert(&txn)
     .await?;
-    txn.commit().await?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "calendar_block.create").resource("calendar_block", block.id))
+        .commit(
+            txn,
+            AuditEntry::by(&auth, "calendar_block.create").resource("calendar_block", block.id),
+        )
         .await?;
     let wire = to_wire_many(&state.db, &practice, vec![block]).await?;
     Ok(HttpResponse::Created().json(&wire[0]))
@@ -345,10 +347,12 @@ async fn update_block(
     m.version = Set(version + 1);
     m.updated_at = Set(Utc::now());
     let saved = m.update(&txn).await?;
-    txn.commit().await?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "calendar_block.update").resource("calendar_block", saved.id))
+        .commit(
+            txn,
+            AuditEntry::by(&auth, "calendar_block.update").resource("calendar_block", saved.id),
+        )
         .await?;
     let wire = to_wire_many(&state.db, &practice, vec![saved]).await?;
     Ok(HttpResponse::Ok()
@@ -388,10 +392,12 @@ async fn delete_block(
     calendar_block::Entity::delete_by_id(b.id)
         .exec(&txn)
         .await?;
-    txn.commit().await?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "calendar_block.delete").resource("calendar_block", b.id))
+        .commit(
+            txn,
+            AuditEntry::by(&auth, "calendar_block.delete").resource("calendar_block", b.id),
+        )
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -9,7 +9,10 @@ use api_types::scheduling::{CalendarFeed, NewCalendarFeed};
 use api_types::Permission;
 use chrono::{Duration, Utc};
 use entity::scheduling::{appointment, calendar_feed};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -97,6 +100,7 @@ async fn create_feed(
         created_at: Set(Utc::now()),
         last_fetched_at: Set(None),
     };
+    let txn = state.db.begin().await?;
     calendar_feed::Entity::insert(model)
         .on_conflict(
             sea_orm::sea_query::OnConflict::column(calendar_feed::Column::UserId)
@@ -108,11 +112,14 @@ async fn create_feed(
                 ])
                 .to_owned(),
         )
-        .exec(&state.db)
+        .exec(&txn)
         .await?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "calendar_feed.create").resource("practitioner", *id))
+        .commit(
+            txn,
+            AuditEntry::by(&auth, "calendar_feed.create").resource("practitioner", *id),
+        )
         .await?;
     let m = calendar_feed::Entity::find_by_id(*id)
         .one(&state.db)
@@ -123,6 +130,14 @@ async fn create_feed(
         state.settings.public_url.trim_end_matches('/')
     );
     Ok(HttpResponse::Created().json(to_wire(m, Some(url))))
+}
+
+/// Ends the practitioner's feed (when their account is deactivated).
+pub async fn end_for(db: &impl sea_orm::ConnectionTrait, user_id: Uuid) -> ApiResult<()> {
+    calendar_feed::Entity::delete_by_id(user_id)
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Stop the feed: its address answers 404 from now on.
@@ -139,15 +154,17 @@ async fn delete_feed(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     ensure_own(&auth, *id)?;
-    let deleted = calendar_feed::Entity::delete_by_id(*id)
-        .exec(&state.db)
-        .await?;
+    let txn = state.db.begin().await?;
+    let deleted = calendar_feed::Entity::delete_by_id(*id).exec(&txn).await?;
     if deleted.rows_affected == 0 {
         return Err(ApiError::not_found());
     }
     state
         .audit
-        .record(AuditEntry::by(&auth, "calendar_feed.delete").resource("practitioner", *id))
+        .commit(
+            txn,
+            AuditEntry::by(&auth, "calendar_feed.delete").resource("practitioner", *id),
+        )
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -189,12 +206,18 @@ async fn fetch_feed(
         .map(|m| (m.id, (m.version, !status_of(m).holds_time())))
         .collect();
     let patient_ids: std::collections::BTreeSet<Uuid> = rows.iter().map(|m| m.patient_id).collect();
-    let appointments =
-        to_wire_many(&state.db, &state.crypto, &practice, rows, Viewer::Staff).await?;
+    let appointments = to_wire_many(
+        &state.db,
+        &state.crypto,
+        &practice,
+        rows,
+        Viewer::OutsideCalendar,
+    )
+    .await?;
     let summaries: Vec<String> = appointments
         .iter()
         .map(|a| {
-            if feed.include_patient_names {
+            if feed.include_patient_names && !a.patient_name.is_empty() {
                 format!("{} – {}", a.appointment_type_name, a.patient_name)
             } else {
                 a.appointment_type_name.clone()

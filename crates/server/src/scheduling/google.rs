@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use actix_web::{delete, get, post, web, HttpResponse};
+use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use api_types::scheduling::{
     CalendarSyncState, ConnectGoogleCalendar, GoogleCalendarConnection, GoogleCalendarStatus,
     GoogleConsentLink,
@@ -33,11 +33,15 @@ use uuid::Uuid;
 use super::appointments::{to_wire_many, Viewer};
 use super::Practice;
 use crate::audit::AuditEntry;
+use crate::auth::oauth;
 use crate::platform::{require, ApiError, ApiResult, AppState, Authorized, ClientInfo};
 
 const PROVIDER: &str = "google";
 const ACTIVE: &str = "active";
 const RECONNECT: &str = "reconnect";
+/// The account was deactivated: nothing is written any more, and the worker removes the
+/// connection (upcoming events, Google's grant, the tokens).
+const ENDED: &str = "ended";
 /// Consent links work this long.
 const STATE_MINUTES: i64 = 15;
 /// On connecting, appointments this far back are written too.
@@ -144,18 +148,31 @@ async fn get_google(
 }
 
 /// The OAuth `state`: whose calendar, until when, and whether events show patients' names,
-/// signed so that nobody can forge a callback.
-fn sign_state(state: &AppState, user_id: Uuid, names: bool) -> String {
-    state.crypto.sign_state(
-        "google.oauth_state",
+/// signed so that nobody can forge a callback, and bound to the browser by a cookie.
+fn sign_state(
+    state: &AppState,
+    user_id: Uuid,
+    names: bool,
+) -> (String, actix_web::cookie::Cookie<'static>) {
+    oauth::start(
+        state,
+        PROVIDER,
         &[&user_id.to_string(), if names { "1" } else { "0" }],
         STATE_MINUTES,
     )
 }
 
-fn verify_state(state: &AppState, value: &str) -> Option<(Uuid, bool)> {
-    let fields = state.crypto.verify_state("google.oauth_state", value, 2)?;
-    Some((Uuid::parse_str(&fields[0]).ok()?, fields[1] == "1"))
+async fn verify_state(
+    state: &AppState,
+    req: &HttpRequest,
+    value: &str,
+) -> ApiResult<Option<(Uuid, bool)>> {
+    let Some(fields) = oauth::finish(state, req, PROVIDER, value, 2).await? else {
+        return Ok(None);
+    };
+    Ok(Uuid::parse_str(&fields[0])
+        .ok()
+        .map(|id| (id, fields[1] == "1")))
 }
 
 /// Start connecting your own Google Calendar: the link to Google's consent page. After consent,
@@ -177,7 +194,7 @@ async fn connect_google(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     body: crate::platform::http::Body<ConnectGoogleCalendar>,
-) -> ApiResult<web::Json<GoogleConsentLink>> {
+) -> ApiResult<HttpResponse> {
     if auth.user_id() != Some(*id) {
         return Err(ApiError::with_detail(
             ErrorCode::Forbidden,
@@ -188,17 +205,15 @@ async fn connect_google(
     let email = crate::users::queries::find(&state.db, &state.crypto, *id)
         .await?
         .map(|u| u.email);
-    let link = client.authorize_url(
-        &sign_state(&state, *id, body.include_patient_names),
-        email.as_deref(),
-    );
+    let (signed, cookie) = sign_state(&state, *id, body.include_patient_names);
+    let link = client.authorize_url(&signed, email.as_deref());
     state
         .audit
         .record(
             AuditEntry::by(&auth, "google_calendar.connect_start").resource("practitioner", *id),
         )
         .await?;
-    Ok(web::Json(GoogleConsentLink {
+    Ok(HttpResponse::Ok().cookie(cookie).json(GoogleConsentLink {
         authorize_url: link,
     }))
 }
@@ -218,14 +233,29 @@ async fn disconnect_google(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     ensure_own_or_manage(&auth, *id)?;
-    let mut c = find_connection(&state.db, *id)
+    let c = find_connection(&state.db, *id)
         .await?
         .ok_or_else(ApiError::not_found)?;
+    let removed = remove_connection(&state, c).await?;
+    state
+        .audit
+        .record(
+            AuditEntry::by(&auth, "google_calendar.disconnect")
+                .resource("practitioner", *id)
+                .detail(format!("events_removed={removed}")),
+        )
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Removes a connection: the events Carebase wrote for upcoming appointments (while Google still
+/// accepts the grant), Google's grant itself, then the tokens. Returns how many events went.
+async fn remove_connection(state: &AppState, mut c: calendar_connection::Model) -> ApiResult<u32> {
     let mut removed = 0u32;
-    if let (Some(client), true) = (state.google.clone(), c.status == ACTIVE) {
+    if let (Some(client), true) = (state.google.clone(), c.status != RECONNECT) {
         // Best effort: the connection ends whatever Google says.
-        if let Ok(token) = access_token(&state, &client, &mut c, false).await {
-            let upcoming = upcoming_links(&state, &c).await?;
+        if let Ok(token) = access_token(state, &client, &mut c, false).await {
+            let upcoming = upcoming_links(state, &c).await?;
             for link in upcoming {
                 if client
                     .delete_event(&token, &c.calendar_id, &link.event_id)
@@ -246,15 +276,43 @@ async fn disconnect_google(
     calendar_connection::Entity::delete_by_id(c.id)
         .exec(&state.db)
         .await?;
-    state
-        .audit
-        .record(
-            AuditEntry::by(&auth, "google_calendar.disconnect")
-                .resource("practitioner", *id)
-                .detail(format!("events_removed={removed}")),
+    Ok(removed)
+}
+
+/// Stops the account's Google Calendar sync at once, in the caller's transaction (when the
+/// account is deactivated). The worker then removes the connection.
+pub async fn end_for(db: &impl ConnectionTrait, user_id: Uuid) -> ApiResult<()> {
+    calendar_connection::Entity::update_many()
+        .col_expr(
+            calendar_connection::Column::Status,
+            sea_orm::sea_query::Expr::value(ENDED),
         )
+        .filter(calendar_connection::Column::UserId.eq(user_id))
+        .exec(db)
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(())
+}
+
+/// Removes the connections of deactivated accounts.
+async fn remove_ended(state: &AppState) -> ApiResult<()> {
+    let ended = calendar_connection::Entity::find()
+        .filter(calendar_connection::Column::Status.eq(ENDED))
+        .limit(10)
+        .all(&state.db)
+        .await?;
+    for c in ended {
+        let user_id = c.user_id;
+        let removed = remove_connection(state, c).await?;
+        state
+            .audit
+            .record(
+                AuditEntry::anonymous(&ClientInfo::default(), "google_calendar.disconnect")
+                    .resource("practitioner", user_id)
+                    .detail(format!("account_deactivated events_removed={removed}")),
+            )
+            .await?;
+    }
+    Ok(())
 }
 
 /// Events for appointments from a day ago on.
@@ -297,13 +355,14 @@ pub struct GoogleCallback {
 #[get("/integrations/google/callback")]
 async fn google_callback(
     state: web::Data<AppState>,
+    req: HttpRequest,
     client_info: ClientInfo,
     query: web::Query<GoogleCallback>,
 ) -> HttpResponse {
     let result = if query.error.is_some() {
         "declined"
     } else {
-        match complete_connection(&state, &client_info, &query).await {
+        match complete_connection(&state, &req, &client_info, &query).await {
             Ok(()) => "connected",
             Err(e) => {
                 tracing::warn!(error = %e, "google calendar connection failed");
@@ -316,11 +375,13 @@ async fn google_callback(
             actix_web::http::header::LOCATION,
             format!("/schedule/availability?google={result}"),
         ))
+        .cookie(oauth::clear(&state, PROVIDER))
         .finish()
 }
 
 async fn complete_connection(
     state: &AppState,
+    req: &HttpRequest,
     client_info: &ClientInfo,
     q: &GoogleCallback,
 ) -> ApiResult<()> {
@@ -330,18 +391,17 @@ async fn complete_connection(
             "The connection link is invalid or has expired.",
         )
     };
-    let (user_id, names) = q
-        .state
-        .as_deref()
-        .and_then(|s| verify_state(state, s))
-        .ok_or_else(invalid)?;
+    let value = q.state.as_deref().ok_or_else(invalid)?;
+    let (user_id, names) = verify_state(state, req, value).await?.ok_or_else(invalid)?;
     let code = q
         .code
         .as_deref()
         .filter(|c| !c.is_empty())
         .ok_or_else(invalid)?;
+    // An account deactivated since it asked connects nothing.
     let user = crate::users::queries::find(&state.db, &state.crypto, user_id)
         .await?
+        .filter(|u| u.is_active())
         .ok_or_else(invalid)?;
     let client = client(state)?;
     let tokens = client.exchange_code(code).await.map_err(google_error)?;
@@ -570,6 +630,7 @@ pub async fn sync_due(state: &AppState, now: DateTime<Utc>) -> ApiResult<SyncPas
     let Some(client) = state.google.clone() else {
         return Ok(pass);
     };
+    remove_ended(state).await?;
     let jobs = calendar_sync_job::Entity::find()
         .filter(calendar_sync_job::Column::NextAttemptAt.lte(now))
         .order_by_asc(calendar_sync_job::Column::NextAttemptAt)
@@ -737,7 +798,7 @@ async fn reconcile(
         &state.crypto,
         practice,
         vec![row.clone()],
-        Viewer::Staff,
+        Viewer::OutsideCalendar,
     )
     .await?
     .pop()
@@ -780,7 +841,8 @@ async fn reconcile(
         return if stopped { Err(Failure::Stop) } else { Ok(()) };
     };
     let link = links.iter().find(|l| l.connection_id == c.id);
-    let summary = if c.include_patient_names {
+    let named = c.include_patient_names && !wire.patient_name.is_empty();
+    let summary = if named {
         format!("{} – {}", wire.appointment_type_name, wire.patient_name)
     } else {
         wire.appointment_type_name.clone()
@@ -840,7 +902,7 @@ async fn reconcile(
     )
     .exec_without_returning(&state.db)
     .await?;
-    if c.include_patient_names {
+    if named {
         // A patient's name left the practice for the practitioner's Google account.
         state
             .audit

@@ -185,6 +185,7 @@ async fn send(
                 subject: &render(&t.email_subject, &v),
                 body: &format!("{}{series_note}", render(&t.email_body, &v)),
                 attachments,
+                secret: false,
             },
         )
         .await?;
@@ -200,6 +201,7 @@ async fn send(
                 subject: "",
                 body: &body,
                 attachments: Vec::new(),
+                secret: false,
             },
         )
         .await?;

@@ -3,7 +3,7 @@
 
 use actix_web::{get, put, web};
 use api_types::scheduling::{MessageEvent, MessageTemplate, MessageTemplates, SchedulingSettings};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::audit::AuditEntry;
@@ -119,10 +119,11 @@ async fn put_scheduling_settings(
     let mut rules = body.into_inner();
     rules.validate().map_err(ApiError::Validation)?;
     rules.time_zone = String::new();
-    save_value(&state.db, RULES_KEY, &rules).await?;
+    let txn = state.db.begin().await?;
+    save_value(&txn, RULES_KEY, &rules).await?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "scheduling_settings.update"))
+        .commit(txn, AuditEntry::by(&auth, "scheduling_settings.update"))
         .await?;
     Ok(web::Json(super::Practice::load(&state.db).await?.rules))
 }
@@ -157,10 +158,11 @@ async fn put_message_templates(
 ) -> ApiResult<web::Json<MessageTemplates>> {
     let t = body.into_inner();
     t.validate().map_err(ApiError::Validation)?;
-    save_value(&state.db, TEMPLATES_KEY, &t).await?;
+    let txn = state.db.begin().await?;
+    save_value(&txn, TEMPLATES_KEY, &t).await?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "message_templates.update"))
+        .commit(txn, AuditEntry::by(&auth, "message_templates.update"))
         .await?;
     Ok(web::Json(t))
 }

@@ -224,10 +224,12 @@ async fn create_type(
     .insert(&txn)
     .await?;
     write_offered(&txn, id, &input.practitioner_ids).await?;
-    txn.commit().await?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "appointment_type.create").resource("appointment_type", id))
+        .commit(
+            txn,
+            AuditEntry::by(&auth, "appointment_type.create").resource("appointment_type", id),
+        )
         .await?;
     let created = get(&state.db, id).await?;
     Ok(HttpResponse::Created()
@@ -298,10 +300,12 @@ async fn update_type(
         ));
     }
     write_offered(&txn, *id, &input.practitioner_ids).await?;
-    txn.commit().await?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "appointment_type.update").resource("appointment_type", *id))
+        .commit(
+            txn,
+            AuditEntry::by(&auth, "appointment_type.update").resource("appointment_type", *id),
+        )
         .await?;
     let t = get(&state.db, *id).await?;
     Ok(HttpResponse::Ok()

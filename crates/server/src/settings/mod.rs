@@ -5,7 +5,7 @@ use api_types::admin::PracticeSettings;
 use api_types::Role;
 use chrono::Utc;
 use entity::settings::setting;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::audit::AuditEntry;
@@ -119,10 +119,11 @@ async fn put_settings(
     validate(&s)?;
     s.mfa_required_roles.sort();
     s.mfa_required_roles.dedup();
-    save(&state.db, &s).await?;
+    let txn = state.db.begin().await?;
+    save(&txn, &s).await?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "settings.update"))
+        .commit(txn, AuditEntry::by(&auth, "settings.update"))
         .await?;
     Ok(web::Json(s))
 }

@@ -18,7 +18,7 @@ pub fn email_bidx(crypto: &Crypto, email: &str) -> String {
     crypto.blind_index(EMAIL_DOMAIN, &normalize_email(email))
 }
 
-fn aad(id: Uuid, column: &str) -> String {
+pub(super) fn aad(id: Uuid, column: &str) -> String {
     format!("users.{column}:{id}")
 }
 
@@ -154,6 +154,11 @@ pub async fn create(
     .insert(db)
     .await?;
     Ok(UserRecord::decrypt(crypto, model)?)
+}
+
+/// The account's row, without decrypting anything (for checks on role and status).
+pub async fn find_model(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<user::Model>> {
+    Ok(user::Entity::find_by_id(id).one(db).await?)
 }
 
 pub async fn find(

@@ -38,7 +38,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 )]
 #[get("/users")]
 async fn list_users(
-    _auth: Authorized<require::UsersRead>,
+    auth: Authorized<require::UsersRead>,
     state: web::Data<AppState>,
     query: web::Query<UserQuery>,
 ) -> ApiResult<web::Json<Page<User>>> {
@@ -59,6 +59,20 @@ async fn list_users(
         .into_iter()
         .map(|m| UserRecord::decrypt(&state.crypto, m).map(|u| u.to_wire()))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    // Patients' portal accounts are patient data: which ones were shown is recorded.
+    let patients: Vec<String> = items
+        .iter()
+        .filter_map(|u| u.patient_id.map(|p| p.to_string()))
+        .collect();
+    if !patients.is_empty() {
+        state
+            .audit
+            .record(
+                AuditEntry::by(&auth, "user.list")
+                    .detail(format!("patients={}", patients.join(","))),
+            )
+            .await?;
+    }
     Ok(web::Json(Page::new(items, total, limit, offset)))
 }
 
@@ -71,13 +85,22 @@ async fn list_users(
 )]
 #[get("/users/{id}")]
 async fn get_user(
-    _auth: Authorized<require::UsersRead>,
+    auth: Authorized<require::UsersRead>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<User>> {
-    Ok(web::Json(
-        queries::get(&state.db, &state.crypto, *id).await?.to_wire(),
-    ))
+    let user = queries::get(&state.db, &state.crypto, *id).await?;
+    if let Some(patient) = user.model.patient_id {
+        state
+            .audit
+            .record(
+                AuditEntry::by(&auth, "user.read")
+                    .patient(patient)
+                    .resource("user", *id),
+            )
+            .await?;
+    }
+    Ok(web::Json(user.to_wire()))
 }
 
 /// Change an account's role, name or status. Deactivating signs it out everywhere. The last
@@ -136,15 +159,28 @@ async fn update_user(
         }
         .into());
     }
+    if req.status == Some(UserStatus::Active) && !current.is_active() {
+        if let Some(patient_id) = current.model.patient_id {
+            // The portal account of a patient whose data was erased stays closed.
+            crate::patients::queries::get_for_change(&txn, &state.crypto, patient_id).await?;
+        }
+    }
     m.updated_at = Set(Utc::now());
     let updated = m.update(&txn).await?;
-    if req.status == Some(UserStatus::Deactivated) || req.role.is_some_and(|r| r != current.role) {
+    if req.status == Some(UserStatus::Deactivated) && current.is_active() {
+        super::end_credentials(&txn, *id, "account_deactivated").await?;
+    } else if req.role.is_some_and(|r| r != current.role) {
         sessions::revoke_all(&txn, *id, None, "account_changed").await?;
     }
-    txn.commit().await?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "user.update").resource("user", *id))
+        .commit(txn, {
+            let entry = AuditEntry::by(&auth, "user.update").resource("user", *id);
+            match current.model.patient_id {
+                Some(p) => entry.patient(p),
+                None => entry,
+            }
+        })
         .await?;
     Ok(web::Json(
         UserRecord::decrypt(&state.crypto, updated)?.to_wire(),
@@ -160,12 +196,27 @@ async fn update_user(
 )]
 #[get("/invitations")]
 async fn list_invitations(
-    _auth: Authorized<require::UsersManage>,
+    auth: Authorized<require::UsersManage>,
     state: web::Data<AppState>,
     query: web::Query<PageQuery>,
 ) -> ApiResult<web::Json<Page<Invitation>>> {
     let (limit, offset) = page_bounds(query.limit, query.offset)?;
-    Ok(web::Json(invitations::list(&state, limit, offset).await?))
+    let page = invitations::list(&state, limit, offset).await?;
+    let patients: Vec<String> = page
+        .items
+        .iter()
+        .filter_map(|i| i.patient_id.map(|p| p.to_string()))
+        .collect();
+    if !patients.is_empty() {
+        state
+            .audit
+            .record(
+                AuditEntry::by(&auth, "invitation.list")
+                    .detail(format!("patients={}", patients.join(","))),
+            )
+            .await?;
+    }
+    Ok(web::Json(page))
 }
 
 /// Invite someone to join the practice's staff. The link goes by email (or to the outbox).
@@ -193,18 +244,26 @@ async fn invite_staff(
         );
     }
     errors.finish().map_err(ApiError::Validation)?;
+    let txn = state.db.begin().await?;
     let inv = invitations::create(
+        &txn,
         &state,
-        &req.email,
-        &req.name,
-        req.role,
-        None,
-        auth.user_id(),
+        invitations::NewInvitation {
+            email: &req.email,
+            name: &req.name,
+            role: req.role,
+            patient_id: None,
+            created_by: auth.user_id(),
+            approved_by: Some(auth.acting_user()),
+        },
     )
     .await?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "invitation.create").resource("invitation", inv.id))
+        .commit(
+            txn,
+            AuditEntry::by(&auth, "invitation.create").resource("invitation", inv.id),
+        )
         .await?;
     Ok(HttpResponse::Created().json(invitations::to_wire(&state.crypto, &inv)?))
 }
@@ -222,10 +281,13 @@ async fn revoke_invitation(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    invitations::revoke(&state.db, *id).await?;
-    state
-        .audit
-        .record(AuditEntry::by(&auth, "invitation.revoke").resource("invitation", *id))
-        .await?;
+    let txn = state.db.begin().await?;
+    let patient = invitations::revoke(&txn, *id).await?;
+    let entry = AuditEntry::by(&auth, "invitation.revoke").resource("invitation", *id);
+    let entry = match patient {
+        Some(p) => entry.patient(p),
+        None => entry,
+    };
+    state.audit.commit(txn, entry).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -83,6 +83,13 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/patients/{id}/clinical-access", "yyyn4"),
     ("POST", "/api/v1/patients/{id}/break-glass", "yyynn"),
     ("POST", "/api/v1/patients/{id}/portal-invitation", "yyyyn"),
+    ("GET", "/api/v1/patients/{id}/portal-invitation", "yyyyn"),
+    // Only an administrator or the care team approves; the matrix's clinicians are on neither.
+    (
+        "POST",
+        "/api/v1/patients/{id}/portal-invitation/approve",
+        "ynnnn",
+    ),
     ("GET", "/api/v1/metric-definitions", "yyyyy"),
     ("POST", "/api/v1/patients/{id}/observations", "ynnn4"),
     ("GET", "/api/v1/patients/{id}/observations", "ynnn4"),

@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode};
 use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 
-use crate::helpers::{patient_body, Options, TestApp};
+use crate::helpers::{cookies_set, patient_body, Options, TestApp};
 
 const REDIRECT: &str = "http://carebase.test/api/v1/integrations/withings/callback";
 
@@ -85,6 +85,7 @@ async fn a_patient_connects_withings_and_readings_flow_in() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
+    let browser = cookies_set(&res);
     let link: Value = res.json().await.unwrap();
     let url = reqwest::Url::parse(link["authorize_url"].as_str().unwrap()).unwrap();
     let state = url
@@ -97,22 +98,27 @@ async fn a_patient_connects_withings_and_readings_flow_in() {
     // A forged or tampered state is refused.
     let forged = state.replace(&id, &uuid::Uuid::now_v7().to_string());
     let res = app
-        .send(
-            Method::GET,
+        .get_as_browser(
             &format!("/api/v1/integrations/withings/callback?code={CODE}&state={forged}"),
-            None,
-            None,
+            &browser,
         )
         .await;
     assert_eq!(res.status(), StatusCode::FOUND);
     assert_eq!(res.headers()["location"], "/?withings=error");
 
+    // Another browser holding the state (it was sent somewhere, or copied) connects nothing.
     let res = app
-        .send(
-            Method::GET,
+        .get_as_browser(
             &format!("/api/v1/integrations/withings/callback?code={CODE}&state={state}"),
-            None,
-            None,
+            "",
+        )
+        .await;
+    assert_eq!(res.headers()["location"], "/?withings=error");
+
+    let res = app
+        .get_as_browser(
+            &format!("/api/v1/integrations/withings/callback?code={CODE}&state={state}"),
+            &browser,
         )
         .await;
     assert_eq!(res.status(), StatusCode::FOUND);
@@ -120,6 +126,15 @@ async fn a_patient_connects_withings_and_readings_flow_in() {
         res.headers()["location"],
         "/portal/health?withings=connected"
     );
+
+    // The state works once: replayed, even from the same browser, it connects nothing.
+    let res = app
+        .get_as_browser(
+            &format!("/api/v1/integrations/withings/callback?code={CODE}&state={state}"),
+            &browser,
+        )
+        .await;
+    assert_eq!(res.headers()["location"], "/?withings=error");
 
     // The backfill runs: readings, a critical one alerted, the device recorded as the source.
     let devices = after_sync(&app, &devices_path, &me.token, None).await;
@@ -259,16 +274,15 @@ async fn a_failed_sync_is_shown_with_its_reason() {
         .await;
     let id = patient["id"].as_str().unwrap().to_owned();
     let devices_path = format!("/api/v1/patients/{id}/devices");
-    let link: Value = app
+    let res = app
         .post(
             &format!("{devices_path}/withings/connect"),
             Some(&admin.token),
             json!({}),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
+    let browser = cookies_set(&res);
+    let link: Value = res.json().await.unwrap();
     let url = reqwest::Url::parse(link["authorize_url"].as_str().unwrap()).unwrap();
     let state = url
         .query_pairs()
@@ -277,11 +291,9 @@ async fn a_failed_sync_is_shown_with_its_reason() {
         .1
         .into_owned();
     let res = app
-        .send(
-            Method::GET,
+        .get_as_browser(
             &format!("/api/v1/integrations/withings/callback?code={CODE}&state={state}"),
-            None,
-            None,
+            &browser,
         )
         .await;
     assert_eq!(

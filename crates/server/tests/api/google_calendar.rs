@@ -50,6 +50,7 @@ async fn connect(p: &Practice, include_patient_names: bool) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
+    let browser = crate::helpers::cookies_set(&res);
     let link: Value = res.json().await.unwrap();
     let url = link["authorize_url"].as_str().unwrap();
     assert!(url.contains("access_type=offline"));
@@ -59,11 +60,37 @@ async fn connect(p: &Practice, include_patient_names: bool) {
     assert_eq!(consent.status(), StatusCode::FOUND);
     let back = consent.headers()["location"].to_str().unwrap().to_owned();
     let back = back.replace("http://carebase.test", &p.app.address);
-    let res = p.app.client.get(back).send().await.unwrap();
+    // Only the browser that asked can complete the connection.
+    let elsewhere = p.app.client.get(&back).send().await.unwrap();
+    assert_eq!(
+        elsewhere.headers()["location"],
+        "/schedule/availability?google=error"
+    );
+    let res = p
+        .app
+        .client
+        .get(&back)
+        .header(reqwest::header::COOKIE, &browser)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::FOUND);
     assert_eq!(
         res.headers()["location"],
         "/schedule/availability?google=connected"
+    );
+    // And only once.
+    let replay = p
+        .app
+        .client
+        .get(&back)
+        .header(reqwest::header::COOKIE, &browser)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        replay.headers()["location"],
+        "/schedule/availability?google=error"
     );
 }
 

@@ -169,7 +169,7 @@ impl TestApp {
         let conn = db::connect(&database_url, 5).await.unwrap();
         db::migrate(&conn).await.unwrap();
         let crypto = Crypto::load(&settings.keys, &settings.data_dir).unwrap();
-        let audit_db = db::connect(&database_url, 2).await.unwrap();
+        let audit_db = db::connect_audit(&database_url, &conn).await.unwrap();
         let state = AppState::new(settings, conn, audit_db, crypto).unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -299,7 +299,7 @@ impl TestApp {
         res.json().await.unwrap()
     }
 
-    /// Every outbox message, read through the API as an admin.
+    /// Every outbox message as the API lists it to an admin (one-time links withheld).
     pub async fn outbox(&self, admin_token: &str) -> Vec<Value> {
         let res = self.get("/api/v1/outbox?limit=100", admin_token).await;
         assert_eq!(res.status(), StatusCode::OK);
@@ -307,6 +307,58 @@ impl TestApp {
             .as_array()
             .unwrap()
             .clone()
+    }
+
+    /// The newest message to `recipient` as delivered, waiting a few seconds for one (some are
+    /// queued after the answer, such as password resets).
+    pub async fn message_to(&self, recipient: &str) -> Value {
+        for _ in 0..100 {
+            if let Some(m) = self
+                .delivered()
+                .await
+                .into_iter()
+                .find(|m| m["recipient"] == recipient)
+            {
+                return m;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no message to {recipient}");
+    }
+
+    /// Every message as it is delivered, one-time links included: what reaches the recipient's
+    /// inbox (read as the server's operator would, with `carebase outbox`).
+    pub async fn delivered(&self) -> Vec<Value> {
+        carebase::comms::outbox::read_in_full(&self.state.db, &self.state.crypto, None, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| serde_json::to_value(m).unwrap())
+            .collect()
+    }
+}
+
+/// The cookies a response sets, as a browser would send them back (`a=1; b=2`).
+pub fn cookies_set(res: &reqwest::Response) -> String {
+    res.headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl TestApp {
+    /// A GET from a browser holding `cookies`, with no other credentials (a provider's redirect
+    /// back to a callback).
+    pub async fn get_as_browser(&self, path: &str, cookies: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header(reqwest::header::COOKIE, cookies)
+            .send()
+            .await
+            .unwrap()
     }
 }
 

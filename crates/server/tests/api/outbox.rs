@@ -69,6 +69,7 @@ async fn a_refused_delivery_is_retried_later_and_the_error_is_visible() {
         json!({"email": admin.email}),
     )
     .await;
+    app.message_to(&admin.email).await;
     let smtp = FakeSmtp::start_refusing().await.unwrap();
     assert_eq!(
         deliver_due(&app.state.db, &app.state.crypto, &sender(smtp.port))

@@ -1,0 +1,91 @@
+//! Ending an account. Deactivation ends every credential the account holds, at once and in the
+//! same transaction: its sessions, unused password-reset links, the invitations it sent that are
+//! still pending, the API keys it made, its break-the-glass access, its calendar feed and its
+//! Google Calendar connection. Reactivating the account gives none of them back.
+
+use chrono::Utc;
+use entity::auth::recovery_code;
+use entity::users::user;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::queries::{aad, email_bidx};
+use crate::platform::crypto::Crypto;
+use crate::platform::ApiResult;
+
+/// Deactivates the account and ends everything it holds.
+pub async fn deactivate(db: &impl ConnectionTrait, user_id: Uuid, reason: &str) -> ApiResult<()> {
+    user::Entity::update_many()
+        .col_expr(user::Column::Status, Expr::value("deactivated"))
+        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    end_credentials(db, user_id, reason).await
+}
+
+/// Ends every credential the account holds (see the module's documentation).
+pub async fn end_credentials(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    reason: &str,
+) -> ApiResult<()> {
+    crate::auth::sessions::revoke_all(db, user_id, None, reason).await?;
+    crate::auth::invitations::end_password_resets(db, user_id).await?;
+    crate::auth::invitations::withdraw_pending(
+        db,
+        sea_orm::Condition::all().add(entity::auth::invitation::Column::CreatedBy.eq(user_id)),
+    )
+    .await?;
+    crate::auth::api_keys::revoke_made_by(db, user_id).await?;
+    crate::patients::access::end_break_glass_of(db, user_id).await?;
+    crate::scheduling::feeds::end_for(db, user_id).await?;
+    crate::scheduling::google::end_for(db, user_id).await?;
+    Ok(())
+}
+
+/// Removes a deactivated account's way back in and what identifies it: its password, second
+/// factor and recovery codes, and its email and name (replaced by placeholders, which frees the
+/// address). For a patient whose data was erased.
+pub async fn forget_credentials(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    user_id: Uuid,
+) -> ApiResult<()> {
+    let placeholder = format!("erased-{}@invalid", user_id.simple());
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::PasswordHash,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(user::Column::MfaEnabled, Expr::value(false))
+        .col_expr(
+            user::Column::MfaSecretEnc,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            user::Column::MfaPendingSecretEnc,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            user::Column::EmailEnc,
+            Expr::value(crypto.encrypt_str(&placeholder, &aad(user_id, "email"))?),
+        )
+        .col_expr(
+            user::Column::EmailBidx,
+            Expr::value(email_bidx(crypto, &placeholder)),
+        )
+        .col_expr(
+            user::Column::NameEnc,
+            Expr::value(crypto.encrypt_str("Erased patient", &aad(user_id, "name"))?),
+        )
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    recovery_code::Entity::delete_many()
+        .filter(recovery_code::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
