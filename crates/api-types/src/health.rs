@@ -852,7 +852,8 @@ pub struct TargetOverride {
     pub critical_low: Option<f64>,
     #[serde(default)]
     pub critical_high: Option<f64>,
-    /// Why, for the record and for colleagues.
+    /// The practitioner's reason for this patient's range, for the record and for colleagues
+    /// (required, up to 500 characters).
     #[serde(default)]
     pub note: Option<String>,
 }
@@ -900,7 +901,15 @@ impl TargetOverride {
                 );
             }
         }
-        e.optional_text(&field("note"), self.note.as_deref(), 500);
+        if self.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+            e.push(
+                &field("note"),
+                "required",
+                "Say why this patient's range differs from the default.",
+            );
+        } else {
+            e.optional_text(&field("note"), self.note.as_deref(), 500);
+        }
         e.finish().err().unwrap_or_default()
     }
 }

@@ -59,6 +59,7 @@ where
             .configure(crate::auth::api_keys::configure)
             .configure(crate::users::configure)
             .configure(crate::patients::configure)
+            .configure(crate::records::configure)
             .configure(crate::health::configure)
             .configure(crate::clinical::configure)
             .configure(crate::scheduling::configure)

@@ -13,6 +13,7 @@ pub mod health;
 pub mod ops;
 pub mod patients;
 pub mod platform;
+pub mod records;
 pub mod scheduling;
 pub mod seed;
 pub mod settings;

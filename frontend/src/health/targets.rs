@@ -298,7 +298,7 @@ fn TargetsEditor(
                         <TextField id="override-high" label="High" inputmode="decimal" value=high error=err("high") />
                         <TextField id="override-critical-high" label="Critical high" inputmode="decimal" value=critical_high error=err("critical_high") />
                     </div>
-                    <TextField id="override-note" label="Why" hint="Shown to colleagues beside the range" value=note error=err("note") />
+                    <TextField id="override-note" label="Reason" hint="Why this patient's range differs: kept with it, and shown to colleagues beside it" value=note error=err("note") />
                 </Show>
             </fieldset>
             <div class="form-actions">

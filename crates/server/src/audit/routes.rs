@@ -162,7 +162,10 @@ async fn export_events(
             m.detail.clone().unwrap_or_default(),
             m.hash.clone(),
         ];
-        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        let line: Vec<String> = fields
+            .iter()
+            .map(|f| crate::platform::csv::field(f))
+            .collect();
         csv.push_str(&line.join(","));
         csv.push('\n');
     }
@@ -177,20 +180,6 @@ async fn export_events(
             "attachment; filename=\"audit-events.csv\"",
         ))
         .body(csv))
-}
-
-/// Quotes a CSV field, and defuses values a spreadsheet would run as a formula.
-fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
 }
 
 /// Recompute the hash chain and report the first break, if any.

@@ -129,6 +129,18 @@ async fn list_instruments(_principal: Principal) -> web::Json<Vec<InstrumentInfo
     )
 }
 
+/// The patient's questionnaires as `principal` may read them: what the API lists and what an
+/// export holds both come from here.
+pub(crate) async fn readable(
+    state: &AppState,
+    principal: &Principal,
+    patient_id: Uuid,
+) -> ApiResult<sea_orm::Select<assessment::Entity>> {
+    principal.ensure::<require::ClinicalAccessOrOwn>()?;
+    open_record(state, principal, patient_id, RecordCategory::Assessments).await?;
+    Ok(assessment::Entity::find().filter(assessment::Column::PatientId.eq(patient_id)))
+}
+
 /// The patient's completed questionnaires, newest first, with scores, severity and flags.
 #[utoipa::path(
     tag = "clinical",
@@ -143,9 +155,8 @@ async fn list_assessments(
     id: web::Path<Uuid>,
     query: web::Query<AssessmentQuery>,
 ) -> ApiResult<web::Json<Page<Assessment>>> {
-    open_record(&state, &auth, *id, RecordCategory::Assessments).await?;
+    let mut find = readable(&state, &auth, *id).await?;
     let (limit, offset) = page_bounds(query.limit, query.offset)?;
-    let mut find = assessment::Entity::find().filter(assessment::Column::PatientId.eq(*id));
     if let Some(i) = query.instrument {
         find = find.filter(assessment::Column::Instrument.eq(i.as_str()));
     }

@@ -358,6 +358,42 @@ pub(crate) async fn studies_to_wire(
         .collect()
 }
 
+/// The patient's imaging studies as `principal` may read them: what the API lists and what an
+/// export holds both come from here.
+pub(crate) async fn readable_studies(
+    state: &AppState,
+    principal: &Principal,
+    patient_id: Uuid,
+) -> ApiResult<sea_orm::Select<imaging_study::Entity>> {
+    principal.ensure::<require::ClinicalAccessOrOwn>()?;
+    open_record(state, principal, patient_id, RecordCategory::Documents).await?;
+    Ok(imaging_study::Entity::find().filter(imaging_study::Column::PatientId.eq(patient_id)))
+}
+
+/// Every file of the patient `principal` may open (documents, attachments of notes they may
+/// read, imaging files), by the rules each file's own reads follow: what an export holds.
+pub(crate) async fn readable_files(
+    state: &AppState,
+    principal: &Principal,
+    patient_id: Uuid,
+) -> ApiResult<Vec<document::Model>> {
+    let rows = document::Entity::find()
+        .filter(document::Column::PatientId.eq(patient_id))
+        .filter(document::Column::DeletedAt.is_null())
+        .order_by_asc(document::Column::CreatedAt)
+        .all(&state.db)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        match open_document(state, principal, row.id).await {
+            Ok(doc) => out.push(doc),
+            Err(e) if e.is_refusal() => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
 /// The patient's imaging studies, newest first, with their files.
 #[utoipa::path(
     tag = "clinical",
@@ -371,9 +407,8 @@ async fn list_studies(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Vec<ImagingStudy>>> {
-    open_record(&state, &auth, *id, RecordCategory::Documents).await?;
-    let rows = imaging_study::Entity::find()
-        .filter(imaging_study::Column::PatientId.eq(*id))
+    let rows = readable_studies(&state, &auth, *id)
+        .await?
         .order_by_desc(imaging_study::Column::StudyDate)
         .limit(500)
         .all(&state.db)

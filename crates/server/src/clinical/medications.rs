@@ -277,6 +277,18 @@ async fn one(state: &AppState, row: medication::Model) -> ApiResult<Medication> 
         .ok_or_else(ApiError::not_found)
 }
 
+/// The patient's medications as `principal` may read them: what the API lists and what an export
+/// holds both come from here.
+pub(crate) async fn readable(
+    state: &AppState,
+    principal: &Principal,
+    patient_id: Uuid,
+) -> ApiResult<sea_orm::Select<medication::Entity>> {
+    principal.ensure::<require::ClinicalAccessOrOwn>()?;
+    open_record(state, principal, patient_id, RecordCategory::Medications).await?;
+    Ok(medication::Entity::find().filter(medication::Column::PatientId.eq(patient_id)))
+}
+
 /// The patient's medications: current ones first, with prescriptions and 30-day adherence.
 #[utoipa::path(
     tag = "clinical",
@@ -291,8 +303,7 @@ async fn list_medications(
     id: web::Path<Uuid>,
     query: web::Query<MedicationQuery>,
 ) -> ApiResult<web::Json<Vec<Medication>>> {
-    open_record(&state, &auth, *id, RecordCategory::Medications).await?;
-    let mut find = medication::Entity::find().filter(medication::Column::PatientId.eq(*id));
+    let mut find = readable(&state, &auth, *id).await?;
     if !query.include_past.unwrap_or(false) {
         find = find.filter(medication::Column::Status.is_in(["active", "on_hold"]));
     }

@@ -4,11 +4,14 @@
 
 pub mod assessments;
 pub mod documents;
+mod export;
 pub mod files;
 pub mod medications;
 pub mod notes;
 pub mod therapy;
 pub mod timeline;
+
+pub use export::export_patient;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     assessments::configure(cfg);

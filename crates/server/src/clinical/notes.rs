@@ -366,6 +366,20 @@ fn own_draft(principal: &Principal, note: &clinical_note::Model) -> ApiResult<()
     Ok(())
 }
 
+/// The patient's notes as `principal` may read them (drafts are their authors' alone): what the
+/// API lists and what an export holds both come from here.
+pub(crate) async fn readable(
+    state: &AppState,
+    principal: &Principal,
+    patient_id: Uuid,
+) -> ApiResult<sea_orm::Select<clinical_note::Entity>> {
+    principal.ensure::<require::ClinicalAccessOrOwn>()?;
+    open_record(state, principal, patient_id, RecordCategory::Notes).await?;
+    Ok(clinical_note::Entity::find()
+        .filter(clinical_note::Column::PatientId.eq(patient_id))
+        .filter(visible_to(principal)))
+}
+
 /// The patient's notes, newest first: signed notes, and the caller's own drafts.
 #[utoipa::path(
     tag = "clinical",
@@ -380,11 +394,8 @@ async fn list_notes(
     id: web::Path<Uuid>,
     query: web::Query<NoteQuery>,
 ) -> ApiResult<web::Json<Page<Note>>> {
-    open_record(&state, &auth, *id, RecordCategory::Notes).await?;
+    let mut find = readable(&state, &auth, *id).await?;
     let (limit, offset) = page_bounds(query.limit, query.offset)?;
-    let mut find = clinical_note::Entity::find()
-        .filter(clinical_note::Column::PatientId.eq(*id))
-        .filter(visible_to(&auth));
     if let Some(t) = query.note_type {
         find = find.filter(clinical_note::Column::NoteType.eq(t.as_str()));
     }

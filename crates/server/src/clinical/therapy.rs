@@ -258,6 +258,30 @@ fn session_details(input: &TherapySessionInput) -> SessionDetails {
     }
 }
 
+/// The patient's therapy sessions as `principal` may read them (clinicians only: they hold the
+/// clinician's working notes): what the API lists and what an export holds both come from here.
+pub(crate) async fn readable_sessions(
+    state: &AppState,
+    principal: &Principal,
+    patient_id: Uuid,
+) -> ApiResult<sea_orm::Select<therapy_session::Entity>> {
+    principal.ensure::<require::ClinicalAccess>()?;
+    open_record(state, principal, patient_id, RecordCategory::Notes).await?;
+    Ok(therapy_session::Entity::find().filter(therapy_session::Column::PatientId.eq(patient_id)))
+}
+
+/// The patient's homework as `principal` may read it: what the API lists and what an export
+/// holds both come from here.
+pub(crate) async fn readable_homework(
+    state: &AppState,
+    principal: &Principal,
+    patient_id: Uuid,
+) -> ApiResult<sea_orm::Select<homework_task::Entity>> {
+    principal.ensure::<require::ClinicalAccessOrOwn>()?;
+    open_record(state, principal, patient_id, RecordCategory::Notes).await?;
+    Ok(homework_task::Entity::find().filter(homework_task::Column::PatientId.eq(patient_id)))
+}
+
 /// The patient's therapy sessions, newest first, each with the homework set in it.
 #[utoipa::path(
     tag = "clinical",
@@ -271,9 +295,8 @@ async fn list_sessions(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Vec<TherapySession>>> {
-    open_record(&state, &auth, *id, RecordCategory::Notes).await?;
-    let rows = therapy_session::Entity::find()
-        .filter(therapy_session::Column::PatientId.eq(*id))
+    let rows = readable_sessions(&state, &auth, *id)
+        .await?
         .order_by_desc(therapy_session::Column::SessionDate)
         .limit(500)
         .all(&state.db)
@@ -399,8 +422,7 @@ async fn list_homework(
     id: web::Path<Uuid>,
     query: web::Query<HomeworkQuery>,
 ) -> ApiResult<web::Json<Vec<Homework>>> {
-    open_record(&state, &auth, *id, RecordCategory::Notes).await?;
-    let mut find = homework_task::Entity::find().filter(homework_task::Column::PatientId.eq(*id));
+    let mut find = readable_homework(&state, &auth, *id).await?;
     if let Some(s) = query.status {
         find = find.filter(homework_task::Column::Status.eq(match s {
             HomeworkStatus::Assigned => "assigned",

@@ -4,10 +4,13 @@
 
 pub mod alerts;
 pub mod devices;
+pub mod export;
 pub mod ingest;
 pub mod routes;
 pub mod series;
 pub mod targets;
+
+pub use export::export_patient;
 
 /// Registers the health routes.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

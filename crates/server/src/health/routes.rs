@@ -152,9 +152,10 @@ async fn record_observations(
     payload: web::Payload,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
+    // Who may add to this record is settled before a byte of a large body is read.
+    let record = open_record_for_change(&state, &auth, *id, RecordCategory::Health).await?;
     let bytes = read_json_body(&req, payload, MAX_BATCH_BYTES).await?;
     let body = parse_batch(&bytes)?;
-    let record = open_record_for_change(&state, &auth, *id, RecordCategory::Health).await?;
     let (_, ranges) = ranges_for(&state, &record).await?;
     let by = auth.id();
     let now = Utc::now();
@@ -190,11 +191,11 @@ async fn record_observations(
     };
     let txn = state.db.begin().await?;
     let stored = ingest::store(&txn, &notify, *id, by, checked, &ranges).await?;
-    txn.commit().await?;
     let summary = stored.summary;
     state
         .audit
-        .record(
+        .commit(
+            txn,
             AuditEntry::by(&auth, "observation.create")
                 .patient(*id)
                 .resource("observations", summary.accepted)
@@ -383,7 +384,10 @@ async fn export_observations(
         None => None,
     };
     open_record(&state, &auth, *id, RecordCategory::Health).await?;
-    let csv = series::export_csv(&state.db, *id, metric, query.from, query.to).await?;
+    let mut pages =
+        super::export::CsvPages::new(&state.db, *id, metric, query.from, query.to).await?;
+    // The first page is read before answering, so that a failure is an error, not a short file.
+    let first = pages.next(&state.db).await?;
     state
         .audit
         .record(
@@ -392,13 +396,31 @@ async fn export_observations(
                 .resource("observations", metric.map_or("all", |m| m.code)),
         )
         .await?;
+    let (tx, rx) = tokio::sync::mpsc::channel::<crate::platform::export::Chunk>(4);
+    let db = state.db.clone();
+    tokio::spawn(async move {
+        let mut next = Some(super::export::HEADER.to_owned() + &first.unwrap_or_default());
+        while let Some(text) = next {
+            if tx.send(Ok(web::Bytes::from(text))).await.is_err() {
+                return;
+            }
+            next = match pages.next(&db).await {
+                Ok(page) => page,
+                Err(e) => {
+                    tracing::error!(error = %e, "observation export failed midway");
+                    let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
+                    return;
+                }
+            };
+        }
+    });
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
             actix_web::http::header::CONTENT_DISPOSITION,
             "attachment; filename=\"observations.csv\"",
         ))
-        .body(csv))
+        .streaming(crate::platform::export::body(rx)))
 }
 
 /// The patient's target ranges: the conditions that shape the defaults, and for every metric
@@ -444,6 +466,7 @@ async fn put_target_ranges(
     id: web::Path<Uuid>,
     body: crate::platform::http::Body<PutTargets>,
 ) -> ApiResult<web::Json<PatientTargets>> {
+    let record = open_record_for_change(&state, &auth, *id, RecordCategory::Health).await?;
     let mut put = body.into_inner();
     let mut errors: Vec<FieldError> = put
         .overrides
@@ -467,7 +490,6 @@ async fn put_target_ranges(
     put.conditions
         .sort_by_key(|c| TargetCondition::ALL.iter().position(|x| x == c));
     put.conditions.dedup();
-    let record = open_record_for_change(&state, &auth, *id, RecordCategory::Health).await?;
     let txn = state.db.begin().await?;
     targets::replace(
         &txn,
@@ -485,7 +507,14 @@ async fn put_target_ranges(
             AuditEntry::by(&auth, "targets.update")
                 .patient(*id)
                 .resource("target_ranges", *id)
-                .detail(format!("{} overrides", put.overrides.len())),
+                .detail(format!(
+                    "overrides={}",
+                    put.overrides
+                        .iter()
+                        .map(|o| o.metric.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )),
         )
         .await?;
     let (conditions, ranges) = ranges_for(&state, &record).await?;

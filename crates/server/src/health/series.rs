@@ -436,13 +436,16 @@ pub async fn export_csv(
             continue;
         };
         let s = sources.get(&r.source_id);
-        let field = |v: Option<&String>| v.map(|x| csv_field(x)).unwrap_or_default();
+        let field = |v: Option<&String>| {
+            v.map(|x| crate::platform::csv::field(x))
+                .unwrap_or_default()
+        };
         csv.push_str(&format!(
             "{},{},{},{},{},{},{},{},{}\n",
             m.code,
             m.loinc.unwrap_or_default(),
             r.value,
-            csv_field(m.unit),
+            crate::platform::csv::field(m.unit),
             r.effective_at.to_rfc3339(),
             if s.is_some_and(|s| s.kind == 0) {
                 "manual"
@@ -455,21 +458,6 @@ pub async fn export_csv(
         ));
     }
     Ok(csv)
-}
-
-/// A CSV field, quoted when it needs to be; a leading formula character is neutralised so that
-/// spreadsheets never run a cell.
-fn csv_field(value: &str) -> String {
-    let safe = if value.starts_with(['=', '+', '-', '@']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if safe.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", safe.replace('"', "\"\""))
-    } else {
-        safe
-    }
 }
 
 #[cfg(test)]
@@ -513,11 +501,5 @@ mod tests {
         assert!((slope - 0.7).abs() < 1e-6, "{slope}");
         assert_eq!(t.readings_30d, 28);
         assert!(t.baseline.is_none());
-    }
-
-    #[test]
-    fn csv_cells_cannot_become_formulas() {
-        assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
     }
 }

@@ -15,6 +15,5 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     routes::configure(cfg);
     consents::configure(cfg);
     grants::configure(cfg);
-    export::configure(cfg);
     requests::configure(cfg);
 }

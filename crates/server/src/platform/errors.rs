@@ -66,6 +66,18 @@ impl ApiError {
         }
     }
 
+    /// Whether this is a refusal to show something to the caller (forbidden, or not theirs to
+    /// know of), as opposed to a failure.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Coded {
+                code: ErrorCode::Forbidden | ErrorCode::NotFound,
+                ..
+            }
+        )
+    }
+
     pub fn problem(&self) -> Problem {
         match self {
             ApiError::Coded { code, detail, .. } => Problem::new(*code, detail.clone()),

@@ -3,8 +3,10 @@
 
 pub mod config;
 pub mod crypto;
+pub mod csv;
 pub mod db;
 pub mod errors;
+pub mod export;
 pub mod http;
 pub mod idempotency;
 pub mod principal;
@@ -12,6 +14,7 @@ pub mod rate_limit;
 pub mod state;
 pub mod telemetry;
 pub mod tokens;
+pub mod zip_stream;
 
 pub use errors::{ApiError, ApiResult};
 pub use principal::{require, Authorized, ClientInfo, Principal};

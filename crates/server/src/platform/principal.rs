@@ -154,6 +154,16 @@ impl Principal {
         }
     }
 
+    /// Refuses (403) unless the caller holds one of the permissions `R` requires: the check an
+    /// [`Authorized<R>`] extractor makes, for code that serves more than one endpoint.
+    pub fn ensure<R: Requirement>(&self) -> Result<(), ApiError> {
+        if R::ANY_OF.iter().any(|p| self.has(*p)) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+
     /// The user id, for endpoints that only make sense for a signed-in account.
     pub fn require_user(&self) -> Result<Uuid, ApiError> {
         self.user_id().ok_or_else(|| {

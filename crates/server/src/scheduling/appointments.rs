@@ -855,6 +855,50 @@ async fn create_appointment(
 }
 
 /// An appointment the caller may see: staff any, a patient only their own (others are 404).
+/// Scheduling's part of a patient's export: their appointments, as each one reads to the exporter
+/// through the API (staff see booking notes; a patient sees their own appointments).
+pub async fn export_patient(
+    state: &AppState,
+    principal: &Principal,
+    patient_id: Uuid,
+    archive: &mut crate::platform::export::Archive,
+) -> ApiResult<()> {
+    let allowed = principal
+        .ensure::<require::ScheduleReadOrOwn>()
+        .and_then(|()| {
+            if principal.has(Permission::ScheduleRead)
+                || principal.own_patient_id() == Some(patient_id)
+            {
+                Ok(())
+            } else {
+                Err(ApiError::not_found())
+            }
+        });
+    match allowed {
+        Ok(()) => {}
+        Err(e) if e.is_refusal() => {
+            archive.withhold("appointments");
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    }
+    let practice = Practice::load(&state.db).await?;
+    let rows = appointment::Entity::find()
+        .filter(appointment::Column::PatientId.eq(patient_id))
+        .order_by_asc(appointment::Column::StartsAt)
+        .all(&state.db)
+        .await?;
+    let appointments = to_wire_many(
+        &state.db,
+        &state.crypto,
+        &practice,
+        rows,
+        Viewer::of(principal),
+    )
+    .await?;
+    archive.section("appointments", appointments)
+}
+
 async fn visible(
     state: &AppState,
     principal: &Principal,

@@ -31,6 +31,8 @@ use uuid::Uuid;
 
 use crate::platform::ApiResult;
 
+pub use appointments::export_patient;
+
 /// Registers the scheduling routes.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     types::configure(cfg);

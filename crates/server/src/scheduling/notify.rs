@@ -285,6 +285,17 @@ pub async fn send_due_reminders(
                 reason: None,
             };
             send(&txn, crypto, &practice, template, &e).await?;
+            // The patient's contact details left in a message: recorded with it.
+            crate::audit::stage(
+                &txn,
+                &crate::audit::AuditEntry::anonymous(
+                    &crate::platform::ClientInfo::default(),
+                    "appointment.reminder",
+                )
+                .patient(a.patient_id)
+                .resource("appointment", a.id),
+            )
+            .await?;
             reminded += 1;
         }
         txn.commit().await?;

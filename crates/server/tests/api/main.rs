@@ -14,6 +14,7 @@ mod cli;
 mod consents;
 mod devices;
 mod documents;
+mod exports;
 mod google_calendar;
 mod grants;
 mod health;
