@@ -120,7 +120,9 @@ pub(crate) async fn to_wire(
     responses((status = 200, body = Vec<InstrumentInfo>))
 )]
 #[get("/assessment-instruments")]
-async fn list_instruments(_principal: Principal) -> web::Json<Vec<InstrumentInfo>> {
+async fn list_instruments(
+    _principal: Authorized<require::SignedIn>,
+) -> web::Json<Vec<InstrumentInfo>> {
     web::Json(
         Instrument::ALL
             .iter()

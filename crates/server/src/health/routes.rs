@@ -91,7 +91,9 @@ pub(crate) async fn ranges_for(
     responses((status = 200, body = Vec<MetricDefinition>))
 )]
 #[get("/metric-definitions")]
-async fn metric_definitions(_principal: Principal) -> web::Json<Vec<MetricDefinition>> {
+async fn metric_definitions(
+    _principal: Authorized<require::SignedIn>,
+) -> web::Json<Vec<MetricDefinition>> {
     web::Json(METRICS.iter().map(Metric::to_wire).collect())
 }
 

@@ -266,6 +266,13 @@ pub mod require {
         ScheduleReadOrOwn => [ScheduleRead, OwnRecord];
         ScheduleWriteOrOwn => [ScheduleWrite, OwnRecord];
     }
+
+    /// Any signed-in account or key, once it may act at all (an account the practice requires
+    /// to use MFA has set it up): for the practice's reference data, such as catalogues.
+    pub struct SignedIn;
+    impl Requirement for SignedIn {
+        const ANY_OF: &'static [Permission] = &Permission::ALL;
+    }
 }
 
 /// An authenticated caller holding one of the permissions `R` requires.

@@ -32,7 +32,7 @@ use super::slots::{normalize, subtract, Interval};
 use super::time::{self, Edge};
 use super::{holidays, Practice};
 use crate::audit::AuditEntry;
-use crate::platform::{require, ApiError, ApiResult, AppState, Authorized, Principal};
+use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
 use crate::users::queries::{self as users, UserRecord};
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -340,7 +340,7 @@ pub async fn practitioners(state: &AppState) -> ApiResult<Vec<Practitioner>> {
 )]
 #[get("/practitioners")]
 async fn list_practitioners(
-    principal: Principal,
+    principal: Authorized<require::SignedIn>,
     state: web::Data<AppState>,
 ) -> ApiResult<web::Json<Vec<Practitioner>>> {
     let mut list = practitioners(&state).await?;
@@ -558,7 +558,7 @@ fn range(practice: &Practice, q: &DateRangeQuery) -> ApiResult<(NaiveDate, Naive
 )]
 #[get("/holidays")]
 async fn list_holidays(
-    _principal: Principal,
+    _principal: Authorized<require::SignedIn>,
     state: web::Data<AppState>,
     query: web::Query<DateRangeQuery>,
 ) -> ApiResult<web::Json<Vec<Holiday>>> {

@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, TransactionTrait};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::audit::AuditEntry;
-use crate::platform::{require, ApiError, ApiResult, AppState, Authorized, Principal};
+use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
 use crate::settings::{load_value, save_value};
 
 const RULES_KEY: &str = "scheduling";
@@ -96,7 +96,7 @@ pub fn default_templates() -> MessageTemplates {
 )]
 #[get("/scheduling-settings")]
 async fn get_scheduling_settings(
-    _principal: Principal,
+    _principal: Authorized<require::SignedIn>,
     state: web::Data<AppState>,
 ) -> ApiResult<web::Json<SchedulingSettings>> {
     Ok(web::Json(super::Practice::load(&state.db).await?.rules))

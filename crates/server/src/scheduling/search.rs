@@ -17,7 +17,7 @@ use super::appointments::bound;
 use super::availability::{compute, dates_covering, load_rules, Days};
 use super::slots::{normalize, starts, Interval, Need};
 use super::{time, types, Practice};
-use crate::platform::{ApiError, ApiResult, AppState, Principal};
+use crate::platform::{require, ApiError, ApiResult, AppState, Authorized, Principal};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(search_slots);
@@ -219,7 +219,7 @@ async fn patient_busy(
 )]
 #[get("/slots")]
 async fn search_slots(
-    principal: Principal,
+    principal: Authorized<require::SignedIn>,
     state: web::Data<AppState>,
     query: web::Query<SlotQuery>,
 ) -> ApiResult<web::Json<SlotList>> {

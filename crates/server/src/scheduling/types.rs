@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::audit::AuditEntry;
 use crate::platform::http::{check_if_match, etag};
-use crate::platform::{require, ApiError, ApiResult, AppState, Authorized, Principal};
+use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
 use crate::users::queries as users;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -175,7 +175,7 @@ async fn write_offered(
 )]
 #[get("/appointment-types")]
 async fn list_types(
-    principal: Principal,
+    principal: Authorized<require::SignedIn>,
     state: web::Data<AppState>,
     query: web::Query<AppointmentTypeQuery>,
 ) -> ApiResult<web::Json<Vec<AppointmentType>>> {
@@ -246,7 +246,7 @@ async fn create_type(
 )]
 #[get("/appointment-types/{id}")]
 async fn get_type(
-    principal: Principal,
+    principal: Authorized<require::SignedIn>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {

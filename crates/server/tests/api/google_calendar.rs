@@ -435,3 +435,71 @@ async fn only_the_practitioner_connects_their_calendar() {
     );
     assert!(status(&p).await["connection"].is_null());
 }
+
+#[tokio::test]
+async fn a_deactivated_practitioners_calendar_stops_and_is_cleared() {
+    let (p, fake) = practice_with_google().await;
+    let monday = next(Weekday::Mon);
+    connect(&p, true).await;
+    let a = p.book_ok(p.booking(&at(monday, "09:00"))).await;
+    sync(&p).await;
+    assert!(event_for(&fake, &a).is_some());
+
+    let res = p
+        .app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/users/{}", p.practitioner.id),
+            Some(&p.admin.token),
+            Some(json!({"status": "deactivated"})),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // Nothing more is written to their calendar; what was there is removed, and Google's grant
+    // revoked.
+    p.patch(
+        a["id"].as_str().unwrap(),
+        json!({"local_start": at(monday, "10:00")}),
+    )
+    .await;
+    sync(&p).await;
+    assert!(fake.events().is_empty());
+    assert!(fake.is_revoked());
+    let s: Value = p
+        .app
+        .get(&google_path(&p.practitioner), &p.admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(s["connection"].is_null());
+}
+
+#[tokio::test]
+async fn an_erased_patients_name_leaves_outside_calendars() {
+    let (p, fake) = practice_with_google().await;
+    let monday = next(Weekday::Mon);
+    connect(&p, true).await;
+    let a = p.book_ok(p.booking(&at(monday, "09:00"))).await;
+    sync(&p).await;
+    assert_eq!(
+        event_for(&fake, &a).unwrap()["summary"],
+        "Standard consultation – Mia Chen"
+    );
+    let res = p
+        .app
+        .post(
+            &format!("/api/v1/patients/{}/erasure", p.patient_id),
+            Some(&p.admin.token),
+            json!({"reason": "The patient asked in writing."}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    sync(&p).await;
+    // The upcoming booking was cancelled by the erasure: its event is gone.
+    assert!(event_for(&fake, &a).is_none());
+    assert!(!fake
+        .events()
+        .values()
+        .any(|e| e["summary"].as_str().unwrap_or_default().contains("Mia")));
+}

@@ -12,6 +12,7 @@ mod auth;
 mod authorization;
 mod cli;
 mod consents;
+mod credentials;
 mod devices;
 mod documents;
 mod exports;

@@ -1,6 +1,7 @@
 use api_types::auth::{LoginResponse, RecoveryCodes, TotpEnrollResponse};
 use api_types::Role;
 use reqwest::StatusCode;
+use sea_orm::EntityTrait;
 use serde_json::json;
 
 use crate::helpers::{problem_code, TestApp, TestUser, PASSWORD};
@@ -233,4 +234,152 @@ async fn when_the_practice_requires_mfa_a_role_must_enrol_before_anything_else()
         )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn a_new_password_step_never_clears_second_factor_guesses() {
+    let app = TestApp::spawn().await;
+    let user = app.user(Role::Practitioner).await;
+    let (secret, _) = enrol(&app, &user).await;
+    // Sign in, guess a code, sign in again, guess again: the guesses add up all the same.
+    for guess in 0..5 {
+        let mfa_token = challenge(&app, &user.email).await;
+        let res = app
+            .post(
+                "/api/v1/auth/mfa/verify",
+                None,
+                json!({"mfa_token": mfa_token, "code": format!("{:06}", guess)}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    // The second factor is locked, and with it the account: a correct password gets no new
+    // challenge, and a correct code does not get in.
+    let res = app.login(&user.email, PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(problem_code(res).await, "too_many_attempts");
+    let res = app
+        .post(
+            "/api/v1/auth/mfa/totp/disable",
+            Some(&user.token),
+            json!({"code": code_at(&secret, &user.email, now())}),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "a signed-in session cannot keep guessing either"
+    );
+}
+
+#[tokio::test]
+async fn a_session_cannot_guess_codes_to_turn_off_mfa() {
+    let app = TestApp::spawn().await;
+    let user = app.user(Role::Nurse).await;
+    enrol(&app, &user).await;
+    for guess in 0..5 {
+        let res = app
+            .post(
+                "/api/v1/auth/mfa/totp/disable",
+                Some(&user.token),
+                json!({"code": format!("{:06}", guess)}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    let res = app
+        .post(
+            "/api/v1/auth/mfa/totp/disable",
+            Some(&user.token),
+            json!({"code": "999999"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let res = app.login(&user.email, PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn simultaneous_wrong_passwords_are_each_counted() {
+    let app = TestApp::spawn().await;
+    let user = app.user(Role::Receptionist).await;
+    let attempts = (0..12).map(|_| app.login(&user.email, "not-the-password"));
+    let answers = futures_util::future::join_all(attempts).await;
+    assert!(answers
+        .iter()
+        .all(|r| r.status() == StatusCode::UNAUTHORIZED
+            || r.status() == StatusCode::TOO_MANY_REQUESTS));
+    let bidx = carebase::users::queries::email_bidx(&app.state.crypto, &user.email);
+    let row = entity::auth::login_attempt::Entity::find_by_id(bidx)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let counted = answers
+        .iter()
+        .filter(|r| r.status() == StatusCode::UNAUTHORIZED)
+        .count();
+    assert_eq!(
+        row.failures as usize, counted,
+        "no failure lost in the race"
+    );
+    assert!(counted >= 5);
+    let res = app.login(&user.email, PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn an_account_still_setting_up_mfa_reaches_only_its_own_account_endpoints() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let settings = json!({"practice_name": "Harbour Clinic", "time_zone": "Australia/Sydney", "mfa_required_roles": ["practitioner"]});
+    let res = app
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/settings",
+            Some(&admin.token),
+            Some(settings),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let user = app.user(Role::Practitioner).await;
+    let spec = serde_json::to_value(carebase::app::openapi()).unwrap();
+    let account = [
+        "/api/v1/auth/me",
+        "/api/v1/auth/sessions",
+        "/api/v1/auth/sessions/{id}",
+        "/api/v1/auth/mfa/totp/enroll",
+        "/api/v1/auth/mfa/totp/confirm",
+        "/api/v1/auth/mfa/totp/disable",
+        "/api/v1/auth/mfa/recovery-codes",
+        "/api/v1/auth/password",
+        "/api/v1/auth/logout",
+    ];
+    let mut reached = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+            if !secured || account.contains(&path.as_str()) || method == "head" {
+                continue;
+            }
+            let concrete = path
+                .replace("{id}", &uuid::Uuid::now_v7().to_string())
+                .replace("{user_id}", &uuid::Uuid::now_v7().to_string())
+                .replace("{kind}", "research");
+            let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let body = (method != "get" && method != "delete").then(|| json!({}));
+            let res = app.send(m, &concrete, Some(&user.token), body).await;
+            let status = res.status();
+            let code = problem_code(res).await;
+            // A request its extractors could not read never reached the handler either.
+            let unread = status == StatusCode::BAD_REQUEST && code == "bad_request";
+            if code != "mfa_enrollment_required" && !unread {
+                reached.push(format!("{method} {path}: {status} {code}"));
+            }
+        }
+    }
+    assert!(
+        reached.is_empty(),
+        "reachable before MFA is set up: {reached:?}"
+    );
 }

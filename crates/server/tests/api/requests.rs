@@ -197,3 +197,225 @@ async fn erasure_removes_contact_and_access_keeps_the_health_record_and_says_unt
         .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn an_erased_patient_stays_erased_whatever_anyone_tries() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let reception = app.user(Role::Receptionist).await;
+    let practitioner = app.user(Role::Practitioner).await;
+    let p = app
+        .create_patient(
+            &reception.token,
+            crate::helpers::patient_body("Iris", "Vance"),
+        )
+        .await;
+    let id = p["id"].as_str().unwrap().to_owned();
+    // A portal invitation is waiting, sent by an administrator.
+    let res = app
+        .post(
+            &format!("/api/v1/patients/{id}/portal-invitation"),
+            Some(&admin.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let token = crate::helpers::token_from(
+        app.message_to("iris.vance@example.com").await["body"]
+            .as_str()
+            .unwrap(),
+    );
+    let res = app
+        .post(
+            &format!("/api/v1/patients/{id}/erasure"),
+            Some(&admin.token),
+            json!({"reason": "The patient asked in writing."}),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let erased: Value = app
+        .get(&format!("/api/v1/patients/{id}"), &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(erased["erased_at"].is_string());
+    let version = erased["version"].as_i64().unwrap();
+
+    let refused = |res: reqwest::Response, what: &'static str| async move {
+        let status = res.status();
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        assert!(
+            status == StatusCode::CONFLICT && body["code"] == "patient_erased",
+            "{what}: {status} {body}"
+        );
+    };
+    // The invitation sent before no longer opens an account.
+    let res = app
+        .post(
+            "/api/v1/auth/invitations/accept",
+            None,
+            json!({"token": token, "password": "Saffron-Lighthouse-42"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    // Nobody brings the record back, changes it, or opens it to anyone new.
+    let attempts: Vec<(Method, String, &str, Value, &'static str)> = vec![
+        (
+            Method::POST,
+            format!("/api/v1/patients/{id}/restore"),
+            &reception.token,
+            json!({}),
+            "restore",
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/patients/{id}"),
+            &reception.token,
+            json!({"email": "iris@new.test"}),
+            "update",
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/patients/{id}/portal-invitation"),
+            &admin.token,
+            json!({"email": "iris@new.test"}),
+            "invite",
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/patients/{id}/access-grants"),
+            &admin.token,
+            json!({"grantee_id": practitioner.id}),
+            "share",
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/patients/{id}/break-glass"),
+            &practitioner.token,
+            json!({"reason": "Emergency in the clinic"}),
+            "break the glass",
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/patients/{id}/care-team"),
+            &admin.token,
+            json!({"user_id": practitioner.id}),
+            "care team",
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/patients/{id}/consents/research"),
+            &admin.token,
+            json!({"given": true}),
+            "consent",
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/patients/{id}/notes"),
+            &admin.token,
+            json!({"note_type": "soap", "title": "New", "body_html": "<p>x</p>"}),
+            "new note",
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/patients/{id}/observations"),
+            &admin.token,
+            json!({"metric": "weight", "value": 70, "effective_at": "2026-01-01T00:00:00Z"}),
+            "new reading",
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/patients/{id}/erasure"),
+            &admin.token,
+            json!({"reason": "Again"}),
+            "erase twice",
+        ),
+    ];
+    for (method, path, token, body, what) in attempts {
+        let mut req = app
+            .client
+            .request(method, app.url(&path))
+            .bearer_auth(token)
+            .json(&body);
+        if what == "restore" || what == "update" {
+            req = req.header("If-Match", format!("\"{version}\""));
+        }
+        refused(req.send().await.unwrap(), what).await;
+    }
+    // The portal account (none here) cannot be reactivated either: covered by the account's
+    // own test. The record stays out of search.
+    let found: Value = app
+        .get("/api/v1/patients?q=Vance&status=all", &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["total"], 0);
+}
+
+#[tokio::test]
+async fn an_erased_patients_portal_account_cannot_be_reactivated_or_reset() {
+    let c = clinic().await;
+    let me: Value = c
+        .app
+        .get("/api/v1/auth/me", &c.patient.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let account = me["id"].as_str().unwrap().to_owned();
+    // A reset link asked for before the erasure.
+    c.app
+        .post(
+            "/api/v1/auth/password-reset",
+            None,
+            json!({"email": c.patient.email}),
+        )
+        .await;
+    let token = crate::helpers::token_from(
+        c.app.message_to(&c.patient.email).await["body"]
+            .as_str()
+            .unwrap(),
+    );
+    let res = c
+        .app
+        .post(
+            &format!("/api/v1/patients/{}/erasure", c.patient_id),
+            Some(&c.admin.token),
+            json!({"reason": "The patient asked in writing."}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = c
+        .app
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            None,
+            json!({"token": token, "new_password": "Granite-Pelican-Harbour-3"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = c
+        .app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/users/{account}"),
+            Some(&c.admin.token),
+            Some(json!({"status": "active"})),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        c.app
+            .login(&c.patient.email, crate::helpers::PASSWORD)
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
