@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod alerts;
 mod assessments;
 mod audit;
 mod auth;
@@ -28,6 +29,7 @@ mod ops;
 mod outbox;
 mod patients;
 mod phi;
+mod races;
 mod requests;
 mod scheduling;
 mod tokens;

@@ -1,0 +1,124 @@
+//! Simultaneous writes, many rounds: every request waits its turn (SQLite has one writer, and
+//! PostgreSQL locks what must be), none answers 5xx, and each committed change has its audit
+//! event, committed with it.
+
+use api_types::Role;
+use chrono::{Duration, Utc};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::notes::clinic;
+
+async fn events(app: &crate::helpers::TestApp, admin: &str, query: &str) -> Vec<Value> {
+    let v: Value = app
+        .get(&format!("/api/v1/audit-events?limit=100&{query}"), admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    v["items"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn simultaneous_signatures_sign_once_and_audit_once_every_round() {
+    let c = clinic().await;
+    for round in 0..8 {
+        let note = c
+            .draft(&format!("Round {round}"), "<p>Reviewed today.</p>")
+            .await;
+        let id = note["id"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/notes/{id}/sign");
+        let tries = (0..6).map(|_| c.app.post(&path, Some(&c.practitioner.token), json!({})));
+        let answers = futures_util::future::join_all(tries).await;
+        let statuses: Vec<StatusCode> = answers.iter().map(|r| r.status()).collect();
+        assert_eq!(
+            statuses.iter().filter(|s| **s == StatusCode::OK).count(),
+            1,
+            "round {round}: {statuses:?}"
+        );
+        assert!(
+            statuses
+                .iter()
+                .all(|s| *s == StatusCode::OK || *s == StatusCode::CONFLICT),
+            "round {round}: {statuses:?}"
+        );
+        let signed = events(
+            &c.app,
+            &c.admin.token,
+            &format!("action=note.sign&patient_id={}", c.patient_id),
+        )
+        .await
+        .into_iter()
+        .filter(|e| e["resource_id"] == id.as_str())
+        .count();
+        assert_eq!(signed, 1, "round {round}: one signature, one event");
+    }
+    let verified: Value = c
+        .app
+        .get("/api/v1/audit-events/verify", &c.admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(verified["ok"], true);
+}
+
+#[tokio::test]
+async fn simultaneous_posts_of_one_batch_all_succeed_and_are_each_audited() {
+    let c = clinic().await;
+    let path = format!("/api/v1/patients/{}/observations", c.patient_id);
+    for round in 0..8 {
+        let start = Utc::now() - Duration::days(20 - round);
+        let batch: Value = (0..200)
+            .map(|i| {
+                json!({"metric": "heart_rate", "value": 60 + (i % 30),
+                       "effective_at": (start + Duration::seconds(i * 60)).to_rfc3339()})
+            })
+            .collect();
+        let posts = (0..4).map(|_| c.app.post(&path, Some(&c.nurse.token), batch.clone()));
+        let answers = futures_util::future::join_all(posts).await;
+        let mut accepted = 0;
+        for res in answers {
+            assert_eq!(res.status(), StatusCode::OK, "round {round}");
+            let summary: Value = res.json().await.unwrap();
+            accepted += summary["accepted"].as_u64().unwrap();
+        }
+        assert_eq!(accepted, 200, "round {round}: each reading stored once");
+    }
+    let created = events(
+        &c.app,
+        &c.admin.token,
+        &format!("action=observation.create&patient_id={}", c.patient_id),
+    )
+    .await;
+    assert_eq!(created.len(), 32, "every request's change has its event");
+}
+
+#[tokio::test]
+async fn a_burst_of_reads_and_writes_loses_no_audit_event() {
+    let c = clinic().await;
+    let admin = c.app.user(Role::Admin).await;
+    let before = events(&c.app, &admin.token, "action=patient.read")
+        .await
+        .len();
+    let one = format!("/api/v1/patients/{}", c.patient_id);
+    let reads = (0..40).map(|_| c.app.get(&one, &c.nurse.token));
+    let writes = (0..20).map(|i| {
+        c.app.create_patient(
+            &c.nurse.token,
+            crate::helpers::patient_body("Burst", &format!("Case{i}")),
+        )
+    });
+    let (reads, _) = futures_util::future::join(
+        futures_util::future::join_all(reads),
+        futures_util::future::join_all(writes),
+    )
+    .await;
+    assert!(reads.iter().all(|r| r.status() == StatusCode::OK));
+    let after = events(&c.app, &admin.token, "action=patient.read")
+        .await
+        .len();
+    assert_eq!(after - before, 40);
+    let created = events(&c.app, &admin.token, "action=patient.create").await;
+    assert!(created.len() >= 21);
+}
