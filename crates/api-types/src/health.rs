@@ -747,7 +747,8 @@ pub struct Series {
     pub to: DateTime<Utc>,
     /// Whether points are bucket summaries rather than single readings.
     pub downsampled: bool,
-    /// For downsampled series, each bucket's width.
+    /// For downsampled series, each bucket's width. The first and last buckets may be cut short
+    /// by the range: long ranges are bucketed on whole UTC hours or days.
     pub bucket_seconds: Option<u32>,
     pub points: Vec<SeriesPoint>,
     /// The patient's target range for the metric, to shade behind the line.

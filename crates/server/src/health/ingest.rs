@@ -29,6 +29,43 @@ const CHUNK: usize = 4000;
 pub const HOUR: i16 = 1;
 pub const DAY: i16 = 2;
 
+/// A roll-up granularity: its stored code and the length of its buckets. Buckets start on
+/// multiples of that length since the Unix epoch, that is on UTC hours and days, so an hour never
+/// straddles two days and readers can compose a span from whole buckets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Granularity {
+    pub code: i16,
+    pub seconds: i64,
+}
+
+pub const HOURLY: Granularity = Granularity {
+    code: HOUR,
+    seconds: 3_600,
+};
+pub const DAILY: Granularity = Granularity {
+    code: DAY,
+    seconds: 86_400,
+};
+
+impl Granularity {
+    /// The start of the bucket that holds `t`.
+    pub fn floor(self, t: DateTime<Utc>) -> DateTime<Utc> {
+        let s = t.timestamp();
+        DateTime::from_timestamp(s - s.rem_euclid(self.seconds), 0).unwrap_or(t)
+    }
+
+    /// The first bucket start at or after `t`.
+    pub fn ceil(self, t: DateTime<Utc>) -> DateTime<Utc> {
+        let floor = self.floor(t);
+        if floor >= t {
+            return floor;
+        }
+        TimeDelta::try_seconds(self.seconds)
+            .and_then(|d| floor.checked_add_signed(d))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
+    }
+}
+
 /// A valid observation, ready to store.
 #[derive(Debug, Clone)]
 pub struct Reading {
@@ -263,10 +300,8 @@ struct Agg {
 }
 
 /// Hour and day buckets (UTC) of a reading.
-fn buckets(t: DateTime<Utc>) -> [(i16, DateTime<Utc>); 2] {
-    let hour = t.duration_trunc(TimeDelta::hours(1)).unwrap_or(t);
-    let day = t.duration_trunc(TimeDelta::days(1)).unwrap_or(t);
-    [(HOUR, hour), (DAY, day)]
+pub(super) fn buckets(t: DateTime<Utc>) -> [(i16, DateTime<Utc>); 2] {
+    [HOURLY, DAILY].map(|g| (g.code, g.floor(t)))
 }
 
 /// Adds new rows to the hourly and daily roll-ups.

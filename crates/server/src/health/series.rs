@@ -5,19 +5,25 @@
 //! summarised into equal time buckets (mean, minimum, maximum, count). Long ranges are answered
 //! from the hourly or daily roll-ups written at ingest, so a year of minute-level heart rate
 //! reads a few hundred roll-up rows rather than half a million readings.
+//!
+//! Every bucket holds exactly the readings whose time falls in it, whatever the range. With
+//! roll-ups the buckets' edges fall on the roll-ups' own edges, so each whole roll-up lies in one
+//! bucket; the partial days at the ends of the range are made of whole hours, and only the
+//! partial hours at the very ends are read as readings.
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use api_types::health::{
     Judgement, LatestObservation, Metric, ObservationQuery, Series, SeriesPoint, TargetRange,
     Trend, DEFAULT_MAX_POINTS, MAX_MAX_POINTS,
 };
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, TimeDelta, Utc};
 use entity::health::{observation, observation_rollup, observation_source};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::ingest::{DAY, HOUR};
+use super::ingest::{Granularity, DAILY, DAY, HOURLY};
 use crate::platform::{ApiError, ApiResult};
 
 /// Default range when a chart gives none: the last 30 days.
@@ -80,11 +86,12 @@ async fn sources_matching(
     Ok(find.all(db).await?.into_iter().map(|s| s.id).collect())
 }
 
-/// Readings in the window, oldest first, at most `limit` of them.
+/// A metric's readings in `span`, oldest first, at most `limit` of them.
 async fn readings(
     db: &impl ConnectionTrait,
     patient_id: Uuid,
-    w: &Window,
+    metric: i16,
+    span: &Range<DateTime<Utc>>,
     sources: Option<&[Uuid]>,
     limit: Option<u64>,
 ) -> ApiResult<Vec<(DateTime<Utc>, f64)>> {
@@ -93,9 +100,9 @@ async fn readings(
         .column(observation::Column::EffectiveAt)
         .column(observation::Column::Value)
         .filter(observation::Column::PatientId.eq(patient_id))
-        .filter(observation::Column::Metric.eq(w.metric.id))
-        .filter(observation::Column::EffectiveAt.gte(w.from))
-        .filter(observation::Column::EffectiveAt.lt(w.to));
+        .filter(observation::Column::Metric.eq(metric))
+        .filter(observation::Column::EffectiveAt.gte(span.start))
+        .filter(observation::Column::EffectiveAt.lt(span.end));
     if let Some(ids) = sources {
         find = find.filter(observation::Column::SourceId.is_in(ids.iter().copied()));
     }
@@ -104,6 +111,46 @@ async fn readings(
         find = find.limit(n);
     }
     Ok(find.into_tuple::<(DateTime<Utc>, f64)>().all(db).await?)
+}
+
+/// A metric's roll-ups of granularity `g` that start in `span`.
+async fn rollups(
+    db: &impl ConnectionTrait,
+    patient_id: Uuid,
+    metric: i16,
+    g: Granularity,
+    span: &Range<DateTime<Utc>>,
+) -> ApiResult<Vec<(DateTime<Utc>, Bucket)>> {
+    use observation_rollup::Column as C;
+    let rows: Vec<(DateTime<Utc>, i64, f64, f64, f64)> = observation_rollup::Entity::find()
+        .select_only()
+        .column(C::BucketStart)
+        .column(C::Count)
+        .column(C::Sum)
+        .column(C::Min)
+        .column(C::Max)
+        .filter(C::PatientId.eq(patient_id))
+        .filter(C::Metric.eq(metric))
+        .filter(C::Granularity.eq(g.code))
+        .filter(C::BucketStart.gte(span.start))
+        .filter(C::BucketStart.lt(span.end))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(t, count, sum, min, max)| {
+            (
+                t,
+                Bucket {
+                    count,
+                    sum,
+                    min,
+                    max,
+                },
+            )
+        })
+        .collect())
 }
 
 /// One bucket's summary while it is being built.
@@ -116,6 +163,15 @@ struct Bucket {
 }
 
 impl Bucket {
+    fn reading(value: f64) -> Bucket {
+        Bucket {
+            count: 1,
+            sum: value,
+            min: value,
+            max: value,
+        }
+    }
+
     fn add(&mut self, other: Bucket) {
         self.count += other.count;
         self.sum += other.sum;
@@ -141,24 +197,135 @@ fn judge_extremes(target: Option<&TargetRange>, min: f64, max: f64) -> Judgement
     }
 }
 
-/// Groups pre-summarised rows (single readings, or roll-ups) into `width`-second buckets from
-/// `from`.
-fn regroup(
-    rows: impl Iterator<Item = (DateTime<Utc>, Bucket)>,
-    from: DateTime<Utc>,
+/// Roll-up granularities, coarsest first.
+const ROLLUPS: [Granularity; 2] = [DAILY, HOURLY];
+
+/// How a downsampled series is laid out and read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Plan {
+    /// Bucket `i` holds the readings in `[edges[i], edges[i + 1])`: the first edge is the start of
+    /// the range and the last its end.
+    edges: Vec<DateTime<Utc>>,
+    /// The width of every bucket but the first and the last, which the range may cut short.
     width: i64,
+    /// Read from roll-ups: for each granularity, the whole buckets that start in its span.
+    rolled: Vec<(Granularity, Range<DateTime<Utc>>)>,
+    /// Read from the readings themselves: what no whole roll-up covers.
+    raw: Vec<Range<DateTime<Utc>>>,
+}
+
+/// Lays out at most `max_points` buckets over `[from, to)`, and says where each part of the range
+/// is read from. Roll-ups are used when `rollups` allows (they do not know sources) and the
+/// buckets are wide enough.
+fn plan(from: DateTime<Utc>, to: DateTime<Utc>, max_points: u32, rollups: bool) -> Plan {
+    let points = i64::from(max_points.max(1));
+    let width = div_ceil(seconds_up(to - from), points);
+    // The coarsest roll-up that still gives at least half the points asked for: a year in 500
+    // points reads 365 daily rows rather than 8,760 hourly ones.
+    let levels = ROLLUPS
+        .iter()
+        .position(|g| rollups && width * 2 >= g.seconds)
+        .map_or(&[][..], |i| &ROLLUPS[i..]);
+    let Some(&coarsest) = levels.first() else {
+        return Plan {
+            edges: edges(from, to, from, width),
+            width,
+            rolled: Vec::new(),
+            raw: vec![from..to],
+        };
+    };
+    // Edges on the roll-up's own grid: no roll-up then straddles two buckets, and only the first
+    // and last buckets can be partial.
+    let anchor = coarsest.floor(from);
+    let width = coarsest.seconds * div_ceil(seconds_up(to - anchor), points * coarsest.seconds);
+    let mut plan = Plan {
+        edges: edges(from, to, anchor, width),
+        width,
+        rolled: Vec::new(),
+        raw: Vec::new(),
+    };
+    plan.cover(from..to, levels);
+    plan
+}
+
+impl Plan {
+    /// Covers `span` with the whole roll-ups of the first level that fit, and the pieces left at
+    /// either end with the finer levels, down to single readings.
+    fn cover(&mut self, span: Range<DateTime<Utc>>, levels: &[Granularity]) {
+        if span.is_empty() {
+            return;
+        }
+        let Some((&g, finer)) = levels.split_first() else {
+            self.raw.push(span);
+            return;
+        };
+        let (start, end) = (g.ceil(span.start), g.floor(span.end));
+        if start < end {
+            self.cover(span.start..start, finer);
+            self.rolled.push((g, start..end));
+            self.cover(end..span.end, finer);
+        } else {
+            self.cover(span, finer);
+        }
+    }
+}
+
+/// The edges of `width`-second buckets counted from `anchor`, cut to `[from, to)`. `anchor` is at
+/// most one width before `from`.
+fn edges(
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    anchor: DateTime<Utc>,
+    width: i64,
+) -> Vec<DateTime<Utc>> {
+    let mut edges = vec![from];
+    if let Some(step) = TimeDelta::try_seconds(width) {
+        let mut next = anchor.checked_add_signed(step);
+        while let Some(edge) = next.filter(|e| *e < to) {
+            edges.push(edge);
+            next = edge.checked_add_signed(step);
+        }
+    }
+    edges.push(to);
+    edges
+}
+
+/// A duration in seconds, a part second counting as one.
+fn seconds_up(d: TimeDelta) -> i64 {
+    d.num_seconds() + i64::from(d.subsec_nanos() > 0)
+}
+
+/// `n / d` rounded up, for positive `d`; at least 1.
+fn div_ceil(n: i64, d: i64) -> i64 {
+    (n.max(1) + d - 1) / d
+}
+
+/// Adds rows (single readings or whole roll-ups, by their start) into the buckets of `edges`.
+fn compose(
+    edges: &[DateTime<Utc>],
+    rows: impl IntoIterator<Item = (DateTime<Utc>, Bucket)>,
     target: Option<&TargetRange>,
 ) -> Vec<SeriesPoint> {
-    let mut buckets: std::collections::BTreeMap<i64, Bucket> = std::collections::BTreeMap::new();
+    let mut buckets: Vec<Option<Bucket>> = vec![None; edges.len().saturating_sub(1)];
     for (t, b) in rows {
-        let index = (t - from).num_seconds().max(0) / width;
-        buckets.entry(index).and_modify(|x| x.add(b)).or_insert(b);
+        let Some(slot) = edges
+            .partition_point(|e| *e <= t)
+            .checked_sub(1)
+            .and_then(|i| buckets.get_mut(i))
+        else {
+            continue;
+        };
+        match slot {
+            Some(x) => x.add(b),
+            None => *slot = Some(b),
+        }
     }
-    buckets
-        .into_iter()
-        .filter(|(_, b)| b.count > 0)
-        .map(|(index, b)| SeriesPoint {
-            t: from + Duration::seconds(index * width),
+    edges
+        .iter()
+        .zip(buckets)
+        .filter_map(|(start, b)| b.filter(|b| b.count > 0).map(|b| (*start, b)))
+        .map(|(t, b)| SeriesPoint {
+            t,
             value: b.sum / b.count as f64,
             min: Some(b.min),
             max: Some(b.max),
@@ -194,7 +361,15 @@ pub async fn series(
         return Ok(out);
     }
     let budget = u64::from(w.max_points);
-    let first = readings(db, patient_id, &w, sources.as_deref(), Some(budget + 1)).await?;
+    let first = readings(
+        db,
+        patient_id,
+        w.metric.id,
+        &(w.from..w.to),
+        sources.as_deref(),
+        Some(budget + 1),
+    )
+    .await?;
     if first.len() as u64 <= budget {
         out.points = first
             .into_iter()
@@ -212,73 +387,20 @@ pub async fn series(
             .collect();
         return Ok(out);
     }
-    let span = (w.to - w.from).num_seconds();
-    let width = (span + i64::from(w.max_points) - 1) / i64::from(w.max_points);
-    let width = width.max(1);
-    // The coarsest roll-up that still gives at least half the points asked for: a year in 500
-    // points reads 365 daily rows rather than 8,760 hourly ones.
-    let granularity = match (&sources, width) {
-        (None, w) if w * 2 >= 86_400 => Some(DAY),
-        (None, w) if w * 2 >= 3_600 => Some(HOUR),
-        _ => None,
-    };
-    out.points = match granularity {
-        Some(g) => {
-            let rows: Vec<(DateTime<Utc>, i64, f64, f64, f64)> = observation_rollup::Entity::find()
-                .select_only()
-                .column(observation_rollup::Column::BucketStart)
-                .column(observation_rollup::Column::Count)
-                .column(observation_rollup::Column::Sum)
-                .column(observation_rollup::Column::Min)
-                .column(observation_rollup::Column::Max)
-                .filter(observation_rollup::Column::PatientId.eq(patient_id))
-                .filter(observation_rollup::Column::Metric.eq(w.metric.id))
-                .filter(observation_rollup::Column::Granularity.eq(g))
-                .filter(observation_rollup::Column::BucketStart.gte(w.from))
-                .filter(observation_rollup::Column::BucketStart.lt(w.to))
-                .order_by_asc(observation_rollup::Column::BucketStart)
-                .into_tuple()
-                .all(db)
-                .await?;
-            regroup(
-                rows.into_iter().map(|(t, count, sum, min, max)| {
-                    (
-                        t,
-                        Bucket {
-                            count,
-                            sum,
-                            min,
-                            max,
-                        },
-                    )
-                }),
-                w.from,
-                width,
-                out.target.as_ref(),
-            )
-        }
-        None => {
-            let all = readings(db, patient_id, &w, sources.as_deref(), None).await?;
-            regroup(
-                all.into_iter().map(|(t, v)| {
-                    (
-                        t,
-                        Bucket {
-                            count: 1,
-                            sum: v,
-                            min: v,
-                            max: v,
-                        },
-                    )
-                }),
-                w.from,
-                width,
-                out.target.as_ref(),
-            )
-        }
-    };
+    let plan = plan(w.from, w.to, w.max_points, sources.is_none());
+    // One query per span: given their union in one query, SQLite scans every reading of the
+    // metric rather than the spans.
+    let mut rows = Vec::new();
+    for (g, span) in &plan.rolled {
+        rows.extend(rollups(db, patient_id, w.metric.id, *g, span).await?);
+    }
+    for span in &plan.raw {
+        let raw = readings(db, patient_id, w.metric.id, span, sources.as_deref(), None).await?;
+        rows.extend(raw.into_iter().map(|(t, v)| (t, Bucket::reading(v))));
+    }
+    out.points = compose(&plan.edges, rows, out.target.as_ref());
     out.downsampled = true;
-    out.bucket_seconds = u32::try_from(width).ok();
+    out.bucket_seconds = u32::try_from(plan.width).ok();
     Ok(out)
 }
 
@@ -462,32 +584,268 @@ pub async fn export_csv(
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
+    use proptest::prelude::*;
+
+    use super::super::ingest;
     use super::*;
 
     fn metric() -> &'static Metric {
         Metric::by_code("weight").unwrap_or(&api_types::health::METRICS[0])
     }
 
+    fn time(iso: &str) -> DateTime<Utc> {
+        iso.parse().unwrap()
+    }
+
     #[test]
-    fn regrouping_keeps_counts_means_and_extremes() {
-        let from = DateTime::<Utc>::from_timestamp(0, 0).unwrap_or_default();
+    fn composing_keeps_counts_means_and_extremes() {
+        let from = DateTime::<Utc>::from_timestamp(0, 0).unwrap();
+        let edges = [0, 300, 600].map(|s| from + Duration::seconds(s));
         let rows = (0..10).map(|i| {
-            let v = f64::from(i);
             (
                 from + Duration::seconds(i64::from(i) * 60),
-                Bucket {
-                    count: 1,
-                    sum: v,
-                    min: v,
-                    max: v,
-                },
+                Bucket::reading(f64::from(i)),
             )
         });
-        let points = regroup(rows, from, 300, None);
+        let points = compose(&edges, rows, None);
         assert_eq!(points.len(), 2);
         assert_eq!(points[0].count, Some(5));
         assert_eq!(points[0].value, 2.0);
         assert_eq!((points[1].min, points[1].max), (Some(5.0), Some(9.0)));
+    }
+
+    #[test]
+    fn a_year_from_mid_hour_reads_days_then_hours_and_only_the_minutes_at_its_ends() {
+        let (from, to) = (time("2024-03-04T10:17:23Z"), time("2025-03-04T19:42:51Z"));
+        let p = plan(from, to, 500, true);
+        assert_eq!(p.width, 86_400);
+        // A partial first day, 364 whole ones, and a partial last day.
+        assert_eq!(p.edges.len(), 367);
+        assert_eq!(
+            &p.edges[..3],
+            &[
+                from,
+                time("2024-03-05T00:00:00Z"),
+                time("2024-03-06T00:00:00Z")
+            ]
+        );
+        assert_eq!(&p.edges[365..], &[time("2025-03-04T00:00:00Z"), to]);
+        assert_eq!(
+            p.rolled,
+            vec![
+                (
+                    HOURLY,
+                    time("2024-03-04T11:00:00Z")..time("2024-03-05T00:00:00Z")
+                ),
+                (
+                    DAILY,
+                    time("2024-03-05T00:00:00Z")..time("2025-03-04T00:00:00Z")
+                ),
+                (
+                    HOURLY,
+                    time("2025-03-04T00:00:00Z")..time("2025-03-04T19:00:00Z")
+                ),
+            ]
+        );
+        assert_eq!(
+            p.raw,
+            vec![
+                from..time("2024-03-04T11:00:00Z"),
+                time("2025-03-04T19:00:00Z")..to
+            ]
+        );
+    }
+
+    #[test]
+    fn a_source_filter_reads_readings_in_equal_buckets_from_the_start() {
+        let (from, to) = (time("2024-03-04T10:17:23Z"), time("2024-03-05T10:17:23Z"));
+        let p = plan(from, to, 10, false);
+        assert_eq!(p.width, 8_640);
+        assert_eq!(p.edges.len(), 11);
+        assert_eq!(p.edges[1], from + Duration::seconds(8_640));
+        assert!(p.rolled.is_empty());
+        assert_eq!(p.raw, vec![from..to]);
+    }
+
+    /// 2024-01-01T00:00:00Z.
+    const BASE: i64 = 1_704_067_200;
+
+    /// Ranges from a second to over a year, starting at any second of a month, sometimes with a
+    /// fraction of a second at either end.
+    fn ranges() -> impl Strategy<Value = (DateTime<Utc>, DateTime<Utc>)> {
+        let nanos = || prop_oneof![3 => Just(0u32), 1 => 1u32..1_000_000_000];
+        (
+            0i64..31 * 86_400,
+            prop_oneof![
+                1i64..7_200,
+                7_200i64..14 * 86_400,
+                14 * 86_400i64..400 * 86_400
+            ],
+            nanos(),
+            nanos(),
+        )
+            .prop_map(|(start, span, a, b)| {
+                let from = DateTime::from_timestamp(BASE + start, a).unwrap();
+                let to = DateTime::from_timestamp(BASE + start + span, b).unwrap();
+                (from, to)
+            })
+    }
+
+    fn point_budgets() -> impl Strategy<Value = u32> {
+        prop_oneof![1u32..=12, 1u32..=MAX_MAX_POINTS]
+    }
+
+    /// Readings anywhere around the range, and many close to its ends, where partial hours and
+    /// days are.
+    fn readings_around(
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        picks: &[(u8, u32, u8)],
+    ) -> Vec<(DateTime<Utc>, f64)> {
+        let (from, to) = (from.timestamp(), to.timestamp());
+        let (day, hour) = (DAILY.seconds, HOURLY.seconds);
+        picks
+            .iter()
+            .map(|&(kind, x, value)| {
+                let x = i64::from(x);
+                let t = match kind {
+                    0 => from - 2 * day + x % (to - from + 4 * day),
+                    1 => from - 2 * day + x % (4 * day),
+                    2 => to - 2 * day + x % (4 * day),
+                    3 => from - 2 * hour + x % (4 * hour),
+                    _ => to - 2 * hour + x % (4 * hour),
+                };
+                (DateTime::from_timestamp(t, 0).unwrap(), f64::from(value))
+            })
+            .collect()
+    }
+
+    proptest! {
+        /// Composed from roll-ups and readings as planned, every bucket holds exactly the
+        /// readings whose time falls in it: the same count, mean, minimum and maximum as
+        /// summarising those readings one by one.
+        #[test]
+        fn every_bucket_holds_exactly_the_readings_in_its_time(
+            (from, to) in ranges(),
+            max_points in point_budgets(),
+            rollups in any::<bool>(),
+            picks in prop::collection::vec((0u8..5, any::<u32>(), 20u8..200), 0..400),
+        ) {
+            let readings = readings_around(from, to, &picks);
+            let p = plan(from, to, max_points, rollups);
+
+            // The roll-ups as ingest writes them, then what the two queries of a plan return.
+            let mut stored: BTreeMap<(i16, DateTime<Utc>), Bucket> = BTreeMap::new();
+            for &(t, v) in &readings {
+                for key in ingest::buckets(t) {
+                    stored
+                        .entry(key)
+                        .and_modify(|b| b.add(Bucket::reading(v)))
+                        .or_insert(Bucket::reading(v));
+                }
+            }
+            let rolled = stored.iter().filter_map(|(&(code, start), &b)| {
+                p.rolled
+                    .iter()
+                    .any(|(g, span)| g.code == code && span.contains(&start))
+                    .then_some((start, b))
+            });
+            let raw = readings
+                .iter()
+                .filter(|(t, _)| p.raw.iter().any(|span| span.contains(t)))
+                .map(|&(t, v)| (t, Bucket::reading(v)));
+            let got = compose(&p.edges, rolled.chain(raw), None);
+
+            let expected: Vec<SeriesPoint> = p
+                .edges
+                .windows(2)
+                .filter_map(|e| {
+                    let inside: Vec<f64> = readings
+                        .iter()
+                        .filter(|(t, _)| e[0] <= *t && *t < e[1])
+                        .map(|(_, v)| *v)
+                        .collect();
+                    (!inside.is_empty()).then(|| SeriesPoint {
+                        t: e[0],
+                        value: inside.iter().sum::<f64>() / inside.len() as f64,
+                        min: inside.iter().copied().reduce(f64::min),
+                        max: inside.iter().copied().reduce(f64::max),
+                        count: u32::try_from(inside.len()).ok(),
+                        judgement: Judgement::NoTarget,
+                    })
+                })
+                .collect();
+            prop_assert_eq!(got, expected);
+        }
+
+        /// The buckets tile the range within the point budget; roll-ups and readings between
+        /// them read each part of the range once; and with roll-ups, at most two hours of
+        /// readings are read, whatever the range's length.
+        #[test]
+        fn buckets_tile_the_range_and_long_ranges_read_mostly_roll_ups(
+            (from, to) in ranges(),
+            max_points in point_budgets(),
+            rollups in any::<bool>(),
+        ) {
+            let p = plan(from, to, max_points, rollups);
+            let n = p.edges.len() - 1;
+            prop_assert!(n >= 1 && n <= max_points as usize, "{} buckets", n);
+            prop_assert_eq!(p.edges[0], from);
+            prop_assert_eq!(p.edges[n], to);
+            let width = Duration::seconds(p.width);
+            for (i, e) in p.edges.windows(2).enumerate() {
+                prop_assert!(e[0] < e[1]);
+                if i == 0 || i == n - 1 {
+                    prop_assert!(e[1] - e[0] <= width);
+                } else {
+                    prop_assert_eq!(e[1] - e[0], width);
+                }
+            }
+            let span = seconds_up(to - from);
+            if span >= i64::from(max_points) {
+                prop_assert!(2 * (n + 1) >= max_points as usize, "{} buckets", n);
+            }
+
+            let mut pieces: Vec<Range<DateTime<Utc>>> = p
+                .rolled
+                .iter()
+                .map(|(_, s)| s.clone())
+                .chain(p.raw.iter().cloned())
+                .collect();
+            pieces.sort_by_key(|s| s.start);
+            let mut covered = from;
+            for piece in &pieces {
+                prop_assert_eq!(piece.start, covered);
+                prop_assert!(piece.start < piece.end);
+                covered = piece.end;
+            }
+            prop_assert_eq!(covered, to);
+            for (g, s) in &p.rolled {
+                prop_assert_eq!(g.floor(s.start), s.start);
+                prop_assert_eq!(g.floor(s.end), s.end);
+            }
+
+            match p.rolled.iter().map(|(g, _)| *g).max_by_key(|g| g.seconds) {
+                None => prop_assert_eq!(&p.raw, &vec![from..to]),
+                Some(coarsest) => {
+                    prop_assert!(rollups);
+                    prop_assert_eq!(p.width % coarsest.seconds, 0);
+                    let raw = p
+                        .raw
+                        .iter()
+                        .fold(TimeDelta::zero(), |sum, s| sum + (s.end - s.start));
+                    prop_assert!(raw < Duration::hours(2), "{} of readings", raw);
+                    let units: i64 = p
+                        .rolled
+                        .iter()
+                        .map(|(g, s)| (s.end - s.start).num_seconds() / g.seconds)
+                        .sum();
+                    prop_assert!(units <= span / coarsest.seconds + 48, "{} roll-ups", units);
+                }
+            }
+        }
     }
 
     #[test]

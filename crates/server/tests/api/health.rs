@@ -2,7 +2,7 @@
 //! downsampling, target ranges, alerts, trends and export, with who may do each.
 
 use api_types::Role;
-use chrono::{Duration, DurationRound, TimeDelta, Utc};
+use chrono::{DateTime, Duration, DurationRound, TimeDelta, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -209,6 +209,105 @@ async fn bulk_records_many_reports_each_refusal_and_never_duplicates() {
 
 fn urlencoding(s: &str) -> String {
     s.replace('+', "%2B").replace(':', "%3A")
+}
+
+#[tokio::test]
+async fn every_bucket_holds_exactly_the_readings_in_its_time() {
+    let c = clinic().await;
+    let start: DateTime<Utc> = "2024-03-04T00:00:00Z".parse().unwrap();
+    let minutes = 2 * 24 * 60;
+    // Values that change within every hour, so a misplaced minute changes a mean or an extreme.
+    let value = |minute: i64| 60 + (minute * 7) % 53;
+    let readings: Vec<Value> = (0..minutes)
+        .map(|m| {
+            json!({
+                "metric": "heart_rate_intraday",
+                "value": value(m),
+                "effective_at": (start + Duration::minutes(m)).to_rfc3339(),
+                "device": {"vendor": "Withings"},
+            })
+        })
+        .collect();
+    for batch in readings.chunks(1000) {
+        let res = c.record(&c.admin.token, Value::Array(batch.to_vec())).await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    // Neither end on a minute, an hour or a day.
+    let from = start + Duration::seconds(10 * 3600 + 17 * 60 + 23);
+    let to = start + Duration::days(1) + Duration::seconds(21 * 3600 + 42 * 60 + 51);
+    let minutes_in = |a: DateTime<Utc>, b: DateTime<Utc>| -> Vec<i64> {
+        (0..minutes)
+            .filter(|m| (a..b).contains(&(start + Duration::minutes(*m))))
+            .collect()
+    };
+
+    // From readings alone (500 and a source), from hourly roll-ups (40 and 6), and from daily
+    // ones (2 and 1), with the partial hours and days at the ends.
+    for (max_points, source) in [
+        (500, ""),
+        (40, ""),
+        (6, ""),
+        (2, ""),
+        (1, ""),
+        (40, "&source=withings"),
+    ] {
+        let case = format!("max_points={max_points}{source}");
+        let url = format!(
+            "{}?metric=heart_rate_intraday&{case}&from={}&to={}",
+            c.path("observations"),
+            urlencoding(&from.to_rfc3339()),
+            urlencoding(&to.to_rfc3339())
+        );
+        let series: Value = c.app.get(&url, &c.nurse.token).await.json().await.unwrap();
+        assert_eq!(series["downsampled"], true, "{case}");
+        let width = Duration::seconds(series["bucket_seconds"].as_i64().unwrap());
+        let points = series["points"].as_array().unwrap();
+        assert!(
+            !points.is_empty() && points.len() <= max_points,
+            "{case}: {} points",
+            points.len()
+        );
+        let total: usize = points
+            .iter()
+            .map(|p| p["count"].as_u64().unwrap() as usize)
+            .sum();
+        assert_eq!(total, minutes_in(from, to).len(), "{case}");
+
+        // A bucket ends where the next one begins or a width after its own start, whichever is
+        // first: only the first and last buckets are cut short, by the range.
+        let starts: Vec<DateTime<Utc>> = points
+            .iter()
+            .map(|p| p["t"].as_str().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(starts[0], from, "{case}");
+        for (i, point) in points.iter().enumerate() {
+            let end = starts
+                .get(i + 1)
+                .copied()
+                .unwrap_or(to)
+                .min(starts[i] + width);
+            let inside: Vec<f64> = minutes_in(starts[i], end)
+                .into_iter()
+                .map(|m| value(m) as f64)
+                .collect();
+            let at = format!("{case}, bucket at {}", starts[i]);
+            // Never more readings than the minutes in its time, and never fewer.
+            assert_eq!(
+                point["count"].as_u64().unwrap() as usize,
+                inside.len(),
+                "{at}"
+            );
+            let mean = inside.iter().sum::<f64>() / inside.len() as f64;
+            assert!(
+                (point["value"].as_f64().unwrap() - mean).abs() < 1e-9,
+                "{at}"
+            );
+            let lowest = inside.iter().copied().fold(f64::MAX, f64::min);
+            let highest = inside.iter().copied().fold(f64::MIN, f64::max);
+            assert_eq!(point["min"].as_f64().unwrap(), lowest, "{at}");
+            assert_eq!(point["max"].as_f64().unwrap(), highest, "{at}");
+        }
+    }
 }
 
 #[tokio::test]
