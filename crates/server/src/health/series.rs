@@ -11,7 +11,6 @@
 //! bucket; the partial days at the ends of the range are made of whole hours, and only the
 //! partial hours at the very ends are read as readings.
 
-use std::collections::HashMap;
 use std::ops::Range;
 
 use api_types::health::{
@@ -518,68 +517,6 @@ pub fn compute_trend(
         weekly_slope,
         readings_30d,
     }
-}
-
-/// Every reading in a range as CSV: one metric, or all of them.
-pub async fn export_csv(
-    db: &impl ConnectionTrait,
-    patient_id: Uuid,
-    metric: Option<&Metric>,
-    from: Option<DateTime<Utc>>,
-    to: Option<DateTime<Utc>>,
-) -> ApiResult<String> {
-    let sources: HashMap<Uuid, observation_source::Model> = observation_source::Entity::find()
-        .filter(observation_source::Column::PatientId.eq(patient_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
-    let mut find =
-        observation::Entity::find().filter(observation::Column::PatientId.eq(patient_id));
-    if let Some(m) = metric {
-        find = find.filter(observation::Column::Metric.eq(m.id));
-    }
-    if let Some(f) = from {
-        find = find.filter(observation::Column::EffectiveAt.gte(f));
-    }
-    if let Some(t) = to {
-        find = find.filter(observation::Column::EffectiveAt.lt(t));
-    }
-    let rows = find
-        .order_by_asc(observation::Column::Metric)
-        .order_by_asc(observation::Column::EffectiveAt)
-        .all(db)
-        .await?;
-    let mut csv =
-        String::from("metric,loinc,value,unit,effective_at,source,vendor,device_id,model\n");
-    for r in rows {
-        let Some(m) = Metric::by_id(r.metric) else {
-            continue;
-        };
-        let s = sources.get(&r.source_id);
-        let field = |v: Option<&String>| {
-            v.map(|x| crate::platform::csv::field(x))
-                .unwrap_or_default()
-        };
-        csv.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{}\n",
-            m.code,
-            m.loinc.unwrap_or_default(),
-            r.value,
-            crate::platform::csv::field(m.unit),
-            r.effective_at.to_rfc3339(),
-            if s.is_some_and(|s| s.kind == 0) {
-                "manual"
-            } else {
-                "device"
-            },
-            field(s.and_then(|s| s.vendor.as_ref())),
-            field(s.and_then(|s| s.device_id.as_ref())),
-            field(s.and_then(|s| s.model.as_ref())),
-        ));
-    }
-    Ok(csv)
 }
 
 #[cfg(test)]
