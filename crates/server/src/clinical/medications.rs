@@ -27,7 +27,7 @@ use super::trimmed;
 use crate::audit::AuditEntry;
 use crate::health::routes::{open_record, open_record_for_change};
 use crate::platform::crypto::Crypto;
-use crate::platform::http::Body;
+use crate::platform::http::{Body, Query};
 use crate::platform::{require, ApiError, ApiResult, AppState, Authorized, Principal};
 use crate::users::queries as users;
 
@@ -289,7 +289,7 @@ async fn list_medications(
     auth: Authorized<require::ClinicalAccessOrOwn>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    query: web::Query<MedicationQuery>,
+    query: Query<MedicationQuery>,
 ) -> ApiResult<web::Json<Vec<Medication>>> {
     open_record(&state, &auth, *id, RecordCategory::Medications).await?;
     let mut find = medication::Entity::find().filter(medication::Column::PatientId.eq(*id));
@@ -580,7 +580,7 @@ async fn adherence(
     auth: Authorized<require::ClinicalAccessOrOwn>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    query: web::Query<AdherenceQuery>,
+    query: Query<AdherenceQuery>,
 ) -> ApiResult<web::Json<Adherence>> {
     let med = open_medication(&state, &auth, *id).await?;
     let days = query.days.unwrap_or(SUMMARY_DAYS);

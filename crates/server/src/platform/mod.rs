@@ -12,6 +12,7 @@ pub mod rate_limit;
 pub mod state;
 pub mod telemetry;
 pub mod tokens;
+pub mod unreadable;
 
 pub use errors::{ApiError, ApiResult};
 pub use principal::{require, Authorized, ClientInfo, Principal};
