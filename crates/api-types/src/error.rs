@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 pub enum ErrorCode {
     /// The request body or parameters failed validation; `errors` lists each field.
     ValidationFailed,
-    /// The request could not be read (malformed JSON, wrong types, bad path or query).
+    /// The request could not be read (malformed JSON, wrong types, bad path or query); `errors`
+    /// names the field or parameter at fault.
     BadRequest,
     /// No valid credentials were presented.
     Unauthorized,
@@ -143,7 +144,8 @@ impl ErrorCode {
 pub struct FieldError {
     /// The field's path in the request, such as `first_name` or `phone_numbers[0].number`.
     pub field: String,
-    /// A stable code for the rule that failed, such as `required` or `too_long`.
+    /// A stable code for the rule that failed, such as `required` or `too_long`; for a value
+    /// that could not be read, such as `invalid_type` or `invalid_date`.
     pub code: String,
     /// What to fix, in words a person can act on.
     pub message: String,
@@ -171,7 +173,8 @@ pub struct Problem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     pub code: ErrorCode,
-    /// Each invalid field, for `validation_failed`.
+    /// Each invalid field, for `validation_failed`; the field or parameter that could not be
+    /// read, for `bad_request`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
 }

@@ -68,9 +68,8 @@ impl Serialize for ClockTime {
 impl<'de> Deserialize<'de> for ClockTime {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        ClockTime::parse(&s).ok_or_else(|| {
-            serde::de::Error::custom(format!("`{s}` is not a time of day such as 09:30"))
-        })
+        ClockTime::parse(&s)
+            .ok_or_else(|| serde::de::Error::custom(crate::validation::unreadable::TIME_OF_DAY))
     }
 }
 
@@ -176,11 +175,7 @@ impl<'de> Deserialize<'de> for DateOrInstant {
         }
         DateTime::parse_from_rfc3339(&s)
             .map(|t| DateOrInstant::Instant(t.with_timezone(&Utc)))
-            .map_err(|_| {
-                serde::de::Error::custom(format!(
-                    "`{s}` is neither a date (2026-03-01) nor an RFC 3339 time"
-                ))
-            })
+            .map_err(|_| serde::de::Error::custom(crate::validation::unreadable::DATE_OR_INSTANT))
     }
 }
 

@@ -9,6 +9,14 @@ use crate::error::FieldError;
 pub const MIN_PASSWORD_LEN: usize = 12;
 pub const MAX_PASSWORD_LEN: usize = 256;
 
+/// What the API's own types say about a value they cannot read. The server answers with these
+/// as they are, so each is written for the person who sent the value and none repeats it.
+pub mod unreadable {
+    pub const TIME_OF_DAY: &str = "Use a time of day written HH:MM, such as 09:30.";
+    pub const DATE_OR_INSTANT: &str =
+        "Use a date such as 2026-03-01, or an RFC 3339 time such as 2026-03-01T09:30:00Z.";
+}
+
 /// A rule that failed: a stable code and a message.
 pub type RuleError = (&'static str, String);
 

@@ -11,7 +11,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::chain::{outcome_str, parse_outcome, verify};
 use super::AuditEntry;
-use crate::platform::http::page_bounds;
+use crate::platform::http::{page_bounds, Query};
 use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -76,7 +76,7 @@ fn filter(q: &AuditQuery) -> Condition {
 async fn list_events(
     auth: Authorized<require::AuditRead>,
     state: web::Data<AppState>,
-    query: web::Query<AuditQuery>,
+    query: Query<AuditQuery>,
 ) -> ApiResult<web::Json<Page<AuditEvent>>> {
     let q = query.into_inner();
     let (limit, offset) = page_bounds(q.limit, q.offset)?;
@@ -116,7 +116,7 @@ const EXPORT_MAX: u64 = 100_000;
 async fn export_events(
     auth: Authorized<require::AuditRead>,
     state: web::Data<AppState>,
-    query: web::Query<AuditQuery>,
+    query: Query<AuditQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let limit = q.limit.unwrap_or(EXPORT_MAX);

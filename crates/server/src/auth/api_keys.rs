@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::audit::AuditEntry;
 use crate::platform::crypto::{random_token, sha256_hex};
-use crate::platform::http::page_bounds;
+use crate::platform::http::{page_bounds, Query};
 use crate::platform::principal::Actor;
 use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
 
@@ -128,7 +128,7 @@ pub async fn revoke_made_by(db: &impl sea_orm::ConnectionTrait, user_id: Uuid) -
 async fn list_keys(
     _auth: Authorized<require::ApiKeysManage>,
     state: web::Data<AppState>,
-    query: web::Query<PageQuery>,
+    query: Query<PageQuery>,
 ) -> ApiResult<web::Json<Page<ApiKey>>> {
     let (limit, offset) = page_bounds(query.limit, query.offset)?;
     let total = api_key::Entity::find().count(&state.db).await?;

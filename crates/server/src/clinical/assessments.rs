@@ -25,7 +25,7 @@ use crate::health::routes::{open_record, open_record_for_change};
 use crate::patients::access::{authorize_clinical, clinical_patients};
 use crate::patients::queries as patients;
 use crate::platform::crypto::Crypto;
-use crate::platform::http::page_bounds;
+use crate::platform::http::{page_bounds, Query};
 use crate::platform::{require, ApiError, ApiResult, AppState, Authorized, Principal};
 use crate::users::queries as users;
 
@@ -155,7 +155,7 @@ async fn list_assessments(
     auth: Authorized<require::ClinicalAccessOrOwn>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    query: web::Query<AssessmentQuery>,
+    query: Query<AssessmentQuery>,
 ) -> ApiResult<web::Json<Page<Assessment>>> {
     let mut find = readable(&state, &auth, *id).await?;
     let (limit, offset) = page_bounds(query.limit, query.offset)?;
@@ -295,7 +295,7 @@ async fn create_assessment(
 async fn urgent_assessments(
     auth: Authorized<require::ClinicalAccess>,
     state: web::Data<AppState>,
-    query: web::Query<PageQuery>,
+    query: Query<PageQuery>,
 ) -> ApiResult<web::Json<Page<Assessment>>> {
     let (limit, offset) = page_bounds(query.limit, query.offset)?;
     let mut find = assessment::Entity::find()

@@ -23,7 +23,7 @@ use super::{files, trimmed};
 use crate::audit::AuditEntry;
 use crate::health::routes::{open_record, open_record_for_change};
 use crate::platform::crypto::Crypto;
-use crate::platform::http::{page_bounds, Body};
+use crate::platform::http::{page_bounds, Body, Query};
 use crate::platform::{require, ApiError, ApiResult, AppState, Authorized, Principal};
 use crate::users::queries as users;
 
@@ -49,7 +49,7 @@ async fn list_documents(
     auth: Authorized<require::ClinicalAccessOrOwn>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    query: web::Query<DocumentQuery>,
+    query: Query<DocumentQuery>,
 ) -> ApiResult<web::Json<Page<Document>>> {
     open_record(&state, &auth, *id, RecordCategory::Documents).await?;
     let (limit, offset) = page_bounds(query.limit, query.offset)?;
@@ -110,7 +110,7 @@ async fn upload_document(
     auth: Authorized<require::ClinicalAccessOrOwn>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    query: web::Query<UploadQuery>,
+    query: Query<UploadQuery>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
@@ -214,7 +214,7 @@ async fn document_content(
     auth: Authorized<require::ClinicalAccessOrOwn>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    query: web::Query<ContentQuery>,
+    query: Query<ContentQuery>,
 ) -> ApiResult<HttpResponse> {
     let row = open_document(&state, &auth, *id).await?;
     let bytes = files::content(&state.db, &state.crypto, row.id).await?;

@@ -27,7 +27,7 @@ use super::trimmed;
 use crate::audit::AuditEntry;
 use crate::health::routes::{open_record, open_record_for_change};
 use crate::platform::crypto::Crypto;
-use crate::platform::http::Body;
+use crate::platform::http::{Body, Query};
 use crate::platform::{require, ApiError, ApiResult, AppState, Authorized, Principal};
 use crate::users::queries as users;
 
@@ -301,7 +301,7 @@ async fn list_medications(
     auth: Authorized<require::ClinicalAccessOrOwn>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    query: web::Query<MedicationQuery>,
+    query: Query<MedicationQuery>,
 ) -> ApiResult<web::Json<Vec<Medication>>> {
     let mut find = readable(&state, &auth, *id).await?;
     if !query.include_past.unwrap_or(false) {
@@ -591,7 +591,7 @@ async fn adherence(
     auth: Authorized<require::ClinicalAccessOrOwn>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    query: web::Query<AdherenceQuery>,
+    query: Query<AdherenceQuery>,
 ) -> ApiResult<web::Json<Adherence>> {
     let med = open_medication(&state, &auth, *id).await?;
     let days = query.days.unwrap_or(SUMMARY_DAYS);

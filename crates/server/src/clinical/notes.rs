@@ -27,7 +27,7 @@ use super::{check_appointment, files};
 use crate::audit::AuditEntry;
 use crate::health::routes::{open_record, open_record_for_change};
 use crate::platform::crypto::Crypto;
-use crate::platform::http::{page_bounds, Body};
+use crate::platform::http::{page_bounds, Body, Query};
 use crate::platform::{require, ApiError, ApiResult, AppState, Authorized, Principal};
 use crate::users::queries as users;
 
@@ -392,7 +392,7 @@ async fn list_notes(
     auth: Authorized<require::ClinicalAccessOrOwn>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    query: web::Query<NoteQuery>,
+    query: Query<NoteQuery>,
 ) -> ApiResult<web::Json<Page<Note>>> {
     let mut find = readable(&state, &auth, *id).await?;
     let (limit, offset) = page_bounds(query.limit, query.offset)?;
@@ -866,7 +866,7 @@ async fn upload_attachment(
     auth: Authorized<require::ClinicalAccess>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    query: web::Query<UploadQuery>,
+    query: Query<UploadQuery>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {

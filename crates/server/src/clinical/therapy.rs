@@ -29,7 +29,7 @@ use crate::health::routes::{open_record, open_record_for_change};
 use crate::patients::access::clinical_patients;
 use crate::patients::queries as patients;
 use crate::platform::crypto::Crypto;
-use crate::platform::http::{page_bounds, Body};
+use crate::platform::http::{page_bounds, Body, Query};
 use crate::platform::{require, ApiError, ApiResult, AppState, Authorized, Principal};
 use crate::users::queries as users;
 
@@ -420,7 +420,7 @@ async fn list_homework(
     auth: Authorized<require::ClinicalAccessOrOwn>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    query: web::Query<HomeworkQuery>,
+    query: Query<HomeworkQuery>,
 ) -> ApiResult<web::Json<Vec<Homework>>> {
     let mut find = readable_homework(&state, &auth, *id).await?;
     if let Some(s) = query.status {
@@ -578,7 +578,7 @@ async fn open_task(
 async fn overdue_homework(
     auth: Authorized<require::ClinicalAccess>,
     state: web::Data<AppState>,
-    query: web::Query<PageQuery>,
+    query: Query<PageQuery>,
 ) -> ApiResult<web::Json<Page<Homework>>> {
     let (limit, offset) = page_bounds(query.limit, query.offset)?;
     let today = practice_today(&state.db).await?;

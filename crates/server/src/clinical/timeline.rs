@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::audit::AuditEntry;
 use crate::patients::access::{authorize_clinical, clinical_access};
 use crate::patients::queries as patients;
+use crate::platform::http::Query;
 use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
 use crate::users::queries as users;
 
@@ -40,7 +41,7 @@ async fn timeline(
     auth: Authorized<require::ClinicalAccessOrOwn>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    query: web::Query<TimelineQuery>,
+    query: Query<TimelineQuery>,
 ) -> ApiResult<web::Json<Vec<TimelineEntry>>> {
     let id = *id;
     if auth.own_patient_id().is_some_and(|own| own != id) {

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::audit::AuditEntry;
 use crate::platform::crypto::Crypto;
-use crate::platform::http::page_bounds;
+use crate::platform::http::{page_bounds, Query};
 use crate::platform::{require, ApiResult, AppState, Authorized};
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -237,7 +237,7 @@ pub async fn read_in_full(
 async fn list_outbox(
     auth: Authorized<require::OutboxRead>,
     state: web::Data<AppState>,
-    query: web::Query<OutboxQuery>,
+    query: Query<OutboxQuery>,
 ) -> ApiResult<web::Json<Page<OutboxMessage>>> {
     let q = query.into_inner();
     let (limit, offset) = page_bounds(q.limit, q.offset)?;

@@ -25,6 +25,7 @@ use super::ingest;
 use super::routes::{open_record, ranges_for};
 use crate::audit::AuditEntry;
 use crate::auth::oauth;
+use crate::platform::http::Query;
 use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
 
 const VENDOR: &str = "withings";
@@ -465,7 +466,7 @@ async fn withings_callback(
     state: web::Data<AppState>,
     req: HttpRequest,
     client_info: crate::platform::ClientInfo,
-    query: web::Query<OAuthCallback>,
+    query: Query<OAuthCallback>,
 ) -> HttpResponse {
     let outcome = complete_connection(&state, &req, &client_info, &query).await;
     let (path, result) = match outcome {

@@ -20,7 +20,8 @@ use super::targets::{self, Profile};
 use crate::audit::AuditEntry;
 use crate::patients::access::authorize_clinical;
 use crate::patients::queries::{self as patients, PatientRecord};
-use crate::platform::http::read_json_body;
+use crate::platform::http::{read_json_body, Query};
+use crate::platform::unreadable::from_json_bytes;
 use crate::platform::{require, ApiError, ApiResult, AppState, Authorized, Principal};
 
 /// The largest body the observations endpoint reads: room for `MAX_BATCH` readings.
@@ -104,28 +105,18 @@ enum Batch {
 }
 
 /// Reads the body. Entries that are not observations at all (wrong types, unknown fields)
-/// make the whole request malformed, naming the first such entry; entries that are well-formed
-/// but implausible are refused one by one later, while the others are recorded.
+/// make the whole request malformed, naming the first such entry's field (`[5].value`); entries
+/// that are well-formed but implausible are refused one by one later, while the others are
+/// recorded.
 fn parse_batch(bytes: &[u8]) -> ApiResult<Batch> {
-    let malformed =
-        |e: serde_json::Error| ApiError::bad_request(crate::platform::errors::describe_serde(&e));
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'[') {
-        return serde_json::from_slice(bytes)
+        return from_json_bytes(bytes)
             .map(Batch::One)
-            .map_err(malformed);
+            .map_err(ApiError::Unreadable);
     }
-    if let Ok(inputs) = serde_json::from_slice::<Vec<ObservationInput>>(bytes) {
-        return Ok(Batch::Many(inputs));
-    }
-    let values: Vec<serde_json::Value> = serde_json::from_slice(bytes).map_err(malformed)?;
-    let mut inputs = Vec::with_capacity(values.len());
-    for (index, v) in values.into_iter().enumerate() {
-        let input = serde_json::from_value(v).map_err(|e| {
-            ApiError::bad_request(format!("Entry {index} is not an observation: {e}"))
-        })?;
-        inputs.push(input);
-    }
-    Ok(Batch::Many(inputs))
+    from_json_bytes(bytes)
+        .map(Batch::Many)
+        .map_err(ApiError::Unreadable)
 }
 
 /// Record observations: a JSON object records one, an array records up to 50,000 in bulk.
@@ -275,7 +266,7 @@ async fn list_observations(
     auth: Authorized<require::ClinicalAccessOrOwn>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    query: web::Query<ObservationQuery>,
+    query: Query<ObservationQuery>,
 ) -> ApiResult<web::Json<Series>> {
     series::window(&query)?;
     let record = open_record(&state, &auth, *id, RecordCategory::Health).await?;
@@ -339,7 +330,7 @@ async fn observation_trend(
     auth: Authorized<require::ClinicalAccessOrOwn>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    query: web::Query<TrendQuery>,
+    query: Query<TrendQuery>,
 ) -> ApiResult<web::Json<Trend>> {
     let metric = Metric::by_code(&query.metric).ok_or_else(|| {
         ApiError::field(
@@ -373,7 +364,7 @@ async fn export_observations(
     auth: Authorized<require::ClinicalAccessOrOwn>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    query: web::Query<ExportQuery>,
+    query: Query<ExportQuery>,
 ) -> ApiResult<HttpResponse> {
     let metric = match query.metric.as_deref().filter(|m| !m.is_empty()) {
         Some(code) => Some(Metric::by_code(code).ok_or_else(|| {
@@ -536,7 +527,7 @@ async fn put_target_ranges(
 async fn list_alerts(
     auth: Authorized<require::ClinicalAccess>,
     state: web::Data<AppState>,
-    query: web::Query<AlertQuery>,
+    query: Query<AlertQuery>,
 ) -> ApiResult<web::Json<Page<Alert>>> {
     let page = alerts::list(&state.db, &state.crypto, &auth, &query).await?;
     let ids: Vec<String> = page.items.iter().map(|a| a.id.to_string()).collect();

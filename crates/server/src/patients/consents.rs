@@ -28,7 +28,7 @@ use uuid::Uuid;
 use super::access::ensure_demographics;
 use super::queries;
 use crate::audit::AuditEntry;
-use crate::platform::http::page_bounds;
+use crate::platform::http::{page_bounds, Query};
 use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
 use crate::users::queries as users;
 
@@ -185,7 +185,7 @@ async fn access_log(
     auth: Authorized<require::AuditReadOrOwn>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    query: web::Query<AccessLogQuery>,
+    query: Query<AccessLogQuery>,
 ) -> ApiResult<web::Json<Page<RecordAccess>>> {
     if !auth.has(Permission::AuditRead) && auth.own_patient_id() != Some(*id) {
         return Err(ApiError::not_found());

@@ -35,7 +35,7 @@ use crate::audit::AuditEntry;
 use crate::auth::invitations;
 use crate::comms::outbox;
 use crate::platform::crypto::Crypto;
-use crate::platform::http::Body;
+use crate::platform::http::{Body, Query};
 use crate::platform::{require, ApiError, ApiResult, AppState, Authorized, Principal};
 use crate::users::queries as users;
 
@@ -232,7 +232,7 @@ async fn create_request(
 async fn list_requests(
     auth: Authorized<require::PatientsWrite>,
     state: web::Data<AppState>,
-    query: web::Query<DataRequestQuery>,
+    query: Query<DataRequestQuery>,
 ) -> ApiResult<web::Json<Vec<DataRequest>>> {
     let status = query.status.unwrap_or(DataRequestStatus::Open);
     let rows = data_request::Entity::find()

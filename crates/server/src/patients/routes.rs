@@ -21,7 +21,7 @@ use super::access::{self, ensure_demographics};
 use super::queries::{self, tidy, PatientRecord};
 use crate::audit::AuditEntry;
 use crate::auth::invitations;
-use crate::platform::http::{check_if_match, etag};
+use crate::platform::http::{check_if_match, etag, Query};
 use crate::platform::idempotency;
 use crate::platform::{require, ApiError, ApiResult, AppState, Authorized, Principal};
 use crate::users::queries as users;
@@ -63,7 +63,7 @@ fn with_etag(mut res: actix_web::HttpResponseBuilder, p: &PatientRecord) -> Http
 async fn list_patients(
     auth: Authorized<require::PatientsRead>,
     state: web::Data<AppState>,
-    query: web::Query<PatientQuery>,
+    query: Query<PatientQuery>,
 ) -> ApiResult<web::Json<Page<PatientSummary>>> {
     let page = queries::search(&state.db, &state.crypto, &query).await?;
     let ids: Vec<String> = page.items.iter().map(|p| p.id.to_string()).collect();

@@ -9,6 +9,8 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use api_types::{ErrorCode, FieldError, Problem};
 
+use super::unreadable;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{code:?}")]
@@ -19,6 +21,9 @@ pub enum ApiError {
     },
     #[error("validation failed")]
     Validation(Vec<FieldError>),
+    /// A body or query string that could not be read as its type; the field says where.
+    #[error("unreadable input")]
+    Unreadable(FieldError),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -86,6 +91,16 @@ impl ApiError {
                 p.errors = errors.clone();
                 p
             }
+            ApiError::Unreadable(error) => {
+                let detail = if error.field.is_empty() {
+                    error.message.clone()
+                } else {
+                    format!("`{}`: {}", error.field, error.message)
+                };
+                let mut p = Problem::new(ErrorCode::BadRequest, Some(detail));
+                p.errors = vec![error.clone()];
+                p
+            }
             ApiError::Internal(_) => Problem::new(ErrorCode::Internal, None),
         }
     }
@@ -146,7 +161,8 @@ impl ResponseError for ApiError {
 }
 
 /// Turns the framework's own extractor errors (bad JSON, wrong content type, oversized body,
-/// bad path or query) into problem details.
+/// bad path or query) into problem details. Bodies are parsed here only as far as JSON; reading
+/// them as their types, with the field at fault named, is `http::Body`'s.
 pub fn json_error(err: actix_web::error::JsonPayloadError) -> ApiError {
     use actix_web::error::JsonPayloadError as E;
     match err {
@@ -157,19 +173,16 @@ pub fn json_error(err: actix_web::error::JsonPayloadError) -> ApiError {
             ErrorCode::UnsupportedMediaType,
             "Send the body as application/json.",
         ),
-        E::Deserialize(e) => ApiError::bad_request(describe_serde(&e)),
+        E::Deserialize(e) if e.is_data() => ApiError::Unreadable(unreadable::data(&e)),
+        E::Deserialize(e) => ApiError::Unreadable(unreadable::syntax("", &e)),
         other => ApiError::bad_request(other.to_string()),
     }
 }
 
-/// A serde error as a client-facing message. serde's messages name fields and expected types,
-/// never the submitted values, so they are safe to return.
-pub fn describe_serde(e: &serde_json::Error) -> String {
-    format!("The JSON body could not be read: {e}")
-}
-
-pub fn query_error(err: actix_web::error::QueryPayloadError) -> ApiError {
-    ApiError::bad_request(format!("Invalid query parameters: {err}"))
+/// For `web::Query`, which cannot say which parameter failed and whose serde message may quote
+/// the value sent; `http::Query` names the parameter.
+pub fn query_error(_: actix_web::error::QueryPayloadError) -> ApiError {
+    ApiError::bad_request("The query string could not be read.")
 }
 
 /// A path segment that does not parse (a malformed id) names nothing that exists.

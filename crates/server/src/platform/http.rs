@@ -15,6 +15,7 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 
 use super::errors::{self, ApiError};
+use super::unreadable;
 
 /// JSON bodies: a size limit, and framework errors as problem details.
 pub fn json_config(max_json_bytes: usize) -> web::JsonConfig {
@@ -54,22 +55,9 @@ pub async fn read_json_body(
     Ok(body.freeze())
 }
 
-/// A request body that must be a JSON object, read as `T`. serde would also read a struct from
-/// an array of its fields in order, which no client means; for bodies whose fields are all
-/// optional (patches) that would turn `[null, null]` into a change.
-pub struct Object<T>(pub T);
-
-impl<'de, T: serde::de::DeserializeOwned> serde::Deserialize<'de> for Object<T> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let map = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
-        serde_json::from_value(serde_json::Value::Object(map))
-            .map(Object)
-            .map_err(serde::de::Error::custom)
-    }
-}
-
-/// The JSON body of a request, which must be an object, read as `T` (see `Object`). Errors are
-/// the app's JSON problems, as with `web::Json`.
+/// The JSON body of a request, which must be an object, read as `T`. Size, content type and
+/// syntax are checked as for `web::Json` (see `json_config`); a value that cannot be read as `T`
+/// is answered with its field named (see `unreadable`).
 pub struct Body<T>(pub T);
 
 impl<T> Body<T> {
@@ -90,8 +78,45 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Body<T
     type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let json = web::Json::<Object<T>>::from_request(req, payload);
-        Box::pin(async move { json.await.map(|j| Body(j.into_inner().0)) })
+        let json = web::Json::<serde_json::Value>::from_request(req, payload);
+        Box::pin(async move {
+            let value = json.await?.into_inner();
+            if !value.is_object() {
+                return Err(ApiError::Unreadable(unreadable::not_an_object()).into());
+            }
+            unreadable::from_json(&value)
+                .map(Body)
+                .map_err(|e| ApiError::Unreadable(e).into())
+        })
+    }
+}
+
+/// The query string read as `T`, with the parameter at fault named when it cannot be.
+pub struct Query<T>(pub T);
+
+impl<T> Query<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned> actix_web::FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(
+            unreadable::from_query(req.query_string())
+                .map(Query)
+                .map_err(ApiError::Unreadable),
+        )
     }
 }
 

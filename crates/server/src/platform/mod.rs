@@ -14,6 +14,7 @@ pub mod rate_limit;
 pub mod state;
 pub mod telemetry;
 pub mod tokens;
+pub mod unreadable;
 pub mod zip_stream;
 
 pub use errors::{ApiError, ApiResult};

@@ -31,7 +31,7 @@ use crate::audit::AuditEntry;
 use crate::patients::access::ensure_demographics;
 use crate::patients::queries::{self as patients, PatientRecord};
 use crate::platform::crypto::Crypto;
-use crate::platform::http::{check_if_match, etag, page_bounds};
+use crate::platform::http::{check_if_match, etag, page_bounds, Query};
 use crate::platform::{idempotency, require, ApiError, ApiResult, AppState, Authorized, Principal};
 use crate::users::queries as users;
 
@@ -726,7 +726,7 @@ async fn book(
 async fn list_appointments(
     auth: Authorized<require::ScheduleReadOrOwn>,
     state: web::Data<AppState>,
-    query: web::Query<AppointmentQuery>,
+    query: Query<AppointmentQuery>,
 ) -> ApiResult<web::Json<Page<Appointment>>> {
     let q = query.into_inner();
     let (limit, offset) = page_bounds(q.limit, q.offset)?;

@@ -32,6 +32,7 @@ use super::slots::{normalize, subtract, Interval};
 use super::time::{self, Edge};
 use super::{holidays, Practice};
 use crate::audit::AuditEntry;
+use crate::platform::http::Query;
 use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
 use crate::users::queries::{self as users, UserRecord};
 
@@ -560,7 +561,7 @@ fn range(practice: &Practice, q: &DateRangeQuery) -> ApiResult<(NaiveDate, Naive
 async fn list_holidays(
     _principal: Authorized<require::SignedIn>,
     state: web::Data<AppState>,
-    query: web::Query<DateRangeQuery>,
+    query: Query<DateRangeQuery>,
 ) -> ApiResult<web::Json<Vec<Holiday>>> {
     let practice = Practice::load(&state.db).await?;
     let (from, to) = range(&practice, &query)?;
@@ -596,7 +597,7 @@ pub fn closures_to_wire(list: &[closure::Model]) -> Vec<Closure> {
 async fn list_closures(
     _auth: Authorized<require::ScheduleRead>,
     state: web::Data<AppState>,
-    query: web::Query<DateRangeQuery>,
+    query: Query<DateRangeQuery>,
 ) -> ApiResult<web::Json<Vec<Closure>>> {
     let practice = Practice::load(&state.db).await?;
     let (from, to) = range(&practice, &query)?;

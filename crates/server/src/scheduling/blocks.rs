@@ -21,7 +21,7 @@ use super::appointments::{bound, requested_start};
 use super::availability::bookable;
 use super::{lock_for_booking, time, Practice};
 use crate::audit::AuditEntry;
-use crate::platform::http::{check_if_match, etag};
+use crate::platform::http::{check_if_match, etag, Query};
 use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -141,7 +141,7 @@ async fn overlap(
 async fn list_blocks(
     _auth: Authorized<require::ScheduleRead>,
     state: web::Data<AppState>,
-    query: web::Query<BlockQuery>,
+    query: Query<BlockQuery>,
 ) -> ApiResult<web::Json<Vec<CalendarBlock>>> {
     let practice = Practice::load(&state.db).await?;
     let from = query

@@ -17,6 +17,7 @@ use super::availability::{
 };
 use super::{blocks, time, Practice};
 use crate::audit::AuditEntry;
+use crate::platform::http::Query;
 use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -37,7 +38,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 async fn calendar_view(
     auth: Authorized<require::ScheduleRead>,
     state: web::Data<AppState>,
-    query: web::Query<CalendarQuery>,
+    query: Query<CalendarQuery>,
 ) -> ApiResult<web::Json<CalendarView>> {
     let q = query.into_inner();
     if q.to < q.from || (q.to - q.from).num_days() > MAX_RANGE_DAYS {

@@ -34,6 +34,7 @@ use super::appointments::{to_wire_many, Viewer};
 use super::Practice;
 use crate::audit::AuditEntry;
 use crate::auth::oauth;
+use crate::platform::http::Query;
 use crate::platform::{require, ApiError, ApiResult, AppState, Authorized, ClientInfo};
 
 const PROVIDER: &str = "google";
@@ -357,7 +358,7 @@ async fn google_callback(
     state: web::Data<AppState>,
     req: HttpRequest,
     client_info: ClientInfo,
-    query: web::Query<GoogleCallback>,
+    query: Query<GoogleCallback>,
 ) -> HttpResponse {
     let result = if query.error.is_some() {
         "declined"

@@ -17,6 +17,7 @@ use super::appointments::bound;
 use super::availability::{compute, dates_covering, load_rules, Days};
 use super::slots::{normalize, starts, Interval, Need};
 use super::{time, types, Practice};
+use crate::platform::http::Query;
 use crate::platform::{require, ApiError, ApiResult, AppState, Authorized, Principal};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -221,7 +222,7 @@ async fn patient_busy(
 async fn search_slots(
     principal: Authorized<require::SignedIn>,
     state: web::Data<AppState>,
-    query: web::Query<SlotQuery>,
+    query: Query<SlotQuery>,
 ) -> ApiResult<web::Json<SlotList>> {
     let mut q = query.into_inner();
     if let Some(own) = principal.own_patient_id() {

@@ -18,7 +18,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::audit::AuditEntry;
-use crate::platform::http::{check_if_match, etag};
+use crate::platform::http::{check_if_match, etag, Query};
 use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
 use crate::users::queries as users;
 
@@ -177,7 +177,7 @@ async fn write_offered(
 async fn list_types(
     principal: Authorized<require::SignedIn>,
     state: web::Data<AppState>,
-    query: web::Query<AppointmentTypeQuery>,
+    query: Query<AppointmentTypeQuery>,
 ) -> ApiResult<web::Json<Vec<AppointmentType>>> {
     let staff = principal.has(Permission::ScheduleRead);
     let include_inactive = staff && query.include_inactive.unwrap_or(false);

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::queries::{self, UserRecord};
 use crate::audit::AuditEntry;
 use crate::auth::{invitations, sessions};
-use crate::platform::http::page_bounds;
+use crate::platform::http::{page_bounds, Query};
 use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -40,7 +40,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 async fn list_users(
     auth: Authorized<require::UsersRead>,
     state: web::Data<AppState>,
-    query: web::Query<UserQuery>,
+    query: Query<UserQuery>,
 ) -> ApiResult<web::Json<Page<User>>> {
     let (limit, offset) = page_bounds(query.limit, query.offset)?;
     let mut select = user::Entity::find();
@@ -198,7 +198,7 @@ async fn update_user(
 async fn list_invitations(
     auth: Authorized<require::UsersManage>,
     state: web::Data<AppState>,
-    query: web::Query<PageQuery>,
+    query: Query<PageQuery>,
 ) -> ApiResult<web::Json<Page<Invitation>>> {
     let (limit, offset) = page_bounds(query.limit, query.offset)?;
     let page = invitations::list(&state, limit, offset).await?;

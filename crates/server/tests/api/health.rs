@@ -140,8 +140,11 @@ async fn bulk_records_many_reports_each_refusal_and_never_duplicates() {
     malformed.insert(5, json!({"metric": "spo2", "value": "high"}));
     let res = c.record(&c.admin.token, Value::Array(malformed)).await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
-    let problem: Value = res.json().await.unwrap();
-    assert!(problem["detail"].as_str().unwrap().starts_with("Entry 5 "));
+    let text = res.text().await.unwrap();
+    assert!(!text.contains("high"), "{text}");
+    let problem: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(problem["errors"][0]["field"], "[5].value");
+    assert_eq!(problem["errors"][0]["code"], "invalid_type");
 
     // Well-formed but implausible entries are refused one by one; the rest are recorded.
     let res = c.record(&c.admin.token, Value::Array(batch.clone())).await;

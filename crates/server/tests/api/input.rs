@@ -1,8 +1,23 @@
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{json, Value};
 
-use crate::helpers::{problem_code, TestApp};
+use crate::helpers::{patient_body, problem_code, TestApp};
 use api_types::Role;
+
+/// A 400 problem naming one field, as validation problems do; returns the field error. The raw
+/// body is checked for `sent`, a value the client submitted, which must not come back.
+async fn unreadable(res: reqwest::Response, sent: &str) -> Value {
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let text = res.text().await.unwrap();
+    assert!(!text.contains(sent), "{sent} came back in {text}");
+    let problem: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(problem["code"], "bad_request");
+    let errors = problem["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{problem}");
+    assert!(!errors[0]["message"].as_str().unwrap().is_empty());
+    errors[0].clone()
+}
 
 #[tokio::test]
 async fn malformed_json_is_a_400_problem() {
@@ -17,9 +32,8 @@ async fn malformed_json_is_a_400_problem() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(res.headers()["content-type"], "application/problem+json");
-    assert_eq!(problem_code(res).await, "bad_request");
+    let error = unreadable(res, "first_name").await;
+    assert_eq!(error["code"], "invalid_json");
 }
 
 #[tokio::test]
@@ -92,6 +106,127 @@ async fn unknown_fields_are_refused_rather_than_ignored() {
 }
 
 #[tokio::test]
+async fn an_impossible_date_is_answered_with_the_field_at_fault_and_not_the_date() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let mut body = patient_body("Ana", "Lima");
+    body["date_of_birth"] = json!("2023-02-30");
+    let res = app.post("/api/v1/patients", Some(&admin.token), body).await;
+    let error = unreadable(res, "2023-02-30").await;
+    assert_eq!(error["field"], "date_of_birth");
+    assert_eq!(error["code"], "invalid_date");
+}
+
+#[tokio::test]
+async fn a_wrong_type_deep_in_a_body_is_named_by_its_path_as_validation_names_it() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let mut body = patient_body("Ana", "Lima");
+    body["phone_numbers"] = json!([{"phone_type": "mobile", "number": 412345678}]);
+    let res = app.post("/api/v1/patients", Some(&admin.token), body).await;
+    let error = unreadable(res, "412345678").await;
+    assert_eq!(error["field"], "phone_numbers[0].number");
+    assert_eq!(error["code"], "invalid_type");
+
+    let mut body = patient_body("Ana", "Lima");
+    body["address"]["postcode"] = json!(["2042-secret"]);
+    let res = app.post("/api/v1/patients", Some(&admin.token), body).await;
+    let error = unreadable(res, "2042-secret").await;
+    assert_eq!(error["field"], "address.postcode");
+    assert_eq!(error["code"], "invalid_type");
+}
+
+#[tokio::test]
+async fn an_unknown_field_is_named_without_its_value() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let mut body = patient_body("Ana", "Lima");
+    body["address"]["suburb"] = json!("Secret Gully");
+    let res = app.post("/api/v1/patients", Some(&admin.token), body).await;
+    let error = unreadable(res, "Secret Gully").await;
+    assert_eq!(error["field"], "address.suburb");
+    assert_eq!(error["code"], "unknown_field");
+}
+
+#[tokio::test]
+async fn a_missing_required_field_is_named_as_validation_names_it() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let mut body = patient_body("Ana", "Lima-Secret");
+    body.as_object_mut().unwrap().remove("first_name");
+    let res = app.post("/api/v1/patients", Some(&admin.token), body).await;
+    let error = unreadable(res, "Lima-Secret").await;
+    assert_eq!(error["field"], "first_name");
+    assert_eq!(error["code"], "required");
+
+    let mut body = patient_body("Ana", "Lima");
+    body["phone_numbers"] = json!([{"phone_type": "mobile"}]);
+    let res = app.post("/api/v1/patients", Some(&admin.token), body).await;
+    let error = unreadable(res, "mobile").await;
+    assert_eq!(error["field"], "phone_numbers[0].number");
+    assert_eq!(error["code"], "required");
+}
+
+#[tokio::test]
+async fn a_value_outside_the_allowed_ones_is_refused_without_repeating_it() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let mut body = patient_body("Ana", "Lima");
+    body["phone_numbers"][0]["phone_type"] = json!("pager-secret");
+    let res = app.post("/api/v1/patients", Some(&admin.token), body).await;
+    let error = unreadable(res, "pager-secret").await;
+    assert_eq!(error["field"], "phone_numbers[0].phone_type");
+    assert_eq!(error["code"], "invalid_value");
+    assert!(error["message"].as_str().unwrap().contains("`mobile`"));
+}
+
+#[tokio::test]
+async fn a_query_parameter_that_cannot_be_read_is_named_without_its_value() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    for (path, field, code, sent) in [
+        (
+            "/api/v1/patients?limit=12abc",
+            "limit",
+            "invalid_value",
+            "12abc",
+        ),
+        (
+            "/api/v1/appointments?from=2026-02-30",
+            "from",
+            "invalid_date",
+            "2026-02-30",
+        ),
+        (
+            "/api/v1/appointments?patient_id=not-an-id",
+            "patient_id",
+            "invalid_value",
+            "not-an-id",
+        ),
+        (
+            "/api/v1/appointments?status=maybe-later",
+            "status",
+            "invalid_value",
+            "maybe-later",
+        ),
+        (
+            "/api/v1/calendar?to=2026-03-01",
+            "from",
+            "required",
+            "2026-03-01",
+        ),
+    ] {
+        let res = app.get(path, &admin.token).await;
+        let error = unreadable(res, sent).await;
+        assert_eq!(
+            (&error["field"], &error["code"]),
+            (&json!(field), &json!(code)),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn bad_path_ids_are_not_found() {
     let app = TestApp::spawn().await;
     let admin = app.user(Role::Admin).await;
@@ -129,7 +264,8 @@ async fn a_body_that_is_not_an_object_is_refused() {
         let res = app
             .send(method.clone(), &path, Some(&admin.token), Some(body))
             .await;
-        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{method} {path}");
-        assert_eq!(problem_code(res).await, "bad_request");
+        let error = unreadable(res, "\"A\"").await;
+        assert_eq!(error["field"], "", "{method} {path}");
+        assert_eq!(error["code"], "invalid_type", "{method} {path}");
     }
 }
