@@ -388,7 +388,7 @@ mod tests {
                     high: r.high,
                     critical_low: r.critical_low,
                     critical_high: r.critical_high,
-                    note: None,
+                    note: Some(r.reference.clone()),
                 };
                 assert!(
                     o.validate(0).is_empty(),
