@@ -110,6 +110,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   };
 
   run(bin, ['migrate'], env);
+  // The tests read delivered messages (one-time links included) as the server's operator would,
+  // with `carebase outbox`: the API never shows those links.
+  process.env.E2E_CAREBASE_BIN = bin;
+  process.env.E2E_DATABASE_URL = env.DATABASE_URL;
+  process.env.E2E_DATA_DIR = dataDir;
   for (const account of ACCOUNTS) {
     run(
       bin,

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+
 import { expect, request as apiRequest, type APIRequestContext } from '@playwright/test';
 
 import type { Account } from './accounts';
@@ -14,15 +16,24 @@ export async function apiAs(baseURL: string, account: Account): Promise<APIReque
   return apiRequest.newContext({ baseURL, extraHTTPHeaders: { Authorization: `Bearer ${token}` } });
 }
 
-/** The link in the newest message to `recipient`, read from the outbox through the API. */
-export async function linkSentTo(api: APIRequestContext, recipient: string): Promise<string> {
-  const response = await api.get('/api/v1/outbox', { params: { recipient, limit: 1 } });
-  expect(response.status(), await response.text()).toBe(200);
-  const { items } = await response.json();
-  expect(items.length, `no message to ${recipient} in the outbox`).toBeGreaterThan(0);
-  const link = /https?:\/\/\S+/.exec(items[0].body)?.[0];
-  expect(link, 'the message has a link').toBeTruthy();
-  return link as string;
+/** The link in the newest message to `recipient`, as delivered: read with `carebase outbox`,
+ * as the server's operator would (the API shows that a one-time link was sent, never the link).
+ * Waits a few seconds for messages queued after the answer, such as password resets. */
+export async function linkSentTo(_api: APIRequestContext, recipient: string): Promise<string> {
+  const bin = process.env.E2E_CAREBASE_BIN as string;
+  const env = {
+    ...process.env,
+    DATABASE_URL: process.env.E2E_DATABASE_URL,
+    CAREBASE_DATA_DIR: process.env.E2E_DATA_DIR,
+  };
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const out = spawnSync(bin, ['outbox', '--to', recipient, '--limit', '1'], { env, encoding: 'utf8' });
+    expect(out.status, out.stderr).toBe(0);
+    const link = /https?:\/\/\S+/.exec(out.stdout)?.[0];
+    if (link) return link;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no message with a link to ${recipient}`);
 }
 
 /** Creates a patient through the API and returns it. */

@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 
 import { OFFICE_ADMIN } from '../support/accounts';
+import { linkSentTo } from '../support/api';
 import { screenshot, signIn, watchForBreakage } from '../support/browser';
 
 test.describe('administration', () => {
@@ -78,18 +79,20 @@ test.describe('administration', () => {
     await expect(page.getByRole('status').filter({ hasText: 'The audit log is intact' })).toBeVisible();
   });
 
-  test('the outbox lists messages with their bodies', async ({ page, playwright, baseURL }) => {
+  test('the outbox lists messages, and never the one-time links they carry', async ({ page, playwright, baseURL }) => {
     // A message to look at: a password-reset email.
     const anonymous = await playwright.request.newContext({ baseURL });
     const reset = await anonymous.post('/api/v1/auth/password-reset', { data: { email: OFFICE_ADMIN.email } });
     expect(reset.ok()).toBe(true);
+    const link = await linkSentTo(anonymous, OFFICE_ADMIN.email);
     await anonymous.dispose();
     await page.goto('/admin/outbox');
     await expect(page.getByRole('heading', { name: 'Outbox' })).toBeVisible();
     const first = page.locator('.outbox-item').first();
     await expect(first).toBeVisible();
     await first.locator('summary').click();
-    await expect(first.locator('.message-body')).toBeVisible();
+    await expect(first.locator('.message-body')).toContainText('one-time link');
+    await expect(page.locator('body')).not.toContainText(new URL(link).searchParams.get('token') as string);
     await screenshot(page, 'admin-05-outbox');
   });
 

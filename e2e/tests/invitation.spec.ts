@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 
-import { OFFICE_ADMIN } from '../support/accounts';
+import { OFFICE_ADMIN, PRACTITIONER, RECEPTIONIST } from '../support/accounts';
 import { apiAs, createPatient, linkSentTo } from '../support/api';
 import { navigationLinks, screenshot, signIn, watchForBreakage } from '../support/browser';
 
@@ -95,5 +95,58 @@ test.describe('inviting staff', () => {
     await invited.goto(link);
     await expect(invited.getByRole('heading', { name: 'This invitation cannot be used' })).toBeVisible();
     await context.close();
+  });
+});
+
+test.describe('inviting a patient to the portal', () => {
+  let problems: string[] = [];
+
+  test.beforeEach(({ page }) => {
+    problems = watchForBreakage(page);
+  });
+
+  test.afterEach(() => {
+    expect(problems, 'the app broke in the browser').toEqual([]);
+  });
+
+  test('reception asks, a clinician on the care team approves, and only then the email goes', async ({
+    page,
+    browser,
+    baseURL,
+  }) => {
+    const email = 'wren.approval@e2e.test';
+    const api = await apiAs(baseURL as string, OFFICE_ADMIN);
+    const patient = await createPatient(api, { first_name: 'Wren', last_name: 'Approval', email });
+    const practitioner = await apiAs(baseURL as string, PRACTITIONER);
+    const me = await (await practitioner.get('/api/v1/auth/me')).json();
+    const team = await api.post(`/api/v1/patients/${patient.id}/care-team`, { data: { user_id: me.id } });
+    expect(team.status(), await team.text()).toBe(201);
+    await practitioner.dispose();
+
+    await signIn(page, RECEPTIONIST);
+    await page.goto(`/patients/${patient.id}`);
+    const portal = page.getByRole('region', { name: 'Patient portal' });
+    await portal.getByRole('button', { name: 'Send portal invitation' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'a clinician on the care team approves it' })).toBeVisible();
+    await expect(portal.getByTestId('portal-invitation')).toContainText('waiting for a clinician');
+    await expect(portal.getByRole('button', { name: 'Approve and send' })).toHaveCount(0);
+    await screenshot(page, 'portal-invite-01-waiting');
+    const listed = await (await api.get('/api/v1/outbox', { params: { recipient: email } })).json();
+    expect(listed.items, 'nothing is sent before approval').toHaveLength(0);
+
+    const context = await browser.newContext();
+    const clinician = await context.newPage();
+    const clinicianProblems = watchForBreakage(clinician);
+    await signIn(clinician, PRACTITIONER);
+    await clinician.goto(`/patients/${patient.id}`);
+    const panel = clinician.getByRole('region', { name: 'Patient portal' });
+    await panel.getByRole('button', { name: 'Approve and send' }).click();
+    await expect(clinician.getByRole('status').filter({ hasText: `Portal invitation sent to ${email}` })).toBeVisible();
+    await expect(panel.getByTestId('portal-invitation')).toContainText(`Invitation sent to ${email}`);
+    await screenshot(clinician, 'portal-invite-02-approved');
+    expect(await linkSentTo(api, email)).toContain('/invite?token=');
+    expect(clinicianProblems).toEqual([]);
+    await context.close();
+    await api.dispose();
   });
 });

@@ -102,6 +102,35 @@ test.describe('signing in', () => {
     await expect(page).not.toHaveURL(/\/login/);
   });
 
+  test('a next address that the browser would read as another site leads home instead', async ({ page, baseURL }) => {
+    const origin = new URL(baseURL as string).origin;
+    let leftTheSite = false;
+    page.on('request', (request) => {
+      if (new URL(request.url()).hostname.includes('evil')) leftTheSite = true;
+    });
+    await submitSignIn(page, ADMIN);
+    await expect(page.getByRole('button', { name: `${ADMIN.name} (account menu)` })).toBeVisible();
+    for (const next of [
+      '//evil.example/',
+      '/\\evil.example/',
+      '/\\/evil.example/',
+      '/\t/evil.example/',
+      '/\n/evil.example/',
+      '/.//evil.example/',
+      '/%2F%2Fevil.example',
+      'https://evil.example/',
+      'javascript:alert(1)',
+    ]) {
+      await page.goto(`/login?next=${encodeURIComponent(next)}`);
+      await expect(page.getByRole('button', { name: `${ADMIN.name} (account menu)` })).toBeVisible();
+      expect(new URL(page.url()).origin, `next=${JSON.stringify(next)}`).toBe(origin);
+    }
+    expect(leftTheSite).toBe(false);
+    // A path of this app is still honoured.
+    await page.goto(`/login?next=${encodeURIComponent('/admin/audit?action=auth.login')}`);
+    await expect(page).toHaveURL(/\/admin\/audit\?action=auth\.login$/);
+  });
+
   test('a forgotten password is reset through the emailed link', async ({ page, baseURL }) => {
     await page.goto('/login');
     await page.getByRole('link', { name: 'Forgot your password?' }).click();

@@ -97,6 +97,27 @@ pub async fn invite_to_portal(
         .await
 }
 
+/// The patient's portal: an account, or the invitation waiting, and whether the caller may
+/// approve it.
+pub async fn portal_status(
+    client: &Client,
+    id: Uuid,
+) -> ApiResult<api_types::patients::PortalStatus> {
+    client
+        .get(&format!("/patients/{id}/portal-invitation"))
+        .await
+}
+
+/// Approves the invitation waiting for a clinician: its email goes out now.
+pub async fn approve_portal_invitation(client: &Client, id: Uuid) -> ApiResult<Invitation> {
+    client
+        .post(
+            &format!("/patients/{id}/portal-invitation/approve"),
+            &serde_json::json!({}),
+        )
+        .await
+}
+
 pub async fn consents(client: &Client, id: Uuid) -> ApiResult<Vec<api_types::sharing::Consent>> {
     client.get(&format!("/patients/{id}/consents")).await
 }

@@ -34,10 +34,26 @@ fn login_path(back_to: &str) -> String {
     }
 }
 
-/// The page to open after signing in: `next` when it is a path of this app, else home.
+/// The page to open after signing in: `next` when the browser itself reads it as a page of this
+/// app, else home. The check is the browser's own URL parser against this origin, so that forms
+/// it treats as another site (`//host`, `/\\host`, tabs or newlines inside, `https:host`, …) can
+/// never lead off-site; what is kept is the parsed path, query and fragment.
 fn safe_next(next: Option<String>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/login"))
-        .unwrap_or_else(|| "/".to_owned())
+    let home = || "/".to_owned();
+    let Some(next) = next.filter(|n| n.starts_with('/')) else {
+        return home();
+    };
+    let Some(origin) = web_sys::window().and_then(|w| w.location().origin().ok()) else {
+        return home();
+    };
+    let Ok(url) = web_sys::Url::new_with_base(&next, &origin) else {
+        return home();
+    };
+    let path = url.pathname();
+    if url.origin() != origin || path.starts_with("/login") || path.starts_with("//") {
+        return home();
+    }
+    format!("{path}{}{}", url.search(), url.hash())
 }
 
 /// The signed-in part of the app: the shell, or a redirect to sign in (and back afterwards).

@@ -77,7 +77,22 @@ pub fn AlertList(
                                                 .then(|| view! { <A href=link attr:class="table-link">{a.patient_name.clone()}</A> })}
                                             <span class="list-primary">{metric_name(&a.metric)} " " {shown}</span>
                                             <br />
-                                            <span class="muted list-secondary">"Measured " {format::date_time(a.effective_at)}</span>
+                                            <span class="muted list-secondary">
+                                                {if a.readings > 1 {
+                                                    let latest = Metric::by_code(&a.metric)
+                                                        .map(|m| with_unit(m, a.latest_value))
+                                                        .unwrap_or_default();
+                                                    format!(
+                                                        "First measured {}; {} critical readings since, the latest {} at {}",
+                                                        format::date_time(a.effective_at),
+                                                        a.readings - 1,
+                                                        latest,
+                                                        format::date_time(a.latest_effective_at),
+                                                    )
+                                                } else {
+                                                    format!("Measured {}", format::date_time(a.effective_at))
+                                                }}
+                                            </span>
                                         </span>
                                         <button
                                             type="button"
@@ -164,7 +179,9 @@ fn AcknowledgeForm(
                         view! {
                             <p>
                                 <strong>{a.patient_name.clone()}</strong>
-                                ": " {metric_name(&a.metric)} " " {shown} ", measured " {format::date_time(a.effective_at)} "."
+                                ": " {metric_name(&a.metric)} " " {shown} ", measured " {format::date_time(a.effective_at)}
+                                {(a.readings > 1).then(|| format!(", and {} more critical readings since", a.readings - 1))}
+                                "."
                             </p>
                         }
                     })

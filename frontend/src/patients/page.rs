@@ -515,35 +515,112 @@ fn AccessPanel(patient_id: Uuid, access: Loader<Option<ClinicalAccess>>) -> impl
 fn PortalPanel(patient: Memo<Patient>) -> impl IntoView {
     let auth = use_auth();
     let toasts = use_toasts();
+    let status = Loader::new(
+        move || patient.with(|p| (p.id, p.version)),
+        move |(id, _)| async move { api::patients::portal_status(&auth.client(), id).await },
+    );
     let invite = Action::new_unsync(move |_: &()| {
         let id = patient.with_untracked(|p| p.id);
         async move {
             match api::patients::invite_to_portal(&auth.client(), id, None).await {
-                Ok(inv) => toasts.success(format!("Portal invitation sent to {}.", inv.email)),
+                Ok(inv) if inv.approved_at.is_some() => {
+                    toasts.success(format!("Portal invitation sent to {}.", inv.email));
+                    status.reload();
+                }
+                Ok(_) => {
+                    toasts.success(
+                        "Invitation ready: a clinician on the care team approves it before it is sent.",
+                    );
+                    status.reload();
+                }
+                Err(p) => toasts.error(p.detail.unwrap_or(p.title)),
+            }
+        }
+    });
+    let approve = Action::new_unsync(move |_: &()| {
+        let id = patient.with_untracked(|p| p.id);
+        async move {
+            match api::patients::approve_portal_invitation(&auth.client(), id).await {
+                Ok(inv) => {
+                    toasts.success(format!("Portal invitation sent to {}.", inv.email));
+                    status.reload();
+                }
                 Err(p) => toasts.error(p.detail.unwrap_or(p.title)),
             }
         }
     });
     let has_email = move || patient.with(|p| p.details.email.is_some());
+    let erased = move || patient.with(|p| p.erased_at.is_some());
     view! {
         <section class="card" aria-labelledby="portal-heading">
             <h2 id="portal-heading" class="card-title">"Patient portal"</h2>
-            <p class="muted">
-                "Invite the patient to see their details and appointments, and to keep their contact details up to date."
-            </p>
-            <button
-                type="button"
-                class="button button-secondary"
-                disabled=move || !has_email() || invite.pending().get()
-                on:click=move |_| {
-                    invite.dispatch(());
+            {move || match status.get() {
+                None => view! { <p class="muted">"Loading…"</p> }.into_any(),
+                Some(Err(problem)) => view! { <ProblemAlert problem /> }.into_any(),
+                Some(Ok(s)) if s.has_account => {
+                    view! { <p>"The patient has a portal account."</p> }.into_any()
                 }
-            >
-                "Send portal invitation"
-            </button>
-            <Show when=move || !has_email()>
-                <p class="field-hint">"Add an email address to the patient's details first."</p>
-            </Show>
+                Some(Ok(s)) => {
+                    let waiting = s.invitation.clone();
+                    let can_approve = s.can_approve;
+                    view! {
+                        <p class="muted">
+                            "The portal shows the patient their details, appointments and clinical record. Invitations go to the email on their record."
+                        </p>
+                        {waiting
+                            .map(|inv| {
+                                let sent = inv.approved_at.is_some();
+                                view! {
+                                    <p class="portal-invitation" data-testid="portal-invitation">
+                                        {if sent {
+                                            format!(
+                                                "Invitation sent to {} on {}; the link works until {}.",
+                                                inv.email,
+                                                format::date_time(inv.approved_at.unwrap_or(inv.created_at)),
+                                                format::date_time(inv.expires_at),
+                                            )
+                                        } else {
+                                            format!(
+                                                "An invitation to {} is waiting for a clinician on the care team to approve it.",
+                                                inv.email,
+                                            )
+                                        }}
+                                    </p>
+                                    <Show when=move || !sent && can_approve>
+                                        <button
+                                            type="button"
+                                            class="button button-primary"
+                                            disabled=move || approve.pending().get()
+                                            on:click=move |_| {
+                                                approve.dispatch(());
+                                            }
+                                        >
+                                            "Approve and send"
+                                        </button>
+                                    </Show>
+                                }
+                            })}
+                        <button
+                            type="button"
+                            class="button button-secondary"
+                            disabled=move || !has_email() || erased() || invite.pending().get()
+                            on:click=move |_| {
+                                invite.dispatch(());
+                            }
+                        >
+                            {if s.invitation.is_some() {
+                                "Send a new invitation"
+                            } else {
+                                "Send portal invitation"
+                            }}
+                        </button>
+                        <Show when=move || !has_email() && !erased()>
+                            <p class="field-hint">"Add an email address to the patient's details first."</p>
+                        </Show>
+                    }
+                        .into_any()
+                }
+            }}
         </section>
     }
 }
@@ -587,7 +664,18 @@ fn ArchivePanel(patient: Memo<Patient>, loader: Loader<Patient>) -> impl IntoVie
         <section class="card" aria-labelledby="archive-heading">
             <h2 id="archive-heading" class="card-title">"Record status"</h2>
             {move || {
-                if archived() {
+                if let Some(at) = patient.with(|p| p.erased_at) {
+                    view! {
+                        <p>
+                            <span class="badge badge-muted">"Erased"</span>
+                            {format!(
+                                " The patient's personal data was erased on {}. The health record is kept, closed, for the period the law requires: it cannot be restored, changed or shared.",
+                                format::date_time(at),
+                            )}
+                        </p>
+                    }
+                        .into_any()
+                } else if archived() {
                     view! {
                         <button
                             type="button"

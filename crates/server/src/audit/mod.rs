@@ -82,6 +82,34 @@ impl AuditEntry {
         self
     }
 
+    /// For a list across patients: names every patient it showed (`patients=…` in the detail,
+    /// before any detail given after), and the patient too when there was exactly one.
+    pub fn patients<'a>(mut self, ids: impl IntoIterator<Item = &'a Uuid>) -> Self {
+        let mut ids: Vec<&Uuid> = ids.into_iter().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if let [one] = ids.as_slice() {
+            self.patient_id = Some(**one);
+        }
+        self.detail = Some(format!(
+            "patients={}",
+            ids.iter()
+                .map(|u| u.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        ));
+        self
+    }
+
+    /// Adds to the detail, after what is there.
+    pub fn also(mut self, more: impl AsRef<str>) -> Self {
+        self.detail = Some(match self.detail.take() {
+            Some(d) => format!("{d} {}", more.as_ref()),
+            None => more.as_ref().to_owned(),
+        });
+        self
+    }
+
     pub fn resource(mut self, kind: &'static str, id: impl ToString) -> Self {
         self.resource_type = Some(kind);
         self.resource_id = Some(id.to_string());

@@ -171,7 +171,14 @@ async fn export_events(
     }
     state
         .audit
-        .record(AuditEntry::by(&auth, "audit.export").detail(format!("rows={}", rows.len())))
+        .record({
+            let entry =
+                AuditEntry::by(&auth, "audit.export").detail(format!("rows={}", rows.len()));
+            match q.patient_id {
+                Some(p) => entry.patient(p),
+                None => entry,
+            }
+        })
         .await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")

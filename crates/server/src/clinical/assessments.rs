@@ -319,10 +319,7 @@ async fn urgent_assessments(
     let items = to_wire(&state.db, &state.crypto, rows).await?;
     state
         .audit
-        .record(
-            AuditEntry::by(&auth, "assessment.urgent_list")
-                .detail(super::patients_detail(&patient_ids)),
-        )
+        .record(AuditEntry::by(&auth, "assessment.urgent_list").patients(&patient_ids))
         .await?;
     Ok(web::Json(Page {
         items,

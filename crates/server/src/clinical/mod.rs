@@ -53,17 +53,3 @@ pub(crate) async fn check_appointment(
     }
     Ok(())
 }
-
-/// The patients a list across patients showed, for its audit event.
-pub(crate) fn patients_detail<'a>(ids: impl IntoIterator<Item = &'a uuid::Uuid>) -> String {
-    let mut ids: Vec<&uuid::Uuid> = ids.into_iter().collect();
-    ids.sort_unstable();
-    ids.dedup();
-    format!(
-        "patients={}",
-        ids.iter()
-            .map(|u| u.to_string())
-            .collect::<Vec<_>>()
-            .join(",")
-    )
-}

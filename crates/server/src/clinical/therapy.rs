@@ -603,10 +603,7 @@ async fn overdue_homework(
     let items = homework_to_wire(&state.db, &state.crypto, rows).await?;
     state
         .audit
-        .record(
-            AuditEntry::by(&auth, "homework.overdue_list")
-                .detail(super::patients_detail(&patient_ids)),
-        )
+        .record(AuditEntry::by(&auth, "homework.overdue_list").patients(&patient_ids))
         .await?;
     Ok(web::Json(Page {
         items,

@@ -530,13 +530,12 @@ async fn list_alerts(
     query: Query<AlertQuery>,
 ) -> ApiResult<web::Json<Page<Alert>>> {
     let page = alerts::list(&state.db, &state.crypto, &auth, &query).await?;
-    let ids: Vec<String> = page.items.iter().map(|a| a.id.to_string()).collect();
     state
         .audit
         .record(
             AuditEntry::by(&auth, "alert.list")
                 .resource("alert_list", page.items.len())
-                .detail(ids.join(",")),
+                .patients(page.items.iter().map(|a| &a.patient_id)),
         )
         .await?;
     Ok(web::Json(page))

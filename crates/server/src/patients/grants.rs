@@ -92,6 +92,10 @@ async fn list_candidates(
         })
         .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
+    state
+        .audit
+        .record(AuditEntry::by(&auth, "access_grant.candidates").patient(*id))
+        .await?;
     Ok(web::Json(out))
 }
 

@@ -244,11 +244,11 @@ async fn list_requests(
     let items = to_wire(&state.db, &state.crypto, rows).await?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "data_request.queue").detail(format!(
-            "status={} count={}",
-            status.as_str(),
-            items.len()
-        )))
+        .record(
+            AuditEntry::by(&auth, "data_request.queue")
+                .patients(items.iter().map(|r| &r.patient_id))
+                .also(format!("status={}", status.as_str())),
+        )
         .await?;
     Ok(web::Json(items))
 }
@@ -568,7 +568,12 @@ async fn erasure_preview(
 ) -> ApiResult<web::Json<ErasureReport>> {
     admin_only(&auth)?;
     let record = queries::get(&state.db, &state.crypto, *id).await?;
-    Ok(web::Json(report(&state.db, &record).await?))
+    let out = report(&state.db, &record).await?;
+    state
+        .audit
+        .record(AuditEntry::by(&auth, "patient.erasure_preview").patient(*id))
+        .await?;
+    Ok(web::Json(out))
 }
 
 /// Erase the patient's data as far as the law allows (administrators), saying what was removed

@@ -440,9 +440,16 @@ async fn get_clinical_access(
 ) -> ApiResult<web::Json<ClinicalAccess>> {
     ensure_demographics(&auth, *id)?;
     queries::get(&state.db, &state.crypto, *id).await?;
-    Ok(web::Json(
-        access::clinical_access(&state.db, &auth, *id).await?,
-    ))
+    let access = access::clinical_access(&state.db, &auth, *id).await?;
+    state
+        .audit
+        .record(
+            AuditEntry::by(&auth, "clinical_access.read")
+                .patient(*id)
+                .detail(format!("allowed={}", access.allowed)),
+        )
+        .await?;
+    Ok(web::Json(access))
 }
 
 /// Break the glass: emergency access to a patient's clinical record for an hour, with a reason.

@@ -230,5 +230,13 @@ async fn search_slots(
     } else if !principal.has(Permission::ScheduleRead) {
         q.patient_id = None;
     }
-    Ok(web::Json(find_slots(&state, &principal, &q).await?))
+    let slots = find_slots(&state, &principal, &q).await?;
+    if let Some(patient) = q.patient_id {
+        // The patient's own bookings shaped the answer.
+        state
+            .audit
+            .record(crate::audit::AuditEntry::by(&principal, "slots.search").patient(patient))
+            .await?;
+    }
+    Ok(web::Json(slots))
 }

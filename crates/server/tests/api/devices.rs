@@ -263,6 +263,53 @@ async fn a_patient_connects_withings_and_readings_flow_in() {
         .await
         .unwrap();
     assert_eq!(devices["connections"], json!([]));
+
+    // Every step is in the patient's audit trail: the connection, each sync and what set it
+    // off (the callback's backfill, Withings' notification, the request), and the disconnection.
+    let trail: Value = app
+        .get(
+            &format!("/api/v1/audit-events?patient_id={id}&action=device.&limit=100"),
+            &admin.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let steps: Vec<(String, String)> = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_owned(),
+                e["detail"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .split(' ')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    for expected in [
+        ("device.connect_start", ""),
+        ("device.connect", ""),
+        ("device.sync", "trigger=connected"),
+        ("device.sync", "trigger=withings_notification"),
+        ("device.disconnect", ""),
+    ] {
+        assert!(
+            steps
+                .iter()
+                .any(|(a, d)| a == expected.0 && (expected.1.is_empty() || d == expected.1)),
+            "{expected:?} missing from {steps:?}"
+        );
+    }
+    assert!(steps
+        .iter()
+        .any(|(a, d)| a == "device.sync" && d.starts_with("fetched=")));
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ mod helpers;
 mod alerts;
 mod assessments;
 mod audit;
+mod audit_coverage;
 mod auth;
 mod authorization;
 mod cli;

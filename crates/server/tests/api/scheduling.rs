@@ -1296,6 +1296,20 @@ async fn a_private_calendar_feed_lists_appointments_until_revoked() {
         "no patient names by default"
     );
     assert!(!body.contains("Mia"));
+    // Each fetch is audited under the practitioner whose feed it is.
+    let fetched = json_of(
+        p.app
+            .get(
+                "/api/v1/audit-events?action=calendar_feed.read",
+                &p.admin.token,
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(
+        fetched["items"][0]["resource_id"],
+        p.practitioner.id.to_string()
+    );
     // Reading the status never shows the address again.
     let status = json_of(p.app.get(&path, &p.practitioner.token).await).await;
     assert!(status["url"].is_null());
