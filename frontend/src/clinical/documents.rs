@@ -28,8 +28,10 @@ pub enum UploadTarget {
         patient_id: Uuid,
         study_id: Option<Uuid>,
     },
-    /// An attachment on a note.
+    /// An attachment on a draft note.
     Note(Uuid),
+    /// A file added to a signed note: an amendment, with its reason.
+    SignedNote(Uuid),
 }
 
 fn kind_options() -> Vec<(String, String)> {
@@ -52,6 +54,7 @@ pub fn UploadForm(
     let file_input = NodeRef::<Input>::new();
     let kind = RwSignal::new(DocumentKind::Other.as_str().to_owned());
     let description = RwSignal::new(String::new());
+    let reason = RwSignal::new(String::new());
     let errors = FieldErrors::new();
     let chosen = RwSignal::new(false);
     let upload = Action::new_unsync(move |_: &()| {
@@ -69,7 +72,11 @@ pub fn UploadForm(
                 description: optional(&description.get_untracked()),
                 study_id: match target {
                     UploadTarget::Patient { study_id, .. } => study_id,
-                    UploadTarget::Note(_) => None,
+                    UploadTarget::Note(_) | UploadTarget::SignedNote(_) => None,
+                },
+                reason: match target {
+                    UploadTarget::SignedNote(_) => optional(&reason.get_untracked()),
+                    _ => None,
                 },
             };
             let blob: &web_sys::Blob = file.unchecked_ref();
@@ -78,7 +85,7 @@ pub fn UploadForm(
                 UploadTarget::Patient { patient_id, .. } => {
                     api::clinical::documents::upload(&client, patient_id, &query, blob).await
                 }
-                UploadTarget::Note(note) => {
+                UploadTarget::Note(note) | UploadTarget::SignedNote(note) => {
                     api::clinical::documents::attach(&client, note, &query, blob).await
                 }
             };
@@ -86,6 +93,7 @@ pub fn UploadForm(
                 Ok(doc) => {
                     toasts.success(format!("{} added", doc.name));
                     description.set(String::new());
+                    reason.set(String::new());
                     chosen.set(false);
                     if let Some(input) = file_input.get_untracked() {
                         input.set_value("");
@@ -100,8 +108,18 @@ pub fn UploadForm(
             }
         }
     });
+    let amending = matches!(target, UploadTarget::SignedNote(_));
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
+        if amending && reason.get_untracked().trim().is_empty() {
+            let missing = Err(vec![api_types::FieldError::new(
+                "reason",
+                "required",
+                "Say why the file is added: it becomes an amendment of the signed note.",
+            )]);
+            errors.check(missing);
+            return;
+        }
         upload.dispatch(());
     };
     let file_id = format!("{id}-file");
@@ -121,6 +139,9 @@ pub fn UploadForm(
                 />
                 <p class="field-hint">{format!("{ACCEPTED_TYPES}. Files are stored encrypted.")}</p>
             </div>
+            {amending.then(|| view! {
+                <TextField id=format!("{id}-reason") label="Reason for adding it" hint="Kept with the note as an amendment" value=reason error=errors.of("reason") />
+            })}
             {is_document.then(|| view! {
                 <SelectField id=format!("{id}-kind") label="Kind" value=kind options=kind_options() />
                 <TextField id=format!("{id}-description") label="Description (optional)" value=description error=errors.of("description") />

@@ -690,6 +690,16 @@ pub fn NoteView(
                         <button type="button" class="button button-secondary" on:click=move |_| on_amend.run(for_amend.clone())>"Amend"</button>
                     })}
                 </div>
+                {(!is_draft).then(|| view! {
+                    <details class="note-add-file">
+                        <summary>"Add a file to this note"</summary>
+                        <UploadForm
+                            target=UploadTarget::SignedNote(id)
+                            id="signed-note-file"
+                            on_uploaded=Callback::new(move |_| on_changed.run(()))
+                        />
+                    </details>
+                })}
             })}
         </article>
     }

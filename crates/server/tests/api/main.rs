@@ -31,6 +31,7 @@ mod outbox;
 mod patients;
 mod phi;
 mod races;
+mod references;
 mod requests;
 mod scheduling;
 mod tokens;
