@@ -1192,9 +1192,14 @@ mod tests {
             high: Some(130.0),
             critical_low: None,
             critical_high: Some(170.0),
-            note: None,
+            note: Some("On three antihypertensives; higher is safer for now".into()),
         };
         assert!(ok.validate(0).is_empty());
+        let unexplained = TargetOverride {
+            note: Some("  ".into()),
+            ..ok.clone()
+        };
+        assert_eq!(unexplained.validate(0)[0].field, "overrides[0].note");
         let swapped = TargetOverride {
             low: Some(140.0),
             ..ok.clone()
