@@ -101,15 +101,15 @@ fn finish(mut api: OpenApi) -> OpenApi {
         )
     };
     for (path, item) in api.paths.paths.iter_mut() {
-        for op in [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
+        for (writes, op) in [
+            (false, &mut item.get),
+            (true, &mut item.post),
+            (true, &mut item.put),
+            (true, &mut item.patch),
+            (true, &mut item.delete),
         ]
         .into_iter()
-        .flatten()
+        .filter_map(|(w, op)| op.as_mut().map(|op| (w, op)))
         {
             let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
             let has_body = op.request_body.is_some();
@@ -138,6 +138,17 @@ fn finish(mut api: OpenApi) -> OpenApi {
             if secured {
                 add("401", "Missing, invalid or expired credentials");
                 add("403", "The caller lacks the required permission");
+            }
+            // Nothing is added to, restored in or opened up on an erased patient's record.
+            let on_a_patient = path.starts_with("/api/v1/patients/{id}")
+                || path.starts_with("/api/v1/appointments/{id}")
+                || path == "/api/v1/appointments"
+                || path == "/api/v1/users/{id}";
+            if writes && on_a_patient {
+                add(
+                    "409",
+                    "The change conflicts with the record's state; `patient_erased` when the patient's data was erased",
+                );
             }
             if path.starts_with("/api/v1/auth/") {
                 add(
