@@ -83,7 +83,7 @@ test.describe('health data', () => {
     await expect(targets.getByLabel('Critical high')).toHaveValue('180');
     await targets.getByLabel('High', { exact: true }).fill('125');
     await targets.getByLabel('Low', { exact: true }).fill('95');
-    await targets.getByLabel('Why').fill('Diabetes with albuminuria: tighter target agreed');
+    await targets.getByLabel('Reason', { exact: true }).fill('Diabetes with albuminuria: tighter target agreed');
     await screenshot(page, 'health-04-targets');
     await targets.getByRole('button', { name: 'Save ranges' }).click();
     await expect(page.getByRole('status').filter({ hasText: 'Target ranges saved.' })).toBeVisible();
