@@ -79,7 +79,7 @@ test.describe('inviting staff', () => {
     const tabs = invited.getByRole('navigation', { name: 'Patient record' });
     await expect(tabs.getByRole('link', { name: 'Overview' })).toBeVisible();
     await expect(tabs.getByRole('link', { name: 'Appointments' })).toBeVisible();
-    for (const clinical of ['Health', 'Notes', 'Correspondence']) {
+    for (const clinical of ['Health', 'Notes', 'Documents']) {
       await expect(tabs.getByRole('link', { name: clinical })).toHaveCount(0);
     }
     await expect(invited.getByRole('heading', { name: 'Clinical access' })).toHaveCount(0);

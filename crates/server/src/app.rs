@@ -11,7 +11,8 @@ use utoipa_actix_web::{scope, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::platform::http::{self, HtmlPolicy, Spa};
-use crate::platform::{telemetry, AppState};
+use crate::platform::telemetry;
+use crate::AppState;
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
@@ -242,6 +243,10 @@ pub fn build(
         App::new()
             .into_utoipa_app()
             .openapi(ApiDoc::openapi())
+            .app_data(web::Data::new(crate::platform::client::ProxyTrust(
+                state.settings.trust_proxy,
+            )))
+            .app_data(web::Data::from(state.metrics.clone()))
             .app_data(web::Data::new(state))
             .app_data(policy)
             .app_data(http::json_config(max_json))

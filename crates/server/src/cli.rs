@@ -10,7 +10,8 @@ use secrecy::ExposeSecret;
 
 use crate::platform::config::Settings;
 use crate::platform::crypto::Crypto;
-use crate::platform::{db, telemetry, AppState};
+use crate::platform::{db, telemetry};
+use crate::AppState;
 
 #[derive(Parser)]
 #[command(

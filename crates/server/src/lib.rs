@@ -17,4 +17,7 @@ pub mod records;
 pub mod scheduling;
 pub mod seed;
 pub mod settings;
+pub mod state;
 pub mod users;
+
+pub use state::AppState;

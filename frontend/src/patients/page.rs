@@ -32,7 +32,8 @@ struct Tab {
     clinical: bool,
 }
 
-const TABS: [Tab; 10] = [
+/// The tabs of capabilities that exist; a capability adds its tab when it is built.
+const TABS: [Tab; 8] = [
     Tab {
         slug: "",
         label: "Overview",
@@ -72,16 +73,6 @@ const TABS: [Tab; 10] = [
         slug: "documents",
         label: "Documents",
         clinical: true,
-    },
-    Tab {
-        slug: "correspondence",
-        label: "Correspondence",
-        clinical: true,
-    },
-    Tab {
-        slug: "billing",
-        label: "Billing",
-        clinical: false,
     },
 ];
 
@@ -742,13 +733,9 @@ fn LaterTab(
                 "No health data yet",
                 "Observations from devices and manual entries will be charted here.",
             ),
-            "correspondence" => (
-                "No correspondence yet",
-                "Letters and messages to and about the patient will appear here.",
-            ),
             _ => (
-                "No invoices yet",
-                "Invoices and payments will be listed here.",
+                "Nothing here yet",
+                "This part of the record has nothing in it yet.",
             ),
         };
         view! { <EmptyState title=title detail=detail /> }

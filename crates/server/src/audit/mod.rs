@@ -17,7 +17,8 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
-use crate::platform::{ApiError, ClientInfo, Principal};
+use crate::auth::Principal;
+use crate::platform::{ApiError, ClientInfo};
 
 pub use routes::configure;
 

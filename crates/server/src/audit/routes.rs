@@ -11,8 +11,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::chain::{outcome_str, parse_outcome, verify};
 use super::AuditEntry;
+use crate::auth::{require, Authorized};
 use crate::platform::http::{page_bounds, Query};
-use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
+use crate::platform::{ApiError, ApiResult};
+use crate::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_events)

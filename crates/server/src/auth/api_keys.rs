@@ -15,10 +15,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::audit::AuditEntry;
+use crate::auth::principal::Actor;
+use crate::auth::{require, Authorized};
 use crate::platform::crypto::{random_token, sha256_hex};
 use crate::platform::http::{page_bounds, Query};
-use crate::platform::principal::Actor;
-use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
+use crate::platform::{ApiError, ApiResult};
+use crate::AppState;
 
 /// Every key starts with this, so it is recognisable (and findable by secret scanners).
 pub const KEY_PREFIX: &str = "cbk_";

@@ -14,8 +14,9 @@ use uuid::Uuid;
 
 use crate::comms::outbox;
 use crate::platform::crypto::{random_token, sha256_hex, Crypto};
-use crate::platform::{ApiError, ApiResult, AppState};
+use crate::platform::{ApiError, ApiResult};
 use crate::users::queries::email_bidx;
+use crate::AppState;
 
 pub const INVITATION_TTL_DAYS: i64 = 7;
 pub const RESET_TTL_MINUTES: i64 = 60;

@@ -7,7 +7,10 @@ pub mod lockout;
 pub mod mfa;
 pub mod oauth;
 pub mod passwords;
+pub mod principal;
 pub mod routes;
 pub mod sessions;
+pub mod tokens;
 
+pub use principal::{require, Actor, Authorized, Principal};
 pub use routes::configure;

@@ -14,7 +14,8 @@ use chrono::{Duration, Utc};
 use entity::auth::oauth_state_used;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use crate::platform::{ApiResult, AppState};
+use crate::platform::ApiResult;
+use crate::AppState;
 
 /// Where the callbacks live; the cookie goes nowhere else.
 const COOKIE_PATH: &str = "/api/v1/integrations";

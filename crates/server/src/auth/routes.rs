@@ -16,12 +16,14 @@ use uuid::Uuid;
 use super::sessions::{self, Refreshed};
 use super::{invitations, lockout, mfa, passwords};
 use crate::audit::AuditEntry;
-use crate::platform::principal::Actor;
-use crate::platform::tokens::{Subject, TokenType, MFA_TOKEN_TTL_SECS};
-use crate::platform::{ApiError, ApiResult, AppState, ClientInfo, Principal};
+use crate::auth::principal::Actor;
+use crate::auth::tokens::{Subject, TokenType, MFA_TOKEN_TTL_SECS};
+use crate::auth::Principal;
+use crate::platform::{ApiError, ApiResult, ClientInfo};
 use crate::users::queries::{
     self as users, email_bidx, encrypt_mfa_secret, CredentialChange, NewUser, UserRecord,
 };
+use crate::AppState;
 
 pub const REFRESH_COOKIE: &str = "carebase_refresh";
 

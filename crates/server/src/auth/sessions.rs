@@ -17,11 +17,12 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::audit::AuditEntry;
+use crate::auth::tokens::{Subject, TokenType};
 use crate::platform::crypto::{random_token, sha256_hex};
-use crate::platform::tokens::{Subject, TokenType};
-use crate::platform::{ApiError, ApiResult, AppState, ClientInfo};
+use crate::platform::{ApiError, ApiResult, ClientInfo};
 use crate::users::queries::CredentialChange;
 use crate::users::UserRecord;
+use crate::AppState;
 use api_types::audit::AuditOutcome;
 
 /// Whether an access token's session is still live.

@@ -20,14 +20,16 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::audit::AuditEntry;
+use crate::auth::{require, Authorized, Principal};
 use crate::health::alerts::{email_care_team_about, Notify};
 use crate::health::routes::{open_record, open_record_for_change};
 use crate::patients::access::{authorize_clinical, clinical_patients};
 use crate::patients::queries as patients;
 use crate::platform::crypto::Crypto;
 use crate::platform::http::{page_bounds, Query};
-use crate::platform::{require, ApiError, ApiResult, AppState, Authorized, Principal};
+use crate::platform::{ApiError, ApiResult};
 use crate::users::queries as users;
+use crate::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_instruments)

@@ -9,8 +9,10 @@ use sea_orm::QueryOrder;
 use uuid::Uuid;
 
 use super::{assessments, documents, files, medications, notes, therapy};
+use crate::auth::Principal;
 use crate::platform::export::Archive;
-use crate::platform::{ApiResult, AppState, Principal};
+use crate::platform::ApiResult;
+use crate::AppState;
 
 /// What a category's reader answered: its select, or a refusal the export honours.
 fn allowed<T>(read: ApiResult<T>) -> ApiResult<Option<T>> {

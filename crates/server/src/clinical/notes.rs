@@ -25,11 +25,13 @@ use uuid::Uuid;
 
 use super::{check_appointment, files};
 use crate::audit::AuditEntry;
+use crate::auth::{require, Authorized, Principal};
 use crate::health::routes::{open_record, open_record_for_change};
 use crate::platform::crypto::Crypto;
 use crate::platform::http::{page_bounds, Body, Query};
-use crate::platform::{require, ApiError, ApiResult, AppState, Authorized, Principal};
+use crate::platform::{ApiError, ApiResult};
 use crate::users::queries as users;
+use crate::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_templates)

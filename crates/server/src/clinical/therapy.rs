@@ -25,13 +25,15 @@ use uuid::Uuid;
 
 use super::{check_appointment, trimmed};
 use crate::audit::AuditEntry;
+use crate::auth::{require, Authorized, Principal};
 use crate::health::routes::{open_record, open_record_for_change};
 use crate::patients::access::clinical_patients;
 use crate::patients::queries as patients;
 use crate::platform::crypto::Crypto;
 use crate::platform::http::{page_bounds, Body, Query};
-use crate::platform::{require, ApiError, ApiResult, AppState, Authorized, Principal};
+use crate::platform::{ApiError, ApiResult};
 use crate::users::queries as users;
+use crate::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_sessions)

@@ -15,11 +15,13 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::audit::AuditEntry;
+use crate::auth::{require, Authorized};
 use crate::patients::access::{authorize_clinical, clinical_access};
 use crate::patients::queries as patients;
 use crate::platform::http::Query;
-use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
+use crate::platform::{ApiError, ApiResult};
 use crate::users::queries as users;
+use crate::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(timeline);

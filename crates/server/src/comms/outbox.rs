@@ -17,9 +17,11 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::audit::AuditEntry;
+use crate::auth::{require, Authorized};
 use crate::platform::crypto::Crypto;
 use crate::platform::http::{page_bounds, Query};
-use crate::platform::{require, ApiResult, AppState, Authorized};
+use crate::platform::ApiResult;
+use crate::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_outbox);

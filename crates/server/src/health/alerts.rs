@@ -15,11 +15,12 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::ingest::Inserted;
+use crate::auth::Principal;
 use crate::comms::outbox;
 use crate::patients::queries as patients;
 use crate::platform::crypto::Crypto;
 use crate::platform::http::page_bounds;
-use crate::platform::{ApiError, ApiResult, Principal};
+use crate::platform::{ApiError, ApiResult};
 use crate::users::queries as users;
 
 const OPEN: i16 = 0;

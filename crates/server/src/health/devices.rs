@@ -25,8 +25,10 @@ use super::ingest;
 use super::routes::{open_record, ranges_for};
 use crate::audit::AuditEntry;
 use crate::auth::oauth;
+use crate::auth::{require, Authorized};
 use crate::platform::http::Query;
-use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
+use crate::platform::{ApiError, ApiResult};
+use crate::AppState;
 
 const VENDOR: &str = "withings";
 /// How far back the first sync reaches.

@@ -13,9 +13,11 @@ use uuid::Uuid;
 
 use api_types::sharing::RecordCategory;
 
+use crate::auth::{require, Principal};
 use crate::platform::csv;
 use crate::platform::export::Archive;
-use crate::platform::{require, ApiResult, AppState, Principal};
+use crate::platform::ApiResult;
+use crate::AppState;
 
 /// Readings per page.
 const PAGE: u64 = 5_000;

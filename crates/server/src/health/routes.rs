@@ -18,11 +18,13 @@ use super::ingest::{self, Checked};
 use super::series;
 use super::targets::{self, Profile};
 use crate::audit::AuditEntry;
+use crate::auth::{require, Authorized, Principal};
 use crate::patients::access::authorize_clinical;
 use crate::patients::queries::{self as patients, PatientRecord};
 use crate::platform::http::{read_json_body, Query};
 use crate::platform::unreadable::from_json_bytes;
-use crate::platform::{require, ApiError, ApiResult, AppState, Authorized, Principal};
+use crate::platform::{ApiError, ApiResult};
+use crate::AppState;
 
 /// The largest body the observations endpoint reads: room for `MAX_BATCH` readings.
 const MAX_BATCH_BYTES: usize = 16 * 1024 * 1024;

@@ -5,7 +5,8 @@ use api_types::ErrorCode;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::platform::db::ping;
-use crate::platform::{ApiError, AppState};
+use crate::platform::ApiError;
+use crate::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(healthz).service(readyz).service(metrics);

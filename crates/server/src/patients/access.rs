@@ -15,8 +15,9 @@ use entity::patients::{access_grant, break_glass_grant, care_team_member};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use crate::platform::principal::Actor;
-use crate::platform::{ApiError, ApiResult, Principal};
+use crate::auth::principal::Actor;
+use crate::auth::Principal;
+use crate::platform::{ApiError, ApiResult};
 
 /// How long break-the-glass access lasts.
 pub const BREAK_GLASS_MINUTES: i64 = 60;

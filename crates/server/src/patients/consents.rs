@@ -28,9 +28,11 @@ use uuid::Uuid;
 use super::access::ensure_demographics;
 use super::queries;
 use crate::audit::AuditEntry;
+use crate::auth::{require, Authorized};
 use crate::platform::http::{page_bounds, Query};
-use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
+use crate::platform::{ApiError, ApiResult};
 use crate::users::queries as users;
+use crate::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_consents)

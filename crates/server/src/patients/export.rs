@@ -9,9 +9,11 @@ use uuid::Uuid;
 
 use super::access::ensure_demographics;
 use super::queries;
+use crate::auth::{require, Principal};
 use crate::platform::export::Archive;
-use crate::platform::{require, ApiResult, AppState, Principal};
+use crate::platform::ApiResult;
 use crate::users::queries as users;
+use crate::AppState;
 
 /// Audit events included, newest first.
 pub const MAX_ACCESS_EVENTS: u64 = 100;

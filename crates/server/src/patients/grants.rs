@@ -18,8 +18,10 @@ use uuid::Uuid;
 use super::access::{categories_of, ensure_demographics};
 use super::queries;
 use crate::audit::AuditEntry;
-use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
+use crate::auth::{require, Authorized};
+use crate::platform::{ApiError, ApiResult};
 use crate::users::queries as users;
+use crate::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_candidates)

@@ -33,11 +33,13 @@ use super::access::ensure_demographics;
 use super::queries::{self, PatientRecord};
 use crate::audit::AuditEntry;
 use crate::auth::invitations;
+use crate::auth::{require, Authorized, Principal};
 use crate::comms::outbox;
 use crate::platform::crypto::Crypto;
 use crate::platform::http::{Body, Query};
-use crate::platform::{require, ApiError, ApiResult, AppState, Authorized, Principal};
+use crate::platform::{ApiError, ApiResult};
 use crate::users::queries as users;
+use crate::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_patient_requests)

@@ -21,10 +21,12 @@ use super::access::{self, ensure_demographics};
 use super::queries::{self, tidy, PatientRecord};
 use crate::audit::AuditEntry;
 use crate::auth::invitations;
+use crate::auth::{require, Authorized, Principal};
 use crate::platform::http::{check_if_match, etag, Query};
 use crate::platform::idempotency;
-use crate::platform::{require, ApiError, ApiResult, AppState, Authorized, Principal};
+use crate::platform::{ApiError, ApiResult};
 use crate::users::queries as users;
+use crate::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_patients)
@@ -100,7 +102,7 @@ async fn create_patient(
 ) -> ApiResult<HttpResponse> {
     let input = tidy(body.into_inner());
     input.validate(today()).map_err(ApiError::Validation)?;
-    let claim = match idempotency::start(&state, &auth, &req, &input).await? {
+    let claim = match idempotency::start(&state.db, &state.crypto, auth.id(), &req, &input).await? {
         idempotency::Start::Replay(response) => return Ok(response),
         idempotency::Start::Proceed(claim) => claim,
     };
@@ -122,12 +124,12 @@ async fn create_patient(
     match created {
         Ok(p) => {
             claim
-                .complete(&state, StatusCode::CREATED, &p.to_wire())
+                .complete(&state.db, &state.crypto, StatusCode::CREATED, &p.to_wire())
                 .await?;
             Ok(with_etag(HttpResponse::Created(), &p))
         }
         Err(e) => {
-            claim.abandon(&state).await;
+            claim.abandon(&state.db).await;
             Err(e)
         }
     }

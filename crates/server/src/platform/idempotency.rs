@@ -9,12 +9,15 @@ use actix_web::{HttpRequest, HttpResponse};
 use api_types::ErrorCode;
 use chrono::{Duration, Utc};
 use entity::platform::idempotency_key;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, SqlErr};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, SqlErr,
+};
 use serde::Serialize;
 use uuid::Uuid;
 
 use super::crypto::sha256_hex;
-use super::{ApiError, ApiResult, AppState, Principal};
+use super::crypto::Crypto;
+use super::{ApiError, ApiResult};
 
 pub const HEADER: &str = "idempotency-key";
 /// How long a response is kept for replay.
@@ -45,8 +48,9 @@ fn in_progress() -> ApiError {
 
 /// Claims the request's `Idempotency-Key`, if it has one.
 pub async fn start(
-    state: &AppState,
-    principal: &Principal,
+    db: &DatabaseConnection,
+    crypto: &Crypto,
+    actor: Uuid,
     req: &HttpRequest,
     body: &impl Serialize,
 ) -> ApiResult<Start> {
@@ -65,7 +69,6 @@ pub async fn start(
             )
         })?
         .to_owned();
-    let actor = principal.id();
     let hash = sha256_hex(&format!(
         "{} {}\n{}",
         req.method(),
@@ -77,18 +80,18 @@ pub async fn start(
         idempotency_key::Entity::find()
             .filter(idempotency_key::Column::ActorId.eq(actor))
             .filter(idempotency_key::Column::Key.eq(key.as_str()))
-            .one(&state.db)
+            .one(db)
     };
     if let Some(row) = find().await? {
         let stale = row.created_at < now - KEEP
             || (row.status.is_none() && row.created_at < now - ABANDONED);
         if !stale {
-            return existing(state, row, &hash);
+            return existing(crypto, row, &hash);
         }
         idempotency_key::Entity::delete_many()
             .filter(idempotency_key::Column::ActorId.eq(actor))
             .filter(idempotency_key::Column::Key.eq(key.as_str()))
-            .exec(&state.db)
+            .exec(db)
             .await?;
     }
     let claim = idempotency_key::ActiveModel {
@@ -99,11 +102,11 @@ pub async fn start(
         body_enc: Set(None),
         created_at: Set(now),
     };
-    match idempotency_key::Entity::insert(claim).exec(&state.db).await {
+    match idempotency_key::Entity::insert(claim).exec(db).await {
         Ok(_) => Ok(Start::Proceed(Claim(Some((actor, key))))),
         Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             match find().await? {
-                Some(row) => existing(state, row, &hash),
+                Some(row) => existing(crypto, row, &hash),
                 None => Err(in_progress()),
             }
         }
@@ -111,7 +114,7 @@ pub async fn start(
     }
 }
 
-fn existing(state: &AppState, row: idempotency_key::Model, hash: &str) -> ApiResult<Start> {
+fn existing(crypto: &Crypto, row: idempotency_key::Model, hash: &str) -> ApiResult<Start> {
     if row.request_hash != hash {
         return Err(ApiError::with_detail(
             ErrorCode::Conflict,
@@ -121,9 +124,7 @@ fn existing(state: &AppState, row: idempotency_key::Model, hash: &str) -> ApiRes
     let (Some(status), Some(body)) = (row.status, row.body_enc) else {
         return Err(in_progress());
     };
-    let body = state
-        .crypto
-        .decrypt_str(&body, &aad(row.actor_id, &row.key))?;
+    let body = crypto.decrypt_str(&body, &aad(row.actor_id, &row.key))?;
     let status =
         StatusCode::from_u16(u16::try_from(status).unwrap_or(500)).unwrap_or(StatusCode::OK);
     Ok(Start::Replay(
@@ -138,7 +139,8 @@ impl Claim {
     /// Keeps the response for retries.
     pub async fn complete(
         self,
-        state: &AppState,
+        db: &DatabaseConnection,
+        crypto: &Crypto,
         status: StatusCode,
         body: &impl Serialize,
     ) -> ApiResult<()> {
@@ -153,24 +155,22 @@ impl Claim {
             )
             .col_expr(
                 idempotency_key::Column::BodyEnc,
-                sea_orm::sea_query::Expr::value(
-                    state.crypto.encrypt_str(&json, &aad(actor, &key))?,
-                ),
+                sea_orm::sea_query::Expr::value(crypto.encrypt_str(&json, &aad(actor, &key))?),
             )
             .filter(idempotency_key::Column::ActorId.eq(actor))
             .filter(idempotency_key::Column::Key.eq(key))
-            .exec(&state.db)
+            .exec(db)
             .await?;
         Ok(())
     }
 
     /// Releases the key after a failure, so that a retry does the work.
-    pub async fn abandon(self, state: &AppState) {
+    pub async fn abandon(self, db: &DatabaseConnection) {
         let Some((actor, key)) = self.0 else { return };
         let released = idempotency_key::Entity::delete_many()
             .filter(idempotency_key::Column::ActorId.eq(actor))
             .filter(idempotency_key::Column::Key.eq(key))
-            .exec(&state.db)
+            .exec(db)
             .await;
         if let Err(e) = released {
             tracing::warn!(error = ?e, "could not release an idempotency key; it frees itself in a minute");

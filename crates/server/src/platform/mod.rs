@@ -1,6 +1,8 @@
-//! Cross-cutting machinery every domain uses: configuration, the database, errors, who is
-//! calling, field encryption, tokens, rate limits, HTTP hardening and telemetry.
+//! The ground floor: machinery every domain uses and that knows no domain — configuration, the
+//! database, errors, the client's address, field encryption, rate limits, HTTP hardening, CSV and
+//! streamed archives, and telemetry.
 
+pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod csv;
@@ -9,14 +11,10 @@ pub mod errors;
 pub mod export;
 pub mod http;
 pub mod idempotency;
-pub mod principal;
 pub mod rate_limit;
-pub mod state;
 pub mod telemetry;
-pub mod tokens;
 pub mod unreadable;
 pub mod zip_stream;
 
+pub use client::ClientInfo;
 pub use errors::{ApiError, ApiResult};
-pub use principal::{require, Authorized, ClientInfo, Principal};
-pub use state::AppState;

@@ -75,8 +75,8 @@ pub async fn observe(
     let started = Instant::now();
     let method = req.method().to_string();
     let metrics = req
-        .app_data::<web::Data<super::AppState>>()
-        .map(|s| s.metrics.clone());
+        .app_data::<web::Data<Metrics>>()
+        .map(|m| m.clone().into_inner());
     let res = next.call(req).await?;
     let route = res
         .request()

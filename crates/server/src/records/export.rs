@@ -12,8 +12,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::audit::AuditEntry;
+use crate::auth::{require, Authorized, Principal};
 use crate::platform::export::{self, Archive};
-use crate::platform::{require, ApiError, ApiResult, AppState, Authorized, Principal};
+use crate::platform::{ApiError, ApiResult};
+use crate::AppState;
 
 /// The format of `record.json`; raised when its shape changes.
 pub const FORMAT: &str = "carebase-patient-export/1";

@@ -28,12 +28,14 @@ use super::availability::{self, bookable};
 use super::slots::Interval;
 use super::{lock_for_booking, notify, time, types, Practice};
 use crate::audit::AuditEntry;
+use crate::auth::{require, Authorized, Principal};
 use crate::patients::access::ensure_demographics;
 use crate::patients::queries::{self as patients, PatientRecord};
 use crate::platform::crypto::Crypto;
 use crate::platform::http::{check_if_match, etag, page_bounds, Query};
-use crate::platform::{idempotency, require, ApiError, ApiResult, AppState, Authorized, Principal};
+use crate::platform::{idempotency, ApiError, ApiResult};
 use crate::users::queries as users;
+use crate::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_appointments)
@@ -816,7 +818,7 @@ async fn create_appointment(
 ) -> ApiResult<HttpResponse> {
     let input = body.into_inner();
     input.validate().map_err(ApiError::Validation)?;
-    let claim = match idempotency::start(&state, &auth, &req, &input).await? {
+    let claim = match idempotency::start(&state.db, &state.crypto, auth.id(), &req, &input).await? {
         idempotency::Start::Replay(response) => return Ok(response),
         idempotency::Start::Proceed(claim) => claim,
     };
@@ -840,7 +842,12 @@ async fn create_appointment(
     match result {
         Ok(a) => {
             claim
-                .complete(&state, actix_web::http::StatusCode::CREATED, &a)
+                .complete(
+                    &state.db,
+                    &state.crypto,
+                    actix_web::http::StatusCode::CREATED,
+                    &a,
+                )
                 .await?;
             Ok(HttpResponse::Created()
                 .insert_header(("ETag", etag(a.version)))
@@ -848,7 +855,7 @@ async fn create_appointment(
                 .json(a))
         }
         Err(e) => {
-            claim.abandon(&state).await;
+            claim.abandon(&state.db).await;
             Err(e)
         }
     }

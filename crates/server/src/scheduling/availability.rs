@@ -32,9 +32,11 @@ use super::slots::{normalize, subtract, Interval};
 use super::time::{self, Edge};
 use super::{holidays, Practice};
 use crate::audit::AuditEntry;
+use crate::auth::{require, Authorized};
 use crate::platform::http::Query;
-use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
+use crate::platform::{ApiError, ApiResult};
 use crate::users::queries::{self as users, UserRecord};
+use crate::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_practitioners)

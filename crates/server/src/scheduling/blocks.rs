@@ -21,8 +21,10 @@ use super::appointments::{bound, requested_start};
 use super::availability::bookable;
 use super::{lock_for_booking, time, Practice};
 use crate::audit::AuditEntry;
+use crate::auth::{require, Authorized};
 use crate::platform::http::{check_if_match, etag, Query};
-use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
+use crate::platform::{ApiError, ApiResult};
+use crate::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_blocks)

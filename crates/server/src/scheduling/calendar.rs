@@ -17,8 +17,10 @@ use super::availability::{
 };
 use super::{blocks, time, Practice};
 use crate::audit::AuditEntry;
+use crate::auth::{require, Authorized};
 use crate::platform::http::Query;
-use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
+use crate::platform::{ApiError, ApiResult};
+use crate::AppState;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(calendar_view);

@@ -21,8 +21,10 @@ use super::availability::bookable;
 use super::ics::{self, Method};
 use super::Practice;
 use crate::audit::AuditEntry;
+use crate::auth::{require, Authorized};
 use crate::platform::crypto::{random_token, sha256_hex};
-use crate::platform::{require, ApiError, ApiResult, AppState, Authorized, ClientInfo};
+use crate::platform::{ApiError, ApiResult, ClientInfo};
+use crate::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(get_feed)

@@ -34,8 +34,10 @@ use super::appointments::{to_wire_many, Viewer};
 use super::Practice;
 use crate::audit::AuditEntry;
 use crate::auth::oauth;
+use crate::auth::{require, Authorized};
 use crate::platform::http::Query;
-use crate::platform::{require, ApiError, ApiResult, AppState, Authorized, ClientInfo};
+use crate::platform::{ApiError, ApiResult, ClientInfo};
+use crate::AppState;
 
 const PROVIDER: &str = "google";
 const ACTIVE: &str = "active";

@@ -21,8 +21,9 @@ use super::{rules, time, Practice};
 use crate::comms::outbox::{self, Channel, Outbound};
 use crate::patients::queries::{self as patients, PatientRecord};
 use crate::platform::crypto::Crypto;
-use crate::platform::{ApiResult, AppState};
+use crate::platform::ApiResult;
 use crate::users::queries as users;
+use crate::AppState;
 
 /// What happened to an appointment, with what its message needs.
 pub struct Event<'a> {

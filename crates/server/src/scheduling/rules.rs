@@ -7,8 +7,10 @@ use sea_orm::{ConnectionTrait, TransactionTrait};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::audit::AuditEntry;
-use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
+use crate::auth::{require, Authorized};
+use crate::platform::{ApiError, ApiResult};
 use crate::settings::{load_value, save_value};
+use crate::AppState;
 
 const RULES_KEY: &str = "scheduling";
 const TEMPLATES_KEY: &str = "message_templates";

@@ -17,8 +17,10 @@ use super::appointments::bound;
 use super::availability::{compute, dates_covering, load_rules, Days};
 use super::slots::{normalize, starts, Interval, Need};
 use super::{time, types, Practice};
+use crate::auth::{require, Authorized, Principal};
 use crate::platform::http::Query;
-use crate::platform::{require, ApiError, ApiResult, AppState, Authorized, Principal};
+use crate::platform::{ApiError, ApiResult};
+use crate::AppState;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(search_slots);

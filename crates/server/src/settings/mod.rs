@@ -9,7 +9,9 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::audit::AuditEntry;
-use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
+use crate::auth::{require, Authorized};
+use crate::platform::{ApiError, ApiResult};
+use crate::AppState;
 
 const KEY: &str = "practice";
 

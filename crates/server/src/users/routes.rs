@@ -17,8 +17,10 @@ use uuid::Uuid;
 use super::queries::{self, UserRecord};
 use crate::audit::AuditEntry;
 use crate::auth::{invitations, sessions};
+use crate::auth::{require, Authorized};
 use crate::platform::http::{page_bounds, Query};
-use crate::platform::{require, ApiError, ApiResult, AppState, Authorized};
+use crate::platform::{ApiError, ApiResult};
+use crate::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_users)

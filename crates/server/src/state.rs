@@ -4,13 +4,13 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use super::config::Settings;
-use super::crypto::Crypto;
-use super::rate_limit::RateLimits;
-use super::telemetry::Metrics;
-use super::tokens::JwtKeys;
 use crate::audit::AuditLog;
 use crate::auth::passwords::Passwords;
+use crate::auth::tokens::JwtKeys;
+use crate::platform::config::Settings;
+use crate::platform::crypto::Crypto;
+use crate::platform::rate_limit::RateLimits;
+use crate::platform::telemetry::Metrics;
 
 #[derive(Clone)]
 pub struct AppState {
