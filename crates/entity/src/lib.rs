@@ -9,6 +9,7 @@ pub mod comms;
 pub mod health;
 pub mod patients;
 pub mod platform;
+pub mod records;
 pub mod scheduling;
 pub mod settings;
 pub mod users;

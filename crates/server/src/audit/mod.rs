@@ -20,7 +20,7 @@ use uuid::Uuid;
 use crate::auth::Principal;
 use crate::platform::{ApiError, ClientInfo};
 
-pub use routes::configure;
+pub use routes::{configure, events_about_patient};
 
 /// One event to append. Build it with [`AuditEntry::by`] or [`AuditEntry::anonymous`].
 #[derive(Debug, Clone)]

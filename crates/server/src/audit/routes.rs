@@ -22,6 +22,25 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(verify_chain);
 }
 
+/// The events about a patient, newest first, and how many there are (chained ones: flush first
+/// to include what was committed a moment ago).
+pub async fn events_about_patient(
+    db: &impl sea_orm::ConnectionTrait,
+    patient_id: uuid::Uuid,
+    limit: u64,
+    offset: u64,
+) -> ApiResult<(Vec<AuditEvent>, u64)> {
+    let find = event::Entity::find().filter(event::Column::PatientId.eq(patient_id));
+    let total = find.clone().count(db).await?;
+    let rows = find
+        .order_by_desc(event::Column::Seq)
+        .limit(limit)
+        .offset(offset)
+        .all(db)
+        .await?;
+    Ok((rows.into_iter().map(to_wire).collect(), total))
+}
+
 fn to_wire(m: event::Model) -> AuditEvent {
     AuditEvent {
         seq: m.seq,

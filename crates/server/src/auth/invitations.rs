@@ -164,11 +164,26 @@ async fn send(
     Ok(model)
 }
 
+/// Withdraws the patient's pending portal invitations (their data is being erased).
+pub async fn withdraw_for_patient(db: &impl ConnectionTrait, patient_id: Uuid) -> ApiResult<u64> {
+    withdraw_pending(
+        db,
+        sea_orm::Condition::all().add(invitation::Column::PatientId.eq(patient_id)),
+    )
+    .await
+}
+
+/// Withdraws the pending invitations an account sent (it is being deactivated).
+pub async fn withdraw_sent_by(db: &impl ConnectionTrait, user_id: Uuid) -> ApiResult<u64> {
+    withdraw_pending(
+        db,
+        sea_orm::Condition::all().add(invitation::Column::CreatedBy.eq(user_id)),
+    )
+    .await
+}
+
 /// Withdraws every pending (unaccepted, unwithdrawn) invitation matching `which`.
-pub async fn withdraw_pending(
-    db: &impl ConnectionTrait,
-    which: sea_orm::Condition,
-) -> ApiResult<u64> {
+async fn withdraw_pending(db: &impl ConnectionTrait, which: sea_orm::Condition) -> ApiResult<u64> {
     Ok(invitation::Entity::update_many()
         .col_expr(
             invitation::Column::RevokedAt,

@@ -97,6 +97,19 @@ pub fn recovery_hash(crypto: &Crypto, code: &str) -> String {
     crypto.blind_index("recovery_code", &normalize_recovery(code))
 }
 
+/// Deletes the account's recovery codes (its data is being erased).
+pub async fn forget_recovery_codes(
+    db: &impl sea_orm::ConnectionTrait,
+    user_id: uuid::Uuid,
+) -> crate::platform::ApiResult<()> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    entity::auth::recovery_code::Entity::delete_many()
+        .filter(entity::auth::recovery_code::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,3 +53,19 @@ pub(crate) async fn check_appointment(
     }
     Ok(())
 }
+
+/// When the patient's clinical record last grew: their newest note. Counts as service for how
+/// long the record is kept.
+pub async fn last_note_at(
+    db: &impl sea_orm::ConnectionTrait,
+    patient_id: uuid::Uuid,
+) -> crate::platform::ApiResult<Option<chrono::DateTime<chrono::Utc>>> {
+    use entity::clinical::clinical_note;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    Ok(clinical_note::Entity::find()
+        .filter(clinical_note::Column::PatientId.eq(patient_id))
+        .order_by_desc(clinical_note::Column::CreatedAt)
+        .one(db)
+        .await?
+        .map(|n| n.created_at))
+}

@@ -103,6 +103,16 @@ fn to_wire(c: &device_connection::Model) -> DeviceConnection {
     }
 }
 
+/// Health's part of an erasure: the patient's device connections and their tokens go, so no
+/// further readings are collected. Readings already recorded are part of the kept record.
+pub async fn erase_patient(db: &impl sea_orm::ConnectionTrait, patient_id: Uuid) -> ApiResult<()> {
+    device_connection::Entity::delete_many()
+        .filter(device_connection::Column::PatientId.eq(patient_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 async fn find_connection(
     state: &AppState,
     patient_id: Uuid,

@@ -10,6 +10,7 @@ pub mod routes;
 pub mod series;
 pub mod targets;
 
+pub use devices::erase_patient;
 pub use export::export_patient;
 
 /// Registers the health routes.

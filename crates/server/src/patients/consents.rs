@@ -16,11 +16,10 @@ use api_types::sharing::{
 };
 use api_types::{Page, Permission};
 use chrono::Utc;
-use entity::audit::event;
 use entity::patients::consent_event;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -219,14 +218,8 @@ pub(crate) async fn access_entries(
 ) -> ApiResult<(Vec<RecordAccess>, u64)> {
     // Changes committed a moment ago are on the chain before the log is read.
     state.audit.flush().await?;
-    let find = event::Entity::find().filter(event::Column::PatientId.eq(patient_id));
-    let total = find.clone().count(&state.db).await?;
-    let rows = find
-        .order_by_desc(event::Column::Seq)
-        .limit(limit)
-        .offset(offset)
-        .all(&state.db)
-        .await?;
+    let (rows, total) =
+        crate::audit::events_about_patient(&state.db, patient_id, limit, offset).await?;
     let mut people: Vec<Uuid> = rows.iter().filter_map(|r| r.actor_id).collect();
     people.sort_unstable();
     people.dedup();
@@ -249,7 +242,7 @@ pub(crate) async fn access_entries(
                 role: r.actor_role,
                 what: describe_action(&r.action),
                 action: r.action,
-                outcome: r.outcome,
+                outcome: crate::audit::chain::outcome_str(r.outcome).to_owned(),
             }
         })
         .collect();

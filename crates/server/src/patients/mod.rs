@@ -1,19 +1,20 @@
 //! Patients: demographics (stored as one encrypted document per patient), search through blind
 //! indexes, archive and restore, the care team, who may see clinical content, consents,
-//! who has seen the record, export, and requests to correct or erase it.
+//! who has seen the record, and its part of an export and of an erasure.
 
 pub mod access;
 pub mod consents;
+mod erase;
 pub mod export;
 pub mod grants;
 pub mod queries;
-pub mod requests;
 pub mod routes;
 pub mod search;
+
+pub use erase::erase_patient;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     routes::configure(cfg);
     consents::configure(cfg);
     grants::configure(cfg);
-    requests::configure(cfg);
 }

@@ -96,16 +96,15 @@ async fn write(
     id: Uuid,
     mut archive: Archive,
 ) -> ApiResult<()> {
-    let practice = crate::scheduling::Practice::load(&state.db).await?;
-    crate::patients::export::export_patient(state, principal, id, &mut archive).await?;
-    crate::scheduling::export_patient(state, principal, id, &mut archive).await?;
-    crate::clinical::export_patient(state, principal, id, &mut archive).await?;
-    crate::health::export_patient(state, principal, id, &mut archive).await?;
+    let practice = crate::settings::load(&state.db).await?.practice_name;
+    for holder in super::Holder::ALL {
+        holder.export(state, principal, id, &mut archive).await?;
+    }
     let now = Utc::now();
     let mut head = serde_json::Map::new();
     head.insert("format".into(), json!(FORMAT));
     head.insert("exported_at".into(), json!(now));
-    head.insert("practice".into(), json!(practice.name));
+    head.insert("practice".into(), json!(practice));
     let readme = format!(
         "Your record at {practice}, exported {now}.\r\n\r\n\
          record.json       Your details, care team, appointments, questionnaires (answers and\r\n\
@@ -118,7 +117,6 @@ async fn write(
          documents/        Your documents, note attachments and imaging files.\r\n\r\n\
          Times are UTC (RFC 3339). The format of record.json is {FORMAT}.\r\n",
         max = crate::patients::export::MAX_ACCESS_EVENTS,
-        practice = practice.name,
         now = now.to_rfc3339(),
     );
     archive.finish(head, &readme).await

@@ -906,6 +906,60 @@ pub async fn export_patient(
     archive.section("appointments", appointments)
 }
 
+/// Scheduling's part of an erasure: upcoming bookings are cancelled without messages, and every
+/// appointment of the patient is queued for the calendar sync, which writes outside calendars
+/// without the patient's name (and removes the cancelled ones). Past appointments are kept.
+pub async fn erase_patient(
+    txn: &impl ConnectionTrait,
+    state: &AppState,
+    by: Option<Uuid>,
+    patient_id: Uuid,
+) -> ApiResult<()> {
+    let now = Utc::now();
+    appointment::Entity::update_many()
+        .col_expr(
+            appointment::Column::Status,
+            sea_orm::sea_query::Expr::value("cancelled"),
+        )
+        .col_expr(
+            appointment::Column::CancelledAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .col_expr(
+            appointment::Column::CancelledBy,
+            sea_orm::sea_query::Expr::value(by),
+        )
+        .col_expr(
+            appointment::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(appointment::Column::PatientId.eq(patient_id))
+        .filter(appointment::Column::StartsAt.gt(now))
+        .filter(appointment::Column::Status.eq(AppointmentStatus::Booked.as_str()))
+        .exec(txn)
+        .await?;
+    let all = appointment::Entity::find()
+        .filter(appointment::Column::PatientId.eq(patient_id))
+        .all(txn)
+        .await?;
+    super::google::queue(txn, state, &all.iter().collect::<Vec<_>>()).await
+}
+
+/// When the patient last attended: the start of their latest past appointment not cancelled.
+pub async fn last_attended(
+    db: &impl ConnectionTrait,
+    patient_id: Uuid,
+) -> ApiResult<Option<DateTime<Utc>>> {
+    Ok(appointment::Entity::find()
+        .filter(appointment::Column::PatientId.eq(patient_id))
+        .filter(appointment::Column::StartsAt.lte(Utc::now()))
+        .filter(appointment::Column::Status.ne(AppointmentStatus::Cancelled.as_str()))
+        .order_by_desc(appointment::Column::StartsAt)
+        .one(db)
+        .await?
+        .map(|a| a.starts_at))
+}
+
 async fn visible(
     state: &AppState,
     principal: &Principal,

@@ -31,7 +31,7 @@ use uuid::Uuid;
 
 use crate::platform::ApiResult;
 
-pub use appointments::export_patient;
+pub use appointments::{erase_patient, export_patient, last_attended};
 
 /// Registers the scheduling routes.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -4,7 +4,6 @@
 //! Google Calendar connection. Reactivating the account gives none of them back.
 
 use chrono::Utc;
-use entity::auth::recovery_code;
 use entity::users::user;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -33,11 +32,7 @@ pub async fn end_credentials(
 ) -> ApiResult<()> {
     crate::auth::sessions::revoke_all(db, user_id, None, reason).await?;
     crate::auth::invitations::end_password_resets(db, user_id).await?;
-    crate::auth::invitations::withdraw_pending(
-        db,
-        sea_orm::Condition::all().add(entity::auth::invitation::Column::CreatedBy.eq(user_id)),
-    )
-    .await?;
+    crate::auth::invitations::withdraw_sent_by(db, user_id).await?;
     crate::auth::api_keys::revoke_made_by(db, user_id).await?;
     crate::patients::access::end_break_glass_of(db, user_id).await?;
     crate::scheduling::feeds::end_for(db, user_id).await?;
@@ -83,9 +78,21 @@ pub async fn forget_credentials(
         .filter(user::Column::Id.eq(user_id))
         .exec(db)
         .await?;
-    recovery_code::Entity::delete_many()
-        .filter(recovery_code::Column::UserId.eq(user_id))
-        .exec(db)
-        .await?;
+    crate::auth::mfa::forget_recovery_codes(db, user_id).await?;
     Ok(())
+}
+
+/// The accounts' part of an erasure: each of the patient's accounts is deactivated, ending every
+/// credential it holds, and forgets its way back in and what identifies it.
+pub async fn erase_patient(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    patient_id: Uuid,
+) -> ApiResult<usize> {
+    let accounts = super::queries::accounts_of_patient(db, patient_id).await?;
+    for account in &accounts {
+        deactivate(db, *account, "patient data erased").await?;
+        forget_credentials(db, crypto, *account).await?;
+    }
+    Ok(accounts.len())
 }

@@ -242,6 +242,49 @@ pub async fn find_by_patient(
         .await?)
 }
 
+/// Every active administrator, to tell them of something that needs one.
+pub async fn active_admins(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+) -> ApiResult<Vec<UserRecord>> {
+    user::Entity::find()
+        .filter(user::Column::Role.eq(Role::Admin.as_str()))
+        .filter(user::Column::Status.eq("active"))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| Ok(UserRecord::decrypt(crypto, m)?))
+        .collect()
+}
+
+/// For each of `ids`, the patient record the account belongs to, if it is a patient's account.
+pub async fn patient_links(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> ApiResult<std::collections::HashMap<Uuid, Option<Uuid>>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.patient_id))
+        .collect())
+}
+
+/// The ids of every account of a patient (a portal account, and any older ones).
+pub async fn accounts_of_patient(
+    db: &impl ConnectionTrait,
+    patient_id: Uuid,
+) -> ApiResult<Vec<Uuid>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::PatientId.eq(patient_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| u.id)
+        .collect())
+}
+
 pub async fn count_active_admins(db: &impl ConnectionTrait) -> ApiResult<u64> {
     use sea_orm::PaginatorTrait;
     Ok(user::Entity::find()
