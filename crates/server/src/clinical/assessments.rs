@@ -21,9 +21,9 @@ use uuid::Uuid;
 
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized, Principal};
-use crate::health::alerts::{email_care_team_about, Notify};
-use crate::health::routes::{open_record, open_record_for_change};
+use crate::comms::Notify;
 use crate::patients::access::{authorize_clinical, clinical_patients};
+use crate::patients::access::{open_record, open_record_for_change};
 use crate::patients::queries as patients;
 use crate::platform::crypto::Crypto;
 use crate::platform::http::{page_bounds, Query};
@@ -255,7 +255,7 @@ async fn create_assessment(
             public_url: &state.settings.public_url,
         };
         let name = input.instrument.definition().name;
-        email_care_team_about(
+        crate::patients::email_care_team(
             &txn,
             &notify,
             *id,

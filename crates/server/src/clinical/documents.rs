@@ -22,7 +22,7 @@ use uuid::Uuid;
 use super::{files, trimmed};
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized, Principal};
-use crate::health::routes::{open_record, open_record_for_change};
+use crate::patients::access::{open_record, open_record_for_change};
 use crate::platform::crypto::Crypto;
 use crate::platform::http::{page_bounds, Body, Query};
 use crate::platform::{ApiError, ApiResult};

@@ -36,15 +36,10 @@ pub(crate) async fn check_appointment(
     patient_id: uuid::Uuid,
     appointment_id: Option<uuid::Uuid>,
 ) -> crate::platform::ApiResult<()> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let Some(a) = appointment_id else {
         return Ok(());
     };
-    let found = entity::scheduling::appointment::Entity::find_by_id(a)
-        .filter(entity::scheduling::appointment::Column::PatientId.eq(patient_id))
-        .one(db)
-        .await?;
-    if found.is_none() {
+    if !crate::scheduling::is_patients_appointment(db, a, patient_id).await? {
         return Err(crate::platform::ApiError::field(
             "appointment_id",
             "unknown",

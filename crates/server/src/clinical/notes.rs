@@ -13,7 +13,6 @@ use api_types::sharing::RecordCategory;
 use api_types::{ErrorCode, Page, Role};
 use chrono::Utc;
 use entity::clinical::{clinical_note, clinical_note_version, document, note_template};
-use entity::scheduling::{appointment, appointment_type};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
@@ -26,7 +25,7 @@ use uuid::Uuid;
 use super::{check_appointment, files};
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized, Principal};
-use crate::health::routes::{open_record, open_record_for_change};
+use crate::patients::access::{open_record, open_record_for_change};
 use crate::platform::crypto::Crypto;
 use crate::platform::http::{page_bounds, Body, Query};
 use crate::platform::{ApiError, ApiResult};
@@ -243,24 +242,9 @@ pub(crate) async fn to_wire(
             .await?,
     )
     .await?;
-    let appointment_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.appointment_id).collect();
-    let appointments: HashMap<Uuid, appointment::Model> = appointment::Entity::find()
-        .filter(appointment::Column::Id.is_in(appointment_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
-    let type_names: HashMap<Uuid, String> = appointment_type::Entity::find()
-        .filter(
-            appointment_type::Column::Id
-                .is_in(appointments.values().map(|a| a.appointment_type_id)),
-        )
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect();
+    let appointments =
+        crate::scheduling::appointment_refs(db, rows.iter().filter_map(|r| r.appointment_id))
+            .await?;
     let mut people: Vec<Uuid> = rows
         .iter()
         .map(|r| r.author_id)
@@ -310,8 +294,7 @@ pub(crate) async fn to_wire(
                 title: crypto.decrypt_str(&r.title_enc, &aad(t, "title", r.id))?,
                 body_html: crypto.decrypt_str(&r.body_enc, &aad(t, "body", r.id))?,
                 appointment_id: r.appointment_id,
-                appointment_label: appt
-                    .and_then(|a| type_names.get(&a.appointment_type_id).cloned()),
+                appointment_label: appt.map(|a| a.type_name.clone()),
                 appointment_starts_at: appt.map(|a| a.starts_at),
                 author_name: names.get(&r.author_id).cloned(),
                 author_id: r.author_id,

@@ -14,7 +14,6 @@ use api_types::therapy::{
 use api_types::{ErrorCode, Page, PageQuery};
 use chrono::{NaiveDate, Utc};
 use entity::clinical::{homework_task, therapy_session};
-use entity::scheduling::{appointment, appointment_type};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
@@ -26,8 +25,8 @@ use uuid::Uuid;
 use super::{check_appointment, trimmed};
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized, Principal};
-use crate::health::routes::{open_record, open_record_for_change};
 use crate::patients::access::clinical_patients;
+use crate::patients::access::{open_record, open_record_for_change};
 use crate::patients::queries as patients;
 use crate::platform::crypto::Crypto;
 use crate::platform::http::{page_bounds, Body, Query};
@@ -144,20 +143,9 @@ pub(crate) async fn sessions_to_wire(
             homework.entry(s).or_default().push(h);
         }
     }
-    let appointments: HashMap<Uuid, Uuid> = appointment::Entity::find()
-        .filter(appointment::Column::Id.is_in(rows.iter().filter_map(|r| r.appointment_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a.appointment_type_id))
-        .collect();
-    let types: HashMap<Uuid, String> = appointment_type::Entity::find()
-        .filter(appointment_type::Column::Id.is_in(appointments.values().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect();
+    let appointments =
+        crate::scheduling::appointment_refs(db, rows.iter().filter_map(|r| r.appointment_id))
+            .await?;
     let mut people: Vec<Uuid> = rows.iter().map(|r| r.clinician_id).collect();
     people.sort_unstable();
     people.dedup();
@@ -173,7 +161,7 @@ pub(crate) async fn sessions_to_wire(
                 appointment_label: r
                     .appointment_id
                     .and_then(|a| appointments.get(&a))
-                    .and_then(|t| types.get(t).cloned()),
+                    .map(|a| a.type_name.clone()),
                 clinician_id: r.clinician_id,
                 clinician_name: names.get(&r.clinician_id).cloned(),
                 session_date: r.session_date,

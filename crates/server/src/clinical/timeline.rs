@@ -3,14 +3,10 @@
 
 use actix_web::{get, web};
 use api_types::notes::{TimelineEntry, TimelineKind, TimelineQuery};
-use api_types::scheduling::AppointmentStatus;
 use api_types::sharing::RecordCategory;
 use api_types::Permission;
-use chrono::Utc;
 use entity::clinical::{assessment, clinical_note, document, imaging_study};
-use entity::scheduling::{appointment, appointment_type};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use std::collections::HashMap;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -139,37 +135,18 @@ async fn timeline(
     }
     let sees_schedule = auth.has(Permission::ScheduleRead) || auth.own_patient_id() == Some(id);
     if want(TimelineKind::Appointment) && sees_schedule {
-        let rows = appointment::Entity::find()
-            .filter(appointment::Column::PatientId.eq(id))
-            .filter(appointment::Column::StartsAt.lte(Utc::now()))
-            .order_by_desc(appointment::Column::StartsAt)
-            .limit(limit)
-            .all(db)
-            .await?;
-        let types: HashMap<Uuid, String> = appointment_type::Entity::find()
-            .filter(appointment_type::Column::Id.is_in(rows.iter().map(|a| a.appointment_type_id)))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|t| (t.id, t.name))
-            .collect();
+        let rows = crate::scheduling::past_appointment_refs(db, id, limit).await?;
         let mut people: Vec<Uuid> = rows.iter().map(|a| a.practitioner_id).collect();
         people.sort_unstable();
         people.dedup();
         let names = users::names(db, crypto, &people).await?;
         for a in rows {
-            let status = AppointmentStatus::parse(&a.status)
-                .map(|s| s.label())
-                .unwrap_or_default();
             entries.push(TimelineEntry {
                 kind: TimelineKind::Appointment,
                 id: a.id,
                 at: a.starts_at,
-                title: types
-                    .get(&a.appointment_type_id)
-                    .cloned()
-                    .unwrap_or_default(),
-                summary: status.to_owned(),
+                title: a.type_name,
+                summary: a.status.label().to_owned(),
                 note_type: None,
                 by_name: names.get(&a.practitioner_id).cloned(),
             });

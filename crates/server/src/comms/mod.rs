@@ -5,3 +5,10 @@
 pub mod outbox;
 
 pub use outbox::configure;
+
+/// What sending a notice needs beyond the database: keys for the outbox, and the app's address
+/// for the link in it.
+pub struct Notify<'a> {
+    pub crypto: &'a crate::platform::crypto::Crypto,
+    pub public_url: &'a str,
+}

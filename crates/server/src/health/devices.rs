@@ -22,10 +22,11 @@ use uuid::Uuid;
 
 use super::alerts::Notify;
 use super::ingest;
-use super::routes::{open_record, ranges_for};
+use super::routes::ranges_for;
 use crate::audit::AuditEntry;
 use crate::auth::oauth;
 use crate::auth::{require, Authorized};
+use crate::patients::access::open_record;
 use crate::platform::http::Query;
 use crate::platform::{ApiError, ApiResult};
 use crate::AppState;

@@ -147,7 +147,13 @@ pub async fn export_patient(
 ) -> ApiResult<()> {
     let allowed = match principal.ensure::<require::ClinicalAccessOrOwn>() {
         Ok(()) => {
-            super::routes::open_record(state, principal, patient_id, RecordCategory::Health).await
+            crate::patients::access::open_record(
+                state,
+                principal,
+                patient_id,
+                RecordCategory::Health,
+            )
+            .await
         }
         Err(e) => Err(e),
     };

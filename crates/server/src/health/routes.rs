@@ -18,8 +18,9 @@ use super::ingest::{self, Checked};
 use super::series;
 use super::targets::{self, Profile};
 use crate::audit::AuditEntry;
-use crate::auth::{require, Authorized, Principal};
+use crate::auth::{require, Authorized};
 use crate::patients::access::authorize_clinical;
+use crate::patients::access::{open_record, open_record_for_change};
 use crate::patients::queries::{self as patients, PatientRecord};
 use crate::platform::http::{read_json_body, Query};
 use crate::platform::unreadable::from_json_bytes;
@@ -40,35 +41,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(put_target_ranges)
         .service(list_alerts)
         .service(acknowledge_alert);
-}
-
-/// The patient, if the caller may open their clinical record: 404 when there is no such
-/// patient (or it is another patient's), 403 when the caller is not on the care team.
-pub(crate) async fn open_record(
-    state: &AppState,
-    principal: &Principal,
-    id: Uuid,
-    category: RecordCategory,
-) -> ApiResult<PatientRecord> {
-    if principal.own_patient_id().is_some_and(|own| own != id) {
-        return Err(ApiError::not_found());
-    }
-    let record = patients::get(&state.db, &state.crypto, id).await?;
-    authorize_clinical(&state.db, principal, id, category).await?;
-    Ok(record)
-}
-
-/// [`open_record`] for adding to the record: an erased patient's record is kept for its
-/// retention period, closed to anything new.
-pub(crate) async fn open_record_for_change(
-    state: &AppState,
-    principal: &Principal,
-    id: Uuid,
-    category: RecordCategory,
-) -> ApiResult<PatientRecord> {
-    let record = open_record(state, principal, id, category).await?;
-    patients::ensure_not_erased(&record)?;
-    Ok(record)
 }
 
 /// The patient's target ranges, as they apply now.

@@ -15,9 +15,11 @@ use entity::patients::{access_grant, break_glass_grant, care_team_member};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
+use super::queries::PatientRecord;
 use crate::auth::principal::Actor;
 use crate::auth::Principal;
 use crate::platform::{ApiError, ApiResult};
+use crate::AppState;
 
 /// How long break-the-glass access lasts.
 pub const BREAK_GLASS_MINUTES: i64 = 60;
@@ -257,4 +259,33 @@ pub async fn end_break_glass_of(db: &impl ConnectionTrait, user_id: Uuid) -> Api
 
 pub fn break_glass_expiry() -> chrono::DateTime<Utc> {
     Utc::now() + Duration::minutes(BREAK_GLASS_MINUTES)
+}
+
+/// The patient, if the caller may open their clinical record: 404 when there is no such
+/// patient (or it is another patient's), 403 when the caller is not on the care team.
+pub async fn open_record(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    category: RecordCategory,
+) -> ApiResult<PatientRecord> {
+    if principal.own_patient_id().is_some_and(|own| own != id) {
+        return Err(ApiError::not_found());
+    }
+    let record = super::queries::get(&state.db, &state.crypto, id).await?;
+    authorize_clinical(&state.db, principal, id, category).await?;
+    Ok(record)
+}
+
+/// [`open_record`] for adding to the record: an erased patient's record is kept for its
+/// retention period, closed to anything new.
+pub async fn open_record_for_change(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    category: RecordCategory,
+) -> ApiResult<PatientRecord> {
+    let record = open_record(state, principal, id, category).await?;
+    super::queries::ensure_not_erased(&record)?;
+    Ok(record)
 }

@@ -18,6 +18,7 @@ pub mod google;
 pub mod holidays;
 pub mod ics;
 pub mod notify;
+mod refs;
 pub mod rules;
 pub mod search;
 pub mod slots;
@@ -32,6 +33,7 @@ use uuid::Uuid;
 use crate::platform::ApiResult;
 
 pub use appointments::{erase_patient, export_patient, last_attended};
+pub use refs::{appointment_refs, is_patients_appointment, past_appointment_refs, AppointmentRef};
 
 /// Registers the scheduling routes.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
