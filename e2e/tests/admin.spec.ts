@@ -20,7 +20,7 @@ test.describe('administration', () => {
     await expect(page).toHaveTitle('Dashboard · Carebase');
     await expect(page.getByRole('heading', { name: 'Recently updated patients' })).toBeVisible();
     const nav = page.getByRole('navigation', { name: 'Main navigation' });
-    for (const name of ['Dashboard', 'Patients', 'Staff', 'API keys', 'Audit log', 'Outbox', 'Practice settings']) {
+    for (const name of ['Dashboard', 'Patients', 'Staff', 'API keys', 'Audit log', 'Outbox', 'Practice settings', 'Integrations']) {
       await expect(nav.getByRole('link', { name })).toBeVisible();
     }
     await expect(nav.getByRole('link', { name: 'Dashboard' })).toHaveAttribute('aria-current', 'page');
@@ -111,6 +111,33 @@ test.describe('administration', () => {
     await page.reload();
     await expect(page.getByLabel('Practice name')).toHaveValue('Harbourside Family Practice');
     await expect(page.getByLabel('Time zone')).toHaveValue('Australia/Perth');
+  });
+
+  test('an outside service is connected under Integrations, checked, and removed', async ({ page }) => {
+    await page.goto('/admin/integrations');
+    const withings = page.getByRole('region', { name: 'Withings' });
+    await expect(withings).toContainText('Not set up');
+    await expect(withings).toContainText('/api/v1/integrations/withings/callback');
+    await withings.getByRole('button', { name: 'Save' }).click();
+    await expect(withings.getByLabel('Client ID')).toHaveAttribute('aria-invalid', 'true');
+    await withings.getByLabel('Client ID').fill('clinic-client-id');
+    await withings.getByLabel('Client secret').fill('clinic-client-secret');
+    // Nothing listens here: the check must say the provider could not be reached.
+    await withings.getByLabel('API address').fill('http://127.0.0.1:9');
+    await withings.getByRole('button', { name: 'Save' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Withings credentials saved.' })).toBeVisible();
+    await expect(withings).toContainText('Set up');
+    await expect(withings.getByLabel('Client secret')).toHaveValue('');
+    await expect(withings.getByLabel('Client secret')).toHaveAttribute('placeholder', 'Saved — leave empty to keep');
+    await expect(withings.getByLabel('Client ID')).toHaveValue('clinic-client-id');
+    await withings.getByRole('button', { name: 'Check connection' }).click();
+    await expect(withings.getByText(/Connection failed: Withings could not be reached/)).toBeVisible();
+    await screenshot(page, 'admin-07-integrations');
+
+    page.once('dialog', (d) => d.accept());
+    await withings.getByRole('button', { name: 'Remove' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Withings credentials removed.' })).toBeVisible();
+    await expect(withings).toContainText('Not set up');
   });
 
   test('staff roles are changed and accounts deactivated', async ({ page }) => {

@@ -6,7 +6,9 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, MatchNestedRoutes};
 
 use crate::account::{ProfilePage, SecurityPage};
-use crate::admin::{ApiKeysPage, AuditLogPage, OutboxPage, SettingsPage, StaffPage};
+use crate::admin::{
+    ApiKeysPage, AuditLogPage, IntegrationsPage, OutboxPage, SettingsPage, StaffPage,
+};
 use crate::auth::{
     provide_auth, ForgotPasswordPage, InvitationPage, LoginPage, RequirePermission, RequireRole,
     ResetPasswordPage, SignedInGate, SignedOutGate, STAFF,
@@ -114,6 +116,10 @@ fn SignedInRoutes() -> impl MatchNestedRoutes + Clone {
             <Route
                 path=path!("admin/settings")
                 view=|| view! { <RequirePermission permission=Permission::SettingsManage><SettingsPage /></RequirePermission> }
+            />
+            <Route
+                path=path!("admin/integrations")
+                view=|| view! { <RequirePermission permission=Permission::SettingsManage><IntegrationsPage /></RequirePermission> }
             />
             <Route
                 path=path!("portal/details")

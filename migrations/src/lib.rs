@@ -15,6 +15,7 @@ mod m20261203_000005_create_notes_and_documents;
 mod m20261203_000006_create_medications_therapy_and_requests;
 mod m20261204_000001_create_audit_pending;
 mod m20261204_000002_close_review_findings;
+mod m20261204_000003_create_integration_credentials;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000006_create_medications_therapy_and_requests::Migration),
             Box::new(m20261204_000001_create_audit_pending::Migration),
             Box::new(m20261204_000002_close_review_findings::Migration),
+            Box::new(m20261204_000003_create_integration_credentials::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ pub mod auth;
 pub mod documents;
 pub mod error;
 pub mod health;
+pub mod integrations;
 pub mod medications;
 pub mod notes;
 pub mod page;

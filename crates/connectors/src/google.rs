@@ -280,6 +280,17 @@ impl GoogleClient {
         Ok(GoogleClient { config, http })
     }
 
+    /// Checks the OAuth client's credentials with a call that changes nothing: a refresh with a
+    /// token that does not exist. Google answers `invalid_grant` to a known client and
+    /// `invalid_client` to anything else.
+    pub async fn check_credentials(&self) -> Result<(), GoogleError> {
+        match self.refresh("carebase-connection-check").await {
+            Err(GoogleError::Revoked(_)) => Ok(()),
+            Ok(_) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The consent page: offline access (a refresh token) and consent asked every time, so
     /// that reconnecting always yields a refresh token.
     pub fn authorize_url(&self, state: &str, login_hint: Option<&str>) -> String {

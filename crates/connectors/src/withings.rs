@@ -303,6 +303,32 @@ impl WithingsClient {
         })
     }
 
+    /// Checks the app's credentials with a call that changes nothing: Withings hands out a nonce
+    /// only to a request signed with a valid client id and secret (`/v2/signature`, `getnonce`).
+    pub async fn check_credentials(&self) -> Result<(), WithingsError> {
+        let timestamp = Utc::now().timestamp().to_string();
+        let signature = sign(
+            &self.config.client_secret,
+            &format!("getnonce,{},{timestamp}", self.config.client_id),
+        );
+        let body = self
+            .call(
+                "/v2/signature",
+                None,
+                &[
+                    ("action", "getnonce".to_owned()),
+                    ("client_id", self.config.client_id.clone()),
+                    ("timestamp", timestamp),
+                    ("signature", signature),
+                ],
+            )
+            .await?;
+        body.get("nonce")
+            .and_then(Value::as_str)
+            .map(|_| ())
+            .ok_or_else(|| WithingsError::Decode("no nonce in the answer".into()))
+    }
+
     /// Trades the code from the consent redirect for tokens.
     pub async fn exchange_code(&self, code: &str) -> Result<Tokens, WithingsError> {
         self.request_token(&[
@@ -873,4 +899,15 @@ mod tests {
         ));
         assert!(status_error(601).is_transient());
     }
+}
+
+/// Withings' request signature: HMAC-SHA-256 of the comma-joined values under the client
+/// secret, in hex.
+pub fn sign(client_secret: &str, values: &str) -> String {
+    use hmac::Mac;
+    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(client_secret.as_bytes()) else {
+        unreachable!("HMAC accepts keys of any length")
+    };
+    mac.update(values.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
 }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod clinical;
 pub mod comms;
 pub mod health;
+pub mod integrations;
 pub mod patients;
 pub mod platform;
 pub mod records;

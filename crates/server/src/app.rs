@@ -39,6 +39,7 @@ use crate::AppState;
         api_types::notes::NoteType,
         api_types::therapy::HomeworkStatus,
         api_types::sharing::DataRequestStatus,
+        api_types::integrations::CredentialSource,
     ))
 )]
 struct ApiDoc;
@@ -66,7 +67,8 @@ where
             .configure(crate::scheduling::configure)
             .configure(crate::audit::configure)
             .configure(crate::comms::configure)
-            .configure(crate::settings::configure),
+            .configure(crate::settings::configure)
+            .configure(crate::integrations::configure),
     )
 }
 

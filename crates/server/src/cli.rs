@@ -267,10 +267,6 @@ fn start_outbox_worker(state: &AppState, settings: &Settings) -> anyhow::Result<
         state.db.clone(),
         state.crypto.clone(),
     ));
-    if state.google.is_some() {
-        tokio::spawn(crate::scheduling::google::run_worker(state.clone()));
-    } else {
-        tracing::info!("no Google OAuth client configured: Google Calendar sync is off");
-    }
+    tokio::spawn(crate::scheduling::google::run_worker(state.clone()));
     Ok(())
 }

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod clinical;
 pub mod comms;
 pub mod health;
+pub mod integrations;
 pub mod ops;
 pub mod patients;
 pub mod platform;

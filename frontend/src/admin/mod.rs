@@ -3,6 +3,7 @@
 
 mod api_keys;
 mod audit;
+mod integrations;
 mod note_templates;
 mod outbox;
 mod settings;
@@ -10,6 +11,7 @@ mod staff;
 
 pub use api_keys::ApiKeysPage;
 pub use audit::AuditLogPage;
+pub use integrations::IntegrationsPage;
 pub use outbox::OutboxPage;
 pub use settings::SettingsPage;
 pub use staff::StaffPage;

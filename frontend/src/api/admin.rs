@@ -6,6 +6,7 @@ use api_types::admin::{
     OutboxQuery, PracticeSettings, UpdateUserRequest, User, UserQuery,
 };
 use api_types::audit::{AuditEvent, AuditQuery, AuditVerification};
+use api_types::integrations::{ConnectionCheck, Integration, Provider, SaveCredentials};
 use api_types::{Page, PageQuery};
 use uuid::Uuid;
 
@@ -85,4 +86,30 @@ pub async fn save_settings(
     settings: &PracticeSettings,
 ) -> ApiResult<PracticeSettings> {
     client.put("/settings", settings).await
+}
+
+pub async fn integrations(client: &Client) -> ApiResult<Vec<Integration>> {
+    client.get("/integrations").await
+}
+
+pub async fn save_integration(
+    client: &Client,
+    provider: Provider,
+    request: &SaveCredentials,
+) -> ApiResult<Integration> {
+    client
+        .put(&format!("/integrations/{}", provider.as_str()), request)
+        .await
+}
+
+pub async fn remove_integration(client: &Client, provider: Provider) -> ApiResult<()> {
+    client
+        .delete(&format!("/integrations/{}", provider.as_str()), None)
+        .await
+}
+
+pub async fn check_integration(client: &Client, provider: Provider) -> ApiResult<ConnectionCheck> {
+    client
+        .post_empty(&format!("/integrations/{}/check", provider.as_str()), None)
+        .await
 }

@@ -36,6 +36,7 @@ pub const ICON_PILL: Icon =
     Icon("M10.5 20.5a4.95 4.95 0 0 1-7-7l10-10a4.95 4.95 0 0 1 7 7zM8.5 8.5l7 7");
 pub const ICON_FILE: Icon =
     Icon("M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8zM14 2v6h6M8 13h8M8 17h8");
+pub const ICON_PLUG: Icon = Icon("M9 2v6M15 2v6M6 8h12v4a6 6 0 0 1-12 0zM12 18v4");
 pub const ICON_USER: Icon = Icon("M12 12a5 5 0 1 0 0-10 5 5 0 0 0 0 10zm-9 10a9 9 0 0 1 18 0");
 
 /// A link in the sidebar.
@@ -101,7 +102,7 @@ const CLINICIAN: [Entry; 1] = [entry(
     ICON_CLOCK,
 )];
 
-const STAFF_ADMIN: [Entry; 9] = [
+const STAFF_ADMIN: [Entry; 10] = [
     entry(
         Some(Permission::ScheduleManage),
         "Appointment types",
@@ -149,6 +150,12 @@ const STAFF_ADMIN: [Entry; 9] = [
         "Practice settings",
         "/admin/settings",
         ICON_SETTINGS,
+    ),
+    entry(
+        Some(Permission::SettingsManage),
+        "Integrations",
+        "/admin/integrations",
+        ICON_PLUG,
     ),
     entry(
         Some(Permission::PatientsWrite),

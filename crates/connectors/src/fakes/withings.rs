@@ -188,6 +188,23 @@ fn issue_tokens(s: &mut State) -> Value {
     )
 }
 
+/// `getnonce`: a nonce for a request signed with the app's credentials.
+fn nonce_endpoint(r: &Received) -> Value {
+    let field = |k: &str| r.form.get(k).map_or("", String::as_str);
+    let expected = crate::withings::sign(
+        CLIENT_SECRET,
+        &format!("getnonce,{},{}", field("client_id"), field("timestamp")),
+    );
+    if field("action") == "getnonce"
+        && field("client_id") == CLIENT_ID
+        && field("signature") == expected
+    {
+        envelope(0, json!({"nonce": "fake-nonce"}))
+    } else {
+        envelope(503, Value::Null)
+    }
+}
+
 fn token_endpoint(s: &mut State, r: &Received) -> Value {
     let field = |k: &str| r.form.get(k).map_or("", String::as_str);
     // No Bearer header here: the app authenticates with its credentials in the form.
@@ -392,6 +409,8 @@ async fn serve(socket: TcpStream, state: Arc<Mutex<State>>) -> std::io::Result<(
                 envelope(2555, Value::Null)
             } else if path == "/v2/oauth2" {
                 token_endpoint(&mut s, &received)
+            } else if path == "/v2/signature" {
+                nonce_endpoint(&received)
             } else {
                 data_endpoint(&mut s, &received)
             }

@@ -49,11 +49,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(withings_notify_check);
 }
 
-fn client(state: &AppState) -> ApiResult<Arc<WithingsClient>> {
-    state.withings.clone().ok_or_else(|| {
+async fn client(state: &AppState) -> ApiResult<Arc<WithingsClient>> {
+    crate::integrations::withings(state).await?.ok_or_else(|| {
         ApiError::with_detail(
             ErrorCode::Conflict,
-            "Withings is not set up for this practice. An administrator adds its credentials to the configuration.",
+            "Withings is not set up for this practice. An administrator enters its credentials under Settings → Integrations.",
         )
     })
 }
@@ -203,7 +203,7 @@ pub async fn sync(
     entry: AuditEntry,
 ) -> ApiResult<SyncSummary> {
     let entry = entry.patient(c.patient_id).resource("device", VENDOR);
-    let client = client(state)?;
+    let client = client(state).await?;
     let now = Utc::now();
     let since = c
         .synced_until
@@ -346,7 +346,7 @@ async fn list_devices(
         )
         .await?;
     Ok(web::Json(Devices {
-        withings_available: state.withings.is_some(),
+        withings_available: crate::integrations::withings(&state).await?.is_some(),
         connections,
     }))
 }
@@ -374,7 +374,7 @@ async fn connect_withings(
     )
     .await?;
     crate::patients::queries::ensure_not_erased(&record)?;
-    let client = client(&state)?;
+    let client = client(&state).await?;
     let (signed, cookie) = sign_state(&state, *id, auth.require_user()?);
     let link = client.authorize_url(&signed);
     state
@@ -410,7 +410,7 @@ async fn sync_withings(
         api_types::sharing::RecordCategory::Health,
     )
     .await?;
-    client(&state)?;
+    client(&state).await?;
     let c = find_connection(&state, *id)
         .await?
         .ok_or_else(ApiError::not_found)?;
@@ -442,7 +442,7 @@ async fn disconnect_withings(
     let mut c = find_connection(&state, *id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    if let Some(client) = state.withings.clone() {
+    if let Some(client) = crate::integrations::withings(&state).await.ok().flatten() {
         // Best effort: the tokens are deleted whatever Withings says.
         if let Ok(token) = access_token(&state, &client, &mut c, false).await {
             let url = notify_url(&state, &c.notify_token);
@@ -530,7 +530,7 @@ async fn complete_connection(
         .as_deref()
         .filter(|c| !c.is_empty())
         .ok_or_else(invalid)?;
-    let client = client(state)?;
+    let client = client(state).await?;
     let tokens = client.exchange_code(code).await.map_err(sync_error)?;
     let now = Utc::now();
     let existing = find_connection(state, patient_id).await?;

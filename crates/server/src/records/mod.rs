@@ -123,9 +123,7 @@ impl Holder {
             Holder::Auth => {
                 crate::auth::invitations::withdraw_for_patient(txn, patient_id).await?;
             }
-            Holder::Scheduling => {
-                crate::scheduling::erase_patient(txn, state, by, patient_id).await?
-            }
+            Holder::Scheduling => crate::scheduling::erase_patient(txn, by, patient_id).await?,
             // The clinical record is kept for its retention period.
             Holder::Clinical => {}
             Holder::Health => crate::health::erase_patient(txn, patient_id).await?,

@@ -696,7 +696,7 @@ async fn book(
         },
     )
     .await?;
-    super::google::queue(&txn, state, &made.iter().collect::<Vec<_>>()).await?;
+    super::google::queue(&txn, &made.iter().collect::<Vec<_>>()).await?;
     let ids: Vec<String> = made.iter().map(|m| m.id.to_string()).collect();
     let first = made
         .first()
@@ -911,7 +911,6 @@ pub async fn export_patient(
 /// without the patient's name (and removes the cancelled ones). Past appointments are kept.
 pub async fn erase_patient(
     txn: &impl ConnectionTrait,
-    state: &AppState,
     by: Option<Uuid>,
     patient_id: Uuid,
 ) -> ApiResult<()> {
@@ -942,7 +941,7 @@ pub async fn erase_patient(
         .filter(appointment::Column::PatientId.eq(patient_id))
         .all(txn)
         .await?;
-    super::google::queue(txn, state, &all.iter().collect::<Vec<_>>()).await
+    super::google::queue(txn, &all.iter().collect::<Vec<_>>()).await
 }
 
 /// When the patient last attended: the start of their latest past appointment not cancelled.
@@ -1279,7 +1278,7 @@ async fn reschedule(
         )
         .await?;
     }
-    super::google::queue(&txn, state, &[&updated]).await?;
+    super::google::queue(&txn, &[&updated]).await?;
     state.audit.commit(txn, entry).await?;
     Ok(updated)
 }
@@ -1384,7 +1383,7 @@ async fn change_status(
         )
         .await?;
     }
-    super::google::queue(&txn, state, &targets.iter().collect::<Vec<_>>()).await?;
+    super::google::queue(&txn, &targets.iter().collect::<Vec<_>>()).await?;
     state.audit.commit(txn, entry).await?;
     Ok(updated)
 }

@@ -61,11 +61,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(google_callback);
 }
 
-fn client(state: &AppState) -> ApiResult<Arc<GoogleClient>> {
-    state.google.clone().ok_or_else(|| {
+async fn client(state: &AppState) -> ApiResult<Arc<GoogleClient>> {
+    crate::integrations::google(state).await?.ok_or_else(|| {
         ApiError::with_detail(
             ErrorCode::Conflict,
-            "Google Calendar is not set up for this practice. An administrator adds the practice's Google OAuth client to the configuration.",
+            "Google Calendar is not set up for this practice. An administrator enters the practice's Google OAuth client under Settings → Integrations.",
         )
     })
 }
@@ -128,7 +128,7 @@ async fn status_of(state: &AppState, user_id: Uuid) -> ApiResult<GoogleCalendarS
         None => None,
     };
     Ok(GoogleCalendarStatus {
-        available: state.google.is_some(),
+        available: crate::integrations::google(state).await?.is_some(),
         connection,
     })
 }
@@ -204,7 +204,7 @@ async fn connect_google(
             "Each practitioner connects their own Google account.",
         ));
     }
-    let client = client(&state)?;
+    let client = client(&state).await?;
     let email = crate::users::queries::find(&state.db, &state.crypto, *id)
         .await?
         .map(|u| u.email);
@@ -255,7 +255,11 @@ async fn disconnect_google(
 /// accepts the grant), Google's grant itself, then the tokens. Returns how many events went.
 async fn remove_connection(state: &AppState, mut c: calendar_connection::Model) -> ApiResult<u32> {
     let mut removed = 0u32;
-    if let (Some(client), true) = (state.google.clone(), c.status != RECONNECT) {
+    let client = match c.status != RECONNECT {
+        true => crate::integrations::google(state).await.ok().flatten(),
+        false => None,
+    };
+    if let Some(client) = client {
         // Best effort: the connection ends whatever Google says.
         if let Ok(token) = access_token(state, &client, &mut c, false).await {
             let upcoming = upcoming_links(state, &c).await?;
@@ -406,7 +410,7 @@ async fn complete_connection(
         .await?
         .filter(|u| u.is_active())
         .ok_or_else(invalid)?;
-    let client = client(state)?;
+    let client = client(state).await?;
     let tokens = client.exchange_code(code).await.map_err(google_error)?;
     let refresh = tokens.refresh_token.clone().ok_or_else(|| {
         ApiError::with_detail(
@@ -497,10 +501,9 @@ fn google_error(e: GoogleError) -> ApiError {
 /// appointments of practitioners with a connection, or that have events already, are queued.
 pub async fn queue(
     db: &impl ConnectionTrait,
-    state: &AppState,
     appointments: &[&appointment::Model],
 ) -> ApiResult<()> {
-    if state.google.is_none() || appointments.is_empty() {
+    if appointments.is_empty() {
         return Ok(());
     }
     let practitioners: Vec<Uuid> = appointments.iter().map(|a| a.practitioner_id).collect();
@@ -630,7 +633,7 @@ pub async fn run_worker(state: AppState) {
 /// Brings the events of every appointment due in the queue up to date.
 pub async fn sync_due(state: &AppState, now: DateTime<Utc>) -> ApiResult<SyncPass> {
     let mut pass = SyncPass::default();
-    let Some(client) = state.google.clone() else {
+    let Some(client) = crate::integrations::google(state).await? else {
         return Ok(pass);
     };
     remove_ended(state).await?;

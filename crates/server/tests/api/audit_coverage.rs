@@ -187,6 +187,10 @@ const OPERATIONS: &[(&str, &str, Kind)] = &[
     ("GET", "/api/v1/calendar", List),
     ("GET", "/api/v1/settings", NotPatient("practice settings")),
     ("PUT", "/api/v1/settings", NotPatient("practice settings")),
+    ("GET", "/api/v1/integrations", NotPatient("practice settings")),
+    ("PUT", "/api/v1/integrations/{provider}", NotPatient("practice settings")),
+    ("DELETE", "/api/v1/integrations/{provider}", NotPatient("practice settings")),
+    ("POST", "/api/v1/integrations/{provider}/check", NotPatient("practice settings")),
 ];
 
 #[tokio::test]

@@ -201,6 +201,10 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/calendar", "yyyyn"),
     ("GET", "/api/v1/settings", "ynnnn"),
     ("PUT", "/api/v1/settings", "ynnnn"),
+    ("GET", "/api/v1/integrations", "ynnnn"),
+    ("PUT", "/api/v1/integrations/{provider}", "ynnnn"),
+    ("DELETE", "/api/v1/integrations/{provider}", "ynnnn"),
+    ("POST", "/api/v1/integrations/{provider}/check", "ynnnn"),
     // Last: it ends the caller's session.
     ("POST", "/api/v1/auth/logout", "yyyyy"),
 ];
@@ -336,6 +340,7 @@ async fn every_endpoint_answers_each_role_as_the_matrix_says() {
                 },
             )
             .replace("{user_id}", &Uuid::now_v7().to_string())
+            .replace("{provider}", "withings")
             + query_for(method, template);
         for (i, (who, token)) in callers.iter().enumerate() {
             let m = Method::from_bytes(method.as_bytes()).unwrap();

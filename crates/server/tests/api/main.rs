@@ -22,6 +22,7 @@ mod google_calendar;
 mod grants;
 mod health;
 mod input;
+mod integrations;
 mod invitations;
 mod medications;
 mod mfa;

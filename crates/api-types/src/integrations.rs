@@ -1,0 +1,292 @@
+//! Outside services the practice connects: their credentials (entered by an administrator, or
+//! set in the server's configuration, which takes precedence) and a check that they work.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::validation::Errors;
+use crate::FieldError;
+
+/// An outside service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Provider {
+    /// Withings: patients' scales, blood-pressure monitors, watches and sleep trackers.
+    Withings,
+    /// Google: practitioners' calendars.
+    Google,
+}
+
+impl Provider {
+    pub const ALL: [Provider; 2] = [Provider::Withings, Provider::Google];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Withings => "withings",
+            Provider::Google => "google",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Provider> {
+        Provider::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Provider::Withings => "Withings",
+            Provider::Google => "Google Calendar",
+        }
+    }
+
+    /// What connecting it gives the practice.
+    pub fn purpose(self) -> &'static str {
+        match self {
+            Provider::Withings => {
+                "Patients connect their Withings devices; readings arrive in their health record."
+            }
+            Provider::Google => {
+                "Practitioners see their appointments in their own Google Calendar."
+            }
+        }
+    }
+
+    /// The credentials it takes, in the order a form shows them.
+    pub fn fields(self) -> &'static [ProviderField] {
+        match self {
+            Provider::Withings => &[
+                ProviderField {
+                    name: "client_id",
+                    label: "Client ID",
+                    secret: false,
+                    required: true,
+                    hint: "From the Withings developer dashboard.",
+                },
+                ProviderField {
+                    name: "client_secret",
+                    label: "Client secret",
+                    secret: true,
+                    required: true,
+                    hint: "Kept encrypted; never shown again.",
+                },
+                ProviderField {
+                    name: "api_base",
+                    label: "API address",
+                    secret: false,
+                    required: false,
+                    hint: "Leave empty for https://wbsapi.withings.net.",
+                },
+                ProviderField {
+                    name: "authorize_base",
+                    label: "Consent page address",
+                    secret: false,
+                    required: false,
+                    hint: "Leave empty for https://account.withings.com.",
+                },
+            ],
+            Provider::Google => &[
+                ProviderField {
+                    name: "client_id",
+                    label: "OAuth client ID",
+                    secret: false,
+                    required: true,
+                    hint: "From the Google Cloud console (a web application client).",
+                },
+                ProviderField {
+                    name: "client_secret",
+                    label: "OAuth client secret",
+                    secret: true,
+                    required: true,
+                    hint: "Kept encrypted; never shown again.",
+                },
+                ProviderField {
+                    name: "authorize_url",
+                    label: "Consent page address",
+                    secret: false,
+                    required: false,
+                    hint: "Leave empty for Google's.",
+                },
+                ProviderField {
+                    name: "token_url",
+                    label: "Token address",
+                    secret: false,
+                    required: false,
+                    hint: "Leave empty for Google's.",
+                },
+                ProviderField {
+                    name: "revoke_url",
+                    label: "Revocation address",
+                    secret: false,
+                    required: false,
+                    hint: "Leave empty for Google's.",
+                },
+                ProviderField {
+                    name: "calendar_base",
+                    label: "Calendar API address",
+                    secret: false,
+                    required: false,
+                    hint: "Leave empty for Google's.",
+                },
+            ],
+        }
+    }
+}
+
+/// One credential a provider takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProviderField {
+    pub name: &'static str,
+    pub label: &'static str,
+    /// Never sent back once saved.
+    pub secret: bool,
+    pub required: bool,
+    pub hint: &'static str,
+}
+
+/// Where a provider's credentials come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialSource {
+    /// Not set up: the feature is off.
+    None,
+    /// Entered by an administrator in the app.
+    App,
+    /// The server's configuration, which takes precedence over the app's.
+    Config,
+}
+
+/// The outcome of checking a provider's credentials with a call that changes nothing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConnectionCheck {
+    pub ok: bool,
+    /// What the provider said, in words.
+    pub message: String,
+    pub checked_at: DateTime<Utc>,
+}
+
+/// A provider as an administrator sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Integration {
+    pub provider: Provider,
+    pub source: CredentialSource,
+    /// The address to register with the provider as the OAuth redirect (callback) address.
+    pub redirect_uri: String,
+    /// The values of fields that are not secret, as saved in the app.
+    pub values: BTreeMap<String, String>,
+    /// The secret fields that have a value saved in the app.
+    pub secrets_set: Vec<String>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub updated_by_name: Option<String>,
+    pub last_check: Option<ConnectionCheck>,
+}
+
+/// Credentials to save. A secret field left out (or empty) keeps its saved value.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SaveCredentials {
+    pub values: BTreeMap<String, String>,
+}
+
+impl SaveCredentials {
+    /// Checks the fields against what `provider` takes; `secrets_set` are the secret fields
+    /// already saved, which may be left out.
+    pub fn validate(
+        &self,
+        provider: Provider,
+        secrets_set: &[String],
+    ) -> Result<(), Vec<FieldError>> {
+        let mut e = Errors::default();
+        let fields = provider.fields();
+        for name in self.values.keys() {
+            if !fields.iter().any(|f| f.name == name) {
+                e.push(
+                    &format!("values.{name}"),
+                    "unknown_field",
+                    format!("{} takes no such setting.", provider.name()),
+                );
+            }
+        }
+        for f in fields {
+            let value = self.values.get(f.name).map(|v| v.trim()).unwrap_or("");
+            let path = format!("values.{}", f.name);
+            if value.is_empty() {
+                let kept = f.secret && secrets_set.iter().any(|s| s == f.name);
+                if f.required && !kept {
+                    e.push(&path, "required", "This field is required.");
+                }
+                continue;
+            }
+            if value.chars().count() > 2000 || value.chars().any(char::is_control) {
+                e.push(
+                    &path,
+                    "invalid",
+                    "Enter it on one line, as the provider shows it.",
+                );
+            } else if (f.name.ends_with("_base") || f.name.ends_with("_url"))
+                && !is_allowed_address(value)
+            {
+                e.push(
+                    &path,
+                    "invalid_url",
+                    "Enter an https:// address (http:// only for this computer).",
+                );
+            }
+        }
+        e.finish()
+    }
+}
+
+/// An address the server may send credentials to: HTTPS, or plain HTTP to this computer.
+pub fn is_allowed_address(value: &str) -> bool {
+    let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"];
+    value.starts_with("https://")
+        || local.iter().any(|l| {
+            value == *l
+                || value.starts_with(&format!("{l}:"))
+                || value.starts_with(&format!("{l}/"))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn save(pairs: &[(&str, &str)]) -> SaveCredentials {
+        SaveCredentials {
+            values: pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn required_fields_unknown_ones_and_addresses_are_checked() {
+        let errors = save(&[("client_id", "abc"), ("colour", "red")])
+            .validate(Provider::Withings, &[])
+            .unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert!(fields.contains(&"values.colour"));
+        assert!(fields.contains(&"values.client_secret"));
+        assert!(save(&[("client_id", "abc")])
+            .validate(Provider::Withings, &["client_secret".into()])
+            .is_ok());
+        let errors = save(&[
+            ("client_id", "a"),
+            ("client_secret", "b"),
+            ("api_base", "http://evil.example"),
+        ])
+        .validate(Provider::Withings, &[])
+        .unwrap_err();
+        assert_eq!(errors[0].field, "values.api_base");
+        assert!(is_allowed_address("http://127.0.0.1:9000"));
+        assert!(!is_allowed_address("http://127.0.0.1.evil.example"));
+        assert!(!is_allowed_address("http://localhostevil.example"));
+    }
+}

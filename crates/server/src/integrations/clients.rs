@@ -1,0 +1,216 @@
+//! The clients other domains use to talk to each provider, built from the effective
+//! credentials: the server's configuration when it has them, else what an administrator saved.
+//! Clients built from saved credentials are kept for half a minute, so a change made on another
+//! replica takes effect there within that time (and at once on the replica that made it).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use api_types::integrations::{CredentialSource, Provider};
+use connectors::google::{self as gc, GoogleClient};
+use connectors::withings::{WithingsClient, WithingsConfig};
+use secrecy::ExposeSecret;
+use tokio::sync::Mutex;
+
+use super::credentials;
+use crate::platform::config::Settings;
+use crate::platform::{ApiError, ApiResult};
+use crate::AppState;
+
+/// How long a client built from saved credentials is used before they are read again.
+const FRESH_FOR: Duration = Duration::from_secs(30);
+
+type Slot<T> = Mutex<Option<(Instant, Option<Arc<T>>)>>;
+
+/// Every provider's client: from the configuration, or built from saved credentials.
+pub struct Clients {
+    configured_withings: Option<Arc<WithingsClient>>,
+    configured_google: Option<Arc<GoogleClient>>,
+    saved_withings: Slot<WithingsClient>,
+    saved_google: Slot<GoogleClient>,
+}
+
+pub(super) fn callback(settings: &Settings, provider: Provider) -> String {
+    format!(
+        "{}/api/v1/integrations/{}/callback",
+        settings.public_url.trim_end_matches('/'),
+        provider.as_str()
+    )
+}
+
+fn field(values: &BTreeMap<String, String>, name: &str, default: &str) -> String {
+    values
+        .get(name)
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        .unwrap_or(default)
+        .to_owned()
+}
+
+pub(super) fn build_withings(
+    settings: &Settings,
+    values: &BTreeMap<String, String>,
+) -> ApiResult<WithingsClient> {
+    let config = WithingsConfig {
+        client_id: field(values, "client_id", ""),
+        client_secret: field(values, "client_secret", ""),
+        api_base: field(values, "api_base", "https://wbsapi.withings.net"),
+        authorize_base: field(values, "authorize_base", "https://account.withings.com"),
+        redirect_uri: callback(settings, Provider::Withings),
+    };
+    WithingsClient::new(config).map_err(|e| ApiError::Internal(e.into()))
+}
+
+pub(super) fn build_google(
+    settings: &Settings,
+    values: &BTreeMap<String, String>,
+) -> ApiResult<GoogleClient> {
+    let config = gc::GoogleConfig {
+        client_id: field(values, "client_id", ""),
+        client_secret: field(values, "client_secret", ""),
+        redirect_uri: callback(settings, Provider::Google),
+        authorize_url: field(values, "authorize_url", gc::AUTHORIZE_URL),
+        token_url: field(values, "token_url", gc::TOKEN_URL),
+        revoke_url: field(values, "revoke_url", gc::REVOKE_URL),
+        calendar_base: field(values, "calendar_base", gc::CALENDAR_BASE),
+    };
+    GoogleClient::new(config).map_err(|e| ApiError::Internal(e.into()))
+}
+
+/// The configuration's credentials for `provider`, as a provider's fields.
+pub(super) fn configured(
+    settings: &Settings,
+    provider: Provider,
+) -> Option<BTreeMap<String, String>> {
+    let pairs: Vec<(&str, Option<String>)> = match provider {
+        Provider::Withings => {
+            let w = settings.withings.as_ref()?;
+            vec![
+                ("client_id", Some(w.client_id.clone())),
+                (
+                    "client_secret",
+                    Some(w.client_secret.expose_secret().to_owned()),
+                ),
+                ("api_base", w.api_base.clone()),
+                ("authorize_base", w.authorize_base.clone()),
+            ]
+        }
+        Provider::Google => {
+            let g = settings.google.as_ref()?;
+            vec![
+                ("client_id", Some(g.client_id.clone())),
+                (
+                    "client_secret",
+                    Some(g.client_secret.expose_secret().to_owned()),
+                ),
+                ("authorize_url", g.authorize_url.clone()),
+                ("token_url", g.token_url.clone()),
+                ("revoke_url", g.revoke_url.clone()),
+                ("calendar_base", g.calendar_base.clone()),
+            ]
+        }
+    };
+    Some(
+        pairs
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v)))
+            .collect(),
+    )
+}
+
+impl Clients {
+    /// The configuration's clients; saved credentials are read when first needed.
+    pub fn new(settings: &Settings) -> anyhow::Result<Clients> {
+        let configured_withings = match configured(settings, Provider::Withings) {
+            Some(values) => Some(Arc::new(
+                build_withings(settings, &values).map_err(|e| anyhow::anyhow!("{e}"))?,
+            )),
+            None => None,
+        };
+        let configured_google = match configured(settings, Provider::Google) {
+            Some(values) => Some(Arc::new(
+                build_google(settings, &values).map_err(|e| anyhow::anyhow!("{e}"))?,
+            )),
+            None => None,
+        };
+        Ok(Clients {
+            configured_withings,
+            configured_google,
+            saved_withings: Mutex::new(None),
+            saved_google: Mutex::new(None),
+        })
+    }
+
+    /// Where a provider's credentials come from now.
+    pub(super) fn configured_source(&self, provider: Provider) -> bool {
+        match provider {
+            Provider::Withings => self.configured_withings.is_some(),
+            Provider::Google => self.configured_google.is_some(),
+        }
+    }
+
+    /// Forgets clients built from saved credentials, after they change.
+    pub(super) async fn forget(&self, provider: Provider) {
+        match provider {
+            Provider::Withings => *self.saved_withings.lock().await = None,
+            Provider::Google => *self.saved_google.lock().await = None,
+        }
+    }
+}
+
+/// Where `provider`'s credentials come from now.
+pub(super) async fn source(state: &AppState, provider: Provider) -> ApiResult<CredentialSource> {
+    if state.integrations.configured_source(provider) {
+        return Ok(CredentialSource::Config);
+    }
+    Ok(
+        match credentials::load(&state.db, &state.crypto, provider).await? {
+            Some(_) => CredentialSource::App,
+            None => CredentialSource::None,
+        },
+    )
+}
+
+async fn cached<T>(
+    slot: &Slot<T>,
+    load: impl std::future::Future<Output = ApiResult<Option<T>>>,
+) -> ApiResult<Option<Arc<T>>> {
+    let mut guard = slot.lock().await;
+    if let Some((at, client)) = guard.as_ref() {
+        if at.elapsed() < FRESH_FOR {
+            return Ok(client.clone());
+        }
+    }
+    let client = load.await?.map(Arc::new);
+    *guard = Some((Instant::now(), client.clone()));
+    Ok(client)
+}
+
+/// The Withings client, if the practice has Withings credentials.
+pub async fn withings(state: &AppState) -> ApiResult<Option<Arc<WithingsClient>>> {
+    if let Some(c) = &state.integrations.configured_withings {
+        return Ok(Some(c.clone()));
+    }
+    cached(&state.integrations.saved_withings, async {
+        match credentials::load(&state.db, &state.crypto, Provider::Withings).await? {
+            Some(saved) => Ok(Some(build_withings(&state.settings, &saved.values)?)),
+            None => Ok(None),
+        }
+    })
+    .await
+}
+
+/// The Google client, if the practice has a Google OAuth client.
+pub async fn google(state: &AppState) -> ApiResult<Option<Arc<GoogleClient>>> {
+    if let Some(c) = &state.integrations.configured_google {
+        return Ok(Some(c.clone()));
+    }
+    cached(&state.integrations.saved_google, async {
+        match credentials::load(&state.db, &state.crypto, Provider::Google).await? {
+            Some(saved) => Ok(Some(build_google(&state.settings, &saved.values)?)),
+            None => Ok(None),
+        }
+    })
+    .await
+}
