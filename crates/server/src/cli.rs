@@ -263,12 +263,12 @@ fn start_outbox_worker(state: &AppState, settings: &Settings) -> anyhow::Result<
             senders,
         ));
     }
-    tokio::spawn(crate::scheduling::notify::run_reminders(
+    tokio::spawn(crate::scheduling::run_reminders(
         state.db.clone(),
         state.crypto.clone(),
     ));
     if state.google.is_some() {
-        tokio::spawn(crate::scheduling::google::run_worker(state.clone()));
+        tokio::spawn(crate::scheduling::run_google_sync(state.clone()));
     } else {
         tracing::info!("no Google OAuth client configured: Google Calendar sync is off");
     }
