@@ -263,10 +263,10 @@ fn start_outbox_worker(state: &AppState, settings: &Settings) -> anyhow::Result<
             senders,
         ));
     }
-    tokio::spawn(crate::scheduling::notify::run_reminders(
+    tokio::spawn(crate::scheduling::run_reminders(
         state.db.clone(),
         state.crypto.clone(),
     ));
-    tokio::spawn(crate::scheduling::google::run_worker(state.clone()));
+    tokio::spawn(crate::scheduling::run_google_sync(state.clone()));
     Ok(())
 }

@@ -844,9 +844,9 @@ async fn demo_schedule(db: &DatabaseConnection, clinicians: &[uuid::Uuid]) -> an
         .map(|p| p.id)
         .collect();
     let mut rng = StdRng::seed_from_u64(7);
-    let today = crate::scheduling::time::local_date(tz, now);
+    let today = crate::scheduling::local_date(tz, now);
     let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
-    let holidays = crate::scheduling::holidays::between(
+    let holidays = crate::scheduling::public_holidays(
         practice.rules.holiday_region,
         monday,
         monday + Duration::days(21),
@@ -887,11 +887,11 @@ async fn demo_schedule(db: &DatabaseConnection, clinicians: &[uuid::Uuid]) -> an
                 };
                 let local =
                     date.and_time(chrono::NaiveTime::MIN) + Duration::minutes(i64::from(minute));
-                let starts_at = crate::scheduling::time::edge(
+                let starts_at = crate::scheduling::edge(
                     tz,
                     local.date(),
                     minute as u16,
-                    crate::scheduling::time::Edge::Start,
+                    crate::scheduling::Edge::Start,
                 );
                 let ends_at = starts_at + Duration::minutes(i64::from(length));
                 let past = ends_at < now;

@@ -128,7 +128,7 @@ fn summary(days: &[AdherenceDay]) -> AdherenceSummary {
 
 /// The first instant of the local day `date`, in UTC.
 fn start_of(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
-    crate::scheduling::time::day_start(tz, date)
+    crate::scheduling::day_start(tz, date)
 }
 
 pub(crate) async fn to_wire(

@@ -17,9 +17,9 @@ use serde::{Deserialize, Serialize};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::appointments::{bound, requested_start};
+use super::appointments::{bound, lock_for_booking, requested_start};
 use super::availability::bookable;
-use super::{lock_for_booking, time, Practice};
+use super::{time, Practice};
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
 use crate::platform::http::{check_if_match, etag, Query};

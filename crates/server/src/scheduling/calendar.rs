@@ -12,9 +12,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::appointments::{to_wire_many, Viewer};
-use super::availability::{
-    closures_to_wire, compute, load_rules, local_span, practitioners, to_time_off, Days,
-};
+use super::availability::{compute, load_rules, local_span, practitioners, to_time_off, Days};
+use super::closures::closures_to_wire;
 use super::{blocks, time, Practice};
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};

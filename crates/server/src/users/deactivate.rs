@@ -35,8 +35,8 @@ pub async fn end_credentials(
     crate::auth::invitations::withdraw_sent_by(db, user_id).await?;
     crate::auth::api_keys::revoke_made_by(db, user_id).await?;
     crate::patients::access::end_break_glass_of(db, user_id).await?;
-    crate::scheduling::feeds::end_for(db, user_id).await?;
-    crate::scheduling::google::end_for(db, user_id).await?;
+    crate::scheduling::end_feed_for(db, user_id).await?;
+    crate::scheduling::end_google_sync_for(db, user_id).await?;
     Ok(())
 }
 

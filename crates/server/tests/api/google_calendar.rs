@@ -4,7 +4,7 @@
 
 use api_types::Role;
 use carebase::platform::config::GoogleSettings;
-use carebase::scheduling::google::sync_due;
+use carebase::scheduling::sync_due;
 use chrono::{Duration, Utc, Weekday};
 use connectors::fakes::google::{FakeGoogle, ACCOUNT, CLIENT_ID, CLIENT_SECRET};
 use reqwest::{Method, StatusCode};
@@ -103,7 +103,7 @@ async fn status(p: &Practice) -> Value {
     res.json().await.unwrap()
 }
 
-async fn sync(p: &Practice) -> carebase::scheduling::google::SyncPass {
+async fn sync(p: &Practice) -> carebase::scheduling::SyncPass {
     sync_due(&p.app.state, Utc::now()).await.unwrap()
 }
 

@@ -24,9 +24,12 @@ fn today() -> NaiveDate {
 }
 
 fn is_holiday(d: NaiveDate) -> bool {
-    carebase::scheduling::holidays::for_year(api_types::scheduling::HolidayRegion::Nsw, d.year())
-        .iter()
-        .any(|h| h.date == d)
+    carebase::scheduling::public_holidays_of_year(
+        api_types::scheduling::HolidayRegion::Nsw,
+        d.year(),
+    )
+    .iter()
+    .any(|h| h.date == d)
 }
 
 /// The first `weekday` at least a week from today (Sydney) that is not a public holiday, so
@@ -952,9 +955,8 @@ async fn reminders_go_out_once_the_day_before() {
             .unwrap()
             .with_timezone(&Utc)
     };
-    let send = |t| {
-        carebase::scheduling::notify::send_due_reminders(&p.app.state.db, &p.app.state.crypto, t)
-    };
+    let send =
+        |t| carebase::scheduling::send_due_reminders(&p.app.state.db, &p.app.state.crypto, t);
     assert_eq!(send(morning(8)).await.unwrap(), 0);
     assert_eq!(send(morning(10)).await.unwrap(), 1);
     assert_eq!(send(morning(11)).await.unwrap(), 0);

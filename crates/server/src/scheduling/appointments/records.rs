@@ -1,0 +1,67 @@
+//! Scheduling's part of operations on a patient's whole record: the export and the erasure.
+
+use api_types::Permission;
+use chrono::Utc;
+use sea_orm::ConnectionTrait;
+use uuid::Uuid;
+
+use super::queries;
+use super::wire::{to_wire_many, Viewer};
+use crate::auth::{require, Principal};
+use crate::platform::{ApiError, ApiResult};
+use crate::scheduling::{google, Practice};
+use crate::AppState;
+
+/// Scheduling's part of a patient's export: their appointments, as each one reads to the exporter
+/// through the API (staff see booking notes; a patient sees their own appointments).
+pub async fn export_patient(
+    state: &AppState,
+    principal: &Principal,
+    patient_id: Uuid,
+    archive: &mut crate::platform::export::Archive,
+) -> ApiResult<()> {
+    let allowed = principal
+        .ensure::<require::ScheduleReadOrOwn>()
+        .and_then(|()| {
+            if principal.has(Permission::ScheduleRead)
+                || principal.own_patient_id() == Some(patient_id)
+            {
+                Ok(())
+            } else {
+                Err(ApiError::not_found())
+            }
+        });
+    match allowed {
+        Ok(()) => {}
+        Err(e) if e.is_refusal() => {
+            archive.withhold("appointments");
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    }
+    let practice = Practice::load(&state.db).await?;
+    let rows = queries::of_patient(&state.db, patient_id).await?;
+    let appointments = to_wire_many(
+        &state.db,
+        &state.crypto,
+        &practice,
+        rows,
+        Viewer::of(principal),
+    )
+    .await?;
+    archive.section("appointments", appointments)
+}
+
+/// Scheduling's part of an erasure: upcoming bookings are cancelled without messages, and every
+/// appointment of the patient is queued for the calendar sync, which writes outside calendars
+/// without the patient's name (and removes the cancelled ones). Past appointments are kept.
+pub async fn erase_patient(
+    txn: &impl ConnectionTrait,
+    by: Option<Uuid>,
+    patient_id: Uuid,
+) -> ApiResult<()> {
+    let now = Utc::now();
+    queries::cancel_upcoming(txn, by, patient_id, now).await?;
+    let all = queries::all_of_patient(txn, patient_id).await?;
+    google::queue(txn, &all.iter().collect::<Vec<_>>()).await
+}
