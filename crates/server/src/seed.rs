@@ -475,10 +475,10 @@ async fn demo_records(db: &DatabaseConnection, crypto: &Crypto) -> anyhow::Resul
                 .into(),
             appointment_id: None,
         };
-        crate::clinical::notes::write_signed(db, crypto, p.id, clinician, &note)
+        crate::clinical::write_signed_note(db, crypto, p.id, clinician, &note)
             .await
             .map_err(to_anyhow)?;
-        let med = crate::clinical::medications::insert(
+        let med = crate::clinical::insert_medication(
             db,
             crypto,
             p.id,
@@ -514,7 +514,7 @@ async fn demo_records(db: &DatabaseConnection, crypto: &Crypto) -> anyhow::Resul
             created_at: Set(now),
         });
         medication_dose::Entity::insert_many(doses).exec(db).await?;
-        let session = crate::clinical::therapy::insert_session(
+        let session = crate::clinical::insert_therapy_session(
             db,
             crypto,
             p.id,
@@ -537,7 +537,7 @@ async fn demo_records(db: &DatabaseConnection, crypto: &Crypto) -> anyhow::Resul
                 today + Duration::days(1),
             ),
         ] {
-            crate::clinical::therapy::insert_homework(
+            crate::clinical::insert_homework(
                 db,
                 crypto,
                 p.id,
@@ -587,7 +587,7 @@ async fn demo_health(
         .limit(DEMO_HEALTH_PATIENTS)
         .all(db)
         .await?;
-    let notify = crate::health::alerts::Notify { crypto, public_url };
+    let notify = crate::comms::Notify { crypto, public_url };
     let today = Utc::now()
         .duration_trunc(TimeDelta::days(1))
         .unwrap_or_else(|_| Utc::now());
@@ -669,15 +669,15 @@ async fn demo_health(
                 device: device("BPM Connect"),
             });
         }
-        let conditions = crate::health::targets::conditions(db, record.model.id)
+        let conditions = crate::health::target_conditions(db, record.model.id)
             .await
             .map_err(to_anyhow)?;
-        let profile = crate::health::targets::Profile::new(
+        let profile = crate::health::TargetProfile::new(
             record.details.date_of_birth,
             record.details.sex,
             conditions,
         );
-        let ranges = crate::health::targets::effective(db, crypto, record.model.id, &profile)
+        let ranges = crate::health::target_ranges(db, crypto, record.model.id, &profile)
             .await
             .map_err(to_anyhow)?;
         // The devices were connected by someone on the care team.
@@ -686,9 +686,9 @@ async fn demo_health(
             .one(db)
             .await?
             .map_or(record.model.id, |m| m.user_id);
-        let checked = crate::health::ingest::check(inputs, by, Utc::now());
+        let checked = crate::health::check_readings(inputs, by, Utc::now());
         let txn = db.begin().await?;
-        crate::health::ingest::store(&txn, &notify, record.model.id, by, checked, &ranges)
+        crate::health::store_readings(&txn, &notify, record.model.id, by, checked, &ranges)
             .await
             .map_err(to_anyhow)?;
         txn.commit().await.context("Failed to save demo readings")?;

@@ -214,7 +214,7 @@ async fn create_assessment(
     let input = body.into_inner();
     let scored =
         instruments::score(input.instrument, &input.answers).map_err(ApiError::Validation)?;
-    super::check_appointment(&state.db, *id, input.appointment_id).await?;
+    super::shared::check_appointment(&state.db, *id, input.appointment_id).await?;
     let now = Utc::now();
     let completed_at = input.completed_at.unwrap_or(now);
     if completed_at > now + Duration::minutes(5) {

@@ -8,7 +8,7 @@ use entity::clinical::{
 use sea_orm::QueryOrder;
 use uuid::Uuid;
 
-use super::{assessments, documents, files, medications, notes, therapy};
+use super::{assessments, documents, files, imaging, medications, notes, therapy};
 use crate::auth::Principal;
 use crate::platform::export::Archive;
 use crate::platform::ApiResult;
@@ -88,7 +88,7 @@ pub async fn export_patient(
         }
         None => archive.withhold("homework"),
     }
-    match allowed(documents::readable_studies(state, principal, patient_id).await)? {
+    match allowed(imaging::readable_studies(state, principal, patient_id).await)? {
         Some(find) => {
             let rows = find
                 .order_by_asc(imaging_study::Column::StudyDate)
@@ -96,7 +96,7 @@ pub async fn export_patient(
                 .await?;
             archive.section(
                 "imaging_studies",
-                documents::studies_to_wire(db, crypto, rows).await?,
+                imaging::studies_to_wire(db, crypto, rows).await?,
             )?;
         }
         None => archive.withhold("imaging_studies"),

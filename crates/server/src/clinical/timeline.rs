@@ -182,7 +182,7 @@ async fn timeline(
                 .limit(limit)
                 .all(db)
                 .await?;
-            for s in super::documents::studies_to_wire(db, crypto, rows).await? {
+            for s in super::imaging::studies_to_wire(db, crypto, rows).await? {
                 entries.push(TimelineEntry {
                     kind: TimelineKind::Imaging,
                     id: s.id,

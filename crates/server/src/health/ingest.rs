@@ -394,8 +394,6 @@ pub fn judge(ranges: &[TargetRange], metric: &Metric, value: f64) -> Judgement {
 /// What storing a batch did.
 pub struct Stored {
     pub summary: IngestSummary,
-    /// The rows that were new.
-    pub inserted: Vec<Inserted>,
 }
 
 /// Stores checked readings for one patient: sources, observations, roll-ups and alerts, in the
@@ -416,10 +414,7 @@ pub async fn store(
         critical: 0,
     };
     if readings.is_empty() {
-        return Ok(Stored {
-            summary,
-            inserted: Vec::new(),
-        });
+        return Ok(Stored { summary });
     }
     let sources = resolve_sources(db, patient_id, recorded_by, &readings).await?;
     let inserted = insert_new(db, patient_id, &sources, &readings).await?;
@@ -435,7 +430,7 @@ pub async fn store(
     summary.accepted = inserted.len() as u64;
     summary.duplicates = (readings.len() - inserted.len()) as u64;
     summary.critical = critical.len() as u64;
-    Ok(Stored { summary, inserted })
+    Ok(Stored { summary })
 }
 
 /// The kind of a source as stored.

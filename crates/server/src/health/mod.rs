@@ -2,16 +2,20 @@
 //! on the server, target ranges by age, sex and condition, alerts for critical readings, and
 //! trends.
 
-pub mod alerts;
-pub mod devices;
-pub mod export;
-pub mod ingest;
-pub mod routes;
-pub mod series;
-pub mod targets;
+mod alerts;
+mod devices;
+mod export;
+mod ingest;
+mod routes;
+mod series;
+mod targets;
 
 pub use devices::erase_patient;
 pub use export::export_patient;
+pub(crate) use ingest::{check as check_readings, store as store_readings};
+pub(crate) use targets::{
+    conditions as target_conditions, effective as target_ranges, Profile as TargetProfile,
+};
 
 /// Registers the health routes.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
