@@ -20,7 +20,7 @@ test.describe('administration', () => {
     await expect(page).toHaveTitle('Dashboard · Carebase');
     await expect(page.getByRole('heading', { name: 'Recently updated patients' })).toBeVisible();
     const nav = page.getByRole('navigation', { name: 'Main navigation' });
-    for (const name of ['Dashboard', 'Patients', 'Staff', 'API keys', 'Audit log', 'Outbox', 'Practice settings', 'Integrations']) {
+    for (const name of ['Dashboard', 'Patients', 'Staff', 'API keys', 'Audit log', 'Outbox', 'Practice settings', 'Integrations', 'Background jobs']) {
       await expect(nav.getByRole('link', { name })).toBeVisible();
     }
     await expect(nav.getByRole('link', { name: 'Dashboard' })).toHaveAttribute('aria-current', 'page');
@@ -138,6 +138,17 @@ test.describe('administration', () => {
     await withings.getByRole('button', { name: 'Remove' }).click();
     await expect(page.getByRole('status').filter({ hasText: 'Withings credentials removed.' })).toBeVisible();
     await expect(withings).toContainText('Not set up');
+  });
+
+  test('background jobs are listed with their counts', async ({ page }) => {
+    await page.goto('/admin/jobs');
+    await expect(page.getByRole('heading', { name: 'Background jobs' })).toBeVisible();
+    const counts = page.getByRole('definition');
+    await expect(counts.first()).toBeVisible();
+    await expect(page.getByText('Failed', { exact: true }).first()).toBeVisible();
+    await page.getByLabel('Show').selectOption({ label: 'Failed' });
+    await expect(page.getByText('No jobs')).toBeVisible();
+    await screenshot(page, 'admin-08-jobs');
   });
 
   test('staff roles are changed and accounts deactivated', async ({ page }) => {

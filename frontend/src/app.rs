@@ -7,7 +7,7 @@ use leptos_router::{path, MatchNestedRoutes};
 
 use crate::account::{ProfilePage, SecurityPage};
 use crate::admin::{
-    ApiKeysPage, AuditLogPage, IntegrationsPage, OutboxPage, SettingsPage, StaffPage,
+    ApiKeysPage, AuditLogPage, IntegrationsPage, JobsPage, OutboxPage, SettingsPage, StaffPage,
 };
 use crate::auth::{
     provide_auth, ForgotPasswordPage, InvitationPage, LoginPage, RequirePermission, RequireRole,
@@ -120,6 +120,10 @@ fn SignedInRoutes() -> impl MatchNestedRoutes + Clone {
             <Route
                 path=path!("admin/integrations")
                 view=|| view! { <RequirePermission permission=Permission::SettingsManage><IntegrationsPage /></RequirePermission> }
+            />
+            <Route
+                path=path!("admin/jobs")
+                view=|| view! { <RequirePermission permission=Permission::SettingsManage><JobsPage /></RequirePermission> }
             />
             <Route
                 path=path!("portal/details")

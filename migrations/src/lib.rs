@@ -16,6 +16,7 @@ mod m20261203_000006_create_medications_therapy_and_requests;
 mod m20261204_000001_create_audit_pending;
 mod m20261204_000002_close_review_findings;
 mod m20261204_000003_create_integration_credentials;
+mod m20261204_000004_create_jobs;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000001_create_audit_pending::Migration),
             Box::new(m20261204_000002_close_review_findings::Migration),
             Box::new(m20261204_000003_create_integration_credentials::Migration),
+            Box::new(m20261204_000004_create_jobs::Migration),
         ]
     }
 }

@@ -290,3 +290,144 @@ mod tests {
         assert!(!is_allowed_address("http://localhostevil.example"));
     }
 }
+
+/// Work the server does with an outside service, in the background.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum JobKind {
+    /// Bring one appointment's event in its practitioner's Google Calendar up to date.
+    #[serde(rename = "google_calendar.event")]
+    GoogleCalendarEvent,
+    /// Remove an ended Google Calendar connection: its upcoming events, the grant, the tokens.
+    #[serde(rename = "google_calendar.remove")]
+    GoogleCalendarRemove,
+    /// Fetch a patient's new Withings readings.
+    #[serde(rename = "withings.sync")]
+    WithingsSync,
+}
+
+impl JobKind {
+    pub const ALL: [JobKind; 3] = [
+        JobKind::GoogleCalendarEvent,
+        JobKind::GoogleCalendarRemove,
+        JobKind::WithingsSync,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::GoogleCalendarEvent => "google_calendar.event",
+            JobKind::GoogleCalendarRemove => "google_calendar.remove",
+            JobKind::WithingsSync => "withings.sync",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<JobKind> {
+        JobKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn provider(self) -> Provider {
+        match self {
+            JobKind::GoogleCalendarEvent | JobKind::GoogleCalendarRemove => Provider::Google,
+            JobKind::WithingsSync => Provider::Withings,
+        }
+    }
+
+    /// In words, for the list of jobs.
+    pub fn label(self) -> &'static str {
+        match self {
+            JobKind::GoogleCalendarEvent => "Google Calendar: update an appointment's event",
+            JobKind::GoogleCalendarRemove => "Google Calendar: remove an ended connection",
+            JobKind::WithingsSync => "Withings: fetch new readings",
+        }
+    }
+
+    /// What the job's subject id names.
+    pub fn subject(self) -> &'static str {
+        match self {
+            JobKind::GoogleCalendarEvent => "appointment",
+            JobKind::GoogleCalendarRemove => "calendar connection",
+            JobKind::WithingsSync => "device connection",
+        }
+    }
+}
+
+/// Where a job stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    /// Waiting for its time (at once, or after a failed attempt).
+    Queued,
+    /// Claimed by a server, under a lease.
+    Running,
+    /// Finished.
+    Done,
+    /// Given up after repeated failures, or refused for good; an administrator may retry it.
+    Failed,
+}
+
+impl JobStatus {
+    pub const ALL: [JobStatus; 4] = [
+        JobStatus::Queued,
+        JobStatus::Running,
+        JobStatus::Done,
+        JobStatus::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Running => "running",
+            JobStatus::Done => "done",
+            JobStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<JobStatus> {
+        JobStatus::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// A background job, as administrators see it. It names what it works on by id only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Job {
+    pub id: uuid::Uuid,
+    pub kind: JobKind,
+    /// The appointment or connection it works on (see the kind).
+    pub subject_id: uuid::Uuid,
+    /// What asked for it, in a word (`connected`, `periodic`, `appointment_changed`…).
+    pub reason: Option<String>,
+    pub status: JobStatus,
+    /// Attempts made so far.
+    pub attempts: i32,
+    /// When it runs next (queued), or ran last.
+    pub run_at: DateTime<Utc>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// Filters for the list of jobs, most recently changed first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct JobQuery {
+    pub status: Option<JobStatus>,
+    pub kind: Option<JobKind>,
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
+}
+
+/// How many jobs stand where, for the summary above the list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct JobCounts {
+    pub queued: u64,
+    pub running: u64,
+    pub failed: u64,
+    /// Finished in the last 24 hours.
+    pub done_last_day: u64,
+}

@@ -267,6 +267,6 @@ fn start_outbox_worker(state: &AppState, settings: &Settings) -> anyhow::Result<
         state.db.clone(),
         state.crypto.clone(),
     ));
-    tokio::spawn(crate::scheduling::run_google_sync(state.clone()));
+    tokio::spawn(crate::integrations::jobs::run_worker(state.clone()));
     Ok(())
 }

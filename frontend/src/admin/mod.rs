@@ -4,6 +4,7 @@
 mod api_keys;
 mod audit;
 mod integrations;
+mod jobs;
 mod note_templates;
 mod outbox;
 mod settings;
@@ -12,6 +13,7 @@ mod staff;
 pub use api_keys::ApiKeysPage;
 pub use audit::AuditLogPage;
 pub use integrations::IntegrationsPage;
+pub use jobs::JobsPage;
 pub use outbox::OutboxPage;
 pub use settings::SettingsPage;
 pub use staff::StaffPage;

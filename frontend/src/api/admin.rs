@@ -6,7 +6,9 @@ use api_types::admin::{
     OutboxQuery, PracticeSettings, UpdateUserRequest, User, UserQuery,
 };
 use api_types::audit::{AuditEvent, AuditQuery, AuditVerification};
-use api_types::integrations::{ConnectionCheck, Integration, Provider, SaveCredentials};
+use api_types::integrations::{
+    ConnectionCheck, Integration, Job, JobCounts, JobQuery, Provider, SaveCredentials,
+};
 use api_types::{Page, PageQuery};
 use uuid::Uuid;
 
@@ -112,4 +114,16 @@ pub async fn check_integration(client: &Client, provider: Provider) -> ApiResult
     client
         .post_empty(&format!("/integrations/{}/check", provider.as_str()), None)
         .await
+}
+
+pub async fn jobs(client: &Client, query: &JobQuery) -> ApiResult<Page<Job>> {
+    client.get_query("/jobs", query).await
+}
+
+pub async fn job_counts(client: &Client) -> ApiResult<JobCounts> {
+    client.get("/jobs/counts").await
+}
+
+pub async fn retry_job(client: &Client, id: Uuid) -> ApiResult<Job> {
+    client.post_empty(&format!("/jobs/{id}/retry"), None).await
 }

@@ -102,7 +102,7 @@ const CLINICIAN: [Entry; 1] = [entry(
     ICON_CLOCK,
 )];
 
-const STAFF_ADMIN: [Entry; 10] = [
+const STAFF_ADMIN: [Entry; 11] = [
     entry(
         Some(Permission::ScheduleManage),
         "Appointment types",
@@ -156,6 +156,12 @@ const STAFF_ADMIN: [Entry; 10] = [
         "Integrations",
         "/admin/integrations",
         ICON_PLUG,
+    ),
+    entry(
+        Some(Permission::SettingsManage),
+        "Background jobs",
+        "/admin/jobs",
+        ICON_CLOCK,
     ),
     entry(
         Some(Permission::PatientsWrite),

@@ -13,6 +13,5 @@ pub mod calendar_block;
 pub mod calendar_connection;
 pub mod calendar_event_link;
 pub mod calendar_feed;
-pub mod calendar_sync_job;
 pub mod practice_closure;
 pub mod practitioner_schedule;

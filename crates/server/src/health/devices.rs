@@ -1,6 +1,7 @@
 //! Connected devices: a patient links their Withings account (OAuth2 authorization code), the
 //! tokens are stored encrypted and refreshed before they expire, and readings are synced on
-//! connection (a 90-day backfill), when Withings notifies us, and on request.
+//! connection (a 90-day backfill), when Withings notifies us, every six hours, and on request.
+//! Syncs other than on request run as jobs on the shared queue.
 
 use std::sync::Arc;
 
@@ -10,12 +11,14 @@ use api_types::health::{
     ConnectLink, ConnectionStatus, DeviceConnection, DeviceInfo, Devices, OAuthCallback,
     ObservationInput, SyncSummary,
 };
+use api_types::integrations::JobKind;
 use api_types::ErrorCode;
 use chrono::{DateTime, Duration, Utc};
 use connectors::withings::{Tokens, WithingsClient, WithingsError, APPLIS};
 use entity::health::device_connection;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect,
+    TransactionTrait,
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -26,6 +29,7 @@ use super::routes::ranges_for;
 use crate::audit::AuditEntry;
 use crate::auth::oauth;
 use crate::auth::{require, Authorized};
+use crate::integrations::jobs::{self, Outcome};
 use crate::patients::access::open_record;
 use crate::platform::http::Query;
 use crate::platform::{ApiError, ApiResult};
@@ -299,17 +303,49 @@ pub async fn sync(
     })
 }
 
-/// Runs a sync in the background, audited as the system's, naming what set it off.
-fn sync_later(state: AppState, c: device_connection::Model, trigger: &'static str) {
-    tokio::spawn(async move {
-        let patient = c.patient_id;
-        let entry = AuditEntry::anonymous(&crate::platform::ClientInfo::default(), "device.sync")
-            .detail(trigger);
-        match sync(&state, c, entry).await {
-            Ok(s) => tracing::info!(%patient, accepted = s.accepted, "withings sync"),
-            Err(e) => tracing::warn!(%patient, error = %e, "withings sync failed"),
-        }
-    });
+/// How long jobs wait while the practice has no Withings credentials.
+const NOT_SET_UP_WAIT: Duration = Duration::minutes(5);
+/// Every connection is synced at least this often, whether or not Withings notifies us.
+const SYNC_EVERY: Duration = Duration::hours(6);
+
+/// The job that syncs one connection, audited as the system's, naming what asked for it.
+pub async fn run_sync_job(state: &AppState, connection_id: Uuid, reason: Option<&str>) -> Outcome {
+    match crate::integrations::withings(state).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return Outcome::Wait(NOT_SET_UP_WAIT, "Withings is not set up.".into()),
+        Err(e) => return Outcome::Retry(e.to_string()),
+    }
+    let c = match device_connection::Entity::find_by_id(connection_id)
+        .one(&state.db)
+        .await
+    {
+        Ok(Some(c)) => c,
+        Ok(None) => return Outcome::Done,
+        Err(e) => return Outcome::Retry(e.to_string()),
+    };
+    let entry = AuditEntry::anonymous(&crate::platform::ClientInfo::default(), "device.sync")
+        .detail(format!("trigger={}", reason.unwrap_or("queue")));
+    match sync(state, c, entry).await {
+        Ok(_) => Outcome::Done,
+        Err(e) => Outcome::Retry(e.to_string()),
+    }
+}
+
+/// Queues a sync for every connection not synced for a while.
+pub async fn schedule_syncs(state: &AppState, now: DateTime<Utc>) -> ApiResult<()> {
+    let due: Vec<Uuid> = device_connection::Entity::find()
+        .select_only()
+        .column(device_connection::Column::Id)
+        .filter(device_connection::Column::Vendor.eq(VENDOR))
+        .filter(
+            sea_orm::Condition::any()
+                .add(device_connection::Column::LastSyncAt.is_null())
+                .add(device_connection::Column::LastSyncAt.lt(now - SYNC_EVERY)),
+        )
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    jobs::ensure_queued(&state.db, JobKind::WithingsSync, &due, "periodic").await
 }
 
 /// The patient's connected devices, and whether Withings can be connected.
@@ -588,7 +624,7 @@ async fn complete_connection(
         }
     }
     let by_patient = requester.role == api_types::Role::Patient;
-    sync_later(state.clone(), model, "trigger=connected");
+    jobs::enqueue(&state.db, JobKind::WithingsSync, &[model.id], "connected").await?;
     Ok((patient_id, by_patient))
 }
 
@@ -632,7 +668,13 @@ async fn withings_notify(
             .one(&state.db)
             .await?;
         if let Some(c) = found {
-            sync_later(state.get_ref().clone(), c, "trigger=withings_notification");
+            jobs::enqueue(
+                &state.db,
+                JobKind::WithingsSync,
+                &[c.id],
+                "withings_notification",
+            )
+            .await?;
         }
     }
     Ok(HttpResponse::Ok().content_type("text/plain").body("ok"))

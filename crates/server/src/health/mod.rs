@@ -10,7 +10,9 @@ mod routes;
 mod series;
 mod targets;
 
-pub use devices::erase_patient;
+pub use devices::{
+    erase_patient, run_sync_job as run_withings_sync_job, schedule_syncs as schedule_withings_syncs,
+};
 pub use export::export_patient;
 pub(crate) use ingest::{check as check_readings, store as store_readings};
 pub(crate) use targets::{

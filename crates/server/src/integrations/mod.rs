@@ -6,9 +6,11 @@
 mod clients;
 mod credentials;
 mod handlers;
+pub mod jobs;
 
 pub use clients::{google, withings, Clients};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     handlers::configure(cfg);
+    jobs::configure(cfg);
 }

@@ -2,8 +2,8 @@
 //! access; tokens stored encrypted), and from then on their appointments appear in its primary
 //! calendar as events that move and disappear as the appointments do.
 //!
-//! Every change to an appointment queues it (`calendar_sync_jobs`) in the transaction that
-//! makes the change, so a crash loses nothing. The worker then makes the events match the
+//! Every change to an appointment queues a job for it on the shared queue, in the transaction
+//! that makes the change, so a crash loses nothing. The job then makes the events match the
 //! appointment as it is now, whatever happened in between: the event id is derived from the
 //! appointment's, so a retried insert finds the event instead of making a second one. Events
 //! carry only the appointment type unless the practitioner chooses to include patients' names.
@@ -11,20 +11,19 @@
 use std::sync::Arc;
 
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
+use api_types::integrations::JobKind;
 use api_types::scheduling::{
     CalendarSyncState, ConnectGoogleCalendar, GoogleCalendarConnection, GoogleCalendarStatus,
     GoogleConsentLink,
 };
 use api_types::{ErrorCode, Permission};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use connectors::google::{event_id, EventBody, GoogleClient, GoogleError, Tokens};
-use entity::scheduling::{
-    appointment, calendar_connection, calendar_event_link, calendar_sync_job,
-};
+use entity::scheduling::{appointment, calendar_connection, calendar_event_link};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QuerySelect,
 };
 use serde::Deserialize;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -35,6 +34,7 @@ use super::Practice;
 use crate::audit::AuditEntry;
 use crate::auth::oauth;
 use crate::auth::{require, Authorized};
+use crate::integrations::jobs::{self, Outcome};
 use crate::platform::http::Query;
 use crate::platform::{ApiError, ApiResult, ClientInfo};
 use crate::AppState;
@@ -49,10 +49,6 @@ const ENDED: &str = "ended";
 const STATE_MINUTES: i64 = 15;
 /// On connecting, appointments this far back are written too.
 const PAST_DAYS: i64 = 7;
-/// A job that keeps failing is given up after this many attempts (about a day of retries).
-const MAX_ATTEMPTS: i32 = 12;
-/// Jobs handled per pass.
-const BATCH: u64 = 50;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(get_google)
@@ -99,18 +95,16 @@ async fn find_connection(
 async fn status_of(state: &AppState, user_id: Uuid) -> ApiResult<GoogleCalendarStatus> {
     let connection = match find_connection(&state.db, user_id).await? {
         Some(c) => {
-            let pending = calendar_sync_job::Entity::find()
-                .filter(
-                    calendar_sync_job::Column::AppointmentId.in_subquery(
-                        sea_orm::sea_query::Query::select()
-                            .column(appointment::Column::Id)
-                            .from(appointment::Entity)
-                            .and_where(appointment::Column::PractitionerId.eq(user_id))
-                            .to_owned(),
-                    ),
-                )
-                .count(&state.db)
-                .await?;
+            let pending = jobs::count_pending(
+                &state.db,
+                JobKind::GoogleCalendarEvent,
+                sea_orm::sea_query::Query::select()
+                    .column(appointment::Column::Id)
+                    .from(appointment::Entity)
+                    .and_where(appointment::Column::PractitionerId.eq(user_id))
+                    .to_owned(),
+            )
+            .await?;
             Some(GoogleCalendarConnection {
                 account: c.account,
                 state: if c.status == ACTIVE {
@@ -289,37 +283,54 @@ async fn remove_connection(state: &AppState, mut c: calendar_connection::Model) 
 /// Stops the account's Google Calendar sync at once, in the caller's transaction (when the
 /// account is deactivated). The worker then removes the connection.
 pub async fn end_for(db: &impl ConnectionTrait, user_id: Uuid) -> ApiResult<()> {
+    let Some(c) = find_connection(db, user_id).await? else {
+        return Ok(());
+    };
     calendar_connection::Entity::update_many()
         .col_expr(
             calendar_connection::Column::Status,
             sea_orm::sea_query::Expr::value(ENDED),
         )
-        .filter(calendar_connection::Column::UserId.eq(user_id))
+        .filter(calendar_connection::Column::Id.eq(c.id))
         .exec(db)
         .await?;
-    Ok(())
+    jobs::enqueue(
+        db,
+        JobKind::GoogleCalendarRemove,
+        &[c.id],
+        "account_deactivated",
+    )
+    .await
 }
 
-/// Removes the connections of deactivated accounts.
-async fn remove_ended(state: &AppState) -> ApiResult<()> {
-    let ended = calendar_connection::Entity::find()
-        .filter(calendar_connection::Column::Status.eq(ENDED))
-        .limit(10)
-        .all(&state.db)
-        .await?;
-    for c in ended {
-        let user_id = c.user_id;
-        let removed = remove_connection(state, c).await?;
-        state
-            .audit
-            .record(
-                AuditEntry::anonymous(&ClientInfo::default(), "google_calendar.disconnect")
-                    .resource("practitioner", user_id)
-                    .detail(format!("account_deactivated events_removed={removed}")),
-            )
-            .await?;
+/// The job that removes an ended connection (its account was deactivated): upcoming events,
+/// Google's grant, then the tokens.
+pub async fn run_remove_job(state: &AppState, connection_id: Uuid) -> Outcome {
+    let found = calendar_connection::Entity::find_by_id(connection_id)
+        .one(&state.db)
+        .await;
+    let c = match found {
+        Ok(Some(c)) if c.status == ENDED => c,
+        Ok(_) => return Outcome::Done,
+        Err(e) => return Outcome::Retry(e.to_string()),
+    };
+    let user_id = c.user_id;
+    let removed = match remove_connection(state, c).await {
+        Ok(n) => n,
+        Err(e) => return Outcome::Retry(e.to_string()),
+    };
+    let recorded = state
+        .audit
+        .record(
+            AuditEntry::anonymous(&ClientInfo::default(), "google_calendar.disconnect")
+                .resource("practitioner", user_id)
+                .detail(format!("account_deactivated events_removed={removed}")),
+        )
+        .await;
+    match recorded {
+        Ok(()) => Outcome::Done,
+        Err(e) => Outcome::Retry(e.to_string()),
     }
-    Ok(())
 }
 
 /// Events for appointments from a day ago on.
@@ -522,34 +533,11 @@ pub async fn queue(
     if !linked {
         return Ok(());
     }
-    enqueue(db, &ids).await
+    enqueue(db, &ids, "appointment_changed").await
 }
 
-async fn enqueue(db: &impl ConnectionTrait, ids: &[Uuid]) -> ApiResult<()> {
-    let now = Utc::now();
-    for chunk in ids.chunks(200) {
-        let rows = chunk.iter().map(|id| calendar_sync_job::ActiveModel {
-            appointment_id: Set(*id),
-            queued_at: Set(now),
-            attempts: Set(0),
-            next_attempt_at: Set(now),
-            last_error: Set(None),
-        });
-        calendar_sync_job::Entity::insert_many(rows)
-            .on_conflict(
-                OnConflict::column(calendar_sync_job::Column::AppointmentId)
-                    .update_columns([
-                        calendar_sync_job::Column::QueuedAt,
-                        calendar_sync_job::Column::Attempts,
-                        calendar_sync_job::Column::NextAttemptAt,
-                        calendar_sync_job::Column::LastError,
-                    ])
-                    .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(())
+async fn enqueue(db: &impl ConnectionTrait, ids: &[Uuid], reason: &str) -> ApiResult<()> {
+    jobs::enqueue(db, JobKind::GoogleCalendarEvent, ids, reason).await
 }
 
 /// Queues the practitioner's appointments from a week ago on, and every appointment that has an
@@ -575,20 +563,12 @@ async fn queue_practitioner(db: &impl ConnectionTrait, user_id: Uuid) -> ApiResu
     }
     ids.sort_unstable();
     ids.dedup();
-    enqueue(db, &ids).await
+    enqueue(db, &ids, "connected").await
 }
 
 // ---------------------------------------------------------------------------------------------
 // The worker
 // ---------------------------------------------------------------------------------------------
-
-/// What one pass did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct SyncPass {
-    pub synced: u32,
-    pub retrying: u32,
-    pub dropped: u32,
-}
 
 /// Why an appointment's events could not be brought up to date.
 enum Failure {
@@ -610,84 +590,28 @@ impl From<sea_orm::DbErr> for Failure {
     }
 }
 
-/// Runs the queue every few seconds.
-pub async fn run_worker(state: AppState) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
-    loop {
-        tick.tick().await;
-        match sync_due(&state, Utc::now()).await {
-            Ok(p) if p.synced + p.retrying + p.dropped > 0 => {
-                tracing::info!(
-                    synced = p.synced,
-                    retrying = p.retrying,
-                    dropped = p.dropped,
-                    "google calendar sync"
-                );
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "google calendar sync failed"),
-        }
-    }
-}
+/// How long jobs wait while the practice has no Google OAuth client.
+const NOT_SET_UP_WAIT: Duration = Duration::minutes(5);
 
-/// Brings the events of every appointment due in the queue up to date.
-pub async fn sync_due(state: &AppState, now: DateTime<Utc>) -> ApiResult<SyncPass> {
-    let mut pass = SyncPass::default();
-    let Some(client) = crate::integrations::google(state).await? else {
-        return Ok(pass);
+/// The job that brings one appointment's events up to date.
+pub async fn run_event_job(state: &AppState, appointment_id: Uuid) -> Outcome {
+    let client = match crate::integrations::google(state).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return Outcome::Wait(NOT_SET_UP_WAIT, "Google Calendar is not set up.".into()),
+        Err(e) => return Outcome::Retry(e.to_string()),
     };
-    remove_ended(state).await?;
-    let jobs = calendar_sync_job::Entity::find()
-        .filter(calendar_sync_job::Column::NextAttemptAt.lte(now))
-        .order_by_asc(calendar_sync_job::Column::NextAttemptAt)
-        .limit(BATCH)
-        .all(&state.db)
-        .await?;
-    let practice = Practice::load(&state.db).await?;
-    for job in jobs {
-        match reconcile(state, &client, &practice, job.appointment_id).await {
-            Ok(()) => {
-                // Only the job as read: a change queued meanwhile stays queued.
-                calendar_sync_job::Entity::delete_many()
-                    .filter(calendar_sync_job::Column::AppointmentId.eq(job.appointment_id))
-                    .filter(calendar_sync_job::Column::QueuedAt.eq(job.queued_at))
-                    .exec(&state.db)
-                    .await?;
-                pass.synced += 1;
-            }
-            Err(Failure::Stop) => {
-                calendar_sync_job::Entity::delete_by_id(job.appointment_id)
-                    .exec(&state.db)
-                    .await?;
-                pass.dropped += 1;
-            }
-            Err(Failure::Retry(reason)) if job.attempts + 1 >= MAX_ATTEMPTS => {
-                tracing::warn!(appointment = %job.appointment_id, %reason, "google calendar sync given up");
-                calendar_sync_job::Entity::delete_by_id(job.appointment_id)
-                    .exec(&state.db)
-                    .await?;
-                pass.dropped += 1;
-            }
-            Err(Failure::Retry(reason)) => {
-                let attempts = job.attempts + 1;
-                let wait = Duration::seconds(30 * 2i64.pow(attempts.min(11) as u32))
-                    .min(Duration::hours(2));
-                calendar_sync_job::Entity::update_many()
-                    .set(calendar_sync_job::ActiveModel {
-                        attempts: Set(attempts),
-                        next_attempt_at: Set(now + wait),
-                        last_error: Set(Some(reason)),
-                        ..Default::default()
-                    })
-                    .filter(calendar_sync_job::Column::AppointmentId.eq(job.appointment_id))
-                    .filter(calendar_sync_job::Column::QueuedAt.eq(job.queued_at))
-                    .exec(&state.db)
-                    .await?;
-                pass.retrying += 1;
-            }
-        }
+    let practice = match Practice::load(&state.db).await {
+        Ok(p) => p,
+        Err(e) => return Outcome::Retry(e.to_string()),
+    };
+    match reconcile(state, &client, &practice, appointment_id).await {
+        Ok(()) => Outcome::Done,
+        Err(Failure::Retry(e)) => Outcome::Retry(e),
+        Err(Failure::Stop) => Outcome::GiveUp(
+            "Google no longer accepts Carebase's access to the practitioner's calendar; it syncs again once they connect it again."
+                .into(),
+        ),
     }
-    Ok(pass)
 }
 
 /// A valid access token, refreshed first when it expires within five minutes (or `force`).

@@ -30,7 +30,8 @@ mod types;
 pub use appointments::{erase_patient, export_patient, last_attended};
 pub use feeds::end_for as end_feed_for;
 pub use google::{
-    end_for as end_google_sync_for, run_worker as run_google_sync, sync_due, SyncPass,
+    end_for as end_google_sync_for, run_event_job as run_google_event_job,
+    run_remove_job as run_google_remove_job,
 };
 pub use holidays::{between as public_holidays, for_year as public_holidays_of_year};
 pub use notify::{run_reminders, send_due_reminders};

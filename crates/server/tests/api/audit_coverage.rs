@@ -191,6 +191,9 @@ const OPERATIONS: &[(&str, &str, Kind)] = &[
     ("PUT", "/api/v1/integrations/{provider}", NotPatient("practice settings")),
     ("DELETE", "/api/v1/integrations/{provider}", NotPatient("practice settings")),
     ("POST", "/api/v1/integrations/{provider}/check", NotPatient("practice settings")),
+    ("GET", "/api/v1/jobs", NotPatient("background work, by id only")),
+    ("GET", "/api/v1/jobs/counts", NotPatient("background work, by id only")),
+    ("POST", "/api/v1/jobs/{id}/retry", NotPatient("background work, by id only")),
 ];
 
 #[tokio::test]

@@ -205,6 +205,9 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("PUT", "/api/v1/integrations/{provider}", "ynnnn"),
     ("DELETE", "/api/v1/integrations/{provider}", "ynnnn"),
     ("POST", "/api/v1/integrations/{provider}/check", "ynnnn"),
+    ("GET", "/api/v1/jobs", "ynnnn"),
+    ("GET", "/api/v1/jobs/counts", "ynnnn"),
+    ("POST", "/api/v1/jobs/{id}/retry", "ynnnn"),
     // Last: it ends the caller's session.
     ("POST", "/api/v1/auth/logout", "yyyyy"),
 ];

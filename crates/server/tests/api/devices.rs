@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use api_types::Role;
+use carebase::integrations::jobs::{run_due, run_periodic};
 use carebase::platform::config::WithingsSettings;
 use connectors::fakes::withings::{FakeWithings, CLIENT_ID, CLIENT_SECRET, CODE, USER_ID};
 use reqwest::{Method, StatusCode};
@@ -34,19 +35,14 @@ fn bp(date: i64, sys: i64, dia: i64) -> Value {
         "measures": [{"value": sys, "type": 10, "unit": 0}, {"value": dia, "type": 9, "unit": 0}]})
 }
 
-/// Polls the devices until a sync has finished, returning them.
+/// Runs the queued sync as the job worker would, and returns the devices after it.
 async fn after_sync(app: &TestApp, path: &str, token: &str, previous: Option<&str>) -> Value {
-    for _ in 0..100 {
-        let devices: Value = app.get(path, token).await.json().await.unwrap();
-        let last = devices["connections"][0]["last_sync_at"]
-            .as_str()
-            .map(str::to_owned);
-        if last.is_some() && last.as_deref() != previous {
-            return devices;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("no sync finished");
+    let pass = run_due(&app.state, chrono::Utc::now()).await.unwrap();
+    assert_eq!(pass.done, 1, "one sync was queued and ran: {pass:?}");
+    let devices: Value = app.get(path, token).await.json().await.unwrap();
+    let last = devices["connections"][0]["last_sync_at"].as_str();
+    assert!(last.is_some() && last != previous, "the sync was recorded");
+    devices
 }
 
 #[tokio::test]
@@ -312,19 +308,18 @@ async fn a_patient_connects_withings_and_readings_flow_in() {
         .any(|(a, d)| a == "device.sync" && d.starts_with("fetched=")));
 }
 
-#[tokio::test]
-async fn a_failed_sync_is_shown_with_its_reason() {
-    let (app, fake) = app_with_withings().await;
-    let admin = app.user(Role::Admin).await;
+/// Connects a new patient's Withings account as staff would (the consent link, Withings'
+/// redirect back in the same browser) and runs the first sync; returns the devices path.
+async fn connected_patient(app: &TestApp, token: &str, name: &str) -> String {
     let patient = app
-        .create_patient(&admin.token, patient_body("Rae", "Limit"))
+        .create_patient(token, patient_body(name, "Devices"))
         .await;
     let id = patient["id"].as_str().unwrap().to_owned();
     let devices_path = format!("/api/v1/patients/{id}/devices");
     let res = app
         .post(
             &format!("{devices_path}/withings/connect"),
-            Some(&admin.token),
+            Some(token),
             json!({}),
         )
         .await;
@@ -347,7 +342,15 @@ async fn a_failed_sync_is_shown_with_its_reason() {
         res.headers()["location"],
         format!("/patients/{id}/health?withings=connected")
     );
-    after_sync(&app, &devices_path, &admin.token, None).await;
+    after_sync(app, &devices_path, token, None).await;
+    devices_path
+}
+
+#[tokio::test]
+async fn a_failed_sync_is_shown_with_its_reason() {
+    let (app, fake) = app_with_withings().await;
+    let admin = app.user(Role::Admin).await;
+    let devices_path = connected_patient(&app, &admin.token, "Rae").await;
 
     fake.fail_next(601);
     let res = app
@@ -394,4 +397,59 @@ async fn without_credentials_withings_is_unavailable() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn every_connection_is_synced_periodically_without_a_notification() {
+    let (app, _fake) = app_with_withings().await;
+    let admin = app.user(Role::Admin).await;
+    let devices_path = connected_patient(&app, &admin.token, "Per").await;
+    let state = &app.state;
+
+    run_periodic(state, chrono::Utc::now()).await.unwrap();
+    assert_eq!(
+        run_due(state, chrono::Utc::now()).await.unwrap().handled(),
+        0,
+        "synced just now: nothing to do"
+    );
+
+    state
+        .db
+        .execute_unprepared("UPDATE device_connections SET last_sync_at = '2000-01-01T00:00:00Z'")
+        .await
+        .unwrap();
+    run_periodic(state, chrono::Utc::now()).await.unwrap();
+    run_periodic(state, chrono::Utc::now()).await.unwrap();
+    let queued: Value = app
+        .get(
+            "/api/v1/jobs?status=queued&kind=withings.sync",
+            &admin.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(queued["total"], 1, "queued once however often it is asked");
+    assert_eq!(queued["items"][0]["reason"], "periodic");
+    after_sync(
+        &app,
+        &devices_path,
+        &admin.token,
+        Some("2000-01-01T00:00:00Z"),
+    )
+    .await;
+    let audit: Value = app
+        .get("/api/v1/audit-events?action=device.sync", &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("trigger=periodic")));
 }

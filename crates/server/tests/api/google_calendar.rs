@@ -3,8 +3,8 @@
 //! event, token refresh, a revoked grant, and disconnecting.
 
 use api_types::Role;
+use carebase::integrations::jobs::{run_due, JobPass};
 use carebase::platform::config::GoogleSettings;
-use carebase::scheduling::sync_due;
 use chrono::{Duration, Utc, Weekday};
 use connectors::fakes::google::{FakeGoogle, ACCOUNT, CLIENT_ID, CLIENT_SECRET};
 use reqwest::{Method, StatusCode};
@@ -16,7 +16,7 @@ use crate::scheduling::{at, next, practice_with, Practice};
 
 const REDIRECT: &str = "http://carebase.test/api/v1/integrations/google/callback";
 
-async fn practice_with_google() -> (Practice, FakeGoogle) {
+pub(crate) async fn practice_with_google() -> (Practice, FakeGoogle) {
     let fake = FakeGoogle::start(REDIRECT).await.unwrap();
     let c = fake.config();
     let app = TestApp::spawn_with(Options {
@@ -40,7 +40,7 @@ fn google_path(user: &TestUser) -> String {
 
 /// Goes through consent as the practitioner's browser would: Carebase's link, Google's consent
 /// page (which consents at once), and back to Carebase's callback.
-async fn connect(p: &Practice, include_patient_names: bool) {
+pub(crate) async fn connect(p: &Practice, include_patient_names: bool) {
     let res = p
         .app
         .post(
@@ -103,11 +103,11 @@ async fn status(p: &Practice) -> Value {
     res.json().await.unwrap()
 }
 
-async fn sync(p: &Practice) -> carebase::scheduling::SyncPass {
-    sync_due(&p.app.state, Utc::now()).await.unwrap()
+async fn sync(p: &Practice) -> JobPass {
+    run_due(&p.app.state, Utc::now()).await.unwrap()
 }
 
-fn event_for(fake: &FakeGoogle, appointment: &Value) -> Option<Value> {
+pub(crate) fn event_for(fake: &FakeGoogle, appointment: &Value) -> Option<Value> {
     let id = connectors::google::event_id(appointment["id"].as_str().unwrap());
     fake.events().get(&id).cloned()
 }
@@ -132,7 +132,7 @@ async fn a_connected_calendar_follows_bookings_moves_and_cancellations() {
     assert_eq!(s["connection"]["state"], "active");
     assert_eq!(s["connection"]["pending"], 1);
 
-    assert_eq!(sync(&p).await.synced, 1);
+    assert_eq!(sync(&p).await.done, 1);
     let e = event_for(&fake, &early).expect("the earlier booking is in the calendar");
     // Only the appointment type: no patient's name leaves the practice unless chosen.
     assert_eq!(e["summary"], "Standard consultation");
@@ -251,11 +251,11 @@ async fn retries_after_a_lost_answer_an_expired_token_or_an_outage_never_make_tw
     let pass = sync(&p).await;
     assert_eq!(pass.retrying, 1);
     assert!(status(&p).await["connection"]["last_error"].is_string());
-    assert_eq!(sync(&p).await.synced, 0, "not due yet");
-    let later = sync_due(&p.app.state, Utc::now() + Duration::minutes(5))
+    assert_eq!(sync(&p).await.done, 0, "not due yet");
+    let later = run_due(&p.app.state, Utc::now() + Duration::minutes(5))
         .await
         .unwrap();
-    assert_eq!(later.synced, 1);
+    assert_eq!(later.done, 1);
     let e = event_for(&fake, &a).unwrap();
     assert!(e["start"]["dateTime"]
         .as_str()
@@ -298,7 +298,7 @@ async fn a_revoked_grant_asks_to_reconnect_and_disconnecting_removes_the_events(
     )
     .await;
     let pass = sync(&p).await;
-    assert_eq!(pass.dropped, 1);
+    assert_eq!(pass.failed, 1);
     let s = status(&p).await;
     assert_eq!(s["connection"]["state"], "reconnect");
     assert!(s["connection"]["last_error"]

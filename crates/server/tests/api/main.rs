@@ -24,6 +24,7 @@ mod health;
 mod input;
 mod integrations;
 mod invitations;
+mod jobs;
 mod medications;
 mod mfa;
 mod notes;
