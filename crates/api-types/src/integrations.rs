@@ -304,13 +304,17 @@ pub enum JobKind {
     /// Fetch a patient's new Withings readings.
     #[serde(rename = "withings.sync")]
     WithingsSync,
+    /// Remove an ended Withings connection: notifications revoked, the tokens deleted.
+    #[serde(rename = "withings.remove")]
+    WithingsRemove,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 3] = [
+    pub const ALL: [JobKind; 4] = [
         JobKind::GoogleCalendarEvent,
         JobKind::GoogleCalendarRemove,
         JobKind::WithingsSync,
+        JobKind::WithingsRemove,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -318,6 +322,7 @@ impl JobKind {
             JobKind::GoogleCalendarEvent => "google_calendar.event",
             JobKind::GoogleCalendarRemove => "google_calendar.remove",
             JobKind::WithingsSync => "withings.sync",
+            JobKind::WithingsRemove => "withings.remove",
         }
     }
 
@@ -328,7 +333,7 @@ impl JobKind {
     pub fn provider(self) -> Provider {
         match self {
             JobKind::GoogleCalendarEvent | JobKind::GoogleCalendarRemove => Provider::Google,
-            JobKind::WithingsSync => Provider::Withings,
+            JobKind::WithingsSync | JobKind::WithingsRemove => Provider::Withings,
         }
     }
 
@@ -338,6 +343,7 @@ impl JobKind {
             JobKind::GoogleCalendarEvent => "Google Calendar: update an appointment's event",
             JobKind::GoogleCalendarRemove => "Google Calendar: remove an ended connection",
             JobKind::WithingsSync => "Withings: fetch new readings",
+            JobKind::WithingsRemove => "Withings: remove an ended connection",
         }
     }
 
@@ -346,7 +352,7 @@ impl JobKind {
         match self {
             JobKind::GoogleCalendarEvent => "appointment",
             JobKind::GoogleCalendarRemove => "calendar connection",
-            JobKind::WithingsSync => "device connection",
+            JobKind::WithingsSync | JobKind::WithingsRemove => "device connection",
         }
     }
 }

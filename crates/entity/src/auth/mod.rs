@@ -2,7 +2,6 @@ pub mod api_key;
 pub mod invitation;
 pub mod login_attempt;
 pub mod mfa_attempt;
-pub mod oauth_state_used;
 pub mod password_reset;
 pub mod recovery_code;
 pub mod refresh_token;

@@ -3,7 +3,6 @@
 //! are encrypted. Free-text notes (`_enc`) are encrypted.
 
 pub mod alert;
-pub mod device_connection;
 pub mod observation;
 pub mod observation_rollup;
 pub mod observation_source;

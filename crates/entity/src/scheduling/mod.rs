@@ -10,8 +10,6 @@ pub mod appointment_type_practitioner;
 pub mod availability_exception;
 pub mod availability_rule;
 pub mod calendar_block;
-pub mod calendar_connection;
-pub mod calendar_event_link;
 pub mod calendar_feed;
 pub mod practice_closure;
 pub mod practitioner_schedule;

@@ -5,7 +5,7 @@ pub mod api_keys;
 pub mod invitations;
 pub mod lockout;
 pub mod mfa;
-pub mod oauth;
+
 pub mod passwords;
 pub mod principal;
 pub mod routes;

@@ -3,18 +3,15 @@
 //! trends.
 
 mod alerts;
-mod devices;
 mod export;
 mod ingest;
 mod routes;
 mod series;
 mod targets;
 
-pub use devices::{
-    erase_patient, run_sync_job as run_withings_sync_job, schedule_syncs as schedule_withings_syncs,
-};
 pub use export::export_patient;
 pub(crate) use ingest::{check as check_readings, store as store_readings};
+pub(crate) use routes::ranges_for as ranges_for_record;
 pub(crate) use targets::{
     conditions as target_conditions, effective as target_ranges, Profile as TargetProfile,
 };
@@ -22,5 +19,4 @@ pub(crate) use targets::{
 /// Registers the health routes.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     routes::configure(cfg);
-    devices::configure(cfg);
 }

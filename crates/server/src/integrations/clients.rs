@@ -188,7 +188,7 @@ async fn cached<T>(
 }
 
 /// The Withings client, if the practice has Withings credentials.
-pub async fn withings(state: &AppState) -> ApiResult<Option<Arc<WithingsClient>>> {
+pub async fn withings_client(state: &AppState) -> ApiResult<Option<Arc<WithingsClient>>> {
     if let Some(c) = &state.integrations.configured_withings {
         return Ok(Some(c.clone()));
     }
@@ -202,7 +202,7 @@ pub async fn withings(state: &AppState) -> ApiResult<Option<Arc<WithingsClient>>
 }
 
 /// The Google client, if the practice has a Google OAuth client.
-pub async fn google(state: &AppState) -> ApiResult<Option<Arc<GoogleClient>>> {
+pub async fn google_client(state: &AppState) -> ApiResult<Option<Arc<GoogleClient>>> {
     if let Some(c) = &state.integrations.configured_google {
         return Ok(Some(c.clone()));
     }

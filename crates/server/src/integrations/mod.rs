@@ -1,16 +1,25 @@
-//! Outside services the practice connects: their credentials — entered by an administrator under
-//! Settings → Integrations and stored encrypted, or set in the server's configuration, which
-//! takes precedence — a check that they work with a call that changes nothing, and the clients
-//! built from them for the domains that talk to each service.
+//! Outside services the practice connects, and everything shared in talking to them: the
+//! providers' credentials (entered by an administrator under Settings → Integrations and stored
+//! encrypted, or set in the server's configuration, which takes precedence) with a check that
+//! they work; the clients built from them; OAuth consent bound to the browser that asked; the
+//! people's connections (a practitioner's Google Calendar, a patient's Withings account) with
+//! their encrypted tokens; and the shared job queue that does the background work.
+//!
+//! Other domains say what changed (an appointment moved, a record was erased) through the
+//! functions below, in their own transactions; the work with the provider happens in jobs.
 
 mod clients;
 mod credentials;
-mod handlers;
+pub mod google;
 pub mod jobs;
+mod oauth;
+pub mod withings;
 
-pub use clients::{google, withings, Clients};
+pub use clients::{google_client, withings_client, Clients};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    handlers::configure(cfg);
+    credentials::configure(cfg);
     jobs::configure(cfg);
+    google::configure(cfg);
+    withings::configure(cfg);
 }

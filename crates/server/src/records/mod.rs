@@ -33,6 +33,7 @@ pub enum Holder {
     Scheduling,
     Clinical,
     Health,
+    Integrations,
     Records,
     Audit,
 }
@@ -40,13 +41,14 @@ pub enum Holder {
 impl Holder {
     /// Every holder, in the order an export is written and an erasure done (the patient's own
     /// record first: it refuses a patient already erased).
-    pub const ALL: [Holder; 8] = [
+    pub const ALL: [Holder; 9] = [
         Holder::Patients,
         Holder::Users,
         Holder::Auth,
         Holder::Scheduling,
         Holder::Clinical,
         Holder::Health,
+        Holder::Integrations,
         Holder::Records,
         Holder::Audit,
     ];
@@ -60,6 +62,7 @@ impl Holder {
             Holder::Scheduling => "scheduling",
             Holder::Clinical => "clinical",
             Holder::Health => "health",
+            Holder::Integrations => "integrations",
             Holder::Records => "records",
             Holder::Audit => "audit",
         }
@@ -90,6 +93,9 @@ impl Holder {
             }
             Holder::Health => {
                 crate::health::export_patient(state, principal, patient_id, archive).await
+            }
+            Holder::Integrations => {
+                crate::integrations::withings::export_patient(state, patient_id, archive).await
             }
             Holder::Records => match requests::requests_of(state, principal, patient_id).await {
                 Ok(items) => archive.section("data_requests", items),
@@ -126,7 +132,10 @@ impl Holder {
             Holder::Scheduling => crate::scheduling::erase_patient(txn, by, patient_id).await?,
             // The clinical record is kept for its retention period.
             Holder::Clinical => {}
-            Holder::Health => crate::health::erase_patient(txn, patient_id).await?,
+            Holder::Health => {}
+            Holder::Integrations => {
+                crate::integrations::withings::erase_patient(txn, patient_id).await?
+            }
             // The requests show what the patient asked and what the practice did.
             Holder::Records => {}
             // The audit log cannot be altered.

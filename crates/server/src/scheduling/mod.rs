@@ -15,10 +15,10 @@ mod blocks;
 mod calendar;
 mod closures;
 mod feeds;
-mod google;
 mod holidays;
 mod ics;
 mod notify;
+mod outside_calendars;
 mod practice;
 mod refs;
 mod rules;
@@ -29,12 +29,12 @@ mod types;
 
 pub use appointments::{erase_patient, export_patient, last_attended};
 pub use feeds::end_for as end_feed_for;
-pub use google::{
-    end_for as end_google_sync_for, run_event_job as run_google_event_job,
-    run_remove_job as run_google_remove_job,
-};
 pub use holidays::{between as public_holidays, for_year as public_holidays_of_year};
 pub use notify::{run_reminders, send_due_reminders};
+pub use outside_calendars::{
+    appointments_of_practitioner, appointments_starting_from, for_outside_calendar,
+    practitioner_appointments_since,
+};
 pub use practice::Practice;
 pub use refs::{appointment_refs, is_patients_appointment, past_appointment_refs, AppointmentRef};
 pub use time::{day_start, edge, local_date, Edge};
@@ -50,5 +50,4 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     search::configure(cfg);
     calendar::configure(cfg);
     feeds::configure(cfg);
-    google::configure(cfg);
 }

@@ -36,7 +36,7 @@ pub async fn end_credentials(
     crate::auth::api_keys::revoke_made_by(db, user_id).await?;
     crate::patients::access::end_break_glass_of(db, user_id).await?;
     crate::scheduling::end_feed_for(db, user_id).await?;
-    crate::scheduling::end_google_sync_for(db, user_id).await?;
+    crate::integrations::google::end_for(db, user_id).await?;
     Ok(())
 }
 

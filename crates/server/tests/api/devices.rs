@@ -453,3 +453,63 @@ async fn every_connection_is_synced_periodically_without_a_notification() {
             .unwrap_or_default()
             .starts_with("trigger=periodic")));
 }
+
+#[tokio::test]
+async fn erasing_a_record_ends_its_withings_connection_at_withings_too() {
+    let (app, fake) = app_with_withings().await;
+    let admin = app.user(Role::Admin).await;
+    let devices_path = connected_patient(&app, &admin.token, "Era").await;
+    assert!(!fake.subscriptions().is_empty());
+    let patient_path = devices_path.trim_end_matches("/devices").to_owned();
+
+    let res = app
+        .post(
+            &format!("{patient_path}/erasure"),
+            Some(&admin.token),
+            json!({"reason": "The patient asked in writing."}),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    // Nothing more is collected, even before the connection is removed at Withings.
+    let found = app
+        .state
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.state.db.get_database_backend(),
+            "SELECT status FROM device_connections",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.try_get::<String>("", "status").unwrap(), "ended");
+    run_periodic(&app.state, chrono::Utc::now() + chrono::Duration::days(1))
+        .await
+        .unwrap();
+
+    let pass = run_due(&app.state, chrono::Utc::now()).await.unwrap();
+    assert_eq!(pass.done, 1, "{pass:?}");
+    assert!(fake.subscriptions().is_empty(), "notifications revoked");
+    let left = app
+        .state
+        .db
+        .query_all_raw(sea_orm::Statement::from_string(
+            app.state.db.get_database_backend(),
+            "SELECT id FROM device_connections",
+        ))
+        .await
+        .unwrap();
+    assert!(left.is_empty(), "the tokens are gone");
+    let jobs: Value = app
+        .get("/api/v1/jobs?kind=withings.remove", &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(jobs["items"][0]["reason"], "record_erased");
+    assert_eq!(jobs["items"][0]["status"], "done");
+}

@@ -6,6 +6,7 @@ use api_types::integrations::{JobKind, JobStatus};
 use chrono::{DateTime, Duration, Utc};
 
 use super::queue::{self, Outcome};
+use crate::integrations::{google, withings};
 use crate::platform::ApiResult;
 use crate::AppState;
 
@@ -37,13 +38,10 @@ async fn run(
     reason: Option<&str>,
 ) -> Outcome {
     match kind {
-        JobKind::GoogleCalendarEvent => {
-            crate::scheduling::run_google_event_job(state, subject).await
-        }
-        JobKind::GoogleCalendarRemove => {
-            crate::scheduling::run_google_remove_job(state, subject).await
-        }
-        JobKind::WithingsSync => crate::health::run_withings_sync_job(state, subject, reason).await,
+        JobKind::GoogleCalendarEvent => google::run_event_job(state, subject).await,
+        JobKind::GoogleCalendarRemove => google::run_remove_job(state, subject).await,
+        JobKind::WithingsSync => withings::run_sync_job(state, subject, reason).await,
+        JobKind::WithingsRemove => withings::run_remove_job(state, subject).await,
     }
 }
 
@@ -70,7 +68,7 @@ pub async fn run_due(state: &AppState, now: DateTime<Utc>) -> ApiResult<JobPass>
 
 /// Queues work that recurs (each connected patient's Withings readings) and forgets old jobs.
 pub async fn run_periodic(state: &AppState, now: DateTime<Utc>) -> ApiResult<()> {
-    crate::health::schedule_withings_syncs(state, now).await?;
+    withings::schedule_syncs(state, now).await?;
     queue::prune(&state.db, now).await?;
     Ok(())
 }

@@ -24,7 +24,7 @@ use crate::platform::http::etag;
 use crate::platform::{idempotency, ApiError, ApiResult};
 use crate::scheduling::availability::{self, bookable};
 use crate::scheduling::slots::Interval;
-use crate::scheduling::{google, notify, time, types, Practice};
+use crate::scheduling::{notify, outside_calendars, time, types, Practice};
 use crate::users::queries as users;
 use crate::AppState;
 
@@ -358,7 +358,7 @@ async fn book(
         },
     )
     .await?;
-    google::queue(&txn, &made.iter().collect::<Vec<_>>()).await?;
+    outside_calendars::changed(&txn, &made).await?;
     let ids: Vec<String> = made.iter().map(|m| m.id.to_string()).collect();
     let first = made
         .first()

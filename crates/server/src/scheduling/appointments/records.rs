@@ -9,7 +9,7 @@ use super::queries;
 use super::wire::{to_wire_many, Viewer};
 use crate::auth::{require, Principal};
 use crate::platform::{ApiError, ApiResult};
-use crate::scheduling::{google, Practice};
+use crate::scheduling::{outside_calendars, Practice};
 use crate::AppState;
 
 /// Scheduling's part of a patient's export: their appointments, as each one reads to the exporter
@@ -63,5 +63,5 @@ pub async fn erase_patient(
     let now = Utc::now();
     queries::cancel_upcoming(txn, by, patient_id, now).await?;
     let all = queries::all_of_patient(txn, patient_id).await?;
-    google::queue(txn, &all.iter().collect::<Vec<_>>()).await
+    outside_calendars::changed(txn, &all).await
 }

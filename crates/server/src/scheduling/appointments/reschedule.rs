@@ -18,7 +18,7 @@ use crate::patients::queries as patients;
 use crate::platform::{ApiError, ApiResult};
 use crate::scheduling::availability::{self, bookable};
 use crate::scheduling::slots::Interval;
-use crate::scheduling::{google, notify, types, Practice};
+use crate::scheduling::{notify, outside_calendars, types, Practice};
 use crate::AppState;
 
 /// Moves `m` as `patch` asks, in one transaction with its history, messages and audit.
@@ -168,7 +168,7 @@ pub(super) async fn reschedule(
         )
         .await?;
     }
-    google::queue(&txn, &[&updated]).await?;
+    outside_calendars::changed(&txn, std::slice::from_ref(&updated)).await?;
     state.audit.commit(txn, entry).await?;
     Ok(updated)
 }

@@ -12,7 +12,7 @@ use crate::audit::AuditEntry;
 use crate::auth::Principal;
 use crate::patients::queries as patients;
 use crate::platform::{ApiError, ApiResult};
-use crate::scheduling::{google, notify, types, Practice};
+use crate::scheduling::{notify, outside_calendars, types, Practice};
 use crate::users::queries as users;
 use crate::AppState;
 
@@ -109,7 +109,7 @@ pub(super) async fn change_status(
         )
         .await?;
     }
-    google::queue(&txn, &targets.iter().collect::<Vec<_>>()).await?;
+    outside_calendars::changed(&txn, &targets).await?;
     state.audit.commit(txn, entry).await?;
     Ok(updated)
 }

@@ -11,9 +11,10 @@ use chrono::Utc;
 use sea_orm::TransactionTrait;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{clients, credentials};
+use super::queries as credentials;
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
+use crate::integrations::clients;
 use crate::platform::{ApiError, ApiResult};
 use crate::AppState;
 
@@ -257,11 +258,15 @@ async fn check_integration(
     let not_set_up = || ApiError::conflict(format!("{} is not set up.", provider.name()));
     let outcome = match provider {
         Provider::Withings => {
-            let client = clients::withings(&state).await?.ok_or_else(not_set_up)?;
+            let client = clients::withings_client(&state)
+                .await?
+                .ok_or_else(not_set_up)?;
             client.check_credentials().await.map_err(|e| e.to_string())
         }
         Provider::Google => {
-            let client = clients::google(&state).await?.ok_or_else(not_set_up)?;
+            let client = clients::google_client(&state)
+                .await?
+                .ok_or_else(not_set_up)?;
             client.check_credentials().await.map_err(|e| e.to_string())
         }
     };

@@ -11,7 +11,7 @@
 use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::HttpRequest;
 use chrono::{Duration, Utc};
-use entity::auth::oauth_state_used;
+use entity::integrations::oauth_state_used;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::platform::ApiResult;
