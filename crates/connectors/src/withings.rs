@@ -822,6 +822,17 @@ impl IntoReadings for Sleep {
     }
 }
 
+/// Withings' request signature: HMAC-SHA-256 of the comma-joined values under the client
+/// secret, in hex.
+pub fn sign(client_secret: &str, values: &str) -> String {
+    use hmac::Mac;
+    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(client_secret.as_bytes()) else {
+        unreachable!("HMAC accepts keys of any length")
+    };
+    mac.update(values.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -899,15 +910,4 @@ mod tests {
         ));
         assert!(status_error(601).is_transient());
     }
-}
-
-/// Withings' request signature: HMAC-SHA-256 of the comma-joined values under the client
-/// secret, in hex.
-pub fn sign(client_secret: &str, values: &str) -> String {
-    use hmac::Mac;
-    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(client_secret.as_bytes()) else {
-        unreachable!("HMAC accepts keys of any length")
-    };
-    mac.update(values.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
 }
