@@ -58,7 +58,7 @@ where
     app.configure(crate::ops::configure).service(
         scope("/api/v1")
             .configure(crate::auth::configure)
-            .configure(crate::auth::api_keys::configure)
+            .configure(crate::auth::configure_api_keys)
             .configure(crate::users::configure)
             .configure(crate::patients::configure)
             .configure(crate::records::configure)

@@ -170,8 +170,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Outbox { to, limit } => {
             let crypto = Crypto::load(&settings.keys, &settings.data_dir)?;
-            let messages =
-                crate::comms::outbox::read_in_full(&conn, &crypto, to.as_deref(), limit).await?;
+            let messages = crate::comms::read_in_full(&conn, &crypto, to.as_deref(), limit).await?;
             for m in messages {
                 println!(
                     "--- {} {} to {} ({:?}, {})\nSubject: {}\n\n{}\n",
@@ -189,8 +188,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: AuditCommand::Verify,
         } => {
             // Events committed with their changes but not yet chained are chained first.
-            while crate::audit::chain::append(&conn, &[]).await? {}
-            let result = crate::audit::chain::verify(&conn).await?;
+            while crate::audit::append(&conn, &[]).await? {}
+            let result = crate::audit::verify(&conn).await?;
             if result.ok {
                 println!(
                     "audit chain intact: {} events verified",
@@ -221,7 +220,7 @@ pub async fn state(
 }
 
 fn start_outbox_worker(state: &AppState, settings: &Settings) -> anyhow::Result<()> {
-    let mut senders = crate::comms::outbox::Senders::default();
+    let mut senders = crate::comms::Senders::default();
     if let Some(smtp) = &settings.smtp {
         let tls = match smtp.tls.as_str() {
             "none" => connectors::email::SmtpTls::None,
@@ -257,7 +256,7 @@ fn start_outbox_worker(state: &AppState, settings: &Settings) -> anyhow::Result<
         tracing::info!("no Twilio configured: outbound SMS stays in the outbox");
     }
     if senders.email.is_some() || senders.sms.is_some() {
-        tokio::spawn(crate::comms::outbox::run_worker(
+        tokio::spawn(crate::comms::run_worker(
             state.db.clone(),
             state.crypto.clone(),
             senders,
@@ -267,6 +266,6 @@ fn start_outbox_worker(state: &AppState, settings: &Settings) -> anyhow::Result<
         state.db.clone(),
         state.crypto.clone(),
     ));
-    tokio::spawn(crate::integrations::jobs::run_worker(state.clone()));
+    tokio::spawn(crate::integrations::run_worker(state.clone()));
     Ok(())
 }

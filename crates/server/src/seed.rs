@@ -13,9 +13,9 @@ use sea_orm::{
     QueryOrder, QuerySelect, TransactionTrait,
 };
 
-use crate::auth::passwords::{check_policy, hash_blocking};
+use crate::auth::{check_password_policy as check_policy, hash_password as hash_blocking};
 use crate::platform::crypto::Crypto;
-use crate::users::queries::{self as users, NewUser, UserRecord};
+use crate::users::{self, NewUser, UserRecord};
 
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "Carebase-Demo-2026!";
@@ -366,7 +366,7 @@ pub async fn demo(
     for chunk_start in (existing..patients).step_by(100) {
         let txn = db.begin().await?;
         for i in chunk_start..(chunk_start + 100).min(patients) {
-            let p = crate::patients::queries::create(&txn, crypto, demo_patient(&mut rng, i), None)
+            let p = crate::patients::create(&txn, crypto, demo_patient(&mut rng, i), None)
                 .await
                 .map_err(|e| anyhow::anyhow!("{:?}", e.problem()))?;
             let mut team: Vec<_> = clinicians.choose_multiple(&mut rng, 2).copied().collect();
@@ -394,7 +394,7 @@ pub async fn demo(
         .into_iter()
         .zip(["patient@carebase.example", "patient2@carebase.example"])
     {
-        let p = crate::patients::queries::PatientRecord::decrypt(crypto, model)?;
+        let p = crate::patients::PatientRecord::decrypt(crypto, model)?;
         if users::find_by_email(db, crypto, email)
             .await
             .map_err(|e| anyhow::anyhow!("{:?}", e.problem()))?
@@ -600,7 +600,7 @@ async fn demo_health(
         if has_data {
             continue;
         }
-        let record = crate::patients::queries::PatientRecord::decrypt(crypto, model)?;
+        let record = crate::patients::PatientRecord::decrypt(crypto, model)?;
         let mut rng = StdRng::seed_from_u64(7000 + n as u64);
         let device = |model: &str| {
             Some(DeviceInfo {

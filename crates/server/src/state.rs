@@ -5,8 +5,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::audit::AuditLog;
-use crate::auth::passwords::Passwords;
-use crate::auth::tokens::JwtKeys;
+use crate::auth::{JwtKeys, Passwords};
 use crate::platform::config::Settings;
 use crate::platform::crypto::Crypto;
 use crate::platform::rate_limit::RateLimits;

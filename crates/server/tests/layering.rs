@@ -135,3 +135,31 @@ fn domains_name_only_their_own_tables_and_the_ground_floor_names_no_domain() {
         bad.join("\n")
     );
 }
+
+/// A domain's rooms are private: other domains reach it only through what its `mod.rs`
+/// re-exports, so the compiler refuses a reach into its queries or handlers.
+#[test]
+fn every_domain_keeps_its_submodules_private() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut bad = Vec::new();
+    for (domain, _) in OWNS {
+        if *domain == "platform" {
+            continue;
+        }
+        let mut files = Vec::new();
+        rs_files(&src.join(domain), &mut files);
+        for f in files {
+            let text = fs::read_to_string(&f).unwrap();
+            for (i, line) in text.lines().enumerate() {
+                let t = line.trim_start();
+                if (t.starts_with("pub mod ") || t.starts_with("pub(crate) mod "))
+                    && t.ends_with(';')
+                {
+                    let rel = f.strip_prefix(&src).unwrap().display().to_string();
+                    bad.push(format!("{rel}:{}: `{t}`: re-export its API instead", i + 1));
+                }
+            }
+        }
+    }
+    assert!(bad.is_empty(), "public rooms:\n{}", bad.join("\n"));
+}

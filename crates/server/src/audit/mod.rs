@@ -8,8 +8,8 @@
 //! batch rather than one per request. Across replicas, a PostgreSQL advisory lock keeps the chain
 //! linear.
 
-pub mod chain;
-pub mod routes;
+mod chain;
+mod handlers;
 
 use api_types::audit::AuditOutcome;
 use chrono::{DateTime, SubsecRound, Utc};
@@ -20,7 +20,8 @@ use uuid::Uuid;
 use crate::auth::Principal;
 use crate::platform::{ApiError, ClientInfo};
 
-pub use routes::{configure, events_about_patient};
+pub use chain::{append, outcome_str, verify};
+pub use handlers::{configure, events_about_patient};
 
 /// One event to append. Build it with [`AuditEntry::by`] or [`AuditEntry::anonymous`].
 #[derive(Debug, Clone)]

@@ -73,7 +73,7 @@ pub async fn authenticate(state: &AppState, rest: &str) -> ApiResult<Actor> {
     // A key never grants more than its holder: it stops with their account, and loses what
     // their role loses.
     let holder = match key.created_by {
-        Some(id) => crate::users::queries::find_model(&state.db, id)
+        Some(id) => crate::users::find_model(&state.db, id)
             .await?
             .filter(|u| u.status == "active"),
         None => None,

@@ -12,10 +12,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::comms::outbox;
+use crate::comms;
 use crate::platform::crypto::{random_token, sha256_hex, Crypto};
 use crate::platform::{ApiError, ApiResult};
-use crate::users::queries::email_bidx;
+use crate::users::email_bidx;
 use crate::AppState;
 
 pub const INVITATION_TTL_DAYS: i64 = 7;
@@ -61,7 +61,7 @@ pub async fn create(
     if let Err((code, msg)) = api_types::validation::email(new.email) {
         return Err(ApiError::field("email", code, msg));
     }
-    crate::users::queries::ensure_email_free(txn, &state.crypto, new.email).await?;
+    crate::users::ensure_email_free(txn, &state.crypto, new.email).await?;
     let email = new.email.trim();
     let bidx = email_bidx(&state.crypto, email);
     let earlier = match new.patient_id {
@@ -160,7 +160,7 @@ async fn send(
             ),
         )
     };
-    outbox::enqueue_secret_email(txn, &state.crypto, &email, &subject, &body).await?;
+    comms::enqueue_secret_email(txn, &state.crypto, &email, &subject, &body).await?;
     Ok(model)
 }
 
@@ -229,6 +229,21 @@ pub async fn find_by_token(db: &impl ConnectionTrait, token: &str) -> ApiResult<
     Ok(inv)
 }
 
+/// Marks the invitation accepted; false when it already was (the link is single-use).
+pub async fn claim(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<bool> {
+    let claimed = invitation::Entity::update_many()
+        .col_expr(
+            invitation::Column::AcceptedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(invitation::Column::Id.eq(id))
+        .filter(invitation::Column::AcceptedAt.is_null())
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok(claimed == 1)
+}
+
 pub fn invalid_link() -> ApiError {
     ApiError::with_detail(
         ErrorCode::InvalidToken,
@@ -261,7 +276,7 @@ pub async fn start_password_reset(
         "{}/reset-password?token={token}",
         state.settings.public_url.trim_end_matches('/')
     );
-    outbox::enqueue_secret_email(
+    comms::enqueue_secret_email(
         txn,
         &state.crypto,
         email,

@@ -6,7 +6,17 @@ use rand::Rng;
 use subtle::ConstantTimeEq;
 use totp_rs::{Algorithm, TOTP};
 
+use api_types::audit::AuditOutcome;
+use chrono::Utc;
+use entity::auth::recovery_code;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::audit::AuditEntry;
+use crate::auth::lockout;
 use crate::platform::crypto::Crypto;
+use crate::platform::ApiResult;
+use crate::users::UserRecord;
+use crate::AppState;
 
 pub const ISSUER: &str = "Carebase";
 const STEP: u64 = 30;
@@ -108,6 +118,94 @@ pub async fn forget_recovery_codes(
         .exec(db)
         .await?;
     Ok(())
+}
+
+
+/// Checks a TOTP or recovery code for `user`, consuming it. Returns which kind matched.
+async fn verify_second_factor(
+    state: &AppState,
+    user: &UserRecord,
+    code: &str,
+) -> ApiResult<Option<&'static str>> {
+    if is_recovery_code(code) {
+        let used = recovery_code::Entity::update_many()
+            .col_expr(
+                recovery_code::Column::UsedAt,
+                sea_orm::sea_query::Expr::value(Utc::now()),
+            )
+            .filter(recovery_code::Column::UserId.eq(user.model.id))
+            .filter(recovery_code::Column::CodeHash.eq(recovery_hash(&state.crypto, code)))
+            .filter(recovery_code::Column::UsedAt.is_null())
+            .exec(&state.db)
+            .await?
+            .rows_affected
+            == 1;
+        return Ok(used.then_some("recovery_code"));
+    }
+    let Some(secret) = user.decrypt_mfa_secret(&state.crypto, false)? else {
+        return Ok(None);
+    };
+    let totp = totp(secret, &user.email)?;
+    let now = Utc::now().timestamp().max(0) as u64;
+    let Some(step) = verify(&totp, code, user.model.totp_last_step, now) else {
+        return Ok(None);
+    };
+    let claimed = crate::users::claim_totp_step(&state.db, user.model.id, step).await?;
+    Ok(claimed.then_some("totp"))
+}
+
+/// [`verify_second_factor`] behind the account's second-factor lockout: refused while locked,
+/// a wrong code counted and audited (as `entry`, failed), a right one clearing the count.
+pub async fn checked_second_factor(
+    state: &AppState,
+    user: &UserRecord,
+    code: &str,
+    entry: AuditEntry,
+) -> ApiResult<Option<&'static str>> {
+    if let Err(e) = lockout::check_second_factor(&state.db, user.model.id).await {
+        state
+            .audit
+            .record(entry.outcome(AuditOutcome::Denied).detail("locked"))
+            .await?;
+        return Err(e);
+    }
+    match verify_second_factor(state, user, code).await? {
+        Some(method) => {
+            lockout::clear_second_factor(&state.db, user.model.id).await?;
+            Ok(Some(method))
+        }
+        None => {
+            lockout::record_second_factor_failure(&state.db, user.model.id).await?;
+            state
+                .audit
+                .record(entry.outcome(AuditOutcome::Failure))
+                .await?;
+            Ok(None)
+        }
+    }
+}
+
+/// Replaces the account's recovery codes with ten new ones, returned once in the clear.
+pub async fn replace_recovery_codes(
+    db: &impl sea_orm::ConnectionTrait,
+    crypto: &Crypto,
+    user_id: uuid::Uuid,
+) -> ApiResult<Vec<String>> {
+    recovery_code::Entity::delete_many()
+        .filter(recovery_code::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    let codes = new_recovery_codes();
+    let now = Utc::now();
+    let rows = codes.iter().map(|c| recovery_code::ActiveModel {
+        id: sea_orm::ActiveValue::Set(uuid::Uuid::now_v7()),
+        user_id: sea_orm::ActiveValue::Set(user_id),
+        code_hash: sea_orm::ActiveValue::Set(recovery_hash(crypto, c)),
+        used_at: sea_orm::ActiveValue::Set(None),
+        created_at: sea_orm::ActiveValue::Set(now),
+    });
+    recovery_code::Entity::insert_many(rows).exec(db).await?;
+    Ok(codes)
 }
 
 #[cfg(test)]

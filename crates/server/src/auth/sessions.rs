@@ -20,7 +20,7 @@ use crate::audit::AuditEntry;
 use crate::auth::tokens::{Subject, TokenType};
 use crate::platform::crypto::{random_token, sha256_hex};
 use crate::platform::{ApiError, ApiResult, ClientInfo};
-use crate::users::queries::CredentialChange;
+use crate::users::CredentialChange;
 use crate::users::UserRecord;
 use crate::AppState;
 use api_types::audit::AuditOutcome;
@@ -139,8 +139,7 @@ pub async fn start(
     .insert(&txn)
     .await?;
     let tokens = issue(state, &txn, user, sid).await?;
-    crate::users::queries::change_credentials(&txn, &user.model, CredentialChange::SignedIn)
-        .await?;
+    crate::users::change_credentials(&txn, &user.model, CredentialChange::SignedIn).await?;
     state.audit.commit(txn, entry).await?;
     Ok(tokens)
 }
@@ -202,7 +201,7 @@ pub async fn refresh(
         state.audit.commit(txn, entry).await?;
         return Ok(Refreshed::Reused);
     }
-    let Some(user) = crate::users::queries::find(&txn, &state.crypto, sess.user_id).await? else {
+    let Some(user) = crate::users::find(&txn, &state.crypto, sess.user_id).await? else {
         return Ok(Refreshed::Invalid);
     };
     if !user.is_active() {

@@ -22,13 +22,13 @@ use uuid::Uuid;
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized, Principal};
 use crate::comms::Notify;
-use crate::patients::access::{authorize_clinical, clinical_patients};
-use crate::patients::access::{open_record, open_record_for_change};
-use crate::patients::queries as patients;
+use crate::patients;
+use crate::patients::{authorize_clinical, clinical_patients};
+use crate::patients::{open_record, open_record_for_change};
 use crate::platform::crypto::Crypto;
 use crate::platform::http::{page_bounds, Query};
 use crate::platform::{ApiError, ApiResult};
-use crate::users::queries as users;
+use crate::users;
 use crate::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {

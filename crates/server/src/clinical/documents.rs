@@ -20,7 +20,7 @@ use uuid::Uuid;
 use super::files;
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized, Principal};
-use crate::patients::access::{open_record, open_record_for_change};
+use crate::patients::{open_record, open_record_for_change};
 use crate::platform::http::{page_bounds, Query};
 use crate::platform::{ApiError, ApiResult};
 use crate::AppState;

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::platform::crypto::Crypto;
 use crate::platform::{ApiError, ApiResult};
-use crate::users::queries as users;
+use crate::users;
 
 /// A type recognised from a file's first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,11 +19,11 @@ use super::files;
 use super::shared::trimmed;
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized, Principal};
-use crate::patients::access::{open_record, open_record_for_change};
+use crate::patients::{open_record, open_record_for_change};
 use crate::platform::crypto::Crypto;
 use crate::platform::http::Body;
 use crate::platform::{ApiError, ApiResult};
-use crate::users::queries as users;
+use crate::users;
 use crate::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {

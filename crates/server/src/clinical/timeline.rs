@@ -12,11 +12,11 @@ use uuid::Uuid;
 
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
-use crate::patients::access::{authorize_clinical, clinical_access};
-use crate::patients::queries as patients;
+use crate::patients;
+use crate::patients::{authorize_clinical, clinical_access};
 use crate::platform::http::Query;
 use crate::platform::{ApiError, ApiResult};
-use crate::users::queries as users;
+use crate::users;
 use crate::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {

@@ -2,9 +2,12 @@
 //! the change that causes it; a worker delivers it when a sender is configured. With no SMTP
 //! configured, messages stay in the outbox, where admins can read them.
 
-pub mod outbox;
+mod outbox;
 
-pub use outbox::configure;
+pub use outbox::{
+    configure, deliver_due, enqueue, enqueue_email, enqueue_secret_email, read_in_full, run_worker,
+    Channel, Outbound, Senders,
+};
 
 /// What sending a notice needs beyond the database: keys for the outbox, and the app's address
 /// for the link in it.

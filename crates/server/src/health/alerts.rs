@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::ingest::Inserted;
 use crate::auth::Principal;
-use crate::patients::queries as patients;
+use crate::patients;
 use crate::platform::crypto::Crypto;
 use crate::platform::http::page_bounds;
 use crate::platform::{ApiError, ApiResult};
@@ -160,7 +160,7 @@ pub async fn list(
     if let Some(p) = q.patient_id {
         find = find.filter(alert::Column::PatientId.eq(p));
     }
-    if let Some(c) = crate::patients::access::clinical_patients(
+    if let Some(c) = crate::patients::clinical_patients(
         principal,
         alert::Column::PatientId,
         api_types::sharing::RecordCategory::Health,

@@ -147,13 +147,7 @@ pub async fn export_patient(
 ) -> ApiResult<()> {
     let allowed = match principal.ensure::<require::ClinicalAccessOrOwn>() {
         Ok(()) => {
-            crate::patients::access::open_record(
-                state,
-                principal,
-                patient_id,
-                RecordCategory::Health,
-            )
-            .await
+            crate::patients::open_record(state, principal, patient_id, RecordCategory::Health).await
         }
         Err(e) => Err(e),
     };

@@ -434,6 +434,30 @@ pub async fn store(
 }
 
 /// The kind of a source as stored.
+/// A reading as stored, with its source: the first one recorded wins when it is sent again.
+pub async fn find_stored(
+    db: &impl ConnectionTrait,
+    patient_id: Uuid,
+    reading: &Reading,
+) -> ApiResult<(observation_source::Model, observation::Model)> {
+    let source = observation_source::Entity::find()
+        .filter(observation_source::Column::PatientId.eq(patient_id))
+        .filter(observation_source::Column::SourceKey.eq(&reading.source_key))
+        .one(db)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let row = observation::Entity::find_by_id((
+        patient_id,
+        reading.metric.id,
+        reading.effective_at,
+        source.id,
+    ))
+    .one(db)
+    .await?
+    .ok_or_else(ApiError::not_found)?;
+    Ok((source, row))
+}
+
 pub fn kind_of(kind: i16) -> SourceKind {
     if kind == 0 {
         SourceKind::Manual

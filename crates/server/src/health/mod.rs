@@ -4,19 +4,19 @@
 
 mod alerts;
 mod export;
+mod handlers;
 mod ingest;
-mod routes;
 mod series;
 mod targets;
 
 pub use export::export_patient;
+pub(crate) use handlers::ranges_for as ranges_for_record;
 pub(crate) use ingest::{check as check_readings, store as store_readings};
-pub(crate) use routes::ranges_for as ranges_for_record;
 pub(crate) use targets::{
     conditions as target_conditions, effective as target_ranges, Profile as TargetProfile,
 };
 
 /// Registers the health routes.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    routes::configure(cfg);
+    handlers::configure(cfg);
 }

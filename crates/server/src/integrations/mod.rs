@@ -10,12 +10,19 @@
 
 mod clients;
 mod credentials;
-pub mod google;
-pub mod jobs;
+mod google;
+mod jobs;
 mod oauth;
-pub mod withings;
+mod withings;
 
 pub use clients::{google_client, withings_client, Clients};
+pub use google::{
+    appointments_changed, end_for as end_google_calendar_of, Changed as AppointmentChanged,
+};
+pub use jobs::{run_due, run_periodic, run_worker, JobPass};
+pub use withings::{
+    erase_patient as end_device_connections, export_patient as export_device_connections,
+};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     credentials::configure(cfg);

@@ -16,7 +16,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use uuid::Uuid;
 
 use super::queries::PatientRecord;
-use crate::auth::principal::Actor;
+use crate::auth::Actor;
 use crate::auth::Principal;
 use crate::platform::{ApiError, ApiResult};
 use crate::AppState;
@@ -288,4 +288,31 @@ pub async fn open_record_for_change(
     let record = open_record(state, principal, id, category).await?;
     super::queries::ensure_not_erased(&record)?;
     Ok(record)
+}
+
+/// Records a break-the-glass grant: the user may open the patient's clinical record until
+/// `expires_at`. The reason is kept encrypted for the review.
+pub async fn grant_break_glass(
+    db: &impl ConnectionTrait,
+    crypto: &crate::platform::crypto::Crypto,
+    grant_id: Uuid,
+    patient_id: Uuid,
+    user_id: Uuid,
+    expires_at: chrono::DateTime<Utc>,
+    reason: &str,
+) -> ApiResult<()> {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    break_glass_grant::ActiveModel {
+        id: Set(grant_id),
+        patient_id: Set(patient_id),
+        user_id: Set(user_id),
+        reason_enc: Set(
+            crypto.encrypt_str(reason, &format!("break_glass_grants.reason:{grant_id}"))?
+        ),
+        created_at: Set(Utc::now()),
+        expires_at: Set(expires_at),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
 }

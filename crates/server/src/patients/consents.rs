@@ -30,7 +30,7 @@ use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
 use crate::platform::http::{page_bounds, Query};
 use crate::platform::{ApiError, ApiResult};
-use crate::users::queries as users;
+use crate::users;
 use crate::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -242,7 +242,7 @@ pub(crate) async fn access_entries(
                 role: r.actor_role,
                 what: describe_action(&r.action),
                 action: r.action,
-                outcome: crate::audit::chain::outcome_str(r.outcome).to_owned(),
+                outcome: crate::audit::outcome_str(r.outcome).to_owned(),
             }
         })
         .collect();

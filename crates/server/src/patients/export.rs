@@ -12,7 +12,7 @@ use super::queries;
 use crate::auth::{require, Principal};
 use crate::platform::export::Archive;
 use crate::platform::ApiResult;
-use crate::users::queries as users;
+use crate::users;
 use crate::AppState;
 
 /// Audit events included, newest first.

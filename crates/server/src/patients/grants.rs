@@ -20,7 +20,7 @@ use super::queries;
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
 use crate::platform::{ApiError, ApiResult};
-use crate::users::queries as users;
+use crate::users;
 use crate::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {

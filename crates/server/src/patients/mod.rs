@@ -1,22 +1,47 @@
 //! Patients: demographics (stored as one encrypted document per patient), search through blind
 //! indexes, archive and restore, the care team, who may see clinical content, consents,
 //! who has seen the record, and its part of an export and of an erasure.
+//!
+//! Other domains use what this file re-exports: reading and changing a patient's record, and
+//! opening it for clinical use through [`open_record`] and [`open_record_for_change`].
 
-pub mod access;
+mod access;
 mod care_team;
-pub mod consents;
+mod clinical_access;
+mod consents;
 mod erase;
-pub mod export;
-pub mod grants;
-pub mod queries;
-pub mod routes;
-pub mod search;
+mod export;
+mod grants;
+mod handlers;
+mod portal;
+mod queries;
+mod search;
 
+pub use access::{
+    authorize_clinical, clinical_access, clinical_patients, end_break_glass_of,
+    ensure_demographics, is_on_care_team, open_record, open_record_for_change,
+};
 pub use care_team::{email_care_team, NOTICE_WINDOW_MINUTES};
+pub use consents::given as consent_given;
 pub use erase::erase_patient;
+pub use export::{export_patient, MAX_ACCESS_EVENTS};
+pub use queries::{
+    create, ensure_not_erased, find, find_many, get, get_for_change, PatientRecord, COUNT_CAP,
+};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    routes::configure(cfg);
+    cfg.service(handlers::list_patients)
+        .service(handlers::create_patient)
+        .service(handlers::get_patient)
+        .service(handlers::update_patient)
+        .service(handlers::archive_patient)
+        .service(handlers::restore_patient);
+    care_team::configure(cfg);
+    cfg.service(clinical_access::get_clinical_access)
+        .service(clinical_access::break_glass)
+        .service(portal::invite_patient)
+        .service(portal::portal_status)
+        .service(portal::approve_portal_invitation);
     consents::configure(cfg);
     grants::configure(cfg);
 }

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::requests::aad;
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized, Principal};
-use crate::patients::queries::{self, PatientRecord};
+use crate::patients::{self, PatientRecord};
 use crate::platform::http::Body;
 use crate::platform::{ApiError, ApiResult};
 use crate::AppState;
@@ -135,7 +135,7 @@ pub(super) async fn erase_patient(
     principal: &Principal,
     record: &PatientRecord,
 ) -> ApiResult<(ErasureReport, AuditEntry)> {
-    queries::ensure_not_erased(record)?;
+    patients::ensure_not_erased(record)?;
     let id = record.model.id;
     let mut out = report(txn, record).await?;
     let mut accounts = 0;
@@ -177,7 +177,7 @@ async fn erasure_preview(
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<ErasureReport>> {
     admin_only(&auth)?;
-    let record = queries::get(&state.db, &state.crypto, *id).await?;
+    let record = patients::get(&state.db, &state.crypto, *id).await?;
     let out = report(&state.db, &record).await?;
     state
         .audit
@@ -203,7 +203,7 @@ async fn erase(
     body: Body<EraseRequest>,
 ) -> ApiResult<web::Json<ErasureReport>> {
     admin_only(&auth)?;
-    let record = queries::get(&state.db, &state.crypto, *id).await?;
+    let record = patients::get(&state.db, &state.crypto, *id).await?;
     let mut e = api_types::validation::Errors::default();
     e.required_text("reason", &body.reason, 1000);
     e.finish().map_err(ApiError::Validation)?;

@@ -48,14 +48,14 @@ async fn export_patient(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = *id;
-    crate::patients::access::ensure_demographics(&auth, id)?;
+    crate::patients::ensure_demographics(&auth, id)?;
     if auth.own_patient_id() != Some(id) && auth.role() != Some(Role::Admin) {
         return Err(ApiError::with_detail(
             ErrorCode::Forbidden,
             "Patients download their own data; an administrator may export it on their request.",
         ));
     }
-    crate::patients::queries::get(&state.db, &state.crypto, id).await?;
+    crate::patients::get(&state.db, &state.crypto, id).await?;
     state
         .audit
         .record(AuditEntry::by(&auth, "patient.export").patient(id))
@@ -116,7 +116,7 @@ async fn write(
          observations.csv  Every health reading: metric, value, unit, when, and its source.\r\n\
          documents/        Your documents, note attachments and imaging files.\r\n\r\n\
          Times are UTC (RFC 3339). The format of record.json is {FORMAT}.\r\n",
-        max = crate::patients::export::MAX_ACCESS_EVENTS,
+        max = crate::patients::MAX_ACCESS_EVENTS,
         now = now.to_rfc3339(),
     );
     archive.finish(head, &readme).await

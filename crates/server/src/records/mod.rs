@@ -78,7 +78,7 @@ impl Holder {
     ) -> ApiResult<()> {
         match self {
             Holder::Patients => {
-                crate::patients::export::export_patient(state, principal, patient_id, archive).await
+                crate::patients::export_patient(state, principal, patient_id, archive).await
             }
             Holder::Users => {
                 crate::users::export_patient(state, principal, patient_id, archive).await
@@ -95,7 +95,7 @@ impl Holder {
                 crate::health::export_patient(state, principal, patient_id, archive).await
             }
             Holder::Integrations => {
-                crate::integrations::withings::export_patient(state, patient_id, archive).await
+                crate::integrations::export_device_connections(state, patient_id, archive).await
             }
             Holder::Records => match requests::requests_of(state, principal, patient_id).await {
                 Ok(items) => archive.section("data_requests", items),
@@ -127,14 +127,14 @@ impl Holder {
                 return crate::users::erase_patient(txn, &state.crypto, patient_id).await
             }
             Holder::Auth => {
-                crate::auth::invitations::withdraw_for_patient(txn, patient_id).await?;
+                crate::auth::withdraw_invitations_for_patient(txn, patient_id).await?;
             }
             Holder::Scheduling => crate::scheduling::erase_patient(txn, by, patient_id).await?,
             // The clinical record is kept for its retention period.
             Holder::Clinical => {}
             Holder::Health => {}
             Holder::Integrations => {
-                crate::integrations::withings::erase_patient(txn, patient_id).await?
+                crate::integrations::end_device_connections(txn, patient_id).await?
             }
             // The requests show what the patient asked and what the practice did.
             Holder::Records => {}

@@ -19,13 +19,13 @@ use uuid::Uuid;
 
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
-use crate::comms::outbox;
-use crate::patients::access::ensure_demographics;
-use crate::patients::queries;
+use crate::comms;
+use crate::patients;
+use crate::patients::ensure_demographics;
 use crate::platform::crypto::Crypto;
 use crate::platform::http::{Body, Query};
 use crate::platform::{ApiError, ApiResult};
-use crate::users::queries as users;
+use crate::users;
 use crate::AppState;
 
 pub(super) fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -51,7 +51,7 @@ async fn to_wire(
     let mut patient_ids: Vec<Uuid> = rows.iter().map(|r| r.patient_id).collect();
     patient_ids.sort_unstable();
     patient_ids.dedup();
-    let patients = queries::find_many(db, crypto, &patient_ids).await?;
+    let patients = patients::find_many(db, crypto, &patient_ids).await?;
     // Who made each request, as the patient account it belongs to (if any).
     let accounts = users::patient_links(db, rows.iter().filter_map(|r| r.requested_by)).await?;
     let mut out = Vec::with_capacity(rows.len());
@@ -94,7 +94,7 @@ pub(super) async fn requests_of(
 ) -> ApiResult<Vec<DataRequest>> {
     principal.ensure::<require::PatientsReadOrOwn>()?;
     ensure_demographics(principal, patient_id)?;
-    queries::get(&state.db, &state.crypto, patient_id).await?;
+    patients::get(&state.db, &state.crypto, patient_id).await?;
     let rows = data_request::Entity::find()
         .filter(data_request::Column::PatientId.eq(patient_id))
         .order_by_desc(data_request::Column::CreatedAt)
@@ -142,7 +142,7 @@ async fn create_request(
     body: Body<NewDataRequest>,
 ) -> ApiResult<HttpResponse> {
     ensure_demographics(&auth, *id)?;
-    queries::get(&state.db, &state.crypto, *id).await?;
+    patients::get(&state.db, &state.crypto, *id).await?;
     body.validate().map_err(ApiError::Validation)?;
     let request_id = Uuid::now_v7();
     let txn = state.db.begin().await?;
@@ -172,7 +172,7 @@ async fn create_request(
         DataRequestKind::Erasure => "to erase their data",
     };
     for admin in admins {
-        outbox::enqueue_email(
+        comms::enqueue_email(
             &txn,
             &state.crypto,
             &admin.email,
@@ -271,7 +271,7 @@ async fn resolve_request(
     let txn = state.db.begin().await?;
     let mut entries = Vec::new();
     if erasing {
-        let record = queries::get(&txn, &state.crypto, row.patient_id).await?;
+        let record = patients::get(&txn, &state.crypto, row.patient_id).await?;
         entries.push(
             super::erasure::erase_patient(&txn, &state, &auth, &record)
                 .await?

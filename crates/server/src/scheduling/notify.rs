@@ -18,11 +18,11 @@ use uuid::Uuid;
 
 use super::ics::{self, Method};
 use super::{rules, time, Practice};
-use crate::comms::outbox::{self, Channel, Outbound};
-use crate::patients::queries::{self as patients, PatientRecord};
+use crate::comms::{self, Channel, Outbound};
+use crate::patients::{self, PatientRecord};
 use crate::platform::crypto::Crypto;
 use crate::platform::ApiResult;
-use crate::users::queries as users;
+use crate::users;
 use crate::AppState;
 
 /// What happened to an appointment, with what its message needs.
@@ -169,15 +169,15 @@ async fn send(
     };
     use api_types::sharing::ConsentKind;
     let patient = e.patient.model.id;
-    let by_email = crate::patients::consents::given(db, patient, ConsentKind::EmailContact).await?;
-    let by_sms = crate::patients::consents::given(db, patient, ConsentKind::SmsContact).await?;
+    let by_email = crate::patients::consent_given(db, patient, ConsentKind::EmailContact).await?;
+    let by_sms = crate::patients::consent_given(db, patient, ConsentKind::SmsContact).await?;
     if let Some(email) = e.patient.details.email.as_deref().filter(|_| by_email) {
         let attachments = if e.kind == MessageEvent::Reminder {
             Vec::new()
         } else {
             vec![invitation(practice, e)]
         };
-        outbox::enqueue(
+        comms::enqueue(
             db,
             crypto,
             Outbound {
@@ -193,7 +193,7 @@ async fn send(
     }
     if let Some(mobile) = e.patient.mobile().and_then(e164).filter(|_| by_sms) {
         let body: String = render(&t.sms_body, &v).chars().take(480).collect();
-        outbox::enqueue(
+        comms::enqueue(
             db,
             crypto,
             Outbound {

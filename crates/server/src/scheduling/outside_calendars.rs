@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::appointments::{to_wire_many, Viewer};
 use super::Practice;
-use crate::integrations::google::{self, Changed};
+use crate::integrations::{self, AppointmentChanged};
 use crate::platform::crypto::Crypto;
 use crate::platform::ApiResult;
 
@@ -71,12 +71,12 @@ pub(super) async fn changed(
     db: &impl ConnectionTrait,
     appointments: &[appointment::Model],
 ) -> ApiResult<()> {
-    let changed: Vec<Changed> = appointments
+    let changed: Vec<AppointmentChanged> = appointments
         .iter()
-        .map(|a| Changed {
+        .map(|a| AppointmentChanged {
             appointment_id: a.id,
             practitioner_id: a.practitioner_id,
         })
         .collect();
-    google::appointments_changed(db, &changed).await
+    integrations::appointments_changed(db, &changed).await
 }

@@ -21,7 +21,7 @@ use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
 use crate::platform::http::{check_if_match, etag, Query};
 use crate::platform::{ApiError, ApiResult};
-use crate::users::queries as users;
+use crate::users;
 use crate::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {

@@ -30,13 +30,13 @@ pub async fn end_credentials(
     user_id: Uuid,
     reason: &str,
 ) -> ApiResult<()> {
-    crate::auth::sessions::revoke_all(db, user_id, None, reason).await?;
-    crate::auth::invitations::end_password_resets(db, user_id).await?;
-    crate::auth::invitations::withdraw_sent_by(db, user_id).await?;
-    crate::auth::api_keys::revoke_made_by(db, user_id).await?;
-    crate::patients::access::end_break_glass_of(db, user_id).await?;
+    crate::auth::revoke_sessions(db, user_id, None, reason).await?;
+    crate::auth::end_password_resets(db, user_id).await?;
+    crate::auth::withdraw_invitations_sent_by(db, user_id).await?;
+    crate::auth::revoke_api_keys_made_by(db, user_id).await?;
+    crate::patients::end_break_glass_of(db, user_id).await?;
     crate::scheduling::end_feed_for(db, user_id).await?;
-    crate::integrations::google::end_for(db, user_id).await?;
+    crate::integrations::end_google_calendar_of(db, user_id).await?;
     Ok(())
 }
 
@@ -78,7 +78,7 @@ pub async fn forget_credentials(
         .filter(user::Column::Id.eq(user_id))
         .exec(db)
         .await?;
-    crate::auth::mfa::forget_recovery_codes(db, user_id).await?;
+    crate::auth::forget_recovery_codes(db, user_id).await?;
     Ok(())
 }
 

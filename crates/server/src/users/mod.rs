@@ -3,10 +3,14 @@
 
 mod deactivate;
 mod export;
-pub mod queries;
-pub mod routes;
+mod handlers;
+mod queries;
 
 pub use deactivate::{deactivate, end_credentials, erase_patient, forget_credentials};
 pub use export::export_patient;
-pub use queries::{NewUser, UserRecord};
-pub use routes::configure;
+pub use handlers::configure;
+pub use queries::{
+    active_admins, bookable, change_credentials, claim_totp_step, create, email_bidx,
+    encrypt_mfa_secret, ensure_email_free, find, find_by_email, find_by_patient, find_model, get,
+    is_bookable, names, patient_links, CredentialChange, NewUser, UserRecord,
+};

@@ -364,3 +364,53 @@ pub async fn claim_totp_step(
         .rows_affected
         == 1)
 }
+
+/// A page of accounts, newest first: staff, or those of one role.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    role: Option<Role>,
+    limit: u64,
+    offset: u64,
+) -> ApiResult<(u64, Vec<user::Model>)> {
+    use sea_orm::{PaginatorTrait, QueryOrder, QuerySelect};
+    let select = match role {
+        Some(r) => user::Entity::find().filter(user::Column::Role.eq(r.as_str())),
+        None => user::Entity::find().filter(user::Column::Role.ne(Role::Patient.as_str())),
+    };
+    let total = select.clone().count(db).await?;
+    let rows = select
+        .order_by_desc(user::Column::CreatedAt)
+        .limit(limit)
+        .offset(offset)
+        .all(db)
+        .await?;
+    Ok((total, rows))
+}
+
+/// Writes an administrator's change to an account: its role, name (already validated) or status.
+pub async fn update_details(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    current: &UserRecord,
+    role: Option<Role>,
+    name: Option<&str>,
+    status: Option<UserStatus>,
+) -> ApiResult<user::Model> {
+    let id = current.model.id;
+    let mut m: user::ActiveModel = current.model.clone().into();
+    if let Some(role) = role {
+        m.role = Set(role.as_str().into());
+    }
+    if let Some(name) = name {
+        m.name_enc = Set(crypto.encrypt_str(name.trim(), &aad(id, "name"))?);
+    }
+    if let Some(status) = status {
+        m.status = Set(match status {
+            UserStatus::Active => "active",
+            UserStatus::Deactivated => "deactivated",
+        }
+        .into());
+    }
+    m.updated_at = Set(Utc::now());
+    Ok(m.update(db).await?)
+}

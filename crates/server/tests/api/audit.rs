@@ -130,7 +130,7 @@ async fn the_chain_verifies_and_a_tampered_event_is_caught() {
             .await
             .unwrap();
     }
-    let result = carebase::audit::chain::verify(db).await.unwrap();
+    let result = carebase::audit::verify(db).await.unwrap();
     assert!(!result.ok);
     assert_eq!(result.first_broken_seq, Some(2));
 

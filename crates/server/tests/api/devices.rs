@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use api_types::Role;
-use carebase::integrations::jobs::{run_due, run_periodic};
+use carebase::integrations::{run_due, run_periodic};
 use carebase::platform::config::WithingsSettings;
 use connectors::fakes::withings::{FakeWithings, CLIENT_ID, CLIENT_SECRET, CODE, USER_ID};
 use reqwest::{Method, StatusCode};

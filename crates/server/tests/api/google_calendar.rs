@@ -3,7 +3,7 @@
 //! event, token refresh, a revoked grant, and disconnecting.
 
 use api_types::Role;
-use carebase::integrations::jobs::{run_due, JobPass};
+use carebase::integrations::{run_due, JobPass};
 use carebase::platform::config::GoogleSettings;
 use chrono::{Duration, Utc, Weekday};
 use connectors::fakes::google::{FakeGoogle, ACCOUNT, CLIENT_ID, CLIENT_SECRET};

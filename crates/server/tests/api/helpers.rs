@@ -265,8 +265,8 @@ impl TestApp {
             role.as_str(),
             Uuid::now_v7().simple()
         );
-        let hash = carebase::auth::passwords::hash_blocking(PASSWORD).unwrap();
-        let user = carebase::users::queries::create(
+        let hash = carebase::auth::hash_password(PASSWORD).unwrap();
+        let user = carebase::users::create(
             &self.state.db,
             &self.state.crypto,
             carebase::users::NewUser {
@@ -330,7 +330,7 @@ impl TestApp {
     /// Every message as it is delivered, one-time links included: what reaches the recipient's
     /// inbox (read as the server's operator would, with `carebase outbox`).
     pub async fn delivered(&self) -> Vec<Value> {
-        carebase::comms::outbox::read_in_full(&self.state.db, &self.state.crypto, None, 100)
+        carebase::comms::read_in_full(&self.state.db, &self.state.crypto, None, 100)
             .await
             .unwrap()
             .into_iter()

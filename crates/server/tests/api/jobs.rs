@@ -2,7 +2,7 @@
 //! the same job, a lapsed claim taken over, a change made mid-run run again, retries that give
 //! up and are visible to administrators, who may retry them; and Withings' periodic sync.
 
-use carebase::integrations::jobs::{run_due, run_periodic};
+use carebase::integrations::{run_due, run_periodic};
 use chrono::{Duration, Utc, Weekday};
 use reqwest::StatusCode;
 use sea_orm::ConnectionTrait;

@@ -14,9 +14,7 @@ fn code_at(secret_b32: &str, email: &str, unix: u64) -> String {
     let secret = totp_rs::Secret::Encoded(secret_b32.to_owned())
         .to_bytes()
         .unwrap();
-    carebase::auth::mfa::totp(secret, email)
-        .unwrap()
-        .generate(unix)
+    carebase::auth::totp(secret, email).unwrap().generate(unix)
 }
 
 /// Turns MFA on for `user`; returns the secret and recovery codes.
@@ -309,7 +307,7 @@ async fn simultaneous_wrong_passwords_are_each_counted() {
         .iter()
         .all(|r| r.status() == StatusCode::UNAUTHORIZED
             || r.status() == StatusCode::TOO_MANY_REQUESTS));
-    let bidx = carebase::users::queries::email_bidx(&app.state.crypto, &user.email);
+    let bidx = carebase::users::email_bidx(&app.state.crypto, &user.email);
     let row = entity::auth::login_attempt::Entity::find_by_id(bidx)
         .one(&app.state.db)
         .await

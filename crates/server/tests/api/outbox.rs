@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use api_types::Role;
-use carebase::comms::outbox::{deliver_due, Senders};
+use carebase::comms::{deliver_due, Senders};
 use connectors::email::{SmtpConfig, SmtpSender, SmtpTls};
 use connectors::fakes::smtp::FakeSmtp;
 use serde_json::{json, Value};

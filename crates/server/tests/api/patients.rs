@@ -416,7 +416,7 @@ async fn counting_stops_at_the_cap_so_large_lists_stay_fast() {
     use sea_orm::TransactionTrait;
     let app = TestApp::spawn().await;
     let staff = app.user(Role::Receptionist).await;
-    let cap = carebase::patients::queries::COUNT_CAP as usize;
+    let cap = carebase::patients::COUNT_CAP as usize;
     let txn = app.state.db.begin().await.unwrap();
     for i in 0..=cap {
         let details = api_types::patients::PatientInput {
@@ -428,7 +428,7 @@ async fn counting_stops_at_the_cap_so_large_lists_stay_fast() {
             },
             ..Default::default()
         };
-        carebase::patients::queries::create(&txn, &app.state.crypto, details, None)
+        carebase::patients::create(&txn, &app.state.crypto, details, None)
             .await
             .unwrap();
     }

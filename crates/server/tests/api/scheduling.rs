@@ -887,7 +887,7 @@ async fn cancelling_needs_a_reason_frees_the_time_and_tells_the_patient() {
 
 #[tokio::test]
 async fn messages_go_out_by_email_with_an_invitation_and_by_sms_through_twilio() {
-    use carebase::comms::outbox::{deliver_due, Senders};
+    use carebase::comms::{deliver_due, Senders};
     use connectors::fakes::{smtp::FakeSmtp, twilio::FakeTwilio};
     use std::sync::Arc;
 

@@ -1,7 +1,7 @@
 use api_types::Role;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use carebase::auth::tokens::{Claims, JwtKeys, TokenType};
+use carebase::auth::{Claims, JwtKeys, TokenType};
 use reqwest::StatusCode;
 use serde_json::json;
 

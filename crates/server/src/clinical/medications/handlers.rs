@@ -11,7 +11,7 @@ use super::queries::{self, insert, readable};
 use super::wire::{one, to_wire};
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized, Principal};
-use crate::patients::access::{open_record, open_record_for_change};
+use crate::patients::{open_record, open_record_for_change};
 use crate::platform::http::{Body, Query};
 use crate::platform::{ApiError, ApiResult};
 use crate::AppState;

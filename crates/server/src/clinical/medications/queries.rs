@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::wire::{aad, details_of, PrescriptionDetails};
 use crate::auth::{require, Principal};
-use crate::patients::access::open_record;
+use crate::patients::open_record;
 use crate::platform::crypto::Crypto;
 use crate::platform::ApiResult;
 use crate::AppState;

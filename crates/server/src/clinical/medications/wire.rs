@@ -18,7 +18,7 @@ use super::queries;
 use crate::clinical::shared::trimmed;
 use crate::platform::crypto::Crypto;
 use crate::platform::{ApiError, ApiResult};
-use crate::users::queries as users;
+use crate::users;
 use crate::AppState;
 
 /// The encrypted part of a medication.

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::sanitize::sanitize;
 use super::wire::aad;
 use crate::auth::{require, Principal};
-use crate::patients::access::open_record;
+use crate::patients::open_record;
 use crate::platform::crypto::Crypto;
 use crate::platform::{ApiError, ApiResult};
 use crate::AppState;

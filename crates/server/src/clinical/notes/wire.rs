@@ -12,7 +12,7 @@ use super::queries;
 use crate::clinical::files;
 use crate::platform::crypto::Crypto;
 use crate::platform::{ApiError, ApiResult};
-use crate::users::queries as users;
+use crate::users;
 use crate::AppState;
 
 pub(super) fn aad(table: &str, column: &str, id: Uuid) -> String {

@@ -14,7 +14,7 @@ use super::wire::homework_to_wire;
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized, Principal};
 use crate::clinical::shared::trimmed;
-use crate::patients::access::{open_record, open_record_for_change};
+use crate::patients::{open_record, open_record_for_change};
 use crate::platform::http::{page_bounds, Body, Query};
 use crate::platform::{ApiError, ApiResult};
 use crate::AppState;

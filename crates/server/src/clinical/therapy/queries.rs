@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::wire::{aad, session_details, HomeworkDetails};
 use crate::auth::{require, Principal};
 use crate::clinical::shared::trimmed;
-use crate::patients::access::{clinical_patients, open_record};
+use crate::patients::{clinical_patients, open_record};
 use crate::platform::crypto::Crypto;
 use crate::platform::ApiResult;
 use crate::AppState;

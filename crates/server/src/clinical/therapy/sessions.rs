@@ -13,7 +13,7 @@ use super::wire::sessions_to_wire;
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
 use crate::clinical::shared::check_appointment;
-use crate::patients::access::{open_record, open_record_for_change};
+use crate::patients::{open_record, open_record_for_change};
 use crate::platform::http::Body;
 use crate::platform::{ApiError, ApiResult};
 use crate::AppState;

@@ -12,10 +12,10 @@ use uuid::Uuid;
 
 use super::queries::{self, practice_today};
 use crate::clinical::shared::trimmed;
-use crate::patients::queries as patients;
+use crate::patients;
 use crate::platform::crypto::Crypto;
 use crate::platform::ApiResult;
-use crate::users::queries as users;
+use crate::users;
 
 /// The encrypted part of a session.
 #[derive(Serialize, Deserialize)]

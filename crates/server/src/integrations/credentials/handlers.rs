@@ -66,7 +66,7 @@ async fn describe(state: &AppState, provider: Provider) -> ApiResult<Integration
         .map(|s| (*s).to_owned())
         .collect();
     let updated_by_name = match saved.updated_by {
-        Some(id) => crate::users::queries::names(&state.db, &state.crypto, &[id])
+        Some(id) => crate::users::names(&state.db, &state.crypto, &[id])
             .await?
             .remove(&id),
         None => None,

@@ -187,7 +187,7 @@ pub(super) async fn complete_connection(
         .filter(|c| !c.is_empty())
         .ok_or_else(invalid)?;
     // An account deactivated since it asked connects nothing.
-    let user = crate::users::queries::find(&state.db, &state.crypto, user_id)
+    let user = crate::users::find(&state.db, &state.crypto, user_id)
         .await?
         .filter(|u| u.is_active())
         .ok_or_else(invalid)?;

@@ -117,7 +117,7 @@ async fn connect_google(
         ));
     }
     let client = client(&state).await?;
-    let email = crate::users::queries::find(&state.db, &state.crypto, *id)
+    let email = crate::users::find(&state.db, &state.crypto, *id)
         .await?
         .map(|u| u.email);
     let (signed, cookie) = sign_state(&state, *id, body.include_patient_names);

@@ -8,7 +8,7 @@ mod handlers;
 mod queue;
 mod worker;
 
-pub use queue::{backoff, count_pending, enqueue, ensure_queued, Outcome, MAX_ATTEMPTS};
+pub use queue::{count_pending, enqueue, ensure_queued, Outcome};
 pub use worker::{run_due, run_periodic, run_worker, JobPass};
 
 pub(super) use handlers::configure;

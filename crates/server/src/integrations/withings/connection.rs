@@ -216,8 +216,8 @@ pub(super) async fn complete_connection(
     let value = q.state.as_deref().ok_or_else(invalid)?;
     let (patient_id, user_id) = verify_state(state, req, value).await?.ok_or_else(invalid)?;
     // Nothing connects to an erased patient's record, nor for an account deactivated since.
-    crate::patients::queries::get_for_change(&state.db, &state.crypto, patient_id).await?;
-    let requester = crate::users::queries::find(&state.db, &state.crypto, user_id)
+    crate::patients::get_for_change(&state.db, &state.crypto, patient_id).await?;
+    let requester = crate::users::find(&state.db, &state.crypto, user_id)
         .await?
         .filter(|u| u.is_active())
         .ok_or_else(invalid)?;

@@ -18,7 +18,7 @@ use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
 use crate::integrations::jobs::{self};
 use crate::integrations::oauth;
-use crate::patients::access::open_record;
+use crate::patients::open_record;
 use crate::platform::http::Query;
 use crate::platform::{ApiError, ApiResult};
 use crate::AppState;
@@ -96,7 +96,7 @@ async fn connect_withings(
         api_types::sharing::RecordCategory::Health,
     )
     .await?;
-    crate::patients::queries::ensure_not_erased(&record)?;
+    crate::patients::ensure_not_erased(&record)?;
     let client = client(&state).await?;
     let (signed, cookie) = sign_state(&state, *id, auth.require_user()?);
     let link = client.authorize_url(&signed);

@@ -115,7 +115,7 @@ pub async fn sync(
         .collect();
     let recorded_by = c.connected_by.unwrap_or(c.patient_id);
     let checked = crate::health::check_readings(inputs, recorded_by, Utc::now());
-    let record = crate::patients::queries::get(&state.db, &state.crypto, c.patient_id).await?;
+    let record = crate::patients::get(&state.db, &state.crypto, c.patient_id).await?;
     let (_, ranges) = ranges_for(state, &record).await?;
     let notify = Notify {
         crypto: &state.crypto,

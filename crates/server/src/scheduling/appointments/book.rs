@@ -18,14 +18,14 @@ use super::queries::{self, lock_for_booking, record_change};
 use super::wire::{aad, to_wire_many, Viewer};
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized, Principal};
-use crate::patients::access::ensure_demographics;
-use crate::patients::queries::{self as patients, PatientRecord};
+use crate::patients::ensure_demographics;
+use crate::patients::{self, PatientRecord};
 use crate::platform::http::etag;
 use crate::platform::{idempotency, ApiError, ApiResult};
 use crate::scheduling::availability::{self, bookable};
 use crate::scheduling::slots::Interval;
 use crate::scheduling::{notify, outside_calendars, time, types, Practice};
-use crate::users::queries as users;
+use crate::users;
 use crate::AppState;
 
 /// What a booking is for, checked and loaded.

@@ -9,7 +9,7 @@ use super::wire::unique;
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
 use crate::platform::ApiResult;
-use crate::users::queries as users;
+use crate::users;
 use crate::AppState;
 
 /// Every change to an appointment, oldest first: who booked, moved, or changed it, and when.

@@ -14,7 +14,7 @@ use super::queries::{self, lock_for_booking, record_change, save_if_unchanged};
 use super::wire::status_of;
 use crate::audit::AuditEntry;
 use crate::auth::Principal;
-use crate::patients::queries as patients;
+use crate::patients;
 use crate::platform::{ApiError, ApiResult};
 use crate::scheduling::availability::{self, bookable};
 use crate::scheduling::slots::Interval;

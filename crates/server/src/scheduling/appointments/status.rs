@@ -10,10 +10,10 @@ use super::queries::{self, record_change, save_if_unchanged};
 use super::wire::{aad, status_of};
 use crate::audit::AuditEntry;
 use crate::auth::Principal;
-use crate::patients::queries as patients;
+use crate::patients;
 use crate::platform::{ApiError, ApiResult};
 use crate::scheduling::{notify, outside_calendars, types, Practice};
-use crate::users::queries as users;
+use crate::users;
 use crate::AppState;
 
 /// Moves `m` to `status` (with the rest of its series when `patch` says so).

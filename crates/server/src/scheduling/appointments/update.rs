@@ -13,7 +13,7 @@ use super::reschedule::reschedule;
 use super::status::{change_notes, change_status};
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
-use crate::patients::queries as patients;
+use crate::patients;
 use crate::platform::http::{check_if_match, etag};
 use crate::platform::{ApiError, ApiResult};
 use crate::scheduling::Practice;

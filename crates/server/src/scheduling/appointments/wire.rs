@@ -12,11 +12,11 @@ use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use crate::auth::Principal;
-use crate::patients::queries as patients;
+use crate::patients;
 use crate::platform::crypto::Crypto;
 use crate::platform::ApiResult;
 use crate::scheduling::{time, types, Practice};
-use crate::users::queries as users;
+use crate::users;
 
 pub fn aad(id: Uuid, column: &str) -> String {
     format!("appointments.{column}:{id}")

@@ -16,7 +16,7 @@ use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
 use crate::platform::{ApiError, ApiResult};
 use crate::scheduling::{time, types, Practice};
-use crate::users::queries::{self as users, UserRecord};
+use crate::users::{self, UserRecord};
 use crate::AppState;
 
 /// A practitioner for booking, or 404 when the id is not someone patients can book.

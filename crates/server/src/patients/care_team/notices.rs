@@ -7,9 +7,9 @@ use entity::patients::care_team_member;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use crate::comms::{outbox, Notify};
+use crate::comms::{self, Notify};
 use crate::platform::ApiResult;
-use crate::users::queries as users;
+use crate::users;
 
 /// How long after one email about a patient the care team is not emailed again about them.
 pub const NOTICE_WINDOW_MINUTES: i64 = 60;
@@ -69,7 +69,7 @@ pub async fn email_care_team(
              review and acknowledge:\n{link}\n",
             user.name
         );
-        outbox::enqueue_email(db, notify.crypto, &user.email, subject, &body).await?;
+        comms::enqueue_email(db, notify.crypto, &user.email, subject, &body).await?;
     }
     Ok(())
 }

@@ -5,18 +5,13 @@ use api_types::admin::{
     Invitation, InviteStaffRequest, UpdateUserRequest, User, UserQuery, UserStatus,
 };
 use api_types::{Page, PageQuery, Role};
-use chrono::Utc;
-use entity::users::user;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
-};
+use sea_orm::TransactionTrait;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::queries::{self, UserRecord};
 use crate::audit::AuditEntry;
-use crate::auth::{invitations, sessions};
+use crate::auth;
 use crate::auth::{require, Authorized};
 use crate::platform::http::{page_bounds, Query};
 use crate::platform::{ApiError, ApiResult};
@@ -45,18 +40,7 @@ async fn list_users(
     query: Query<UserQuery>,
 ) -> ApiResult<web::Json<Page<User>>> {
     let (limit, offset) = page_bounds(query.limit, query.offset)?;
-    let mut select = user::Entity::find();
-    select = match query.role {
-        Some(r) => select.filter(user::Column::Role.eq(r.as_str())),
-        None => select.filter(user::Column::Role.ne(Role::Patient.as_str())),
-    };
-    let total = select.clone().count(&state.db).await?;
-    let rows = select
-        .order_by_desc(user::Column::CreatedAt)
-        .limit(limit)
-        .offset(offset)
-        .all(&state.db)
-        .await?;
+    let (total, rows) = queries::list(&state.db, query.role, limit, offset).await?;
     let items = rows
         .into_iter()
         .map(|m| UserRecord::decrypt(&state.crypto, m).map(|u| u.to_wire()))
@@ -142,37 +126,30 @@ async fn update_user(
             "The practice needs at least one active admin.",
         ));
     }
-    let mut m: user::ActiveModel = current.model.clone().into();
-    if let Some(role) = req.role {
-        m.role = Set(role.as_str().into());
-    }
     if let Some(name) = &req.name {
         if let Err((code, msg)) = api_types::validation::required_text(name, 100) {
             return Err(ApiError::field("name", code, msg));
         }
-        m.name_enc = Set(state
-            .crypto
-            .encrypt_str(name.trim(), &format!("users.name:{id}"))?);
-    }
-    if let Some(status) = req.status {
-        m.status = Set(match status {
-            UserStatus::Active => "active",
-            UserStatus::Deactivated => "deactivated",
-        }
-        .into());
     }
     if req.status == Some(UserStatus::Active) && !current.is_active() {
         if let Some(patient_id) = current.model.patient_id {
             // The portal account of a patient whose data was erased stays closed.
-            crate::patients::queries::get_for_change(&txn, &state.crypto, patient_id).await?;
+            crate::patients::get_for_change(&txn, &state.crypto, patient_id).await?;
         }
     }
-    m.updated_at = Set(Utc::now());
-    let updated = m.update(&txn).await?;
+    let updated = queries::update_details(
+        &txn,
+        &state.crypto,
+        &current,
+        req.role,
+        req.name.as_deref(),
+        req.status,
+    )
+    .await?;
     if req.status == Some(UserStatus::Deactivated) && current.is_active() {
         super::end_credentials(&txn, *id, "account_deactivated").await?;
     } else if req.role.is_some_and(|r| r != current.role) {
-        sessions::revoke_all(&txn, *id, None, "account_changed").await?;
+        auth::revoke_sessions(&txn, *id, None, "account_changed").await?;
     }
     state
         .audit
@@ -203,7 +180,7 @@ async fn list_invitations(
     query: Query<PageQuery>,
 ) -> ApiResult<web::Json<Page<Invitation>>> {
     let (limit, offset) = page_bounds(query.limit, query.offset)?;
-    let page = invitations::list(&state, limit, offset).await?;
+    let page = auth::list_invitations(&state, limit, offset).await?;
     let patients: Vec<String> = page
         .items
         .iter()
@@ -247,10 +224,10 @@ async fn invite_staff(
     }
     errors.finish().map_err(ApiError::Validation)?;
     let txn = state.db.begin().await?;
-    let inv = invitations::create(
+    let inv = auth::invite(
         &txn,
         &state,
-        invitations::NewInvitation {
+        auth::NewInvitation {
             email: &req.email,
             name: &req.name,
             role: req.role,
@@ -267,7 +244,7 @@ async fn invite_staff(
             AuditEntry::by(&auth, "invitation.create").resource("invitation", inv.id),
         )
         .await?;
-    Ok(HttpResponse::Created().json(invitations::to_wire(&state.crypto, &inv)?))
+    Ok(HttpResponse::Created().json(auth::invitation_to_wire(&state.crypto, &inv)?))
 }
 
 /// Withdraw an invitation that has not been accepted.
@@ -284,7 +261,7 @@ async fn revoke_invitation(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let txn = state.db.begin().await?;
-    let patient = invitations::revoke(&txn, *id).await?;
+    let patient = auth::revoke_invitation(&txn, *id).await?;
     let entry = AuditEntry::by(&auth, "invitation.revoke").resource("invitation", *id);
     let entry = match patient {
         Some(p) => entry.patient(p),

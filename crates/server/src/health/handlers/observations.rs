@@ -1,27 +1,24 @@
-use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
+//! Readings: the metric catalogue, recording observations, and reading them as lists, latest
+//! values, trends and CSV.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use api_types::health::{
-    AcknowledgeAlert, Alert, AlertQuery, ExportQuery, IngestResponse, LatestObservation, Metric,
-    MetricDefinition, Observation, ObservationBatch, ObservationInput, ObservationQuery,
-    ObservationSource, PatientTargets, PutTargets, Series, TargetCondition, Trend, TrendQuery,
-    MAX_BATCH, METRICS,
+    ExportQuery, IngestResponse, LatestObservation, Metric, MetricDefinition, Observation,
+    ObservationBatch, ObservationInput, ObservationQuery, ObservationSource, Series, Trend,
+    TrendQuery, MAX_BATCH, METRICS,
 };
 use api_types::sharing::RecordCategory;
-use api_types::{FieldError, Page};
 use chrono::Utc;
-use entity::health::{observation, observation_source};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
-use utoipa_actix_web::service_config::ServiceConfig;
+use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
-use super::alerts::{self, Notify};
-use super::ingest::{self, Checked};
-use super::series;
-use super::targets::{self, Profile};
+use super::target_ranges::ranges_for;
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
-use crate::patients::access::authorize_clinical;
-use crate::patients::access::{open_record, open_record_for_change};
-use crate::patients::queries::{self as patients, PatientRecord};
+use crate::health::alerts::Notify;
+use crate::health::ingest::{self, Checked};
+use crate::health::series;
+use crate::patients::{open_record, open_record_for_change};
 use crate::platform::http::{read_json_body, Query};
 use crate::platform::unreadable::from_json_bytes;
 use crate::platform::{ApiError, ApiResult};
@@ -30,35 +27,6 @@ use crate::AppState;
 /// The largest body the observations endpoint reads: room for `MAX_BATCH` readings.
 const MAX_BATCH_BYTES: usize = 16 * 1024 * 1024;
 
-pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(metric_definitions)
-        .service(record_observations)
-        .service(list_observations)
-        .service(latest_observations)
-        .service(observation_trend)
-        .service(export_observations)
-        .service(get_target_ranges)
-        .service(put_target_ranges)
-        .service(list_alerts)
-        .service(acknowledge_alert);
-}
-
-/// The patient's target ranges, as they apply now.
-pub(crate) async fn ranges_for(
-    state: &AppState,
-    record: &PatientRecord,
-) -> ApiResult<(Vec<TargetCondition>, Vec<api_types::health::TargetRange>)> {
-    let id = record.model.id;
-    let conditions = targets::conditions(&state.db, id).await?;
-    let profile = Profile::new(
-        record.details.date_of_birth,
-        record.details.sex,
-        conditions.clone(),
-    );
-    let ranges = targets::effective(&state.db, &state.crypto, id, &profile).await?;
-    Ok((conditions, ranges))
-}
-
 /// The metric catalogue: codes, names, LOINC codes, UCUM units, precision and plausible bounds.
 #[utoipa::path(
     tag = "health",
@@ -66,7 +34,7 @@ pub(crate) async fn ranges_for(
     responses((status = 200, body = Vec<MetricDefinition>))
 )]
 #[get("/metric-definitions")]
-async fn metric_definitions(
+pub(super) async fn metric_definitions(
     _principal: Authorized<require::SignedIn>,
 ) -> web::Json<Vec<MetricDefinition>> {
     web::Json(METRICS.iter().map(Metric::to_wire).collect())
@@ -112,7 +80,7 @@ fn parse_batch(bytes: &[u8]) -> ApiResult<Batch> {
     )
 )]
 #[post("/patients/{id}/observations")]
-async fn record_observations(
+pub(super) async fn record_observations(
     auth: Authorized<require::ClinicalAccessOrOwn>,
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -198,21 +166,7 @@ async fn stored_observation(
     reading: &ingest::Reading,
     ranges: &[api_types::health::TargetRange],
 ) -> ApiResult<Observation> {
-    let source = observation_source::Entity::find()
-        .filter(observation_source::Column::PatientId.eq(patient_id))
-        .filter(observation_source::Column::SourceKey.eq(&reading.source_key))
-        .one(&state.db)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let row = observation::Entity::find_by_id((
-        patient_id,
-        reading.metric.id,
-        reading.effective_at,
-        source.id,
-    ))
-    .one(&state.db)
-    .await?
-    .ok_or_else(ApiError::not_found)?;
+    let (source, row) = ingest::find_stored(&state.db, patient_id, reading).await?;
     Ok(Observation {
         metric: reading.metric.code.to_owned(),
         value: row.value,
@@ -236,7 +190,7 @@ async fn stored_observation(
     responses((status = 200, body = Series), (status = 404, body = api_types::Problem), (status = 422, body = api_types::Problem))
 )]
 #[get("/patients/{id}/observations")]
-async fn list_observations(
+pub(super) async fn list_observations(
     auth: Authorized<require::ClinicalAccessOrOwn>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
@@ -272,7 +226,7 @@ async fn list_observations(
     responses((status = 200, body = Vec<LatestObservation>), (status = 404, body = api_types::Problem))
 )]
 #[get("/patients/{id}/observations/latest")]
-async fn latest_observations(
+pub(super) async fn latest_observations(
     auth: Authorized<require::ClinicalAccessOrOwn>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
@@ -300,7 +254,7 @@ async fn latest_observations(
     responses((status = 200, body = Trend), (status = 404, body = api_types::Problem), (status = 422, body = api_types::Problem))
 )]
 #[get("/patients/{id}/observations/trends")]
-async fn observation_trend(
+pub(super) async fn observation_trend(
     auth: Authorized<require::ClinicalAccessOrOwn>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
@@ -334,7 +288,7 @@ async fn observation_trend(
     responses((status = 200, description = "CSV of readings", content_type = "text/csv", body = String), (status = 404, body = api_types::Problem), (status = 422, body = api_types::Problem))
 )]
 #[get("/patients/{id}/observations/export")]
-async fn export_observations(
+pub(super) async fn export_observations(
     auth: Authorized<require::ClinicalAccessOrOwn>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
@@ -352,7 +306,7 @@ async fn export_observations(
     };
     open_record(&state, &auth, *id, RecordCategory::Health).await?;
     let mut pages =
-        super::export::CsvPages::new(&state.db, *id, metric, query.from, query.to).await?;
+        crate::health::export::CsvPages::new(&state.db, *id, metric, query.from, query.to).await?;
     // The first page is read before answering, so that a failure is an error, not a short file.
     let first = pages.next(&state.db).await?;
     state
@@ -366,7 +320,7 @@ async fn export_observations(
     let (tx, rx) = tokio::sync::mpsc::channel::<crate::platform::export::Chunk>(4);
     let db = state.db.clone();
     tokio::spawn(async move {
-        let mut next = Some(super::export::HEADER.to_owned() + &first.unwrap_or_default());
+        let mut next = Some(crate::health::export::HEADER.to_owned() + &first.unwrap_or_default());
         while let Some(text) = next {
             if tx.send(Ok(web::Bytes::from(text))).await.is_err() {
                 return;
@@ -388,166 +342,4 @@ async fn export_observations(
             "attachment; filename=\"observations.csv\"",
         ))
         .streaming(crate::platform::export::body(rx)))
-}
-
-/// The patient's target ranges: the conditions that shape the defaults, and for every metric
-/// with a range, its bounds and where they come from (a guideline, or a practitioner).
-#[utoipa::path(
-    tag = "health",
-    params(("id" = Uuid, Path)),
-    security(("bearer" = ["clinical:access"]), ("bearer" = ["own_record"])),
-    responses((status = 200, body = PatientTargets), (status = 404, body = api_types::Problem))
-)]
-#[get("/patients/{id}/target-ranges")]
-async fn get_target_ranges(
-    auth: Authorized<require::ClinicalAccessOrOwn>,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> ApiResult<web::Json<PatientTargets>> {
-    let record = open_record(&state, &auth, *id, RecordCategory::Health).await?;
-    let (conditions, ranges) = ranges_for(&state, &record).await?;
-    state
-        .audit
-        .record(
-            AuditEntry::by(&auth, "targets.read")
-                .patient(*id)
-                .resource("target_ranges", *id),
-        )
-        .await?;
-    Ok(web::Json(targets::to_wire(conditions, ranges)))
-}
-
-/// Set the patient's conditions and a practitioner's overrides. This replaces both: metrics
-/// left out use the default for the patient's age, sex and conditions.
-#[utoipa::path(
-    tag = "health",
-    params(("id" = Uuid, Path)),
-    request_body = PutTargets,
-    security(("bearer" = ["health:targets"])),
-    responses((status = 200, body = PatientTargets), (status = 404, body = api_types::Problem), (status = 422, body = api_types::Problem))
-)]
-#[put("/patients/{id}/target-ranges")]
-async fn put_target_ranges(
-    auth: Authorized<require::TargetsManage>,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-    body: crate::platform::http::Body<PutTargets>,
-) -> ApiResult<web::Json<PatientTargets>> {
-    let record = open_record_for_change(&state, &auth, *id, RecordCategory::Health).await?;
-    let mut put = body.into_inner();
-    let mut errors: Vec<FieldError> = put
-        .overrides
-        .iter()
-        .enumerate()
-        .flat_map(|(i, o)| o.validate(i))
-        .collect();
-    let mut seen = std::collections::HashSet::new();
-    for (i, o) in put.overrides.iter().enumerate() {
-        if !seen.insert(o.metric.clone()) {
-            errors.push(FieldError::new(
-                format!("overrides[{i}].metric"),
-                "duplicate",
-                "Each metric may have one override.",
-            ));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    put.conditions
-        .sort_by_key(|c| TargetCondition::ALL.iter().position(|x| x == c));
-    put.conditions.dedup();
-    let txn = state.db.begin().await?;
-    targets::replace(
-        &txn,
-        &state.crypto,
-        *id,
-        auth.user_id(),
-        &put.conditions,
-        &put.overrides,
-    )
-    .await?;
-    state
-        .audit
-        .commit(
-            txn,
-            AuditEntry::by(&auth, "targets.update")
-                .patient(*id)
-                .resource("target_ranges", *id)
-                .detail(format!(
-                    "overrides={}",
-                    put.overrides
-                        .iter()
-                        .map(|o| o.metric.as_str())
-                        .collect::<Vec<_>>()
-                        .join(",")
-                )),
-        )
-        .await?;
-    let (conditions, ranges) = ranges_for(&state, &record).await?;
-    Ok(web::Json(targets::to_wire(conditions, ranges)))
-}
-
-/// Alerts for critical readings, newest first: open ones by default. Clinicians see those of
-/// patients whose care team they are on (or whose record they opened by breaking the glass);
-/// admins and integrations see all.
-#[utoipa::path(
-    tag = "health",
-    params(AlertQuery),
-    security(("bearer" = ["clinical:access"])),
-    responses((status = 200, body = Page<Alert>), (status = 422, body = api_types::Problem))
-)]
-#[get("/alerts")]
-async fn list_alerts(
-    auth: Authorized<require::ClinicalAccess>,
-    state: web::Data<AppState>,
-    query: Query<AlertQuery>,
-) -> ApiResult<web::Json<Page<Alert>>> {
-    let page = alerts::list(&state.db, &state.crypto, &auth, &query).await?;
-    state
-        .audit
-        .record(
-            AuditEntry::by(&auth, "alert.list")
-                .resource("alert_list", page.items.len())
-                .patients(page.items.iter().map(|a| &a.patient_id)),
-        )
-        .await?;
-    Ok(web::Json(page))
-}
-
-/// Acknowledge an open alert with a note of what was done. 409 if someone already has.
-#[utoipa::path(
-    tag = "health",
-    params(("id" = Uuid, Path)),
-    request_body = AcknowledgeAlert,
-    security(("bearer" = ["clinical:access"])),
-    responses((status = 200, body = Alert), (status = 404, body = api_types::Problem), (status = 409, body = api_types::Problem), (status = 422, body = api_types::Problem))
-)]
-#[post("/alerts/{id}/acknowledge")]
-async fn acknowledge_alert(
-    auth: Authorized<require::ClinicalAccess>,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-    body: crate::platform::http::Body<AcknowledgeAlert>,
-) -> ApiResult<web::Json<Alert>> {
-    let note = body.note.trim();
-    let mut e = api_types::validation::Errors::default();
-    e.required_text("note", note, 1000);
-    e.finish().map_err(ApiError::Validation)?;
-    let alert = alerts::find(&state.db, *id).await?;
-    let record = patients::get(&state.db, &state.crypto, alert.patient_id).await?;
-    authorize_clinical(&state.db, &auth, alert.patient_id, RecordCategory::Health).await?;
-    let txn = state.db.begin().await?;
-    let updated = alerts::acknowledge(&txn, &state.crypto, *id, auth.user_id(), note).await?;
-    state
-        .audit
-        .commit(
-            txn,
-            AuditEntry::by(&auth, "alert.acknowledge")
-                .patient(alert.patient_id)
-                .resource("alert", *id),
-        )
-        .await?;
-    let name = format!("{} {}", record.details.first_name, record.details.last_name);
-    Ok(web::Json(alerts::to_wire(&state.crypto, updated, name)?))
 }
