@@ -120,7 +120,6 @@ pub async fn forget_recovery_codes(
     Ok(())
 }
 
-
 /// Checks a TOTP or recovery code for `user`, consuming it. Returns which kind matched.
 async fn verify_second_factor(
     state: &AppState,
