@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use super::appointments::{bound, lock_for_booking, requested_start};
 use super::availability::bookable;
-use super::{time, Practice};
+use super::Practice;
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
 use crate::platform::http::{check_if_match, etag, Query};
@@ -69,8 +69,8 @@ pub async fn to_wire_many(
         .map(|b| CalendarBlock {
             booked: booked.get(&b.id).copied().unwrap_or(0),
             kind: BlockKind::parse(&b.kind).unwrap_or(BlockKind::Admin),
-            local_start: time::local(practice.tz, b.starts_at),
-            local_end: time::local(practice.tz, b.ends_at),
+            local_start: practice.clock.local(b.starts_at),
+            local_end: practice.clock.local(b.ends_at),
             capacity: u32::try_from(b.capacity).unwrap_or(0),
             id: b.id,
             practitioner_id: b.practitioner_id,
@@ -122,7 +122,10 @@ async fn overlap(
     if let Some(a) = clash {
         return Ok(Some(format!(
             "The practitioner has an appointment at {} then.",
-            time::local(practice.tz, a.starts_at).format("%H:%M on %A %-d %B")
+            practice
+                .clock
+                .local(a.starts_at)
+                .format("%H:%M on %A %-d %B")
         )));
     }
     let other = between(db, Some(&[practitioner_id]), from, to)

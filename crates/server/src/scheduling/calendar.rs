@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::appointments::{to_wire_many, Viewer};
 use super::availability::{compute, load_rules, local_span, practitioners, to_time_off, Days};
 use super::closures::closures_to_wire;
-use super::{blocks, time, Practice};
+use super::{blocks, Practice};
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
 use crate::platform::http::Query;
@@ -82,7 +82,7 @@ async fn calendar_view(
                     .map(|c| {
                         c.available
                             .iter()
-                            .map(|i| local_span(practice.tz, i))
+                            .map(|i| local_span(practice.clock, i))
                             .collect()
                     })
                     .unwrap_or_default(),
@@ -91,7 +91,7 @@ async fn calendar_view(
                     .map(|c| {
                         c.time_off
                             .iter()
-                            .map(|t| to_time_off(practice.tz, t))
+                            .map(|t| to_time_off(practice.clock, t))
                             .collect()
                     })
                     .unwrap_or_default(),
@@ -99,8 +99,8 @@ async fn calendar_view(
             }
         })
         .collect();
-    let from = time::day_start(practice.tz, q.from);
-    let to = time::day_start(practice.tz, q.to.succ_opt().unwrap_or(q.to));
+    let from = practice.clock.day_start(q.from);
+    let to = practice.clock.day_start(q.to.succ_opt().unwrap_or(q.to));
     let rows = appointment::Entity::find()
         .filter(appointment::Column::PractitionerId.is_in(ids.clone()))
         .filter(appointment::Column::StartsAt.lt(to))
@@ -135,7 +135,7 @@ async fn calendar_view(
         time_zone: practice.rules.time_zone.clone(),
         from: q.from,
         to: q.to,
-        now_local: time::local(practice.tz, Utc::now()),
+        now_local: practice.clock.local(Utc::now()),
         holidays: days.holidays.clone(),
         closures: closures_to_wire(&days.closures),
         columns,

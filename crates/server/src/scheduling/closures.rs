@@ -12,7 +12,7 @@ use sea_orm::{
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::{holidays, time, Practice};
+use super::{holidays, Practice};
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
 use crate::platform::http::Query;
@@ -135,7 +135,7 @@ async fn delete_closure(
 fn range(practice: &Practice, q: &DateRangeQuery) -> ApiResult<(NaiveDate, NaiveDate)> {
     let from = q
         .from
-        .unwrap_or_else(|| time::local_date(practice.tz, Utc::now()));
+        .unwrap_or_else(|| practice.clock.local_date(Utc::now()));
     let to = q.to.unwrap_or(from + Duration::days(365));
     if to < from {
         return Err(ApiError::field(

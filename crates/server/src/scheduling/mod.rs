@@ -24,7 +24,6 @@ mod refs;
 mod rules;
 mod search;
 mod slots;
-mod time;
 mod types;
 
 pub use appointments::{erase_patient, export_patient, last_attended};
@@ -37,7 +36,6 @@ pub use outside_calendars::{
 };
 pub use practice::Practice;
 pub use refs::{appointment_refs, is_patients_appointment, past_appointment_refs, AppointmentRef};
-pub use time::{day_start, edge, local_date, Edge};
 
 /// Registers the scheduling routes.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -17,7 +17,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::ics::{self, Method};
-use super::{rules, time, Practice};
+use super::{rules, Practice};
 use crate::comms::{self, Channel, Outbound};
 use crate::patients::{self, PatientRecord};
 use crate::platform::crypto::Crypto;
@@ -58,13 +58,11 @@ pub fn render(text: &str, values: &HashMap<&str, String>) -> String {
 }
 
 fn date_text(practice: &Practice, t: DateTime<Utc>) -> String {
-    time::local(practice.tz, t)
-        .format("%A %-d %B %Y")
-        .to_string()
+    practice.clock.local(t).format("%A %-d %B %Y").to_string()
 }
 
 fn time_text(practice: &Practice, t: DateTime<Utc>) -> String {
-    time::local(practice.tz, t).format("%-I:%M %P").to_string()
+    practice.clock.local(t).format("%-I:%M %P").to_string()
 }
 
 fn duration_text(d: Duration) -> String {
@@ -223,14 +221,18 @@ pub async fn send_due_reminders(
     now: DateTime<Utc>,
 ) -> ApiResult<usize> {
     let practice = Practice::load(db).await?;
-    if !practice.rules.reminders_enabled || time::local(practice.tz, now).hour() < REMINDER_HOUR {
+    if !practice.rules.reminders_enabled || practice.clock.local(now).hour() < REMINDER_HOUR {
         return Ok(0);
     }
-    let tomorrow = time::local_date(practice.tz, now)
+    let tomorrow = practice
+        .clock
+        .local_date(now)
         .succ_opt()
         .unwrap_or_default();
-    let from = time::day_start(practice.tz, tomorrow);
-    let to = time::day_start(practice.tz, tomorrow.succ_opt().unwrap_or(tomorrow));
+    let from = practice.clock.day_start(tomorrow);
+    let to = practice
+        .clock
+        .day_start(tomorrow.succ_opt().unwrap_or(tomorrow));
     let due = appointment::Entity::find()
         .filter(appointment::Column::Status.eq("booked"))
         .filter(appointment::Column::ReminderSentAt.is_null())

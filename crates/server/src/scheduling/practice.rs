@@ -1,16 +1,16 @@
-//! The practice as scheduling sees it: its clock (time zone), its name and its scheduling rules.
+//! The practice as scheduling sees it: its clock, its name and its scheduling rules.
 
 use api_types::scheduling::SchedulingSettings;
-use chrono_tz::Tz;
 use sea_orm::ConnectionTrait;
 
-use super::{rules, time};
+use super::rules;
 use crate::platform::ApiResult;
+use crate::settings::Clock;
 
 /// What scheduling needs to know about the practice: its clock and its rules.
 #[derive(Debug, Clone)]
 pub struct Practice {
-    pub tz: Tz,
+    pub clock: Clock,
     pub name: String,
     pub rules: SchedulingSettings,
 }
@@ -21,7 +21,7 @@ impl Practice {
         let mut rules = rules::load(db).await?;
         rules.time_zone = practice.time_zone.clone();
         Ok(Practice {
-            tz: time::zone(&practice.time_zone),
+            clock: Clock::of(&practice.time_zone),
             name: practice.practice_name,
             rules,
         })

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::appointments::bound;
 use super::availability::{compute, dates_covering, load_rules, Days};
 use super::slots::{normalize, starts, Interval, Need};
-use super::{time, types, Practice};
+use super::{types, Practice};
 use crate::auth::{require, Authorized, Principal};
 use crate::platform::http::Query;
 use crate::platform::{ApiError, ApiResult};
@@ -139,7 +139,7 @@ pub async fn find_slots(
     };
     let mut by_start: BTreeMap<DateTime<Utc>, Vec<(usize, Uuid)>> = BTreeMap::new();
     if from < to && !practitioners.is_empty() {
-        let (first, last) = dates_covering(practice.tz, from, to);
+        let (first, last) = dates_covering(practice.clock, from, to);
         let days = Days::load(&state.db, &practice, first, last).await?;
         let rules = load_rules(&state.db, &practitioners, Some((first, last))).await?;
         let reach = from - need.before - Duration::hours(12);
@@ -155,7 +155,7 @@ pub async fn find_slots(
             let taken = busy.get(p).unwrap_or(&empty);
             let load = taken.len();
             for s in starts(&available, taken, need, from, |t| {
-                time::offset_seconds(practice.tz, t)
+                practice.clock.offset_seconds(t)
             }) {
                 let appointment = Interval::new(s, s + need.length);
                 let patient_free = !patient_busy.iter().any(|b| b.overlaps(&appointment));
@@ -172,7 +172,7 @@ pub async fn find_slots(
             Slot {
                 starts_at: s,
                 ends_at: s + need.length,
-                local_start: time::local(practice.tz, s),
+                local_start: practice.clock.local(s),
                 practitioner_ids: who.into_iter().map(|(_, p)| p).collect(),
             }
         })

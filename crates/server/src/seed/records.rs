@@ -24,10 +24,8 @@ pub(super) async fn demo_records(db: &DatabaseConnection, crypto: &Crypto) -> an
         .limit(3)
         .all(db)
         .await?;
-    let practice = crate::scheduling::Practice::load(db)
-        .await
-        .map_err(to_anyhow)?;
-    let today = Utc::now().with_timezone(&practice.tz).date_naive();
+    let clock = crate::settings::clock(db).await.map_err(to_anyhow)?;
+    let today = clock.today();
     for (n, p) in patients.into_iter().enumerate() {
         let has_notes = clinical_note::Entity::find()
             .filter(clinical_note::Column::PatientId.eq(p.id))

@@ -29,7 +29,7 @@ pub(super) async fn demo_schedule(
     let practice = crate::scheduling::Practice::load(db)
         .await
         .map_err(|e| anyhow::anyhow!("{:?}", e.problem()))?;
-    let tz = practice.tz;
+    let tz = practice.clock;
     let now = Utc::now();
     // (name, minutes, colour, price, buffer after, telehealth, online, nurses offer it)
     let kinds = [
@@ -160,7 +160,7 @@ pub(super) async fn demo_schedule(
         .map(|p| p.id)
         .collect();
     let mut rng = StdRng::seed_from_u64(7);
-    let today = crate::scheduling::local_date(tz, now);
+    let today = tz.local_date(now);
     let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
     let holidays = crate::scheduling::public_holidays(
         practice.rules.holiday_region,
@@ -203,12 +203,7 @@ pub(super) async fn demo_schedule(
                 };
                 let local =
                     date.and_time(chrono::NaiveTime::MIN) + Duration::minutes(i64::from(minute));
-                let starts_at = crate::scheduling::edge(
-                    tz,
-                    local.date(),
-                    minute as u16,
-                    crate::scheduling::Edge::Start,
-                );
+                let starts_at = tz.edge(local.date(), minute as u16, crate::settings::Edge::Start);
                 let ends_at = starts_at + Duration::minutes(i64::from(length));
                 let past = ends_at < now;
                 let status = if past {

@@ -3,13 +3,13 @@
 
 use std::collections::HashMap;
 
+use crate::settings::Clock;
 use actix_web::{get, post, web, HttpResponse};
 use api_types::medications::{
     adherence_rate, Adherence, AdherenceDay, AdherenceQuery, AdherenceSummary, Dose, NewDose,
 };
 use api_types::ErrorCode;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
-use chrono_tz::Tz;
+use chrono::{Duration, NaiveDate, Utc};
 use entity::clinical::{medication, medication_dose};
 use sea_orm::TransactionTrait;
 use uuid::Uuid;
@@ -117,12 +117,11 @@ pub(super) async fn adherence(
             "Ask for 7 to 180 days.",
         ));
     }
-    let practice = crate::scheduling::Practice::load(&state.db).await?;
-    let tz = practice.tz;
-    let today = Utc::now().with_timezone(&tz).date_naive();
+    let clock = crate::settings::clock(&state.db).await?;
+    let today = clock.today();
     let from = today - Duration::days(i64::from(days) - 1);
-    let doses = queries::doses_since(&state.db, med.id, start_of(from, tz)).await?;
-    let per_day = days_of(&med, &doses, tz, from, today);
+    let doses = queries::doses_since(&state.db, med.id, clock.day_start(from)).await?;
+    let per_day = days_of(&med, &doses, clock, from, today);
     let recent = doses
         .iter()
         .take(20)
@@ -148,13 +147,13 @@ pub(super) async fn adherence(
 pub(super) fn days_of(
     med: &medication::Model,
     doses: &[medication_dose::Model],
-    tz: Tz,
+    clock: Clock,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Vec<AdherenceDay> {
     let mut counts: HashMap<NaiveDate, (u32, u32)> = HashMap::new();
     for d in doses {
-        let day = d.at.with_timezone(&tz).date_naive();
+        let day = clock.local_date(d.at);
         let entry = counts.entry(day).or_default();
         if d.taken {
             entry.0 += 1;
@@ -186,9 +185,4 @@ pub(super) fn summary(days: &[AdherenceDay]) -> AdherenceSummary {
         missed: days.iter().map(|d| d.missed).sum(),
         rate: adherence_rate(days),
     }
-}
-
-/// The first instant of the local day `date`, in UTC.
-pub(super) fn start_of(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
-    crate::scheduling::day_start(tz, date)
 }

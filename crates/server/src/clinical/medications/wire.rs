@@ -7,13 +7,13 @@ use api_types::medications::{
     Dose, Medication, MedicationInput, MedicationRoute, MedicationStatus, Prescription,
     PrescriptionStatus,
 };
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use entity::clinical::{medication, medication_dose};
 use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::adherence::{days_of, start_of, summary, SUMMARY_DAYS};
+use super::adherence::{days_of, summary, SUMMARY_DAYS};
 use super::queries;
 use crate::clinical::shared::trimmed;
 use crate::platform::crypto::Crypto;
@@ -64,13 +64,12 @@ pub(crate) async fn to_wire(
     crypto: &Crypto,
     rows: Vec<medication::Model>,
 ) -> ApiResult<Vec<Medication>> {
-    let practice = crate::scheduling::Practice::load(db).await?;
-    let tz = practice.tz;
-    let today = Utc::now().with_timezone(&tz).date_naive();
+    let clock = crate::settings::clock(db).await?;
+    let today = clock.today();
     let from = today - Duration::days(i64::from(SUMMARY_DAYS) - 1);
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let mut doses: HashMap<Uuid, Vec<medication_dose::Model>> = HashMap::new();
-    for d in queries::doses_of(db, ids.clone(), start_of(from, tz)).await? {
+    for d in queries::doses_of(db, ids.clone(), clock.day_start(from)).await? {
         doses.entry(d.medication_id).or_default().push(d);
     }
     let scripts = queries::prescriptions_of(db, ids).await?;
@@ -112,7 +111,7 @@ pub(crate) async fn to_wire(
             let days = days_of(
                 &r,
                 doses.get(&r.id).map(Vec::as_slice).unwrap_or_default(),
-                tz,
+                clock,
                 from,
                 today,
             );

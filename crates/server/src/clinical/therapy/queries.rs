@@ -20,8 +20,7 @@ use crate::platform::ApiResult;
 use crate::AppState;
 
 pub(super) async fn practice_today(db: &impl ConnectionTrait) -> ApiResult<NaiveDate> {
-    let practice = crate::scheduling::Practice::load(db).await?;
-    Ok(Utc::now().with_timezone(&practice.tz).date_naive())
+    Ok(crate::settings::clock(db).await?.today())
 }
 
 /// The patient's therapy sessions as `principal` may read them (clinicians only: they hold the

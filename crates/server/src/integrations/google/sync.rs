@@ -240,7 +240,7 @@ pub(super) async fn reconcile(
         }),
         start: wire.starts_at,
         end: wire.ends_at,
-        time_zone: practice.tz.name().to_owned(),
+        time_zone: practice.clock.name().to_owned(),
         appointment_id: wire.id.to_string(),
     };
     let id = link.map_or_else(|| event_id(&wire.id.to_string()), |l| l.event_id.clone());

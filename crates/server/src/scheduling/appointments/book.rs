@@ -24,7 +24,7 @@ use crate::platform::http::etag;
 use crate::platform::{idempotency, ApiError, ApiResult};
 use crate::scheduling::availability::{self, bookable};
 use crate::scheduling::slots::Interval;
-use crate::scheduling::{notify, outside_calendars, time, types, Practice};
+use crate::scheduling::{notify, outside_calendars, types, Practice};
 use crate::users;
 use crate::AppState;
 
@@ -176,15 +176,14 @@ async fn plan(state: &AppState, principal: &Principal, input: &NewAppointment) -
     let mut occurrences = vec![];
     let count = input.repeat.map_or(1, |r| r.count);
     let every = input.repeat.map_or(1, |r| r.every_weeks);
-    let local_first = time::local(practice.tz, first);
+    let local_first = practice.clock.local(first);
     for k in 0..count {
         let starts_at = if k == 0 {
             first
         } else {
             // Repeats keep the wall-clock time, across daylight-saving changes too.
             let local = local_first + Duration::weeks(i64::from(every * k));
-            time::resolve_for(
-                practice.tz,
+            practice.clock.resolve_for(
                 local,
                 input.fold.or(Some(api_types::scheduling::Fold::Earlier)),
                 "local_start",

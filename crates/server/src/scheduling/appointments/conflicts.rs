@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::queries;
 use crate::platform::{ApiError, ApiResult};
 use crate::scheduling::slots::Interval;
-use crate::scheduling::{time, Practice};
+use crate::scheduling::Practice;
 
 /// The instant a request means: `starts_at`, or `local_start` resolved in the practice's zone.
 pub fn requested_start(
@@ -23,7 +23,10 @@ pub fn requested_start(
 ) -> ApiResult<Option<DateTime<Utc>>> {
     match (starts_at, local_start) {
         (Some(t), _) => Ok(Some(t)),
-        (None, Some(local)) => time::resolve_for(practice.tz, local, fold, "local_start").map(Some),
+        (None, Some(local)) => practice
+            .clock
+            .resolve_for(local, fold, "local_start")
+            .map(Some),
         (None, None) => Ok(None),
     }
 }
@@ -49,7 +52,7 @@ impl Occupancy {
 }
 
 fn when(practice: &Practice, from: DateTime<Utc>, to: DateTime<Utc>) -> String {
-    let (a, b) = (time::local(practice.tz, from), time::local(practice.tz, to));
+    let (a, b) = (practice.clock.local(from), practice.clock.local(to));
     format!(
         "from {} to {} on {}",
         a.format("%H:%M"),

@@ -14,7 +14,7 @@ use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized, Principal};
 use crate::platform::http::{etag, page_bounds, Query};
 use crate::platform::{ApiError, ApiResult};
-use crate::scheduling::{time, Practice};
+use crate::scheduling::Practice;
 use crate::AppState;
 
 /// Appointments, soonest first (or newest first with `descending`). Staff see everyone's;
@@ -71,8 +71,8 @@ pub(super) async fn list_appointments(
 pub fn bound(practice: &Practice, b: DateOrInstant, end: bool) -> DateTime<Utc> {
     match b {
         DateOrInstant::Instant(t) => t,
-        DateOrInstant::Date(d) if end => time::day_start(practice.tz, d.succ_opt().unwrap_or(d)),
-        DateOrInstant::Date(d) => time::day_start(practice.tz, d),
+        DateOrInstant::Date(d) if end => practice.clock.day_start(d.succ_opt().unwrap_or(d)),
+        DateOrInstant::Date(d) => practice.clock.day_start(d),
     }
 }
 

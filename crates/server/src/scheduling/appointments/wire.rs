@@ -15,7 +15,7 @@ use crate::auth::Principal;
 use crate::patients;
 use crate::platform::crypto::Crypto;
 use crate::platform::ApiResult;
-use crate::scheduling::{time, types, Practice};
+use crate::scheduling::{types, Practice};
 use crate::users;
 
 pub fn aad(id: Uuid, column: &str) -> String {
@@ -155,8 +155,8 @@ fn to_wire(
             .unwrap_or_else(|| "#64748b".into()),
         starts_at: m.starts_at,
         ends_at: m.ends_at,
-        local_start: time::local(practice.tz, m.starts_at),
-        local_end: time::local(practice.tz, m.ends_at),
+        local_start: practice.clock.local(m.starts_at),
+        local_end: practice.clock.local(m.ends_at),
         buffer_before_minutes: u32::try_from(m.buffer_before_minutes).unwrap_or(0),
         buffer_after_minutes: u32::try_from(m.buffer_after_minutes).unwrap_or(0),
         mode: AppointmentMode::parse(&m.mode).unwrap_or_default(),

@@ -7,7 +7,6 @@ use api_types::scheduling::{
     AvailabilityException, ExceptionKind, Holiday, LocalSpan, TimeOff, TimeOffKind, WeeklyWindow,
 };
 use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Tz;
 use entity::scheduling::practice_closure as closure;
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
@@ -15,8 +14,8 @@ use uuid::Uuid;
 use super::queries::load_rules;
 use crate::platform::ApiResult;
 use crate::scheduling::slots::{normalize, subtract, Interval};
-use crate::scheduling::time::{self, Edge};
 use crate::scheduling::{closures, holidays, Practice};
+use crate::settings::{Clock, Edge};
 
 /// One practitioner's rules.
 #[derive(Debug, Clone, Default)]
@@ -29,7 +28,7 @@ pub struct Rules {
 
 /// What applies to everyone over a range of days: the time zone, public holidays and closures.
 pub struct Days {
-    pub tz: Tz,
+    pub tz: Clock,
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub holidays: Vec<Holiday>,
@@ -45,7 +44,7 @@ impl Days {
     ) -> ApiResult<Days> {
         let closures = closures::between(db, from, to).await?;
         Ok(Days {
-            tz: practice.tz,
+            tz: practice.clock,
             from,
             to,
             holidays: holidays::between(practice.rules.holiday_region, from, to),
@@ -61,8 +60,8 @@ impl Days {
         let last = last.min(self.to);
         let first = first.max(self.from);
         Interval::new(
-            time::day_start(self.tz, first),
-            time::day_start(self.tz, last.succ_opt().unwrap_or(last)),
+            self.tz.day_start(first),
+            self.tz.day_start(last.succ_opt().unwrap_or(last)),
         )
     }
 }
@@ -91,8 +90,8 @@ pub fn compute(days: &Days, rules: &Rules) -> Computed {
         let off_for_holiday = holiday.is_some() && !rules.works_public_holidays;
         for w in rules.weekly.iter().filter(|w| w.applies_on(date)) {
             let span = Interval::new(
-                time::at(tz, date, w.start, Edge::Start),
-                time::at(tz, date, w.end, Edge::End),
+                tz.at(date, w.start, Edge::Start),
+                tz.at(date, w.end, Edge::End),
             );
             if !off_for_holiday {
                 working.push(span);
@@ -111,10 +110,9 @@ pub fn compute(days: &Days, rules: &Rules) -> Computed {
             .filter(|x| x.start_date <= date && date <= x.end_date)
         {
             let span = match (x.start_time, x.end_time) {
-                (Some(s), Some(e)) => Interval::new(
-                    time::at(tz, date, s, Edge::Start),
-                    time::at(tz, date, e, Edge::End),
-                ),
+                (Some(s), Some(e)) => {
+                    Interval::new(tz.at(date, s, Edge::Start), tz.at(date, e, Edge::End))
+                }
                 _ => days.whole_days(date, date),
             };
             match x.kind {
@@ -144,14 +142,10 @@ pub fn compute(days: &Days, rules: &Rules) -> Computed {
 }
 
 /// Dates whose local days cover `from`..`to` (instants).
-pub fn dates_covering(tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> (NaiveDate, NaiveDate) {
+pub fn dates_covering(tz: Clock, from: DateTime<Utc>, to: DateTime<Utc>) -> (NaiveDate, NaiveDate) {
     // A day either side: a window edge on a DST day can reach into its neighbour.
-    let first = time::local_date(tz, from)
-        .pred_opt()
-        .unwrap_or(NaiveDate::MIN);
-    let last = time::local_date(tz, to)
-        .succ_opt()
-        .unwrap_or(NaiveDate::MAX);
+    let first = tz.local_date(from).pred_opt().unwrap_or(NaiveDate::MIN);
+    let last = tz.local_date(to).succ_opt().unwrap_or(NaiveDate::MAX);
     (first, last)
 }
 
@@ -162,7 +156,7 @@ pub async fn is_available(
     practitioner_id: Uuid,
     span: Interval,
 ) -> ApiResult<bool> {
-    let (from, to) = dates_covering(practice.tz, span.start, span.end);
+    let (from, to) = dates_covering(practice.clock, span.start, span.end);
     let days = Days::load(db, practice, from, to).await?;
     let rules = load_rules(db, &[practitioner_id], Some((from, to)))
         .await?
@@ -174,18 +168,18 @@ pub async fn is_available(
         .any(|a| a.contains(&span)))
 }
 
-pub fn local_span(tz: Tz, i: &Interval) -> LocalSpan {
+pub fn local_span(tz: Clock, i: &Interval) -> LocalSpan {
     LocalSpan {
-        start: time::local(tz, i.start),
-        end: time::local(tz, i.end),
+        start: tz.local(i.start),
+        end: tz.local(i.end),
     }
 }
 
-pub fn to_time_off(tz: Tz, (kind, i, label): &(TimeOffKind, Interval, String)) -> TimeOff {
+pub fn to_time_off(tz: Clock, (kind, i, label): &(TimeOffKind, Interval, String)) -> TimeOff {
     TimeOff {
         kind: *kind,
-        start: time::local(tz, i.start),
-        end: time::local(tz, i.end),
+        start: tz.local(i.start),
+        end: tz.local(i.end),
         label: label.clone(),
     }
 }

@@ -3,11 +3,11 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::settings::Clock;
 use actix_web::{get, put, web};
 use api_types::scheduling::{Availability, AvailabilityInput, ClockTime, Practitioner};
 use api_types::{FieldError, Permission};
 use chrono::Duration;
-use chrono_tz::Tz;
 use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
@@ -15,7 +15,7 @@ use super::queries::{self, load_rules};
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
 use crate::platform::{ApiError, ApiResult};
-use crate::scheduling::{time, types, Practice};
+use crate::scheduling::{types, Practice};
 use crate::users::{self, UserRecord};
 use crate::AppState;
 
@@ -113,7 +113,7 @@ pub(super) async fn get_availability(
 }
 
 /// Exceptions with hours must name hours that exist on each of their days.
-fn check_exception_times(tz: Tz, input: &AvailabilityInput) -> Result<(), Vec<FieldError>> {
+fn check_exception_times(tz: Clock, input: &AvailabilityInput) -> Result<(), Vec<FieldError>> {
     let mut errors = api_types::validation::Errors::default();
     for (i, x) in input.exceptions.iter().enumerate() {
         for (field, value) in [("start_time", x.start_time), ("end_time", x.end_time)] {
@@ -128,8 +128,8 @@ fn check_exception_times(tz: Tz, input: &AvailabilityInput) -> Result<(), Vec<Fi
                     let local = d.and_time(chrono::NaiveTime::MIN)
                         + Duration::minutes(i64::from(t.minutes()));
                     matches!(
-                        time::resolve(tz, local, Some(api_types::scheduling::Fold::Earlier)),
-                        Err(time::LocalTimeError::Nonexistent { .. })
+                        tz.resolve(local, Some(api_types::scheduling::Fold::Earlier)),
+                        Err(crate::settings::LocalTimeError::Nonexistent { .. })
                     )
                 });
             if let Some(day) = missing {
@@ -175,7 +175,7 @@ pub(super) async fn put_availability(
     let input = body.into_inner();
     input.validate().map_err(ApiError::Validation)?;
     let practice = Practice::load(&state.db).await?;
-    check_exception_times(practice.tz, &input).map_err(ApiError::Validation)?;
+    check_exception_times(practice.clock, &input).map_err(ApiError::Validation)?;
     let txn = state.db.begin().await?;
     queries::replace(&txn, id, auth.user_id(), &input).await?;
     state

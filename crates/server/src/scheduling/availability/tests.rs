@@ -8,7 +8,8 @@ use chrono::NaiveDate;
 use chrono_tz::Australia::Sydney;
 
 use super::compute::{compute, Days, Rules};
-use crate::scheduling::{holidays, time};
+use crate::scheduling::holidays;
+use crate::settings::Clock;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -26,7 +27,7 @@ fn window(weekday: Weekday, start: &str, end: &str) -> WeeklyWindow {
 
 fn days(from: NaiveDate, to: NaiveDate) -> Days {
     Days {
-        tz: Sydney,
+        tz: Clock::new(Sydney),
         from,
         to,
         holidays: holidays::between(api_types::scheduling::HolidayRegion::Nsw, from, to),
@@ -97,8 +98,8 @@ fn leave_and_extra_hours_change_the_week() {
         .map(|i| {
             format!(
                 "{}–{}",
-                time::local(Sydney, i.start).format("%a %H:%M"),
-                time::local(Sydney, i.end).format("%H:%M")
+                Clock::new(Sydney).local(i.start).format("%a %H:%M"),
+                Clock::new(Sydney).local(i.end).format("%H:%M")
             )
         })
         .collect();

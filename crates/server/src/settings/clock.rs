@@ -1,4 +1,6 @@
-//! The practice's clock: wall-clock times in its time zone to instants and back.
+//! The practice's clock: wall-clock times in its time zone to instants and back. Everything that
+//! turns a person's date or time into an instant, or an instant into what the practice's wall
+//! clock shows, goes through [`Clock`].
 //!
 //! Where daylight saving makes a local time special, the rule is explicit:
 //! - a time that does not exist (the clocks jump from 02:00 to 03:00) is refused when a person
@@ -14,6 +16,88 @@ use chrono_tz::Tz;
 
 use crate::platform::{ApiError, ApiResult};
 
+/// The practice's wall clock: its time zone, with the rules for times that daylight saving makes
+/// special.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clock(Tz);
+
+impl Clock {
+    pub fn new(tz: Tz) -> Clock {
+        Clock(tz)
+    }
+
+    /// The clock of a zone named in the settings, Sydney's if the name is somehow unreadable.
+    pub fn of(name: &str) -> Clock {
+        Clock(name.parse().unwrap_or(chrono_tz::Australia::Sydney))
+    }
+
+    pub fn zone(self) -> Tz {
+        self.0
+    }
+
+    pub fn name(self) -> &'static str {
+        self.0.name()
+    }
+
+    /// The instant a person means by `local`. `fold` chooses between the two instants of a time
+    /// that occurs twice; it is ignored for every other time.
+    pub fn resolve(
+        self,
+        local: NaiveDateTime,
+        fold: Option<Fold>,
+    ) -> Result<DateTime<Utc>, LocalTimeError> {
+        resolve(self.0, local, fold)
+    }
+
+    /// A person's local time as an instant, or a validation error on `field` that says what to
+    /// do instead.
+    pub fn resolve_for(
+        self,
+        local: NaiveDateTime,
+        fold: Option<Fold>,
+        field: &str,
+    ) -> ApiResult<DateTime<Utc>> {
+        resolve_for(self.0, local, fold, field)
+    }
+
+    /// The instant of `minute` minutes after local midnight on `date` (1440 is the next
+    /// midnight), as the edge of a window.
+    pub fn edge(self, date: NaiveDate, minute: u16, which: Edge) -> DateTime<Utc> {
+        edge(self.0, date, minute, which)
+    }
+
+    /// The first instant of a local day.
+    pub fn day_start(self, date: NaiveDate) -> DateTime<Utc> {
+        edge(self.0, date, 0, Edge::Start)
+    }
+
+    /// The instant a local time of day on a date means, as a window edge.
+    pub fn at(self, date: NaiveDate, time: ClockTime, which: Edge) -> DateTime<Utc> {
+        edge(self.0, date, time.minutes(), which)
+    }
+
+    /// `t` on the practice's wall clock.
+    pub fn local(self, t: DateTime<Utc>) -> NaiveDateTime {
+        t.with_timezone(&self.0).naive_local()
+    }
+
+    /// The practice's date at instant `t`.
+    pub fn local_date(self, t: DateTime<Utc>) -> NaiveDate {
+        self.local(t).date()
+    }
+
+    /// The practice's date now.
+    pub fn today(self) -> NaiveDate {
+        self.local_date(Utc::now())
+    }
+
+    /// The offset from UTC at `t`, in seconds.
+    pub fn offset_seconds(self, t: DateTime<Utc>) -> i64 {
+        use chrono::Offset;
+        i64::from(t.with_timezone(&self.0).offset().fix().local_minus_utc())
+    }
+}
+
 /// Why a local time cannot be turned into one instant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LocalTimeError {
@@ -28,7 +112,7 @@ pub enum LocalTimeError {
 
 /// The instant a person means by `local`. `fold` chooses between the two instants of a time that
 /// occurs twice; it is ignored for every other time.
-pub fn resolve(
+fn resolve(
     tz: Tz,
     local: NaiveDateTime,
     fold: Option<Fold>,
@@ -72,7 +156,7 @@ pub enum Edge {
 
 /// The instant of `minute` minutes after local midnight on `date` (1440 is the next midnight),
 /// as the edge of a window.
-pub fn edge(tz: Tz, date: NaiveDate, minute: u16, which: Edge) -> DateTime<Utc> {
+fn edge(tz: Tz, date: NaiveDate, minute: u16, which: Edge) -> DateTime<Utc> {
     let local = date.and_time(chrono::NaiveTime::MIN) + Duration::minutes(i64::from(minute));
     match tz.from_local_datetime(&local) {
         LocalResult::Single(t) => t.with_timezone(&Utc),
@@ -94,40 +178,9 @@ pub fn edge(tz: Tz, date: NaiveDate, minute: u16, which: Edge) -> DateTime<Utc> 
     }
 }
 
-/// The first instant of a local day.
-pub fn day_start(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
-    edge(tz, date, 0, Edge::Start)
-}
-
-/// The instant a local time of day on a date means, as a window edge.
-pub fn at(tz: Tz, date: NaiveDate, time: ClockTime, which: Edge) -> DateTime<Utc> {
-    edge(tz, date, time.minutes(), which)
-}
-
-/// `t` on the practice's wall clock.
-pub fn local(tz: Tz, t: DateTime<Utc>) -> NaiveDateTime {
-    t.with_timezone(&tz).naive_local()
-}
-
-/// The practice's date at instant `t`.
-pub fn local_date(tz: Tz, t: DateTime<Utc>) -> NaiveDate {
-    local(tz, t).date()
-}
-
-/// The offset from UTC at `t`, in seconds.
-pub fn offset_seconds(tz: Tz, t: DateTime<Utc>) -> i64 {
-    use chrono::Offset;
-    i64::from(t.with_timezone(&tz).offset().fix().local_minus_utc())
-}
-
-/// The practice's time zone from its setting, Sydney if the setting is somehow unreadable.
-pub fn zone(name: &str) -> Tz {
-    name.parse().unwrap_or(chrono_tz::Australia::Sydney)
-}
-
 /// A person's local start time as an instant, or a validation error on `field` that says what
 /// to do instead.
-pub fn resolve_for(
+fn resolve_for(
     tz: Tz,
     local: NaiveDateTime,
     fold: Option<Fold>,
@@ -163,6 +216,10 @@ pub fn resolve_for(
 mod tests {
     use super::*;
     use chrono_tz::Australia::Sydney;
+
+    fn day_start(tz: Tz, d: NaiveDate) -> DateTime<Utc> {
+        Clock::new(tz).day_start(d)
+    }
 
     fn local(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
@@ -229,8 +286,8 @@ mod tests {
     #[test]
     fn local_times_round_trip_outside_transitions() {
         let t = utc("2026-12-07T22:00:00Z");
-        assert_eq!(super::local(Sydney, t), local("2026-12-08 09:00"));
+        assert_eq!(Clock::new(Sydney).local(t), local("2026-12-08 09:00"));
         assert_eq!(resolve(Sydney, local("2026-12-08 09:00"), None).unwrap(), t);
-        assert_eq!(offset_seconds(Sydney, t), 11 * 3600);
+        assert_eq!(Clock::new(Sydney).offset_seconds(t), 11 * 3600);
     }
 }
