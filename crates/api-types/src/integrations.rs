@@ -357,10 +357,34 @@ impl JobKind {
     }
 }
 
+/// Where a person's connection to an outside service stands, as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "db",
+    derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum),
+    sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")
+)]
+pub enum ConnectionState {
+    /// Working: syncs run.
+    Active,
+    /// The last sync failed; it is retried.
+    Error,
+    /// The provider refused the tokens: the person has to connect again.
+    Reconnect,
+    /// Disconnected, by the person, their deactivation or their record's erasure.
+    Ended,
+}
+
 /// Where a job stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "db",
+    derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum),
+    sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")
+)]
 pub enum JobStatus {
     /// Waiting for its time (at once, or after a failed attempt).
     Queued,

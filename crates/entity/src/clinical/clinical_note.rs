@@ -1,3 +1,4 @@
+use api_types::notes::NoteStatus;
 use sea_orm::entity::prelude::*;
 
 /// A clinical note. `title_enc` and `body_enc` hold the current text: the draft while
@@ -10,7 +11,7 @@ pub struct Model {
     pub patient_id: Uuid,
     pub note_type: String,
     /// `draft`, `signed` or `amended`.
-    pub status: String,
+    pub status: NoteStatus,
     #[sea_orm(column_type = "Text")]
     pub title_enc: String,
     #[sea_orm(column_type = "Text")]

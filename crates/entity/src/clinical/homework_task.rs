@@ -1,3 +1,4 @@
+use api_types::therapy::HomeworkStatus;
 use sea_orm::entity::prelude::*;
 
 /// Homework assigned to a patient. Title and instructions are one encrypted JSON value, the
@@ -14,7 +15,7 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub details_enc: String,
     /// `assigned` or `done`.
-    pub status: String,
+    pub status: HomeworkStatus,
     pub completed_at: Option<DateTimeUtc>,
     #[sea_orm(column_type = "Text", nullable)]
     pub reflection_enc: Option<String>,

@@ -1,3 +1,4 @@
+use api_types::medications::MedicationStatus;
 use sea_orm::entity::prelude::*;
 
 /// A medication on a patient's list. Name, strength, dose, route, frequency, prescriber, reason
@@ -9,7 +10,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub patient_id: Uuid,
-    pub status: String,
+    pub status: MedicationStatus,
     pub start_date: Date,
     pub end_date: Option<Date>,
     pub doses_per_day: Option<i32>,

@@ -1,3 +1,4 @@
+use api_types::admin::OutboxStatus;
 use sea_orm::entity::prelude::*;
 
 /// An outbound message. It is written in the same transaction as the change that causes it and
@@ -12,7 +13,7 @@ pub struct Model {
     pub recipient_bidx: String,
     pub subject_enc: String,
     pub body_enc: String,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub last_error: Option<String>,
     pub created_at: DateTimeUtc,

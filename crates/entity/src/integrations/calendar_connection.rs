@@ -1,3 +1,4 @@
+use api_types::integrations::ConnectionState;
 use sea_orm::entity::prelude::*;
 
 /// A practitioner's connection to their own Google Calendar. Tokens are encrypted; `status` is
@@ -20,7 +21,7 @@ pub struct Model {
     pub expires_at: DateTimeUtc,
     pub scope: String,
     pub include_patient_names: bool,
-    pub status: String,
+    pub status: ConnectionState,
     #[sea_orm(column_type = "Text", nullable)]
     pub last_error: Option<String>,
     pub last_sync_at: Option<DateTimeUtc>,

@@ -1,3 +1,4 @@
+use api_types::integrations::ConnectionState;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -17,7 +18,7 @@ pub struct Model {
     /// The secret in the notification callback's path.
     pub notify_token: String,
     /// `active` or `error`.
-    pub status: String,
+    pub status: ConnectionState,
     pub last_sync_at: Option<DateTimeUtc>,
     pub last_error: Option<String>,
     /// Everything up to here has been fetched.

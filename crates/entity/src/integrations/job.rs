@@ -1,3 +1,4 @@
+use api_types::integrations::JobStatus;
 use sea_orm::entity::prelude::*;
 
 /// Background work with an outside service. At most one job per kind and subject is queued or
@@ -13,7 +14,7 @@ pub struct Model {
     /// What asked for it, in a word (`connected`, `periodic`, `appointment_changed`).
     pub reason: Option<String>,
     /// `queued`, `running`, `done` or `failed`.
-    pub status: String,
+    pub status: JobStatus,
     pub attempts: i32,
     pub run_at: DateTimeUtc,
     /// While running: when the claim lapses and another server may take the job over.

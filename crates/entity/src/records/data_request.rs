@@ -1,3 +1,4 @@
+use api_types::sharing::DataRequestStatus;
 use sea_orm::entity::prelude::*;
 
 /// A patient's request about their data: a correction (rectification) or erasure. What they
@@ -13,7 +14,7 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub details_enc: String,
     /// `open`, `completed` or `declined`.
-    pub status: String,
+    pub status: DataRequestStatus,
     #[sea_orm(column_type = "Text", nullable)]
     pub response_enc: Option<String>,
     pub requested_by: Option<Uuid>,

@@ -1,3 +1,4 @@
+use api_types::scheduling::AppointmentStatus;
 use sea_orm::entity::prelude::*;
 
 /// An appointment: a patient with a practitioner at a time.
@@ -20,7 +21,7 @@ pub struct Model {
     pub buffer_after_minutes: i32,
     pub mode: String,
     /// `booked`, `arrived`, `completed`, `cancelled` or `no_show`.
-    pub status: String,
+    pub status: AppointmentStatus,
     pub notes_enc: Option<String>,
     pub cancel_reason_enc: Option<String>,
     pub cancelled_at: Option<DateTimeUtc>,

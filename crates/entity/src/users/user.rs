@@ -1,3 +1,4 @@
+use api_types::admin::UserStatus;
 use sea_orm::entity::prelude::*;
 
 /// A staff or patient account.
@@ -11,7 +12,7 @@ pub struct Model {
     pub email_bidx: String,
     pub name_enc: String,
     pub role: String,
-    pub status: String,
+    pub status: UserStatus,
     pub patient_id: Option<Uuid>,
     pub password_hash: Option<String>,
     pub mfa_enabled: bool,

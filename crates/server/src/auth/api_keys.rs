@@ -2,6 +2,7 @@
 //! stored as a SHA-256 of the secret, revocable, and sent as `Authorization: Bearer cbk_…`.
 
 use actix_web::{delete, get, post, web, HttpResponse};
+use api_types::admin::UserStatus;
 use api_types::admin::{ApiKey, ApiKeyCreated, CreateApiKeyRequest};
 use api_types::{Page, PageQuery, Permission};
 use chrono::{Duration, Utc};
@@ -75,7 +76,7 @@ pub async fn authenticate(state: &AppState, rest: &str) -> ApiResult<Actor> {
     let holder = match key.created_by {
         Some(id) => crate::users::find_model(&state.db, id)
             .await?
-            .filter(|u| u.status == "active"),
+            .filter(|u| u.status == UserStatus::Active),
         None => None,
     }
     .ok_or_else(ApiError::unauthorized)?;

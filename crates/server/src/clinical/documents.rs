@@ -6,6 +6,7 @@ use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use api_types::documents::{
     ContentQuery, Document, DocumentKind, DocumentQuery, DocumentSource, UploadQuery,
 };
+use api_types::notes::NoteStatus;
 use api_types::sharing::RecordCategory;
 use api_types::{ErrorCode, Page, Role};
 use chrono::Utc;
@@ -258,7 +259,7 @@ async fn delete_document(
     }
     if let Some(note_id) = row.note_id {
         let signed = clinical_note::Entity::find_by_id(note_id)
-            .filter(clinical_note::Column::Status.ne("draft"))
+            .filter(clinical_note::Column::Status.ne(NoteStatus::Draft))
             .one(&state.db)
             .await?
             .is_some();

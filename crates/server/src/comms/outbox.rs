@@ -88,7 +88,7 @@ pub async fn enqueue(
         recipient_bidx: Set(recipient_bidx(crypto, message.to)),
         subject_enc: Set(crypto.encrypt_str(message.subject, &aad(id, "subject"))?),
         body_enc: Set(crypto.encrypt_str(message.body, &aad(id, "body"))?),
-        status: Set("pending".into()),
+        status: Set(OutboxStatus::Pending),
         attempts: Set(0),
         last_error: Set(None),
         created_at: Set(now),
@@ -153,14 +153,6 @@ pub async fn enqueue_secret_email(
 pub const SECRET_WITHHELD: &str =
     "This message holds a one-time link, so its text is not shown here. Only its recipient can use it.";
 
-fn status_str(s: OutboxStatus) -> &'static str {
-    match s {
-        OutboxStatus::Pending => "pending",
-        OutboxStatus::Sent => "sent",
-        OutboxStatus::Failed => "failed",
-    }
-}
-
 fn to_wire(crypto: &Crypto, m: outbox_message::Model) -> anyhow::Result<OutboxMessage> {
     Ok(OutboxMessage {
         recipient: crypto.decrypt_str(&m.recipient_enc, &aad(m.id, "recipient"))?,
@@ -172,11 +164,7 @@ fn to_wire(crypto: &Crypto, m: outbox_message::Model) -> anyhow::Result<OutboxMe
         },
         id: m.id,
         channel: m.channel,
-        status: match m.status.as_str() {
-            "sent" => OutboxStatus::Sent,
-            "failed" => OutboxStatus::Failed,
-            _ => OutboxStatus::Pending,
-        },
+        status: m.status,
         attachments: decrypt_attachments(crypto, m.id, m.attachments_enc.as_deref())?
             .into_iter()
             .map(|a| a.filename)
@@ -245,7 +233,7 @@ async fn list_outbox(
     let (limit, offset) = page_bounds(q.limit, q.offset)?;
     let mut select = outbox_message::Entity::find();
     if let Some(s) = q.status {
-        select = select.filter(outbox_message::Column::Status.eq(status_str(s)));
+        select = select.filter(outbox_message::Column::Status.eq(s));
     }
     if let Some(r) = &q.recipient {
         select = select
@@ -377,7 +365,7 @@ pub async fn deliver_due(
     }
     let txn = db.begin().await?;
     let mut select = outbox_message::Entity::find()
-        .filter(outbox_message::Column::Status.eq("pending"))
+        .filter(outbox_message::Column::Status.eq(OutboxStatus::Pending))
         .filter(outbox_message::Column::Channel.is_in(channels))
         .filter(outbox_message::Column::NextAttemptAt.lte(Utc::now()))
         .order_by_asc(outbox_message::Column::NextAttemptAt)
@@ -411,13 +399,17 @@ pub async fn deliver_due(
         update.attempts = Set(attempts);
         match outcome {
             Ok(()) => {
-                update.status = Set("sent".into());
+                update.status = Set(OutboxStatus::Sent);
                 update.sent_at = Set(Some(Utc::now()));
                 update.last_error = Set(None);
             }
             Err(e) => {
                 let give_up = !e.transient || attempts >= MAX_ATTEMPTS;
-                update.status = Set(if give_up { "failed" } else { "pending" }.into());
+                update.status = Set(if give_up {
+                    OutboxStatus::Failed
+                } else {
+                    OutboxStatus::Pending
+                });
                 update.last_error = Set(Some(e.message.chars().take(500).collect()));
                 let backoff = chrono::Duration::seconds(30 * (1i64 << attempts.min(10)));
                 update.next_attempt_at = Set(Utc::now() + backoff);

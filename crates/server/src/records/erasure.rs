@@ -220,7 +220,7 @@ async fn erase(
             "Erasure recorded by an administrator.",
             &aad("details", request_id),
         )?),
-        status: Set(DataRequestStatus::Completed.as_str().into()),
+        status: Set(DataRequestStatus::Completed),
         response_enc: Set(Some(
             state
                 .crypto

@@ -70,7 +70,7 @@ async fn to_wire(
             patient_name,
             kind: DataRequestKind::parse(&r.kind).unwrap_or(DataRequestKind::Rectification),
             details: crypto.decrypt_str(&r.details_enc, &aad("details", r.id))?,
-            status: DataRequestStatus::parse(&r.status).unwrap_or(DataRequestStatus::Open),
+            status: r.status,
             response: r
                 .response_enc
                 .as_deref()
@@ -153,7 +153,7 @@ async fn create_request(
         details_enc: Set(state
             .crypto
             .encrypt_str(body.details.trim(), &aad("details", request_id))?),
-        status: Set("open".into()),
+        status: Set(DataRequestStatus::Open),
         response_enc: Set(None),
         requested_by: Set(auth.user_id()),
         resolved_by: Set(None),
@@ -217,7 +217,7 @@ async fn list_requests(
 ) -> ApiResult<web::Json<Vec<DataRequest>>> {
     let status = query.status.unwrap_or(DataRequestStatus::Open);
     let rows = data_request::Entity::find()
-        .filter(data_request::Column::Status.eq(status.as_str()))
+        .filter(data_request::Column::Status.eq(status))
         .order_by_asc(data_request::Column::CreatedAt)
         .limit(200)
         .all(&state.db)
@@ -255,7 +255,7 @@ async fn resolve_request(
         .await?
         .ok_or_else(ApiError::not_found)?;
     body.validate().map_err(ApiError::Validation)?;
-    if row.status != "open" {
+    if row.status != DataRequestStatus::Open {
         return Err(ApiError::with_detail(
             ErrorCode::Conflict,
             "This request has already been answered.",
@@ -279,7 +279,7 @@ async fn resolve_request(
         );
     }
     let mut active: data_request::ActiveModel = row.clone().into();
-    active.status = Set(body.status.as_str().into());
+    active.status = Set(body.status);
     active.response_enc = Set(Some(
         state
             .crypto
@@ -291,7 +291,7 @@ async fn resolve_request(
     let answered = data_request::Entity::update_many()
         .set(active)
         .filter(data_request::Column::Id.eq(row.id))
-        .filter(data_request::Column::Status.eq("open"))
+        .filter(data_request::Column::Status.eq(DataRequestStatus::Open))
         .exec(&txn)
         .await?
         .rows_affected;

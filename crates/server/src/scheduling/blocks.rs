@@ -3,6 +3,7 @@
 //! other blocks, and slot search never offers it. Staff book walk-ins and group members into it.
 
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use api_types::scheduling::AppointmentStatus;
 use api_types::scheduling::{
     BlockKind, CalendarBlock, CalendarBlockPatch, DateOrInstant, NewCalendarBlock,
 };
@@ -55,7 +56,7 @@ pub async fn to_wire_many(
     if !ids.is_empty() {
         for a in appointment::Entity::find()
             .filter(appointment::Column::BlockId.is_in(ids))
-            .filter(appointment::Column::Status.ne("cancelled"))
+            .filter(appointment::Column::Status.ne(AppointmentStatus::Cancelled))
             .all(db)
             .await?
         {
@@ -112,7 +113,7 @@ async fn overlap(
 ) -> ApiResult<Option<String>> {
     let clash = appointment::Entity::find()
         .filter(appointment::Column::PractitionerId.eq(practitioner_id))
-        .filter(appointment::Column::Status.ne("cancelled"))
+        .filter(appointment::Column::Status.ne(AppointmentStatus::Cancelled))
         .filter(appointment::Column::BusyFrom.lt(to))
         .filter(appointment::Column::BusyTo.gt(from))
         .all(db)
@@ -310,7 +311,7 @@ async fn update_block(
     }
     let inside = appointment::Entity::find()
         .filter(appointment::Column::BlockId.eq(b.id))
-        .filter(appointment::Column::Status.ne("cancelled"))
+        .filter(appointment::Column::Status.ne(AppointmentStatus::Cancelled))
         .all(&txn)
         .await?;
     for a in inside {
@@ -386,7 +387,7 @@ async fn delete_block(
         .ok_or_else(ApiError::not_found)?;
     let inside = appointment::Entity::find()
         .filter(appointment::Column::BlockId.eq(b.id))
-        .filter(appointment::Column::Status.ne("cancelled"))
+        .filter(appointment::Column::Status.ne(AppointmentStatus::Cancelled))
         .one(&txn)
         .await?;
     if inside.is_some() {

@@ -3,7 +3,8 @@
 //! calendar view, appointment messages and reminders, and private iCalendar feeds.
 //!
 //! Times: appointments are instants (UTC); availability is wall-clock time in the practice's
-//! time zone, turned into instants for each day by [`time`]. Conflicts are checked on the
+//! time zone, turned into instants for each day by the practice's
+//! [`Clock`](crate::settings::Clock). Conflicts are checked on the
 //! practitioner's time an appointment takes (buffers included) and on the patient's time, inside
 //! one transaction that first takes a lock per practitioner and patient (a PostgreSQL advisory
 //! lock; SQLite runs one write transaction at a time anyway), so two bookings of one slot can

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use api_types::scheduling::AppointmentStatus;
 use api_types::scheduling::{MessageEvent, MessageTemplate};
 use api_types::validation::e164;
 use chrono::{DateTime, Duration, Timelike, Utc};
@@ -234,7 +235,7 @@ pub async fn send_due_reminders(
         .clock
         .day_start(tomorrow.succ_opt().unwrap_or(tomorrow));
     let due = appointment::Entity::find()
-        .filter(appointment::Column::Status.eq("booked"))
+        .filter(appointment::Column::Status.eq(AppointmentStatus::Booked))
         .filter(appointment::Column::ReminderSentAt.is_null())
         .filter(appointment::Column::StartsAt.gte(from))
         .filter(appointment::Column::StartsAt.lt(to))
@@ -270,7 +271,7 @@ pub async fn send_due_reminders(
             })
             .filter(appointment::Column::Id.eq(a.id))
             .filter(appointment::Column::ReminderSentAt.is_null())
-            .filter(appointment::Column::Status.eq("booked"))
+            .filter(appointment::Column::Status.eq(AppointmentStatus::Booked))
             .filter(appointment::Column::StartsAt.eq(a.starts_at))
             .exec(&txn)
             .await?;

@@ -42,7 +42,7 @@ async fn refs_of(
                 .unwrap_or_default(),
             starts_at: a.starts_at,
             practitioner_id: a.practitioner_id,
-            status: AppointmentStatus::parse(&a.status).unwrap_or(AppointmentStatus::Booked),
+            status: a.status,
         })
         .collect())
 }

@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use actix_web::{get, web};
+use api_types::scheduling::AppointmentStatus;
 use api_types::scheduling::{Slot, SlotList, SlotQuery};
 use api_types::{ErrorCode, Permission};
 use chrono::{DateTime, Duration, Utc};
@@ -40,7 +41,7 @@ pub async fn busy_by_practitioner(
         .column(appointment::Column::BusyFrom)
         .column(appointment::Column::BusyTo)
         .filter(appointment::Column::PractitionerId.is_in(ids.iter().copied()))
-        .filter(appointment::Column::Status.ne("cancelled"))
+        .filter(appointment::Column::Status.ne(AppointmentStatus::Cancelled))
         .filter(appointment::Column::BusyFrom.lt(to))
         .filter(appointment::Column::BusyTo.gt(from))
         .into_tuple()
@@ -198,7 +199,7 @@ async fn patient_busy(
         .column(appointment::Column::StartsAt)
         .column(appointment::Column::EndsAt)
         .filter(appointment::Column::PatientId.eq(patient_id))
-        .filter(appointment::Column::Status.ne("cancelled"))
+        .filter(appointment::Column::Status.ne(AppointmentStatus::Cancelled))
         .filter(appointment::Column::StartsAt.lt(to))
         .filter(appointment::Column::EndsAt.gt(from))
         .into_tuple()

@@ -233,7 +233,7 @@ pub(super) async fn demo_schedule(
                         "in_person"
                     }
                     .into()),
-                    status: Set(status.as_str().into()),
+                    status: Set(status),
                     notes_enc: Set(None),
                     cancel_reason_enc: Set(None),
                     cancelled_at: Set(None),

@@ -3,6 +3,7 @@
 //! still pending, the API keys it made, its break-the-glass access, its calendar feed and its
 //! Google Calendar connection. Reactivating the account gives none of them back.
 
+use api_types::admin::UserStatus;
 use chrono::Utc;
 use entity::users::user;
 use sea_orm::sea_query::Expr;
@@ -16,7 +17,7 @@ use crate::platform::ApiResult;
 /// Deactivates the account and ends everything it holds.
 pub async fn deactivate(db: &impl ConnectionTrait, user_id: Uuid, reason: &str) -> ApiResult<()> {
     user::Entity::update_many()
-        .col_expr(user::Column::Status, Expr::value("deactivated"))
+        .col_expr(user::Column::Status, Expr::value(UserStatus::Deactivated))
         .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(user::Column::Id.eq(user_id))
         .exec(db)

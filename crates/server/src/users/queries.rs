@@ -45,7 +45,7 @@ impl UserRecord {
     }
 
     pub fn is_active(&self) -> bool {
-        self.model.status == "active"
+        self.model.status == UserStatus::Active
     }
 
     pub fn to_wire(&self) -> User {
@@ -140,7 +140,7 @@ pub async fn create(
         email_bidx: Set(bidx),
         name_enc: Set(crypto.encrypt_str(new.name.trim(), &aad(id, "name"))?),
         role: Set(new.role.as_str().to_owned()),
-        status: Set("active".into()),
+        status: Set(UserStatus::Active),
         patient_id: Set(new.patient_id),
         password_hash: Set(new.password_hash),
         mfa_enabled: Set(false),
@@ -180,7 +180,7 @@ pub async fn get(db: &impl ConnectionTrait, crypto: &Crypto, id: Uuid) -> ApiRes
 pub async fn bookable(db: &impl ConnectionTrait, crypto: &Crypto) -> ApiResult<Vec<UserRecord>> {
     let rows = user::Entity::find()
         .filter(user::Column::Role.is_in([Role::Practitioner.as_str(), Role::Nurse.as_str()]))
-        .filter(user::Column::Status.eq("active"))
+        .filter(user::Column::Status.eq(UserStatus::Active))
         .all(db)
         .await?;
     let mut users = rows
@@ -249,7 +249,7 @@ pub async fn active_admins(
 ) -> ApiResult<Vec<UserRecord>> {
     user::Entity::find()
         .filter(user::Column::Role.eq(Role::Admin.as_str()))
-        .filter(user::Column::Status.eq("active"))
+        .filter(user::Column::Status.eq(UserStatus::Active))
         .all(db)
         .await?
         .into_iter()
@@ -289,7 +289,7 @@ pub async fn count_active_admins(db: &impl ConnectionTrait) -> ApiResult<u64> {
     use sea_orm::PaginatorTrait;
     Ok(user::Entity::find()
         .filter(user::Column::Role.eq("admin"))
-        .filter(user::Column::Status.eq("active"))
+        .filter(user::Column::Status.eq(UserStatus::Active))
         .count(db)
         .await?)
 }
@@ -405,11 +405,7 @@ pub async fn update_details(
         m.name_enc = Set(crypto.encrypt_str(name.trim(), &aad(id, "name"))?);
     }
     if let Some(status) = status {
-        m.status = Set(match status {
-            UserStatus::Active => "active",
-            UserStatus::Deactivated => "deactivated",
-        }
-        .into());
+        m.status = Set(status);
     }
     m.updated_at = Set(Utc::now());
     Ok(m.update(db).await?)

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use crate::settings::Clock;
 use actix_web::{get, post, web, HttpResponse};
+use api_types::medications::MedicationStatus;
 use api_types::medications::{
     adherence_rate, Adherence, AdherenceDay, AdherenceQuery, AdherenceSummary, Dose, NewDose,
 };
@@ -53,7 +54,10 @@ pub(super) async fn record_dose(
             "Record a dose from the last 30 days, not one still to come.",
         ));
     }
-    if med.status == "stopped" || med.status == "completed" {
+    if matches!(
+        med.status,
+        MedicationStatus::Stopped | MedicationStatus::Completed
+    ) {
         return Err(ApiError::with_detail(
             ErrorCode::Conflict,
             "This medication is no longer on the list of current medications.",

@@ -2,6 +2,7 @@
 //! written and cancelled, and doses recorded.
 
 use api_types::medications::MedicationInput;
+use api_types::medications::MedicationStatus;
 use api_types::sharing::RecordCategory;
 use chrono::{DateTime, Utc};
 use entity::clinical::{medication, medication_dose, prescription};
@@ -38,7 +39,9 @@ pub(super) async fn list(
     include_past: bool,
 ) -> ApiResult<Vec<medication::Model>> {
     if !include_past {
-        find = find.filter(medication::Column::Status.is_in(["active", "on_hold"]));
+        find = find.filter(
+            medication::Column::Status.is_in([MedicationStatus::Active, MedicationStatus::OnHold]),
+        );
     }
     Ok(find
         .order_by_asc(medication::Column::Status)
@@ -68,7 +71,7 @@ pub(crate) async fn insert(
     Ok(medication::ActiveModel {
         id: Set(med_id),
         patient_id: Set(patient_id),
-        status: Set(input.status.as_str().into()),
+        status: Set(input.status),
         start_date: Set(input.start_date),
         end_date: Set(input.end_date),
         doses_per_day: Set(input.doses_per_day.map(i32::from)),
@@ -91,7 +94,7 @@ pub(super) async fn update(
 ) -> ApiResult<medication::Model> {
     let id = row.id;
     let mut active: medication::ActiveModel = row.into();
-    active.status = Set(input.status.as_str().into());
+    active.status = Set(input.status);
     active.start_date = Set(input.start_date);
     active.end_date = Set(input.end_date);
     active.doses_per_day = Set(input.doses_per_day.map(i32::from));

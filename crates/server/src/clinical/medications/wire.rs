@@ -4,8 +4,7 @@
 use std::collections::HashMap;
 
 use api_types::medications::{
-    Dose, Medication, MedicationInput, MedicationRoute, MedicationStatus, Prescription,
-    PrescriptionStatus,
+    Dose, Medication, MedicationInput, MedicationRoute, Prescription, PrescriptionStatus,
 };
 use chrono::Duration;
 use entity::clinical::{medication, medication_dose};
@@ -126,7 +125,7 @@ pub(crate) async fn to_wire(
                 doses_per_day: r.doses_per_day.map(|n| n.clamp(0, 24) as u8),
                 start_date: r.start_date,
                 end_date: r.end_date,
-                status: MedicationStatus::parse(&r.status).unwrap_or(MedicationStatus::Active),
+                status: r.status,
                 prescriber_id: r.prescriber_id,
                 prescriber_name: r
                     .prescriber_id

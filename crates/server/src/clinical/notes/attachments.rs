@@ -3,6 +3,7 @@
 
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use api_types::documents::{Document, DocumentKind, DocumentSource, UploadQuery};
+use api_types::notes::NoteStatus;
 use api_types::ErrorCode;
 use sea_orm::TransactionTrait;
 use uuid::Uuid;
@@ -44,7 +45,7 @@ pub(super) async fn upload_attachment(
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     let note = open_note(&state, &auth, *id).await?;
-    if note.status == "draft" && auth.user_id() != Some(note.author_id) {
+    if note.status == NoteStatus::Draft && auth.user_id() != Some(note.author_id) {
         return Err(ApiError::with_detail(
             ErrorCode::Forbidden,
             "Only the author can add to a draft.",
@@ -52,8 +53,8 @@ pub(super) async fn upload_attachment(
     }
     query.validate().map_err(ApiError::Validation)?;
     // A signed note is changed only by amendment: a file added to it is one, with its reason.
-    let amendment = match (note.status.as_str(), query.reason.as_deref().map(str::trim)) {
-        ("draft", _) => None,
+    let amendment = match (note.status, query.reason.as_deref().map(str::trim)) {
+        (NoteStatus::Draft, _) => None,
         (_, Some(reason)) if !reason.is_empty() => Some(reason.to_owned()),
         _ => {
             return Err(ApiError::field(

@@ -1,6 +1,7 @@
 //! Writing and reading notes: the patient's list, a draft started, read, changed or discarded.
 
 use actix_web::{delete, get, post, put, web, HttpResponse};
+use api_types::notes::NoteStatus;
 use api_types::notes::{NewNote, Note, NoteQuery};
 use api_types::sharing::RecordCategory;
 use api_types::{ErrorCode, Page};
@@ -33,7 +34,7 @@ pub(super) async fn open_note(
 
 /// A draft the caller wrote; anything else is refused with why.
 pub(super) fn own_draft(principal: &Principal, note: &clinical_note::Model) -> ApiResult<()> {
-    if note.status != "draft" {
+    if note.status != NoteStatus::Draft {
         return Err(ApiError::with_detail(
             ErrorCode::Conflict,
             "This note is signed and locked; amend it instead.",

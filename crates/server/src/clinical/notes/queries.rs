@@ -1,6 +1,7 @@
 //! Database access for notes: what the caller may see, drafts written, changed and discarded,
 //! versions locked, and what a note's versions and attachments are.
 
+use api_types::notes::NoteStatus;
 use api_types::notes::{NewNote, NoteType};
 use api_types::sharing::RecordCategory;
 use api_types::{ErrorCode, Role};
@@ -23,7 +24,7 @@ use crate::AppState;
 
 /// Notes the caller may see: signed ones, and their own drafts. Patients see signed notes only.
 pub(crate) fn visible_to(principal: &Principal) -> Condition {
-    let signed = clinical_note::Column::Status.ne("draft");
+    let signed = clinical_note::Column::Status.ne(NoteStatus::Draft);
     match principal.user_id() {
         Some(me) if principal.role() != Some(Role::Patient) => Condition::any()
             .add(signed)
@@ -94,7 +95,7 @@ pub(super) async fn insert_draft(
         id: Set(note_id),
         patient_id: Set(patient_id),
         note_type: Set(input.note_type.as_str().into()),
-        status: Set("draft".into()),
+        status: Set(NoteStatus::Draft),
         title_enc: Set(crypto.encrypt_str(input.title.trim(), &aad(t, "title", note_id))?),
         body_enc: Set(crypto.encrypt_str(&sanitize(&input.body_html), &aad(t, "body", note_id))?),
         appointment_id: Set(input.appointment_id),
@@ -136,7 +137,7 @@ pub(super) async fn update_draft(
         )
         .col_expr(clinical_note::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(clinical_note::Column::Id.eq(note_id))
-        .filter(clinical_note::Column::Status.eq("draft"))
+        .filter(clinical_note::Column::Status.eq(NoteStatus::Draft))
         .exec(db)
         .await?;
     Ok(result.rows_affected)
@@ -151,7 +152,7 @@ pub(super) async fn delete_draft(db: &impl ConnectionTrait, note_id: Uuid) -> Ap
         .await?;
     let result = clinical_note::Entity::delete_many()
         .filter(clinical_note::Column::Id.eq(note_id))
-        .filter(clinical_note::Column::Status.eq("draft"))
+        .filter(clinical_note::Column::Status.eq(NoteStatus::Draft))
         .exec(db)
         .await?;
     Ok(result.rows_affected)
@@ -184,9 +185,9 @@ pub(super) async fn lock_version(
         .col_expr(
             clinical_note::Column::Status,
             Expr::value(if reason.is_some() {
-                "amended"
+                NoteStatus::Amended
             } else {
-                "signed"
+                NoteStatus::Signed
             }),
         )
         .col_expr(

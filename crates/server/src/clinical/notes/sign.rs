@@ -2,6 +2,7 @@
 //! its reason, becomes the next version, and every earlier one is kept as it was.
 
 use actix_web::{post, web, HttpResponse};
+use api_types::notes::NoteStatus;
 use api_types::notes::{NewAmendment, NewNote, Note};
 use api_types::ErrorCode;
 use entity::clinical::clinical_note;
@@ -109,7 +110,7 @@ pub(super) async fn amend_note(
     body: Body<NewAmendment>,
 ) -> ApiResult<HttpResponse> {
     let note = open_note(&state, &auth, *id).await?;
-    if note.status == "draft" {
+    if note.status == NoteStatus::Draft {
         return Err(ApiError::with_detail(
             ErrorCode::Conflict,
             "A draft can be changed directly; sign it before amending.",

@@ -2,7 +2,7 @@
 //! names, attachments and appointments; and the associated data each encrypted field is bound to.
 
 use api_types::documents::Document;
-use api_types::notes::{Note, NoteStatus, NoteType, NoteVersion, NoteVersionKind};
+use api_types::notes::{Note, NoteType, NoteVersion, NoteVersionKind};
 use entity::clinical::clinical_note;
 use sea_orm::ConnectionTrait;
 use std::collections::HashMap;
@@ -17,14 +17,6 @@ use crate::AppState;
 
 pub(super) fn aad(table: &str, column: &str, id: Uuid) -> String {
     format!("{table}.{column}:{id}")
-}
-
-fn status_of(s: &str) -> NoteStatus {
-    match s {
-        "signed" => NoteStatus::Signed,
-        "amended" => NoteStatus::Amended,
-        _ => NoteStatus::Draft,
-    }
 }
 
 /// Rows to the wire: text decrypted, versions, attachments, names and appointments looked up
@@ -85,7 +77,7 @@ pub(crate) async fn to_wire(
                 id: r.id,
                 patient_id: r.patient_id,
                 note_type: NoteType::parse(&r.note_type).unwrap_or(NoteType::Progress),
-                status: status_of(&r.status),
+                status: r.status,
                 title: crypto.decrypt_str(&r.title_enc, &aad(t, "title", r.id))?,
                 body_html: crypto.decrypt_str(&r.body_enc, &aad(t, "body", r.id))?,
                 appointment_id: r.appointment_id,

@@ -3,6 +3,7 @@
 
 use actix_web::{get, post, web, HttpResponse};
 use api_types::sharing::RecordCategory;
+use api_types::therapy::HomeworkStatus;
 use api_types::therapy::{CompleteHomework, Homework, HomeworkQuery, NewHomework};
 use api_types::{ErrorCode, Page, PageQuery};
 use entity::clinical::homework_task;
@@ -112,7 +113,7 @@ pub(super) async fn complete_homework(
 ) -> ApiResult<web::Json<Homework>> {
     let row = open_task(&state, &auth, *id).await?;
     body.validate().map_err(ApiError::Validation)?;
-    if row.status == "done" {
+    if row.status == HomeworkStatus::Done {
         return Err(ApiError::with_detail(
             ErrorCode::Conflict,
             "This homework is already marked done.",

@@ -98,7 +98,7 @@ pub(crate) async fn insert_homework(
             details_enc: Set(
                 crypto.encrypt_json(&details, &aad("homework_tasks", "details", task_id))?
             ),
-            status: Set("assigned".into()),
+            status: Set(HomeworkStatus::Assigned),
             completed_at: Set(None),
             reflection_enc: Set(None),
             created_at: Set(now),
@@ -179,10 +179,7 @@ pub(super) async fn list_homework(
     status: Option<HomeworkStatus>,
 ) -> ApiResult<Vec<homework_task::Model>> {
     if let Some(s) = status {
-        find = find.filter(homework_task::Column::Status.eq(match s {
-            HomeworkStatus::Assigned => "assigned",
-            HomeworkStatus::Done => "done",
-        }));
+        find = find.filter(homework_task::Column::Status.eq(s));
     }
     Ok(find
         .order_by_asc(homework_task::Column::Status)
@@ -208,7 +205,7 @@ pub(super) async fn complete(
 ) -> ApiResult<homework_task::Model> {
     let id = row.id;
     let mut active: homework_task::ActiveModel = row.into();
-    active.status = Set("done".into());
+    active.status = Set(HomeworkStatus::Done);
     active.completed_at = Set(Some(Utc::now()));
     active.reflection_enc = Set(reflection
         .map(|r| crypto.encrypt_str(r, &aad("homework_tasks", "reflection", id)))
@@ -227,7 +224,7 @@ pub(super) async fn overdue_page(
     offset: u64,
 ) -> ApiResult<(u64, Vec<homework_task::Model>)> {
     let mut find = homework_task::Entity::find()
-        .filter(homework_task::Column::Status.eq("assigned"))
+        .filter(homework_task::Column::Status.eq(HomeworkStatus::Assigned))
         .filter(homework_task::Column::DueDate.lt(today));
     if let Some(c) = clinical_patients(
         principal,

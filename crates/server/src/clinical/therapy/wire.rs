@@ -73,7 +73,7 @@ pub(crate) async fn homework_to_wire(
     for r in rows {
         let t = "homework_tasks";
         let d: HomeworkDetails = crypto.decrypt_json(&r.details_enc, &aad(t, "details", r.id))?;
-        let done = r.status == "done";
+        let done = r.status == HomeworkStatus::Done;
         out.push(Homework {
             id: r.id,
             patient_id: r.patient_id,

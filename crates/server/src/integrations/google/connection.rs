@@ -23,13 +23,14 @@ use crate::integrations::jobs::{self, Outcome};
 use crate::integrations::oauth;
 use crate::platform::{ApiError, ApiResult, ClientInfo};
 use crate::AppState;
+use api_types::integrations::ConnectionState;
 
 pub(super) const PROVIDER: &str = "google";
-pub(super) const ACTIVE: &str = "active";
-pub(super) const RECONNECT: &str = "reconnect";
+pub(super) const ACTIVE: ConnectionState = ConnectionState::Active;
+pub(super) const RECONNECT: ConnectionState = ConnectionState::Reconnect;
 /// The account was deactivated: nothing is written any more, and the worker removes the
 /// connection (upcoming events, Google's grant, the tokens).
-pub(super) const ENDED: &str = "ended";
+pub(super) const ENDED: ConnectionState = ConnectionState::Ended;
 /// Consent links work this long.
 pub(super) const STATE_MINUTES: i64 = 15;
 /// On connecting, appointments this far back are written too.
@@ -231,7 +232,7 @@ pub(super) async fn complete_connection(
         expires_at: Set(tokens.expires_at),
         scope: Set(tokens.scope.clone()),
         include_patient_names: Set(names),
-        status: Set(ACTIVE.into()),
+        status: Set(ACTIVE),
         last_error: Set(None),
         last_sync_at: Set(None),
         created_at: Set(existing

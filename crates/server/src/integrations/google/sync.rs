@@ -147,7 +147,7 @@ pub(super) async fn note_outcome(
             None
         }
         Some(GoogleError::Revoked(_)) => {
-            active.status = Set(RECONNECT.into());
+            active.status = Set(RECONNECT);
             active.last_error = Set(Some(
                 "Google no longer accepts Carebase's access to this calendar. Connect it again."
                     .into(),

@@ -29,7 +29,7 @@ fn to_wire(m: job::Model) -> Option<Job> {
         kind: JobKind::parse(&m.kind)?,
         subject_id: m.subject,
         reason: m.reason,
-        status: JobStatus::parse(&m.status)?,
+        status: m.status,
         attempts: m.attempts,
         run_at: m.run_at,
         last_error: m.last_error,
@@ -98,7 +98,7 @@ async fn retry_job(
         .await?
         .ok_or_else(ApiError::not_found)?;
     let kind = JobKind::parse(&failed.kind).ok_or_else(ApiError::not_found)?;
-    if failed.status != JobStatus::Failed.as_str() {
+    if failed.status != JobStatus::Failed {
         return Err(ApiError::conflict("Only a failed job can be retried."));
     }
     let txn = state.db.begin().await?;

@@ -22,10 +22,10 @@ pub const MAX_ATTEMPTS: i32 = 12;
 const KEEP_DONE: Duration = Duration::days(7);
 const KEEP_FAILED: Duration = Duration::days(30);
 
-const QUEUED: &str = "queued";
-const RUNNING: &str = "running";
-const DONE: &str = "done";
-const FAILED: &str = "failed";
+const QUEUED: JobStatus = JobStatus::Queued;
+const RUNNING: JobStatus = JobStatus::Running;
+const DONE: JobStatus = JobStatus::Done;
+const FAILED: JobStatus = JobStatus::Failed;
 
 fn col(c: job::Column) -> Expr {
     Expr::col((job::Entity, c))
@@ -53,7 +53,7 @@ fn new_rows(
             kind: Set(kind.as_str().to_owned()),
             subject: Set(subject),
             reason: Set(Some(reason.to_owned())),
-            status: Set(QUEUED.into()),
+            status: Set(QUEUED),
             attempts: Set(0),
             run_at: Set(now),
             locked_until: Set(None),
@@ -192,7 +192,7 @@ pub async fn claim(
     Ok(due
         .into_iter()
         .map(|j| job::Model {
-            status: RUNNING.into(),
+            status: RUNNING,
             claim: Some(claim),
             locked_until: Some(until),
             attempts: j.attempts + 1,
@@ -297,7 +297,7 @@ pub async fn finish(
         .await?;
     // Queued again if it changed meanwhile; unchanged if another server holds the claim now.
     Ok(match updated.first() {
-        Some(row) => JobStatus::parse(&row.status).unwrap_or(status),
+        Some(row) => row.status,
         None => JobStatus::Running,
     })
 }
@@ -359,7 +359,7 @@ pub async fn list(
 ) -> ApiResult<(Vec<job::Model>, u64)> {
     let mut q = job::Entity::find();
     if let Some(s) = status {
-        q = q.filter(job::Column::Status.eq(s.as_str()));
+        q = q.filter(job::Column::Status.eq(s));
     }
     if let Some(k) = kind {
         q = q.filter(job::Column::Kind.eq(k.as_str()));
@@ -376,7 +376,7 @@ pub async fn list(
 }
 
 pub async fn counts(db: &impl ConnectionTrait, now: DateTime<Utc>) -> ApiResult<JobCounts> {
-    let count = |status: &'static str| {
+    let count = |status: JobStatus| {
         job::Entity::find()
             .filter(job::Column::Status.eq(status))
             .count(db)

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use actix_web::HttpRequest;
 use api_types::health::{ConnectionStatus, DeviceConnection, OAuthCallback};
+use api_types::integrations::ConnectionState;
 use api_types::integrations::JobKind;
 use api_types::ErrorCode;
 use chrono::{Duration, Utc};
@@ -46,7 +47,7 @@ pub(super) fn aad(id: Uuid, column: &str) -> String {
 
 /// The connection was ended (the patient's record was erased): nothing more is collected, and
 /// a job revokes Withings' notifications and deletes the tokens.
-pub(super) const ENDED: &str = "ended";
+pub(super) const ENDED: ConnectionState = ConnectionState::Ended;
 
 /// Integrations' part of an erasure, in the erasing transaction: the patient's device
 /// connections stop at once, and a job then revokes them at Withings and deletes their tokens.
@@ -91,7 +92,7 @@ pub async fn export_patient(
 pub(super) fn to_wire(c: &device_connection::Model) -> DeviceConnection {
     DeviceConnection {
         vendor: c.vendor.clone(),
-        status: if c.status == "active" {
+        status: if c.status == ConnectionState::Active {
             ConnectionStatus::Active
         } else {
             ConnectionStatus::Error
@@ -255,7 +256,7 @@ pub(super) async fn complete_connection(
         expires_at: Set(tokens.expires_at),
         scope: Set(tokens.scope.clone()),
         notify_token: Set(notify_token.clone()),
-        status: Set("active".into()),
+        status: Set(ConnectionState::Active),
         last_sync_at: Set(None),
         last_error: Set(None),
         synced_until: Set(None),

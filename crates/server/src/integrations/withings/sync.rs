@@ -3,6 +3,7 @@
 
 use api_types::audit::AuditOutcome;
 use api_types::health::{DeviceInfo, ObservationInput, SyncSummary};
+use api_types::integrations::ConnectionState;
 use api_types::integrations::JobKind;
 use api_types::ErrorCode;
 use chrono::{DateTime, Duration, Utc};
@@ -82,7 +83,7 @@ pub async fn sync(
                 _ => "The sync failed; it will be retried.".to_owned(),
             };
             let mut active: device_connection::ActiveModel = c.clone().into();
-            active.status = Set("error".into());
+            active.status = Set(ConnectionState::Error);
             active.last_error = Set(Some(reason));
             active.updated_at = Set(Utc::now());
             let txn = state.db.begin().await?;
@@ -126,7 +127,7 @@ pub async fn sync(
         crate::health::store_readings(&txn, &notify, c.patient_id, recorded_by, checked, &ranges)
             .await?;
     let mut active: device_connection::ActiveModel = c.clone().into();
-    active.status = Set("active".into());
+    active.status = Set(ConnectionState::Active);
     active.last_error = Set(None);
     active.last_sync_at = Set(Some(Utc::now()));
     active.synced_until = Set(Some(now));

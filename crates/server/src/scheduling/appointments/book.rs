@@ -312,7 +312,7 @@ async fn book(
                 buffer_before_minutes: Set(plan.kind.buffer_before_minutes as i32),
                 buffer_after_minutes: Set(plan.kind.buffer_after_minutes as i32),
                 mode: Set(plan.kind.mode.as_str().into()),
-                status: Set(AppointmentStatus::Booked.as_str().into()),
+                status: Set(AppointmentStatus::Booked),
                 notes_enc: Set(notes_enc),
                 cancel_reason_enc: Set(None),
                 cancelled_at: Set(None),

@@ -18,7 +18,12 @@ use crate::scheduling::slots::Interval;
 use crate::AppState;
 
 /// Statuses that hold the practitioner's and patient's time.
-const HOLDING: [&str; 4] = ["booked", "arrived", "completed", "no_show"];
+const HOLDING: [AppointmentStatus; 4] = [
+    AppointmentStatus::Booked,
+    AppointmentStatus::Arrived,
+    AppointmentStatus::Completed,
+    AppointmentStatus::NoShow,
+];
 
 /// Serialises bookings that involve any of `ids` (practitioners and patients) until the
 /// transaction ends. PostgreSQL: transaction-scoped advisory locks, taken in one order so that
@@ -221,7 +226,7 @@ pub(super) async fn page(
         select = select.filter(appointment::Column::PractitionerId.eq(p));
     }
     if let Some(s) = f.status {
-        select = select.filter(appointment::Column::Status.eq(s.as_str()));
+        select = select.filter(appointment::Column::Status.eq(s));
     }
     if let Some(from) = f.ends_after {
         select = select.filter(appointment::Column::EndsAt.gt(from));
@@ -252,7 +257,7 @@ pub(super) async fn booked_later_in_series(
     Ok(appointment::Entity::find()
         .filter(appointment::Column::SeriesId.eq(series_id))
         .filter(appointment::Column::StartsAt.gt(after))
-        .filter(appointment::Column::Status.eq(AppointmentStatus::Booked.as_str()))
+        .filter(appointment::Column::Status.eq(AppointmentStatus::Booked))
         .order_by_asc(appointment::Column::StartsAt)
         .all(db)
         .await?)
@@ -320,7 +325,7 @@ pub(super) async fn cancel_upcoming(
         )
         .filter(appointment::Column::PatientId.eq(patient_id))
         .filter(appointment::Column::StartsAt.gt(now))
-        .filter(appointment::Column::Status.eq(AppointmentStatus::Booked.as_str()))
+        .filter(appointment::Column::Status.eq(AppointmentStatus::Booked))
         .exec(db)
         .await?;
     Ok(())
@@ -334,7 +339,7 @@ pub async fn last_attended(
     Ok(appointment::Entity::find()
         .filter(appointment::Column::PatientId.eq(patient_id))
         .filter(appointment::Column::StartsAt.lte(Utc::now()))
-        .filter(appointment::Column::Status.ne(AppointmentStatus::Cancelled.as_str()))
+        .filter(appointment::Column::Status.ne(AppointmentStatus::Cancelled))
         .order_by_desc(appointment::Column::StartsAt)
         .one(db)
         .await?

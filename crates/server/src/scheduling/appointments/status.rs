@@ -52,7 +52,7 @@ pub(super) async fn change_status(
     let mut first = None;
     for t in &targets {
         let mut changes = appointment::ActiveModel {
-            status: Set(status.as_str().into()),
+            status: Set(status),
             ..Default::default()
         };
         if status == AppointmentStatus::Cancelled {

@@ -23,7 +23,7 @@ pub fn aad(id: Uuid, column: &str) -> String {
 }
 
 pub fn status_of(m: &appointment::Model) -> AppointmentStatus {
-    AppointmentStatus::parse(&m.status).unwrap_or(AppointmentStatus::Booked)
+    m.status
 }
 
 /// Who is looking: staff see booking notes; patients see their own appointments only.
