@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::comms;
 use crate::platform::crypto::{random_token, sha256_hex, Crypto};
+use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
 use crate::users::email_bidx;
 use crate::AppState;
@@ -165,7 +166,10 @@ async fn send(
 }
 
 /// Withdraws the patient's pending portal invitations (their data is being erased).
-pub async fn withdraw_for_patient(db: &impl ConnectionTrait, patient_id: Uuid) -> ApiResult<u64> {
+pub async fn withdraw_for_patient(
+    db: &impl ConnectionTrait,
+    patient_id: PatientId,
+) -> ApiResult<u64> {
     withdraw_pending(
         db,
         sea_orm::Condition::all().add(invitation::Column::PatientId.eq(patient_id)),

@@ -19,6 +19,7 @@ use uuid::Uuid;
 use crate::audit::AuditEntry;
 use crate::auth::tokens::{Subject, TokenType};
 use crate::platform::crypto::{random_token, sha256_hex};
+use crate::platform::UserId;
 use crate::platform::{ApiError, ApiResult, ClientInfo};
 use crate::users::CredentialChange;
 use crate::users::UserRecord;
@@ -201,7 +202,7 @@ pub async fn refresh(
         state.audit.commit(txn, entry).await?;
         return Ok(Refreshed::Reused);
     }
-    let Some(user) = crate::users::find(&txn, &state.crypto, sess.user_id).await? else {
+    let Some(user) = crate::users::find(&txn, &state.crypto, UserId(sess.user_id)).await? else {
         return Ok(Refreshed::Invalid);
     };
     if !user.is_active() {

@@ -27,6 +27,7 @@ use crate::patients::{authorize_clinical, clinical_patients};
 use crate::patients::{open_record, open_record_for_change};
 use crate::platform::crypto::Crypto;
 use crate::platform::http::{page_bounds, Query};
+use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
 use crate::users;
 use crate::AppState;
@@ -68,7 +69,7 @@ pub(crate) async fn to_wire(
         let scored = instruments::score(instrument, &answers)
             .map_err(|_| ApiError::Internal(anyhow::anyhow!("stored answers do not score")))?;
         if let std::collections::hash_map::Entry::Vacant(slot) = patient_names.entry(r.patient_id) {
-            let name = match patients::find(db, crypto, r.patient_id).await? {
+            let name = match patients::find(db, crypto, PatientId(r.patient_id)).await? {
                 Some(p) => format!("{} {}", p.details.first_name, p.details.last_name),
                 None => String::new(),
             };
@@ -141,7 +142,13 @@ pub(crate) async fn readable(
     patient_id: Uuid,
 ) -> ApiResult<sea_orm::Select<assessment::Entity>> {
     principal.ensure::<require::ClinicalAccessOrOwn>()?;
-    open_record(state, principal, patient_id, RecordCategory::Assessments).await?;
+    open_record(
+        state,
+        principal,
+        PatientId(patient_id),
+        RecordCategory::Assessments,
+    )
+    .await?;
     Ok(assessment::Entity::find().filter(assessment::Column::PatientId.eq(patient_id)))
 }
 
@@ -210,7 +217,7 @@ async fn create_assessment(
     id: web::Path<Uuid>,
     body: crate::platform::http::Body<NewAssessment>,
 ) -> ApiResult<HttpResponse> {
-    open_record_for_change(&state, &auth, *id, RecordCategory::Assessments).await?;
+    open_record_for_change(&state, &auth, PatientId(*id), RecordCategory::Assessments).await?;
     let input = body.into_inner();
     let scored =
         instruments::score(input.instrument, &input.answers).map_err(ApiError::Validation)?;
@@ -361,7 +368,7 @@ async fn review_assessment(
     authorize_clinical(
         &state.db,
         &auth,
-        row.patient_id,
+        PatientId(row.patient_id),
         RecordCategory::Assessments,
     )
     .await?;

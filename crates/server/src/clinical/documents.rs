@@ -23,6 +23,7 @@ use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized, Principal};
 use crate::patients::{open_record, open_record_for_change};
 use crate::platform::http::{page_bounds, Query};
+use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
 use crate::AppState;
 
@@ -47,7 +48,7 @@ async fn list_documents(
     id: web::Path<Uuid>,
     query: Query<DocumentQuery>,
 ) -> ApiResult<web::Json<Page<Document>>> {
-    open_record(&state, &auth, *id, RecordCategory::Documents).await?;
+    open_record(&state, &auth, PatientId(*id), RecordCategory::Documents).await?;
     let (limit, offset) = page_bounds(query.limit, query.offset)?;
     let mut find = document::Entity::find()
         .filter(document::Column::PatientId.eq(*id))
@@ -110,7 +111,7 @@ async fn upload_document(
     req: HttpRequest,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    open_record_for_change(&state, &auth, *id, RecordCategory::Documents).await?;
+    open_record_for_change(&state, &auth, PatientId(*id), RecordCategory::Documents).await?;
     query.validate().map_err(ApiError::Validation)?;
     let by_patient = auth.own_patient_id() == Some(*id);
     if let Some(study) = query.study_id {
@@ -189,7 +190,7 @@ async fn open_document(
         }
         None => RecordCategory::Documents,
     };
-    open_record(state, principal, doc.patient_id, category).await?;
+    open_record(state, principal, PatientId(doc.patient_id), category).await?;
     Ok(doc)
 }
 

@@ -6,12 +6,12 @@ use entity::clinical::{
     assessment, clinical_note, homework_task, imaging_study, medication, therapy_session,
 };
 use sea_orm::QueryOrder;
-use uuid::Uuid;
 
 use super::{assessments, documents, files, imaging, medications, notes, therapy};
 use crate::auth::Principal;
 use crate::platform::export::Archive;
 use crate::platform::ApiResult;
+use crate::platform::PatientId;
 use crate::AppState;
 
 /// What a category's reader answered: its select, or a refusal the export honours.
@@ -28,11 +28,11 @@ fn allowed<T>(read: ApiResult<T>) -> ApiResult<Option<T>> {
 pub async fn export_patient(
     state: &AppState,
     principal: &Principal,
-    patient_id: Uuid,
+    patient_id: PatientId,
     archive: &mut Archive,
 ) -> ApiResult<()> {
     let (db, crypto) = (&state.db, &state.crypto);
-    match allowed(assessments::readable(state, principal, patient_id).await)? {
+    match allowed(assessments::readable(state, principal, patient_id.0).await)? {
         Some(find) => {
             let rows = find
                 .order_by_asc(assessment::Column::CompletedAt)
@@ -42,7 +42,7 @@ pub async fn export_patient(
         }
         None => archive.withhold("assessments"),
     }
-    match allowed(notes::readable(state, principal, patient_id).await)? {
+    match allowed(notes::readable(state, principal, patient_id.0).await)? {
         Some(find) => {
             let rows = find
                 .order_by_asc(clinical_note::Column::CreatedAt)
@@ -52,7 +52,7 @@ pub async fn export_patient(
         }
         None => archive.withhold("notes"),
     }
-    match allowed(medications::readable(state, principal, patient_id).await)? {
+    match allowed(medications::readable(state, principal, patient_id.0).await)? {
         Some(find) => {
             let rows = find
                 .order_by_asc(medication::Column::StartDate)
@@ -62,7 +62,7 @@ pub async fn export_patient(
         }
         None => archive.withhold("medications"),
     }
-    match allowed(therapy::readable_sessions(state, principal, patient_id).await)? {
+    match allowed(therapy::readable_sessions(state, principal, patient_id.0).await)? {
         Some(find) => {
             let rows = find
                 .order_by_asc(therapy_session::Column::SessionDate)
@@ -75,7 +75,7 @@ pub async fn export_patient(
         }
         None => archive.withhold("therapy_sessions"),
     }
-    match allowed(therapy::readable_homework(state, principal, patient_id).await)? {
+    match allowed(therapy::readable_homework(state, principal, patient_id.0).await)? {
         Some(find) => {
             let rows = find
                 .order_by_asc(homework_task::Column::DueDate)
@@ -88,7 +88,7 @@ pub async fn export_patient(
         }
         None => archive.withhold("homework"),
     }
-    match allowed(imaging::readable_studies(state, principal, patient_id).await)? {
+    match allowed(imaging::readable_studies(state, principal, patient_id.0).await)? {
         Some(find) => {
             let rows = find
                 .order_by_asc(imaging_study::Column::StudyDate)
@@ -102,7 +102,7 @@ pub async fn export_patient(
         None => archive.withhold("imaging_studies"),
     }
     // Files one at a time: each is decrypted, written and let go before the next.
-    let readable = documents::readable_files(state, principal, patient_id).await?;
+    let readable = documents::readable_files(state, principal, patient_id.0).await?;
     let listed = files::to_wire(db, crypto, readable).await?;
     let mut index = Vec::with_capacity(listed.len());
     for (n, d) in listed.iter().enumerate() {

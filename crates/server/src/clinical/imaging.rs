@@ -22,6 +22,7 @@ use crate::auth::{require, Authorized, Principal};
 use crate::patients::{open_record, open_record_for_change};
 use crate::platform::crypto::Crypto;
 use crate::platform::http::Body;
+use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
 use crate::users;
 use crate::AppState;
@@ -78,7 +79,7 @@ async fn create_study(
     id: web::Path<Uuid>,
     body: Body<ImagingStudyInput>,
 ) -> ApiResult<HttpResponse> {
-    open_record_for_change(&state, &auth, *id, RecordCategory::Documents).await?;
+    open_record_for_change(&state, &auth, PatientId(*id), RecordCategory::Documents).await?;
     body.validate(Utc::now().date_naive())
         .map_err(ApiError::Validation)?;
     let now = Utc::now();
@@ -134,7 +135,13 @@ async fn update_study(
         .one(&state.db)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    open_record(&state, &auth, row.patient_id, RecordCategory::Documents).await?;
+    open_record(
+        &state,
+        &auth,
+        PatientId(row.patient_id),
+        RecordCategory::Documents,
+    )
+    .await?;
     body.validate(Utc::now().date_naive())
         .map_err(ApiError::Validation)?;
     let patient_id = row.patient_id;
@@ -171,7 +178,13 @@ pub(crate) async fn readable_studies(
     patient_id: Uuid,
 ) -> ApiResult<sea_orm::Select<imaging_study::Entity>> {
     principal.ensure::<require::ClinicalAccessOrOwn>()?;
-    open_record(state, principal, patient_id, RecordCategory::Documents).await?;
+    open_record(
+        state,
+        principal,
+        PatientId(patient_id),
+        RecordCategory::Documents,
+    )
+    .await?;
     Ok(imaging_study::Entity::find().filter(imaging_study::Column::PatientId.eq(patient_id)))
 }
 

@@ -15,6 +15,7 @@ use crate::auth::{require, Authorized};
 use crate::patients;
 use crate::patients::{authorize_clinical, clinical_access};
 use crate::platform::http::Query;
+use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
 use crate::users;
 use crate::AppState;
@@ -45,10 +46,10 @@ async fn timeline(
     if auth.own_patient_id().is_some_and(|own| own != id) {
         return Err(ApiError::not_found());
     }
-    patients::get(&state.db, &state.crypto, id).await?;
-    let access = clinical_access(&state.db, &auth, id).await?;
+    patients::get(&state.db, &state.crypto, PatientId(id)).await?;
+    let access = clinical_access(&state.db, &auth, PatientId(id)).await?;
     if !access.allowed {
-        authorize_clinical(&state.db, &auth, id, RecordCategory::Notes).await?;
+        authorize_clinical(&state.db, &auth, PatientId(id), RecordCategory::Notes).await?;
     }
     let shared = |c: RecordCategory| {
         access.allowed && access.categories.as_ref().is_none_or(|cs| cs.contains(&c))

@@ -18,6 +18,7 @@ use crate::auth::Principal;
 use crate::patients;
 use crate::platform::crypto::Crypto;
 use crate::platform::http::page_bounds;
+use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
 
 const OPEN: i16 = 0;
@@ -181,7 +182,7 @@ pub async fn list(
         let name = match names.get(&row.patient_id) {
             Some(name) => name.clone(),
             None => {
-                let name = match patients::find(db, crypto, row.patient_id).await? {
+                let name = match patients::find(db, crypto, PatientId(row.patient_id)).await? {
                     Some(p) => format!("{} {}", p.details.first_name, p.details.last_name),
                     None => String::new(),
                 };

@@ -17,6 +17,7 @@ use crate::auth::{require, Principal};
 use crate::platform::csv;
 use crate::platform::export::Archive;
 use crate::platform::ApiResult;
+use crate::platform::PatientId;
 use crate::AppState;
 
 /// Readings per page.
@@ -142,7 +143,7 @@ impl CsvPages {
 pub async fn export_patient(
     state: &AppState,
     principal: &Principal,
-    patient_id: Uuid,
+    patient_id: PatientId,
     archive: &mut Archive,
 ) -> ApiResult<()> {
     let allowed = match principal.ensure::<require::ClinicalAccessOrOwn>() {
@@ -159,7 +160,7 @@ pub async fn export_patient(
         }
         Err(e) => return Err(e),
     }
-    let mut pages = CsvPages::new(&state.db, patient_id, None, None, None).await?;
+    let mut pages = CsvPages::new(&state.db, patient_id.0, None, None, None).await?;
     archive.start_file("observations.csv").await?;
     archive.write(HEADER.as_bytes()).await?;
     while let Some(page) = pages.next(&state.db).await? {

@@ -19,17 +19,18 @@ use super::queries::PatientRecord;
 use crate::auth::Actor;
 use crate::auth::Principal;
 use crate::platform::{ApiError, ApiResult};
+use crate::platform::{PatientId, UserId};
 use crate::AppState;
 
 /// How long break-the-glass access lasts.
 pub const BREAK_GLASS_MINUTES: i64 = 60;
 
 /// Whether the caller may see this patient's demographics at all.
-pub fn ensure_demographics(principal: &Principal, patient_id: Uuid) -> ApiResult<()> {
+pub fn ensure_demographics(principal: &Principal, patient_id: PatientId) -> ApiResult<()> {
     if principal.has(Permission::PatientsRead) {
         return Ok(());
     }
-    if principal.own_patient_id() == Some(patient_id) {
+    if principal.own_patient_id() == Some(patient_id.0) {
         return Ok(());
     }
     Err(ApiError::not_found())
@@ -37,20 +38,22 @@ pub fn ensure_demographics(principal: &Principal, patient_id: Uuid) -> ApiResult
 
 pub async fn is_on_care_team(
     db: &impl ConnectionTrait,
-    patient_id: Uuid,
-    user_id: Uuid,
+    patient_id: PatientId,
+    user_id: UserId,
 ) -> ApiResult<bool> {
-    Ok(care_team_member::Entity::find_by_id((patient_id, user_id))
-        .one(db)
-        .await?
-        .is_some())
+    Ok(
+        care_team_member::Entity::find_by_id((patient_id.0, user_id.0))
+            .one(db)
+            .await?
+            .is_some(),
+    )
 }
 
 /// The caller's clinical access to a patient, and why.
 pub async fn clinical_access(
     db: &impl ConnectionTrait,
     principal: &Principal,
-    patient_id: Uuid,
+    patient_id: PatientId,
 ) -> ApiResult<ClinicalAccess> {
     let allowed = |basis, expires_at| ClinicalAccess {
         allowed: true,
@@ -77,17 +80,17 @@ pub async fn clinical_access(
             patient_id: own,
             ..
         } => {
-            if *own == Some(patient_id) {
+            if *own == Some(patient_id.0) {
                 Ok(allowed(AccessBasis::OwnRecord, None))
             } else {
                 Err(ApiError::not_found())
             }
         }
         Actor::User { id, role, .. } if role.has(Permission::ClinicalAccess) => {
-            if is_on_care_team(db, patient_id, *id).await? {
+            if is_on_care_team(db, patient_id, UserId(*id)).await? {
                 return Ok(allowed(AccessBasis::CareTeam, None));
             }
-            let grants = active_grants(db, patient_id, *id).await?;
+            let grants = active_grants(db, patient_id.0, *id).await?;
             if !grants.is_empty() {
                 let expires_at = if grants.iter().any(|g| g.expires_at.is_none()) {
                     None
@@ -158,7 +161,7 @@ pub async fn active_grants(
 pub async fn authorize_clinical(
     db: &impl ConnectionTrait,
     principal: &Principal,
-    patient_id: Uuid,
+    patient_id: PatientId,
     category: RecordCategory,
 ) -> ApiResult<AccessBasis> {
     match clinical_access(db, principal, patient_id).await? {
@@ -243,7 +246,7 @@ pub fn clinical_patients(
 }
 
 /// Ends every break-the-glass access the account holds (when it is deactivated).
-pub async fn end_break_glass_of(db: &impl ConnectionTrait, user_id: Uuid) -> ApiResult<()> {
+pub async fn end_break_glass_of(db: &impl ConnectionTrait, user_id: UserId) -> ApiResult<()> {
     let now = Utc::now();
     break_glass_grant::Entity::update_many()
         .col_expr(
@@ -266,10 +269,10 @@ pub fn break_glass_expiry() -> chrono::DateTime<Utc> {
 pub async fn open_record(
     state: &AppState,
     principal: &Principal,
-    id: Uuid,
+    id: PatientId,
     category: RecordCategory,
 ) -> ApiResult<PatientRecord> {
-    if principal.own_patient_id().is_some_and(|own| own != id) {
+    if principal.own_patient_id().is_some_and(|own| own != id.0) {
         return Err(ApiError::not_found());
     }
     let record = super::queries::get(&state.db, &state.crypto, id).await?;
@@ -282,7 +285,7 @@ pub async fn open_record(
 pub async fn open_record_for_change(
     state: &AppState,
     principal: &Principal,
-    id: Uuid,
+    id: PatientId,
     category: RecordCategory,
 ) -> ApiResult<PatientRecord> {
     let record = open_record(state, principal, id, category).await?;
@@ -296,16 +299,16 @@ pub async fn grant_break_glass(
     db: &impl ConnectionTrait,
     crypto: &crate::platform::crypto::Crypto,
     grant_id: Uuid,
-    patient_id: Uuid,
-    user_id: Uuid,
+    patient_id: PatientId,
+    user_id: UserId,
     expires_at: chrono::DateTime<Utc>,
     reason: &str,
 ) -> ApiResult<()> {
     use sea_orm::{ActiveModelTrait, ActiveValue::Set};
     break_glass_grant::ActiveModel {
         id: Set(grant_id),
-        patient_id: Set(patient_id),
-        user_id: Set(user_id),
+        patient_id: Set(patient_id.0),
+        user_id: Set(user_id.0),
         reason_enc: Set(
             crypto.encrypt_str(reason, &format!("break_glass_grants.reason:{grant_id}"))?
         ),

@@ -11,6 +11,7 @@ use super::queries;
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
 use crate::platform::{ApiError, ApiResult};
+use crate::platform::{PatientId, UserId};
 use crate::AppState;
 
 /// Whether the caller may see this patient's clinical record, and on what basis.
@@ -26,9 +27,9 @@ pub(super) async fn get_clinical_access(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<ClinicalAccess>> {
-    ensure_demographics(&auth, *id)?;
-    queries::get(&state.db, &state.crypto, *id).await?;
-    let access = access::clinical_access(&state.db, &auth, *id).await?;
+    ensure_demographics(&auth, PatientId(*id))?;
+    queries::get(&state.db, &state.crypto, PatientId(*id)).await?;
+    let access = access::clinical_access(&state.db, &auth, PatientId(*id)).await?;
     state
         .audit
         .record(
@@ -68,7 +69,7 @@ pub(super) async fn break_glass(
     if let Err((code, msg)) = api_types::validation::text(reason, 1000) {
         return Err(ApiError::field("reason", code, msg));
     }
-    queries::get_for_change(&state.db, &state.crypto, *id).await?;
+    queries::get_for_change(&state.db, &state.crypto, PatientId(*id)).await?;
     let grant_id = Uuid::now_v7();
     let expires_at = access::break_glass_expiry();
     let txn = state.db.begin().await?;
@@ -76,8 +77,8 @@ pub(super) async fn break_glass(
         &txn,
         &state.crypto,
         grant_id,
-        *id,
-        user_id,
+        PatientId(*id),
+        UserId(user_id),
         expires_at,
         reason,
     )
@@ -93,5 +94,6 @@ pub(super) async fn break_glass(
                 .detail("flagged_for_review"),
         )
         .await?;
-    Ok(HttpResponse::Created().json(access::clinical_access(&state.db, &auth, *id).await?))
+    Ok(HttpResponse::Created()
+        .json(access::clinical_access(&state.db, &auth, PatientId(*id)).await?))
 }

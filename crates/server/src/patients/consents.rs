@@ -29,6 +29,7 @@ use super::queries;
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
 use crate::platform::http::{page_bounds, Query};
+use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
 use crate::users;
 use crate::AppState;
@@ -42,7 +43,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// Whether the patient's consent of `kind` stands given now.
 pub async fn given(
     db: &impl ConnectionTrait,
-    patient_id: Uuid,
+    patient_id: PatientId,
     kind: ConsentKind,
 ) -> ApiResult<bool> {
     let latest = consent_event::Entity::find()
@@ -108,8 +109,8 @@ async fn list_consents(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Vec<Consent>>> {
-    ensure_demographics(&auth, *id)?;
-    queries::get(&state.db, &state.crypto, *id).await?;
+    ensure_demographics(&auth, PatientId(*id))?;
+    queries::get(&state.db, &state.crypto, PatientId(*id)).await?;
     let out = consents_of(&state, *id).await?;
     state
         .audit
@@ -136,8 +137,8 @@ async fn set_consent(
 ) -> ApiResult<web::Json<Consent>> {
     let (id, kind) = path.into_inner();
     let kind = ConsentKind::parse(&kind).ok_or_else(ApiError::not_found)?;
-    ensure_demographics(&auth, id)?;
-    let record = queries::get(&state.db, &state.crypto, id).await?;
+    ensure_demographics(&auth, PatientId(id))?;
+    let record = queries::get(&state.db, &state.crypto, PatientId(id)).await?;
     if body.given {
         // Withdrawing stays possible; nothing new may be agreed for an erased patient.
         queries::ensure_not_erased(&record)?;
@@ -191,7 +192,7 @@ async fn access_log(
     if !auth.has(Permission::AuditRead) && auth.own_patient_id() != Some(*id) {
         return Err(ApiError::not_found());
     }
-    queries::get(&state.db, &state.crypto, *id).await?;
+    queries::get(&state.db, &state.crypto, PatientId(*id)).await?;
     let (limit, offset) = page_bounds(query.limit, query.offset)?;
     let (items, total) = access_entries(&state, *id, auth.user_id(), limit, offset).await?;
     state

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::queries;
 use crate::platform::crypto::Crypto;
 use crate::platform::ApiResult;
+use crate::platform::PatientId;
 
 /// Consents recorded as withdrawn by an erasure.
 const WITHDRAWN: [&str; 4] = ["sms_contact", "email_contact", "ai_analysis", "research"];
@@ -23,7 +24,7 @@ pub async fn erase_patient(
     db: &impl ConnectionTrait,
     crypto: &Crypto,
     by: Option<Uuid>,
-    patient_id: Uuid,
+    patient_id: PatientId,
 ) -> ApiResult<()> {
     let record = queries::get(db, crypto, patient_id).await?;
     queries::ensure_not_erased(&record)?;
@@ -40,7 +41,7 @@ pub async fn erase_patient(
     details.notes = None;
     queries::update(db, crypto, &record, details).await?;
     // From here on the record is closed: no restore, change, invitation or new access.
-    queries::mark_erased(db, patient_id).await?;
+    queries::mark_erased(db, patient_id.0).await?;
     let now = Utc::now();
     access_grant::Entity::update_many()
         .col_expr(access_grant::Column::RevokedAt, Expr::value(now))
@@ -57,7 +58,7 @@ pub async fn erase_patient(
     for kind in WITHDRAWN {
         consent_event::ActiveModel {
             id: Set(Uuid::now_v7()),
-            patient_id: Set(patient_id),
+            patient_id: Set(patient_id.0),
             kind: Set(kind.into()),
             given: Set(false),
             source: Set("staff".into()),

@@ -5,13 +5,13 @@ use api_types::patients::CareTeamMember;
 use entity::patients::{access_grant, care_team_member};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
-use uuid::Uuid;
 
 use super::access::ensure_demographics;
 use super::queries;
 use crate::auth::{require, Principal};
 use crate::platform::export::Archive;
 use crate::platform::ApiResult;
+use crate::platform::{PatientId, UserId};
 use crate::users;
 use crate::AppState;
 
@@ -21,7 +21,7 @@ pub const MAX_ACCESS_EVENTS: u64 = 100;
 pub async fn export_patient(
     state: &AppState,
     principal: &Principal,
-    patient_id: Uuid,
+    patient_id: PatientId,
     archive: &mut Archive,
 ) -> ApiResult<()> {
     // The details, care team, consents and sharing read as `GET /patients/{id}…` reads them.
@@ -38,7 +38,7 @@ pub async fn export_patient(
         .await?;
     let mut care_team = Vec::with_capacity(team_rows.len());
     for m in team_rows {
-        if let Some(u) = users::find(&state.db, &state.crypto, m.user_id).await? {
+        if let Some(u) = users::find(&state.db, &state.crypto, UserId(m.user_id)).await? {
             care_team.push(CareTeamMember {
                 user_id: m.user_id,
                 name: u.name,
@@ -50,7 +50,7 @@ pub async fn export_patient(
     archive.section("care_team", care_team)?;
     archive.section(
         "consents",
-        super::consents::consents_of(state, patient_id).await?,
+        super::consents::consents_of(state, patient_id.0).await?,
     )?;
     let grants = super::grants::to_wire(
         state,
@@ -66,7 +66,7 @@ pub async fn export_patient(
     if principal.ensure::<require::AuditReadOrOwn>().is_ok() {
         let (accesses, total) = super::consents::access_entries(
             state,
-            patient_id,
+            patient_id.0,
             principal.user_id(),
             MAX_ACCESS_EVENTS,
             0,

@@ -20,6 +20,7 @@ use super::queries;
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
 use crate::platform::{ApiError, ApiResult};
+use crate::platform::{PatientId, UserId};
 use crate::users;
 use crate::AppState;
 
@@ -74,8 +75,8 @@ async fn list_candidates(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Vec<SharingCandidate>>> {
-    ensure_demographics(&auth, *id)?;
-    queries::get(&state.db, &state.crypto, *id).await?;
+    ensure_demographics(&auth, PatientId(*id))?;
+    queries::get(&state.db, &state.crypto, PatientId(*id)).await?;
     let team: std::collections::HashSet<Uuid> = entity::patients::care_team_member::Entity::find()
         .filter(entity::patients::care_team_member::Column::PatientId.eq(*id))
         .all(&state.db)
@@ -114,8 +115,8 @@ async fn list_grants(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Vec<AccessGrant>>> {
-    ensure_demographics(&auth, *id)?;
-    queries::get(&state.db, &state.crypto, *id).await?;
+    ensure_demographics(&auth, PatientId(*id))?;
+    queries::get(&state.db, &state.crypto, PatientId(*id)).await?;
     let rows = access_grant::Entity::find()
         .filter(access_grant::Column::PatientId.eq(*id))
         .order_by_desc(access_grant::Column::CreatedAt)
@@ -152,7 +153,7 @@ async fn create_grant(
     id: web::Path<Uuid>,
     body: crate::platform::http::Body<NewAccessGrant>,
 ) -> ApiResult<HttpResponse> {
-    ensure_demographics(&auth, *id)?;
+    ensure_demographics(&auth, PatientId(*id))?;
     let by_patient = auth.own_patient_id() == Some(*id);
     if !by_patient && auth.role() != Some(Role::Admin) {
         return Err(ApiError::with_detail(
@@ -160,9 +161,9 @@ async fn create_grant(
             "Only the patient shares their record (or an administrator, on their written request).",
         ));
     }
-    queries::get_for_change(&state.db, &state.crypto, *id).await?;
+    queries::get_for_change(&state.db, &state.crypto, PatientId(*id)).await?;
     let input = body.into_inner();
-    let grantee = users::find(&state.db, &state.crypto, input.grantee_id)
+    let grantee = users::find(&state.db, &state.crypto, UserId(input.grantee_id))
         .await?
         .filter(|u| {
             u.is_active() && u.role.has(Permission::ClinicalAccess) && u.role != Role::Patient

@@ -14,6 +14,7 @@ use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized, Principal};
 use crate::platform::http::{check_if_match, etag, Query};
 use crate::platform::idempotency;
+use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
 use crate::AppState;
 
@@ -120,8 +121,8 @@ pub(super) async fn get_patient(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    ensure_demographics(&auth, *id)?;
-    let p = queries::get(&state.db, &state.crypto, *id).await?;
+    ensure_demographics(&auth, PatientId(*id))?;
+    let p = queries::get(&state.db, &state.crypto, PatientId(*id)).await?;
     state
         .audit
         .record(
@@ -180,7 +181,7 @@ pub(super) async fn update_patient(
         }
     }
     let txn = state.db.begin().await?;
-    let current = queries::get(&txn, &state.crypto, id).await?;
+    let current = queries::get(&txn, &state.crypto, PatientId(id)).await?;
     let mut details = current.details.clone();
     patch.apply(&mut details);
     let details = tidy(details);
@@ -250,7 +251,7 @@ async fn set_archived(
     id: Uuid,
     archived: bool,
 ) -> ApiResult<HttpResponse> {
-    let current = queries::get(&state.db, &state.crypto, id).await?;
+    let current = queries::get(&state.db, &state.crypto, PatientId(id)).await?;
     check_if_match(req, current.model.version)?;
     let action = if archived {
         "patient.archive"

@@ -12,6 +12,7 @@ use super::access;
 use super::queries::{self, PatientRecord};
 use crate::audit::AuditEntry;
 use crate::auth::{self, require, Authorized, Principal};
+use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
 use crate::users;
 use crate::AppState;
@@ -28,7 +29,7 @@ async fn may_approve_portal(
     if principal.user_id().is_none() || !principal.has(api_types::Permission::ClinicalAccess) {
         return Ok(false);
     }
-    let basis = access::clinical_access(db, principal, patient_id)
+    let basis = access::clinical_access(db, principal, PatientId(patient_id))
         .await?
         .basis;
     Ok(matches!(
@@ -55,7 +56,7 @@ pub(super) async fn invite_patient(
     id: web::Path<Uuid>,
     body: crate::platform::http::Body<InvitePatientRequest>,
 ) -> ApiResult<HttpResponse> {
-    let p = queries::get(&state.db, &state.crypto, *id).await?;
+    let p = queries::get(&state.db, &state.crypto, PatientId(*id)).await?;
     ensure_invitable(&state, &p).await?;
     let approver = may_approve_portal(&state.db, &auth, *id).await?;
     let on_file = p.details.email.clone();
@@ -123,7 +124,7 @@ async fn ensure_invitable(state: &AppState, p: &PatientRecord) -> ApiResult<()> 
             "Restore this patient before inviting them.",
         ));
     }
-    if users::find_by_patient(&state.db, p.model.id)
+    if users::find_by_patient(&state.db, PatientId(p.model.id))
         .await?
         .is_some()
     {
@@ -148,8 +149,10 @@ pub(super) async fn portal_status(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<PortalStatus>> {
-    let p = queries::get(&state.db, &state.crypto, *id).await?;
-    let has_account = users::find_by_patient(&state.db, *id).await?.is_some();
+    let p = queries::get(&state.db, &state.crypto, PatientId(*id)).await?;
+    let has_account = users::find_by_patient(&state.db, PatientId(*id))
+        .await?
+        .is_some();
     let invitation = match auth::pending_invitation_for_patient(&state.db, *id).await? {
         Some(inv) => Some(auth::invitation_to_wire(&state.crypto, &inv)?),
         None => None,
@@ -180,7 +183,7 @@ pub(super) async fn approve_portal_invitation(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Invitation>> {
-    let p = queries::get(&state.db, &state.crypto, *id).await?;
+    let p = queries::get(&state.db, &state.crypto, PatientId(*id)).await?;
     ensure_invitable(&state, &p).await?;
     if !may_approve_portal(&state.db, &auth, *id).await? {
         return Err(ApiError::with_detail(

@@ -16,6 +16,7 @@ use uuid::Uuid;
 use super::search;
 use crate::platform::crypto::Crypto;
 use crate::platform::http::page_bounds;
+use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
 
 fn aad(id: Uuid) -> String {
@@ -286,7 +287,7 @@ pub fn ensure_not_erased(record: &PatientRecord) -> ApiResult<()> {
 pub async fn get_for_change(
     db: &impl ConnectionTrait,
     crypto: &Crypto,
-    id: Uuid,
+    id: PatientId,
 ) -> ApiResult<PatientRecord> {
     let record = get(db, crypto, id).await?;
     ensure_not_erased(&record)?;
@@ -323,7 +324,7 @@ pub async fn mark_erased(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<()> {
 pub async fn find(
     db: &impl ConnectionTrait,
     crypto: &Crypto,
-    id: Uuid,
+    id: PatientId,
 ) -> ApiResult<Option<PatientRecord>> {
     match patient::Entity::find_by_id(id).one(db).await? {
         Some(m) => Ok(Some(PatientRecord::decrypt(crypto, m)?)),
@@ -331,7 +332,11 @@ pub async fn find(
     }
 }
 
-pub async fn get(db: &impl ConnectionTrait, crypto: &Crypto, id: Uuid) -> ApiResult<PatientRecord> {
+pub async fn get(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    id: PatientId,
+) -> ApiResult<PatientRecord> {
     find(db, crypto, id).await?.ok_or_else(ApiError::not_found)
 }
 

@@ -11,6 +11,7 @@ pub mod errors;
 pub mod export;
 pub mod http;
 pub mod idempotency;
+pub mod ids;
 pub mod rate_limit;
 pub mod telemetry;
 pub mod unreadable;
@@ -18,3 +19,4 @@ pub mod zip_stream;
 
 pub use client::ClientInfo;
 pub use errors::{ApiError, ApiResult};
+pub use ids::{AppointmentId, PatientId, UserId};

@@ -17,6 +17,7 @@ use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized, Principal};
 use crate::patients::{self, PatientRecord};
 use crate::platform::http::Body;
+use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
 use crate::AppState;
 
@@ -140,7 +141,7 @@ pub(super) async fn erase_patient(
     let mut out = report(txn, record).await?;
     let mut accounts = 0;
     for holder in super::Holder::ALL {
-        accounts += holder.erase(txn, state, principal, id).await?;
+        accounts += holder.erase(txn, state, principal, PatientId(id)).await?;
     }
     let entry = AuditEntry::by(principal, "patient.erase")
         .patient(id)
@@ -177,7 +178,7 @@ async fn erasure_preview(
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<ErasureReport>> {
     admin_only(&auth)?;
-    let record = patients::get(&state.db, &state.crypto, *id).await?;
+    let record = patients::get(&state.db, &state.crypto, PatientId(*id)).await?;
     let out = report(&state.db, &record).await?;
     state
         .audit
@@ -203,7 +204,7 @@ async fn erase(
     body: Body<EraseRequest>,
 ) -> ApiResult<web::Json<ErasureReport>> {
     admin_only(&auth)?;
-    let record = patients::get(&state.db, &state.crypto, *id).await?;
+    let record = patients::get(&state.db, &state.crypto, PatientId(*id)).await?;
     let mut e = api_types::validation::Errors::default();
     e.required_text("reason", &body.reason, 1000);
     e.finish().map_err(ApiError::Validation)?;

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized, Principal};
 use crate::platform::export::{self, Archive};
+use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
 use crate::AppState;
 
@@ -48,14 +49,14 @@ async fn export_patient(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = *id;
-    crate::patients::ensure_demographics(&auth, id)?;
+    crate::patients::ensure_demographics(&auth, PatientId(id))?;
     if auth.own_patient_id() != Some(id) && auth.role() != Some(Role::Admin) {
         return Err(ApiError::with_detail(
             ErrorCode::Forbidden,
             "Patients download their own data; an administrator may export it on their request.",
         ));
     }
-    crate::patients::get(&state.db, &state.crypto, id).await?;
+    crate::patients::get(&state.db, &state.crypto, PatientId(id)).await?;
     state
         .audit
         .record(AuditEntry::by(&auth, "patient.export").patient(id))
@@ -98,7 +99,9 @@ async fn write(
 ) -> ApiResult<()> {
     let practice = crate::settings::load(&state.db).await?.practice_name;
     for holder in super::Holder::ALL {
-        holder.export(state, principal, id, &mut archive).await?;
+        holder
+            .export(state, principal, PatientId(id), &mut archive)
+            .await?;
     }
     let now = Utc::now();
     let mut head = serde_json::Map::new();

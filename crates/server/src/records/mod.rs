@@ -11,11 +11,11 @@ mod export;
 mod requests;
 
 use sea_orm::DatabaseTransaction;
-use uuid::Uuid;
 
 use crate::auth::Principal;
 use crate::platform::export::Archive;
 use crate::platform::ApiResult;
+use crate::platform::PatientId;
 use crate::AppState;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -73,7 +73,7 @@ impl Holder {
         self,
         state: &AppState,
         principal: &Principal,
-        patient_id: Uuid,
+        patient_id: PatientId,
         archive: &mut Archive,
     ) -> ApiResult<()> {
         match self {
@@ -116,7 +116,7 @@ impl Holder {
         txn: &DatabaseTransaction,
         state: &AppState,
         principal: &Principal,
-        patient_id: Uuid,
+        patient_id: PatientId,
     ) -> ApiResult<usize> {
         let by = principal.user_id();
         match self {

@@ -24,6 +24,7 @@ use crate::patients;
 use crate::patients::ensure_demographics;
 use crate::platform::crypto::Crypto;
 use crate::platform::http::{Body, Query};
+use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
 use crate::users;
 use crate::AppState;
@@ -90,7 +91,7 @@ async fn to_wire(
 pub(super) async fn requests_of(
     state: &AppState,
     principal: &crate::auth::Principal,
-    patient_id: Uuid,
+    patient_id: PatientId,
 ) -> ApiResult<Vec<DataRequest>> {
     principal.ensure::<require::PatientsReadOrOwn>()?;
     ensure_demographics(principal, patient_id)?;
@@ -117,7 +118,7 @@ async fn list_patient_requests(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Vec<DataRequest>>> {
-    let items = requests_of(&state, &auth, *id).await?;
+    let items = requests_of(&state, &auth, PatientId(*id)).await?;
     state
         .audit
         .record(AuditEntry::by(&auth, "data_request.list").patient(*id))
@@ -141,8 +142,8 @@ async fn create_request(
     id: web::Path<Uuid>,
     body: Body<NewDataRequest>,
 ) -> ApiResult<HttpResponse> {
-    ensure_demographics(&auth, *id)?;
-    patients::get(&state.db, &state.crypto, *id).await?;
+    ensure_demographics(&auth, PatientId(*id))?;
+    patients::get(&state.db, &state.crypto, PatientId(*id)).await?;
     body.validate().map_err(ApiError::Validation)?;
     let request_id = Uuid::now_v7();
     let txn = state.db.begin().await?;
@@ -271,7 +272,7 @@ async fn resolve_request(
     let txn = state.db.begin().await?;
     let mut entries = Vec::new();
     if erasing {
-        let record = patients::get(&txn, &state.crypto, row.patient_id).await?;
+        let record = patients::get(&txn, &state.crypto, PatientId(row.patient_id)).await?;
         entries.push(
             super::erasure::erase_patient(&txn, &state, &auth, &record)
                 .await?

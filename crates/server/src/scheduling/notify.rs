@@ -23,6 +23,7 @@ use crate::comms::{self, Channel, Outbound};
 use crate::patients::{self, PatientRecord};
 use crate::platform::crypto::Crypto;
 use crate::platform::ApiResult;
+use crate::platform::PatientId;
 use crate::users;
 use crate::AppState;
 
@@ -168,8 +169,10 @@ async fn send(
     };
     use api_types::sharing::ConsentKind;
     let patient = e.patient.model.id;
-    let by_email = crate::patients::consent_given(db, patient, ConsentKind::EmailContact).await?;
-    let by_sms = crate::patients::consent_given(db, patient, ConsentKind::SmsContact).await?;
+    let by_email =
+        crate::patients::consent_given(db, PatientId(patient), ConsentKind::EmailContact).await?;
+    let by_sms =
+        crate::patients::consent_given(db, PatientId(patient), ConsentKind::SmsContact).await?;
     if let Some(email) = e.patient.details.email.as_deref().filter(|_| by_email) {
         let attachments = if e.kind == MessageEvent::Reminder {
             Vec::new()

@@ -14,6 +14,7 @@ use super::Practice;
 use crate::integrations::{self, AppointmentChanged};
 use crate::platform::crypto::Crypto;
 use crate::platform::ApiResult;
+use crate::platform::{AppointmentId, UserId};
 
 /// The ids of a practitioner's appointments, as a subquery.
 pub fn appointments_of_practitioner(practitioner_id: Uuid) -> SelectStatement {
@@ -74,8 +75,8 @@ pub(super) async fn changed(
     let changed: Vec<AppointmentChanged> = appointments
         .iter()
         .map(|a| AppointmentChanged {
-            appointment_id: a.id,
-            practitioner_id: a.practitioner_id,
+            appointment_id: AppointmentId(a.id),
+            practitioner_id: UserId(a.practitioner_id),
         })
         .collect();
     integrations::appointments_changed(db, &changed).await

@@ -20,6 +20,7 @@ use uuid::Uuid;
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
 use crate::platform::http::{check_if_match, etag, Query};
+use crate::platform::UserId;
 use crate::platform::{ApiError, ApiResult};
 use crate::users;
 use crate::AppState;
@@ -114,7 +115,7 @@ pub async fn all(db: &impl ConnectionTrait) -> ApiResult<Vec<AppointmentType>> {
 /// Checks that every practitioner named can be booked.
 async fn check_practitioners(state: &AppState, ids: &[Uuid]) -> ApiResult<()> {
     for (i, id) in ids.iter().enumerate() {
-        let ok = users::find(&state.db, &state.crypto, *id)
+        let ok = users::find(&state.db, &state.crypto, UserId(*id))
             .await?
             .is_some_and(|u| users::is_bookable(&u));
         if !ok {

@@ -13,9 +13,10 @@ use uuid::Uuid;
 use super::queries::{aad, email_bidx};
 use crate::platform::crypto::Crypto;
 use crate::platform::ApiResult;
+use crate::platform::{PatientId, UserId};
 
 /// Deactivates the account and ends everything it holds.
-pub async fn deactivate(db: &impl ConnectionTrait, user_id: Uuid, reason: &str) -> ApiResult<()> {
+pub async fn deactivate(db: &impl ConnectionTrait, user_id: UserId, reason: &str) -> ApiResult<()> {
     user::Entity::update_many()
         .col_expr(user::Column::Status, Expr::value(UserStatus::Deactivated))
         .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
@@ -28,16 +29,16 @@ pub async fn deactivate(db: &impl ConnectionTrait, user_id: Uuid, reason: &str) 
 /// Ends every credential the account holds (see the module's documentation).
 pub async fn end_credentials(
     db: &impl ConnectionTrait,
-    user_id: Uuid,
+    user_id: UserId,
     reason: &str,
 ) -> ApiResult<()> {
-    crate::auth::revoke_sessions(db, user_id, None, reason).await?;
-    crate::auth::end_password_resets(db, user_id).await?;
-    crate::auth::withdraw_invitations_sent_by(db, user_id).await?;
-    crate::auth::revoke_api_keys_made_by(db, user_id).await?;
+    crate::auth::revoke_sessions(db, user_id.0, None, reason).await?;
+    crate::auth::end_password_resets(db, user_id.0).await?;
+    crate::auth::withdraw_invitations_sent_by(db, user_id.0).await?;
+    crate::auth::revoke_api_keys_made_by(db, user_id.0).await?;
     crate::patients::end_break_glass_of(db, user_id).await?;
-    crate::scheduling::end_feed_for(db, user_id).await?;
-    crate::integrations::end_google_calendar_of(db, user_id).await?;
+    crate::scheduling::end_feed_for(db, user_id.0).await?;
+    crate::integrations::end_google_calendar_of(db, UserId(user_id.0)).await?;
     Ok(())
 }
 
@@ -88,11 +89,11 @@ pub async fn forget_credentials(
 pub async fn erase_patient(
     db: &impl ConnectionTrait,
     crypto: &Crypto,
-    patient_id: Uuid,
+    patient_id: PatientId,
 ) -> ApiResult<usize> {
-    let accounts = super::queries::accounts_of_patient(db, patient_id).await?;
+    let accounts = super::queries::accounts_of_patient(db, patient_id.0).await?;
     for account in &accounts {
-        deactivate(db, *account, "patient data erased").await?;
+        deactivate(db, UserId(*account), "patient data erased").await?;
         forget_credentials(db, crypto, *account).await?;
     }
     Ok(accounts.len())

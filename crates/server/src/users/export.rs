@@ -3,28 +3,28 @@
 //! account and staff see it in the directory.
 
 use api_types::Permission;
-use uuid::Uuid;
 
 use super::queries;
 use crate::auth::Principal;
 use crate::platform::export::Archive;
 use crate::platform::ApiResult;
+use crate::platform::{PatientId, UserId};
 use crate::AppState;
 
 pub async fn export_patient(
     state: &AppState,
     principal: &Principal,
-    patient_id: Uuid,
+    patient_id: PatientId,
     archive: &mut Archive,
 ) -> ApiResult<()> {
-    let own = principal.own_patient_id() == Some(patient_id);
+    let own = principal.own_patient_id() == Some(patient_id.0);
     if !own && !principal.has(Permission::UsersRead) {
         archive.withhold("portal_accounts");
         return Ok(());
     }
     let mut accounts = Vec::new();
-    for id in queries::accounts_of_patient(&state.db, patient_id).await? {
-        if let Some(user) = queries::find(&state.db, &state.crypto, id).await? {
+    for id in queries::accounts_of_patient(&state.db, patient_id.0).await? {
+        if let Some(user) = queries::find(&state.db, &state.crypto, UserId(id)).await? {
             accounts.push(user.to_wire());
         }
     }

@@ -15,6 +15,7 @@ use crate::auth;
 use crate::auth::{require, Authorized};
 use crate::platform::http::{page_bounds, Query};
 use crate::platform::{ApiError, ApiResult};
+use crate::platform::{PatientId, UserId};
 use crate::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -75,7 +76,7 @@ async fn get_user(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<User>> {
-    let user = queries::get(&state.db, &state.crypto, *id).await?;
+    let user = queries::get(&state.db, &state.crypto, UserId(*id)).await?;
     if let Some(patient) = user.model.patient_id {
         state
             .audit
@@ -107,7 +108,7 @@ async fn update_user(
 ) -> ApiResult<web::Json<User>> {
     let req = body.into_inner();
     let txn = state.db.begin().await?;
-    let current = queries::get(&txn, &state.crypto, *id).await?;
+    let current = queries::get(&txn, &state.crypto, UserId(*id)).await?;
     if let Some(role) = req.role {
         if (current.role == Role::Patient) != (role == Role::Patient) {
             return Err(ApiError::field(
@@ -134,7 +135,7 @@ async fn update_user(
     if req.status == Some(UserStatus::Active) && !current.is_active() {
         if let Some(patient_id) = current.model.patient_id {
             // The portal account of a patient whose data was erased stays closed.
-            crate::patients::get_for_change(&txn, &state.crypto, patient_id).await?;
+            crate::patients::get_for_change(&txn, &state.crypto, PatientId(patient_id)).await?;
         }
     }
     let updated = queries::update_details(
@@ -147,7 +148,7 @@ async fn update_user(
     )
     .await?;
     if req.status == Some(UserStatus::Deactivated) && current.is_active() {
-        super::end_credentials(&txn, *id, "account_deactivated").await?;
+        super::end_credentials(&txn, UserId(*id), "account_deactivated").await?;
     } else if req.role.is_some_and(|r| r != current.role) {
         auth::revoke_sessions(&txn, *id, None, "account_changed").await?;
     }

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::platform::crypto::Crypto;
 use crate::platform::{ApiError, ApiResult};
+use crate::platform::{PatientId, UserId};
 
 pub const EMAIL_DOMAIN: &str = "user.email";
 
@@ -164,7 +165,7 @@ pub async fn find_model(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option
 pub async fn find(
     db: &impl ConnectionTrait,
     crypto: &Crypto,
-    id: Uuid,
+    id: UserId,
 ) -> ApiResult<Option<UserRecord>> {
     match user::Entity::find_by_id(id).one(db).await? {
         Some(m) => Ok(Some(UserRecord::decrypt(crypto, m)?)),
@@ -172,7 +173,7 @@ pub async fn find(
     }
 }
 
-pub async fn get(db: &impl ConnectionTrait, crypto: &Crypto, id: Uuid) -> ApiResult<UserRecord> {
+pub async fn get(db: &impl ConnectionTrait, crypto: &Crypto, id: UserId) -> ApiResult<UserRecord> {
     find(db, crypto, id).await?.ok_or_else(ApiError::not_found)
 }
 
@@ -234,7 +235,7 @@ pub async fn find_by_email(
 /// The patient account of a patient record, if one exists.
 pub async fn find_by_patient(
     db: &impl ConnectionTrait,
-    patient_id: Uuid,
+    patient_id: PatientId,
 ) -> ApiResult<Option<user::Model>> {
     Ok(user::Entity::find()
         .filter(user::Column::PatientId.eq(patient_id))

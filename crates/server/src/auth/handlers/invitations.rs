@@ -7,8 +7,9 @@ use sea_orm::TransactionTrait;
 
 use super::with_tokens;
 use crate::audit::AuditEntry;
-use crate::auth::sessions::{self};
+use crate::auth::sessions;
 use crate::auth::{invitations, passwords};
+use crate::platform::PatientId;
 use crate::platform::{ApiResult, ClientInfo};
 use crate::users::{self, NewUser};
 use crate::AppState;
@@ -53,10 +54,10 @@ pub(super) async fn accept_invitation(
     let inv = invitations::find_by_token(&state.db, &req.token).await?;
     if let Some(patient_id) = inv.patient_id {
         // A patient whose data was erased, or who has an account already, gets no new one.
-        let closed = crate::patients::find(&state.db, &state.crypto, patient_id)
+        let closed = crate::patients::find(&state.db, &state.crypto, PatientId(patient_id))
             .await?
             .is_none_or(|p| p.model.erased_at.is_some())
-            || users::find_by_patient(&state.db, patient_id)
+            || users::find_by_patient(&state.db, PatientId(patient_id))
                 .await?
                 .is_some();
         if closed {

@@ -11,6 +11,7 @@ use super::require_account;
 use crate::audit::AuditEntry;
 use crate::auth::mfa;
 use crate::auth::Principal;
+use crate::platform::UserId;
 use crate::platform::{ApiError, ApiResult};
 use crate::users::{self, encrypt_mfa_secret, CredentialChange};
 use crate::AppState;
@@ -28,7 +29,7 @@ pub(super) async fn totp_enroll(
     principal: Principal,
 ) -> ApiResult<web::Json<TotpEnrollResponse>> {
     let id = require_account(&principal)?;
-    let user = users::get(&state.db, &state.crypto, id).await?;
+    let user = users::get(&state.db, &state.crypto, UserId(id)).await?;
     if user.model.mfa_enabled {
         return Err(ApiError::conflict(
             "Two-factor authentication is already on. Turn it off first to change it.",
@@ -76,7 +77,7 @@ pub(super) async fn totp_confirm(
 ) -> ApiResult<web::Json<RecoveryCodes>> {
     let id = require_account(&principal)?;
     state.limits.check_auth(principal.client.ip.as_deref())?;
-    let user = users::get(&state.db, &state.crypto, id).await?;
+    let user = users::get(&state.db, &state.crypto, UserId(id)).await?;
     let secret = user
         .decrypt_mfa_secret(&state.crypto, true)?
         .ok_or_else(|| ApiError::conflict("Start setup first."))?;
@@ -123,7 +124,7 @@ pub(super) async fn totp_disable(
 ) -> ApiResult<HttpResponse> {
     let id = require_account(&principal)?;
     state.limits.check_auth(principal.client.ip.as_deref())?;
-    let user = users::get(&state.db, &state.crypto, id).await?;
+    let user = users::get(&state.db, &state.crypto, UserId(id)).await?;
     if !user.model.mfa_enabled {
         return Err(ApiError::conflict("Two-factor authentication is not on."));
     }
@@ -164,7 +165,7 @@ pub(super) async fn regenerate_recovery_codes(
 ) -> ApiResult<web::Json<RecoveryCodes>> {
     let id = require_account(&principal)?;
     state.limits.check_auth(principal.client.ip.as_deref())?;
-    let user = users::get(&state.db, &state.crypto, id).await?;
+    let user = users::get(&state.db, &state.crypto, UserId(id)).await?;
     if !user.model.mfa_enabled || mfa::is_recovery_code(&body.code) {
         return Err(ApiError::code(ErrorCode::InvalidMfaCode));
     }

@@ -6,9 +6,10 @@ use sea_orm::TransactionTrait;
 
 use super::require_account;
 use crate::audit::AuditEntry;
-use crate::auth::sessions::{self};
+use crate::auth::sessions;
 use crate::auth::Principal;
 use crate::auth::{invitations, lockout, passwords};
+use crate::platform::UserId;
 use crate::platform::{ApiError, ApiResult, ClientInfo};
 use crate::users::{self, CredentialChange};
 use crate::AppState;
@@ -28,7 +29,7 @@ pub(super) async fn change_password(
 ) -> ApiResult<HttpResponse> {
     let id = require_account(&principal)?;
     state.limits.check_auth(principal.client.ip.as_deref())?;
-    let user = users::get(&state.db, &state.crypto, id).await?;
+    let user = users::get(&state.db, &state.crypto, UserId(id)).await?;
     if !state
         .passwords
         .verify(&body.current_password, user.model.password_hash.as_deref())
@@ -116,7 +117,7 @@ pub(super) async fn confirm_password_reset(
     let hash = state.passwords.hash(&req.new_password).await?;
     let txn = state.db.begin().await?;
     let user_id = invitations::consume_reset(&txn, &req.token).await?;
-    let user = users::get(&txn, &state.crypto, user_id).await?;
+    let user = users::get(&txn, &state.crypto, UserId(user_id)).await?;
     if !user.is_active() {
         return Err(invitations::invalid_link());
     }

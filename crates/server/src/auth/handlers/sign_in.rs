@@ -15,6 +15,7 @@ use crate::auth::sessions::{self, Refreshed};
 use crate::auth::tokens::{Subject, TokenType, MFA_TOKEN_TTL_SECS};
 use crate::auth::Principal;
 use crate::auth::{lockout, mfa};
+use crate::platform::UserId;
 use crate::platform::{ApiError, ApiResult, ClientInfo};
 use crate::users::{self, email_bidx};
 use crate::AppState;
@@ -128,7 +129,7 @@ pub(super) async fn mfa_verify(
         .jwt
         .decode(&req.mfa_token, TokenType::MfaChallenge)
         .map_err(|_| sessions::invalid_refresh())?;
-    let user = users::find(&state.db, &state.crypto, claims.sub)
+    let user = users::find(&state.db, &state.crypto, UserId(claims.sub))
         .await?
         .filter(|u| u.is_active() && u.model.mfa_enabled)
         .ok_or_else(sessions::invalid_refresh)?;
@@ -214,7 +215,7 @@ pub(super) async fn me(
     principal: Principal,
 ) -> ApiResult<web::Json<Me>> {
     let id = require_account(&principal)?;
-    let user = users::get(&state.db, &state.crypto, id).await?;
+    let user = users::get(&state.db, &state.crypto, UserId(id)).await?;
     let mfa_enrollment_required = matches!(
         principal.actor,
         Actor::User {

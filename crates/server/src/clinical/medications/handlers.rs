@@ -13,6 +13,7 @@ use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized, Principal};
 use crate::patients::{open_record, open_record_for_change};
 use crate::platform::http::{Body, Query};
+use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
 use crate::AppState;
 
@@ -28,7 +29,7 @@ pub(super) async fn open_medication(
     open_record(
         state,
         principal,
-        row.patient_id,
+        PatientId(row.patient_id),
         RecordCategory::Medications,
     )
     .await?;
@@ -78,7 +79,7 @@ pub(super) async fn create_medication(
     id: web::Path<Uuid>,
     body: Body<MedicationInput>,
 ) -> ApiResult<HttpResponse> {
-    open_record_for_change(&state, &auth, *id, RecordCategory::Medications).await?;
+    open_record_for_change(&state, &auth, PatientId(*id), RecordCategory::Medications).await?;
     body.validate().map_err(ApiError::Validation)?;
     let txn = state.db.begin().await?;
     let row = insert(&txn, &state.crypto, *id, &body, auth.user_id()).await?;

@@ -17,6 +17,7 @@ use crate::auth::{require, Principal};
 use crate::patients::open_record;
 use crate::platform::crypto::Crypto;
 use crate::platform::ApiResult;
+use crate::platform::PatientId;
 use crate::AppState;
 
 /// The patient's medications as `principal` may read them: what the API lists and what an export
@@ -27,7 +28,13 @@ pub(crate) async fn readable(
     patient_id: Uuid,
 ) -> ApiResult<sea_orm::Select<medication::Entity>> {
     principal.ensure::<require::ClinicalAccessOrOwn>()?;
-    open_record(state, principal, patient_id, RecordCategory::Medications).await?;
+    open_record(
+        state,
+        principal,
+        PatientId(patient_id),
+        RecordCategory::Medications,
+    )
+    .await?;
     Ok(medication::Entity::find().filter(medication::Column::PatientId.eq(patient_id)))
 }
 

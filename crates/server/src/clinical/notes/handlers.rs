@@ -16,6 +16,7 @@ use crate::auth::{require, Authorized, Principal};
 use crate::clinical::shared::check_appointment;
 use crate::patients::{open_record, open_record_for_change};
 use crate::platform::http::{page_bounds, Body, Query};
+use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
 use crate::AppState;
 
@@ -28,7 +29,13 @@ pub(super) async fn open_note(
     let note = queries::find_visible(&state.db, principal, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    open_record(state, principal, note.patient_id, RecordCategory::Notes).await?;
+    open_record(
+        state,
+        principal,
+        PatientId(note.patient_id),
+        RecordCategory::Notes,
+    )
+    .await?;
     Ok(note)
 }
 
@@ -99,7 +106,7 @@ pub(super) async fn create_note(
     id: web::Path<Uuid>,
     body: Body<NewNote>,
 ) -> ApiResult<HttpResponse> {
-    open_record_for_change(&state, &auth, *id, RecordCategory::Notes).await?;
+    open_record_for_change(&state, &auth, PatientId(*id), RecordCategory::Notes).await?;
     let author = auth.require_user()?;
     body.validate().map_err(ApiError::Validation)?;
     check_appointment(&state.db, *id, body.appointment_id).await?;

@@ -19,6 +19,7 @@ use super::wire::aad;
 use crate::auth::{require, Principal};
 use crate::patients::open_record;
 use crate::platform::crypto::Crypto;
+use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
 use crate::AppState;
 
@@ -53,7 +54,13 @@ pub(crate) async fn readable(
     patient_id: Uuid,
 ) -> ApiResult<sea_orm::Select<clinical_note::Entity>> {
     principal.ensure::<require::ClinicalAccessOrOwn>()?;
-    open_record(state, principal, patient_id, RecordCategory::Notes).await?;
+    open_record(
+        state,
+        principal,
+        PatientId(patient_id),
+        RecordCategory::Notes,
+    )
+    .await?;
     Ok(clinical_note::Entity::find()
         .filter(clinical_note::Column::PatientId.eq(patient_id))
         .filter(visible_to(principal)))

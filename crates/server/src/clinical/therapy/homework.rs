@@ -17,6 +17,7 @@ use crate::auth::{require, Authorized, Principal};
 use crate::clinical::shared::trimmed;
 use crate::patients::{open_record, open_record_for_change};
 use crate::platform::http::{page_bounds, Body, Query};
+use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
 use crate::AppState;
 
@@ -63,7 +64,7 @@ pub(super) async fn assign_homework(
     id: web::Path<Uuid>,
     body: Body<NewHomework>,
 ) -> ApiResult<HttpResponse> {
-    open_record_for_change(&state, &auth, *id, RecordCategory::Notes).await?;
+    open_record_for_change(&state, &auth, PatientId(*id), RecordCategory::Notes).await?;
     let by = auth.require_user()?;
     body.validate(practice_today(&state.db).await?)
         .map_err(ApiError::Validation)?;
@@ -147,7 +148,13 @@ async fn open_task(
     let row = queries::find_task(&state.db, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    open_record(state, principal, row.patient_id, RecordCategory::Notes).await?;
+    open_record(
+        state,
+        principal,
+        PatientId(row.patient_id),
+        RecordCategory::Notes,
+    )
+    .await?;
     Ok(row)
 }
 

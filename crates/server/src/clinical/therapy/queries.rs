@@ -17,6 +17,7 @@ use crate::clinical::shared::trimmed;
 use crate::patients::{clinical_patients, open_record};
 use crate::platform::crypto::Crypto;
 use crate::platform::ApiResult;
+use crate::platform::PatientId;
 use crate::AppState;
 
 pub(super) async fn practice_today(db: &impl ConnectionTrait) -> ApiResult<NaiveDate> {
@@ -31,7 +32,13 @@ pub(crate) async fn readable_sessions(
     patient_id: Uuid,
 ) -> ApiResult<sea_orm::Select<therapy_session::Entity>> {
     principal.ensure::<require::ClinicalAccess>()?;
-    open_record(state, principal, patient_id, RecordCategory::Notes).await?;
+    open_record(
+        state,
+        principal,
+        PatientId(patient_id),
+        RecordCategory::Notes,
+    )
+    .await?;
     Ok(therapy_session::Entity::find().filter(therapy_session::Column::PatientId.eq(patient_id)))
 }
 
@@ -43,7 +50,13 @@ pub(crate) async fn readable_homework(
     patient_id: Uuid,
 ) -> ApiResult<sea_orm::Select<homework_task::Entity>> {
     principal.ensure::<require::ClinicalAccessOrOwn>()?;
-    open_record(state, principal, patient_id, RecordCategory::Notes).await?;
+    open_record(
+        state,
+        principal,
+        PatientId(patient_id),
+        RecordCategory::Notes,
+    )
+    .await?;
     Ok(homework_task::Entity::find().filter(homework_task::Column::PatientId.eq(patient_id)))
 }
 

@@ -15,6 +15,7 @@ use crate::auth::{require, Authorized};
 use crate::clinical::shared::check_appointment;
 use crate::patients::{open_record, open_record_for_change};
 use crate::platform::http::Body;
+use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
 use crate::AppState;
 
@@ -60,7 +61,7 @@ pub(super) async fn create_session(
     id: web::Path<Uuid>,
     body: Body<TherapySessionInput>,
 ) -> ApiResult<HttpResponse> {
-    open_record_for_change(&state, &auth, *id, RecordCategory::Notes).await?;
+    open_record_for_change(&state, &auth, PatientId(*id), RecordCategory::Notes).await?;
     let clinician = auth.require_user()?;
     body.validate(practice_today(&state.db).await?)
         .map_err(ApiError::Validation)?;
@@ -102,7 +103,13 @@ pub(super) async fn update_session(
     let row = queries::find_session(&state.db, *id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    open_record(&state, &auth, row.patient_id, RecordCategory::Notes).await?;
+    open_record(
+        &state,
+        &auth,
+        PatientId(row.patient_id),
+        RecordCategory::Notes,
+    )
+    .await?;
     if auth.user_id() != Some(row.clinician_id) {
         return Err(ApiError::with_detail(
             ErrorCode::Forbidden,

@@ -9,10 +9,11 @@ use uuid::Uuid;
 
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
-use crate::health::alerts::{self};
+use crate::health::alerts;
+use crate::patients;
 use crate::patients::authorize_clinical;
-use crate::patients::{self};
 use crate::platform::http::Query;
+use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
 use crate::AppState;
 
@@ -63,8 +64,14 @@ pub(super) async fn acknowledge_alert(
     e.required_text("note", note, 1000);
     e.finish().map_err(ApiError::Validation)?;
     let alert = alerts::find(&state.db, *id).await?;
-    let record = patients::get(&state.db, &state.crypto, alert.patient_id).await?;
-    authorize_clinical(&state.db, &auth, alert.patient_id, RecordCategory::Health).await?;
+    let record = patients::get(&state.db, &state.crypto, PatientId(alert.patient_id)).await?;
+    authorize_clinical(
+        &state.db,
+        &auth,
+        PatientId(alert.patient_id),
+        RecordCategory::Health,
+    )
+    .await?;
     let txn = state.db.begin().await?;
     let updated = alerts::acknowledge(&txn, &state.crypto, *id, auth.user_id(), note).await?;
     state

@@ -21,6 +21,7 @@ use crate::health::series;
 use crate::patients::{open_record, open_record_for_change};
 use crate::platform::http::{read_json_body, Query};
 use crate::platform::unreadable::from_json_bytes;
+use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
 use crate::AppState;
 
@@ -88,7 +89,8 @@ pub(super) async fn record_observations(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     // Who may add to this record is settled before a byte of a large body is read.
-    let record = open_record_for_change(&state, &auth, *id, RecordCategory::Health).await?;
+    let record =
+        open_record_for_change(&state, &auth, PatientId(*id), RecordCategory::Health).await?;
     let bytes = read_json_body(&req, payload, MAX_BATCH_BYTES).await?;
     let body = parse_batch(&bytes)?;
     let (_, ranges) = ranges_for(&state, &record).await?;
@@ -197,7 +199,7 @@ pub(super) async fn list_observations(
     query: Query<ObservationQuery>,
 ) -> ApiResult<web::Json<Series>> {
     series::window(&query)?;
-    let record = open_record(&state, &auth, *id, RecordCategory::Health).await?;
+    let record = open_record(&state, &auth, PatientId(*id), RecordCategory::Health).await?;
     let (_, ranges) = ranges_for(&state, &record).await?;
     let target = ranges.into_iter().find(|r| r.metric == query.metric);
     let out = series::series(&state.db, *id, &query, target).await?;
@@ -231,7 +233,7 @@ pub(super) async fn latest_observations(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Vec<LatestObservation>>> {
-    let record = open_record(&state, &auth, *id, RecordCategory::Health).await?;
+    let record = open_record(&state, &auth, PatientId(*id), RecordCategory::Health).await?;
     let (_, ranges) = ranges_for(&state, &record).await?;
     let latest = series::latest(&state.db, *id, &ranges).await?;
     state
@@ -267,7 +269,7 @@ pub(super) async fn observation_trend(
             "Choose a metric from the catalogue.",
         )
     })?;
-    open_record(&state, &auth, *id, RecordCategory::Health).await?;
+    open_record(&state, &auth, PatientId(*id), RecordCategory::Health).await?;
     let trend = series::trend(&state.db, *id, metric).await?;
     state
         .audit
@@ -304,7 +306,7 @@ pub(super) async fn export_observations(
         })?),
         None => None,
     };
-    open_record(&state, &auth, *id, RecordCategory::Health).await?;
+    open_record(&state, &auth, PatientId(*id), RecordCategory::Health).await?;
     let mut pages =
         crate::health::export::CsvPages::new(&state.db, *id, metric, query.from, query.to).await?;
     // The first page is read before answering, so that a failure is an error, not a short file.

@@ -12,6 +12,7 @@ use crate::auth::{require, Authorized};
 use crate::health::targets::{self, Profile};
 use crate::patients::PatientRecord;
 use crate::patients::{open_record, open_record_for_change};
+use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
 use crate::AppState;
 
@@ -45,7 +46,7 @@ pub(super) async fn get_target_ranges(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<PatientTargets>> {
-    let record = open_record(&state, &auth, *id, RecordCategory::Health).await?;
+    let record = open_record(&state, &auth, PatientId(*id), RecordCategory::Health).await?;
     let (conditions, ranges) = ranges_for(&state, &record).await?;
     state
         .audit
@@ -74,7 +75,8 @@ pub(super) async fn put_target_ranges(
     id: web::Path<Uuid>,
     body: crate::platform::http::Body<PutTargets>,
 ) -> ApiResult<web::Json<PatientTargets>> {
-    let record = open_record_for_change(&state, &auth, *id, RecordCategory::Health).await?;
+    let record =
+        open_record_for_change(&state, &auth, PatientId(*id), RecordCategory::Health).await?;
     let mut put = body.into_inner();
     let mut errors: Vec<FieldError> = put
         .overrides

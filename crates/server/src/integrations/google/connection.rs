@@ -21,6 +21,7 @@ use super::sync::queue_practitioner;
 use crate::audit::AuditEntry;
 use crate::integrations::jobs::{self, Outcome};
 use crate::integrations::oauth;
+use crate::platform::UserId;
 use crate::platform::{ApiError, ApiResult, ClientInfo};
 use crate::AppState;
 use api_types::integrations::ConnectionState;
@@ -102,8 +103,8 @@ pub(super) async fn remove_connection(
 
 /// Stops the account's Google Calendar sync at once, in the caller's transaction (when the
 /// account is deactivated). The worker then removes the connection.
-pub async fn end_for(db: &impl ConnectionTrait, user_id: Uuid) -> ApiResult<()> {
-    let Some(c) = find_connection(db, user_id).await? else {
+pub async fn end_for(db: &impl ConnectionTrait, user_id: UserId) -> ApiResult<()> {
+    let Some(c) = find_connection(db, user_id.0).await? else {
         return Ok(());
     };
     calendar_connection::Entity::update_many()
@@ -188,7 +189,7 @@ pub(super) async fn complete_connection(
         .filter(|c| !c.is_empty())
         .ok_or_else(invalid)?;
     // An account deactivated since it asked connects nothing.
-    let user = crate::users::find(&state.db, &state.crypto, user_id)
+    let user = crate::users::find(&state.db, &state.crypto, UserId(user_id))
         .await?
         .filter(|u| u.is_active())
         .ok_or_else(invalid)?;

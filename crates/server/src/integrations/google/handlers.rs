@@ -17,9 +17,10 @@ use super::connection::{
 };
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
-use crate::integrations::jobs::{self};
+use crate::integrations::jobs;
 use crate::integrations::oauth;
 use crate::platform::http::Query;
+use crate::platform::UserId;
 use crate::platform::{ApiError, ApiResult, ClientInfo};
 use crate::AppState;
 
@@ -117,7 +118,7 @@ async fn connect_google(
         ));
     }
     let client = client(&state).await?;
-    let email = crate::users::find(&state.db, &state.crypto, *id)
+    let email = crate::users::find(&state.db, &state.crypto, UserId(*id))
         .await?
         .map(|u| u.email);
     let (signed, cookie) = sign_state(&state, *id, body.include_patient_names);

@@ -16,14 +16,15 @@ use super::connection::{find_connection, with_token, ACTIVE, PAST_DAYS, RECONNEC
 use crate::audit::AuditEntry;
 use crate::integrations::jobs::{self, Outcome};
 use crate::platform::{ApiError, ApiResult, ClientInfo};
+use crate::platform::{AppointmentId, UserId};
 use crate::scheduling::Practice;
 use crate::AppState;
 
 /// An appointment that changed, as the calendar sync needs to know it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Changed {
-    pub appointment_id: Uuid,
-    pub practitioner_id: Uuid,
+    pub appointment_id: AppointmentId,
+    pub practitioner_id: UserId,
 }
 
 /// Queues appointments whose events may need to change, in the caller's transaction. Only
@@ -32,8 +33,8 @@ pub async fn appointments_changed(db: &impl ConnectionTrait, changed: &[Changed]
     if changed.is_empty() {
         return Ok(());
     }
-    let practitioners: Vec<Uuid> = changed.iter().map(|a| a.practitioner_id).collect();
-    let ids: Vec<Uuid> = changed.iter().map(|a| a.appointment_id).collect();
+    let practitioners: Vec<Uuid> = changed.iter().map(|a| a.practitioner_id.0).collect();
+    let ids: Vec<Uuid> = changed.iter().map(|a| a.appointment_id.0).collect();
     let connected = calendar_connection::Entity::find()
         .filter(calendar_connection::Column::UserId.is_in(practitioners))
         .count(db)

@@ -22,6 +22,7 @@ use crate::audit::AuditEntry;
 use crate::integrations::jobs::{self, Outcome};
 use crate::integrations::oauth;
 use crate::platform::{ApiError, ApiResult};
+use crate::platform::{PatientId, UserId};
 use crate::AppState;
 
 pub(super) const VENDOR: &str = "withings";
@@ -52,7 +53,10 @@ pub(super) const ENDED: ConnectionState = ConnectionState::Ended;
 /// Integrations' part of an erasure, in the erasing transaction: the patient's device
 /// connections stop at once, and a job then revokes them at Withings and deletes their tokens.
 /// Readings already recorded are part of the kept record.
-pub async fn erase_patient(db: &impl sea_orm::ConnectionTrait, patient_id: Uuid) -> ApiResult<()> {
+pub async fn erase_patient(
+    db: &impl sea_orm::ConnectionTrait,
+    patient_id: PatientId,
+) -> ApiResult<()> {
     let ids: Vec<Uuid> = device_connection::Entity::find()
         .select_only()
         .column(device_connection::Column::Id)
@@ -75,7 +79,7 @@ pub async fn erase_patient(db: &impl sea_orm::ConnectionTrait, patient_id: Uuid)
 /// and the last sync (never the tokens).
 pub async fn export_patient(
     state: &AppState,
-    patient_id: Uuid,
+    patient_id: PatientId,
     archive: &mut crate::platform::export::Archive,
 ) -> ApiResult<()> {
     let connections: Vec<DeviceConnection> = device_connection::Entity::find()
@@ -217,8 +221,8 @@ pub(super) async fn complete_connection(
     let value = q.state.as_deref().ok_or_else(invalid)?;
     let (patient_id, user_id) = verify_state(state, req, value).await?.ok_or_else(invalid)?;
     // Nothing connects to an erased patient's record, nor for an account deactivated since.
-    crate::patients::get_for_change(&state.db, &state.crypto, patient_id).await?;
-    let requester = crate::users::find(&state.db, &state.crypto, user_id)
+    crate::patients::get_for_change(&state.db, &state.crypto, PatientId(patient_id)).await?;
+    let requester = crate::users::find(&state.db, &state.crypto, UserId(user_id))
         .await?
         .filter(|u| u.is_active())
         .ok_or_else(invalid)?;

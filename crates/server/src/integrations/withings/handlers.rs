@@ -16,10 +16,11 @@ use super::connection::{
 use super::sync::sync;
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
-use crate::integrations::jobs::{self};
+use crate::integrations::jobs;
 use crate::integrations::oauth;
 use crate::patients::open_record;
 use crate::platform::http::Query;
+use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
 use crate::AppState;
 
@@ -49,7 +50,7 @@ async fn list_devices(
     open_record(
         &state,
         &auth,
-        *id,
+        PatientId(*id),
         api_types::sharing::RecordCategory::Health,
     )
     .await?;
@@ -92,7 +93,7 @@ async fn connect_withings(
     let record = open_record(
         &state,
         &auth,
-        *id,
+        PatientId(*id),
         api_types::sharing::RecordCategory::Health,
     )
     .await?;
@@ -129,7 +130,7 @@ async fn sync_withings(
     open_record(
         &state,
         &auth,
-        *id,
+        PatientId(*id),
         api_types::sharing::RecordCategory::Health,
     )
     .await?;
@@ -158,7 +159,7 @@ async fn disconnect_withings(
     open_record(
         &state,
         &auth,
-        *id,
+        PatientId(*id),
         api_types::sharing::RecordCategory::Health,
     )
     .await?;

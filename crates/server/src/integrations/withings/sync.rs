@@ -20,6 +20,7 @@ use crate::audit::AuditEntry;
 use crate::comms::Notify;
 use crate::health::ranges_for_record as ranges_for;
 use crate::integrations::jobs::{self, Outcome};
+use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
 use crate::AppState;
 
@@ -116,7 +117,7 @@ pub async fn sync(
         .collect();
     let recorded_by = c.connected_by.unwrap_or(c.patient_id);
     let checked = crate::health::check_readings(inputs, recorded_by, Utc::now());
-    let record = crate::patients::get(&state.db, &state.crypto, c.patient_id).await?;
+    let record = crate::patients::get(&state.db, &state.crypto, PatientId(c.patient_id)).await?;
     let (_, ranges) = ranges_for(state, &record).await?;
     let notify = Notify {
         crypto: &state.crypto,

@@ -11,6 +11,7 @@ use crate::auth::{require, Authorized};
 use crate::patients::access::ensure_demographics;
 use crate::patients::queries as patient_queries;
 use crate::platform::{ApiError, ApiResult};
+use crate::platform::{PatientId, UserId};
 use crate::users;
 use crate::AppState;
 
@@ -27,12 +28,12 @@ pub(super) async fn list_care_team(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Vec<CareTeamMember>>> {
-    ensure_demographics(&auth, *id)?;
-    patient_queries::get(&state.db, &state.crypto, *id).await?;
+    ensure_demographics(&auth, PatientId(*id))?;
+    patient_queries::get(&state.db, &state.crypto, PatientId(*id)).await?;
     let rows = queries::members(&state.db, *id).await?;
     let mut members = Vec::with_capacity(rows.len());
     for r in rows {
-        if let Some(u) = users::find(&state.db, &state.crypto, r.user_id).await? {
+        if let Some(u) = users::find(&state.db, &state.crypto, UserId(r.user_id)).await? {
             members.push(CareTeamMember {
                 user_id: r.user_id,
                 name: u.name,
@@ -63,8 +64,8 @@ pub(super) async fn add_care_team_member(
     id: web::Path<Uuid>,
     body: crate::platform::http::Body<AddCareTeamMemberRequest>,
 ) -> ApiResult<HttpResponse> {
-    patient_queries::get_for_change(&state.db, &state.crypto, *id).await?;
-    let member = users::find(&state.db, &state.crypto, body.user_id)
+    patient_queries::get_for_change(&state.db, &state.crypto, PatientId(*id)).await?;
+    let member = users::find(&state.db, &state.crypto, UserId(body.user_id))
         .await?
         .filter(|u| u.is_active() && u.role.is_clinician())
         .ok_or_else(|| {
@@ -76,7 +77,14 @@ pub(super) async fn add_care_team_member(
         })?;
     let now = Utc::now();
     let txn = state.db.begin().await?;
-    queries::add(&txn, *id, member.model.id, now, auth.user_id()).await?;
+    queries::add(
+        &txn,
+        PatientId(*id),
+        UserId(member.model.id),
+        now,
+        auth.user_id(),
+    )
+    .await?;
     state
         .audit
         .commit(

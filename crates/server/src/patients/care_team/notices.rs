@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::comms::{self, Notify};
 use crate::platform::ApiResult;
+use crate::platform::UserId;
 use crate::users;
 
 /// How long after one email about a patient the care team is not emailed again about them.
@@ -58,7 +59,7 @@ pub async fn email_care_team(
         .await?;
     let link = format!("{}{path}", notify.public_url.trim_end_matches('/'));
     for m in members {
-        let Some(user) = users::find(db, notify.crypto, m.user_id).await? else {
+        let Some(user) = users::find(db, notify.crypto, UserId(m.user_id)).await? else {
             continue;
         };
         if !user.is_active() {

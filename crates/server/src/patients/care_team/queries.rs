@@ -7,7 +7,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::patients::access::is_on_care_team;
-use crate::platform::ApiResult;
+use crate::platform::{ApiResult, PatientId, UserId};
 
 /// The patient's care team, longest-serving first.
 pub async fn members(
@@ -24,15 +24,15 @@ pub async fn members(
 /// Adds the clinician to the patient's care team unless they are on it already.
 pub async fn add(
     db: &impl ConnectionTrait,
-    patient_id: Uuid,
-    user_id: Uuid,
+    patient_id: PatientId,
+    user_id: UserId,
     at: DateTime<Utc>,
     by: Option<Uuid>,
 ) -> ApiResult<()> {
     if !is_on_care_team(db, patient_id, user_id).await? {
         care_team_member::ActiveModel {
-            patient_id: Set(patient_id),
-            user_id: Set(user_id),
+            patient_id: Set(patient_id.0),
+            user_id: Set(user_id.0),
             added_at: Set(at),
             added_by: Set(by),
         }

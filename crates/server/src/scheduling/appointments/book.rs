@@ -21,6 +21,7 @@ use crate::auth::{require, Authorized, Principal};
 use crate::patients::ensure_demographics;
 use crate::patients::{self, PatientRecord};
 use crate::platform::http::etag;
+use crate::platform::PatientId;
 use crate::platform::{idempotency, ApiError, ApiResult};
 use crate::scheduling::availability::{self, bookable};
 use crate::scheduling::slots::Interval;
@@ -82,8 +83,8 @@ pub(super) fn check_notice(starts_at: DateTime<Utc>, hours: u32, what: &str) -> 
 
 async fn plan(state: &AppState, principal: &Principal, input: &NewAppointment) -> ApiResult<Plan> {
     let practice = Practice::load(&state.db).await?;
-    ensure_demographics(principal, input.patient_id)?;
-    let patient = patients::find(&state.db, &state.crypto, input.patient_id)
+    ensure_demographics(principal, PatientId(input.patient_id))?;
+    let patient = patients::find(&state.db, &state.crypto, PatientId(input.patient_id))
         .await?
         .ok_or_else(|| {
             if principal.own_patient_id().is_some() {

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::queries;
 use super::wire::{to_wire_many, Viewer};
 use crate::auth::{require, Principal};
+use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
 use crate::scheduling::{outside_calendars, Practice};
 use crate::AppState;
@@ -17,14 +18,14 @@ use crate::AppState;
 pub async fn export_patient(
     state: &AppState,
     principal: &Principal,
-    patient_id: Uuid,
+    patient_id: PatientId,
     archive: &mut crate::platform::export::Archive,
 ) -> ApiResult<()> {
     let allowed = principal
         .ensure::<require::ScheduleReadOrOwn>()
         .and_then(|()| {
             if principal.has(Permission::ScheduleRead)
-                || principal.own_patient_id() == Some(patient_id)
+                || principal.own_patient_id() == Some(patient_id.0)
             {
                 Ok(())
             } else {
@@ -40,7 +41,7 @@ pub async fn export_patient(
         Err(e) => return Err(e),
     }
     let practice = Practice::load(&state.db).await?;
-    let rows = queries::of_patient(&state.db, patient_id).await?;
+    let rows = queries::of_patient(&state.db, patient_id.0).await?;
     let appointments = to_wire_many(
         &state.db,
         &state.crypto,
@@ -58,10 +59,10 @@ pub async fn export_patient(
 pub async fn erase_patient(
     txn: &impl ConnectionTrait,
     by: Option<Uuid>,
-    patient_id: Uuid,
+    patient_id: PatientId,
 ) -> ApiResult<()> {
     let now = Utc::now();
-    queries::cancel_upcoming(txn, by, patient_id, now).await?;
-    let all = queries::all_of_patient(txn, patient_id).await?;
+    queries::cancel_upcoming(txn, by, patient_id.0, now).await?;
+    let all = queries::all_of_patient(txn, patient_id.0).await?;
     outside_calendars::changed(txn, &all).await
 }

@@ -15,6 +15,7 @@ use super::wire::status_of;
 use crate::audit::AuditEntry;
 use crate::auth::Principal;
 use crate::patients;
+use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
 use crate::scheduling::availability::{self, bookable};
 use crate::scheduling::slots::Interval;
@@ -102,7 +103,7 @@ pub(super) async fn reschedule(
     {
         return Err(outside(practice, &o));
     }
-    let patient = patients::get(&state.db, &state.crypto, m.patient_id).await?;
+    let patient = patients::get(&state.db, &state.crypto, PatientId(m.patient_id)).await?;
     let txn = state.db.begin().await?;
     lock_for_booking(&txn, &[m.practitioner_id, practitioner_id, m.patient_id]).await?;
     if let Some(why) = find_conflict(

@@ -11,6 +11,7 @@ use super::wire::{aad, status_of};
 use crate::audit::AuditEntry;
 use crate::auth::Principal;
 use crate::patients;
+use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
 use crate::scheduling::{notify, outside_calendars, types, Practice};
 use crate::users;
@@ -89,7 +90,7 @@ pub(super) async fn change_status(
     let updated = first.ok_or_else(ApiError::not_found)?;
     if status == AppointmentStatus::Cancelled && updated.starts_at > Utc::now() {
         // Read through the transaction: on SQLite it holds the only connection.
-        let patient = patients::get(&txn, &state.crypto, m.patient_id).await?;
+        let patient = patients::get(&txn, &state.crypto, PatientId(m.patient_id)).await?;
         let names = users::names(&txn, &state.crypto, &[m.practitioner_id]).await?;
         let kind = types::get(&txn, m.appointment_type_id).await?;
         notify::appointment_event(

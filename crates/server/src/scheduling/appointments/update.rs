@@ -15,6 +15,7 @@ use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
 use crate::patients;
 use crate::platform::http::{check_if_match, etag};
+use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
 use crate::scheduling::Practice;
 use crate::AppState;
@@ -46,7 +47,7 @@ pub(super) async fn update_appointment(
     let m = visible(&state, &auth, *id).await?;
     check_if_match(&req, m.version)?;
     // An erased patient's appointments are kept as they were, never revived or moved.
-    patients::get_for_change(&state.db, &state.crypto, m.patient_id).await?;
+    patients::get_for_change(&state.db, &state.crypto, PatientId(m.patient_id)).await?;
     let patch = body.into_inner();
     patch.validate().map_err(ApiError::Validation)?;
     let patient_id = m.patient_id;

@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::platform::UserId;
 use crate::settings::Clock;
 use actix_web::{get, put, web};
 use api_types::scheduling::{Availability, AvailabilityInput, ClockTime, Practitioner};
@@ -21,7 +22,7 @@ use crate::AppState;
 
 /// A practitioner for booking, or 404 when the id is not someone patients can book.
 pub async fn bookable(state: &AppState, id: Uuid) -> ApiResult<UserRecord> {
-    users::find(&state.db, &state.crypto, id)
+    users::find(&state.db, &state.crypto, UserId(id))
         .await?
         .filter(users::is_bookable)
         .ok_or_else(ApiError::not_found)
