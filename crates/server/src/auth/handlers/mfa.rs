@@ -1,7 +1,7 @@
 //! Turning the second factor on and off, and its recovery codes.
 
 use actix_web::{post, web, HttpResponse};
-use api_types::audit::AuditOutcome;
+use api_types::audit::{AuditAction, AuditOutcome};
 use api_types::auth::{MfaCodeRequest, RecoveryCodes, TotpEnrollResponse};
 use api_types::ErrorCode;
 use chrono::Utc;
@@ -46,7 +46,7 @@ pub(super) async fn totp_enroll(
     .await?;
     state
         .audit
-        .commit(txn, AuditEntry::by(&principal, "auth.mfa.enroll"))
+        .commit(txn, AuditEntry::by(&principal, AuditAction::AuthMfaEnroll))
         .await?;
     let otpauth_uri = totp.get_url();
     Ok(web::Json(TotpEnrollResponse {
@@ -85,7 +85,10 @@ pub(super) async fn totp_confirm(
     let Some(step) = mfa::verify(&totp, &body.code, None, now) else {
         state
             .audit
-            .record(AuditEntry::by(&principal, "auth.mfa.confirm").outcome(AuditOutcome::Failure))
+            .record(
+                AuditEntry::by(&principal, AuditAction::AuthMfaConfirm)
+                    .outcome(AuditOutcome::Failure),
+            )
             .await?;
         return Err(ApiError::code(ErrorCode::InvalidMfaCode));
     };
@@ -100,7 +103,7 @@ pub(super) async fn totp_confirm(
     let codes = mfa::replace_recovery_codes(&txn, &state.crypto, id).await?;
     state
         .audit
-        .commit(txn, AuditEntry::by(&principal, "auth.mfa.enabled"))
+        .commit(txn, AuditEntry::by(&principal, AuditAction::AuthMfaEnabled))
         .await?;
     Ok(web::Json(RecoveryCodes {
         recovery_codes: codes,
@@ -132,7 +135,7 @@ pub(super) async fn totp_disable(
             "Your practice requires two-factor authentication for your role.",
         ));
     }
-    let entry = AuditEntry::by(&principal, "auth.mfa.disable");
+    let entry = AuditEntry::by(&principal, AuditAction::AuthMfaDisable);
     if mfa::checked_second_factor(&state, &user, &body.code, entry)
         .await?
         .is_none()
@@ -144,7 +147,10 @@ pub(super) async fn totp_disable(
     mfa::forget_recovery_codes(&txn, id).await?;
     state
         .audit
-        .commit(txn, AuditEntry::by(&principal, "auth.mfa.disabled"))
+        .commit(
+            txn,
+            AuditEntry::by(&principal, AuditAction::AuthMfaDisabled),
+        )
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -168,7 +174,7 @@ pub(super) async fn regenerate_recovery_codes(
     if !user.model.mfa_enabled || mfa::is_recovery_code(&body.code) {
         return Err(ApiError::code(ErrorCode::InvalidMfaCode));
     }
-    let entry = AuditEntry::by(&principal, "auth.mfa.recovery_codes");
+    let entry = AuditEntry::by(&principal, AuditAction::AuthMfaRecoveryCodes);
     if mfa::checked_second_factor(&state, &user, &body.code, entry)
         .await?
         .is_none()
@@ -179,7 +185,10 @@ pub(super) async fn regenerate_recovery_codes(
     let codes = mfa::replace_recovery_codes(&txn, &state.crypto, id).await?;
     state
         .audit
-        .commit(txn, AuditEntry::by(&principal, "auth.mfa.recovery_codes"))
+        .commit(
+            txn,
+            AuditEntry::by(&principal, AuditAction::AuthMfaRecoveryCodes),
+        )
         .await?;
     Ok(web::Json(RecoveryCodes {
         recovery_codes: codes,

@@ -2,6 +2,7 @@
 //! its reason, becomes the next version, and every earlier one is kept as it was.
 
 use actix_web::{post, web, HttpResponse};
+use api_types::audit::AuditAction;
 use api_types::notes::{NewAmendment, NewNote, Note};
 use api_types::ErrorCode;
 use entity::clinical::clinical_note;
@@ -84,7 +85,7 @@ pub(super) async fn sign_note(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "note.sign")
+            AuditEntry::by(&auth, AuditAction::NoteSign)
                 .patient(note.patient_id)
                 .resource("note", note.id),
         )
@@ -138,7 +139,7 @@ pub(super) async fn amend_note(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "note.amend")
+            AuditEntry::by(&auth, AuditAction::NoteAmend)
                 .patient(note.patient_id)
                 .resource("note", note.id)
                 .detail(format!("version={}", saved.version)),

@@ -2,6 +2,7 @@
 //! values, trends and CSV.
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use api_types::audit::AuditAction;
 use api_types::health::{
     ExportQuery, IngestResponse, LatestObservation, Metric, MetricDefinition, Observation,
     ObservationBatch, ObservationInput, ObservationQuery, ObservationSource, Series, Trend,
@@ -131,7 +132,7 @@ pub(super) async fn record_observations(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "observation.create")
+            AuditEntry::by(&auth, AuditAction::ObservationCreate)
                 .patient(*id)
                 .resource("observations", summary.accepted)
                 .detail(format!(
@@ -204,7 +205,7 @@ pub(super) async fn list_observations(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "observation.read")
+            AuditEntry::by(&auth, AuditAction::ObservationRead)
                 .patient(*id)
                 .resource("observations", &query.metric)
                 .detail(format!(
@@ -237,7 +238,7 @@ pub(super) async fn latest_observations(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "observation.read")
+            AuditEntry::by(&auth, AuditAction::ObservationRead)
                 .patient(*id)
                 .resource("observations", "latest"),
         )
@@ -272,7 +273,7 @@ pub(super) async fn observation_trend(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "observation.read")
+            AuditEntry::by(&auth, AuditAction::ObservationRead)
                 .patient(*id)
                 .resource("trend", metric.code),
         )
@@ -312,7 +313,7 @@ pub(super) async fn export_observations(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "observation.export")
+            AuditEntry::by(&auth, AuditAction::ObservationExport)
                 .patient(*id)
                 .resource("observations", metric.map_or("all", |m| m.code)),
         )
