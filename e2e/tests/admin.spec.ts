@@ -63,7 +63,7 @@ test.describe('administration', () => {
     await page.goto('/admin/audit');
     await expect(page.getByRole('heading', { name: 'Audit log' })).toBeVisible();
     await expect(page.getByRole('table', { name: 'Audit events' })).toBeVisible();
-    await page.getByLabel('Action').fill('auth.login');
+    await page.getByLabel('Action').selectOption('auth.login');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     const rows = page.getByRole('table', { name: 'Audit events' }).locator('tbody tr');
     await expect(rows.first()).toContainText('auth.login');

@@ -33,6 +33,7 @@ use crate::AppState;
         api_types::patients::PatientStatusFilter,
         api_types::patients::PatientSort,
         api_types::audit::AuditOutcome,
+        api_types::audit::AuditAction,
         api_types::admin::OutboxStatus,
         api_types::documents::Disposition,
         api_types::documents::DocumentKind,

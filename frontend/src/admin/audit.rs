@@ -1,7 +1,7 @@
 //! `/admin/audit`: the audit log, with filters, CSV export, and a check that its hash chain is
 //! unbroken.
 
-use api_types::audit::{AuditEvent, AuditOutcome, AuditQuery};
+use api_types::audit::{AuditAction, AuditEvent, AuditOutcome, AuditQuery};
 use chrono::{NaiveDate, TimeZone, Utc};
 use std::collections::HashMap;
 
@@ -62,6 +62,21 @@ impl Filters {
 fn short(id: &str) -> String {
     let n = id.chars().count();
     id.chars().skip(n.saturating_sub(8)).collect()
+}
+
+/// The action filter's choices: any action, then for each group of actions the whole group (its
+/// prefix, such as `auth.`) and each action in it.
+fn action_groups() -> Vec<(&'static str, Vec<(&'static str, String)>)> {
+    let mut groups: Vec<(&'static str, Vec<(&'static str, String)>)> = Vec::new();
+    for &a in AuditAction::ALL {
+        if groups.last().map(|(g, _)| *g) != Some(a.group()) {
+            groups.push((a.group(), vec![(a.prefix(), format!("{}: all", a.group()))]));
+        }
+        if let Some((_, options)) = groups.last_mut() {
+            options.push((a.as_str(), a.label().to_owned()));
+        }
+    }
+    groups
 }
 
 /// Details longer than this fold away behind a disclosure.
@@ -157,7 +172,7 @@ pub fn AuditLogPage() -> impl IntoView {
             </div>
             <form class="card filters" on:submit=apply>
                 <div class="grid grid-3">
-                    <TextField id="audit-action" label="Action" placeholder="patient.read" value=filters.action />
+                    <ActionField value=filters.action />
                     <SelectField id="audit-outcome" label="Outcome" value=filters.outcome options=outcomes />
                     <TextField id="audit-patient" label="Patient ID" value=filters.patient />
                     <TextField id="audit-actor" label="Actor ID" value=filters.actor />
@@ -216,6 +231,59 @@ pub fn AuditLogPage() -> impl IntoView {
     }
 }
 
+/// Picks an action, or a group of actions, to narrow the log to.
+#[component]
+fn ActionField(value: RwSignal<String>) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label class="field-label" for="audit-action">"Action"</label>
+            <select
+                id="audit-action"
+                name="audit-action"
+                class="input select"
+                prop:value=move || value.get()
+                on:change=move |ev| value.set(event_target_value(&ev))
+            >
+                <option value="">"Any"</option>
+                {action_groups()
+                    .into_iter()
+                    .map(|(group, options)| {
+                        view! {
+                            <optgroup label=group>
+                                {options
+                                    .into_iter()
+                                    .map(|(code, label)| {
+                                        let selected = code == value.get_untracked();
+                                        view! {
+                                            <option value=code selected=selected>
+                                                {label}
+                                            </option>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </optgroup>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </div>
+    }
+}
+
+/// What an event did: the action's phrase with its code beside it, or the bare code of an action
+/// this version doesn't know.
+fn action_view(action: &str) -> AnyView {
+    match AuditAction::parse(action) {
+        Some(a) => view! {
+            <span title=a.as_str()>{a.label()}</span>
+            " "
+            <code class="muted">{a.as_str()}</code>
+        }
+        .into_any(),
+        None => view! { <code>{action.to_owned()}</code> }.into_any(),
+    }
+}
+
 #[component]
 fn EventRow(
     event: AuditEvent,
@@ -259,6 +327,8 @@ fn EventRow(
         (Some(name), Some(_)) => format!("{name} ({role})"),
         (None, Some(id)) => format!("{role} …{}", short(&id.to_string())),
     };
+    // Events clients cause on their own recede, so that people's acts stand out.
+    let routine = AuditAction::parse(&e.action).is_some_and(AuditAction::is_routine);
     let detail = e.detail.clone().map(|d| {
         if d.chars().count() <= DETAIL_PREVIEW {
             view! { <br /><span class="muted">{d}</span> }.into_any()
@@ -274,12 +344,12 @@ fn EventRow(
         }
     });
     view! {
-        <tr>
+        <tr class:audit-routine=routine>
             <td class="muted">{e.seq}</td>
             <td class="nowrap">{format::date_time(e.occurred_at)}</td>
             <td>{who}</td>
             <td>
-                <code>{e.action.clone()}</code>
+                {action_view(&e.action)}
                 {detail}
             </td>
             <td>{patient}</td>

@@ -1,7 +1,7 @@
 //! Searching, exporting and verifying the audit log (admins).
 
 use actix_web::{get, web, HttpResponse};
-use api_types::audit::{AuditEvent, AuditQuery, AuditVerification};
+use api_types::audit::{AuditAction, AuditEvent, AuditQuery, AuditVerification};
 use api_types::Page;
 use entity::audit::event;
 use sea_orm::{
@@ -110,7 +110,7 @@ async fn list_events(
         .offset(offset)
         .all(&state.db)
         .await?;
-    let mut entry = AuditEntry::by(&auth, "audit.search");
+    let mut entry = AuditEntry::by(&auth, AuditAction::AuditSearch);
     if let Some(p) = q.patient_id {
         entry = entry.patient(p);
     }
@@ -193,8 +193,8 @@ async fn export_events(
     state
         .audit
         .record({
-            let entry =
-                AuditEntry::by(&auth, "audit.export").detail(format!("rows={}", rows.len()));
+            let entry = AuditEntry::by(&auth, AuditAction::AuditExport)
+                .detail(format!("rows={}", rows.len()));
             match q.patient_id {
                 Some(p) => entry.patient(p),
                 None => entry,
@@ -225,7 +225,7 @@ async fn verify_chain(
     let result = verify(&state.db).await?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "audit.verify"))
+        .record(AuditEntry::by(&auth, AuditAction::AuditVerify))
         .await?;
     Ok(web::Json(result))
 }

@@ -11,7 +11,7 @@
 mod chain;
 mod handlers;
 
-use api_types::audit::AuditOutcome;
+use api_types::audit::{AuditAction, AuditOutcome};
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tokio::sync::{mpsc, oneshot};
@@ -30,7 +30,7 @@ pub struct AuditEntry {
     pub actor_id: Option<Uuid>,
     pub actor_kind: Option<&'static str>,
     pub actor_role: Option<&'static str>,
-    pub action: &'static str,
+    pub action: AuditAction,
     pub patient_id: Option<Uuid>,
     pub resource_type: Option<&'static str>,
     pub resource_id: Option<String>,
@@ -40,7 +40,7 @@ pub struct AuditEntry {
 }
 
 impl AuditEntry {
-    fn new(action: &'static str, ip: Option<String>) -> AuditEntry {
+    fn new(action: AuditAction, ip: Option<String>) -> AuditEntry {
         AuditEntry {
             // Stored and hashed at microsecond precision, which every backend keeps exactly.
             occurred_at: Utc::now().trunc_subsecs(6),
@@ -58,7 +58,7 @@ impl AuditEntry {
     }
 
     /// An event caused by an authenticated caller.
-    pub fn by(principal: &Principal, action: &'static str) -> AuditEntry {
+    pub fn by(principal: &Principal, action: AuditAction) -> AuditEntry {
         let mut e = AuditEntry::new(action, principal.client.ip.clone());
         e.actor_id = Some(principal.id());
         e.actor_kind = Some(principal.kind());
@@ -67,7 +67,7 @@ impl AuditEntry {
     }
 
     /// An event with no authenticated caller (sign-in attempts, password resets).
-    pub fn anonymous(client: &ClientInfo, action: &'static str) -> AuditEntry {
+    pub fn anonymous(client: &ClientInfo, action: AuditAction) -> AuditEntry {
         AuditEntry::new(action, client.ip.clone())
     }
 

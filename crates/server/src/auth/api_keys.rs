@@ -4,6 +4,7 @@
 use actix_web::{delete, get, post, web, HttpResponse};
 use api_types::admin::UserStatus;
 use api_types::admin::{ApiKey, ApiKeyCreated, CreateApiKeyRequest};
+use api_types::audit::AuditAction;
 use api_types::{Page, PageQuery, Permission};
 use chrono::{Duration, Utc};
 use entity::auth::api_key;
@@ -221,7 +222,7 @@ async fn create_key(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "api_key.create").resource("api_key", model.id),
+            AuditEntry::by(&auth, AuditAction::ApiKeyCreate).resource("api_key", model.id),
         )
         .await?;
     Ok(HttpResponse::Created().json(ApiKeyCreated {
@@ -257,7 +258,7 @@ async fn revoke_key(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "api_key.revoke").resource("api_key", *id),
+            AuditEntry::by(&auth, AuditAction::ApiKeyRevoke).resource("api_key", *id),
         )
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -24,7 +24,7 @@ use crate::platform::{ApiError, ApiResult, ClientInfo};
 use crate::users::CredentialChange;
 use crate::users::UserRecord;
 use crate::AppState;
-use api_types::audit::AuditOutcome;
+use api_types::audit::{AuditAction, AuditOutcome};
 
 /// Whether an access token's session is still live.
 pub async fn is_active(
@@ -193,7 +193,7 @@ pub async fn refresh(
         == 1;
     if !claimed {
         revoke_session(&txn, sess.id, "refresh_token_reuse").await?;
-        let mut entry = AuditEntry::anonymous(client, "auth.refresh")
+        let mut entry = AuditEntry::anonymous(client, AuditAction::AuthRefresh)
             .outcome(AuditOutcome::Denied)
             .resource("session", sess.id)
             .detail("reused_token_session_revoked");
@@ -218,7 +218,7 @@ pub async fn refresh(
         .audit
         .commit(
             txn,
-            AuditEntry::anonymous(client, "auth.refresh").actor(user.model.id, user.role),
+            AuditEntry::anonymous(client, AuditAction::AuthRefresh).actor(user.model.id, user.role),
         )
         .await?;
     Ok(Refreshed::Tokens { tokens })

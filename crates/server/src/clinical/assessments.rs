@@ -8,6 +8,7 @@ use api_types::assessments::{
     self as instruments, Assessment, AssessmentQuery, AssessmentReview, AssessmentSource,
     Instrument, InstrumentInfo, NewAssessment, ReviewAssessment,
 };
+use api_types::audit::AuditAction;
 use api_types::sharing::RecordCategory;
 use api_types::{Page, PageQuery};
 use chrono::{Duration, Utc};
@@ -182,7 +183,7 @@ async fn list_assessments(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "assessment.list")
+            AuditEntry::by(&auth, AuditAction::AssessmentList)
                 .patient(*id)
                 .detail(format!("{} assessments", items.len())),
         )
@@ -276,7 +277,7 @@ async fn create_assessment(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "assessment.create")
+            AuditEntry::by(&auth, AuditAction::AssessmentCreate)
                 .patient(*id)
                 .resource("assessment", assessment_id)
                 .detail(format!(
@@ -328,7 +329,7 @@ async fn urgent_assessments(
     let items = to_wire(&state.db, &state.crypto, rows).await?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "assessment.urgent_list").patients(&patient_ids))
+        .record(AuditEntry::by(&auth, AuditAction::AssessmentUrgentList).patients(&patient_ids))
         .await?;
     Ok(web::Json(Page {
         items,
@@ -392,7 +393,7 @@ async fn review_assessment(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "assessment.review")
+            AuditEntry::by(&auth, AuditAction::AssessmentReview)
                 .patient(row.patient_id)
                 .resource("assessment", row.id),
         )

@@ -3,6 +3,7 @@
 //! download is audited with the patient.
 
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
+use api_types::audit::AuditAction;
 use api_types::documents::{
     ContentQuery, Document, DocumentKind, DocumentQuery, DocumentSource, UploadQuery,
 };
@@ -69,7 +70,7 @@ async fn list_documents(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "document.list")
+            AuditEntry::by(&auth, AuditAction::DocumentList)
                 .patient(*id)
                 .detail(format!("{} documents", items.len())),
         )
@@ -153,7 +154,7 @@ async fn upload_document(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "document.upload")
+            AuditEntry::by(&auth, AuditAction::DocumentUpload)
                 .patient(*id)
                 .resource("document", row.id)
                 .detail(format!("type={} bytes={}", row.media_type, row.size_bytes)),
@@ -217,8 +218,8 @@ async fn document_content(
     let bytes = files::content(&state.db, &state.crypto, row.id).await?;
     let disposition = query.disposition.unwrap_or_default();
     let action = match disposition {
-        api_types::documents::Disposition::Inline => "document.preview",
-        api_types::documents::Disposition::Attachment => "document.download",
+        api_types::documents::Disposition::Inline => AuditAction::DocumentPreview,
+        api_types::documents::Disposition::Attachment => AuditAction::DocumentDownload,
     };
     state
         .audit
@@ -282,7 +283,7 @@ async fn delete_document(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "document.delete")
+            AuditEntry::by(&auth, AuditAction::DocumentDelete)
                 .patient(row.patient_id)
                 .resource("document", row.id),
         )

@@ -2,6 +2,7 @@
 //! study's files, which are uploaded as documents filed under it.
 
 use actix_web::{get, post, put, web, HttpResponse};
+use api_types::audit::AuditAction;
 use api_types::documents::{Document, ImagingStudy, ImagingStudyInput, Modality};
 use api_types::sharing::RecordCategory;
 use chrono::Utc;
@@ -56,7 +57,7 @@ async fn list_studies(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "imaging.list")
+            AuditEntry::by(&auth, AuditAction::ImagingList)
                 .patient(*id)
                 .detail(format!("{} studies", items.len())),
         )
@@ -103,7 +104,7 @@ async fn create_study(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "imaging.create")
+            AuditEntry::by(&auth, AuditAction::ImagingCreate)
                 .patient(*id)
                 .resource("imaging_study", study_id)
                 .detail(format!("modality={}", body.modality.as_str())),
@@ -158,7 +159,7 @@ async fn update_study(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "imaging.update")
+            AuditEntry::by(&auth, AuditAction::ImagingUpdate)
                 .patient(patient_id)
                 .resource("imaging_study", *id),
         )

@@ -2,6 +2,7 @@
 //! newest first, each kind only where the caller's access reaches it.
 
 use actix_web::{get, web};
+use api_types::audit::AuditAction;
 use api_types::notes::{TimelineEntry, TimelineKind, TimelineQuery};
 use api_types::sharing::RecordCategory;
 use api_types::Permission;
@@ -205,7 +206,7 @@ async fn timeline(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "timeline.read")
+            AuditEntry::by(&auth, AuditAction::TimelineRead)
                 .patient(id)
                 .detail(format!("{} entries", entries.len())),
         )

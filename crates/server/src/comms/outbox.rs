@@ -1,3 +1,4 @@
+use api_types::audit::AuditAction;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -253,7 +254,10 @@ async fn list_outbox(
         .collect::<anyhow::Result<Vec<_>>>()?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "outbox.read").detail(format!("messages={}", items.len())))
+        .record(
+            AuditEntry::by(&auth, AuditAction::OutboxRead)
+                .detail(format!("messages={}", items.len())),
+        )
         .await?;
     Ok(web::Json(Page::new(items, total, limit, offset)))
 }

@@ -1,7 +1,7 @@
 //! Whether a caller may open a patient's clinical record, and breaking the glass in an emergency.
 
 use actix_web::{get, post, web, HttpResponse};
-use api_types::audit::AuditOutcome;
+use api_types::audit::{AuditAction, AuditOutcome};
 use api_types::patients::{BreakGlassRequest, ClinicalAccess};
 use sea_orm::TransactionTrait;
 use uuid::Uuid;
@@ -33,7 +33,7 @@ pub(super) async fn get_clinical_access(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "clinical_access.read")
+            AuditEntry::by(&auth, AuditAction::ClinicalAccessRead)
                 .patient(*id)
                 .detail(format!("allowed={}", access.allowed)),
         )
@@ -87,7 +87,7 @@ pub(super) async fn break_glass(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "clinical.break_glass")
+            AuditEntry::by(&auth, AuditAction::ClinicalBreakGlass)
                 .patient(*id)
                 .resource("break_glass_grant", grant_id)
                 .outcome(AuditOutcome::Success)

@@ -7,6 +7,7 @@
 //!
 //! "Who has seen my record" is the audit log filtered to the patient, in the patient's words.
 
+use api_types::audit::AuditAction;
 use std::collections::HashMap;
 
 use actix_web::{get, put, web};
@@ -114,7 +115,7 @@ async fn list_consents(
     let out = consents_of(&state, *id).await?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "consent.read").patient(*id))
+        .record(AuditEntry::by(&auth, AuditAction::ConsentRead).patient(*id))
         .await?;
     Ok(web::Json(out))
 }
@@ -160,7 +161,7 @@ async fn set_consent(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "consent.update")
+            AuditEntry::by(&auth, AuditAction::ConsentUpdate)
                 .patient(id)
                 .resource("consent", kind.as_str())
                 .detail(format!("given={}", body.given)),
@@ -197,7 +198,7 @@ async fn access_log(
     let (items, total) = access_entries(&state, *id, auth.user_id(), limit, offset).await?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "access_log.read").patient(*id))
+        .record(AuditEntry::by(&auth, AuditAction::AccessLogRead).patient(*id))
         .await?;
     Ok(web::Json(Page {
         items,

@@ -4,6 +4,7 @@
 //! written request; the practitioner may give one up. `access::clinical_access` reads them.
 
 use actix_web::{delete, get, post, web, HttpResponse};
+use api_types::audit::AuditAction;
 use api_types::sharing::{AccessGrant, ConsentSource, NewAccessGrant, SharingCandidate};
 use api_types::{ErrorCode, Permission, Role};
 use chrono::Utc;
@@ -97,7 +98,7 @@ async fn list_candidates(
     out.sort_by(|a, b| a.name.cmp(&b.name));
     state
         .audit
-        .record(AuditEntry::by(&auth, "access_grant.candidates").patient(*id))
+        .record(AuditEntry::by(&auth, AuditAction::AccessGrantCandidates).patient(*id))
         .await?;
     Ok(web::Json(out))
 }
@@ -126,7 +127,7 @@ async fn list_grants(
     out.sort_by_key(|g| !g.active);
     state
         .audit
-        .record(AuditEntry::by(&auth, "access_grant.list").patient(*id))
+        .record(AuditEntry::by(&auth, AuditAction::AccessGrantList).patient(*id))
         .await?;
     Ok(web::Json(out))
 }
@@ -218,7 +219,7 @@ async fn create_grant(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "access_grant.create")
+            AuditEntry::by(&auth, AuditAction::AccessGrantCreate)
                 .patient(*id)
                 .resource("access_grant", row.id)
                 .detail(format!(
@@ -282,7 +283,7 @@ async fn revoke_grant(
             .audit
             .commit(
                 txn,
-                AuditEntry::by(&auth, "access_grant.revoke")
+                AuditEntry::by(&auth, AuditAction::AccessGrantRevoke)
                     .patient(row.patient_id)
                     .resource("access_grant", row.id),
             )

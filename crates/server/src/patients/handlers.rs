@@ -2,6 +2,7 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use api_types::audit::AuditAction;
 use api_types::patients::{Patient, PatientInput, PatientPatch, PatientQuery, PatientSummary};
 use api_types::{FieldError, Page};
 use chrono::Utc;
@@ -45,7 +46,7 @@ pub(super) async fn list_patients(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "patient.search")
+            AuditEntry::by(&auth, AuditAction::PatientSearch)
                 .resource("patient_list", page.items.len())
                 .detail(ids.join(",")),
         )
@@ -86,7 +87,7 @@ pub(super) async fn create_patient(
             .audit
             .commit(
                 txn,
-                AuditEntry::by(&auth, "patient.create")
+                AuditEntry::by(&auth, AuditAction::PatientCreate)
                     .patient(p.model.id)
                     .resource("patient", p.model.id),
             )
@@ -126,7 +127,7 @@ pub(super) async fn get_patient(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "patient.read")
+            AuditEntry::by(&auth, AuditAction::PatientRead)
                 .patient(*id)
                 .resource("patient", *id),
         )
@@ -193,7 +194,7 @@ pub(super) async fn update_patient(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "patient.update")
+            AuditEntry::by(&auth, AuditAction::PatientUpdate)
                 .patient(id)
                 .resource("patient", id),
         )
@@ -254,9 +255,9 @@ async fn set_archived(
     let current = queries::get(&state.db, &state.crypto, PatientId(id)).await?;
     check_if_match(req, current.model.version)?;
     let action = if archived {
-        "patient.archive"
+        AuditAction::PatientArchive
     } else {
-        "patient.restore"
+        AuditAction::PatientRestore
     };
     let entry = AuditEntry::by(auth, action)
         .patient(id)

@@ -3,6 +3,7 @@
 
 use actix_web::{get, post, web, HttpResponse};
 use api_types::admin::Invitation;
+use api_types::audit::AuditAction;
 use api_types::patients::{AccessBasis, InvitePatientRequest, PortalStatus};
 use api_types::Role;
 use sea_orm::TransactionTrait;
@@ -107,7 +108,7 @@ pub(super) async fn invite_patient(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "patient.invite")
+            AuditEntry::by(&auth, AuditAction::PatientInvite)
                 .patient(*id)
                 .resource("invitation", inv.id)
                 .detail(detail),
@@ -160,7 +161,7 @@ pub(super) async fn portal_status(
     let can_approve = may_approve_portal(&state.db, &auth, *id).await?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "patient.portal.read").patient(p.model.id))
+        .record(AuditEntry::by(&auth, AuditAction::PatientPortalRead).patient(p.model.id))
         .await?;
     Ok(web::Json(PortalStatus {
         has_account,
@@ -201,7 +202,7 @@ pub(super) async fn approve_portal_invitation(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "patient.invite.approve")
+            AuditEntry::by(&auth, AuditAction::PatientInviteApprove)
                 .patient(*id)
                 .resource("invitation", inv.id),
         )

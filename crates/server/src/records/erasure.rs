@@ -3,6 +3,7 @@
 //! kept seven years after the last service, or until a child turns 25.
 
 use actix_web::{get, post, web};
+use api_types::audit::AuditAction;
 use api_types::sharing::{
     DataRequestKind, DataRequestStatus, EraseRequest, ErasureItem, ErasureReport,
 };
@@ -143,7 +144,7 @@ pub(super) async fn erase_patient(
     for holder in super::Holder::ALL {
         accounts += holder.erase(txn, state, principal, PatientId(id)).await?;
     }
-    let entry = AuditEntry::by(principal, "patient.erase")
+    let entry = AuditEntry::by(principal, AuditAction::PatientErase)
         .patient(id)
         .detail(format!(
             "retain_until={} accounts={accounts}",
@@ -182,7 +183,7 @@ async fn erasure_preview(
     let out = report(&state.db, &record).await?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "patient.erasure_preview").patient(*id))
+        .record(AuditEntry::by(&auth, AuditAction::PatientErasurePreview).patient(*id))
         .await?;
     Ok(web::Json(out))
 }

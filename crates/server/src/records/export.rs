@@ -4,6 +4,7 @@
 //! their own; an administrator may export on the patient's request. Audited.
 
 use actix_web::{get, web, HttpResponse};
+use api_types::audit::AuditAction;
 use api_types::{ErrorCode, Role};
 use chrono::Utc;
 use serde_json::json;
@@ -59,7 +60,7 @@ async fn export_patient(
     crate::patients::get(&state.db, &state.crypto, PatientId(id)).await?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "patient.export").patient(id))
+        .record(AuditEntry::by(&auth, AuditAction::PatientExport).patient(id))
         .await?;
     let (tx, rx) = mpsc::channel(4);
     let principal = auth.principal.clone();

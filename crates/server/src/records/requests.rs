@@ -4,6 +4,7 @@
 //! erasure request erases the patient's data (see `erasure`), with the answer, in one transaction.
 
 use actix_web::{get, post, web, HttpResponse};
+use api_types::audit::AuditAction;
 use api_types::sharing::{
     DataRequest, DataRequestKind, DataRequestQuery, DataRequestStatus, NewDataRequest,
     ResolveDataRequest,
@@ -121,7 +122,7 @@ async fn list_patient_requests(
     let items = requests_of(&state, &auth, PatientId(*id)).await?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "data_request.list").patient(*id))
+        .record(AuditEntry::by(&auth, AuditAction::DataRequestList).patient(*id))
         .await?;
     Ok(web::Json(items))
 }
@@ -190,7 +191,7 @@ async fn create_request(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "data_request.create")
+            AuditEntry::by(&auth, AuditAction::DataRequestCreate)
                 .patient(*id)
                 .resource("data_request", request_id)
                 .detail(format!("kind={}", body.kind.as_str())),
@@ -227,7 +228,7 @@ async fn list_requests(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "data_request.queue")
+            AuditEntry::by(&auth, AuditAction::DataRequestQueue)
                 .patients(items.iter().map(|r| &r.patient_id))
                 .also(format!("status={}", status.as_str())),
         )
@@ -307,7 +308,7 @@ async fn resolve_request(
         .await?
         .ok_or_else(ApiError::not_found)?;
     entries.push(
-        AuditEntry::by(&auth, "data_request.resolve")
+        AuditEntry::by(&auth, AuditAction::DataRequestResolve)
             .patient(row.patient_id)
             .resource("data_request", row.id)
             .detail(format!("status={}", body.status.as_str())),

@@ -4,6 +4,7 @@
 
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use api_types::scheduling::AppointmentStatus;
+use api_types::audit::AuditAction;
 use api_types::scheduling::{
     BlockKind, CalendarBlock, CalendarBlockPatch, DateOrInstant, NewCalendarBlock,
 };
@@ -233,7 +234,8 @@ async fn create_block(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "calendar_block.create").resource("calendar_block", block.id),
+            AuditEntry::by(&auth, AuditAction::CalendarBlockCreate)
+                .resource("calendar_block", block.id),
         )
         .await?;
     let wire = to_wire_many(&state.db, &practice, vec![block]).await?;
@@ -357,7 +359,8 @@ async fn update_block(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "calendar_block.update").resource("calendar_block", saved.id),
+            AuditEntry::by(&auth, AuditAction::CalendarBlockUpdate)
+                .resource("calendar_block", saved.id),
         )
         .await?;
     let wire = to_wire_many(&state.db, &practice, vec![saved]).await?;
@@ -402,7 +405,8 @@ async fn delete_block(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "calendar_block.delete").resource("calendar_block", b.id),
+            AuditEntry::by(&auth, AuditAction::CalendarBlockDelete)
+                .resource("calendar_block", b.id),
         )
         .await?;
     Ok(HttpResponse::NoContent().finish())

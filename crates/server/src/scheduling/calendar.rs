@@ -3,6 +3,7 @@
 //! wall-clock time.
 
 use actix_web::{get, web};
+use api_types::audit::AuditAction;
 use api_types::scheduling::{
     CalendarColumn, CalendarQuery, CalendarView, MAX_CALENDAR_APPOINTMENTS, MAX_RANGE_DAYS,
 };
@@ -121,15 +122,17 @@ async fn calendar_view(
     let blocks = blocks::to_wire_many(&state.db, &practice, block_rows).await?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "appointment.list").detail(format!(
-            "calendar appointments={} patients={}",
-            appointments.len(),
-            patient_ids
-                .iter()
-                .map(Uuid::to_string)
-                .collect::<Vec<_>>()
-                .join(",")
-        )))
+        .record(
+            AuditEntry::by(&auth, AuditAction::AppointmentList).detail(format!(
+                "calendar appointments={} patients={}",
+                appointments.len(),
+                patient_ids
+                    .iter()
+                    .map(Uuid::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )),
+        )
         .await?;
     Ok(web::Json(CalendarView {
         time_zone: practice.rules.time_zone.clone(),

@@ -2,6 +2,7 @@
 //! closures of the whole practice (a Christmas shutdown, say), which nobody can be booked into.
 
 use actix_web::{delete, get, post, web, HttpResponse};
+use api_types::audit::AuditAction;
 use api_types::scheduling::{Closure, ClosureInput, DateRangeQuery, Holiday};
 use chrono::{Duration, NaiveDate, Utc};
 use entity::scheduling::practice_closure as closure;
@@ -98,7 +99,7 @@ async fn create_closure(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "closure.create").resource("closure", created.id),
+            AuditEntry::by(&auth, AuditAction::ClosureCreate).resource("closure", created.id),
         )
         .await?;
     Ok(HttpResponse::Created().json(closure_to_wire(created)))
@@ -125,7 +126,7 @@ async fn delete_closure(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "closure.delete").resource("closure", *id),
+            AuditEntry::by(&auth, AuditAction::ClosureDelete).resource("closure", *id),
         )
         .await?;
     Ok(HttpResponse::NoContent().finish())

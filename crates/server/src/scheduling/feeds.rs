@@ -5,6 +5,7 @@
 //! practice unless the practitioner chooses it.
 
 use actix_web::{delete, get, post, web, HttpResponse};
+use api_types::audit::AuditAction;
 use api_types::scheduling::{CalendarFeed, NewCalendarFeed};
 use api_types::Permission;
 use chrono::{Duration, Utc};
@@ -120,7 +121,7 @@ async fn create_feed(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "calendar_feed.create").resource("practitioner", *id),
+            AuditEntry::by(&auth, AuditAction::CalendarFeedCreate).resource("practitioner", *id),
         )
         .await?;
     let m = calendar_feed::Entity::find_by_id(*id)
@@ -165,7 +166,7 @@ async fn delete_feed(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "calendar_feed.delete").resource("practitioner", *id),
+            AuditEntry::by(&auth, AuditAction::CalendarFeedDelete).resource("practitioner", *id),
         )
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -252,7 +253,7 @@ async fn fetch_feed(
         .filter(calendar_feed::Column::UserId.eq(feed.user_id))
         .exec(&state.db)
         .await?;
-    let mut entry = AuditEntry::anonymous(&client, "calendar_feed.read")
+    let mut entry = AuditEntry::anonymous(&client, AuditAction::CalendarFeedRead)
         .resource("practitioner", feed.user_id)
         .detail(format!("events={}", events.len()));
     if feed.include_patient_names {

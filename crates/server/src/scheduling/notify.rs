@@ -3,6 +3,7 @@
 //! never loses one), and a reminder the day before. Email carries an `.ics` invitation; SMS
 //! goes to the patient's mobile.
 
+use api_types::audit::AuditAction;
 use std::collections::HashMap;
 
 use api_types::scheduling::AppointmentStatus;
@@ -297,7 +298,7 @@ pub async fn send_due_reminders(
                 &txn,
                 &crate::audit::AuditEntry::anonymous(
                     &crate::platform::ClientInfo::default(),
-                    "appointment.reminder",
+                    AuditAction::AppointmentReminder,
                 )
                 .patient(a.patient_id)
                 .resource("appointment", a.id),

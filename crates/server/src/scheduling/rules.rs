@@ -2,6 +2,7 @@
 //! the templates of the messages sent when appointments change.
 
 use actix_web::{get, put, web};
+use api_types::audit::AuditAction;
 use api_types::scheduling::{MessageEvent, MessageTemplate, MessageTemplates, SchedulingSettings};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -125,7 +126,10 @@ async fn put_scheduling_settings(
     save_value(&txn, RULES_KEY, &rules).await?;
     state
         .audit
-        .commit(txn, AuditEntry::by(&auth, "scheduling_settings.update"))
+        .commit(
+            txn,
+            AuditEntry::by(&auth, AuditAction::SchedulingSettingsUpdate),
+        )
         .await?;
     Ok(web::Json(super::Practice::load(&state.db).await?.rules))
 }
@@ -164,7 +168,10 @@ async fn put_message_templates(
     save_value(&txn, TEMPLATES_KEY, &t).await?;
     state
         .audit
-        .commit(txn, AuditEntry::by(&auth, "message_templates.update"))
+        .commit(
+            txn,
+            AuditEntry::by(&auth, AuditAction::MessageTemplatesUpdate),
+        )
         .await?;
     Ok(web::Json(t))
 }

@@ -3,6 +3,7 @@
 //! range (rules, exceptions, closures, bookings and blocks of every practitioner at once), then
 //! the arithmetic of [`super::slots`] runs in memory.
 
+use api_types::audit::AuditAction;
 use std::collections::{BTreeMap, HashMap};
 
 use actix_web::{get, web};
@@ -238,7 +239,9 @@ async fn search_slots(
         // The patient's own bookings shaped the answer.
         state
             .audit
-            .record(crate::audit::AuditEntry::by(&principal, "slots.search").patient(patient))
+            .record(
+                crate::audit::AuditEntry::by(&principal, AuditAction::SlotsSearch).patient(patient),
+            )
             .await?;
     }
     Ok(web::Json(slots))

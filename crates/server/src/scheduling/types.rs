@@ -1,5 +1,6 @@
 //! Appointment types: what can be booked, for how long, at what price, and with whom.
 
+use api_types::audit::AuditAction;
 use std::collections::HashMap;
 
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
@@ -231,7 +232,8 @@ async fn create_type(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "appointment_type.create").resource("appointment_type", id),
+            AuditEntry::by(&auth, AuditAction::AppointmentTypeCreate)
+                .resource("appointment_type", id),
         )
         .await?;
     let created = get(&state.db, id).await?;
@@ -307,7 +309,8 @@ async fn update_type(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "appointment_type.update").resource("appointment_type", *id),
+            AuditEntry::by(&auth, AuditAction::AppointmentTypeUpdate)
+                .resource("appointment_type", *id),
         )
         .await?;
     let t = get(&state.db, *id).await?;

@@ -2,6 +2,7 @@
 
 use actix_web::{get, put, web};
 use api_types::admin::PracticeSettings;
+use api_types::audit::AuditAction;
 use api_types::Role;
 use chrono::Utc;
 use entity::settings::setting;
@@ -125,7 +126,7 @@ async fn put_settings(
     save(&txn, &s).await?;
     state
         .audit
-        .commit(txn, AuditEntry::by(&auth, "settings.update"))
+        .commit(txn, AuditEntry::by(&auth, AuditAction::SettingsUpdate))
         .await?;
     Ok(web::Json(s))
 }

@@ -4,6 +4,7 @@ use actix_web::{delete, get, patch, post, web, HttpResponse};
 use api_types::admin::{
     Invitation, InviteStaffRequest, UpdateUserRequest, User, UserQuery, UserStatus,
 };
+use api_types::audit::AuditAction;
 use api_types::{Page, PageQuery, Role};
 use sea_orm::TransactionTrait;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -55,7 +56,7 @@ async fn list_users(
         state
             .audit
             .record(
-                AuditEntry::by(&auth, "user.list")
+                AuditEntry::by(&auth, AuditAction::UserList)
                     .detail(format!("patients={}", patients.join(","))),
             )
             .await?;
@@ -81,7 +82,7 @@ async fn get_user(
         state
             .audit
             .record(
-                AuditEntry::by(&auth, "user.read")
+                AuditEntry::by(&auth, AuditAction::UserRead)
                     .patient(patient)
                     .resource("user", *id),
             )
@@ -155,7 +156,7 @@ async fn update_user(
     state
         .audit
         .commit(txn, {
-            let entry = AuditEntry::by(&auth, "user.update").resource("user", *id);
+            let entry = AuditEntry::by(&auth, AuditAction::UserUpdate).resource("user", *id);
             match current.model.patient_id {
                 Some(p) => entry.patient(p),
                 None => entry,
@@ -191,7 +192,7 @@ async fn list_invitations(
         state
             .audit
             .record(
-                AuditEntry::by(&auth, "invitation.list")
+                AuditEntry::by(&auth, AuditAction::InvitationList)
                     .detail(format!("patients={}", patients.join(","))),
             )
             .await?;
@@ -242,7 +243,7 @@ async fn invite_staff(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "invitation.create").resource("invitation", inv.id),
+            AuditEntry::by(&auth, AuditAction::InvitationCreate).resource("invitation", inv.id),
         )
         .await?;
     Ok(HttpResponse::Created().json(auth::invitation_to_wire(&state.crypto, &inv)?))
@@ -263,7 +264,7 @@ async fn revoke_invitation(
 ) -> ApiResult<HttpResponse> {
     let txn = state.db.begin().await?;
     let patient = auth::revoke_invitation(&txn, *id).await?;
-    let entry = AuditEntry::by(&auth, "invitation.revoke").resource("invitation", *id);
+    let entry = AuditEntry::by(&auth, AuditAction::InvitationRevoke).resource("invitation", *id);
     let entry = match patient {
         Some(p) => entry.patient(p),
         None => entry,

@@ -1,6 +1,7 @@
 //! Accepting an invitation to an account, staff or portal.
 
 use actix_web::{get, post, web, HttpResponse};
+use api_types::audit::AuditAction;
 use api_types::auth::{AcceptInvitationRequest, InvitationPreview, TokenResponse};
 use api_types::Role;
 use sea_orm::TransactionTrait;
@@ -84,14 +85,14 @@ pub(super) async fn accept_invitation(
         },
     )
     .await?;
-    let mut entry = AuditEntry::anonymous(&client, "auth.invitation.accept")
+    let mut entry = AuditEntry::anonymous(&client, AuditAction::AuthInvitationAccept)
         .actor(user.model.id, role)
         .resource("invitation", inv.id);
     if let Some(p) = inv.patient_id {
         entry = entry.patient(p);
     }
     state.audit.commit(txn, entry).await?;
-    let signed_in = AuditEntry::anonymous(&client, "auth.login")
+    let signed_in = AuditEntry::anonymous(&client, AuditAction::AuthLogin)
         .actor(user.model.id, role)
         .detail("invitation");
     let tokens = sessions::start(&state, &user, &client, signed_in).await?;

@@ -1,7 +1,7 @@
 //! Turning the second factor on and off, and its recovery codes.
 
 use actix_web::{post, web, HttpResponse};
-use api_types::audit::AuditOutcome;
+use api_types::audit::{AuditAction, AuditOutcome};
 use api_types::auth::{MfaCodeRequest, RecoveryCodes, TotpEnrollResponse};
 use api_types::ErrorCode;
 use chrono::Utc;
@@ -47,7 +47,7 @@ pub(super) async fn totp_enroll(
     .await?;
     state
         .audit
-        .commit(txn, AuditEntry::by(&principal, "auth.mfa.enroll"))
+        .commit(txn, AuditEntry::by(&principal, AuditAction::AuthMfaEnroll))
         .await?;
     let otpauth_uri = totp.get_url();
     Ok(web::Json(TotpEnrollResponse {
@@ -86,7 +86,10 @@ pub(super) async fn totp_confirm(
     let Some(step) = mfa::verify(&totp, &body.code, None, now) else {
         state
             .audit
-            .record(AuditEntry::by(&principal, "auth.mfa.confirm").outcome(AuditOutcome::Failure))
+            .record(
+                AuditEntry::by(&principal, AuditAction::AuthMfaConfirm)
+                    .outcome(AuditOutcome::Failure),
+            )
             .await?;
         return Err(ApiError::code(ErrorCode::InvalidMfaCode));
     };
@@ -101,7 +104,7 @@ pub(super) async fn totp_confirm(
     let codes = mfa::replace_recovery_codes(&txn, &state.crypto, id).await?;
     state
         .audit
-        .commit(txn, AuditEntry::by(&principal, "auth.mfa.enabled"))
+        .commit(txn, AuditEntry::by(&principal, AuditAction::AuthMfaEnabled))
         .await?;
     Ok(web::Json(RecoveryCodes {
         recovery_codes: codes,
@@ -133,7 +136,7 @@ pub(super) async fn totp_disable(
             "Your practice requires two-factor authentication for your role.",
         ));
     }
-    let entry = AuditEntry::by(&principal, "auth.mfa.disable");
+    let entry = AuditEntry::by(&principal, AuditAction::AuthMfaDisable);
     if mfa::checked_second_factor(&state, &user, &body.code, entry)
         .await?
         .is_none()
@@ -145,7 +148,10 @@ pub(super) async fn totp_disable(
     mfa::forget_recovery_codes(&txn, id).await?;
     state
         .audit
-        .commit(txn, AuditEntry::by(&principal, "auth.mfa.disabled"))
+        .commit(
+            txn,
+            AuditEntry::by(&principal, AuditAction::AuthMfaDisabled),
+        )
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -169,7 +175,7 @@ pub(super) async fn regenerate_recovery_codes(
     if !user.model.mfa_enabled || mfa::is_recovery_code(&body.code) {
         return Err(ApiError::code(ErrorCode::InvalidMfaCode));
     }
-    let entry = AuditEntry::by(&principal, "auth.mfa.recovery_codes");
+    let entry = AuditEntry::by(&principal, AuditAction::AuthMfaRecoveryCodes);
     if mfa::checked_second_factor(&state, &user, &body.code, entry)
         .await?
         .is_none()
@@ -180,7 +186,10 @@ pub(super) async fn regenerate_recovery_codes(
     let codes = mfa::replace_recovery_codes(&txn, &state.crypto, id).await?;
     state
         .audit
-        .commit(txn, AuditEntry::by(&principal, "auth.mfa.recovery_codes"))
+        .commit(
+            txn,
+            AuditEntry::by(&principal, AuditAction::AuthMfaRecoveryCodes),
+        )
         .await?;
     Ok(web::Json(RecoveryCodes {
         recovery_codes: codes,

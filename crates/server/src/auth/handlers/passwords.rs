@@ -1,6 +1,7 @@
 //! Changing a password, and resetting a forgotten one by email.
 
 use actix_web::{post, web, HttpResponse};
+use api_types::audit::AuditAction;
 use api_types::auth::{ChangePasswordRequest, PasswordResetConfirm, PasswordResetRequest};
 use sea_orm::TransactionTrait;
 
@@ -52,7 +53,10 @@ pub(super) async fn change_password(
     sessions::revoke_all(&txn, id, principal.session_id(), "password_changed").await?;
     state
         .audit
-        .commit(txn, AuditEntry::by(&principal, "auth.password.change"))
+        .commit(
+            txn,
+            AuditEntry::by(&principal, AuditAction::AuthPasswordChange),
+        )
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -85,7 +89,7 @@ pub(super) async fn request_password_reset(
 /// Sends a reset link to an active account with this email, if there is one, and audits the
 /// request either way.
 async fn start_password_reset(state: &AppState, client: &ClientInfo, email: &str) -> ApiResult<()> {
-    let entry = AuditEntry::anonymous(client, "auth.password_reset.request");
+    let entry = AuditEntry::anonymous(client, AuditAction::AuthPasswordResetRequest);
     match users::find_by_email(&state.db, &state.crypto, email).await? {
         Some(user) if user.is_active() => {
             let txn = state.db.begin().await?;
@@ -133,7 +137,7 @@ pub(super) async fn confirm_password_reset(
         .audit
         .commit(
             txn,
-            AuditEntry::anonymous(&client, "auth.password_reset.complete")
+            AuditEntry::anonymous(&client, AuditAction::AuthPasswordResetComplete)
                 .actor(user_id, user.role),
         )
         .await?;

@@ -1,6 +1,7 @@
 //! The caller's own sessions: listed and ended one at a time.
 
 use actix_web::{delete, get, web, HttpResponse};
+use api_types::audit::AuditAction;
 use api_types::auth::SessionInfo;
 use sea_orm::TransactionTrait;
 use uuid::Uuid;
@@ -49,7 +50,7 @@ pub(super) async fn revoke_session(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&principal, "auth.session.revoke").resource("session", *id),
+            AuditEntry::by(&principal, AuditAction::AuthSessionRevoke).resource("session", *id),
         )
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -1,7 +1,7 @@
 //! Signing in and out: password, second factor, refresh and who is signed in.
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use api_types::audit::AuditOutcome;
+use api_types::audit::{AuditAction, AuditOutcome};
 use api_types::auth::{
     LoginRequest, LoginResponse, Me, MfaChallenge, MfaVerifyRequest, RefreshRequest, TokenResponse,
 };
@@ -44,7 +44,7 @@ pub(super) async fn login(
         state
             .audit
             .record(
-                AuditEntry::anonymous(&client, "auth.login")
+                AuditEntry::anonymous(&client, AuditAction::AuthLogin)
                     .outcome(AuditOutcome::Denied)
                     .detail("locked"),
             )
@@ -60,7 +60,7 @@ pub(super) async fn login(
         (true, Some(user)) => user,
         (_, user) => {
             lockout::record_failure(&state.db, &bidx).await?;
-            let mut entry = AuditEntry::anonymous(&client, "auth.login")
+            let mut entry = AuditEntry::anonymous(&client, AuditAction::AuthLogin)
                 .outcome(AuditOutcome::Failure)
                 .detail("invalid_credentials");
             if let Some(u) = &user {
@@ -71,7 +71,8 @@ pub(super) async fn login(
         }
     };
     lockout::clear(&state.db, &bidx).await?;
-    let entry = AuditEntry::anonymous(&client, "auth.login").actor(user.model.id, user.role);
+    let entry =
+        AuditEntry::anonymous(&client, AuditAction::AuthLogin).actor(user.model.id, user.role);
     if user.model.mfa_enabled {
         // A locked second factor locks the account: no new challenge to keep guessing with.
         if let Err(e) = lockout::check_second_factor(&state.db, user.model.id).await {
@@ -133,7 +134,8 @@ pub(super) async fn mfa_verify(
         .await?
         .filter(|u| u.is_active() && u.model.mfa_enabled)
         .ok_or_else(sessions::invalid_refresh)?;
-    let entry = AuditEntry::anonymous(&client, "auth.mfa").actor(user.model.id, user.role);
+    let entry =
+        AuditEntry::anonymous(&client, AuditAction::AuthMfa).actor(user.model.id, user.role);
     let Some(method) = mfa::checked_second_factor(&state, &user, &req.code, entry.clone()).await?
     else {
         return Err(ApiError::code(ErrorCode::InvalidMfaCode));
@@ -196,7 +198,7 @@ pub(super) async fn logout(
     }
     state
         .audit
-        .commit(txn, AuditEntry::by(&principal, "auth.logout"))
+        .commit(txn, AuditEntry::by(&principal, AuditAction::AuthLogout))
         .await?;
     let mut res = HttpResponse::NoContent().finish();
     clear_cookie(&state, &mut res);

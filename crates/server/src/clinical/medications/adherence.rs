@@ -1,6 +1,7 @@
 //! Doses taken or missed, and adherence: counted per day in the practice's time zone against
 //! the doses each day of the course expects (or, for "as needed" medications, those recorded).
 
+use api_types::audit::AuditAction;
 use std::collections::HashMap;
 
 use crate::settings::Clock;
@@ -81,7 +82,7 @@ pub(super) async fn record_dose(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "medication.dose")
+            AuditEntry::by(&auth, AuditAction::MedicationDose)
                 .patient(med.patient_id)
                 .resource("medication", med.id)
                 .detail(format!("taken={}", body.taken)),
@@ -134,7 +135,7 @@ pub(super) async fn adherence(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "medication.adherence")
+            AuditEntry::by(&auth, AuditAction::MedicationAdherence)
                 .patient(med.patient_id)
                 .resource("medication", med.id),
         )

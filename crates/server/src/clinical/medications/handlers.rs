@@ -1,6 +1,7 @@
 //! The medication list: what the patient takes, added and changed by the care team.
 
 use actix_web::{get, post, put, web, HttpResponse};
+use api_types::audit::AuditAction;
 use api_types::medications::{Medication, MedicationInput, MedicationQuery};
 use api_types::sharing::RecordCategory;
 use entity::clinical::medication;
@@ -56,7 +57,7 @@ pub(super) async fn list_medications(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "medication.list")
+            AuditEntry::by(&auth, AuditAction::MedicationList)
                 .patient(*id)
                 .detail(format!("{} medications", items.len())),
         )
@@ -88,7 +89,7 @@ pub(super) async fn create_medication(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "medication.create")
+            AuditEntry::by(&auth, AuditAction::MedicationCreate)
                 .patient(*id)
                 .resource("medication", med_id),
         )
@@ -120,7 +121,7 @@ pub(super) async fn update_medication(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "medication.update")
+            AuditEntry::by(&auth, AuditAction::MedicationUpdate)
                 .patient(patient_id)
                 .resource("medication", *id)
                 .detail(format!("status={}", body.status.as_str())),

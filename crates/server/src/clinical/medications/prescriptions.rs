@@ -2,6 +2,7 @@
 //! deleted.
 
 use actix_web::{post, web, HttpResponse};
+use api_types::audit::AuditAction;
 use api_types::medications::{Medication, NewPrescription};
 use api_types::ErrorCode;
 use sea_orm::TransactionTrait;
@@ -57,7 +58,7 @@ pub(super) async fn prescribe(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "prescription.create")
+            AuditEntry::by(&auth, AuditAction::PrescriptionCreate)
                 .patient(patient_id)
                 .resource("prescription", script_id)
                 .detail(format!("medication={id}")),
@@ -95,7 +96,7 @@ pub(super) async fn cancel_prescription(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "prescription.cancel")
+            AuditEntry::by(&auth, AuditAction::PrescriptionCancel)
                 .patient(med.patient_id)
                 .resource("prescription", *id),
         )

@@ -2,6 +2,7 @@
 //! is an amendment, with its reason, like any other change to it.
 
 use actix_web::{post, web, HttpRequest, HttpResponse};
+use api_types::audit::AuditAction;
 use api_types::documents::{Document, DocumentKind, DocumentSource, UploadQuery};
 use api_types::notes::NoteStatus;
 use api_types::ErrorCode;
@@ -83,7 +84,7 @@ pub(super) async fn upload_attachment(
         &bytes,
     )
     .await?;
-    let mut entries = vec![AuditEntry::by(&auth, "document.upload")
+    let mut entries = vec![AuditEntry::by(&auth, AuditAction::DocumentUpload)
         .patient(note.patient_id)
         .resource("document", row.id)
         .detail(format!("note={} type={}", note.id, row.media_type))];
@@ -95,7 +96,7 @@ pub(super) async fn upload_attachment(
         let reason = format!("Added the file “{}”: {reason}", files::name_of(c, &row)?);
         let saved = lock_version(&txn, c, &note, author, &title, &body, Some(&reason)).await?;
         entries.push(
-            AuditEntry::by(&auth, "note.amend")
+            AuditEntry::by(&auth, AuditAction::NoteAmend)
                 .patient(note.patient_id)
                 .resource("note", note.id)
                 .detail(format!("version={} document={}", saved.version, row.id)),

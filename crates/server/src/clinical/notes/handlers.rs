@@ -2,6 +2,7 @@
 
 use actix_web::{delete, get, post, put, web, HttpResponse};
 use api_types::notes::NoteStatus;
+use api_types::audit::AuditAction;
 use api_types::notes::{NewNote, Note, NoteQuery};
 use api_types::sharing::RecordCategory;
 use api_types::{ErrorCode, Page};
@@ -77,7 +78,7 @@ pub(super) async fn list_notes(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "note.list")
+            AuditEntry::by(&auth, AuditAction::NoteList)
                 .patient(*id)
                 .detail(format!("{} notes", items.len())),
         )
@@ -117,7 +118,7 @@ pub(super) async fn create_note(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "note.create")
+            AuditEntry::by(&auth, AuditAction::NoteCreate)
                 .patient(*id)
                 .resource("note", note_id)
                 .detail(format!("type={}", body.note_type.as_str())),
@@ -144,7 +145,7 @@ pub(super) async fn get_note(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "note.read")
+            AuditEntry::by(&auth, AuditAction::NoteRead)
                 .patient(note.patient_id)
                 .resource("note", note.id),
         )
@@ -180,7 +181,7 @@ pub(super) async fn update_note(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "note.update")
+            AuditEntry::by(&auth, AuditAction::NoteUpdate)
                 .patient(note.patient_id)
                 .resource("note", note.id),
         )
@@ -220,7 +221,7 @@ pub(super) async fn delete_note(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "note.discard")
+            AuditEntry::by(&auth, AuditAction::NoteDiscard)
                 .patient(note.patient_id)
                 .resource("note", note.id),
         )

@@ -3,6 +3,7 @@
 
 use actix_web::{post, web, HttpResponse};
 use api_types::notes::NoteStatus;
+use api_types::audit::AuditAction;
 use api_types::notes::{NewAmendment, NewNote, Note};
 use api_types::ErrorCode;
 use entity::clinical::clinical_note;
@@ -85,7 +86,7 @@ pub(super) async fn sign_note(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "note.sign")
+            AuditEntry::by(&auth, AuditAction::NoteSign)
                 .patient(note.patient_id)
                 .resource("note", note.id),
         )
@@ -139,7 +140,7 @@ pub(super) async fn amend_note(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "note.amend")
+            AuditEntry::by(&auth, AuditAction::NoteAmend)
                 .patient(note.patient_id)
                 .resource("note", note.id)
                 .detail(format!("version={}", saved.version)),

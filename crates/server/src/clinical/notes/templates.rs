@@ -2,6 +2,7 @@
 //! They hold no patient data and are kept in clear.
 
 use actix_web::{get, post, put, web, HttpResponse};
+use api_types::audit::AuditAction;
 use api_types::notes::{NoteTemplate, NoteTemplateInput, NoteType};
 use chrono::{DateTime, Utc};
 use entity::clinical::note_template;
@@ -59,7 +60,7 @@ pub(super) async fn create_template(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "note_template.create").resource("note_template", id),
+            AuditEntry::by(&auth, AuditAction::NoteTemplateCreate).resource("note_template", id),
         )
         .await?;
     Ok(HttpResponse::Created().json(template_to_wire(row)))
@@ -94,7 +95,7 @@ pub(super) async fn update_template(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "note_template.update").resource("note_template", *id),
+            AuditEntry::by(&auth, AuditAction::NoteTemplateUpdate).resource("note_template", *id),
         )
         .await?;
     Ok(web::Json(template_to_wire(saved)))

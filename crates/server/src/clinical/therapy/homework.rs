@@ -2,6 +2,7 @@
 //! reflection, and listed across the clinician's patients once overdue.
 
 use actix_web::{get, post, web, HttpResponse};
+use api_types::audit::AuditAction;
 use api_types::sharing::RecordCategory;
 use api_types::therapy::HomeworkStatus;
 use api_types::therapy::{CompleteHomework, Homework, HomeworkQuery, NewHomework};
@@ -41,7 +42,7 @@ pub(super) async fn list_homework(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "homework.list")
+            AuditEntry::by(&auth, AuditAction::HomeworkList)
                 .patient(*id)
                 .detail(format!("{} tasks", items.len())),
         )
@@ -85,7 +86,7 @@ pub(super) async fn assign_homework(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "homework.assign")
+            AuditEntry::by(&auth, AuditAction::HomeworkAssign)
                 .patient(*id)
                 .resource("homework", task_id),
         )
@@ -128,7 +129,7 @@ pub(super) async fn complete_homework(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "homework.complete")
+            AuditEntry::by(&auth, AuditAction::HomeworkComplete)
                 .patient(patient_id)
                 .resource("homework", *id),
         )
@@ -179,7 +180,7 @@ pub(super) async fn overdue_homework(
     let items = homework_to_wire(&state.db, &state.crypto, rows).await?;
     state
         .audit
-        .record(AuditEntry::by(&auth, "homework.overdue_list").patients(&patient_ids))
+        .record(AuditEntry::by(&auth, AuditAction::HomeworkOverdueList).patients(&patient_ids))
         .await?;
     Ok(web::Json(Page {
         items,

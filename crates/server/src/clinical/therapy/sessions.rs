@@ -2,6 +2,7 @@
 //! and read by clinicians only.
 
 use actix_web::{get, post, put, web, HttpResponse};
+use api_types::audit::AuditAction;
 use api_types::sharing::RecordCategory;
 use api_types::therapy::{TherapySession, TherapySessionInput};
 use api_types::ErrorCode;
@@ -38,7 +39,7 @@ pub(super) async fn list_sessions(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "therapy.list")
+            AuditEntry::by(&auth, AuditAction::TherapyList)
                 .patient(*id)
                 .detail(format!("{} sessions", items.len())),
         )
@@ -73,7 +74,7 @@ pub(super) async fn create_session(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "therapy.create")
+            AuditEntry::by(&auth, AuditAction::TherapyCreate)
                 .patient(*id)
                 .resource("therapy_session", session_id),
         )
@@ -126,7 +127,7 @@ pub(super) async fn update_session(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "therapy.update")
+            AuditEntry::by(&auth, AuditAction::TherapyUpdate)
                 .patient(patient_id)
                 .resource("therapy_session", *id),
         )

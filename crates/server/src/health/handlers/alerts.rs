@@ -1,6 +1,7 @@
 //! Alerts for critical readings: listed for those who may see them, and acknowledged.
 
 use actix_web::{get, post, web};
+use api_types::audit::AuditAction;
 use api_types::health::{AcknowledgeAlert, Alert, AlertQuery};
 use api_types::sharing::RecordCategory;
 use api_types::Page;
@@ -36,7 +37,7 @@ pub(super) async fn list_alerts(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "alert.list")
+            AuditEntry::by(&auth, AuditAction::AlertList)
                 .resource("alert_list", page.items.len())
                 .patients(page.items.iter().map(|a| &a.patient_id)),
         )
@@ -78,7 +79,7 @@ pub(super) async fn acknowledge_alert(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "alert.acknowledge")
+            AuditEntry::by(&auth, AuditAction::AlertAcknowledge)
                 .patient(alert.patient_id)
                 .resource("alert", *id),
         )

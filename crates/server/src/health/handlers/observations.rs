@@ -2,6 +2,7 @@
 //! values, trends and CSV.
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use api_types::audit::AuditAction;
 use api_types::health::{
     ExportQuery, IngestResponse, LatestObservation, Metric, MetricDefinition, Observation,
     ObservationBatch, ObservationInput, ObservationQuery, ObservationSource, Series, Trend,
@@ -133,7 +134,7 @@ pub(super) async fn record_observations(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "observation.create")
+            AuditEntry::by(&auth, AuditAction::ObservationCreate)
                 .patient(*id)
                 .resource("observations", summary.accepted)
                 .detail(format!(
@@ -206,7 +207,7 @@ pub(super) async fn list_observations(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "observation.read")
+            AuditEntry::by(&auth, AuditAction::ObservationRead)
                 .patient(*id)
                 .resource("observations", &query.metric)
                 .detail(format!(
@@ -239,7 +240,7 @@ pub(super) async fn latest_observations(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "observation.read")
+            AuditEntry::by(&auth, AuditAction::ObservationRead)
                 .patient(*id)
                 .resource("observations", "latest"),
         )
@@ -274,7 +275,7 @@ pub(super) async fn observation_trend(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "observation.read")
+            AuditEntry::by(&auth, AuditAction::ObservationRead)
                 .patient(*id)
                 .resource("trend", metric.code),
         )
@@ -314,7 +315,7 @@ pub(super) async fn export_observations(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "observation.export")
+            AuditEntry::by(&auth, AuditAction::ObservationExport)
                 .patient(*id)
                 .resource("observations", metric.map_or("all", |m| m.code)),
         )

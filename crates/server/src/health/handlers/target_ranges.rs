@@ -1,6 +1,7 @@
 //! A patient's target ranges: what applies now, and the clinician's own ranges.
 
 use actix_web::{get, put, web};
+use api_types::audit::AuditAction;
 use api_types::health::{PatientTargets, PutTargets, TargetCondition};
 use api_types::sharing::RecordCategory;
 use api_types::FieldError;
@@ -51,7 +52,7 @@ pub(super) async fn get_target_ranges(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "targets.read")
+            AuditEntry::by(&auth, AuditAction::TargetsRead)
                 .patient(*id)
                 .resource("target_ranges", *id),
         )
@@ -114,7 +115,7 @@ pub(super) async fn put_target_ranges(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "targets.update")
+            AuditEntry::by(&auth, AuditAction::TargetsUpdate)
                 .patient(*id)
                 .resource("target_ranges", *id)
                 .detail(format!(

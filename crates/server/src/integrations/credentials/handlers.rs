@@ -1,6 +1,7 @@
 //! Settings → Integrations: each provider's credentials, saved, removed and checked by an
 //! administrator. Secret fields are write-only: they are never sent back, only whether one is set.
 
+use api_types::audit::AuditAction;
 use std::collections::BTreeMap;
 
 use actix_web::{delete, get, post, put, web, HttpResponse};
@@ -193,7 +194,7 @@ async fn save_integration(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "integration.save")
+            AuditEntry::by(&auth, AuditAction::IntegrationSave)
                 .resource("integration", provider.as_str())
                 .detail(format!("fields={}", changed.join(","))),
         )
@@ -230,7 +231,8 @@ async fn remove_integration(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "integration.remove").resource("integration", provider.as_str()),
+            AuditEntry::by(&auth, AuditAction::IntegrationRemove)
+                .resource("integration", provider.as_str()),
         )
         .await?;
     state.integrations.forget(provider).await;
@@ -284,7 +286,7 @@ async fn check_integration(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "integration.check")
+            AuditEntry::by(&auth, AuditAction::IntegrationCheck)
                 .resource("integration", provider.as_str())
                 .detail(if check.ok { "accepted" } else { "refused" }),
         )

@@ -1,6 +1,7 @@
 //! A practitioner's Google Calendar connection: completing consent, encrypted tokens refreshed
 //! before they expire, and ending a connection (upcoming events, Google's grant, the tokens).
 
+use api_types::audit::AuditAction;
 use std::sync::Arc;
 
 use actix_web::HttpRequest;
@@ -143,9 +144,12 @@ pub async fn run_remove_job(state: &AppState, connection_id: Uuid) -> Outcome {
     let recorded = state
         .audit
         .record(
-            AuditEntry::anonymous(&ClientInfo::default(), "google_calendar.disconnect")
-                .resource("practitioner", user_id)
-                .detail(format!("account_deactivated events_removed={removed}")),
+            AuditEntry::anonymous(
+                &ClientInfo::default(),
+                AuditAction::GoogleCalendarDisconnect,
+            )
+            .resource("practitioner", user_id)
+            .detail(format!("account_deactivated events_removed={removed}")),
         )
         .await;
     match recorded {
@@ -263,7 +267,7 @@ pub(super) async fn complete_connection(
     state
         .audit
         .record(
-            AuditEntry::anonymous(client_info, "google_calendar.connect")
+            AuditEntry::anonymous(client_info, AuditAction::GoogleCalendarConnect)
                 .actor(user_id, user.role)
                 .resource("practitioner", user_id)
                 .detail(format!("patient_names={names}")),

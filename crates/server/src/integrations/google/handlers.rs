@@ -2,6 +2,7 @@
 //! redirect back, and disconnecting.
 
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
+use api_types::audit::AuditAction;
 use api_types::integrations::JobKind;
 use api_types::scheduling::{
     CalendarSyncState, ConnectGoogleCalendar, GoogleCalendarConnection, GoogleCalendarStatus,
@@ -126,7 +127,8 @@ async fn connect_google(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "google_calendar.connect_start").resource("practitioner", *id),
+            AuditEntry::by(&auth, AuditAction::GoogleCalendarConnectStart)
+                .resource("practitioner", *id),
         )
         .await?;
     Ok(HttpResponse::Ok().cookie(cookie).json(GoogleConsentLink {
@@ -156,7 +158,7 @@ async fn disconnect_google(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "google_calendar.disconnect")
+            AuditEntry::by(&auth, AuditAction::GoogleCalendarDisconnect)
                 .resource("practitioner", *id)
                 .detail(format!("events_removed={removed}")),
         )

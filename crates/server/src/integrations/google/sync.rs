@@ -1,6 +1,7 @@
 //! Keeping events in step with appointments: changed appointments queue a job each, and a job
 //! makes the calendars match the appointment as it is now.
 
+use api_types::audit::AuditAction;
 use api_types::integrations::JobKind;
 use chrono::{Duration, Utc};
 use connectors::google::{event_id, EventBody, GoogleClient, GoogleError};
@@ -286,9 +287,12 @@ pub(super) async fn reconcile(
         state
             .audit
             .record(
-                AuditEntry::anonymous(&ClientInfo::default(), "google_calendar.event_write")
-                    .patient(wire.patient_id)
-                    .resource("appointment", appointment_id),
+                AuditEntry::anonymous(
+                    &ClientInfo::default(),
+                    AuditAction::GoogleCalendarEventWrite,
+                )
+                .patient(wire.patient_id)
+                .resource("appointment", appointment_id),
             )
             .await?;
     }

@@ -2,6 +2,7 @@
 //! retry for a failed one.
 
 use actix_web::{get, post, web};
+use api_types::audit::AuditAction;
 use api_types::integrations::{Job, JobCounts, JobKind, JobQuery, JobStatus};
 use api_types::Page;
 use chrono::Utc;
@@ -107,7 +108,7 @@ async fn retry_job(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "job.retry")
+            AuditEntry::by(&auth, AuditAction::JobRetry)
                 .resource("job", *id)
                 .detail(format!("kind={}", kind.as_str())),
         )

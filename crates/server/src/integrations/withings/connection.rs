@@ -1,6 +1,7 @@
 //! A patient's Withings connection: completing consent, encrypted tokens refreshed before they
 //! expire, and ending a connection (notifications revoked, the tokens deleted).
 
+use api_types::audit::AuditAction;
 use std::sync::Arc;
 
 use actix_web::HttpRequest;
@@ -274,7 +275,7 @@ pub(super) async fn complete_connection(
         .audit
         .commit(
             txn,
-            AuditEntry::anonymous(client_info, "device.connect")
+            AuditEntry::anonymous(client_info, AuditAction::DeviceConnect)
                 .actor(user_id, requester.role)
                 .patient(patient_id)
                 .resource("device", VENDOR),

@@ -2,6 +2,7 @@
 //! back, a sync on request, disconnecting, and Withings' notifications.
 
 use actix_web::{delete, get, head, post, web, HttpRequest, HttpResponse};
+use api_types::audit::AuditAction;
 use api_types::health::{ConnectLink, Devices, OAuthCallback, SyncSummary};
 use api_types::integrations::JobKind;
 use api_types::ErrorCode;
@@ -62,7 +63,7 @@ async fn list_devices(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "device.list")
+            AuditEntry::by(&auth, AuditAction::DeviceList)
                 .patient(*id)
                 .resource("device", VENDOR),
         )
@@ -104,7 +105,7 @@ async fn connect_withings(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "device.connect_start")
+            AuditEntry::by(&auth, AuditAction::DeviceConnectStart)
                 .patient(*id)
                 .resource("device", VENDOR),
         )
@@ -138,7 +139,7 @@ async fn sync_withings(
     let c = find_connection(&state, *id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let summary = sync(&state, c, AuditEntry::by(&auth, "device.sync")).await?;
+    let summary = sync(&state, c, AuditEntry::by(&auth, AuditAction::DeviceSync)).await?;
     Ok(web::Json(summary))
 }
 
@@ -174,7 +175,7 @@ async fn disconnect_withings(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "device.disconnect")
+            AuditEntry::by(&auth, AuditAction::DeviceDisconnect)
                 .patient(*id)
                 .resource("device", VENDOR),
         )

@@ -1,7 +1,7 @@
 //! Fetching a connection's new readings into the health record, on request, as a queued job,
 //! and every few hours for every connection.
 
-use api_types::audit::AuditOutcome;
+use api_types::audit::{AuditAction, AuditOutcome};
 use api_types::health::{DeviceInfo, ObservationInput, SyncSummary};
 use api_types::integrations::ConnectionState;
 use api_types::integrations::JobKind;
@@ -174,8 +174,11 @@ pub async fn run_sync_job(state: &AppState, connection_id: Uuid, reason: Option<
         Ok(_) => return Outcome::Done,
         Err(e) => return Outcome::Retry(e.to_string()),
     };
-    let entry = AuditEntry::anonymous(&crate::platform::ClientInfo::default(), "device.sync")
-        .detail(format!("trigger={}", reason.unwrap_or("queue")));
+    let entry = AuditEntry::anonymous(
+        &crate::platform::ClientInfo::default(),
+        AuditAction::DeviceSync,
+    )
+    .detail(format!("trigger={}", reason.unwrap_or("queue")));
     match sync(state, c, entry).await {
         Ok(_) => Outcome::Done,
         Err(e) => Outcome::Retry(e.to_string()),

@@ -1,5 +1,6 @@
 //! Who looks after a patient: listed, added and removed by those who manage care teams.
 use actix_web::{delete, get, post, web, HttpResponse};
+use api_types::audit::AuditAction;
 use api_types::patients::{AddCareTeamMemberRequest, CareTeamMember};
 use chrono::Utc;
 use sea_orm::TransactionTrait;
@@ -44,7 +45,7 @@ pub(super) async fn list_care_team(
     }
     state
         .audit
-        .record(AuditEntry::by(&auth, "care_team.read").patient(*id))
+        .record(AuditEntry::by(&auth, AuditAction::CareTeamRead).patient(*id))
         .await?;
     Ok(web::Json(members))
 }
@@ -89,7 +90,7 @@ pub(super) async fn add_care_team_member(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "care_team.add")
+            AuditEntry::by(&auth, AuditAction::CareTeamAdd)
                 .patient(*id)
                 .resource("user", member.model.id),
         )
@@ -124,7 +125,7 @@ pub(super) async fn remove_care_team_member(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "care_team.remove")
+            AuditEntry::by(&auth, AuditAction::CareTeamRemove)
                 .patient(id)
                 .resource("user", user_id),
         )

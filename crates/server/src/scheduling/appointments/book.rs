@@ -3,6 +3,7 @@
 //! one transaction that first locks the practitioner and the patient.
 
 use actix_web::{post, web, HttpRequest, HttpResponse};
+use api_types::audit::AuditAction;
 use api_types::scheduling::{
     Appointment, AppointmentStatus, AppointmentType, BlockKind, BookingSource, MessageEvent,
     NewAppointment,
@@ -368,7 +369,7 @@ async fn book(
         .audit
         .commit(
             txn,
-            AuditEntry::by(principal, "appointment.create")
+            AuditEntry::by(principal, AuditAction::AppointmentCreate)
                 .patient(input.patient_id)
                 .resource("appointment", first)
                 .detail(format!("appointments={}", ids.join(","))),

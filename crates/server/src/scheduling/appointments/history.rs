@@ -1,6 +1,7 @@
 //! An appointment's history: every change, who made it and when.
 
 use actix_web::{get, web};
+use api_types::audit::AuditAction;
 use api_types::scheduling::{AppointmentChange, AppointmentStatus};
 use uuid::Uuid;
 
@@ -32,7 +33,7 @@ pub(super) async fn appointment_history(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "appointment.history")
+            AuditEntry::by(&auth, AuditAction::AppointmentHistory)
                 .patient(m.patient_id)
                 .resource("appointment", m.id),
         )

@@ -2,6 +2,7 @@
 //! appointment with its `ETag`.
 
 use actix_web::{get, web, HttpResponse};
+use api_types::audit::AuditAction;
 use api_types::scheduling::{Appointment, AppointmentQuery, DateOrInstant};
 use api_types::Page;
 use chrono::{DateTime, Utc};
@@ -51,7 +52,7 @@ pub(super) async fn list_appointments(
     let (total, rows) = queries::page(&state.db, &filter, limit, offset).await?;
     let patient_ids = unique(rows.iter().map(|m| m.patient_id));
     let items = to_wire_many(&state.db, &state.crypto, &practice, rows, viewer).await?;
-    let mut entry = AuditEntry::by(&auth, "appointment.list").detail(format!(
+    let mut entry = AuditEntry::by(&auth, AuditAction::AppointmentList).detail(format!(
         "appointments={} patients={}",
         items.len(),
         patient_ids
@@ -95,7 +96,7 @@ pub(super) async fn get_appointment(
     state
         .audit
         .record(
-            AuditEntry::by(&auth, "appointment.read")
+            AuditEntry::by(&auth, AuditAction::AppointmentRead)
                 .patient(patient_id)
                 .resource("appointment", a.id),
         )

@@ -2,6 +2,7 @@
 //! a patient in the portal may only cancel their own, within the practice's notice.
 
 use actix_web::{patch, web, HttpRequest, HttpResponse};
+use api_types::audit::AuditAction;
 use api_types::scheduling::{Appointment, AppointmentPatch, AppointmentStatus, SeriesScope};
 use uuid::Uuid;
 
@@ -74,22 +75,22 @@ pub(super) async fn update_appointment(
             .resource("appointment", *id)
     };
     let updated = if patch.moves() {
-        let entry = entry("appointment.reschedule");
+        let entry = entry(AuditAction::AppointmentReschedule);
         reschedule(&state, &auth, &practice, m, &patch, entry).await?
     } else if let Some(status) = patch.status {
         let entry = entry(if status == AppointmentStatus::Cancelled {
-            "appointment.cancel"
+            AuditAction::AppointmentCancel
         } else {
-            "appointment.status"
+            AuditAction::AppointmentStatus
         });
         change_status(&state, &auth, &practice, m, status, &patch, entry).await?
     } else if let Some(notes) = &patch.notes {
-        let entry = entry("appointment.update");
+        let entry = entry(AuditAction::AppointmentUpdate);
         change_notes(&state, &auth, m, notes.as_deref(), entry).await?
     } else {
         state
             .audit
-            .record(entry("appointment.update").detail("unchanged"))
+            .record(entry(AuditAction::AppointmentUpdate).detail("unchanged"))
             .await?;
         m
     };

@@ -1,6 +1,7 @@
 //! The practitioners patients can book, and the endpoints that read and replace a
 //! practitioner's availability.
 
+use api_types::audit::AuditAction;
 use std::collections::{HashMap, HashSet};
 
 use crate::platform::UserId;
@@ -183,7 +184,7 @@ pub(super) async fn put_availability(
         .audit
         .commit(
             txn,
-            AuditEntry::by(&auth, "availability.update")
+            AuditEntry::by(&auth, AuditAction::AvailabilityUpdate)
                 .resource("practitioner", id)
                 .detail(format!(
                     "weekly={} exceptions={}",
