@@ -3,8 +3,8 @@
 //! other blocks, and slot search never offers it. Staff book walk-ins and group members into it.
 
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
-use api_types::scheduling::AppointmentStatus;
 use api_types::audit::AuditAction;
+use api_types::scheduling::AppointmentStatus;
 use api_types::scheduling::{
     BlockKind, CalendarBlock, CalendarBlockPatch, DateOrInstant, NewCalendarBlock,
 };

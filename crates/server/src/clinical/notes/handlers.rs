@@ -1,8 +1,8 @@
 //! Writing and reading notes: the patient's list, a draft started, read, changed or discarded.
 
 use actix_web::{delete, get, post, put, web, HttpResponse};
-use api_types::notes::NoteStatus;
 use api_types::audit::AuditAction;
+use api_types::notes::NoteStatus;
 use api_types::notes::{NewNote, Note, NoteQuery};
 use api_types::sharing::RecordCategory;
 use api_types::{ErrorCode, Page};

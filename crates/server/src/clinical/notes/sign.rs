@@ -2,8 +2,8 @@
 //! its reason, becomes the next version, and every earlier one is kept as it was.
 
 use actix_web::{post, web, HttpResponse};
-use api_types::notes::NoteStatus;
 use api_types::audit::AuditAction;
+use api_types::notes::NoteStatus;
 use api_types::notes::{NewAmendment, NewNote, Note};
 use api_types::ErrorCode;
 use entity::clinical::clinical_note;
