@@ -5,7 +5,8 @@ use api_types::audit::{AuditAction, AuditEvent, AuditQuery, AuditVerification};
 use api_types::Page;
 use entity::audit::event;
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -102,14 +103,7 @@ async fn list_events(
     let q = query.into_inner();
     let (limit, offset) = page_bounds(q.limit, q.offset)?;
     state.audit.flush().await?;
-    let select = event::Entity::find().filter(filter(&q));
-    let total = select.clone().count(&state.db).await?;
-    let items = select
-        .order_by_desc(event::Column::Seq)
-        .limit(limit)
-        .offset(offset)
-        .all(&state.db)
-        .await?;
+    let (items, total) = newest_page(&state.db, &q, limit, offset).await?;
     let mut entry = AuditEntry::by(&auth, AuditAction::AuditSearch);
     if let Some(p) = q.patient_id {
         entry = entry.patient(p);
@@ -157,13 +151,7 @@ async fn export_events(
         ));
     }
     state.audit.flush().await?;
-    let rows = event::Entity::find()
-        .filter(filter(&q))
-        .order_by_asc(event::Column::Seq)
-        .limit(limit)
-        .offset(offset)
-        .all(&state.db)
-        .await?;
+    let rows = oldest_page(&state.db, &q, limit, offset).await?;
     let mut csv = String::from(
         "seq,occurred_at,actor_id,actor_kind,actor_role,action,patient_id,resource_type,resource_id,ip,outcome,detail,hash\n",
     );
@@ -228,4 +216,38 @@ async fn verify_chain(
         .record(AuditEntry::by(&auth, AuditAction::AuditVerify))
         .await?;
     Ok(web::Json(result))
+}
+
+/// A page of the events matching the query, newest first, and how many match in all.
+async fn newest_page(
+    db: &impl ConnectionTrait,
+    q: &AuditQuery,
+    limit: u64,
+    offset: u64,
+) -> ApiResult<(Vec<event::Model>, u64)> {
+    let select = event::Entity::find().filter(filter(q));
+    let total = select.clone().count(db).await?;
+    let rows = select
+        .order_by_desc(event::Column::Seq)
+        .limit(limit)
+        .offset(offset)
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
+/// A stretch of the events matching the query, oldest first.
+async fn oldest_page(
+    db: &impl ConnectionTrait,
+    q: &AuditQuery,
+    limit: u64,
+    offset: u64,
+) -> ApiResult<Vec<event::Model>> {
+    Ok(event::Entity::find()
+        .filter(filter(q))
+        .order_by_asc(event::Column::Seq)
+        .limit(limit)
+        .offset(offset)
+        .all(db)
+        .await?)
 }

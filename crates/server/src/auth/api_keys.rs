@@ -9,8 +9,8 @@ use api_types::{Page, PageQuery, Permission};
 use chrono::{Duration, Utc};
 use entity::auth::api_key;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use subtle::ConstantTimeEq;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -135,13 +135,7 @@ async fn list_keys(
     query: Query<PageQuery>,
 ) -> ApiResult<web::Json<Page<ApiKey>>> {
     let (limit, offset) = page_bounds(query.limit, query.offset)?;
-    let total = api_key::Entity::find().count(&state.db).await?;
-    let rows = api_key::Entity::find()
-        .order_by_desc(api_key::Column::CreatedAt)
-        .limit(limit)
-        .offset(offset)
-        .all(&state.db)
-        .await?;
+    let (total, rows) = newest_page(&state.db, limit, offset).await?;
     Ok(web::Json(Page::new(
         rows.iter().map(to_wire).collect(),
         total,
@@ -203,20 +197,19 @@ async fn create_key(
     scopes.dedup();
     let prefix = random_token(6).replace(['-', '_'], "x");
     let secret = random_token(32);
+    let scopes = serde_json::to_string(&scopes).map_err(anyhow::Error::from)?;
     let txn = state.db.begin().await?;
-    let model = api_key::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        name: Set(req.name.trim().to_owned()),
-        prefix: Set(prefix.clone()),
-        secret_hash: Set(sha256_hex(&secret)),
-        scopes: Set(serde_json::to_string(&scopes).map_err(anyhow::Error::from)?),
-        created_by: Set(Some(auth.acting_user())),
-        created_at: Set(Utc::now()),
-        expires_at: Set(req.expires_at),
-        last_used_at: Set(None),
-        revoked_at: Set(None),
-    }
-    .insert(&txn)
+    let model = add(
+        &txn,
+        NewKey {
+            name: req.name.trim().to_owned(),
+            prefix: prefix.clone(),
+            secret_hash: sha256_hex(&secret),
+            scopes,
+            created_by: auth.acting_user(),
+            expires_at: req.expires_at,
+        },
+    )
     .await?;
     state
         .audit
@@ -244,15 +237,12 @@ async fn revoke_key(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let key = api_key::Entity::find_by_id(*id)
-        .one(&state.db)
+    let key = find(&state.db, *id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     let txn = state.db.begin().await?;
     if key.revoked_at.is_none() {
-        let mut m: api_key::ActiveModel = key.into();
-        m.revoked_at = Set(Some(Utc::now()));
-        m.update(&txn).await?;
+        revoke(&txn, key).await?;
     }
     state
         .audit
@@ -262,4 +252,61 @@ async fn revoke_key(
         )
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// A page of the keys, newest first, with how many there are in all.
+async fn newest_page(
+    db: &impl ConnectionTrait,
+    limit: u64,
+    offset: u64,
+) -> ApiResult<(u64, Vec<api_key::Model>)> {
+    let total = api_key::Entity::find().count(db).await?;
+    let rows = api_key::Entity::find()
+        .order_by_desc(api_key::Column::CreatedAt)
+        .limit(limit)
+        .offset(offset)
+        .all(db)
+        .await?;
+    Ok((total, rows))
+}
+
+/// One key.
+async fn find(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<api_key::Model>> {
+    Ok(api_key::Entity::find_by_id(id).one(db).await?)
+}
+
+/// A key to issue: only its secret's hash is kept, and its scopes as a JSON list.
+struct NewKey {
+    name: String,
+    prefix: String,
+    secret_hash: String,
+    scopes: String,
+    created_by: Uuid,
+    expires_at: Option<chrono::DateTime<Utc>>,
+}
+
+/// Saves a new key, issued now and not yet used.
+async fn add(db: &impl ConnectionTrait, new: NewKey) -> ApiResult<api_key::Model> {
+    Ok(api_key::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(new.name),
+        prefix: Set(new.prefix),
+        secret_hash: Set(new.secret_hash),
+        scopes: Set(new.scopes),
+        created_by: Set(Some(new.created_by)),
+        created_at: Set(Utc::now()),
+        expires_at: Set(new.expires_at),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Marks the key revoked now.
+async fn revoke(db: &impl ConnectionTrait, key: api_key::Model) -> ApiResult<()> {
+    let mut m: api_key::ActiveModel = key.into();
+    m.revoked_at = Set(Some(Utc::now()));
+    m.update(db).await?;
+    Ok(())
 }

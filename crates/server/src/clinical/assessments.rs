@@ -167,18 +167,9 @@ async fn list_assessments(
     id: web::Path<Uuid>,
     query: Query<AssessmentQuery>,
 ) -> ApiResult<web::Json<Page<Assessment>>> {
-    let mut find = readable(&state, &auth, *id).await?;
+    let find = readable(&state, &auth, *id).await?;
     let (limit, offset) = page_bounds(query.limit, query.offset)?;
-    if let Some(i) = query.instrument {
-        find = find.filter(assessment::Column::Instrument.eq(i.as_str()));
-    }
-    let total = find.clone().count(&state.db).await?;
-    let rows = find
-        .order_by_desc(assessment::Column::CompletedAt)
-        .limit(limit)
-        .offset(offset)
-        .all(&state.db)
-        .await?;
+    let (total, rows) = newest_page(&state.db, find, query.instrument, limit, offset).await?;
     let items = to_wire(&state.db, &state.crypto, rows).await?;
     state
         .audit
@@ -237,25 +228,25 @@ async fn create_assessment(
     let assessment_id = Uuid::now_v7();
     let answers =
         serde_json::to_string(&input.answers).map_err(|e| ApiError::Internal(e.into()))?;
+    let answers_enc = state
+        .crypto
+        .encrypt_str(&answers, &aad(assessment_id, "answers"))?;
     let txn = state.db.begin().await?;
-    let row = assessment::ActiveModel {
-        id: Set(assessment_id),
-        patient_id: Set(*id),
-        instrument: Set(input.instrument.as_str().into()),
-        answers_enc: Set(state
-            .crypto
-            .encrypt_str(&answers, &aad(assessment_id, "answers"))?),
-        urgent: Set(urgent),
-        source: Set(if by_patient { "patient" } else { "staff" }.into()),
-        entered_by: Set(auth.user_id()),
-        appointment_id: Set(input.appointment_id),
-        completed_at: Set(completed_at),
-        reviewed_by: Set(None),
-        reviewed_at: Set(None),
-        review_note_enc: Set(None),
-        created_at: Set(now),
-    }
-    .insert(&txn)
+    let row = add(
+        &txn,
+        NewRow {
+            id: assessment_id,
+            patient_id: *id,
+            instrument: input.instrument,
+            answers_enc,
+            urgent,
+            by_patient,
+            entered_by: auth.user_id(),
+            appointment_id: input.appointment_id,
+            completed_at,
+            created_at: now,
+        },
+    )
     .await?;
     if urgent {
         let notify = Notify {
@@ -308,23 +299,7 @@ async fn urgent_assessments(
     query: Query<PageQuery>,
 ) -> ApiResult<web::Json<Page<Assessment>>> {
     let (limit, offset) = page_bounds(query.limit, query.offset)?;
-    let mut find = assessment::Entity::find()
-        .filter(assessment::Column::Urgent.eq(true))
-        .filter(assessment::Column::ReviewedAt.is_null());
-    if let Some(c) = clinical_patients(
-        &auth,
-        assessment::Column::PatientId,
-        RecordCategory::Assessments,
-    ) {
-        find = find.filter(c);
-    }
-    let total = find.clone().count(&state.db).await?;
-    let rows = find
-        .order_by_asc(assessment::Column::CompletedAt)
-        .limit(limit)
-        .offset(offset)
-        .all(&state.db)
-        .await?;
+    let (total, rows) = urgent_page(&state.db, &auth, limit, offset).await?;
     let patient_ids: std::collections::BTreeSet<Uuid> = rows.iter().map(|r| r.patient_id).collect();
     let items = to_wire(&state.db, &state.crypto, rows).await?;
     state
@@ -362,8 +337,7 @@ async fn review_assessment(
     body: crate::platform::http::Body<ReviewAssessment>,
 ) -> ApiResult<web::Json<Assessment>> {
     body.validate().map_err(ApiError::Validation)?;
-    let row = assessment::Entity::find_by_id(*id)
-        .one(&state.db)
+    let row = find(&state.db, *id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     authorize_clinical(
@@ -379,16 +353,11 @@ async fn review_assessment(
             "This answer is not waiting for review.",
         ));
     }
-    let mut active: assessment::ActiveModel = row.clone().into();
-    active.reviewed_by = Set(auth.user_id());
-    active.reviewed_at = Set(Some(Utc::now()));
-    active.review_note_enc = Set(Some(
-        state
-            .crypto
-            .encrypt_str(body.note.trim(), &aad(row.id, "review_note"))?,
-    ));
+    let note_enc = state
+        .crypto
+        .encrypt_str(body.note.trim(), &aad(row.id, "review_note"))?;
     let txn = state.db.begin().await?;
-    let saved = active.update(&txn).await?;
+    let saved = mark_reviewed(&txn, row.clone(), auth.user_id(), note_enc).await?;
     state
         .audit
         .commit(
@@ -403,4 +372,108 @@ async fn review_assessment(
         .pop()
         .ok_or_else(ApiError::not_found)?;
     Ok(web::Json(out))
+}
+
+/// A page of the assessments selected, optionally of one instrument, newest first, with how
+/// many there are in all.
+async fn newest_page(
+    db: &impl ConnectionTrait,
+    mut find: sea_orm::Select<assessment::Entity>,
+    instrument: Option<Instrument>,
+    limit: u64,
+    offset: u64,
+) -> ApiResult<(u64, Vec<assessment::Model>)> {
+    if let Some(i) = instrument {
+        find = find.filter(assessment::Column::Instrument.eq(i.as_str()));
+    }
+    let total = find.clone().count(db).await?;
+    let rows = find
+        .order_by_desc(assessment::Column::CompletedAt)
+        .limit(limit)
+        .offset(offset)
+        .all(db)
+        .await?;
+    Ok((total, rows))
+}
+
+/// A page of the urgent answers not yet reviewed, of the patients whose assessments `principal`
+/// sees, oldest first, with how many there are in all.
+async fn urgent_page(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    limit: u64,
+    offset: u64,
+) -> ApiResult<(u64, Vec<assessment::Model>)> {
+    let mut find = assessment::Entity::find()
+        .filter(assessment::Column::Urgent.eq(true))
+        .filter(assessment::Column::ReviewedAt.is_null());
+    if let Some(c) = clinical_patients(
+        principal,
+        assessment::Column::PatientId,
+        RecordCategory::Assessments,
+    ) {
+        find = find.filter(c);
+    }
+    let total = find.clone().count(db).await?;
+    let rows = find
+        .order_by_asc(assessment::Column::CompletedAt)
+        .limit(limit)
+        .offset(offset)
+        .all(db)
+        .await?;
+    Ok((total, rows))
+}
+
+/// One assessment.
+async fn find(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<assessment::Model>> {
+    Ok(assessment::Entity::find_by_id(id).one(db).await?)
+}
+
+/// A completed questionnaire to save, its answers already encrypted.
+struct NewRow {
+    id: Uuid,
+    patient_id: Uuid,
+    instrument: Instrument,
+    answers_enc: String,
+    urgent: bool,
+    by_patient: bool,
+    entered_by: Option<Uuid>,
+    appointment_id: Option<Uuid>,
+    completed_at: chrono::DateTime<Utc>,
+    created_at: chrono::DateTime<Utc>,
+}
+
+/// Saves a completed questionnaire, not yet reviewed.
+async fn add(db: &impl ConnectionTrait, new: NewRow) -> ApiResult<assessment::Model> {
+    Ok(assessment::ActiveModel {
+        id: Set(new.id),
+        patient_id: Set(new.patient_id),
+        instrument: Set(new.instrument.as_str().into()),
+        answers_enc: Set(new.answers_enc),
+        urgent: Set(new.urgent),
+        source: Set(if new.by_patient { "patient" } else { "staff" }.into()),
+        entered_by: Set(new.entered_by),
+        appointment_id: Set(new.appointment_id),
+        completed_at: Set(new.completed_at),
+        reviewed_by: Set(None),
+        reviewed_at: Set(None),
+        review_note_enc: Set(None),
+        created_at: Set(new.created_at),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Marks the answer reviewed now by `reviewed_by`, with their (encrypted) note.
+async fn mark_reviewed(
+    db: &impl ConnectionTrait,
+    row: assessment::Model,
+    reviewed_by: Option<Uuid>,
+    note_enc: String,
+) -> ApiResult<assessment::Model> {
+    let mut active: assessment::ActiveModel = row.into();
+    active.reviewed_by = Set(reviewed_by);
+    active.reviewed_at = Set(Some(Utc::now()));
+    active.review_note_enc = Set(Some(note_enc));
+    Ok(active.update(db).await?)
 }

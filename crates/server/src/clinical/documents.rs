@@ -13,8 +13,8 @@ use api_types::{ErrorCode, Page, Role};
 use chrono::Utc;
 use entity::clinical::{clinical_note, document, document_blob, imaging_study};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -51,21 +51,7 @@ async fn list_documents(
 ) -> ApiResult<web::Json<Page<Document>>> {
     open_record(&state, &auth, PatientId(*id), RecordCategory::Documents).await?;
     let (limit, offset) = page_bounds(query.limit, query.offset)?;
-    let mut find = document::Entity::find()
-        .filter(document::Column::PatientId.eq(*id))
-        .filter(document::Column::NoteId.is_null())
-        .filter(document::Column::StudyId.is_null())
-        .filter(document::Column::DeletedAt.is_null());
-    if let Some(k) = query.kind {
-        find = find.filter(document::Column::Kind.eq(k.as_str()));
-    }
-    let total = find.clone().count(&state.db).await?;
-    let rows = find
-        .order_by_desc(document::Column::CreatedAt)
-        .limit(limit)
-        .offset(offset)
-        .all(&state.db)
-        .await?;
+    let (total, rows) = page_of(&state.db, *id, query.kind, limit, offset).await?;
     let items = files::to_wire(&state.db, &state.crypto, rows).await?;
     state
         .audit
@@ -116,11 +102,7 @@ async fn upload_document(
     query.validate().map_err(ApiError::Validation)?;
     let by_patient = auth.own_patient_id() == Some(*id);
     if let Some(study) = query.study_id {
-        let found = imaging_study::Entity::find_by_id(study)
-            .filter(imaging_study::Column::PatientId.eq(*id))
-            .one(&state.db)
-            .await?;
-        if found.is_none() || by_patient {
+        if !is_patients_study(&state.db, *id, study).await? || by_patient {
             return Err(ApiError::field(
                 "study_id",
                 "unknown",
@@ -260,12 +242,7 @@ async fn delete_document(
         ));
     }
     if let Some(note_id) = row.note_id {
-        let signed = clinical_note::Entity::find_by_id(note_id)
-            .filter(clinical_note::Column::Status.ne(NoteStatus::Draft))
-            .one(&state.db)
-            .await?
-            .is_some();
-        if signed {
+        if is_signed_note(&state.db, note_id).await? {
             return Err(ApiError::with_detail(
                 ErrorCode::Conflict,
                 "This file belongs to a signed note and is kept with it.",
@@ -273,12 +250,7 @@ async fn delete_document(
         }
     }
     let txn = state.db.begin().await?;
-    document_blob::Entity::delete_by_id(row.id)
-        .exec(&txn)
-        .await?;
-    let mut active: document::ActiveModel = row.clone().into();
-    active.deleted_at = Set(Some(Utc::now()));
-    active.update(&txn).await?;
+    remove(&txn, row.clone()).await?;
     state
         .audit
         .commit(
@@ -313,4 +285,62 @@ pub(crate) async fn readable_files(
         }
     }
     Ok(out)
+}
+
+/// A page of the patient's own documents (not note attachments or imaging files), optionally of
+/// one kind, newest first, with how many there are in all.
+async fn page_of(
+    db: &impl ConnectionTrait,
+    patient_id: Uuid,
+    kind: Option<DocumentKind>,
+    limit: u64,
+    offset: u64,
+) -> ApiResult<(u64, Vec<document::Model>)> {
+    let mut find = document::Entity::find()
+        .filter(document::Column::PatientId.eq(patient_id))
+        .filter(document::Column::NoteId.is_null())
+        .filter(document::Column::StudyId.is_null())
+        .filter(document::Column::DeletedAt.is_null());
+    if let Some(k) = kind {
+        find = find.filter(document::Column::Kind.eq(k.as_str()));
+    }
+    let total = find.clone().count(db).await?;
+    let rows = find
+        .order_by_desc(document::Column::CreatedAt)
+        .limit(limit)
+        .offset(offset)
+        .all(db)
+        .await?;
+    Ok((total, rows))
+}
+
+/// Whether `study_id` is one of the patient's imaging studies.
+async fn is_patients_study(
+    db: &impl ConnectionTrait,
+    patient_id: Uuid,
+    study_id: Uuid,
+) -> ApiResult<bool> {
+    Ok(imaging_study::Entity::find_by_id(study_id)
+        .filter(imaging_study::Column::PatientId.eq(patient_id))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// Whether the note is signed (no longer a draft).
+async fn is_signed_note(db: &impl ConnectionTrait, note_id: Uuid) -> ApiResult<bool> {
+    Ok(clinical_note::Entity::find_by_id(note_id)
+        .filter(clinical_note::Column::Status.ne(NoteStatus::Draft))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// Deletes the document's bytes and marks the document deleted now.
+async fn remove(db: &impl ConnectionTrait, row: document::Model) -> ApiResult<()> {
+    document_blob::Entity::delete_by_id(row.id).exec(db).await?;
+    let mut active: document::ActiveModel = row.into();
+    active.deleted_at = Set(Some(Utc::now()));
+    active.update(db).await?;
+    Ok(())
 }

@@ -47,12 +47,7 @@ async fn list_studies(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Vec<ImagingStudy>>> {
-    let rows = readable_studies(&state, &auth, *id)
-        .await?
-        .order_by_desc(imaging_study::Column::StudyDate)
-        .limit(500)
-        .all(&state.db)
-        .await?;
+    let rows = newest_first(&state.db, readable_studies(&state, &auth, *id).await?).await?;
     let items = studies_to_wire(&state.db, &state.crypto, rows).await?;
     state
         .audit
@@ -83,23 +78,12 @@ async fn create_study(
     open_record_for_change(&state, &auth, PatientId(*id), RecordCategory::Documents).await?;
     body.validate(Utc::now().date_naive())
         .map_err(ApiError::Validation)?;
-    let now = Utc::now();
     let study_id = Uuid::now_v7();
+    let details_enc = state
+        .crypto
+        .encrypt_json(&details_of(&body), &study_aad(study_id))?;
     let txn = state.db.begin().await?;
-    let row = imaging_study::ActiveModel {
-        id: Set(study_id),
-        patient_id: Set(*id),
-        modality: Set(body.modality.as_str().into()),
-        study_date: Set(body.study_date),
-        details_enc: Set(state
-            .crypto
-            .encrypt_json(&details_of(&body), &study_aad(study_id))?),
-        created_by: Set(auth.user_id()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
+    let row = add(&txn, study_id, *id, &body, details_enc, auth.user_id()).await?;
     state
         .audit
         .commit(
@@ -132,8 +116,7 @@ async fn update_study(
     id: web::Path<Uuid>,
     body: Body<ImagingStudyInput>,
 ) -> ApiResult<web::Json<ImagingStudy>> {
-    let row = imaging_study::Entity::find_by_id(*id)
-        .one(&state.db)
+    let row = find(&state.db, *id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     open_record(
@@ -146,15 +129,11 @@ async fn update_study(
     body.validate(Utc::now().date_naive())
         .map_err(ApiError::Validation)?;
     let patient_id = row.patient_id;
-    let mut active: imaging_study::ActiveModel = row.into();
-    active.modality = Set(body.modality.as_str().into());
-    active.study_date = Set(body.study_date);
-    active.details_enc = Set(state
+    let details_enc = state
         .crypto
-        .encrypt_json(&details_of(&body), &study_aad(*id))?);
-    active.updated_at = Set(Utc::now());
+        .encrypt_json(&details_of(&body), &study_aad(*id))?;
     let txn = state.db.begin().await?;
-    let saved = active.update(&txn).await?;
+    let saved = save(&txn, row, &body, details_enc).await?;
     state
         .audit
         .commit(
@@ -252,4 +231,60 @@ pub(crate) async fn studies_to_wire(
             })
         })
         .collect()
+}
+
+/// The studies selected, newest first (at most 500).
+async fn newest_first(
+    db: &impl ConnectionTrait,
+    studies: sea_orm::Select<imaging_study::Entity>,
+) -> ApiResult<Vec<imaging_study::Model>> {
+    Ok(studies
+        .order_by_desc(imaging_study::Column::StudyDate)
+        .limit(500)
+        .all(db)
+        .await?)
+}
+
+/// One imaging study.
+async fn find(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<imaging_study::Model>> {
+    Ok(imaging_study::Entity::find_by_id(id).one(db).await?)
+}
+
+/// A new study of the patient, its details already encrypted.
+async fn add(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    patient_id: Uuid,
+    input: &ImagingStudyInput,
+    details_enc: String,
+    created_by: Option<Uuid>,
+) -> ApiResult<imaging_study::Model> {
+    let now = Utc::now();
+    Ok(imaging_study::ActiveModel {
+        id: Set(id),
+        patient_id: Set(patient_id),
+        modality: Set(input.modality.as_str().into()),
+        study_date: Set(input.study_date),
+        details_enc: Set(details_enc),
+        created_by: Set(created_by),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Saves the study's new modality, date and (encrypted) details.
+async fn save(
+    db: &impl ConnectionTrait,
+    row: imaging_study::Model,
+    input: &ImagingStudyInput,
+    details_enc: String,
+) -> ApiResult<imaging_study::Model> {
+    let mut active: imaging_study::ActiveModel = row.into();
+    active.modality = Set(input.modality.as_str().into());
+    active.study_date = Set(input.study_date);
+    active.details_enc = Set(details_enc);
+    active.updated_at = Set(Utc::now());
+    Ok(active.update(db).await?)
 }

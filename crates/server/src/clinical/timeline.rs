@@ -3,16 +3,16 @@
 
 use actix_web::{get, web};
 use api_types::audit::AuditAction;
-use api_types::notes::{TimelineEntry, TimelineKind, TimelineQuery};
+use api_types::notes::{NoteType, TimelineEntry, TimelineKind, TimelineQuery};
 use api_types::sharing::RecordCategory;
 use api_types::Permission;
 use entity::clinical::{assessment, clinical_note, document, imaging_study};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::audit::AuditEntry;
-use crate::auth::{require, Authorized};
+use crate::auth::{require, Authorized, Principal};
 use crate::patients;
 use crate::patients::{authorize_clinical, clinical_access};
 use crate::platform::http::Query;
@@ -86,17 +86,7 @@ async fn timeline(
     let mut entries: Vec<TimelineEntry> = Vec::new();
 
     if want(TimelineKind::Note) && shared(RecordCategory::Notes) {
-        let mut find = clinical_note::Entity::find()
-            .filter(clinical_note::Column::PatientId.eq(id))
-            .filter(super::notes::visible_to(&auth));
-        if let Some(t) = query.note_type {
-            find = find.filter(clinical_note::Column::NoteType.eq(t.as_str()));
-        }
-        let rows = find
-            .order_by_desc(clinical_note::Column::CreatedAt)
-            .limit(limit)
-            .all(db)
-            .await?;
+        let rows = latest_notes(db, &auth, id, query.note_type, limit).await?;
         for n in super::notes::to_wire(db, crypto, rows).await? {
             let status = match n.status {
                 api_types::notes::NoteStatus::Draft => "draft".to_owned(),
@@ -117,12 +107,7 @@ async fn timeline(
         }
     }
     if want(TimelineKind::Assessment) && shared(RecordCategory::Assessments) {
-        let rows = assessment::Entity::find()
-            .filter(assessment::Column::PatientId.eq(id))
-            .order_by_desc(assessment::Column::CompletedAt)
-            .limit(limit)
-            .all(db)
-            .await?;
+        let rows = latest_assessments(db, id, limit).await?;
         for a in super::assessments::to_wire(db, crypto, rows).await? {
             entries.push(TimelineEntry {
                 kind: TimelineKind::Assessment,
@@ -156,15 +141,7 @@ async fn timeline(
     }
     if shared(RecordCategory::Documents) {
         if want(TimelineKind::Document) {
-            let rows = document::Entity::find()
-                .filter(document::Column::PatientId.eq(id))
-                .filter(document::Column::NoteId.is_null())
-                .filter(document::Column::StudyId.is_null())
-                .filter(document::Column::DeletedAt.is_null())
-                .order_by_desc(document::Column::CreatedAt)
-                .limit(limit)
-                .all(db)
-                .await?;
+            let rows = latest_documents(db, id, limit).await?;
             for d in super::files::to_wire(db, crypto, rows).await? {
                 entries.push(TimelineEntry {
                     kind: TimelineKind::Document,
@@ -178,12 +155,7 @@ async fn timeline(
             }
         }
         if want(TimelineKind::Imaging) {
-            let rows = imaging_study::Entity::find()
-                .filter(imaging_study::Column::PatientId.eq(id))
-                .order_by_desc(imaging_study::Column::StudyDate)
-                .limit(limit)
-                .all(db)
-                .await?;
+            let rows = latest_studies(db, id, limit).await?;
             for s in super::imaging::studies_to_wire(db, crypto, rows).await? {
                 entries.push(TimelineEntry {
                     kind: TimelineKind::Imaging,
@@ -212,4 +184,70 @@ async fn timeline(
         )
         .await?;
     Ok(web::Json(entries))
+}
+
+/// The patient's latest notes `principal` may read (optionally of one type), newest first.
+async fn latest_notes(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    patient_id: Uuid,
+    note_type: Option<NoteType>,
+    limit: u64,
+) -> ApiResult<Vec<clinical_note::Model>> {
+    let mut find = clinical_note::Entity::find()
+        .filter(clinical_note::Column::PatientId.eq(patient_id))
+        .filter(super::notes::visible_to(principal));
+    if let Some(t) = note_type {
+        find = find.filter(clinical_note::Column::NoteType.eq(t.as_str()));
+    }
+    Ok(find
+        .order_by_desc(clinical_note::Column::CreatedAt)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// The patient's latest completed questionnaires, newest first.
+async fn latest_assessments(
+    db: &impl ConnectionTrait,
+    patient_id: Uuid,
+    limit: u64,
+) -> ApiResult<Vec<assessment::Model>> {
+    Ok(assessment::Entity::find()
+        .filter(assessment::Column::PatientId.eq(patient_id))
+        .order_by_desc(assessment::Column::CompletedAt)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// The patient's latest documents (not note attachments or imaging files), newest first.
+async fn latest_documents(
+    db: &impl ConnectionTrait,
+    patient_id: Uuid,
+    limit: u64,
+) -> ApiResult<Vec<document::Model>> {
+    Ok(document::Entity::find()
+        .filter(document::Column::PatientId.eq(patient_id))
+        .filter(document::Column::NoteId.is_null())
+        .filter(document::Column::StudyId.is_null())
+        .filter(document::Column::DeletedAt.is_null())
+        .order_by_desc(document::Column::CreatedAt)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// The patient's latest imaging studies, newest first.
+async fn latest_studies(
+    db: &impl ConnectionTrait,
+    patient_id: Uuid,
+    limit: u64,
+) -> ApiResult<Vec<imaging_study::Model>> {
+    Ok(imaging_study::Entity::find()
+        .filter(imaging_study::Column::PatientId.eq(patient_id))
+        .order_by_desc(imaging_study::Column::StudyDate)
+        .limit(limit)
+        .all(db)
+        .await?)
 }

@@ -232,22 +232,11 @@ async fn list_outbox(
 ) -> ApiResult<web::Json<Page<OutboxMessage>>> {
     let q = query.into_inner();
     let (limit, offset) = page_bounds(q.limit, q.offset)?;
-    let mut select = outbox_message::Entity::find();
-    if let Some(s) = q.status {
-        select = select.filter(outbox_message::Column::Status.eq(s));
-    }
-    if let Some(r) = &q.recipient {
-        select = select
-            .filter(outbox_message::Column::RecipientBidx.eq(recipient_bidx(&state.crypto, r)));
-    }
-    let total = select.clone().count(&state.db).await?;
-    let rows = select
-        .order_by_desc(outbox_message::Column::CreatedAt)
-        .order_by_desc(outbox_message::Column::Id)
-        .limit(limit)
-        .offset(offset)
-        .all(&state.db)
-        .await?;
+    let recipient = q
+        .recipient
+        .as_deref()
+        .map(|r| recipient_bidx(&state.crypto, r));
+    let (total, rows) = newest_page(&state.db, q.status, recipient, limit, offset).await?;
     let items = rows
         .into_iter()
         .map(|m| to_wire(&state.crypto, m))
@@ -422,4 +411,31 @@ pub async fn deliver_due(
         update.update(db).await?;
     }
     Ok(n)
+}
+
+/// A page of the outbox, optionally in one status or to one recipient (by blind index), newest
+/// first, with how many messages match in all.
+async fn newest_page(
+    db: &impl ConnectionTrait,
+    status: Option<OutboxStatus>,
+    recipient_bidx: Option<String>,
+    limit: u64,
+    offset: u64,
+) -> ApiResult<(u64, Vec<outbox_message::Model>)> {
+    let mut select = outbox_message::Entity::find();
+    if let Some(s) = status {
+        select = select.filter(outbox_message::Column::Status.eq(s));
+    }
+    if let Some(b) = recipient_bidx {
+        select = select.filter(outbox_message::Column::RecipientBidx.eq(b));
+    }
+    let total = select.clone().count(db).await?;
+    let rows = select
+        .order_by_desc(outbox_message::Column::CreatedAt)
+        .order_by_desc(outbox_message::Column::Id)
+        .limit(limit)
+        .offset(offset)
+        .all(db)
+        .await?;
+    Ok((total, rows))
 }

@@ -146,17 +146,7 @@ async fn set_consent(
     }
     let by_patient = auth.own_patient_id() == Some(id);
     let txn = state.db.begin().await?;
-    consent_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        patient_id: Set(id),
-        kind: Set(kind.as_str().into()),
-        given: Set(body.given),
-        source: Set(if by_patient { "patient" } else { "staff" }.into()),
-        recorded_by: Set(auth.user_id()),
-        recorded_at: Set(Utc::now()),
-    }
-    .insert(&txn)
-    .await?;
+    record_choice(&txn, id, kind, body.given, by_patient, auth.user_id()).await?;
     state
         .audit
         .commit(
@@ -249,4 +239,28 @@ pub(crate) async fn access_entries(
         })
         .collect();
     Ok((items, total))
+}
+
+/// Records that the patient gave or withdrew a consent, now, and who recorded it (the patient
+/// or staff on their word).
+async fn record_choice(
+    db: &impl ConnectionTrait,
+    patient_id: Uuid,
+    kind: ConsentKind,
+    given: bool,
+    by_patient: bool,
+    recorded_by: Option<Uuid>,
+) -> ApiResult<()> {
+    consent_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        patient_id: Set(patient_id),
+        kind: Set(kind.as_str().into()),
+        given: Set(given),
+        source: Set(if by_patient { "patient" } else { "staff" }.into()),
+        recorded_by: Set(recorded_by),
+        recorded_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
 }

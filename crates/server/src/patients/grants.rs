@@ -10,8 +10,8 @@ use api_types::{ErrorCode, Permission, Role};
 use chrono::Utc;
 use entity::patients::access_grant;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -78,13 +78,7 @@ async fn list_candidates(
 ) -> ApiResult<web::Json<Vec<SharingCandidate>>> {
     ensure_demographics(&auth, PatientId(*id))?;
     queries::get(&state.db, &state.crypto, PatientId(*id)).await?;
-    let team: std::collections::HashSet<Uuid> = entity::patients::care_team_member::Entity::find()
-        .filter(entity::patients::care_team_member::Column::PatientId.eq(*id))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|m| m.user_id)
-        .collect();
+    let team = care_team_ids(&state.db, *id).await?;
     let mut out: Vec<SharingCandidate> = users::bookable(&state.db, &state.crypto)
         .await?
         .into_iter()
@@ -118,11 +112,7 @@ async fn list_grants(
 ) -> ApiResult<web::Json<Vec<AccessGrant>>> {
     ensure_demographics(&auth, PatientId(*id))?;
     queries::get(&state.db, &state.crypto, PatientId(*id)).await?;
-    let rows = access_grant::Entity::find()
-        .filter(access_grant::Column::PatientId.eq(*id))
-        .order_by_desc(access_grant::Column::CreatedAt)
-        .all(&state.db)
-        .await?;
+    let rows = grants_of(&state.db, *id).await?;
     let mut out = to_wire(&state, rows).await?;
     out.sort_by_key(|g| !g.active);
     state
@@ -200,20 +190,19 @@ async fn create_grant(
         )
     };
     let txn = state.db.begin().await?;
-    let row = access_grant::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        patient_id: Set(*id),
-        grantee_id: Set(grantee.model.id),
-        all_records: Set(categories.is_empty()),
-        categories: Set(stored),
-        expires_at: Set(input.expires_at),
-        source: Set(if by_patient { "patient" } else { "staff" }.into()),
-        granted_by: Set(auth.user_id()),
-        created_at: Set(now),
-        revoked_at: Set(None),
-        revoked_by: Set(None),
-    }
-    .insert(&txn)
+    let row = add(
+        &txn,
+        NewGrant {
+            patient_id: *id,
+            grantee_id: grantee.model.id,
+            all_records: categories.is_empty(),
+            categories: stored,
+            expires_at: input.expires_at,
+            by_patient,
+            granted_by: auth.user_id(),
+            created_at: now,
+        },
+    )
     .await?;
     state
         .audit
@@ -258,8 +247,7 @@ async fn revoke_grant(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let row = access_grant::Entity::find_by_id(*id)
-        .one(&state.db)
+    let row = find(&state.db, *id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     let own = auth.own_patient_id() == Some(row.patient_id);
@@ -274,11 +262,8 @@ async fn revoke_grant(
         ));
     }
     if row.revoked_at.is_none() {
-        let mut active: access_grant::ActiveModel = row.clone().into();
-        active.revoked_at = Set(Some(Utc::now()));
-        active.revoked_by = Set(auth.user_id());
         let txn = state.db.begin().await?;
-        active.update(&txn).await?;
+        revoke(&txn, row.clone(), auth.user_id()).await?;
         state
             .audit
             .commit(
@@ -290,4 +275,80 @@ async fn revoke_grant(
             .await?;
     }
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The clinicians on the patient's care team.
+async fn care_team_ids(
+    db: &impl ConnectionTrait,
+    patient_id: Uuid,
+) -> ApiResult<std::collections::HashSet<Uuid>> {
+    use entity::patients::care_team_member;
+    Ok(care_team_member::Entity::find()
+        .filter(care_team_member::Column::PatientId.eq(patient_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect())
+}
+
+/// Every grant the patient has made, revoked and expired ones too, newest first.
+async fn grants_of(
+    db: &impl ConnectionTrait,
+    patient_id: Uuid,
+) -> ApiResult<Vec<access_grant::Model>> {
+    Ok(access_grant::Entity::find()
+        .filter(access_grant::Column::PatientId.eq(patient_id))
+        .order_by_desc(access_grant::Column::CreatedAt)
+        .all(db)
+        .await?)
+}
+
+/// One grant.
+async fn find(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<access_grant::Model>> {
+    Ok(access_grant::Entity::find_by_id(id).one(db).await?)
+}
+
+/// A grant to save; `categories` is stored as `,a,b,` (empty for the whole record).
+struct NewGrant {
+    patient_id: Uuid,
+    grantee_id: Uuid,
+    all_records: bool,
+    categories: String,
+    expires_at: Option<chrono::DateTime<Utc>>,
+    by_patient: bool,
+    granted_by: Option<Uuid>,
+    created_at: chrono::DateTime<Utc>,
+}
+
+/// Saves a new grant, in force until it expires or is revoked.
+async fn add(db: &impl ConnectionTrait, new: NewGrant) -> ApiResult<access_grant::Model> {
+    Ok(access_grant::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        patient_id: Set(new.patient_id),
+        grantee_id: Set(new.grantee_id),
+        all_records: Set(new.all_records),
+        categories: Set(new.categories),
+        expires_at: Set(new.expires_at),
+        source: Set(if new.by_patient { "patient" } else { "staff" }.into()),
+        granted_by: Set(new.granted_by),
+        created_at: Set(new.created_at),
+        revoked_at: Set(None),
+        revoked_by: Set(None),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Marks the grant revoked now, by `revoked_by`.
+async fn revoke(
+    db: &impl ConnectionTrait,
+    row: access_grant::Model,
+    revoked_by: Option<Uuid>,
+) -> ApiResult<()> {
+    let mut active: access_grant::ActiveModel = row.into();
+    active.revoked_at = Set(Some(Utc::now()));
+    active.revoked_by = Set(revoked_by);
+    active.update(db).await?;
+    Ok(())
 }

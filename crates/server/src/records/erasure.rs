@@ -213,28 +213,50 @@ async fn erase(
     let (report, entry) = erase_patient(&txn, &state, &auth, &record).await?;
     // The reason is kept with the patient's requests, encrypted, as an erasure answered at once.
     let request_id = Uuid::now_v7();
-    let now = Utc::now();
-    data_request::ActiveModel {
-        id: Set(request_id),
-        patient_id: Set(*id),
-        kind: Set(DataRequestKind::Erasure.as_str().into()),
-        details_enc: Set(state.crypto.encrypt_str(
-            "Erasure recorded by an administrator.",
-            &aad("details", request_id),
-        )?),
-        status: Set(DataRequestStatus::Completed),
-        response_enc: Set(Some(
-            state
-                .crypto
-                .encrypt_str(body.reason.trim(), &aad("response", request_id))?,
-        )),
-        requested_by: Set(auth.user_id()),
-        resolved_by: Set(auth.user_id()),
-        created_at: Set(now),
-        resolved_at: Set(Some(now)),
-    }
-    .insert(&txn)
+    let details_enc = state.crypto.encrypt_str(
+        "Erasure recorded by an administrator.",
+        &aad("details", request_id),
+    )?;
+    let response_enc = state
+        .crypto
+        .encrypt_str(body.reason.trim(), &aad("response", request_id))?;
+    record_erasure(
+        &txn,
+        request_id,
+        *id,
+        details_enc,
+        response_enc,
+        auth.user_id(),
+    )
     .await?;
     state.audit.commit(txn, entry).await?;
     Ok(web::Json(report))
+}
+
+/// Keeps an erasure with the patient's requests, answered at once by whoever recorded it; the
+/// details and the answer (the reason) come encrypted.
+async fn record_erasure(
+    db: &impl ConnectionTrait,
+    request_id: Uuid,
+    patient_id: Uuid,
+    details_enc: String,
+    response_enc: String,
+    by: Option<Uuid>,
+) -> ApiResult<()> {
+    let now = Utc::now();
+    data_request::ActiveModel {
+        id: Set(request_id),
+        patient_id: Set(patient_id),
+        kind: Set(DataRequestKind::Erasure.as_str().into()),
+        details_enc: Set(details_enc),
+        status: Set(DataRequestStatus::Completed),
+        response_enc: Set(Some(response_enc)),
+        requested_by: Set(by),
+        resolved_by: Set(by),
+        created_at: Set(now),
+        resolved_at: Set(Some(now)),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
 }

@@ -147,22 +147,18 @@ async fn create_request(
     patients::get(&state.db, &state.crypto, PatientId(*id)).await?;
     body.validate().map_err(ApiError::Validation)?;
     let request_id = Uuid::now_v7();
+    let details_enc = state
+        .crypto
+        .encrypt_str(body.details.trim(), &aad("details", request_id))?;
     let txn = state.db.begin().await?;
-    let row = data_request::ActiveModel {
-        id: Set(request_id),
-        patient_id: Set(*id),
-        kind: Set(body.kind.as_str().into()),
-        details_enc: Set(state
-            .crypto
-            .encrypt_str(body.details.trim(), &aad("details", request_id))?),
-        status: Set(DataRequestStatus::Open),
-        response_enc: Set(None),
-        requested_by: Set(auth.user_id()),
-        resolved_by: Set(None),
-        created_at: Set(Utc::now()),
-        resolved_at: Set(None),
-    }
-    .insert(&txn)
+    let row = add(
+        &txn,
+        request_id,
+        *id,
+        body.kind,
+        details_enc,
+        auth.user_id(),
+    )
     .await?;
     let admins = users::active_admins(&txn, &state.crypto).await?;
     let link = format!(
@@ -218,12 +214,7 @@ async fn list_requests(
     query: Query<DataRequestQuery>,
 ) -> ApiResult<web::Json<Vec<DataRequest>>> {
     let status = query.status.unwrap_or(DataRequestStatus::Open);
-    let rows = data_request::Entity::find()
-        .filter(data_request::Column::Status.eq(status))
-        .order_by_asc(data_request::Column::CreatedAt)
-        .limit(200)
-        .all(&state.db)
-        .await?;
+    let rows = queue(&state.db, status).await?;
     let items = to_wire(&state.db, &state.crypto, rows).await?;
     state
         .audit
@@ -252,8 +243,7 @@ async fn resolve_request(
     id: web::Path<Uuid>,
     body: Body<ResolveDataRequest>,
 ) -> ApiResult<web::Json<DataRequest>> {
-    let row = data_request::Entity::find_by_id(*id)
-        .one(&state.db)
+    let row = find(&state.db, *id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     body.validate().map_err(ApiError::Validation)?;
@@ -280,33 +270,16 @@ async fn resolve_request(
                 .1,
         );
     }
-    let mut active: data_request::ActiveModel = row.clone().into();
-    active.status = Set(body.status);
-    active.response_enc = Set(Some(
-        state
-            .crypto
-            .encrypt_str(body.response.trim(), &aad("response", row.id))?,
-    ));
-    active.resolved_by = Set(auth.user_id());
-    active.resolved_at = Set(Some(Utc::now()));
-    // Only an open request is answered, once, whoever answers at the same moment.
-    let answered = data_request::Entity::update_many()
-        .set(active)
-        .filter(data_request::Column::Id.eq(row.id))
-        .filter(data_request::Column::Status.eq(DataRequestStatus::Open))
-        .exec(&txn)
-        .await?
-        .rows_affected;
-    if answered != 1 {
+    let response_enc = state
+        .crypto
+        .encrypt_str(body.response.trim(), &aad("response", row.id))?;
+    if answer_if_open(&txn, row.clone(), body.status, response_enc, auth.user_id()).await? != 1 {
         return Err(ApiError::with_detail(
             ErrorCode::Conflict,
             "This request has already been answered.",
         ));
     }
-    let saved = data_request::Entity::find_by_id(row.id)
-        .one(&txn)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let saved = find(&txn, row.id).await?.ok_or_else(ApiError::not_found)?;
     entries.push(
         AuditEntry::by(&auth, AuditAction::DataRequestResolve)
             .patient(row.patient_id)
@@ -319,4 +292,72 @@ async fn resolve_request(
         .pop()
         .ok_or_else(ApiError::not_found)?;
     Ok(web::Json(out))
+}
+
+/// One request.
+async fn find(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<data_request::Model>> {
+    Ok(data_request::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Saves a new open request of the patient, its details already encrypted.
+async fn add(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    patient_id: Uuid,
+    kind: DataRequestKind,
+    details_enc: String,
+    requested_by: Option<Uuid>,
+) -> ApiResult<data_request::Model> {
+    Ok(data_request::ActiveModel {
+        id: Set(id),
+        patient_id: Set(patient_id),
+        kind: Set(kind.as_str().into()),
+        details_enc: Set(details_enc),
+        status: Set(DataRequestStatus::Open),
+        response_enc: Set(None),
+        requested_by: Set(requested_by),
+        resolved_by: Set(None),
+        created_at: Set(Utc::now()),
+        resolved_at: Set(None),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// The requests in `status`, oldest first (at most 200).
+async fn queue(
+    db: &impl ConnectionTrait,
+    status: DataRequestStatus,
+) -> ApiResult<Vec<data_request::Model>> {
+    Ok(data_request::Entity::find()
+        .filter(data_request::Column::Status.eq(status))
+        .order_by_asc(data_request::Column::CreatedAt)
+        .limit(200)
+        .all(db)
+        .await?)
+}
+
+/// Answers the request with `status` and the (encrypted) response, now, by `resolved_by`, if it
+/// is still open: only an open request is answered, once, whoever answers at the same moment.
+/// The number of requests answered (1, or 0 when it was answered already).
+async fn answer_if_open(
+    db: &impl ConnectionTrait,
+    row: data_request::Model,
+    status: DataRequestStatus,
+    response_enc: String,
+    resolved_by: Option<Uuid>,
+) -> ApiResult<u64> {
+    let id = row.id;
+    let mut active: data_request::ActiveModel = row.into();
+    active.status = Set(status);
+    active.response_enc = Set(Some(response_enc));
+    active.resolved_by = Set(resolved_by);
+    active.resolved_at = Set(Some(Utc::now()));
+    Ok(data_request::Entity::update_many()
+        .set(active)
+        .filter(data_request::Column::Id.eq(id))
+        .filter(data_request::Column::Status.eq(DataRequestStatus::Open))
+        .exec(db)
+        .await?
+        .rows_affected)
 }

@@ -210,26 +210,7 @@ async fn create_block(
     {
         return Err(ApiError::with_detail(ErrorCode::SlotConflict, why));
     }
-    let now = Utc::now();
-    let block = calendar_block::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        practitioner_id: Set(input.practitioner_id),
-        kind: Set(input.kind.as_str().into()),
-        label: Set(input.label.trim().to_owned()),
-        starts_at: Set(starts_at),
-        ends_at: Set(ends_at),
-        capacity: Set(if input.kind == BlockKind::Group {
-            input.capacity as i32
-        } else {
-            0
-        }),
-        created_by: Set(auth.user_id()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        version: Set(1),
-    }
-    .insert(&txn)
-    .await?;
+    let block = add(&txn, &input, starts_at, ends_at, auth.user_id()).await?;
     state
         .audit
         .commit(
@@ -258,8 +239,7 @@ async fn update_block(
     id: web::Path<Uuid>,
     body: crate::platform::http::Body<CalendarBlockPatch>,
 ) -> ApiResult<HttpResponse> {
-    let b = calendar_block::Entity::find_by_id(*id)
-        .one(&state.db)
+    let b = find(&state.db, *id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     check_if_match(&req, b.version)?;
@@ -311,11 +291,7 @@ async fn update_block(
     {
         return Err(ApiError::with_detail(ErrorCode::SlotConflict, why));
     }
-    let inside = appointment::Entity::find()
-        .filter(appointment::Column::BlockId.eq(b.id))
-        .filter(appointment::Column::Status.ne(AppointmentStatus::Cancelled))
-        .all(&txn)
-        .await?;
+    let inside = booked_into(&txn, b.id).await?;
     for a in inside {
         let (s, e) = if kind == BlockKind::Group {
             (starts_at, ends_at)
@@ -328,33 +304,13 @@ async fn update_block(
                 "An appointment booked into the block would no longer fit in it.",
             ));
         }
-        let before = Duration::minutes(i64::from(a.buffer_before_minutes));
-        let after = Duration::minutes(i64::from(a.buffer_after_minutes));
-        let version = a.version;
-        let mut m: appointment::ActiveModel = a.into();
-        m.starts_at = Set(s);
-        m.ends_at = Set(e);
-        m.busy_from = Set(s - before);
-        m.busy_to = Set(e + after);
-        m.version = Set(version + 1);
-        m.updated_at = Set(Utc::now());
-        m.update(&txn).await?;
+        move_appointment(&txn, a, s, e).await?;
     }
     let capacity = match (kind, patch.capacity) {
         (BlockKind::Group, Some(c)) => c as i32,
         _ => b.capacity,
     };
-    let version = b.version;
-    let mut m: calendar_block::ActiveModel = b.into();
-    if let Some(l) = patch.label {
-        m.label = Set(l.trim().to_owned());
-    }
-    m.starts_at = Set(starts_at);
-    m.ends_at = Set(ends_at);
-    m.capacity = Set(capacity);
-    m.version = Set(version + 1);
-    m.updated_at = Set(Utc::now());
-    let saved = m.update(&txn).await?;
+    let saved = save(&txn, b, patch.label, starts_at, ends_at, capacity).await?;
     state
         .audit
         .commit(
@@ -384,23 +340,13 @@ async fn delete_block(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let txn = state.db.begin().await?;
-    let b = calendar_block::Entity::find_by_id(*id)
-        .one(&txn)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let inside = appointment::Entity::find()
-        .filter(appointment::Column::BlockId.eq(b.id))
-        .filter(appointment::Column::Status.ne(AppointmentStatus::Cancelled))
-        .one(&txn)
-        .await?;
-    if inside.is_some() {
+    let b = find(&txn, *id).await?.ok_or_else(ApiError::not_found)?;
+    if holds_bookings(&txn, b.id).await? {
         return Err(ApiError::conflict(
             "Patients are booked into this block: move or cancel their appointments first.",
         ));
     }
-    calendar_block::Entity::delete_by_id(b.id)
-        .exec(&txn)
-        .await?;
+    remove(&txn, b.id).await?;
     state
         .audit
         .commit(
@@ -410,4 +356,111 @@ async fn delete_block(
         )
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// One block.
+async fn find(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<calendar_block::Model>> {
+    Ok(calendar_block::Entity::find_by_id(id).one(db).await?)
+}
+
+/// A new block at version 1; only a group session keeps a capacity.
+async fn add(
+    db: &impl ConnectionTrait,
+    input: &NewCalendarBlock,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    created_by: Option<Uuid>,
+) -> ApiResult<calendar_block::Model> {
+    let now = Utc::now();
+    Ok(calendar_block::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        practitioner_id: Set(input.practitioner_id),
+        kind: Set(input.kind.as_str().into()),
+        label: Set(input.label.trim().to_owned()),
+        starts_at: Set(starts_at),
+        ends_at: Set(ends_at),
+        capacity: Set(if input.kind == BlockKind::Group {
+            input.capacity as i32
+        } else {
+            0
+        }),
+        created_by: Set(created_by),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// The appointments booked into the block and not cancelled.
+async fn booked_into(
+    db: &impl ConnectionTrait,
+    block_id: Uuid,
+) -> ApiResult<Vec<appointment::Model>> {
+    Ok(appointment::Entity::find()
+        .filter(appointment::Column::BlockId.eq(block_id))
+        .filter(appointment::Column::Status.ne(AppointmentStatus::Cancelled))
+        .all(db)
+        .await?)
+}
+
+/// Whether any appointment not cancelled is booked into the block.
+async fn holds_bookings(db: &impl ConnectionTrait, block_id: Uuid) -> ApiResult<bool> {
+    Ok(appointment::Entity::find()
+        .filter(appointment::Column::BlockId.eq(block_id))
+        .filter(appointment::Column::Status.ne(AppointmentStatus::Cancelled))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// Moves an appointment booked into a block to `starts_at`..`ends_at`, its buffers with it, at
+/// the next version.
+async fn move_appointment(
+    db: &impl ConnectionTrait,
+    a: appointment::Model,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+) -> ApiResult<()> {
+    let before = Duration::minutes(i64::from(a.buffer_before_minutes));
+    let after = Duration::minutes(i64::from(a.buffer_after_minutes));
+    let version = a.version;
+    let mut m: appointment::ActiveModel = a.into();
+    m.starts_at = Set(starts_at);
+    m.ends_at = Set(ends_at);
+    m.busy_from = Set(starts_at - before);
+    m.busy_to = Set(ends_at + after);
+    m.version = Set(version + 1);
+    m.updated_at = Set(Utc::now());
+    m.update(db).await?;
+    Ok(())
+}
+
+/// Saves the block's new time, capacity and (when given) label at the next version.
+async fn save(
+    db: &impl ConnectionTrait,
+    b: calendar_block::Model,
+    label: Option<String>,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    capacity: i32,
+) -> ApiResult<calendar_block::Model> {
+    let version = b.version;
+    let mut m: calendar_block::ActiveModel = b.into();
+    if let Some(l) = label {
+        m.label = Set(l.trim().to_owned());
+    }
+    m.starts_at = Set(starts_at);
+    m.ends_at = Set(ends_at);
+    m.capacity = Set(capacity);
+    m.version = Set(version + 1);
+    m.updated_at = Set(Utc::now());
+    Ok(m.update(db).await?)
+}
+
+/// Removes a block.
+async fn remove(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<()> {
+    calendar_block::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
 }

@@ -7,9 +7,9 @@ use api_types::audit::AuditAction;
 use api_types::scheduling::{
     CalendarColumn, CalendarQuery, CalendarView, MAX_CALENDAR_APPOINTMENTS, MAX_RANGE_DAYS,
 };
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::scheduling::appointment;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::appointments::{to_wire_many, Viewer};
@@ -102,14 +102,7 @@ async fn calendar_view(
         .collect();
     let from = practice.clock.day_start(q.from);
     let to = practice.clock.day_start(q.to.succ_opt().unwrap_or(q.to));
-    let rows = appointment::Entity::find()
-        .filter(appointment::Column::PractitionerId.is_in(ids.clone()))
-        .filter(appointment::Column::StartsAt.lt(to))
-        .filter(appointment::Column::EndsAt.gt(from))
-        .order_by_asc(appointment::Column::StartsAt)
-        .limit(MAX_CALENDAR_APPOINTMENTS + 1)
-        .all(&state.db)
-        .await?;
+    let rows = appointments_between(&state.db, &ids, from, to).await?;
     let truncated = rows.len() as u64 > MAX_CALENDAR_APPOINTMENTS;
     let rows: Vec<_> = rows
         .into_iter()
@@ -146,4 +139,22 @@ async fn calendar_view(
         blocks,
         truncated,
     }))
+}
+
+/// The practitioners' appointments overlapping `from`..`to` (cancelled ones included), earliest
+/// first, one more than the calendar shows so the caller can tell the answer was cut short.
+async fn appointments_between(
+    db: &impl ConnectionTrait,
+    practitioner_ids: &[Uuid],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> ApiResult<Vec<appointment::Model>> {
+    Ok(appointment::Entity::find()
+        .filter(appointment::Column::PractitionerId.is_in(practitioner_ids.to_vec()))
+        .filter(appointment::Column::StartsAt.lt(to))
+        .filter(appointment::Column::EndsAt.gt(from))
+        .order_by_asc(appointment::Column::StartsAt)
+        .limit(MAX_CALENDAR_APPOINTMENTS + 1)
+        .all(db)
+        .await?)
 }

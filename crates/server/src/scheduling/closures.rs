@@ -85,16 +85,8 @@ async fn create_closure(
 ) -> ApiResult<HttpResponse> {
     let input = body.into_inner();
     input.validate().map_err(ApiError::Validation)?;
-    let model = closure::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        start_date: Set(input.start_date),
-        end_date: Set(input.end_date),
-        reason: Set(input.reason.trim().to_owned()),
-        created_by: Set(auth.user_id()),
-        created_at: Set(Utc::now()),
-    };
     let txn = state.db.begin().await?;
-    let created = add(&txn, model).await?;
+    let created = add(&txn, &input, auth.user_id()).await?;
     state
         .audit
         .commit(
@@ -169,8 +161,20 @@ pub async fn between(
         .await?)
 }
 
-/// A new closure, saved.
-async fn add(db: &impl ConnectionTrait, model: closure::ActiveModel) -> ApiResult<closure::Model> {
+/// A new closure of the practice, saved with who closed it and when.
+async fn add(
+    db: &impl ConnectionTrait,
+    input: &ClosureInput,
+    created_by: Option<Uuid>,
+) -> ApiResult<closure::Model> {
+    let model = closure::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        start_date: Set(input.start_date),
+        end_date: Set(input.end_date),
+        reason: Set(input.reason.trim().to_owned()),
+        created_by: Set(created_by),
+        created_at: Set(Utc::now()),
+    };
     Ok(closure::Entity::insert(model)
         .exec_with_returning(db)
         .await?)

@@ -8,11 +8,11 @@ use actix_web::{delete, get, post, web, HttpResponse};
 use api_types::audit::AuditAction;
 use api_types::scheduling::{CalendarFeed, NewCalendarFeed};
 use api_types::Permission;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use entity::scheduling::{appointment, calendar_feed};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -70,8 +70,7 @@ async fn get_feed(
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<CalendarFeed>> {
     ensure_own(&auth, *id)?;
-    let m = calendar_feed::Entity::find_by_id(*id)
-        .one(&state.db)
+    let m = find(&state.db, *id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     Ok(web::Json(to_wire(m, None)))
@@ -96,27 +95,8 @@ async fn create_feed(
     ensure_own(&auth, *id)?;
     bookable(&state, *id).await?;
     let token = random_token(32);
-    let model = calendar_feed::ActiveModel {
-        user_id: Set(*id),
-        token_hash: Set(sha256_hex(&token)),
-        include_patient_names: Set(body.include_patient_names),
-        created_at: Set(Utc::now()),
-        last_fetched_at: Set(None),
-    };
     let txn = state.db.begin().await?;
-    calendar_feed::Entity::insert(model)
-        .on_conflict(
-            sea_orm::sea_query::OnConflict::column(calendar_feed::Column::UserId)
-                .update_columns([
-                    calendar_feed::Column::TokenHash,
-                    calendar_feed::Column::IncludePatientNames,
-                    calendar_feed::Column::CreatedAt,
-                    calendar_feed::Column::LastFetchedAt,
-                ])
-                .to_owned(),
-        )
-        .exec(&txn)
-        .await?;
+    replace(&txn, *id, &sha256_hex(&token), body.include_patient_names).await?;
     state
         .audit
         .commit(
@@ -124,8 +104,7 @@ async fn create_feed(
             AuditEntry::by(&auth, AuditAction::CalendarFeedCreate).resource("practitioner", *id),
         )
         .await?;
-    let m = calendar_feed::Entity::find_by_id(*id)
-        .one(&state.db)
+    let m = find(&state.db, *id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     let url = format!(
@@ -158,8 +137,7 @@ async fn delete_feed(
 ) -> ApiResult<HttpResponse> {
     ensure_own(&auth, *id)?;
     let txn = state.db.begin().await?;
-    let deleted = calendar_feed::Entity::delete_by_id(*id).exec(&txn).await?;
-    if deleted.rows_affected == 0 {
+    if !remove(&txn, *id).await? {
         return Err(ApiError::not_found());
     }
     state
@@ -189,21 +167,12 @@ async fn fetch_feed(
     token: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let token = token.trim_end_matches(".ics");
-    let feed = calendar_feed::Entity::find()
-        .filter(calendar_feed::Column::TokenHash.eq(sha256_hex(token)))
-        .one(&state.db)
+    let feed = by_token_hash(&state.db, &sha256_hex(token))
         .await?
         .ok_or_else(ApiError::not_found)?;
     let practice = Practice::load(&state.db).await?;
     let now = Utc::now();
-    let rows = appointment::Entity::find()
-        .filter(appointment::Column::PractitionerId.eq(feed.user_id))
-        .filter(appointment::Column::StartsAt.gte(now - Duration::days(30)))
-        .filter(appointment::Column::StartsAt.lt(now + Duration::days(366)))
-        .order_by_asc(appointment::Column::StartsAt)
-        .limit(5000)
-        .all(&state.db)
-        .await?;
+    let rows = feed_appointments(&state.db, feed.user_id, now).await?;
     let versions: std::collections::HashMap<Uuid, (i32, bool)> = rows
         .iter()
         .map(|m| (m.id, (m.version, !status_of(m).holds_time())))
@@ -245,14 +214,7 @@ async fn fetch_feed(
         })
         .collect();
     let body = ics::calendar(&practice.name, Method::Publish, None, &events);
-    calendar_feed::Entity::update_many()
-        .set(calendar_feed::ActiveModel {
-            last_fetched_at: Set(Some(now)),
-            ..Default::default()
-        })
-        .filter(calendar_feed::Column::UserId.eq(feed.user_id))
-        .exec(&state.db)
-        .await?;
+    mark_fetched(&state.db, feed.user_id, now).await?;
     let mut entry = AuditEntry::anonymous(&client, AuditAction::CalendarFeedRead)
         .resource("practitioner", feed.user_id)
         .detail(format!("events={}", events.len()));
@@ -272,4 +234,94 @@ async fn fetch_feed(
         .content_type("text/calendar; charset=utf-8")
         .insert_header(("Cache-Control", "private, max-age=300"))
         .body(body))
+}
+
+/// The practitioner's feed, if they have one.
+async fn find(db: &impl ConnectionTrait, user_id: Uuid) -> ApiResult<Option<calendar_feed::Model>> {
+    Ok(calendar_feed::Entity::find_by_id(user_id).one(db).await?)
+}
+
+/// The feed whose secret hashes to `token_hash`.
+async fn by_token_hash(
+    db: &impl ConnectionTrait,
+    token_hash: &str,
+) -> ApiResult<Option<calendar_feed::Model>> {
+    Ok(calendar_feed::Entity::find()
+        .filter(calendar_feed::Column::TokenHash.eq(token_hash))
+        .one(db)
+        .await?)
+}
+
+/// Saves the practitioner's feed under a new secret, replacing any earlier one (and its
+/// last-fetched time).
+async fn replace(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    token_hash: &str,
+    include_patient_names: bool,
+) -> ApiResult<()> {
+    let model = calendar_feed::ActiveModel {
+        user_id: Set(user_id),
+        token_hash: Set(token_hash.to_owned()),
+        include_patient_names: Set(include_patient_names),
+        created_at: Set(Utc::now()),
+        last_fetched_at: Set(None),
+    };
+    calendar_feed::Entity::insert(model)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::column(calendar_feed::Column::UserId)
+                .update_columns([
+                    calendar_feed::Column::TokenHash,
+                    calendar_feed::Column::IncludePatientNames,
+                    calendar_feed::Column::CreatedAt,
+                    calendar_feed::Column::LastFetchedAt,
+                ])
+                .to_owned(),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Removes the practitioner's feed; `false` when there was none.
+async fn remove(db: &impl ConnectionTrait, user_id: Uuid) -> ApiResult<bool> {
+    Ok(calendar_feed::Entity::delete_by_id(user_id)
+        .exec(db)
+        .await?
+        .rows_affected
+        > 0)
+}
+
+/// The practitioner's appointments from 30 days before `now` to a year after, earliest first
+/// (at most 5000).
+async fn feed_appointments(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<appointment::Model>> {
+    Ok(appointment::Entity::find()
+        .filter(appointment::Column::PractitionerId.eq(user_id))
+        .filter(appointment::Column::StartsAt.gte(now - Duration::days(30)))
+        .filter(appointment::Column::StartsAt.lt(now + Duration::days(366)))
+        .order_by_asc(appointment::Column::StartsAt)
+        .limit(5000)
+        .all(db)
+        .await?)
+}
+
+/// Notes when the practitioner's feed was last fetched.
+async fn mark_fetched(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    at: DateTime<Utc>,
+) -> ApiResult<()> {
+    calendar_feed::Entity::update_many()
+        .set(calendar_feed::ActiveModel {
+            last_fetched_at: Set(Some(at)),
+            ..Default::default()
+        })
+        .filter(calendar_feed::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }

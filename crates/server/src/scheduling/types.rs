@@ -216,17 +216,8 @@ async fn create_type(
     input.validate().map_err(ApiError::Validation)?;
     check_practitioners(&state, &input.practitioner_ids).await?;
     let id = Uuid::now_v7();
-    let now = Utc::now();
     let txn = state.db.begin().await?;
-    appointment_type::ActiveModel {
-        id: Set(id),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..fields(&input)
-    }
-    .insert(&txn)
-    .await?;
+    add(&txn, id, &input).await?;
     write_offered(&txn, id, &input.practitioner_ids).await?;
     state
         .audit
@@ -288,17 +279,7 @@ async fn update_type(
     input.validate().map_err(ApiError::Validation)?;
     check_practitioners(&state, &input.practitioner_ids).await?;
     let txn = state.db.begin().await?;
-    let updated = appointment_type::Entity::update_many()
-        .set(appointment_type::ActiveModel {
-            version: Set(current.version + 1),
-            updated_at: Set(Utc::now()),
-            ..fields(&input)
-        })
-        .filter(appointment_type::Column::Id.eq(*id))
-        .filter(appointment_type::Column::Version.eq(current.version))
-        .exec(&txn)
-        .await?;
-    if updated.rows_affected == 0 {
+    if !change(&txn, *id, current.version, &input).await? {
         return Err(ApiError::with_detail(
             api_types::ErrorCode::PreconditionFailed,
             "Someone else changed this appointment type; reload it and try again.",
@@ -317,4 +298,40 @@ async fn update_type(
     Ok(HttpResponse::Ok()
         .insert_header(("ETag", etag(t.version)))
         .json(t))
+}
+
+/// A new appointment type, saved at version 1.
+async fn add(db: &impl ConnectionTrait, id: Uuid, input: &AppointmentTypeInput) -> ApiResult<()> {
+    let now = Utc::now();
+    appointment_type::ActiveModel {
+        id: Set(id),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..fields(input)
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Writes the input over the type if it is still at `version`, moving it to the next version;
+/// `false` when someone else changed it first.
+async fn change(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    version: i32,
+    input: &AppointmentTypeInput,
+) -> ApiResult<bool> {
+    let updated = appointment_type::Entity::update_many()
+        .set(appointment_type::ActiveModel {
+            version: Set(version + 1),
+            updated_at: Set(Utc::now()),
+            ..fields(input)
+        })
+        .filter(appointment_type::Column::Id.eq(id))
+        .filter(appointment_type::Column::Version.eq(version))
+        .exec(db)
+        .await?;
+    Ok(updated.rows_affected > 0)
 }

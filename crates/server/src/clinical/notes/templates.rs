@@ -81,8 +81,7 @@ pub(super) async fn update_template(
     id: web::Path<Uuid>,
     body: Body<NoteTemplateInput>,
 ) -> ApiResult<web::Json<NoteTemplate>> {
-    let row = note_template::Entity::find_by_id(*id)
-        .one(&state.db)
+    let row = find(&state.db, *id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     body.validate().map_err(ApiError::Validation)?;
@@ -172,4 +171,9 @@ fn template_to_wire(t: note_template::Model) -> NoteTemplate {
         archived: t.archived,
         updated_at: t.updated_at,
     }
+}
+
+/// One note template.
+async fn find(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<note_template::Model>> {
+    Ok(note_template::Entity::find_by_id(id).one(db).await?)
 }

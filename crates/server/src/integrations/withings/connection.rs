@@ -161,6 +161,21 @@ pub(super) async fn find_connection(
         .await?)
 }
 
+/// The Withings connection a notification is for: its secret address token and Withings' user
+/// id both match.
+pub(super) async fn by_notify_token(
+    db: &impl sea_orm::ConnectionTrait,
+    token: &str,
+    external_user_id: String,
+) -> ApiResult<Option<device_connection::Model>> {
+    Ok(device_connection::Entity::find()
+        .filter(device_connection::Column::Vendor.eq(VENDOR))
+        .filter(device_connection::Column::NotifyToken.eq(token))
+        .filter(device_connection::Column::ExternalUserId.eq(external_user_id))
+        .one(db)
+        .await?)
+}
+
 pub(super) fn notify_url(state: &AppState, token: &str) -> String {
     format!(
         "{}/api/v1/integrations/withings/notify/{token}",

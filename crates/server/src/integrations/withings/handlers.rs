@@ -6,13 +6,13 @@ use api_types::audit::AuditAction;
 use api_types::health::{ConnectLink, Devices, OAuthCallback, SyncSummary};
 use api_types::integrations::JobKind;
 use api_types::ErrorCode;
-use entity::integrations::device_connection;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::TransactionTrait;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::connection::{
-    client, complete_connection, delete, find_connection, revoke, sign_state, to_wire, VENDOR,
+    by_notify_token, client, complete_connection, delete, find_connection, revoke, sign_state,
+    to_wire, VENDOR,
 };
 use super::sync::sync;
 use crate::audit::AuditEntry;
@@ -254,12 +254,7 @@ async fn withings_notify(
     let n = connectors::withings::parse_notification(&body)
         .ok_or_else(|| ApiError::bad_request("Expected `userid` and `appli`."))?;
     {
-        let found = device_connection::Entity::find()
-            .filter(device_connection::Column::Vendor.eq(VENDOR))
-            .filter(device_connection::Column::NotifyToken.eq(token.as_str()))
-            .filter(device_connection::Column::ExternalUserId.eq(n.user_id))
-            .one(&state.db)
-            .await?;
+        let found = by_notify_token(&state.db, token.as_str(), n.user_id).await?;
         if let Some(c) = found {
             jobs::enqueue(
                 &state.db,
