@@ -6,6 +6,7 @@ mod account;
 mod admin;
 mod api;
 mod app;
+mod areas;
 mod auth;
 mod clinical;
 mod components;
