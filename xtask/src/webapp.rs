@@ -162,7 +162,8 @@ pub fn build() -> Result<Parts> {
     // Area and shared modules, named by content; the link JS fetches them by those names.
     let mut link_js = read_text(&work.join(LINK_JS))?;
     let mut renamed: BTreeMap<String, String> = BTreeMap::new();
-    for module in &split.split_modules {
+    let merged = merge_small_shared(&split.split_modules, &mut link_js, &work)?;
+    for module in split.split_modules.iter().chain(&merged) {
         let Some(stem) = module.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
             continue;
         };
@@ -230,10 +231,17 @@ pub fn build() -> Result<Parts> {
 
     let mut areas = BTreeMap::new();
     for (split_name, stems) in &split.prefetch_map {
-        let files: Vec<String> = stems
+        let mut files: Vec<String> = stems
             .iter()
-            .filter_map(|stem| renamed.get(stem).cloned())
+            .filter_map(|stem| {
+                renamed
+                    .get(stem)
+                    .or_else(|| renamed.get(COMMON).filter(|_| merged_stem(stem)))
+                    .cloned()
+            })
             .collect();
+        files.sort();
+        files.dedup();
         if !files.is_empty() {
             areas.insert(area_name(split_name), files);
         }
@@ -243,6 +251,78 @@ pub fn build() -> Result<Parts> {
         first_screen: vec![css_name, main_js_name, link_js_name, wasm_name],
         areas,
     })
+}
+
+/// The module the small shared modules are merged into.
+const COMMON: &str = "chunk_common";
+/// Shared modules smaller than this (after wasm-opt) are merged into one.
+const SMALL_SHARED_BYTES: u64 = 8 * 1024;
+
+/// Whether a shared module named `stem` went into the merged one (only those are missing from
+/// the link JS afterwards).
+fn merged_stem(stem: &str) -> bool {
+    stem.starts_with("chunk_")
+}
+
+/// Merges the shared modules smaller than [`SMALL_SHARED_BYTES`] into one, `chunk_common.wasm`
+/// in `work`, and makes the link JS load that one in their place (once, whichever area asks
+/// first). Without this an area fetches dozens of files of a few hundred bytes: one per set of
+/// areas that share some code. Returns the merged module, if any.
+fn merge_small_shared(
+    modules: &[PathBuf],
+    link_js: &mut String,
+    work: &Path,
+) -> Result<Vec<PathBuf>> {
+    let mut small = Vec::new();
+    for module in modules {
+        let Some(stem) = module.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
+            continue;
+        };
+        let size = std::fs::metadata(module).map_or(u64::MAX, |m| m.len());
+        if stem.starts_with("chunk_") && size < SMALL_SHARED_BYTES {
+            small.push((stem, module));
+        }
+    }
+    if small.len() < 2 {
+        return Ok(Vec::new());
+    }
+    let inputs = small
+        .iter()
+        .map(|(_, path)| read(path))
+        .collect::<Result<Vec<_>>>()?;
+    let common = work.join(format!("{COMMON}.wasm"));
+    write(&common, crate::wasm_merge::merge(&inputs)?)?;
+    let common_var = "__chunk_common";
+    let mut definition = None;
+    for (stem, _) in &small {
+        let var = format!("__{stem}");
+        let start_text = format!("const {var} = makeLoad(");
+        let start = link_js
+            .find(&start_text)
+            .ok_or_else(|| format!("{LINK_JS}: no loader for {stem}"))?;
+        let end = link_js[start..]
+            .find("\n, []);")
+            .map(|e| start + e + "\n, []);".len())
+            .ok_or_else(|| format!("{LINK_JS}: the loader for {stem} does not end as expected"))?;
+        let block = link_js[start..end].to_owned();
+        if definition.is_none() {
+            definition = Some((
+                start,
+                block.replace(&var, common_var).replace(
+                    &format!("\"./{stem}.wasm\""),
+                    &format!("\"./{COMMON}.wasm\""),
+                ),
+            ));
+        }
+        link_js.replace_range(start..end, &format!("const {var} = {common_var};"));
+    }
+    if let Some((at, text)) = definition {
+        link_js.insert_str(at, &format!("{text}\n"));
+    }
+    for (_, path) in &small {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(vec![common])
 }
 
 /// `wasm-opt -Oz` on each module, one per core at a time. Its output (warnings about name
