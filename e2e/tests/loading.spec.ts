@@ -118,3 +118,32 @@ test.describe('loading in parts', () => {
     }
   });
 });
+
+test('an area that cannot be fetched (a new version was installed meanwhile) reloads the page, and then opens', async ({ page }) => {
+  await signIn(page, VISITOR);
+  await expect(page).toHaveTitle('Dashboard · Carebase');
+  // The first attempt at the scheduling area fails, as for a file a new version removed.
+  let refused = 0;
+  await page.route(/\/scheduling-[0-9a-f]{16}\.wasm$/, async (route) => {
+    if (refused === 0) {
+      refused += 1;
+      await route.fulfill({ status: 404, body: '' });
+    } else {
+      await route.continue();
+    }
+  });
+  await page.evaluate(() => {
+    (window as unknown as { beforeReload: boolean }).beforeReload = true;
+  });
+  const reloaded = page.waitForEvent('load');
+  const nav = page.getByRole('navigation', { name: 'Main navigation' });
+  await nav.getByRole('link', { name: 'Calendar' }).click();
+  await reloaded;
+  expect(refused).toBe(1);
+  expect(await page.evaluate(() => (window as unknown as { beforeReload?: boolean }).beforeReload)).toBeUndefined();
+  // The page came back working, and the area opens now.
+  await expect(page).toHaveTitle('Dashboard · Carebase');
+  await nav.getByRole('link', { name: 'Calendar' }).click();
+  await expect(page).toHaveURL(/\/calendar$/);
+  await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+});
