@@ -14,16 +14,12 @@ RUN npm ci --no-audit --no-fund
 
 # ---- build ---------------------------------------------------------------------------------------
 FROM rust:${RUST_VERSION}-bookworm AS builder
-ARG TRUNK_VERSION=0.21.14
 WORKDIR /src
 
 # The web app's toolchain, in layers of their own so that they are rebuilt only when a version
-# changes: the wasm32 target, trunk, node (which runs wasm-opt), and the wasm-bindgen CLI at
-# exactly the version of the wasm-bindgen library in Cargo.lock (the two must match). Trunk.toml
-# builds offline: it uses these tools and downloads none.
+# changes: the wasm32 target, node (which runs wasm-opt), and the wasm-bindgen CLI at exactly the
+# version of the wasm-bindgen library in Cargo.lock (the two must match).
 RUN rustup target add wasm32-unknown-unknown
-RUN --mount=type=cache,target=/usr/local/cargo/registry \
-    cargo install --locked trunk --version "${TRUNK_VERSION}"
 COPY --from=web-tools /usr/local/bin/node /usr/local/bin/node
 COPY Cargo.lock ./
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
@@ -35,12 +31,12 @@ COPY . .
 COPY --from=web-tools /src/frontend/node_modules /src/frontend/node_modules
 ENV PATH=/src/frontend/node_modules/.bin:${PATH}
 
-# The web app, into frontend/dist (see Trunk.toml). Trunk.toml builds offline, so every crate is
-# fetched first.
+# The web app, in parts, into frontend/dist (xtask/src/webapp.rs; it fails over its size budgets).
+# The npm packages come from the web-tools stage, newer than the lock file they were installed from.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    cargo fetch --locked \
-    && trunk build --release \
+    touch frontend/node_modules/.package-lock.json \
+    && cargo xtask frontend \
     && test -f frontend/dist/index.html
 
 # The server. target/ is a cache mount, so the binary is copied out in the same step.

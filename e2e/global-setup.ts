@@ -21,7 +21,7 @@ function staticDir(): string {
   const dir = path.resolve(e2eDir, process.env.CAREBASE_STATIC_DIR ?? path.join('..', 'frontend', 'dist'));
   if (!existsSync(path.join(dir, 'index.html'))) {
     throw new Error(
-      `${dir}/index.html does not exist: build the web app with \`trunk build\`, or set CAREBASE_STATIC_DIR.`,
+      `${dir}/index.html does not exist: build the web app with \`cargo xtask frontend\`, or set CAREBASE_STATIC_DIR.`,
     );
   }
   return dir;

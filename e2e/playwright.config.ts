@@ -6,7 +6,7 @@ import { defineConfig } from '@playwright/test';
  *
  * Environment:
  *   CAREBASE_BIN         the server binary (default ../target/debug/carebase)
- *   CAREBASE_STATIC_DIR  the built web app, from `trunk build` (default ../frontend/dist)
+ *   CAREBASE_STATIC_DIR  the built web app, from `cargo xtask frontend` (default ../frontend/dist)
  *   E2E_PORT             the port to serve on (default 18080)
  *   CHROMIUM_PATH        the browser (default /usr/bin/chromium)
  */

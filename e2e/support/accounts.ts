@@ -47,6 +47,14 @@ export const SCHEDULER = {
   role: 'receptionist',
 };
 
-export const ACCOUNTS = [ADMIN, NURSE, RECEPTIONIST, PRACTITIONER, OFFICE_ADMIN, SCHEDULER];
+/** Opens the app's areas one by one, for the tests of what each screen loads. */
+export const VISITOR = {
+  email: 'visitor@e2e.test',
+  password: 'Granite-Willow-Beacon-84',
+  name: 'Vic Visitor',
+  role: 'admin',
+};
+
+export const ACCOUNTS = [ADMIN, NURSE, RECEPTIONIST, PRACTITIONER, OFFICE_ADMIN, SCHEDULER, VISITOR];
 
 export type Account = { email: string; password: string; name: string };

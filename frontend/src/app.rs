@@ -1,29 +1,26 @@
 //! The router: every screen of the app, and who may see it.
+//!
+//! Sign-in and the other signed-out pages, the shell and the not-found page are in the module
+//! the page loads; every other screen is in one of the app's areas (see `areas`), which the
+//! router fetches on the way to the screen, keeping the current one until it has arrived.
 
 use api_types::{Permission, Role};
 use leptos::prelude::*;
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::{path, MatchNestedRoutes};
+use leptos_router::{path, Lazy, LazyRoute, MatchNestedRoutes};
 
-use crate::account::{ProfilePage, SecurityPage};
-use crate::admin::{
-    ApiKeysPage, AuditLogPage, IntegrationsPage, JobsPage, OutboxPage, SettingsPage, StaffPage,
-};
+use crate::account::{self, AccountPage};
+use crate::admin::{self, AdminPage};
+use crate::areas::deferred;
 use crate::auth::{
     provide_auth, ForgotPasswordPage, InvitationPage, LoginPage, RequirePermission, RequireRole,
     ResetPasswordPage, SignedInGate, SignedOutGate, STAFF,
 };
 use crate::components::common::{provide_toasts, ToastRegion};
-use crate::pages::{Home, NotFound, NotFoundInShell};
-use crate::patients::{NewPatientPage, PatientListPage, PatientPage};
-use crate::portal::{
-    MyAppointmentsPage, MyDetailsPage, MyHealthPage, MyHomeworkPage, MyMedicationsPage,
-    MyQuestionnairesPage, MyRecordsPage,
-};
-use crate::scheduling::{
-    AppointmentTypesPage, AvailabilityPage, CalendarPage, SchedulingSettingsPage,
-    TeamAvailabilityPage,
-};
+use crate::pages::{self, NotFound, NotFoundInShell};
+use crate::patients::{self, PatientsPage};
+use crate::portal::{self, PortalPage};
+use crate::scheduling::{self, SchedulingPage};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -54,111 +51,235 @@ pub fn App() -> impl IntoView {
 fn SignedInRoutes() -> impl MatchNestedRoutes + Clone {
     view! {
         <ParentRoute path=path!("") view=SignedInGate>
-            <Route path=path!("") view=Home />
-            <Route path=path!("account/profile") view=ProfilePage />
-            <Route path=path!("account/security") view=SecurityPage />
-            <Route
-                path=path!("patients")
-                view=|| view! { <RequirePermission permission=Permission::PatientsRead><PatientListPage /></RequirePermission> }
-            />
-            <Route
-                path=path!("patients/new")
-                view=|| view! { <RequirePermission permission=Permission::PatientsWrite><NewPatientPage /></RequirePermission> }
-            />
-            <Route
-                path=path!("patients/:id")
-                view=|| view! { <RequireRole roles=STAFF><PatientPage /></RequireRole> }
-            />
-            <Route
-                path=path!("patients/:id/:tab")
-                view=|| view! { <RequireRole roles=STAFF><PatientPage /></RequireRole> }
-            />
-            <Route
-                path=path!("calendar")
-                view=|| view! { <RequirePermission permission=Permission::ScheduleRead><CalendarPage /></RequirePermission> }
-            />
-            <Route
-                path=path!("schedule/availability")
-                view=|| view! { <RequirePermission permission=Permission::ScheduleWrite><AvailabilityPage /></RequirePermission> }
-            />
-            <Route
-                path=path!("schedule/team")
-                view=|| view! { <RequirePermission permission=Permission::ScheduleRead><TeamAvailabilityPage /></RequirePermission> }
-            />
-            <Route
-                path=path!("admin/appointment-types")
-                view=|| view! { <RequirePermission permission=Permission::ScheduleManage><AppointmentTypesPage /></RequirePermission> }
-            />
-            <Route
-                path=path!("admin/scheduling")
-                view=|| view! { <RequirePermission permission=Permission::ScheduleManage><SchedulingSettingsPage /></RequirePermission> }
-            />
-            <Route
-                path=path!("admin/users")
-                view=|| view! { <RequirePermission permission=Permission::UsersManage><StaffPage /></RequirePermission> }
-            />
-            <Route
-                path=path!("admin/api-keys")
-                view=|| view! { <RequirePermission permission=Permission::ApiKeysManage><ApiKeysPage /></RequirePermission> }
-            />
-            <Route
-                path=path!("admin/audit")
-                view=|| view! { <RequirePermission permission=Permission::AuditRead><AuditLogPage /></RequirePermission> }
-            />
-            <Route
-                path=path!("admin/outbox")
-                view=|| view! { <RequirePermission permission=Permission::OutboxRead><OutboxPage /></RequirePermission> }
-            />
-            <Route
-                path=path!("admin/data-requests")
-                view=|| view! { <RequirePermission permission=Permission::PatientsWrite><crate::sharing::DataRequestsPage /></RequirePermission> }
-            />
-            <Route
-                path=path!("admin/settings")
-                view=|| view! { <RequirePermission permission=Permission::SettingsManage><SettingsPage /></RequirePermission> }
-            />
-            <Route
-                path=path!("admin/integrations")
-                view=|| view! { <RequirePermission permission=Permission::SettingsManage><IntegrationsPage /></RequirePermission> }
-            />
-            <Route
-                path=path!("admin/jobs")
-                view=|| view! { <RequirePermission permission=Permission::SettingsManage><JobsPage /></RequirePermission> }
-            />
-            <Route
-                path=path!("portal/details")
-                view=|| view! { <RequireRole roles=&[Role::Patient]><MyDetailsPage /></RequireRole> }
-            />
-            <Route
-                path=path!("portal/appointments")
-                view=|| view! { <RequireRole roles=&[Role::Patient]><MyAppointmentsPage /></RequireRole> }
-            />
-            <Route
-                path=path!("portal/health")
-                view=|| view! { <RequireRole roles=&[Role::Patient]><MyHealthPage /></RequireRole> }
-            />
-            <Route
-                path=path!("portal/privacy")
-                view=|| view! { <RequireRole roles=&[Role::Patient]><crate::sharing::MyPrivacyPage /></RequireRole> }
-            />
-            <Route
-                path=path!("portal/medications")
-                view=|| view! { <RequireRole roles=&[Role::Patient]><MyMedicationsPage /></RequireRole> }
-            />
-            <Route
-                path=path!("portal/homework")
-                view=|| view! { <RequireRole roles=&[Role::Patient]><MyHomeworkPage /></RequireRole> }
-            />
-            <Route
-                path=path!("portal/records")
-                view=|| view! { <RequireRole roles=&[Role::Patient]><MyRecordsPage /></RequireRole> }
-            />
-            <Route
-                path=path!("portal/questionnaires")
-                view=|| view! { <RequireRole roles=&[Role::Patient]><MyQuestionnairesPage /></RequireRole> }
-            />
+            <Route path=path!("") view={Lazy::<HomeScreen>::new()} />
+            <Route path=path!("account/profile") view={Lazy::<ProfileScreen>::new()} />
+            <Route path=path!("account/security") view={Lazy::<SecurityScreen>::new()} />
+            <Route path=path!("patients") view={Lazy::<PatientListScreen>::new()} />
+            <Route path=path!("patients/new") view={Lazy::<NewPatientScreen>::new()} />
+            <Route path=path!("patients/:id") view={Lazy::<PatientScreen>::new()} />
+            <Route path=path!("patients/:id/:tab") view={Lazy::<PatientScreen>::new()} />
+            <Route path=path!("calendar") view={Lazy::<CalendarScreen>::new()} />
+            <Route path=path!("schedule/availability") view={Lazy::<AvailabilityScreen>::new()} />
+            <Route path=path!("schedule/team") view={Lazy::<TeamScreen>::new()} />
+            <Route path=path!("admin/appointment-types") view={Lazy::<AppointmentTypesScreen>::new()} />
+            <Route path=path!("admin/scheduling") view={Lazy::<SchedulingSettingsScreen>::new()} />
+            <Route path=path!("admin/users") view={Lazy::<StaffScreen>::new()} />
+            <Route path=path!("admin/api-keys") view={Lazy::<ApiKeysScreen>::new()} />
+            <Route path=path!("admin/audit") view={Lazy::<AuditScreen>::new()} />
+            <Route path=path!("admin/outbox") view={Lazy::<OutboxScreen>::new()} />
+            <Route path=path!("admin/data-requests") view={Lazy::<DataRequestsScreen>::new()} />
+            <Route path=path!("admin/settings") view={Lazy::<SettingsScreen>::new()} />
+            <Route path=path!("admin/integrations") view={Lazy::<IntegrationsScreen>::new()} />
+            <Route path=path!("admin/jobs") view={Lazy::<JobsScreen>::new()} />
+            <Route path=path!("portal/details") view={Lazy::<MyDetailsScreen>::new()} />
+            <Route path=path!("portal/appointments") view={Lazy::<MyAppointmentsScreen>::new()} />
+            <Route path=path!("portal/health") view={Lazy::<MyHealthScreen>::new()} />
+            <Route path=path!("portal/privacy") view={Lazy::<MyPrivacyScreen>::new()} />
+            <Route path=path!("portal/medications") view={Lazy::<MyMedicationsScreen>::new()} />
+            <Route path=path!("portal/homework") view={Lazy::<MyHomeworkScreen>::new()} />
+            <Route path=path!("portal/records") view={Lazy::<MyRecordsScreen>::new()} />
+            <Route path=path!("portal/questionnaires") view={Lazy::<MyQuestionnairesScreen>::new()} />
             <Route path=path!("*any") view=NotFoundInShell />
         </ParentRoute>
     }
     .into_inner()
 }
+
+/// A screen in one of the app's areas: `preload` fetches the area's code (with the `split`
+/// feature; a development build has it already), `view` shows the screen, guarded.
+macro_rules! area_screen {
+    ($name:ident, $preload:path, $view:expr) => {
+        struct $name;
+
+        impl LazyRoute for $name {
+            fn data() -> Self {
+                Self
+            }
+
+            async fn view(_: Self) -> AnyView {
+                $view.into_any()
+            }
+
+            async fn preload() {
+                #[cfg(feature = "split")]
+                $preload().await;
+            }
+        }
+    };
+}
+
+/// The screen for staff holding `permission`.
+fn for_permission(permission: Permission, screen: fn() -> AnyView) -> impl IntoView {
+    view! { <RequirePermission permission>{screen()}</RequirePermission> }
+}
+
+/// The screen for accounts of one of `roles`.
+fn for_roles(roles: &'static [Role], screen: fn() -> AnyView) -> impl IntoView {
+    view! { <RequireRole roles>{screen()}</RequireRole> }
+}
+
+const PATIENT: &[Role] = &[Role::Patient];
+
+area_screen!(HomeScreen, pages::__preload_home, deferred(pages::home()));
+area_screen!(
+    ProfileScreen,
+    account::__preload_page,
+    deferred(account::page(AccountPage::Profile))
+);
+area_screen!(
+    SecurityScreen,
+    account::__preload_page,
+    deferred(account::page(AccountPage::Security))
+);
+area_screen!(
+    PatientListScreen,
+    patients::__preload_page,
+    for_permission(Permission::PatientsRead, || deferred(patients::page(
+        PatientsPage::List
+    )))
+);
+area_screen!(
+    NewPatientScreen,
+    patients::__preload_page,
+    for_permission(Permission::PatientsWrite, || deferred(patients::page(
+        PatientsPage::New
+    )))
+);
+area_screen!(
+    PatientScreen,
+    patients::__preload_page,
+    for_roles(STAFF, || deferred(patients::page(PatientsPage::Record)))
+);
+area_screen!(
+    CalendarScreen,
+    scheduling::__preload_page,
+    for_permission(Permission::ScheduleRead, || deferred(scheduling::page(
+        SchedulingPage::Calendar
+    )))
+);
+area_screen!(
+    AvailabilityScreen,
+    scheduling::__preload_page,
+    for_permission(Permission::ScheduleWrite, || deferred(scheduling::page(
+        SchedulingPage::Availability
+    )))
+);
+area_screen!(
+    TeamScreen,
+    scheduling::__preload_page,
+    for_permission(Permission::ScheduleRead, || deferred(scheduling::page(
+        SchedulingPage::Team
+    )))
+);
+area_screen!(
+    AppointmentTypesScreen,
+    scheduling::__preload_page,
+    for_permission(Permission::ScheduleManage, || deferred(scheduling::page(
+        SchedulingPage::AppointmentTypes
+    )))
+);
+area_screen!(
+    SchedulingSettingsScreen,
+    scheduling::__preload_page,
+    for_permission(Permission::ScheduleManage, || deferred(scheduling::page(
+        SchedulingPage::Settings
+    )))
+);
+area_screen!(
+    StaffScreen,
+    admin::__preload_page,
+    for_permission(Permission::UsersManage, || deferred(admin::page(
+        AdminPage::Staff
+    )))
+);
+area_screen!(
+    ApiKeysScreen,
+    admin::__preload_page,
+    for_permission(Permission::ApiKeysManage, || deferred(admin::page(
+        AdminPage::ApiKeys
+    )))
+);
+area_screen!(
+    AuditScreen,
+    admin::__preload_page,
+    for_permission(Permission::AuditRead, || deferred(admin::page(
+        AdminPage::Audit
+    )))
+);
+area_screen!(
+    OutboxScreen,
+    admin::__preload_page,
+    for_permission(Permission::OutboxRead, || deferred(admin::page(
+        AdminPage::Outbox
+    )))
+);
+area_screen!(
+    DataRequestsScreen,
+    admin::__preload_page,
+    for_permission(Permission::PatientsWrite, || deferred(admin::page(
+        AdminPage::DataRequests
+    )))
+);
+area_screen!(
+    SettingsScreen,
+    admin::__preload_page,
+    for_permission(Permission::SettingsManage, || deferred(admin::page(
+        AdminPage::Settings
+    )))
+);
+area_screen!(
+    IntegrationsScreen,
+    admin::__preload_page,
+    for_permission(Permission::SettingsManage, || deferred(admin::page(
+        AdminPage::Integrations
+    )))
+);
+area_screen!(
+    JobsScreen,
+    admin::__preload_page,
+    for_permission(Permission::SettingsManage, || deferred(admin::page(
+        AdminPage::Jobs
+    )))
+);
+area_screen!(
+    MyDetailsScreen,
+    portal::__preload_page,
+    for_roles(PATIENT, || deferred(portal::page(PortalPage::Details)))
+);
+area_screen!(
+    MyAppointmentsScreen,
+    portal::__preload_page,
+    for_roles(PATIENT, || deferred(portal::page(PortalPage::Appointments)))
+);
+area_screen!(
+    MyHealthScreen,
+    portal::__preload_page,
+    for_roles(PATIENT, || deferred(portal::page(PortalPage::Health)))
+);
+area_screen!(
+    MyPrivacyScreen,
+    portal::__preload_page,
+    for_roles(PATIENT, || deferred(portal::page(PortalPage::Privacy)))
+);
+area_screen!(
+    MyMedicationsScreen,
+    portal::__preload_page,
+    for_roles(PATIENT, || deferred(portal::page(PortalPage::Medications)))
+);
+area_screen!(
+    MyHomeworkScreen,
+    portal::__preload_page,
+    for_roles(PATIENT, || deferred(portal::page(PortalPage::Homework)))
+);
+area_screen!(
+    MyRecordsScreen,
+    portal::__preload_page,
+    for_roles(PATIENT, || deferred(portal::page(PortalPage::Records)))
+);
+area_screen!(
+    MyQuestionnairesScreen,
+    portal::__preload_page,
+    for_roles(PATIENT, || deferred(portal::page(
+        PortalPage::Questionnaires
+    )))
+);

@@ -6,6 +6,7 @@ mod account;
 mod admin;
 mod api;
 mod app;
+mod areas;
 mod auth;
 mod clinical;
 mod components;
@@ -20,6 +21,9 @@ mod scheduling;
 mod sharing;
 
 fn main() {
-    console_error_panic_hook::set_once();
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        areas::reload_if_an_area_could_not_load(info);
+    }));
     leptos::mount::mount_to_body(app::App);
 }

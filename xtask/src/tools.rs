@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use crate::{cargo, output, root, sh, step, target_dir, Result};
 
-const TRUNK_VERSION: &str = "0.21.14";
 const OPENAPI_PYTHON_CLIENT: &str = "openapi-python-client==0.29.1";
 const RUFF: &str = "ruff==0.17.6";
 
@@ -67,15 +66,10 @@ fn npm_ci(dir: &Path) -> Result {
         .current_dir(dir))
 }
 
-/// trunk, wasm-bindgen-cli at the locked wasm-bindgen version, and wasm-opt from npm.
+/// wasm-bindgen-cli at the locked wasm-bindgen version, and wasm-opt from npm. (Trunk, for
+/// `trunk serve` during development, is not needed to build the app.)
 pub fn ensure_frontend_tools() -> Result {
     ensure_wasm_target()?;
-    if !has("trunk", "--version").is_some_and(|v| v.contains(TRUNK_VERSION)) {
-        step(&format!(
-            "Installing trunk {TRUNK_VERSION} (once; this takes a while)"
-        ));
-        sh(cargo().args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"]))?;
-    }
     let wb = locked_version("wasm-bindgen")?;
     if !has("wasm-bindgen", "--version").is_some_and(|v| v.trim().ends_with(&wb)) {
         step(&format!("Installing wasm-bindgen-cli {wb}"));

@@ -4,5 +4,23 @@
 mod profile;
 mod security;
 
-pub use profile::ProfilePage;
-pub use security::SecurityPage;
+use leptos::prelude::*;
+
+use profile::ProfilePage;
+use security::SecurityPage;
+
+/// A screen of the account area.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountPage {
+    Profile,
+    Security,
+}
+
+/// An account screen; the area's code arrives the first time one is opened.
+#[cfg_attr(feature = "split", leptos::lazy(account))]
+pub async fn page(page: AccountPage) -> AnyView {
+    match page {
+        AccountPage::Profile => view! { <ProfilePage /> }.into_any(),
+        AccountPage::Security => view! { <SecurityPage /> }.into_any(),
+    }
+}

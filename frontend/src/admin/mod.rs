@@ -10,10 +10,40 @@ mod outbox;
 mod settings;
 mod staff;
 
-pub use api_keys::ApiKeysPage;
-pub use audit::AuditLogPage;
-pub use integrations::IntegrationsPage;
-pub use jobs::JobsPage;
-pub use outbox::OutboxPage;
-pub use settings::SettingsPage;
-pub use staff::StaffPage;
+use leptos::prelude::*;
+
+use api_keys::ApiKeysPage;
+use audit::AuditLogPage;
+use integrations::IntegrationsPage;
+use jobs::JobsPage;
+use outbox::OutboxPage;
+use settings::SettingsPage;
+use staff::StaffPage;
+
+/// A screen of the administration area.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdminPage {
+    Staff,
+    ApiKeys,
+    Audit,
+    Outbox,
+    DataRequests,
+    Settings,
+    Integrations,
+    Jobs,
+}
+
+/// An administration screen; the area's code arrives the first time one is opened.
+#[cfg_attr(feature = "split", leptos::lazy(admin))]
+pub async fn page(page: AdminPage) -> AnyView {
+    match page {
+        AdminPage::Staff => view! { <StaffPage /> }.into_any(),
+        AdminPage::ApiKeys => view! { <ApiKeysPage /> }.into_any(),
+        AdminPage::Audit => view! { <AuditLogPage /> }.into_any(),
+        AdminPage::Outbox => view! { <OutboxPage /> }.into_any(),
+        AdminPage::DataRequests => view! { <crate::sharing::DataRequestsPage /> }.into_any(),
+        AdminPage::Settings => view! { <SettingsPage /> }.into_any(),
+        AdminPage::Integrations => view! { <IntegrationsPage /> }.into_any(),
+        AdminPage::Jobs => view! { <JobsPage /> }.into_any(),
+    }
+}

@@ -9,9 +9,18 @@ mod panel;
 mod targets;
 
 pub use alerts::DashboardAlerts;
-pub use panel::HealthPanel;
+use panel::HealthPanel;
 
 use api_types::health::{Judgement, Metric};
+use leptos::prelude::*;
+use uuid::Uuid;
+
+/// A patient's health panel (for staff, with the patient's open alerts); the health area's code
+/// arrives the first time it is shown.
+#[cfg_attr(feature = "split", leptos::lazy(health))]
+pub async fn panel(patient_id: Uuid, staff: bool) -> AnyView {
+    view! { <HealthPanel patient_id staff /> }.into_any()
+}
 
 /// A judgement as people read it, with the badge class that shows it.
 pub fn judgement_badge(j: Judgement) -> (&'static str, &'static str) {

@@ -9,9 +9,28 @@ mod list;
 mod new;
 mod page;
 
-pub use list::PatientListPage;
-pub use new::NewPatientPage;
-pub use page::PatientPage;
+use leptos::prelude::*;
+use list::PatientListPage;
+use new::NewPatientPage;
+use page::PatientPage;
+
+/// A screen of the patients area.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PatientsPage {
+    List,
+    New,
+    Record,
+}
+
+/// A patients screen; the area's code arrives the first time one is opened.
+#[cfg_attr(feature = "split", leptos::lazy(patients))]
+pub async fn page(page: PatientsPage) -> AnyView {
+    match page {
+        PatientsPage::List => view! { <PatientListPage /> }.into_any(),
+        PatientsPage::New => view! { <NewPatientPage /> }.into_any(),
+        PatientsPage::Record => view! { <PatientPage /> }.into_any(),
+    }
+}
 
 pub use details::PatientDetails;
 pub use form::{contact_patch, PatientForm, PatientFormFields, Section};

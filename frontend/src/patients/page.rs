@@ -15,13 +15,14 @@ use super::care_team::CareTeamPanel;
 use super::details::PatientDetails;
 use super::form::{full_patch, PatientForm, PatientFormFields, Section};
 use crate::api::{self, Loader};
+use crate::areas::deferred;
 use crate::auth::use_auth;
+use crate::clinical::ClinicalTab;
 use crate::components::common::{
     use_toasts, Dialog, EmptyState, PageTitle, ProblemAlert, SkeletonRows,
 };
 use crate::format;
 use crate::forms::today;
-use crate::health::HealthPanel;
 
 /// A tab of the patient page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -747,24 +748,12 @@ fn LaterTab(
         match access.get() {
             None => view! { <SkeletonRows rows=3 /> }.into_any(),
             Some(Ok(Some(a))) if a.allowed && slug == "health" => {
-                view! { <HealthPanel patient_id staff=true /> }.into_any()
+                deferred(crate::health::panel(patient_id, true))
             }
-            Some(Ok(Some(a))) if a.allowed && slug == "assessments" => {
-                view! { <crate::clinical::AssessmentsPanel patient_id staff=true /> }.into_any()
-            }
-            Some(Ok(Some(a))) if a.allowed && slug == "notes" => {
-                view! { <crate::clinical::NotesPanel patient_id /> }.into_any()
-            }
-            Some(Ok(Some(a))) if a.allowed && slug == "medications" => {
-                view! { <crate::clinical::MedicationsPanel patient_id staff=true /> }.into_any()
-            }
-            Some(Ok(Some(a))) if a.allowed && slug == "therapy" => {
-                view! { <crate::clinical::TherapyPanel patient_id /> }.into_any()
-            }
-            Some(Ok(Some(a))) if a.allowed && slug == "documents" => {
-                view! { <crate::clinical::DocumentsPanel patient_id staff=true /> }.into_any()
-            }
-            Some(Ok(Some(a))) if a.allowed => empty().into_any(),
+            Some(Ok(Some(a))) if a.allowed => match clinical_tab(slug) {
+                Some(tab) => deferred(crate::clinical::tab(tab, patient_id)),
+                None => empty().into_any(),
+            },
             Some(Err(problem)) => view! { <ProblemAlert problem /> }.into_any(),
             Some(Ok(_)) => {
                 view! {
@@ -785,5 +774,17 @@ fn LaterTab(
                     .into_any()
             }
         }
+    }
+}
+
+/// The clinical tab a slug names.
+fn clinical_tab(slug: &str) -> Option<ClinicalTab> {
+    match slug {
+        "assessments" => Some(ClinicalTab::Assessments),
+        "notes" => Some(ClinicalTab::Notes),
+        "medications" => Some(ClinicalTab::Medications),
+        "therapy" => Some(ClinicalTab::Therapy),
+        "documents" => Some(ClinicalTab::Documents),
+        _ => None,
     }
 }

@@ -2,9 +2,9 @@
 
 use leptos::prelude::*;
 
+use crate::areas::deferred;
 use crate::auth::use_auth;
 use crate::components::common::PageTitle;
-use crate::health::HealthPanel;
 
 #[component]
 pub fn MyHealthPage() -> impl IntoView {
@@ -19,7 +19,7 @@ pub fn MyHealthPage() -> impl IntoView {
             {move || {
                 auth.me()
                     .and_then(|me| me.patient_id)
-                    .map(|patient_id| view! { <HealthPanel patient_id staff=false /> })
+                    .map(|patient_id| deferred(crate::health::panel(patient_id, false)))
             }}
         </div>
     }

@@ -10,11 +10,41 @@ mod medications;
 mod questionnaires;
 mod records;
 
-pub use appointments::MyAppointmentsPage;
-pub use details::MyDetailsPage;
-pub use health::MyHealthPage;
+use leptos::prelude::*;
+
+use appointments::MyAppointmentsPage;
+use details::MyDetailsPage;
+use health::MyHealthPage;
 pub use home::PortalHome;
-pub use homework::MyHomeworkPage;
-pub use medications::MyMedicationsPage;
-pub use questionnaires::MyQuestionnairesPage;
-pub use records::MyRecordsPage;
+use homework::MyHomeworkPage;
+use medications::MyMedicationsPage;
+use questionnaires::MyQuestionnairesPage;
+use records::MyRecordsPage;
+
+/// A screen of the patient portal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PortalPage {
+    Details,
+    Appointments,
+    Health,
+    Privacy,
+    Medications,
+    Homework,
+    Records,
+    Questionnaires,
+}
+
+/// A portal screen; the area's code arrives the first time one is opened.
+#[cfg_attr(feature = "split", leptos::lazy(portal))]
+pub async fn page(page: PortalPage) -> AnyView {
+    match page {
+        PortalPage::Details => view! { <MyDetailsPage /> }.into_any(),
+        PortalPage::Appointments => view! { <MyAppointmentsPage /> }.into_any(),
+        PortalPage::Health => view! { <MyHealthPage /> }.into_any(),
+        PortalPage::Privacy => view! { <crate::sharing::MyPrivacyPage /> }.into_any(),
+        PortalPage::Medications => view! { <MyMedicationsPage /> }.into_any(),
+        PortalPage::Homework => view! { <MyHomeworkPage /> }.into_any(),
+        PortalPage::Records => view! { <MyRecordsPage /> }.into_any(),
+        PortalPage::Questionnaires => view! { <MyQuestionnairesPage /> }.into_any(),
+    }
+}

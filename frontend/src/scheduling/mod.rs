@@ -15,12 +15,34 @@ mod team;
 mod types;
 
 pub use appointment_list::AppointmentsPanel;
-pub use availability::AvailabilityPage;
+use availability::AvailabilityPage;
+use calendar::CalendarPage;
+use leptos::prelude::*;
+use settings::SchedulingSettingsPage;
+use team::TeamAvailabilityPage;
+use types::AppointmentTypesPage;
 
-pub use calendar::CalendarPage;
-pub use settings::SchedulingSettingsPage;
-pub use team::TeamAvailabilityPage;
-pub use types::AppointmentTypesPage;
+/// A screen of the scheduling area.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SchedulingPage {
+    Calendar,
+    Availability,
+    Team,
+    AppointmentTypes,
+    Settings,
+}
+
+/// A scheduling screen; the area's code arrives the first time one is opened.
+#[cfg_attr(feature = "split", leptos::lazy(scheduling))]
+pub async fn page(page: SchedulingPage) -> AnyView {
+    match page {
+        SchedulingPage::Calendar => view! { <CalendarPage /> }.into_any(),
+        SchedulingPage::Availability => view! { <AvailabilityPage /> }.into_any(),
+        SchedulingPage::Team => view! { <TeamAvailabilityPage /> }.into_any(),
+        SchedulingPage::AppointmentTypes => view! { <AppointmentTypesPage /> }.into_any(),
+        SchedulingPage::Settings => view! { <SchedulingSettingsPage /> }.into_any(),
+    }
+}
 
 use api_types::scheduling::AppointmentStatus;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Timelike};
