@@ -17,6 +17,7 @@ mod m20261204_000001_create_audit_pending;
 mod m20261204_000002_close_review_findings;
 mod m20261204_000003_create_integration_credentials;
 mod m20261204_000004_create_jobs;
+mod m20261204_000005_create_correspondence;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000002_close_review_findings::Migration),
             Box::new(m20261204_000003_create_integration_credentials::Migration),
             Box::new(m20261204_000004_create_jobs::Migration),
+            Box::new(m20261204_000005_create_correspondence::Migration),
         ]
     }
 }

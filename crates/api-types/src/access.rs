@@ -65,6 +65,8 @@ impl Role {
                 UsersRead,
                 ScheduleRead,
                 ScheduleWrite,
+                CorrespondenceRead,
+                CorrespondenceWrite,
             ],
             Role::Nurse => &[
                 PatientsRead,
@@ -75,6 +77,8 @@ impl Role {
                 UsersRead,
                 ScheduleRead,
                 ScheduleWrite,
+                CorrespondenceRead,
+                CorrespondenceWrite,
             ],
             Role::Receptionist => &[
                 PatientsRead,
@@ -84,6 +88,8 @@ impl Role {
                 UsersRead,
                 ScheduleRead,
                 ScheduleWrite,
+                CorrespondenceRead,
+                CorrespondenceWrite,
             ],
             Role::Patient => &[OwnRecord],
         }
@@ -140,9 +146,15 @@ pub enum Permission {
     /// Issue and revoke API keys.
     #[serde(rename = "api_keys:manage")]
     ApiKeysManage,
-    /// Read the outbox of messages.
+    /// Read the outbox of messages and the log of calls providers make to the practice.
     #[serde(rename = "outbox:read")]
     OutboxRead,
+    /// Read patients' correspondence (email, SMS, calls) and the practice's communications.
+    #[serde(rename = "correspondence:read")]
+    CorrespondenceRead,
+    /// Write to patients by SMS or email, retry failed messages, and triage inbound ones.
+    #[serde(rename = "correspondence:write")]
+    CorrespondenceWrite,
     /// Change practice settings.
     #[serde(rename = "settings:manage")]
     SettingsManage,
@@ -162,7 +174,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 18] = [
+    pub const ALL: [Permission; 20] = [
         Permission::PatientsRead,
         Permission::PatientsWrite,
         Permission::PatientsArchive,
@@ -176,6 +188,8 @@ impl Permission {
         Permission::AuditRead,
         Permission::ApiKeysManage,
         Permission::OutboxRead,
+        Permission::CorrespondenceRead,
+        Permission::CorrespondenceWrite,
         Permission::SettingsManage,
         Permission::ScheduleRead,
         Permission::ScheduleWrite,
@@ -198,6 +212,8 @@ impl Permission {
             Permission::AuditRead => "audit:read",
             Permission::ApiKeysManage => "api_keys:manage",
             Permission::OutboxRead => "outbox:read",
+            Permission::CorrespondenceRead => "correspondence:read",
+            Permission::CorrespondenceWrite => "correspondence:write",
             Permission::SettingsManage => "settings:manage",
             Permission::ScheduleRead => "schedule:read",
             Permission::ScheduleWrite => "schedule:write",

@@ -52,6 +52,9 @@ pub enum ErrorCode {
     /// The patient's personal data was erased: nothing may be added to or restored in their
     /// record, and no one may be given new access to it.
     PatientErased,
+    /// The patient has withdrawn their consent to this (such as contact by SMS); `detail` says
+    /// which.
+    ConsentWithdrawn,
     /// The database or another dependency is unavailable; try again shortly.
     ServiceUnavailable,
     /// Something went wrong on the server; it has been logged.
@@ -81,6 +84,7 @@ impl ErrorCode {
             ErrorCode::BookingPolicy => "booking_policy",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::PatientErased => "patient_erased",
+            ErrorCode::ConsentWithdrawn => "consent_withdrawn",
             ErrorCode::ServiceUnavailable => "service_unavailable",
             ErrorCode::Internal => "internal",
         }
@@ -103,7 +107,7 @@ impl ErrorCode {
             ErrorCode::PreconditionFailed => 412,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
-            ErrorCode::PatientErased => 409,
+            ErrorCode::PatientErased | ErrorCode::ConsentWithdrawn => 409,
             ErrorCode::ServiceUnavailable => 503,
             ErrorCode::Internal => 500,
         }
@@ -132,6 +136,7 @@ impl ErrorCode {
             ErrorCode::BookingPolicy => "The practice's booking rules do not allow this",
             ErrorCode::UnsupportedMediaType => "Unsupported content type",
             ErrorCode::PatientErased => "The patient's data was erased",
+            ErrorCode::ConsentWithdrawn => "The patient has not agreed to this",
             ErrorCode::ServiceUnavailable => "Service temporarily unavailable",
             ErrorCode::Internal => "Something went wrong",
         }

@@ -10,6 +10,7 @@ pub mod admin;
 pub mod assessments;
 pub mod audit;
 pub mod auth;
+pub mod comms;
 pub mod documents;
 pub mod error;
 pub mod health;

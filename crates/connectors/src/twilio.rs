@@ -1,7 +1,12 @@
 //! Twilio Programmable Messaging: sending SMS through the REST API
 //! (`POST /2010-04-01/Accounts/{AccountSid}/Messages.json`, HTTP Basic auth with the account SID
-//! and auth token, a form body with `To`, `From` or `MessagingServiceSid`, and `Body`). The base
-//! URL is configurable so that tests run this client against a local Twilio.
+//! and auth token, a form body with `To`, `From` or `MessagingServiceSid`, `Body` and
+//! `StatusCallback`), and checking the `X-Twilio-Signature` of the webhooks Twilio calls. The
+//! base URL is configurable so that tests run this client against a local Twilio.
+
+mod signature;
+
+pub use signature::{signature, verify_signature};
 
 use std::time::Duration;
 
@@ -22,6 +27,8 @@ pub struct TwilioConfig {
     pub messaging_service_sid: Option<String>,
     /// `https://api.twilio.com` in production.
     pub api_base: String,
+    /// Where Twilio reports each message's delivery (`StatusCallback`), if anywhere.
+    pub status_callback: Option<String>,
 }
 
 impl std::fmt::Debug for TwilioConfig {
@@ -32,6 +39,7 @@ impl std::fmt::Debug for TwilioConfig {
             .field("from", &self.from)
             .field("messaging_service_sid", &self.messaging_service_sid)
             .field("api_base", &self.api_base)
+            .field("status_callback", &self.status_callback)
             .finish()
     }
 }
@@ -102,6 +110,11 @@ struct ErrorBody {
 }
 
 impl TwilioClient {
+    /// The account's auth token, which also signs Twilio's webhooks.
+    pub fn auth_token(&self) -> &str {
+        &self.config.auth_token
+    }
+
     /// A client with a 10 s connect and 30 s overall timeout per call.
     pub fn new(config: TwilioConfig) -> Result<TwilioClient, TwilioError> {
         if config.from.is_none() && config.messaging_service_sid.is_none() {
@@ -133,6 +146,9 @@ impl SmsSender for TwilioClient {
             (Some(service), _) => form.push(("MessagingServiceSid", service)),
             (None, Some(from)) => form.push(("From", from)),
             (None, None) => return Err(TwilioError::Config("no sender".into())),
+        }
+        if let Some(callback) = &self.config.status_callback {
+            form.push(("StatusCallback", callback));
         }
         let response = self
             .http

@@ -250,6 +250,10 @@ fn start_outbox_worker(state: &AppState, settings: &Settings) -> anyhow::Result<
                 .api_base
                 .clone()
                 .unwrap_or_else(|| connectors::twilio::API_BASE.to_owned()),
+            status_callback: Some(format!(
+                "{}/api/v1/webhooks/twilio/message-status",
+                settings.public_url.trim_end_matches('/')
+            )),
         })?;
         senders.sms = Some(Arc::new(client));
     } else {

@@ -259,6 +259,20 @@ audit_actions! {
     "Outbox" {
         OutboxRead = "outbox.read", "Outbox viewed";
     }
+    "Correspondence" {
+        CorrespondenceRead = "correspondence.read", "Correspondence viewed";
+        CorrespondenceList = "correspondence.list", "Communications viewed";
+        CorrespondenceSend = "correspondence.send", "Message sent to patient";
+        CorrespondenceReceive = "correspondence.receive", "Message received from patient";
+        CorrespondenceRetry = "correspondence.retry", "Message retried";
+        CorrespondenceAnswer = "correspondence.answer", "Message marked answered";
+        CorrespondenceAssign = "correspondence.assign", "Message matched to patient";
+        CorrespondenceOptOut = "correspondence.opt_out", "SMS stopped by patient";
+        CorrespondenceOptIn = "correspondence.opt_in", "SMS restarted by patient";
+    }
+    "Provider calls" {
+        WebhookLogRead = "webhook.log_read", "Provider call log viewed";
+    }
     "Integrations" {
         IntegrationSave = "integration.save", "Integration saved";
         IntegrationCheck = "integration.check", "Integration checked";

@@ -19,6 +19,8 @@ pub struct Sms {
     pub to: String,
     pub from: String,
     pub body: String,
+    /// Where the sender asked for delivery reports.
+    pub status_callback: Option<String>,
 }
 
 #[derive(Default)]
@@ -109,6 +111,7 @@ fn answer(state: &Mutex<State>, r: &Request) -> Response {
         to: to.clone(),
         from: from.clone(),
         body: body.clone(),
+        status_callback: form.get("StatusCallback").cloned(),
     });
     Response::json(
         201,
@@ -167,6 +170,7 @@ impl FakeTwilio {
             from: Some(FROM.into()),
             messaging_service_sid: None,
             api_base: self.base_url.clone(),
+            status_callback: None,
         }
     }
 }

@@ -1,1 +1,3 @@
+pub mod correspondence;
 pub mod outbox_message;
+pub mod webhook_event;

@@ -2,6 +2,7 @@
 //! links sent by email through the outbox. Only a hash of each token is stored.
 
 use api_types::admin::Invitation;
+use api_types::comms::CorrespondenceKind;
 use api_types::Page;
 use api_types::{ErrorCode, Role};
 use chrono::{Duration, Utc};
@@ -161,7 +162,10 @@ async fn send(
             ),
         )
     };
-    comms::enqueue_secret_email(txn, &state.crypto, &email, &subject, &body).await?;
+    let about = model
+        .patient_id
+        .map(|p| comms::About::patient(PatientId(p), CorrespondenceKind::Invitation));
+    comms::enqueue_secret_email(txn, &state.crypto, &email, &subject, &body, about).await?;
     Ok(model)
 }
 
@@ -290,6 +294,7 @@ pub async fn start_password_reset(
              password here (the link works once and expires in {RESET_TTL_MINUTES} minutes):\n{link}\n\n\
              If it wasn't you, ignore this email: your password has not changed.\n"
         ),
+        None,
     )
     .await?;
     Ok(())

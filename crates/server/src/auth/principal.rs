@@ -213,6 +213,9 @@ pub mod require {
         AuditReadOrOwn => [AuditRead, OwnRecord];
         ApiKeysManage => [ApiKeysManage];
         OutboxRead => [OutboxRead];
+        CorrespondenceRead => [CorrespondenceRead];
+        CorrespondenceReadOrOwn => [CorrespondenceRead, OwnRecord];
+        CorrespondenceWrite => [CorrespondenceWrite];
         SettingsManage => [SettingsManage];
         ScheduleRead => [ScheduleRead];
         ScheduleWrite => [ScheduleWrite];

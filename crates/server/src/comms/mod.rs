@@ -1,13 +1,33 @@
-//! Outbound messages. Every message is written to the outbox first, in the same transaction as
-//! the change that causes it; a worker delivers it when a sender is configured. With no SMTP
-//! configured, messages stay in the outbox, where admins can read them.
+//! Communications with patients. Every outbound message is written to the outbox first, in the
+//! same transaction as the change that causes it, and a worker delivers it when a sender is
+//! configured (with no sender, messages stay in the outbox, where admins can read them). A
+//! message to a patient is also an entry in their correspondence, the one history of every
+//! message to or from them on any channel, which follows its delivery. Inbound messages arrive
+//! through provider webhooks, each checked for the provider's signature and logged.
 
+mod correspondence;
 mod outbox;
+mod records;
+mod webhooks;
 
 pub use outbox::{
-    configure, deliver_due, enqueue, enqueue_email, enqueue_secret_email, read_in_full, run_worker,
+    deliver_due, enqueue, enqueue_email, enqueue_secret_email, read_in_full, run_worker, About,
     Channel, Outbound, Senders,
 };
+pub use records::{erase_patient, export_patient};
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    outbox::configure(cfg);
+    cfg.service(correspondence::patient_correspondence)
+        .service(correspondence::send_message)
+        .service(correspondence::list_correspondence)
+        .service(correspondence::retry_message)
+        .service(correspondence::mark_answered)
+        .service(correspondence::assign_message)
+        .service(webhooks::twilio_message)
+        .service(webhooks::twilio_message_status)
+        .service(webhooks::list_webhook_events);
+}
 
 /// What sending a notice needs beyond the database: keys for the outbox, and the app's address
 /// for the link in it.

@@ -17,12 +17,16 @@ use sea_orm::{
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+use super::correspondence::{self, Delivery, NewEntry};
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
 use crate::platform::crypto::Crypto;
 use crate::platform::http::{page_bounds, Query};
-use crate::platform::ApiResult;
+use crate::platform::{ApiResult, PatientId};
 use crate::AppState;
+use api_types::comms::{
+    CorrespondenceChannel, CorrespondenceKind, CorrespondenceStatus, Direction,
+};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_outbox);
@@ -53,6 +57,32 @@ impl Channel {
             Channel::Sms => "sms",
         }
     }
+
+    fn correspondence(self) -> CorrespondenceChannel {
+        match self {
+            Channel::Email => CorrespondenceChannel::Email,
+            Channel::Sms => CorrespondenceChannel::Sms,
+        }
+    }
+}
+
+/// The patient a message is to, so that it appears in their correspondence.
+#[derive(Debug, Clone, Copy)]
+pub struct About {
+    pub patient: PatientId,
+    pub kind: CorrespondenceKind,
+    /// The member of staff who wrote it, if one did.
+    pub staff: Option<Uuid>,
+}
+
+impl About {
+    pub fn patient(patient: PatientId, kind: CorrespondenceKind) -> About {
+        About {
+            patient,
+            kind,
+            staff: None,
+        }
+    }
 }
 
 /// A message to queue.
@@ -66,6 +96,8 @@ pub struct Outbound<'a> {
     pub attachments: Vec<Attachment>,
     /// The body holds a one-time link: nobody reads it in the outbox.
     pub secret: bool,
+    /// The patient it is to; `None` for messages to staff.
+    pub about: Option<About>,
 }
 
 /// Queues a message. Call it inside the transaction of the change that causes it.
@@ -100,6 +132,31 @@ pub async fn enqueue(
     }
     .insert(db)
     .await?;
+    if let Some(about) = message.about {
+        correspondence::insert(
+            db,
+            crypto,
+            NewEntry {
+                patient: Some(about.patient),
+                channel: message.channel.correspondence(),
+                direction: Direction::Outbound,
+                kind: about.kind,
+                status: CorrespondenceStatus::Queued,
+                counterpart: message.to,
+                subject: (message.channel == Channel::Email).then_some(message.subject),
+                body: if message.secret {
+                    SECRET_WITHHELD
+                } else {
+                    message.body
+                },
+                staff: about.staff,
+                outbox_id: Some(id),
+                provider_ref: None,
+                candidates: &[],
+            },
+        )
+        .await?;
+    }
     Ok(id)
 }
 
@@ -121,19 +178,21 @@ pub async fn enqueue_email(
             body,
             attachments: Vec::new(),
             secret: false,
+            about: None,
         },
     )
     .await
 }
 
-/// Queues an email holding a one-time link (an invitation, a password reset): the outbox shows
-/// that it was sent and to whom, never the link.
+/// Queues an email holding a one-time link (an invitation, a password reset): the outbox and the
+/// patient's correspondence show that it was sent and to whom, never the link.
 pub async fn enqueue_secret_email(
     db: &impl ConnectionTrait,
     crypto: &Crypto,
     to: &str,
     subject: &str,
     body: &str,
+    about: Option<About>,
 ) -> ApiResult<Uuid> {
     enqueue(
         db,
@@ -145,6 +204,7 @@ pub async fn enqueue_secret_email(
             body,
             attachments: Vec::new(),
             secret: true,
+            about,
         },
     )
     .await
@@ -295,11 +355,12 @@ struct Failure {
     transient: bool,
 }
 
+/// Sends one message; the provider's id for it, when it gives one.
 async fn send_one(
     crypto: &Crypto,
     senders: &Senders,
     m: &outbox_message::Model,
-) -> Result<(), Failure> {
+) -> Result<Option<String>, Failure> {
     let read = |column: &str, value: &str| {
         crypto
             .decrypt_str(value, &aad(m.id, column))
@@ -322,21 +383,23 @@ async fn send_one(
                         transient: false,
                     })?,
             };
-            sender.send(&email).await.map_err(|e| Failure {
-                message: e.to_string(),
-                transient: e.is_transient(),
-            })
-        }
-        ("sms", _, Some(sender)) => {
             sender
-                .send_sms(&to, &body)
+                .send(&email)
                 .await
-                .map(drop)
+                .map(|()| None)
                 .map_err(|e| Failure {
                     message: e.to_string(),
                     transient: e.is_transient(),
                 })
         }
+        ("sms", _, Some(sender)) => sender
+            .send_sms(&to, &body)
+            .await
+            .map(|sent| Some(sent.sid))
+            .map_err(|e| Failure {
+                message: e.to_string(),
+                transient: e.is_transient(),
+            }),
         (channel, _, _) => Err(Failure {
             message: format!("no sender for {channel}"),
             transient: true,
@@ -388,13 +451,18 @@ pub async fn deliver_due(
     for m in due {
         let outcome = send_one(crypto, senders, &m).await;
         let attempts = m.attempts + 1;
+        let id = m.id;
         let mut update: outbox_message::ActiveModel = m.into();
         update.attempts = Set(attempts);
+        let txn = db.begin().await?;
         match outcome {
-            Ok(()) => {
+            Ok(provider_ref) => {
                 update.status = Set(OutboxStatus::Sent);
                 update.sent_at = Set(Some(Utc::now()));
                 update.last_error = Set(None);
+                update.update(&txn).await?;
+                let provider_ref = provider_ref.as_deref();
+                correspondence::follow_delivery(&txn, id, Delivery::Sent { provider_ref }).await?;
             }
             Err(e) => {
                 let give_up = !e.transient || attempts >= MAX_ATTEMPTS;
@@ -403,12 +471,20 @@ pub async fn deliver_due(
                 } else {
                     OutboxStatus::Pending
                 });
-                update.last_error = Set(Some(e.message.chars().take(500).collect()));
+                let error: String = e.message.chars().take(500).collect();
+                update.last_error = Set(Some(error.clone()));
                 let backoff = chrono::Duration::seconds(30 * (1i64 << attempts.min(10)));
                 update.next_attempt_at = Set(Utc::now() + backoff);
+                update.update(&txn).await?;
+                let delivery = if give_up {
+                    Delivery::Failed { error: &error }
+                } else {
+                    Delivery::Retrying { error: &error }
+                };
+                correspondence::follow_delivery(&txn, id, delivery).await?;
             }
         }
-        update.update(db).await?;
+        txn.commit().await?;
     }
     Ok(n)
 }
@@ -438,4 +514,42 @@ async fn newest_page(
         .all(db)
         .await?;
     Ok((total, rows))
+}
+
+/// Puts a message back in the queue to be sent at once, its attempts counted afresh.
+pub async fn requeue(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<()> {
+    outbox_message::Entity::update_many()
+        .col_expr(
+            outbox_message::Column::Status,
+            sea_orm::sea_query::Expr::value(OutboxStatus::Pending),
+        )
+        .col_expr(
+            outbox_message::Column::Attempts,
+            sea_orm::sea_query::Expr::value(0),
+        )
+        .col_expr(
+            outbox_message::Column::NextAttemptAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .col_expr(
+            outbox_message::Column::LastError,
+            sea_orm::sea_query::Expr::value(None::<String>),
+        )
+        .filter(outbox_message::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Withdraws the messages among `ids` that have not been sent yet (a patient's, at erasure).
+pub async fn withdraw_unsent(db: &impl ConnectionTrait, ids: Vec<Uuid>) -> ApiResult<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let done = outbox_message::Entity::delete_many()
+        .filter(outbox_message::Column::Id.is_in(ids))
+        .filter(outbox_message::Column::Status.eq(OutboxStatus::Pending))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected)
 }

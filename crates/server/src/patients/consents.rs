@@ -243,7 +243,9 @@ pub(crate) async fn access_entries(
 
 /// Records that the patient gave or withdrew a consent, now, and who recorded it (the patient
 /// or staff on their word).
-async fn record_choice(
+/// Records one consent decision, in the caller's transaction: `by_patient` when the patient made
+/// it (in the portal, or by texting STOP), else staff on their word.
+pub async fn record_choice(
     db: &impl ConnectionTrait,
     patient_id: Uuid,
     kind: ConsentKind,

@@ -536,3 +536,28 @@ async fn count_rows(
         .unwrap_or(0);
     Ok(n.max(0) as u64)
 }
+
+/// The patients, erased ones left out, with `phone` among their numbers, found through the phone
+/// number's blind index: how an inbound SMS or call finds whom it is from.
+pub async fn with_phone(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    phone: &str,
+) -> ApiResult<Vec<PatientId>> {
+    let token = search::phone_token(crypto, phone);
+    let rows = patient::Entity::find()
+        .filter(patient::Column::ErasedAt.is_null())
+        .filter(
+            patient::Column::Id.in_subquery(
+                Query::select()
+                    .column(search_token::Column::PatientId)
+                    .from(search_token::Entity)
+                    .and_where(search_token::Column::Token.eq(token))
+                    .to_owned(),
+            ),
+        )
+        .order_by_asc(patient::Column::CreatedAt)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|m| PatientId(m.id)).collect())
+}

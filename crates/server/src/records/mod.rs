@@ -34,6 +34,7 @@ pub enum Holder {
     Clinical,
     Health,
     Integrations,
+    Comms,
     Records,
     Audit,
 }
@@ -41,7 +42,7 @@ pub enum Holder {
 impl Holder {
     /// Every holder, in the order an export is written and an erasure done (the patient's own
     /// record first: it refuses a patient already erased).
-    pub const ALL: [Holder; 9] = [
+    pub const ALL: [Holder; 10] = [
         Holder::Patients,
         Holder::Users,
         Holder::Auth,
@@ -49,6 +50,7 @@ impl Holder {
         Holder::Clinical,
         Holder::Health,
         Holder::Integrations,
+        Holder::Comms,
         Holder::Records,
         Holder::Audit,
     ];
@@ -63,6 +65,7 @@ impl Holder {
             Holder::Clinical => "clinical",
             Holder::Health => "health",
             Holder::Integrations => "integrations",
+            Holder::Comms => "comms",
             Holder::Records => "records",
             Holder::Audit => "audit",
         }
@@ -96,6 +99,9 @@ impl Holder {
             }
             Holder::Integrations => {
                 crate::integrations::export_device_connections(state, patient_id, archive).await
+            }
+            Holder::Comms => {
+                crate::comms::export_patient(state, principal, patient_id, archive).await
             }
             Holder::Records => match requests::requests_of(state, principal, patient_id).await {
                 Ok(items) => archive.section("data_requests", items),
@@ -136,6 +142,7 @@ impl Holder {
             Holder::Integrations => {
                 crate::integrations::end_device_connections(txn, patient_id).await?
             }
+            Holder::Comms => crate::comms::erase_patient(txn, &state.crypto, patient_id).await?,
             // The requests show what the patient asked and what the practice did.
             Holder::Records => {}
             // The audit log cannot be altered.

@@ -6,6 +6,7 @@
 use api_types::audit::AuditAction;
 use std::collections::HashMap;
 
+use api_types::comms::CorrespondenceKind;
 use api_types::scheduling::AppointmentStatus;
 use api_types::scheduling::{MessageEvent, MessageTemplate};
 use api_types::validation::e164;
@@ -20,7 +21,7 @@ use uuid::Uuid;
 
 use super::ics::{self, Method};
 use super::{rules, Practice};
-use crate::comms::{self, Channel, Outbound};
+use crate::comms::{self, About, Channel, Outbound};
 use crate::patients::{self, PatientRecord};
 use crate::platform::crypto::Crypto;
 use crate::platform::ApiResult;
@@ -170,6 +171,11 @@ async fn send(
     };
     use api_types::sharing::ConsentKind;
     let patient = e.patient.model.id;
+    let kind = if e.kind == MessageEvent::Reminder {
+        CorrespondenceKind::Reminder
+    } else {
+        CorrespondenceKind::Appointment
+    };
     let by_email =
         crate::patients::consent_given(db, PatientId(patient), ConsentKind::EmailContact).await?;
     let by_sms =
@@ -190,6 +196,7 @@ async fn send(
                 body: &format!("{}{series_note}", render(&t.email_body, &v)),
                 attachments,
                 secret: false,
+                about: Some(About::patient(PatientId(patient), kind)),
             },
         )
         .await?;
@@ -206,6 +213,7 @@ async fn send(
                 body: &body,
                 attachments: Vec::new(),
                 secret: false,
+                about: Some(About::patient(PatientId(patient), kind)),
             },
         )
         .await?;

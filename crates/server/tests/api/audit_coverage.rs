@@ -150,7 +150,16 @@ const OPERATIONS: &[(&str, &str, Kind)] = &[
     ("GET", "/api/v1/audit-events", Record),
     ("GET", "/api/v1/audit-events/export", Record),
     ("GET", "/api/v1/audit-events/verify", NotPatient("recomputes hashes; shows no event")),
-    ("GET", "/api/v1/outbox", NotPatient("messages are not yet linked to patients; the read is audited as outbox.read")),
+    ("GET", "/api/v1/outbox", NotPatient("the delivery queue for administrators, audited as outbox.read; a patient's messages are read through their correspondence")),
+    ("GET", "/api/v1/patients/{id}/correspondence", Record),
+    ("POST", "/api/v1/patients/{id}/correspondence", Record),
+    ("GET", "/api/v1/correspondence", List),
+    ("POST", "/api/v1/correspondence/{id}/retry", Elsewhere("correspondence::a_message_twilio_refuses_fails_with_its_reason_and_can_be_retried")),
+    ("POST", "/api/v1/correspondence/{id}/answered", Elsewhere("correspondence::a_number_shared_by_two_patients_waits_in_triage_until_staff_choose")),
+    ("POST", "/api/v1/correspondence/{id}/assign", Elsewhere("correspondence::a_number_shared_by_two_patients_waits_in_triage_until_staff_choose")),
+    ("POST", "/api/v1/webhooks/twilio/messages", Elsewhere("correspondence::an_inbound_sms_is_matched_to_its_patient_by_number_and_stored_once")),
+    ("POST", "/api/v1/webhooks/twilio/message-status", NotPatient("a delivery status, found by Twilio's message id; it carries no content")),
+    ("GET", "/api/v1/webhook-events", NotPatient("the log of providers' calls holds no message content or patient")),
     ("GET", "/api/v1/appointment-types", NotPatient("the practice's services")),
     ("POST", "/api/v1/appointment-types", NotPatient("the practice's services")),
     ("GET", "/api/v1/appointment-types/{id}", NotPatient("the practice's services")),
@@ -425,6 +434,10 @@ impl Fixture {
                 }
             }
             ("DELETE", "/api/v1/invitations/{id}") => target = on("invitation"),
+            ("POST", "/api/v1/patients/{id}/correspondence") => {
+                body =
+                    Some(json!({"channel": "email", "subject": "Hello", "body": "Please call us."}))
+            }
             ("POST", "/api/v1/patients") => body = Some(patient_body("New", "Patient")),
             ("PATCH", "/api/v1/patients/{id}") => body = Some(json!({"occupation": "Teacher"})),
             ("PUT", "/api/v1/patients/{id}/consents/{kind}") => {

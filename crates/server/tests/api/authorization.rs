@@ -26,6 +26,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ("POST", "/api/v1/integrations/withings/notify/{token}"),
     ("HEAD", "/api/v1/integrations/withings/notify/{token}"),
     ("GET", "/api/v1/calendar-feeds/{token}"),
+    ("POST", "/api/v1/webhooks/twilio/messages"),
+    ("POST", "/api/v1/webhooks/twilio/message-status"),
     ("GET", "/api/v1/integrations/google/callback"),
 ];
 
@@ -154,6 +156,13 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/audit-events/export", "ynnnn"),
     ("GET", "/api/v1/audit-events/verify", "ynnnn"),
     ("GET", "/api/v1/outbox", "ynnnn"),
+    ("GET", "/api/v1/patients/{id}/correspondence", "yyyy4"),
+    ("POST", "/api/v1/patients/{id}/correspondence", "yyyyn"),
+    ("GET", "/api/v1/correspondence", "yyyyn"),
+    ("POST", "/api/v1/correspondence/{id}/retry", "yyyyn"),
+    ("POST", "/api/v1/correspondence/{id}/answered", "yyyyn"),
+    ("POST", "/api/v1/correspondence/{id}/assign", "yyyyn"),
+    ("GET", "/api/v1/webhook-events", "ynnnn"),
     ("GET", "/api/v1/appointment-types", "yyyyy"),
     ("POST", "/api/v1/appointment-types", "ynnnn"),
     ("GET", "/api/v1/appointment-types/{id}", "yyyyy"),

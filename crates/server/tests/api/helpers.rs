@@ -121,6 +121,7 @@ pub struct Options {
     pub auth_rate_per_minute: u32,
     pub withings: Option<carebase::platform::config::WithingsSettings>,
     pub google: Option<carebase::platform::config::GoogleSettings>,
+    pub twilio: Option<carebase::platform::config::TwilioSettings>,
     /// A built web app to serve.
     pub static_dir: Option<std::path::PathBuf>,
 }
@@ -131,6 +132,7 @@ impl Default for Options {
             auth_rate_per_minute: 10_000,
             withings: None,
             google: None,
+            twilio: None,
             static_dir: None,
         }
     }
@@ -164,7 +166,7 @@ impl TestApp {
             keys: KeySettings::default(),
             smtp: None,
             withings: options.withings,
-            twilio: None,
+            twilio: options.twilio,
             google: options.google,
         };
         let conn = db::connect(&database_url, 5).await.unwrap();

@@ -14,6 +14,7 @@ mod auth;
 mod authorization;
 mod cli;
 mod consents;
+mod correspondence;
 mod credentials;
 mod devices;
 mod documents;

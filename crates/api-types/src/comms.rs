@@ -1,0 +1,373 @@
+//! Correspondence: every message to or from a patient, on any channel, as one history on their
+//! record; what staff send from it; and the log of calls the providers make to the practice.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::validation::Errors;
+
+macro_rules! db_enum {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(rename_all = "snake_case")]
+        #[cfg_attr(
+            feature = "db",
+            derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum),
+            sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")
+        )]
+        pub enum $name { $($(#[$vmeta])* $variant),* }
+    };
+}
+
+db_enum! {
+    /// How a message travelled.
+    pub enum CorrespondenceChannel {
+        Email,
+        Sms,
+        /// A telephone call.
+        Call,
+        /// A message in the patient portal.
+        Portal,
+        /// A video visit.
+        Video,
+    }
+}
+
+impl CorrespondenceChannel {
+    pub const ALL: [CorrespondenceChannel; 5] = [
+        CorrespondenceChannel::Email,
+        CorrespondenceChannel::Sms,
+        CorrespondenceChannel::Call,
+        CorrespondenceChannel::Portal,
+        CorrespondenceChannel::Video,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CorrespondenceChannel::Email => "Email",
+            CorrespondenceChannel::Sms => "SMS",
+            CorrespondenceChannel::Call => "Call",
+            CorrespondenceChannel::Portal => "Portal message",
+            CorrespondenceChannel::Video => "Video visit",
+        }
+    }
+}
+
+db_enum! {
+    /// Which way a message went.
+    pub enum Direction {
+        /// From the practice to the patient.
+        Outbound,
+        /// From the patient to the practice.
+        Inbound,
+    }
+}
+
+db_enum! {
+    /// Where a message is now.
+    pub enum CorrespondenceStatus {
+        /// Waiting to be handed to the provider (or kept because none is configured).
+        Queued,
+        /// The provider accepted it.
+        Sent,
+        /// The provider reports it reached the patient's phone or mail server.
+        Delivered,
+        /// It could not be sent or delivered; `error` says why.
+        Failed,
+        /// An inbound message that arrived.
+        Received,
+        /// The recipient opened it.
+        Read,
+    }
+}
+
+impl CorrespondenceStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            CorrespondenceStatus::Queued => "Queued",
+            CorrespondenceStatus::Sent => "Sent",
+            CorrespondenceStatus::Delivered => "Delivered",
+            CorrespondenceStatus::Failed => "Failed",
+            CorrespondenceStatus::Received => "Received",
+            CorrespondenceStatus::Read => "Read",
+        }
+    }
+
+    /// How far along an outbound message is: a status report never moves a message back.
+    pub fn progress(self) -> u8 {
+        match self {
+            CorrespondenceStatus::Queued => 0,
+            CorrespondenceStatus::Sent => 1,
+            CorrespondenceStatus::Failed => 2,
+            CorrespondenceStatus::Delivered => 3,
+            CorrespondenceStatus::Received => 3,
+            CorrespondenceStatus::Read => 4,
+        }
+    }
+}
+
+db_enum! {
+    /// What caused a message.
+    pub enum CorrespondenceKind {
+        /// A confirmation, change or cancellation of an appointment.
+        Appointment,
+        /// The day-before reminder.
+        Reminder,
+        /// An invitation to the patient portal.
+        Invitation,
+        /// Written by a member of staff.
+        Written,
+        /// Sent by the patient.
+        Reply,
+        /// A notice the product sends on its own (such as an answer to a request).
+        Notice,
+    }
+}
+
+impl CorrespondenceKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            CorrespondenceKind::Appointment => "Appointment message",
+            CorrespondenceKind::Reminder => "Reminder",
+            CorrespondenceKind::Invitation => "Portal invitation",
+            CorrespondenceKind::Written => "Written by staff",
+            CorrespondenceKind::Reply => "From the patient",
+            CorrespondenceKind::Notice => "Notice",
+        }
+    }
+}
+
+/// One message to or from a patient.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Correspondence {
+    pub id: Uuid,
+    /// `None` while an inbound message waits in triage for its patient.
+    pub patient_id: Option<Uuid>,
+    pub patient_name: Option<String>,
+    pub channel: CorrespondenceChannel,
+    pub direction: Direction,
+    pub kind: CorrespondenceKind,
+    pub status: CorrespondenceStatus,
+    /// The patient's side: the number or address it went to or came from.
+    pub counterpart: String,
+    /// Emails only.
+    pub subject: Option<String>,
+    pub body: String,
+    /// The member of staff who wrote it, for messages written by staff.
+    pub staff_id: Option<Uuid>,
+    pub staff_name: Option<String>,
+    /// Why it failed, in the provider's words.
+    pub error: Option<String>,
+    /// Inbound messages: when a member of staff answered or dealt with it.
+    pub answered_at: Option<DateTime<Utc>>,
+    /// Inbound messages whose number matches several patients: the ones it could be from.
+    #[serde(default)]
+    pub candidates: Vec<TriageCandidate>,
+    /// Whether staff may retry it (a failed outbound message).
+    pub can_retry: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A patient an unmatched message may be from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TriageCandidate {
+    pub patient_id: Uuid,
+    pub name: String,
+}
+
+/// A patient's correspondence, newest first.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct PatientCorrespondenceQuery {
+    pub channel: Option<CorrespondenceChannel>,
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
+}
+
+/// Everything sent and received, unanswered inbound messages first, then newest first.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct CorrespondenceQuery {
+    pub channel: Option<CorrespondenceChannel>,
+    pub direction: Option<Direction>,
+    pub status: Option<CorrespondenceStatus>,
+    /// Written by (or, for inbound messages, answered by) this member of staff.
+    pub staff_id: Option<Uuid>,
+    /// From this day (the practice's), inclusive.
+    pub from: Option<NaiveDate>,
+    /// To this day (the practice's), inclusive.
+    pub to: Option<NaiveDate>,
+    /// Only inbound messages that wait for their patient to be chosen.
+    pub triage: Option<bool>,
+    /// Only inbound messages nobody has answered yet.
+    pub unanswered: Option<bool>,
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
+}
+
+/// A message a member of staff sends to a patient from their record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SendMessage {
+    /// `sms` or `email`.
+    pub channel: CorrespondenceChannel,
+    /// Emails only.
+    #[serde(default)]
+    pub subject: Option<String>,
+    pub body: String,
+}
+
+/// The longest SMS the practice sends: three segments.
+pub const SMS_MAX_CHARS: usize = 459;
+
+impl SendMessage {
+    pub fn validate(&self) -> Result<(), Vec<crate::FieldError>> {
+        let mut e = Errors::default();
+        match self.channel {
+            CorrespondenceChannel::Sms => {
+                e.required_text("body", &self.body, SMS_MAX_CHARS);
+            }
+            CorrespondenceChannel::Email => {
+                e.required_text("subject", self.subject.as_deref().unwrap_or(""), 200);
+                e.required_text("body", &self.body, 20_000);
+            }
+            _ => e.push("channel", "invalid", "Choose SMS or email."),
+        }
+        e.finish()
+    }
+}
+
+/// Choose the patient an inbound message is from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AssignCorrespondence {
+    pub patient_id: Uuid,
+}
+
+/// A message staff start from: `{first_name}` and `{practice}` are filled in before sending,
+/// and the text can be changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StaffTemplate {
+    pub name: &'static str,
+    pub subject: &'static str,
+    pub body: &'static str,
+}
+
+/// The messages staff most often write.
+pub const STAFF_TEMPLATES: &[StaffTemplate] = &[
+    StaffTemplate {
+        name: "Please call us",
+        subject: "Please call {practice}",
+        body: "Hi {first_name}, this is {practice}. Please give us a call when you have a moment.",
+    },
+    StaffTemplate {
+        name: "Results ready",
+        subject: "Your results are ready",
+        body: "Hi {first_name}, your results are ready. Please book a time to go through them with your practitioner. {practice}",
+    },
+    StaffTemplate {
+        name: "Running late",
+        subject: "Running a little late",
+        body: "Hi {first_name}, your practitioner is running about 15 minutes late today. Sorry for the wait. {practice}",
+    },
+    StaffTemplate {
+        name: "Missed appointment",
+        subject: "We missed you today",
+        body: "Hi {first_name}, we missed you at your appointment today. Please call us to book another time. {practice}",
+    },
+];
+
+impl StaffTemplate {
+    /// The template with the patient's first name and the practice's name filled in.
+    pub fn render(&self, text: &str, first_name: &str, practice: &str) -> String {
+        text.replace("{first_name}", first_name)
+            .replace("{practice}", practice)
+    }
+}
+
+/// A call a provider made to the practice (a webhook), as logged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookEvent {
+    pub id: Uuid,
+    /// `twilio`, …
+    pub provider: String,
+    /// What was called, such as `sms` or `message_status`.
+    pub endpoint: String,
+    /// Whether its signature was good.
+    pub verified: bool,
+    /// Why it was refused, when it was.
+    pub refusal: Option<String>,
+    /// What came of it: `stored`, `triage`, `status`, `duplicate`, `refused`, …
+    pub outcome: String,
+    /// The provider's id of the message or call, when it gave one.
+    pub reference: Option<String>,
+    pub duration_ms: i32,
+    pub received_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct WebhookEventQuery {
+    pub provider: Option<String>,
+    /// Only refused calls (`false`) or only verified ones (`true`).
+    pub verified: Option<bool>,
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_sms_needs_a_body_within_three_segments_and_an_email_a_subject() {
+        let sms = SendMessage {
+            channel: CorrespondenceChannel::Sms,
+            subject: None,
+            body: "x".repeat(SMS_MAX_CHARS + 1),
+        };
+        assert!(sms.validate().is_err());
+        let email = SendMessage {
+            channel: CorrespondenceChannel::Email,
+            subject: None,
+            body: "Hello".into(),
+        };
+        assert!(email.validate().is_err());
+        let call = SendMessage {
+            channel: CorrespondenceChannel::Call,
+            subject: None,
+            body: "Hello".into(),
+        };
+        assert!(call.validate().is_err());
+    }
+
+    #[test]
+    fn a_status_report_orders_outbound_progress() {
+        use CorrespondenceStatus::*;
+        assert!(Sent.progress() > Queued.progress());
+        assert!(Delivered.progress() > Sent.progress());
+        assert!(Delivered.progress() > Failed.progress());
+        assert!(Read.progress() > Delivered.progress());
+    }
+
+    #[test]
+    fn a_template_fills_in_the_first_name_and_the_practice() {
+        let t = STAFF_TEMPLATES[0];
+        assert_eq!(
+            t.render(t.body, "Ann", "Harbour Clinic"),
+            "Hi Ann, this is Harbour Clinic. Please give us a call when you have a moment."
+        );
+    }
+}

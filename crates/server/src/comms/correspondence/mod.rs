@@ -1,0 +1,17 @@
+//! Correspondence: one history per patient of every message to or from them, on any channel.
+//! Outbound messages the product queues for a patient are entries from the moment they are
+//! queued and follow their delivery; inbound ones are written by the provider webhooks.
+
+mod handlers;
+mod queries;
+mod wire;
+
+pub(super) use handlers::{
+    assign_message, list_correspondence, mark_answered, patient_correspondence, retry_message,
+    send_message,
+};
+pub(super) use queries::{
+    advance, all_of_patient, answered_by_itself, by_provider_ref, erase_patient, follow_delivery,
+    insert, Delivery, NewEntry,
+};
+pub(super) use wire::to_wire;

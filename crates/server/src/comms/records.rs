@@ -1,0 +1,43 @@
+//! Communications' part of a patient's export and erasure.
+
+use api_types::Permission;
+use sea_orm::ConnectionTrait;
+
+use super::{correspondence, outbox};
+use crate::auth::Principal;
+use crate::platform::crypto::Crypto;
+use crate::platform::export::Archive;
+use crate::platform::{ApiResult, PatientId};
+use crate::AppState;
+
+/// The patient's correspondence, as `GET /patients/{id}/correspondence` shows it to the
+/// exporter: staff who read correspondence, or the patient.
+pub async fn export_patient(
+    state: &AppState,
+    principal: &Principal,
+    patient_id: PatientId,
+    archive: &mut Archive,
+) -> ApiResult<()> {
+    let own = principal.own_patient_id() == Some(patient_id.0);
+    let staff =
+        principal.has(Permission::CorrespondenceRead) && principal.has(Permission::PatientsRead);
+    if !own && !staff {
+        archive.withhold("correspondence");
+        return Ok(());
+    }
+    let rows = correspondence::all_of_patient(&state.db, patient_id).await?;
+    let items = correspondence::to_wire(&state.db, &state.crypto, rows).await?;
+    archive.section("correspondence", items)
+}
+
+/// Erasure: the patient's messages keep when and how they went, without their content or the
+/// number or address; messages not yet sent are withdrawn.
+pub async fn erase_patient(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    patient_id: PatientId,
+) -> ApiResult<()> {
+    let outbox_ids = correspondence::erase_patient(db, crypto, patient_id).await?;
+    outbox::withdraw_unsent(db, outbox_ids).await?;
+    Ok(())
+}
