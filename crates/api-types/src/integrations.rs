@@ -18,15 +18,18 @@ pub enum Provider {
     Withings,
     /// Google: practitioners' calendars.
     Google,
+    /// Twilio: SMS to and from patients.
+    Twilio,
 }
 
 impl Provider {
-    pub const ALL: [Provider; 2] = [Provider::Withings, Provider::Google];
+    pub const ALL: [Provider; 3] = [Provider::Withings, Provider::Google, Provider::Twilio];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Provider::Withings => "withings",
             Provider::Google => "google",
+            Provider::Twilio => "twilio",
         }
     }
 
@@ -38,6 +41,7 @@ impl Provider {
         match self {
             Provider::Withings => "Withings",
             Provider::Google => "Google Calendar",
+            Provider::Twilio => "Twilio",
         }
     }
 
@@ -49,6 +53,19 @@ impl Provider {
             }
             Provider::Google => {
                 "Practitioners see their appointments in their own Google Calendar."
+            }
+            Provider::Twilio => {
+                "Appointment messages, reminders and staff messages go out by SMS, and patients' replies arrive in their correspondence."
+            }
+        }
+    }
+
+    /// Where the address the provider calls back is registered with it.
+    pub fn callback_hint(self) -> &'static str {
+        match self {
+            Provider::Withings | Provider::Google => "Register this redirect address with",
+            Provider::Twilio => {
+                "Set this as the \"A message comes in\" webhook (HTTP POST) of the practice's number in"
             }
         }
     }
@@ -128,6 +145,43 @@ impl Provider {
                     secret: false,
                     required: false,
                     hint: "Leave empty for Google's.",
+                },
+            ],
+            Provider::Twilio => &[
+                ProviderField {
+                    name: "account_sid",
+                    label: "Account SID",
+                    secret: false,
+                    required: true,
+                    hint: "Starts with AC; from the Twilio console.",
+                },
+                ProviderField {
+                    name: "auth_token",
+                    label: "Auth token",
+                    secret: true,
+                    required: true,
+                    hint: "Kept encrypted; never shown again. It also signs Twilio's calls to Carebase.",
+                },
+                ProviderField {
+                    name: "from",
+                    label: "Sending number",
+                    secret: false,
+                    required: false,
+                    hint: "The practice's Twilio number in international form, such as +61480000000 (or give a messaging service).",
+                },
+                ProviderField {
+                    name: "messaging_service_sid",
+                    label: "Messaging service SID",
+                    secret: false,
+                    required: false,
+                    hint: "Starts with MG; used instead of the sending number when given.",
+                },
+                ProviderField {
+                    name: "api_base",
+                    label: "API address",
+                    secret: false,
+                    required: false,
+                    hint: "Leave empty for https://api.twilio.com.",
                 },
             ],
         }
@@ -236,6 +290,25 @@ impl SaveCredentials {
                     "invalid_url",
                     "Enter an https:// address (http:// only for this computer).",
                 );
+            }
+        }
+        if provider == Provider::Twilio {
+            let given = |name: &str| self.values.get(name).is_some_and(|v| !v.trim().is_empty());
+            if !given("from") && !given("messaging_service_sid") {
+                e.push(
+                    "values.from",
+                    "required",
+                    "Give the sending number or a messaging service.",
+                );
+            }
+            if let Some(from) = self.values.get("from").filter(|v| !v.trim().is_empty()) {
+                if crate::validation::e164(from).as_deref() != Some(from.trim()) {
+                    e.push(
+                        "values.from",
+                        "invalid",
+                        "Enter the number in international form, such as +61480000000.",
+                    );
+                }
             }
         }
         e.finish()

@@ -129,6 +129,38 @@ impl TwilioClient {
         Ok(TwilioClient { http, config })
     }
 
+    /// Asks Twilio whether the account SID and auth token are good, by reading the account
+    /// (`GET /2010-04-01/Accounts/{AccountSid}.json`), which changes nothing.
+    pub async fn check_credentials(&self) -> Result<(), TwilioError> {
+        let url = format!(
+            "{}/2010-04-01/Accounts/{}.json",
+            self.config.api_base.trim_end_matches('/'),
+            self.config.account_sid
+        );
+        let response = self
+            .http
+            .get(url)
+            .basic_auth(&self.config.account_sid, Some(&self.config.auth_token))
+            .send()
+            .await?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let bytes = response.bytes().await?;
+        let error: ErrorBody = serde_json::from_slice(&bytes).unwrap_or(ErrorBody {
+            code: None,
+            message: None,
+        });
+        Err(TwilioError::Rejected {
+            status: status.as_u16(),
+            code: error.code.unwrap_or(0),
+            message: error
+                .message
+                .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned()),
+        })
+    }
+
     fn messages_url(&self) -> String {
         format!(
             "{}/2010-04-01/Accounts/{}/Messages.json",

@@ -240,32 +240,8 @@ fn start_outbox_worker(state: &AppState, settings: &Settings) -> anyhow::Result<
     } else {
         tracing::info!("no SMTP configured: outbound email stays in the outbox");
     }
-    if let Some(t) = &settings.twilio {
-        let client = connectors::twilio::TwilioClient::new(connectors::twilio::TwilioConfig {
-            account_sid: t.account_sid.clone(),
-            auth_token: t.auth_token.expose_secret().to_owned(),
-            from: t.from.clone(),
-            messaging_service_sid: t.messaging_service_sid.clone(),
-            api_base: t
-                .api_base
-                .clone()
-                .unwrap_or_else(|| connectors::twilio::API_BASE.to_owned()),
-            status_callback: Some(format!(
-                "{}/api/v1/webhooks/twilio/message-status",
-                settings.public_url.trim_end_matches('/')
-            )),
-        })?;
-        senders.sms = Some(Arc::new(client));
-    } else {
-        tracing::info!("no Twilio configured: outbound SMS stays in the outbox");
-    }
-    if senders.email.is_some() || senders.sms.is_some() {
-        tokio::spawn(crate::comms::run_worker(
-            state.db.clone(),
-            state.crypto.clone(),
-            senders,
-        ));
-    }
+    // SMS goes through the practice's Twilio account, from the configuration or the app.
+    tokio::spawn(crate::comms::run_worker(state.clone(), senders.email));
     tokio::spawn(crate::scheduling::run_reminders(
         state.db.clone(),
         state.crypto.clone(),

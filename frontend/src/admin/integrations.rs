@@ -167,7 +167,7 @@ fn IntegrationCard(integration: Integration, list: Loader<Vec<Integration>>) -> 
             </div>
             <p class="muted">{provider.purpose()}</p>
             <p class="field-hint">
-                "Register this redirect address with " {provider.name()} ": "
+                {provider.callback_hint()} " " {provider.name()} ": "
                 <code>{redirect_uri}</code>
             </p>
             {move || problem.get().map(|problem| view! { <ProblemAlert problem /> })}

@@ -60,6 +60,15 @@ fn error(status: u16, code: i64, message: &str) -> Response {
 fn answer(state: &Mutex<State>, r: &Request) -> Response {
     let mut s = lock(state);
     s.requests.push(r.clone());
+    if r.method == "GET" && r.path == format!("/2010-04-01/Accounts/{ACCOUNT_SID}.json") {
+        if r.basic_auth() != Some((ACCOUNT_SID.to_owned(), AUTH_TOKEN.to_owned())) {
+            return error(401, 20003, "Authenticate");
+        }
+        return Response::json(
+            200,
+            json!({"sid": ACCOUNT_SID, "friendly_name": "Practice", "status": "active", "type": "Full"}),
+        );
+    }
     let path = format!("/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json");
     if r.method != "POST" || r.path != path {
         return error(404, 20404, "The requested resource was not found");

@@ -331,11 +331,25 @@ impl Senders {
     }
 }
 
-/// Delivers due messages until the process stops. Any replica may run it: on PostgreSQL each
-/// message is claimed with `FOR UPDATE SKIP LOCKED`, so no two deliver the same one.
-pub async fn run_worker(db: sea_orm::DatabaseConnection, crypto: Arc<Crypto>, senders: Senders) {
+/// Delivers due messages until the process stops: email through `email` (SMTP, from the
+/// server's configuration), SMS through the practice's Twilio account as it is set up at each
+/// pass (so credentials saved in the app take effect without a restart). Any replica may run it:
+/// on PostgreSQL each message is claimed with `FOR UPDATE SKIP LOCKED`, so no two deliver the
+/// same one.
+pub async fn run_worker(state: AppState, email: Option<Arc<dyn EmailSender>>) {
     loop {
-        match deliver_due(&db, &crypto, &senders).await {
+        let sms = match crate::integrations::twilio_client(&state).await {
+            Ok(client) => client.map(|c| c as Arc<dyn SmsSender>),
+            Err(e) => {
+                tracing::warn!(error = ?e, "the Twilio account could not be read");
+                None
+            }
+        };
+        let senders = Senders {
+            email: email.clone(),
+            sms,
+        };
+        match deliver_due(&state.db, &state.crypto, &senders).await {
             Ok(0) => tokio::time::sleep(Duration::from_secs(5)).await,
             Ok(_) => {}
             Err(e) => {

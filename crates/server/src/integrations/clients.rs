@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use api_types::integrations::{CredentialSource, Provider};
 use connectors::google::{self as gc, GoogleClient};
+use connectors::twilio::{TwilioClient, TwilioConfig};
 use connectors::withings::{WithingsClient, WithingsConfig};
 use secrecy::ExposeSecret;
 use tokio::sync::Mutex;
@@ -27,16 +28,20 @@ type Slot<T> = Mutex<Option<(Instant, Option<Arc<T>>)>>;
 pub struct Clients {
     configured_withings: Option<Arc<WithingsClient>>,
     configured_google: Option<Arc<GoogleClient>>,
+    configured_twilio: Option<Arc<TwilioClient>>,
     saved_withings: Slot<WithingsClient>,
     saved_google: Slot<GoogleClient>,
+    saved_twilio: Slot<TwilioClient>,
 }
 
+/// The address the provider calls back: the OAuth redirect, or (Twilio) the incoming-message
+/// webhook.
 pub(super) fn callback(settings: &Settings, provider: Provider) -> String {
-    format!(
-        "{}/api/v1/integrations/{}/callback",
-        settings.public_url.trim_end_matches('/'),
-        provider.as_str()
-    )
+    let base = settings.public_url.trim_end_matches('/');
+    match provider {
+        Provider::Twilio => format!("{base}/api/v1/webhooks/twilio/messages"),
+        _ => format!("{base}/api/v1/integrations/{}/callback", provider.as_str()),
+    }
 }
 
 fn field(values: &BTreeMap<String, String>, name: &str, default: &str) -> String {
@@ -78,6 +83,31 @@ pub(super) fn build_google(
     GoogleClient::new(config).map_err(|e| ApiError::Internal(e.into()))
 }
 
+pub(super) fn build_twilio(
+    settings: &Settings,
+    values: &BTreeMap<String, String>,
+) -> ApiResult<TwilioClient> {
+    let optional = |name: &str| Some(field(values, name, "")).filter(|v| !v.is_empty());
+    let config = TwilioConfig {
+        account_sid: field(values, "account_sid", ""),
+        auth_token: field(values, "auth_token", ""),
+        from: optional("from"),
+        messaging_service_sid: optional("messaging_service_sid"),
+        api_base: field(values, "api_base", connectors::twilio::API_BASE),
+        status_callback: Some(format!(
+            "{}/api/v1/webhooks/twilio/message-status",
+            settings.public_url.trim_end_matches('/')
+        )),
+    };
+    TwilioClient::new(config).map_err(|e| {
+        ApiError::field(
+            "values.from",
+            "required",
+            format!("{e}: give the sending number or a messaging service."),
+        )
+    })
+}
+
 /// The configuration's credentials for `provider`, as a provider's fields.
 pub(super) fn configured(
     settings: &Settings,
@@ -110,6 +140,16 @@ pub(super) fn configured(
                 ("calendar_base", g.calendar_base.clone()),
             ]
         }
+        Provider::Twilio => {
+            let t = settings.twilio.as_ref()?;
+            vec![
+                ("account_sid", Some(t.account_sid.clone())),
+                ("auth_token", Some(t.auth_token.expose_secret().to_owned())),
+                ("from", t.from.clone()),
+                ("messaging_service_sid", t.messaging_service_sid.clone()),
+                ("api_base", t.api_base.clone()),
+            ]
+        }
     };
     Some(
         pairs
@@ -134,11 +174,19 @@ impl Clients {
             )),
             None => None,
         };
+        let configured_twilio = match configured(settings, Provider::Twilio) {
+            Some(values) => Some(Arc::new(
+                build_twilio(settings, &values).map_err(|e| anyhow::anyhow!("{e}"))?,
+            )),
+            None => None,
+        };
         Ok(Clients {
             configured_withings,
             configured_google,
+            configured_twilio,
             saved_withings: Mutex::new(None),
             saved_google: Mutex::new(None),
+            saved_twilio: Mutex::new(None),
         })
     }
 
@@ -147,6 +195,7 @@ impl Clients {
         match provider {
             Provider::Withings => self.configured_withings.is_some(),
             Provider::Google => self.configured_google.is_some(),
+            Provider::Twilio => self.configured_twilio.is_some(),
         }
     }
 
@@ -155,6 +204,7 @@ impl Clients {
         match provider {
             Provider::Withings => *self.saved_withings.lock().await = None,
             Provider::Google => *self.saved_google.lock().await = None,
+            Provider::Twilio => *self.saved_twilio.lock().await = None,
         }
     }
 }
@@ -209,6 +259,21 @@ pub async fn google_client(state: &AppState) -> ApiResult<Option<Arc<GoogleClien
     cached(&state.integrations.saved_google, async {
         match credentials::load(&state.db, &state.crypto, Provider::Google).await? {
             Some(saved) => Ok(Some(build_google(&state.settings, &saved.values)?)),
+            None => Ok(None),
+        }
+    })
+    .await
+}
+
+/// The Twilio client, if the practice has a Twilio account set up: it sends SMS, and its auth
+/// token checks the signature of Twilio's calls.
+pub async fn twilio_client(state: &AppState) -> ApiResult<Option<Arc<TwilioClient>>> {
+    if let Some(c) = &state.integrations.configured_twilio {
+        return Ok(Some(c.clone()));
+    }
+    cached(&state.integrations.saved_twilio, async {
+        match credentials::load(&state.db, &state.crypto, Provider::Twilio).await? {
+            Some(saved) => Ok(Some(build_twilio(&state.settings, &saved.values)?)),
             None => Ok(None),
         }
     })

@@ -271,6 +271,8 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
         }),
         "/api/v1/patients/{id}/homework" => json!({"title": "x", "due_date": "2099-01-01"}),
         "/api/v1/homework/{id}/complete" => json!({}),
+        "/api/v1/patients/{id}/correspondence" => json!({"channel": "sms", "body": "Matrix"}),
+        "/api/v1/correspondence/{id}/assign" => json!({"patient_id": Uuid::now_v7()}),
         "/api/v1/patients/{id}/data-requests" => {
             json!({"kind": "rectification", "details": "Matrix"})
         }

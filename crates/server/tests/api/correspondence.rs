@@ -622,3 +622,105 @@ async fn the_products_own_messages_to_a_patient_are_in_their_correspondence() {
         .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn twilio_set_up_in_the_app_is_checked_and_then_signs_the_calls_it_makes() {
+    let twilio = FakeTwilio::start().await.unwrap();
+    let app = TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let save = |values: Value| {
+        let token = admin.token.clone();
+        let app = &app;
+        async move {
+            app.send(
+                reqwest::Method::PUT,
+                "/api/v1/integrations/twilio",
+                Some(&token),
+                Some(json!({ "values": values })),
+            )
+            .await
+        }
+    };
+    // A sender is needed: a number in international form, or a messaging service.
+    let res = save(json!({"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN,
+                          "api_base": twilio.base_url}))
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = save(json!({"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN,
+                          "from": "0480 000 000", "api_base": twilio.base_url}))
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = save(
+        json!({"account_sid": ACCOUNT_SID, "auth_token": "a-wrong-token",
+                          "from": FROM, "api_base": twilio.base_url}),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let integration: Value = res.json().await.unwrap();
+    assert_eq!(integration["source"], "app");
+    assert_eq!(
+        integration["redirect_uri"],
+        "http://carebase.test/api/v1/webhooks/twilio/messages"
+    );
+    assert_eq!(integration["secrets_set"], json!(["auth_token"]));
+    let check: Value = app
+        .post(
+            "/api/v1/integrations/twilio/check",
+            Some(&admin.token),
+            json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(check["ok"], false);
+    assert!(check["message"].as_str().unwrap().contains("20003"));
+
+    let res = save(json!({"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN,
+                          "from": FROM, "api_base": twilio.base_url}))
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let check: Value = app
+        .post(
+            "/api/v1/integrations/twilio/check",
+            Some(&admin.token),
+            json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(check["ok"], true, "{check}");
+
+    // Twilio's calls are now checked against the saved auth token.
+    let params = [
+        ("MessageSid", "SM77777777777777777777777777777777"),
+        ("From", "+61499999998"),
+        ("Body", "Hi"),
+    ];
+    let owned: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let path = "/api/v1/webhooks/twilio/messages";
+    let good = signature(AUTH_TOKEN, &format!("{PUBLIC}{path}"), &owned);
+    let res = app
+        .client
+        .post(app.url(path))
+        .header("X-Twilio-Signature", good)
+        .form(&params)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let stale = signature("a-wrong-token", &format!("{PUBLIC}{path}"), &owned);
+    let res = app
+        .client
+        .post(app.url(path))
+        .header("X-Twilio-Signature", stale)
+        .form(&params)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}

@@ -14,14 +14,13 @@ use api_types::comms::{
 use api_types::sharing::ConsentKind;
 use api_types::ErrorCode;
 use sea_orm::TransactionTrait;
-use secrecy::ExposeSecret;
 
 use super::log::{log, Logged};
 use crate::audit::AuditEntry;
 use crate::comms::correspondence::{self, NewEntry};
 use crate::platform::client::ClientInfo;
 use crate::platform::{ApiError, ApiResult, PatientId};
-use crate::{patients, AppState};
+use crate::{integrations, patients, AppState};
 
 const PROVIDER: &str = "twilio";
 
@@ -37,10 +36,10 @@ fn param<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-/// The parameters, if the call is Twilio's: signed with the account's auth token over the URL
+/// The parameters, if the call is Twilio's: signed with the practice's auth token over the URL
 /// Twilio was given.
-fn verify(state: &AppState, req: &HttpRequest, body: &[u8]) -> Result<Params, &'static str> {
-    let Some(twilio) = &state.settings.twilio else {
+async fn verify(state: &AppState, req: &HttpRequest, body: &[u8]) -> Result<Params, &'static str> {
+    let Ok(Some(twilio)) = integrations::twilio_client(state).await else {
         return Err("Twilio is not set up");
     };
     let Some(given) = req
@@ -60,8 +59,7 @@ fn verify(state: &AppState, req: &HttpRequest, body: &[u8]) -> Result<Params, &'
             .path_and_query()
             .map_or(req.path(), |pq| pq.as_str())
     );
-    if connectors::twilio::verify_signature(twilio.auth_token.expose_secret(), &url, &params, given)
-    {
+    if connectors::twilio::verify_signature(twilio.auth_token(), &url, &params, given) {
         Ok(params)
     } else {
         Err("the signature does not match")
@@ -116,7 +114,7 @@ pub async fn twilio_message(
 ) -> ApiResult<HttpResponse> {
     let started = Instant::now();
     let endpoint = "sms";
-    let params = match verify(&state, &req, &body) {
+    let params = match verify(&state, &req, &body).await {
         Ok(p) => p,
         Err(reason) => {
             let call = Logged {
@@ -248,7 +246,7 @@ pub async fn twilio_message_status(
 ) -> ApiResult<HttpResponse> {
     let started = Instant::now();
     let endpoint = "message_status";
-    let params = match verify(&state, &req, &body) {
+    let params = match verify(&state, &req, &body).await {
         Ok(p) => p,
         Err(reason) => {
             let call = Logged {

@@ -123,7 +123,7 @@ async fn list_integrations(
 /// features use the new credentials at once.
 #[utoipa::path(
     tag = "integrations",
-    params(("provider" = Provider, Path, description = "withings or google")),
+    params(("provider" = Provider, Path, description = "withings, google or twilio")),
     request_body = SaveCredentials,
     security(("bearer" = ["settings:manage"])),
     responses(
@@ -173,6 +173,7 @@ async fn save_integration(
     match provider {
         Provider::Withings => clients::build_withings(&state.settings, &values).map(drop)?,
         Provider::Google => clients::build_google(&state.settings, &values).map(drop)?,
+        Provider::Twilio => clients::build_twilio(&state.settings, &values).map(drop)?,
     }
 
     let changed: Vec<&str> = provider
@@ -207,7 +208,7 @@ async fn save_integration(
 /// Patients' and practitioners' connections are kept, and work again with the same client.
 #[utoipa::path(
     tag = "integrations",
-    params(("provider" = Provider, Path, description = "withings or google")),
+    params(("provider" = Provider, Path, description = "withings, google or twilio")),
     security(("bearer" = ["settings:manage"])),
     responses(
         (status = 204, description = "Removed"),
@@ -242,7 +243,7 @@ async fn remove_integration(
 /// Check a provider's credentials with a call that changes nothing at the provider.
 #[utoipa::path(
     tag = "integrations",
-    params(("provider" = Provider, Path, description = "withings or google")),
+    params(("provider" = Provider, Path, description = "withings, google or twilio")),
     security(("bearer" = ["settings:manage"])),
     responses(
         (status = 200, description = "The outcome, whether or not the provider accepted them", body = ConnectionCheck),
@@ -267,6 +268,12 @@ async fn check_integration(
         }
         Provider::Google => {
             let client = clients::google_client(&state)
+                .await?
+                .ok_or_else(not_set_up)?;
+            client.check_credentials().await.map_err(|e| e.to_string())
+        }
+        Provider::Twilio => {
+            let client = clients::twilio_client(&state)
                 .await?
                 .ok_or_else(not_set_up)?;
             client.check_credentials().await.map_err(|e| e.to_string())
