@@ -66,11 +66,42 @@ fn ensure_sqlite_dir(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The advisory lock replicas take while migrating.
+const MIGRATION_LOCK: i64 = 0x4341_5245_4d49_4752;
+
+/// Applies pending migrations. On PostgreSQL, under a session-level advisory lock held on a
+/// connection of its own, so that replicas starting together apply each migration once: the
+/// others wait, then find nothing left to do.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     use migration::MigratorTrait;
-    migration::Migrator::up(db, None)
+    if db.get_database_backend() != DbBackend::Postgres {
+        return migration::Migrator::up(db, None)
+            .await
+            .context("Failed to run database migrations");
+    }
+    let pool = db.get_postgres_connection_pool();
+    let mut holder = pool
+        .acquire()
         .await
-        .context("Failed to run database migrations")
+        .context("Failed to reserve a connection for the migration lock")?;
+    sea_orm::sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut *holder)
+        .await
+        .context("Failed to take the migration lock")?;
+    let outcome = migration::Migrator::up(db, None)
+        .await
+        .context("Failed to run database migrations");
+    let unlocked = sea_orm::sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut *holder)
+        .await;
+    if let Err(e) = unlocked {
+        // Closing the connection releases it too.
+        tracing::warn!(error = %e, "the migration lock was not released; closing its connection");
+        holder.detach();
+    }
+    outcome
 }
 
 /// Takes a transaction-level lock on `id` within `namespace`, so that concurrent transactions

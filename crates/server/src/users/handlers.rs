@@ -109,6 +109,11 @@ async fn update_user(
 ) -> ApiResult<web::Json<User>> {
     let req = body.into_inner();
     let txn = state.db.begin().await?;
+    if req.role.is_some() || req.status.is_some() {
+        // Changes of role and status wait for one another, so that two admins demoting each
+        // other at once cannot both pass the last-admin check.
+        crate::platform::db::lock(&txn, ADMIN_CHANGES, Uuid::nil()).await?;
+    }
     let current = queries::get(&txn, &state.crypto, UserId(*id)).await?;
     if let Some(role) = req.role {
         if (current.role == Role::Patient) != (role == Role::Patient) {
@@ -272,3 +277,6 @@ async fn revoke_invitation(
     state.audit.commit(txn, entry).await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// The lock that orders changes of staff roles and status.
+const ADMIN_CHANGES: u64 = 0x524f_4c45_5300_0001;

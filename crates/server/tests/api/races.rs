@@ -122,3 +122,71 @@ async fn a_burst_of_reads_and_writes_loses_no_audit_event() {
     let created = events(&c.app, &admin.token, "action=patient.create").await;
     assert!(created.len() >= 21);
 }
+
+#[tokio::test]
+async fn two_admins_demoting_each_other_at_once_leave_one_admin_every_round() {
+    for round in 0..6 {
+        let app = crate::helpers::TestApp::spawn().await;
+        let a = app.user(Role::Admin).await;
+        let b = app.user(Role::Admin).await;
+        let demote = |by: String, whom: uuid::Uuid| {
+            let app = &app;
+            async move {
+                app.send(
+                    reqwest::Method::PATCH,
+                    &format!("/api/v1/users/{whom}"),
+                    Some(&by),
+                    Some(json!({"role": "practitioner"})),
+                )
+                .await
+            }
+        };
+        let answers = futures_util::future::join(
+            demote(a.token.clone(), b.id),
+            demote(b.token.clone(), a.id),
+        )
+        .await;
+        let statuses = [answers.0.status(), answers.1.status()];
+        assert_eq!(
+            statuses.iter().filter(|s| **s == StatusCode::OK).count(),
+            1,
+            "round {round}: {statuses:?}"
+        );
+        let admins = carebase::users::active_admins(&app.state.db, &app.state.crypto)
+            .await
+            .unwrap();
+        assert_eq!(admins.len(), 1, "round {round}: {statuses:?}");
+    }
+}
+
+#[tokio::test]
+async fn replicas_starting_together_apply_each_migration_once() {
+    use carebase::platform::db;
+    use migration::MigratorTrait;
+    use sea_orm::{ConnectionTrait, Statement};
+    let dir = tempfile::tempdir().unwrap();
+    let url = crate::helpers::fresh_database(dir.path()).await;
+    if !url.starts_with("postgres") {
+        // One process owns a SQLite file: there are no replicas to race.
+        return;
+    }
+    let replicas: Vec<_> = futures_util::future::join_all((0..3).map(|_| db::connect(&url, 4)))
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let outcomes = futures_util::future::join_all(replicas.iter().map(db::migrate)).await;
+    for outcome in outcomes {
+        outcome.unwrap();
+    }
+    let row = replicas[0]
+        .query_one_raw(Statement::from_string(
+            replicas[0].get_database_backend(),
+            "SELECT COUNT(*) AS n FROM seaql_migrations",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let applied: i64 = row.try_get("", "n").unwrap();
+    assert_eq!(applied as usize, migration::Migrator::migrations().len());
+}
