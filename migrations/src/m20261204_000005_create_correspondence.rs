@@ -1,5 +1,6 @@
 //! Correspondence: every message to or from a patient, on any channel, as one history; outbox
-//! messages point to the entry they deliver; and the log of calls providers make to the practice.
+//! messages point to the entry they deliver; the log of calls providers make to the practice; and
+//! the tokens of signed calls already taken.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -25,6 +26,8 @@ enum Correspondence {
     ProviderRef,
     Error,
     Candidates,
+    AttachmentsEnc,
+    HeldFilesEnc,
     AnsweredAt,
     AnsweredBy,
     CreatedAt,
@@ -43,6 +46,14 @@ enum WebhookEvents {
     Reference,
     DurationMs,
     ReceivedAt,
+}
+
+#[derive(DeriveIden)]
+enum WebhookTokens {
+    Table,
+    Provider,
+    Token,
+    UsedAt,
 }
 
 #[async_trait::async_trait]
@@ -67,6 +78,8 @@ impl MigrationTrait for Migration {
                     .col(string_len_null(Correspondence::ProviderRef, 128))
                     .col(text_null(Correspondence::Error))
                     .col(text_null(Correspondence::Candidates))
+                    .col(text_null(Correspondence::AttachmentsEnc))
+                    .col(text_null(Correspondence::HeldFilesEnc))
                     .col(timestamp_with_time_zone_null(Correspondence::AnsweredAt))
                     .col(uuid_null(Correspondence::AnsweredBy))
                     .col(timestamp_with_time_zone(Correspondence::CreatedAt))
@@ -137,10 +150,29 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // Tokens of signed calls already taken (Mailgun signs only a timestamp and a token).
+        manager
+            .create_table(
+                Table::create()
+                    .table(WebhookTokens::Table)
+                    .col(string_len(WebhookTokens::Provider, 32))
+                    .col(string_len(WebhookTokens::Token, 128))
+                    .col(timestamp_with_time_zone(WebhookTokens::UsedAt))
+                    .primary_key(
+                        Index::create()
+                            .col(WebhookTokens::Provider)
+                            .col(WebhookTokens::Token),
+                    )
+                    .to_owned(),
+            )
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(WebhookTokens::Table).to_owned())
+            .await?;
         manager
             .drop_table(Table::drop().table(WebhookEvents::Table).to_owned())
             .await?;

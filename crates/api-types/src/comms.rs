@@ -167,6 +167,10 @@ pub struct Correspondence {
     /// Inbound messages whose number matches several patients: the ones it could be from.
     #[serde(default)]
     pub candidates: Vec<TriageCandidate>,
+    /// The names of files that came with it (an inbound email's attachments are filed in the
+    /// patient's documents).
+    #[serde(default)]
+    pub attachments: Vec<String>,
     /// Whether staff may retry it (a failed outbound message).
     pub can_retry: bool,
     pub created_at: DateTime<Utc>,

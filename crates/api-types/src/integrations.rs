@@ -20,16 +20,24 @@ pub enum Provider {
     Google,
     /// Twilio: SMS to and from patients.
     Twilio,
+    /// Mailgun: patients' emails to the practice.
+    Mailgun,
 }
 
 impl Provider {
-    pub const ALL: [Provider; 3] = [Provider::Withings, Provider::Google, Provider::Twilio];
+    pub const ALL: [Provider; 4] = [
+        Provider::Withings,
+        Provider::Google,
+        Provider::Twilio,
+        Provider::Mailgun,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Provider::Withings => "withings",
             Provider::Google => "google",
             Provider::Twilio => "twilio",
+            Provider::Mailgun => "mailgun",
         }
     }
 
@@ -42,6 +50,7 @@ impl Provider {
             Provider::Withings => "Withings",
             Provider::Google => "Google Calendar",
             Provider::Twilio => "Twilio",
+            Provider::Mailgun => "Mailgun",
         }
     }
 
@@ -57,6 +66,9 @@ impl Provider {
             Provider::Twilio => {
                 "Appointment messages, reminders and staff messages go out by SMS, and patients' replies arrive in their correspondence."
             }
+            Provider::Mailgun => {
+                "Patients' emails to the practice arrive in their correspondence, with attachments filed in their documents."
+            }
         }
     }
 
@@ -66,6 +78,9 @@ impl Provider {
             Provider::Withings | Provider::Google => "Register this redirect address with",
             Provider::Twilio => {
                 "Set this as the \"A message comes in\" webhook (HTTP POST) of the practice's number in"
+            }
+            Provider::Mailgun => {
+                "Forward the practice's inbound route (forward()) to this address in"
             }
         }
     }
@@ -184,6 +199,13 @@ impl Provider {
                     hint: "Leave empty for https://api.twilio.com.",
                 },
             ],
+            Provider::Mailgun => &[ProviderField {
+                name: "webhook_signing_key",
+                label: "Webhook signing key",
+                secret: true,
+                required: true,
+                hint: "From Mailgun's dashboard (Sending → Webhooks); it signs every email Mailgun forwards. Kept encrypted; never shown again.",
+            }],
         }
     }
 }

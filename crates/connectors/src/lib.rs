@@ -4,6 +4,7 @@
 
 pub mod email;
 pub mod google;
+pub mod mailgun;
 pub mod twilio;
 pub mod withings;
 

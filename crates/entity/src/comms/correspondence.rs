@@ -28,6 +28,11 @@ pub struct Model {
     pub error: Option<String>,
     /// A JSON array of the patient ids an unmatched inbound message may be from.
     pub candidates: Option<String>,
+    /// A JSON array of the names of files that came with it, encrypted.
+    pub attachments_enc: Option<String>,
+    /// Files of an inbound message still waiting in triage (JSON, encrypted): filed in the
+    /// patient's documents when staff choose the patient.
+    pub held_files_enc: Option<String>,
     pub answered_at: Option<DateTimeUtc>,
     pub answered_by: Option<Uuid>,
     pub created_at: DateTimeUtc,

@@ -1,3 +1,4 @@
 pub mod correspondence;
 pub mod outbox_message;
 pub mod webhook_event;
+pub mod webhook_token;

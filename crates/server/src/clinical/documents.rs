@@ -344,3 +344,32 @@ async fn remove(db: &impl ConnectionTrait, row: document::Model) -> ApiResult<()
     active.update(db).await?;
     Ok(())
 }
+
+/// Files a document the patient sent (an email's attachment) in their record, typed by its
+/// content like any upload, in the caller's transaction: the caller records the audit event.
+pub async fn file_from_patient(
+    db: &impl ConnectionTrait,
+    crypto: &crate::platform::crypto::Crypto,
+    patient: PatientId,
+    filename: &str,
+    description: &str,
+    bytes: &[u8],
+) -> ApiResult<Uuid> {
+    let row = files::store(
+        db,
+        crypto,
+        files::NewFile {
+            patient_id: patient.0,
+            kind: DocumentKind::Other,
+            original_name: filename,
+            description: Some(description),
+            note_id: None,
+            study_id: None,
+            source: DocumentSource::Patient,
+            uploaded_by: None,
+        },
+        bytes,
+    )
+    .await?;
+    Ok(row.id)
+}

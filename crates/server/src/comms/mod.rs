@@ -15,6 +15,7 @@ pub use outbox::{
     Channel, Outbound, Senders,
 };
 pub use records::{erase_patient, export_patient};
+pub use webhooks::last_provider_call;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     outbox::configure(cfg);
@@ -26,6 +27,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(correspondence::assign_message)
         .service(webhooks::twilio_message)
         .service(webhooks::twilio_message_status)
+        .service(webhooks::mailgun_message)
         .service(webhooks::list_webhook_events);
 }
 

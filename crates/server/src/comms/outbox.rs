@@ -153,6 +153,8 @@ pub async fn enqueue(
                 outbox_id: Some(id),
                 provider_ref: None,
                 candidates: &[],
+                attachments: &[],
+                held_files: &[],
             },
         )
         .await?;

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use api_types::integrations::{CredentialSource, Provider};
 use connectors::google::{self as gc, GoogleClient};
+use connectors::mailgun::MailgunInbound;
 use connectors::twilio::{TwilioClient, TwilioConfig};
 use connectors::withings::{WithingsClient, WithingsConfig};
 use secrecy::ExposeSecret;
@@ -29,9 +30,11 @@ pub struct Clients {
     configured_withings: Option<Arc<WithingsClient>>,
     configured_google: Option<Arc<GoogleClient>>,
     configured_twilio: Option<Arc<TwilioClient>>,
+    configured_mailgun: Option<Arc<MailgunInbound>>,
     saved_withings: Slot<WithingsClient>,
     saved_google: Slot<GoogleClient>,
     saved_twilio: Slot<TwilioClient>,
+    saved_mailgun: Slot<MailgunInbound>,
 }
 
 /// The address the provider calls back: the OAuth redirect, or (Twilio) the incoming-message
@@ -40,6 +43,7 @@ pub(super) fn callback(settings: &Settings, provider: Provider) -> String {
     let base = settings.public_url.trim_end_matches('/');
     match provider {
         Provider::Twilio => format!("{base}/api/v1/webhooks/twilio/messages"),
+        Provider::Mailgun => format!("{base}/api/v1/webhooks/mailgun/messages"),
         _ => format!("{base}/api/v1/integrations/{}/callback", provider.as_str()),
     }
 }
@@ -81,6 +85,10 @@ pub(super) fn build_google(
         calendar_base: field(values, "calendar_base", gc::CALENDAR_BASE),
     };
     GoogleClient::new(config).map_err(|e| ApiError::Internal(e.into()))
+}
+
+pub(super) fn build_mailgun(values: &BTreeMap<String, String>) -> MailgunInbound {
+    MailgunInbound::new(field(values, "webhook_signing_key", ""))
 }
 
 pub(super) fn build_twilio(
@@ -150,6 +158,13 @@ pub(super) fn configured(
                 ("api_base", t.api_base.clone()),
             ]
         }
+        Provider::Mailgun => {
+            let m = settings.mailgun.as_ref()?;
+            vec![(
+                "webhook_signing_key",
+                Some(m.webhook_signing_key.expose_secret().to_owned()),
+            )]
+        }
     };
     Some(
         pairs
@@ -180,7 +195,11 @@ impl Clients {
             )),
             None => None,
         };
+        let configured_mailgun =
+            configured(settings, Provider::Mailgun).map(|values| Arc::new(build_mailgun(&values)));
         Ok(Clients {
+            configured_mailgun,
+            saved_mailgun: Mutex::new(None),
             configured_withings,
             configured_google,
             configured_twilio,
@@ -196,6 +215,7 @@ impl Clients {
             Provider::Withings => self.configured_withings.is_some(),
             Provider::Google => self.configured_google.is_some(),
             Provider::Twilio => self.configured_twilio.is_some(),
+            Provider::Mailgun => self.configured_mailgun.is_some(),
         }
     }
 
@@ -205,6 +225,7 @@ impl Clients {
             Provider::Withings => *self.saved_withings.lock().await = None,
             Provider::Google => *self.saved_google.lock().await = None,
             Provider::Twilio => *self.saved_twilio.lock().await = None,
+            Provider::Mailgun => *self.saved_mailgun.lock().await = None,
         }
     }
 }
@@ -276,6 +297,21 @@ pub async fn twilio_client(state: &AppState) -> ApiResult<Option<Arc<TwilioClien
             Some(saved) => Ok(Some(build_twilio(&state.settings, &saved.values)?)),
             None => Ok(None),
         }
+    })
+    .await
+}
+
+/// The key that checks Mailgun's calls, if the practice receives email through Mailgun.
+pub async fn mailgun_inbound(state: &AppState) -> ApiResult<Option<Arc<MailgunInbound>>> {
+    if let Some(c) = &state.integrations.configured_mailgun {
+        return Ok(Some(c.clone()));
+    }
+    cached(&state.integrations.saved_mailgun, async {
+        Ok(
+            credentials::load(&state.db, &state.crypto, Provider::Mailgun)
+                .await?
+                .map(|saved| build_mailgun(&saved.values)),
+        )
     })
     .await
 }

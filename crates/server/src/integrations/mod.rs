@@ -15,7 +15,7 @@ mod jobs;
 mod oauth;
 mod withings;
 
-pub use clients::{google_client, twilio_client, withings_client, Clients};
+pub use clients::{google_client, mailgun_inbound, twilio_client, withings_client, Clients};
 pub use google::{
     appointments_changed, end_for as end_google_calendar_of, Changed as AppointmentChanged,
 };

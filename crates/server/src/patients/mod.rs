@@ -26,8 +26,8 @@ pub use consents::{given as consent_given, record_choice as record_consent};
 pub use erase::erase_patient;
 pub use export::{export_patient, MAX_ACCESS_EVENTS};
 pub use queries::{
-    create, ensure_not_erased, find, find_many, get, get_for_change, with_phone, PatientRecord,
-    COUNT_CAP,
+    create, ensure_not_erased, find, find_many, get, get_for_change, with_email, with_phone,
+    PatientRecord, COUNT_CAP,
 };
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -561,3 +561,28 @@ pub async fn with_phone(
         .await?;
     Ok(rows.into_iter().map(|m| PatientId(m.id)).collect())
 }
+
+/// The patients, erased ones left out, with `email` as their address, found through its blind
+/// index: how an inbound email finds whom it is from.
+pub async fn with_email(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    email: &str,
+) -> ApiResult<Vec<PatientId>> {
+    let token = search::email_token(crypto, email);
+    let rows = patient::Entity::find()
+        .filter(patient::Column::ErasedAt.is_null())
+        .filter(
+            patient::Column::Id.in_subquery(
+                Query::select()
+                    .column(search_token::Column::PatientId)
+                    .from(search_token::Entity)
+                    .and_where(search_token::Column::Token.eq(token))
+                    .to_owned(),
+            ),
+        )
+        .order_by_asc(patient::Column::CreatedAt)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|m| PatientId(m.id)).collect())
+}

@@ -51,6 +51,15 @@ pub struct Settings {
     /// Calendar.
     #[serde(default)]
     pub google: Option<GoogleSettings>,
+    /// The practice's Mailgun inbound route; without it, patients' emails are not received.
+    #[serde(default)]
+    pub mailgun: Option<MailgunSettings>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MailgunSettings {
+    /// The webhook signing key, from Mailgun's dashboard.
+    pub webhook_signing_key: SecretString,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -158,6 +158,7 @@ const OPERATIONS: &[(&str, &str, Kind)] = &[
     ("POST", "/api/v1/correspondence/{id}/answered", Elsewhere("correspondence::a_number_shared_by_two_patients_waits_in_triage_until_staff_choose")),
     ("POST", "/api/v1/correspondence/{id}/assign", Elsewhere("correspondence::a_number_shared_by_two_patients_waits_in_triage_until_staff_choose")),
     ("POST", "/api/v1/webhooks/twilio/messages", Elsewhere("correspondence::an_inbound_sms_is_matched_to_its_patient_by_number_and_stored_once")),
+    ("POST", "/api/v1/webhooks/mailgun/messages", Elsewhere("inbound_email::an_email_from_a_patient_lands_in_their_correspondence_with_its_attachment_filed")),
     ("POST", "/api/v1/webhooks/twilio/message-status", NotPatient("a delivery status, found by Twilio's message id; it carries no content")),
     ("GET", "/api/v1/webhook-events", NotPatient("the log of providers' calls holds no message content or patient")),
     ("GET", "/api/v1/appointment-types", NotPatient("the practice's services")),

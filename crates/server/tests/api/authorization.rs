@@ -28,6 +28,7 @@ const PUBLIC: &[(&str, &str)] = &[
     ("GET", "/api/v1/calendar-feeds/{token}"),
     ("POST", "/api/v1/webhooks/twilio/messages"),
     ("POST", "/api/v1/webhooks/twilio/message-status"),
+    ("POST", "/api/v1/webhooks/mailgun/messages"),
     ("GET", "/api/v1/integrations/google/callback"),
 ];
 

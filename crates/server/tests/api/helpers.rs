@@ -64,7 +64,7 @@ pub struct TestUser {
 }
 
 /// A fresh, empty, migrated database for one test.
-async fn fresh_database(dir: &std::path::Path) -> String {
+pub async fn fresh_database(dir: &std::path::Path) -> String {
     match std::env::var("CAREBASE_TEST_DATABASE_URL")
         .ok()
         .filter(|u| !u.is_empty())
@@ -122,6 +122,7 @@ pub struct Options {
     pub withings: Option<carebase::platform::config::WithingsSettings>,
     pub google: Option<carebase::platform::config::GoogleSettings>,
     pub twilio: Option<carebase::platform::config::TwilioSettings>,
+    pub mailgun: Option<carebase::platform::config::MailgunSettings>,
     /// A built web app to serve.
     pub static_dir: Option<std::path::PathBuf>,
 }
@@ -133,6 +134,7 @@ impl Default for Options {
             withings: None,
             google: None,
             twilio: None,
+            mailgun: None,
             static_dir: None,
         }
     }
@@ -168,6 +170,7 @@ impl TestApp {
             withings: options.withings,
             twilio: options.twilio,
             google: options.google,
+            mailgun: options.mailgun,
         };
         let conn = db::connect(&database_url, 5).await.unwrap();
         db::migrate(&conn).await.unwrap();

@@ -22,6 +22,7 @@ mod exports;
 mod google_calendar;
 mod grants;
 mod health;
+mod inbound_email;
 mod input;
 mod integrations;
 mod invitations;

@@ -299,17 +299,22 @@ pub async fn assign_message(
         return Err(ApiError::conflict("This message already has its patient."));
     }
     patients::get_for_change(&state.db, &state.crypto, patient).await?;
+    let held = queries::held_files(&state.crypto, &entry)?;
+    let subject = one_to_wire(&state.db, &state.crypto, entry.clone())
+        .await?
+        .subject
+        .unwrap_or_default();
     let txn = state.db.begin().await?;
     let entry = queries::assign(&txn, entry, patient).await?;
-    state
-        .audit
-        .commit(
-            txn,
-            AuditEntry::by(&auth, AuditAction::CorrespondenceAssign)
-                .patient(patient.0)
-                .resource("correspondence", *id),
-        )
-        .await?;
+    let mut events = vec![AuditEntry::by(&auth, AuditAction::CorrespondenceAssign)
+        .patient(patient.0)
+        .resource("correspondence", *id)];
+    if !held.is_empty() {
+        events.extend(
+            crate::comms::webhooks::file_held(&txn, &state, patient, &subject, held).await?,
+        );
+    }
+    state.audit.commit_all(txn, events).await?;
     Ok(web::Json(
         one_to_wire(&state.db, &state.crypto, entry).await?,
     ))

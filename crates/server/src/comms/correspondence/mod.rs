@@ -12,6 +12,6 @@ pub(super) use handlers::{
 };
 pub(super) use queries::{
     advance, all_of_patient, answered_by_itself, by_provider_ref, erase_patient, follow_delivery,
-    insert, Delivery, NewEntry,
+    insert, Delivery, HeldFile, NewEntry,
 };
 pub(super) use wire::to_wire;

@@ -50,6 +50,18 @@ pub struct NewEntry<'a> {
     pub provider_ref: Option<&'a str>,
     /// Patients an unmatched inbound message may be from.
     pub candidates: &'a [PatientId],
+    /// The names of files that came with it.
+    pub attachments: &'a [String],
+    /// Files of an unmatched inbound message, kept until its patient is chosen.
+    pub held_files: &'a [HeldFile],
+}
+
+/// A file that came with an inbound message whose patient is not known yet.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct HeldFile {
+    pub filename: String,
+    /// Base64.
+    pub content: String,
 }
 
 /// Writes an entry in the caller's transaction.
@@ -65,6 +77,18 @@ pub async fn insert(
     } else {
         let ids: Vec<Uuid> = e.candidates.iter().map(|p| p.0).collect();
         Some(serde_json::to_string(&ids).map_err(anyhow::Error::from)?)
+    };
+    let attachments_enc = if e.attachments.is_empty() {
+        None
+    } else {
+        let json = serde_json::to_string(e.attachments).map_err(anyhow::Error::from)?;
+        Some(crypto.encrypt_str(&json, &aad(id, "attachments"))?)
+    };
+    let held_files_enc = if e.held_files.is_empty() {
+        None
+    } else {
+        let json = serde_json::to_string(e.held_files).map_err(anyhow::Error::from)?;
+        Some(crypto.encrypt_str(&json, &aad(id, "held_files"))?)
     };
     let subject_enc = match e.subject {
         Some(s) => Some(crypto.encrypt_str(s, &aad(id, "subject"))?),
@@ -86,6 +110,8 @@ pub async fn insert(
         provider_ref: Set(e.provider_ref.map(str::to_owned)),
         error: Set(None),
         candidates: Set(candidates),
+        attachments_enc: Set(attachments_enc),
+        held_files_enc: Set(held_files_enc),
         answered_at: Set(None),
         answered_by: Set(None),
         created_at: Set(now),
@@ -331,7 +357,19 @@ pub enum Answered {
     From(PatientId, CorrespondenceChannel),
 }
 
-/// Gives an inbound message waiting in triage its patient.
+/// The files an inbound message in triage holds.
+pub fn held_files(crypto: &Crypto, entry: &correspondence::Model) -> ApiResult<Vec<HeldFile>> {
+    match &entry.held_files_enc {
+        Some(enc) => Ok(serde_json::from_str(
+            &crypto.decrypt_str(enc, &aad(entry.id, "held_files"))?,
+        )
+        .map_err(anyhow::Error::from)?),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Gives an inbound message waiting in triage its patient (its held files are then the
+/// caller's to file).
 pub async fn assign(
     db: &impl ConnectionTrait,
     entry: correspondence::Model,
@@ -340,6 +378,7 @@ pub async fn assign(
     let mut active: correspondence::ActiveModel = entry.into();
     active.patient_id = Set(Some(patient.0));
     active.candidates = Set(None);
+    active.held_files_enc = Set(None);
     active.updated_at = Set(Utc::now());
     Ok(active.update(db).await?)
 }
@@ -359,6 +398,8 @@ pub async fn erase_patient(
         active.counterpart_enc = Set(crypto.encrypt_str("", &aad(id, "counterpart"))?);
         active.counterpart_bidx = Set(String::new());
         active.subject_enc = Set(None);
+        active.attachments_enc = Set(None);
+        active.held_files_enc = Set(None);
         active.body_enc = Set(crypto.encrypt_str(ERASED, &aad(id, "body"))?);
         active.candidates = Set(None);
         active.updated_at = Set(Utc::now());

@@ -48,6 +48,12 @@ pub async fn to_wire(
                     name: patient_names.get(&id).cloned().unwrap_or_default(),
                 })
                 .collect();
+            let attachments: Vec<String> = match &m.attachments_enc {
+                Some(enc) => {
+                    serde_json::from_str(&crypto.decrypt_str(enc, &aad(m.id, "attachments"))?)?
+                }
+                None => Vec::new(),
+            };
             let subject = match &m.subject_enc {
                 Some(s) => Some(crypto.decrypt_str(s, &aad(m.id, "subject"))?),
                 None => None,
@@ -59,6 +65,7 @@ pub async fn to_wire(
                 body: crypto.decrypt_str(&m.body_enc, &aad(m.id, "body"))?,
                 subject,
                 candidates,
+                attachments,
                 can_retry: m.direction == Direction::Outbound
                     && m.status == CorrespondenceStatus::Failed
                     && m.outbox_id.is_some(),

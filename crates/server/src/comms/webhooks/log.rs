@@ -6,7 +6,7 @@ use api_types::audit::AuditAction;
 use api_types::comms::{WebhookEvent, WebhookEventQuery};
 use api_types::Page;
 use chrono::Utc;
-use entity::comms::webhook_event;
+use entity::comms::{webhook_event, webhook_token};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect,
@@ -110,4 +110,38 @@ pub async fn log(db: &impl ConnectionTrait, call: Logged<'_>) {
     if let Err(e) = model.insert(db).await {
         tracing::error!(error = %e, provider = call.provider, "a provider's call could not be logged");
     }
+}
+
+/// Takes a signed call's token: `false` if it was taken before (the call is a replay).
+pub async fn take_token(db: &impl ConnectionTrait, provider: &str, token: &str) -> ApiResult<bool> {
+    let insert = webhook_token::Entity::insert(webhook_token::ActiveModel {
+        provider: Set(provider.to_owned()),
+        token: Set(token.chars().take(128).collect()),
+        used_at: Set(Utc::now()),
+    })
+    .on_conflict(
+        sea_orm::sea_query::OnConflict::columns([
+            webhook_token::Column::Provider,
+            webhook_token::Column::Token,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(insert == 1)
+}
+
+/// The last call a provider made, as logged.
+pub async fn last_call(
+    db: &impl ConnectionTrait,
+    provider: &str,
+) -> ApiResult<Option<WebhookEvent>> {
+    Ok(webhook_event::Entity::find()
+        .filter(webhook_event::Column::Provider.eq(provider))
+        .order_by_desc(webhook_event::Column::ReceivedAt)
+        .order_by_desc(webhook_event::Column::Id)
+        .one(db)
+        .await?
+        .map(to_wire))
 }

@@ -178,6 +178,8 @@ async fn receive_sms(state: &AppState, params: &Params, sid: &str) -> ApiResult<
             outbox_id: None,
             provider_ref: Some(sid),
             candidates,
+            attachments: &[],
+            held_files: &[],
         },
     )
     .await;

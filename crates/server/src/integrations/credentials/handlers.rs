@@ -123,7 +123,7 @@ async fn list_integrations(
 /// features use the new credentials at once.
 #[utoipa::path(
     tag = "integrations",
-    params(("provider" = Provider, Path, description = "withings, google or twilio")),
+    params(("provider" = Provider, Path, description = "withings, google, twilio or mailgun")),
     request_body = SaveCredentials,
     security(("bearer" = ["settings:manage"])),
     responses(
@@ -174,6 +174,7 @@ async fn save_integration(
         Provider::Withings => clients::build_withings(&state.settings, &values).map(drop)?,
         Provider::Google => clients::build_google(&state.settings, &values).map(drop)?,
         Provider::Twilio => clients::build_twilio(&state.settings, &values).map(drop)?,
+        Provider::Mailgun => drop(clients::build_mailgun(&values)),
     }
 
     let changed: Vec<&str> = provider
@@ -208,7 +209,7 @@ async fn save_integration(
 /// Patients' and practitioners' connections are kept, and work again with the same client.
 #[utoipa::path(
     tag = "integrations",
-    params(("provider" = Provider, Path, description = "withings, google or twilio")),
+    params(("provider" = Provider, Path, description = "withings, google, twilio or mailgun")),
     security(("bearer" = ["settings:manage"])),
     responses(
         (status = 204, description = "Removed"),
@@ -243,7 +244,7 @@ async fn remove_integration(
 /// Check a provider's credentials with a call that changes nothing at the provider.
 #[utoipa::path(
     tag = "integrations",
-    params(("provider" = Provider, Path, description = "withings, google or twilio")),
+    params(("provider" = Provider, Path, description = "withings, google, twilio or mailgun")),
     security(("bearer" = ["settings:manage"])),
     responses(
         (status = 200, description = "The outcome, whether or not the provider accepted them", body = ConnectionCheck),
@@ -278,10 +279,31 @@ async fn check_integration(
                 .ok_or_else(not_set_up)?;
             client.check_credentials().await.map_err(|e| e.to_string())
         }
+        // Mailgun has nothing to ask with a signing key: the check reads how its last call went.
+        Provider::Mailgun => {
+            clients::mailgun_inbound(&state)
+                .await?
+                .ok_or_else(not_set_up)?;
+            match crate::comms::last_provider_call(&state.db, "mailgun").await? {
+                Some(call) if call.verified => Ok(()),
+                Some(call) => Err(format!(
+                    "Mailgun's last call, {}, was refused: {}. Check the signing key.",
+                    call.received_at.format("%Y-%m-%d %H:%M UTC"),
+                    call.refusal.unwrap_or_default()
+                )),
+                None => Err(
+                    "No email has come from Mailgun yet: send one to the route's address, then check again."
+                        .to_owned(),
+                ),
+            }
+        }
     };
     let check = ConnectionCheck {
         ok: outcome.is_ok(),
         message: match outcome {
+            Ok(()) if provider == Provider::Mailgun => {
+                "Mailgun's last call was signed with this key.".to_owned()
+            }
             Ok(()) => format!("{} accepted the credentials.", provider.name()),
             Err(e) => e,
         },

@@ -1,0 +1,337 @@
+//! Patients' emails, forwarded by the practice's Mailgun inbound route. Each call is checked
+//! against Mailgun's signature (HMAC-SHA256 of `timestamp` and `token` with the webhook signing
+//! key), its timestamp must be within five minutes, and each token is taken once, since the
+//! signature does not cover the content. The email is matched to the patient by the sender's
+//! address through its blind index; attachments are filed in the patient's documents, typed by
+//! their content like any upload (an email whose patient is not known keeps them until staff
+//! choose). A message Mailgun delivers twice is stored once.
+
+use std::time::Instant;
+
+use actix_web::{post, web, HttpRequest, HttpResponse};
+use api_types::audit::AuditAction;
+use api_types::comms::{
+    CorrespondenceChannel, CorrespondenceKind, CorrespondenceStatus, Direction,
+};
+use api_types::ErrorCode;
+use base64::Engine;
+use chrono::Utc;
+use futures_util::StreamExt;
+use sea_orm::TransactionTrait;
+
+use super::log::{log, take_token, Logged};
+use crate::audit::AuditEntry;
+use crate::comms::correspondence::{self, HeldFile, NewEntry};
+use crate::platform::client::ClientInfo;
+use crate::platform::{ApiError, ApiResult, PatientId};
+use crate::{clinical, integrations, patients, AppState};
+
+const PROVIDER: &str = "mailgun";
+
+/// An email as Mailgun forwards it.
+#[derive(Debug, Default)]
+struct Inbound {
+    fields: Vec<(String, String)>,
+    files: Vec<(String, Vec<u8>)>,
+}
+
+impl Inbound {
+    fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// The `Message-Id`, from its field or from `message-headers`.
+    fn message_id(&self) -> Option<String> {
+        if let Some(id) = self.field("Message-Id") {
+            return Some(id.to_owned());
+        }
+        let headers: Vec<(String, String)> =
+            serde_json::from_str(self.field("message-headers")?).ok()?;
+        headers
+            .into_iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("Message-Id"))
+            .map(|(_, v)| v)
+    }
+}
+
+/// Reads the body, at most `max` bytes, as Mailgun's form: multipart with its files, or
+/// urlencoded.
+async fn read_form(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    max: usize,
+) -> Result<Inbound, &'static str> {
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| "the body was cut off")?;
+        if body.len() + chunk.len() > max {
+            return Err("the email is larger than the practice accepts");
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let content_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        let fields = serde_urlencoded::from_bytes(&body).map_err(|_| "the body is not a form")?;
+        return Ok(Inbound {
+            fields,
+            files: Vec::new(),
+        });
+    }
+    let boundary = multer::parse_boundary(content_type).map_err(|_| "the body is not a form")?;
+    let stream = futures_util::stream::once(async move {
+        Ok::<_, std::convert::Infallible>(actix_web::web::Bytes::from(body))
+    });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    let mut form = Inbound::default();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| "the body is not a form")?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        match field.file_name().map(str::to_owned) {
+            Some(filename) => {
+                let bytes = field.bytes().await.map_err(|_| "a file was cut off")?;
+                form.files.push((filename, bytes.to_vec()));
+            }
+            None => {
+                let text = field.text().await.map_err(|_| "a field is not text")?;
+                form.fields.push((name, text));
+            }
+        }
+    }
+    Ok(form)
+}
+
+/// An email from a patient (Mailgun's inbound route).
+#[utoipa::path(
+    tag = "correspondence",
+    request_body(content = String, content_type = "multipart/form-data", description = "Mailgun's forwarded message: `sender`, `from`, `subject`, `body-plain`, `stripped-text`, `Message-Id`, `attachment-1…n`, `timestamp`, `token`, `signature`"),
+    responses(
+        (status = 200, description = "Received (or already received)"),
+        (status = 403, description = "Not signed with the practice's Mailgun key, too old, or a token already used", body = api_types::Problem),
+        (status = 406, description = "Not a form Mailgun sends: Mailgun does not retry", body = api_types::Problem),
+    )
+)]
+#[post("/webhooks/mailgun/messages")]
+pub async fn mailgun_message(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let started = Instant::now();
+    let endpoint = "email";
+    let refuse = |reason: &'static str, outcome: &'static str| Logged {
+        provider: PROVIDER,
+        endpoint,
+        refusal: Some(reason),
+        outcome,
+        reference: None,
+        started,
+    };
+    let max = usize::try_from(state.settings.max_upload_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_mul(4);
+    let form = match read_form(&req, payload, max).await {
+        Ok(f) => f,
+        Err(reason) => {
+            log(&state.db, refuse(reason, "refused")).await;
+            // 406 tells Mailgun not to send it again.
+            let mut problem = api_types::Problem::new(ErrorCode::BadRequest, Some(reason.into()));
+            problem.status = 406;
+            return Ok(HttpResponse::NotAcceptable()
+                .content_type("application/problem+json")
+                .json(problem));
+        }
+    };
+    let Ok(Some(key)) = integrations::mailgun_inbound(&state).await else {
+        log(&state.db, refuse("Mailgun is not set up", "refused")).await;
+        return Err(refused("Mailgun is not set up"));
+    };
+    let (timestamp, token, signature) = (
+        form.field("timestamp").unwrap_or(""),
+        form.field("token").unwrap_or(""),
+        form.field("signature").unwrap_or(""),
+    );
+    if let Err(why) = key.verify(timestamp, token, signature, Utc::now().timestamp()) {
+        log(&state.db, refuse(why.as_str(), "refused")).await;
+        return Err(refused(why.as_str()));
+    }
+    if !take_token(&state.db, PROVIDER, token).await? {
+        let call = Logged {
+            refusal: None,
+            ..refuse("", "duplicate")
+        };
+        log(&state.db, call).await;
+        return Ok(HttpResponse::Ok().finish());
+    }
+    let reference = form.message_id();
+    let outcome = receive_email(&state, &form, reference.as_deref()).await;
+    let call = Logged {
+        provider: PROVIDER,
+        endpoint,
+        refusal: None,
+        outcome: outcome.as_ref().map_or("error", |o| o),
+        reference: reference.as_deref(),
+        started,
+    };
+    log(&state.db, call).await;
+    outcome.map(|_| HttpResponse::Ok().finish())
+}
+
+fn refused(reason: &str) -> ApiError {
+    ApiError::with_detail(
+        ErrorCode::Forbidden,
+        format!("This call is not signed by the practice's Mailgun route: {reason}."),
+    )
+}
+
+async fn receive_email(
+    state: &AppState,
+    form: &Inbound,
+    message_id: Option<&str>,
+) -> ApiResult<&'static str> {
+    if let Some(id) = message_id {
+        if correspondence::by_provider_ref(&state.db, id)
+            .await?
+            .is_some()
+        {
+            return Ok("duplicate");
+        }
+    }
+    let from = form
+        .field("sender")
+        .or_else(|| form.field("from"))
+        .map(connectors::mailgun::address_of)
+        .unwrap_or_default();
+    let subject = form.field("subject").unwrap_or("(no subject)");
+    let body = form
+        .field("stripped-text")
+        .or_else(|| form.field("body-plain"))
+        .unwrap_or("");
+    let matches = patients::with_email(&state.db, &state.crypto, from).await?;
+    let patient = match matches.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    };
+    let names: Vec<String> = form.files.iter().map(|(n, _)| n.clone()).collect();
+    let held: Vec<HeldFile> = if patient.is_none() {
+        form.files
+            .iter()
+            .map(|(filename, bytes)| HeldFile {
+                filename: filename.clone(),
+                content: base64::engine::general_purpose::STANDARD.encode(bytes),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let txn = state.db.begin().await?;
+    let entry = correspondence::insert(
+        &txn,
+        &state.crypto,
+        NewEntry {
+            patient,
+            channel: CorrespondenceChannel::Email,
+            direction: Direction::Inbound,
+            kind: CorrespondenceKind::Reply,
+            status: CorrespondenceStatus::Received,
+            counterpart: from,
+            subject: Some(subject),
+            body,
+            staff: None,
+            outbox_id: None,
+            provider_ref: message_id,
+            candidates: if patient.is_some() { &[] } else { &matches },
+            attachments: &names,
+            held_files: &held,
+        },
+    )
+    .await?;
+    let client = ClientInfo::default();
+    let mut events = vec![{
+        let e = AuditEntry::anonymous(&client, AuditAction::CorrespondenceReceive)
+            .resource("correspondence", entry.id);
+        match patient {
+            Some(p) => e.patient(p.0),
+            None => e.patients(matches.iter().map(|p| &p.0)),
+        }
+    }];
+    if let Some(p) = patient {
+        events.extend(file_attachments(&txn, state, p, subject, &form.files).await?);
+    }
+    state.audit.commit_all(txn, events).await?;
+    Ok(if patient.is_some() {
+        "stored"
+    } else {
+        "triage"
+    })
+}
+
+/// Files an email's attachments in the patient's documents, each with its audit event; a file
+/// of a kind the record does not take is left out (its name stays on the entry).
+pub(super) async fn file_attachments(
+    txn: &sea_orm::DatabaseTransaction,
+    state: &AppState,
+    patient: PatientId,
+    subject: &str,
+    files: &[(String, Vec<u8>)],
+) -> ApiResult<Vec<AuditEntry>> {
+    let mut events = Vec::new();
+    let description = format!("Emailed by the patient: {subject}");
+    for (filename, bytes) in files {
+        match clinical::file_from_patient(
+            txn,
+            &state.crypto,
+            patient,
+            filename,
+            &description,
+            bytes,
+        )
+        .await
+        {
+            Ok(id) => events.push(
+                AuditEntry::anonymous(&ClientInfo::default(), AuditAction::DocumentUpload)
+                    .patient(patient.0)
+                    .resource("document", id)
+                    .detail(format!("bytes={} source=email", bytes.len())),
+            ),
+            Err(ApiError::Coded {
+                code: ErrorCode::UnsupportedMediaType,
+                ..
+            }) => tracing::info!(
+                "an emailed attachment of a kind the record does not take was left out"
+            ),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(events)
+}
+
+/// The files an email held while in triage, filed now that its patient is chosen.
+pub(in crate::comms) async fn file_held(
+    txn: &sea_orm::DatabaseTransaction,
+    state: &AppState,
+    patient: PatientId,
+    subject: &str,
+    held: Vec<HeldFile>,
+) -> ApiResult<Vec<AuditEntry>> {
+    let files: Vec<(String, Vec<u8>)> = held
+        .into_iter()
+        .filter_map(|f| {
+            base64::engine::general_purpose::STANDARD
+                .decode(f.content)
+                .ok()
+                .map(|bytes| (f.filename, bytes))
+        })
+        .collect();
+    file_attachments(txn, state, patient, subject, &files).await
+}
