@@ -8,6 +8,7 @@ use crate::audit::AuditLog;
 use crate::auth::{JwtKeys, Passwords};
 use crate::platform::config::Settings;
 use crate::platform::crypto::Crypto;
+use crate::platform::events::Events;
 use crate::platform::rate_limit::RateLimits;
 use crate::platform::telemetry::Metrics;
 
@@ -23,10 +24,13 @@ pub struct AppState {
     pub passwords: Arc<Passwords>,
     /// Clients for the outside services the practice has connected.
     pub integrations: Arc<crate::integrations::Clients>,
+    /// Events between this process and the other replicas.
+    pub events: Events,
 }
 
 impl AppState {
-    /// Builds the state and starts the audit writer on its own connection.
+    /// Builds the state, starts the audit writer on its own connection, and starts listening
+    /// for the other replicas' events.
     pub fn new(
         settings: Settings,
         db: DatabaseConnection,
@@ -35,7 +39,10 @@ impl AppState {
     ) -> anyhow::Result<AppState> {
         let jwt = JwtKeys::new(crypto.jwt_secret(), settings.access_token_ttl_secs);
         let integrations = crate::integrations::Clients::new(&settings)?;
+        let events = Events::start(&db);
+        crate::auth::follow_revocations(events.subscribe());
         Ok(AppState {
+            events,
             integrations: Arc::new(integrations),
             audit: AuditLog::start(audit_db),
             limits: Arc::new(RateLimits::new(settings.auth_rate_per_minute)),

@@ -24,5 +24,5 @@ pub use passwords::{
     check_policy as check_password_policy, hash_blocking as hash_password, Passwords,
 };
 pub use principal::{require, Actor, Authorized, Principal};
-pub use sessions::revoke_all as revoke_sessions;
+pub use sessions::{follow_revocations, revoke_all as revoke_sessions};
 pub use tokens::{Claims, JwtKeys, TokenType};

@@ -19,6 +19,7 @@ use uuid::Uuid;
 use crate::audit::AuditEntry;
 use crate::auth::tokens::{Subject, TokenType};
 use crate::platform::crypto::{random_token, sha256_hex};
+use crate::platform::events::{self, Heard};
 use crate::platform::UserId;
 use crate::platform::{ApiError, ApiResult, ClientInfo};
 use crate::users::CredentialChange;
@@ -48,10 +49,45 @@ pub async fn is_active(
 }
 
 /// Sessions this process found live a moment ago, so that a burst of requests costs one
-/// database lookup rather than one each. A revocation in this process evicts at once; one made
-/// by another replica takes effect there within [`LIVE_FOR`].
+/// database lookup rather than one each. A revocation evicts at once: in this process directly,
+/// in the others through the `sessions` event ([`follow_revocations`]); after a gap in the
+/// events, everything is forgotten.
 static LIVE: LazyLock<Mutex<HashMap<Uuid, (Uuid, Instant)>>> = LazyLock::new(Default::default);
-const LIVE_FOR: std::time::Duration = std::time::Duration::from_secs(2);
+const LIVE_FOR: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The event topic of revocations.
+const TOPIC: &str = "sessions";
+
+/// Evicts revoked sessions as other processes announce them, until the process stops.
+pub fn follow_revocations(mut heard: tokio::sync::broadcast::Receiver<Heard>) {
+    tokio::spawn(async move {
+        loop {
+            match heard.recv().await {
+                Ok(Heard::Event(e)) if e.topic == TOPIC => {
+                    let id = |k: &str| {
+                        e.body
+                            .get(k)
+                            .and_then(|v| v.as_str())
+                            .and_then(|v| Uuid::parse_str(v).ok())
+                    };
+                    match (id("session"), id("user")) {
+                        (Some(session), _) => forget(|sid, _| *sid == session),
+                        (None, Some(user)) => {
+                            let keep = id("keep");
+                            forget(|sid, u| *u == user && Some(*sid) != keep);
+                        }
+                        _ => {}
+                    }
+                }
+                Ok(Heard::Event(_)) => {}
+                Ok(Heard::Gap) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    forget(|_, _| true)
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
+}
 
 fn recently_live(session_id: Uuid, user_id: Uuid) -> bool {
     LIVE.lock().is_ok_and(|live| {
@@ -230,7 +266,9 @@ pub async fn revoke_session(
     reason: &str,
 ) -> ApiResult<()> {
     forget(|sid, _| *sid == session_id);
-    revoke_where(db, session::Column::Id.eq(session_id), reason).await
+    revoke_where(db, session::Column::Id.eq(session_id), reason).await?;
+    events::tell_replicas(db, TOPIC, serde_json::json!({ "session": session_id })).await?;
+    Ok(())
 }
 
 /// Marks the live sessions matching `which` revoked.
@@ -268,7 +306,14 @@ pub async fn revoke_all(
     if let Some(k) = keep {
         which = which.and(session::Column::Id.ne(k));
     }
-    revoke_where(db, which, reason).await
+    revoke_where(db, which, reason).await?;
+    events::tell_replicas(
+        db,
+        TOPIC,
+        serde_json::json!({ "user": user_id, "keep": keep }),
+    )
+    .await?;
+    Ok(())
 }
 
 /// The user's live sessions, most recently used first.

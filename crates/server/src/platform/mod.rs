@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod csv;
 pub mod db;
 pub mod errors;
+pub mod events;
 pub mod export;
 pub mod http;
 pub mod idempotency;

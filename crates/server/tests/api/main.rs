@@ -36,6 +36,7 @@ mod patients;
 mod phi;
 mod races;
 mod references;
+mod replicas;
 mod requests;
 mod scheduling;
 mod tokens;

@@ -1,0 +1,113 @@
+//! Two `carebase serve` processes on one PostgreSQL, as replicas run behind a load balancer:
+//! what one process changes, the other acts on at once.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use api_types::Role;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::{TestApp, PASSWORD};
+
+/// A `carebase serve` process, stopped when dropped.
+struct Replica {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn replica(app: &TestApp) -> Replica {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(env!("CARGO_BIN_EXE_carebase"))
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", &app.database_url)
+        .env("CAREBASE_DATA_DIR", &app.data_dir)
+        .env("CAREBASE_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let replica = Replica {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let ready = app
+            .client
+            .get(format!("{}/readyz", replica.base))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == StatusCode::OK);
+        if ready {
+            return replica;
+        }
+        assert!(Instant::now() < deadline, "a replica did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_session_ended_on_one_replica_is_refused_by_the_other_at_once() {
+    let app = TestApp::spawn().await;
+    if !app.is_postgres() {
+        // Replicas share PostgreSQL; on SQLite there is one process.
+        return;
+    }
+    let user = app.user(Role::Nurse).await;
+    let (a, b) = (replica(&app).await, replica(&app).await);
+    let client = &app.client;
+    let login: Value = client
+        .post(format!("{}/api/v1/auth/login", a.base))
+        .json(&json!({"email": user.email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["access_token"].as_str().unwrap().to_owned();
+    let me = |base: &str| {
+        client
+            .get(format!("{base}/api/v1/auth/me"))
+            .bearer_auth(&token)
+            .send()
+    };
+    // Both replicas know the session live (and keep it so for a while).
+    assert_eq!(me(&a.base).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(me(&b.base).await.unwrap().status(), StatusCode::OK);
+
+    let res = client
+        .post(format!("{}/api/v1/auth/logout", a.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let ended = Instant::now();
+    loop {
+        if me(&b.base).await.unwrap().status() == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        assert!(
+            ended.elapsed() < Duration::from_secs(2),
+            "the other replica still takes the ended session"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        me(&a.base).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
