@@ -151,7 +151,7 @@ fn CallRow(call: WebhookEvent) -> impl IntoView {
     };
     view! {
         <tr data-testid="provider-call">
-            <td>{format::date_time(call.received_at)}</td>
+            <td class="nowrap">{format::date_time(call.received_at)}</td>
             <td>{provider_label(&call.provider)}</td>
             <td>{endpoint_label(&call.endpoint)}</td>
             <td>{signature}</td>
