@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { ACCOUNTS } from './support/accounts';
+import { startFakeTwilio, TWILIO } from './support/fake-twilio';
 
 const e2eDir = __dirname;
 
@@ -98,6 +99,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     throw new Error(`Port ${port} is already in use: stop what listens there, or set E2E_PORT.`);
   }
 
+  // Twilio, played locally: the outbox worker sends SMS to it, and it reports their delivery back
+  // to the server's signed webhook as Twilio does. Email has no sender, so it stays in the outbox.
+  const twilio = await startFakeTwilio();
+  process.env.E2E_TWILIO_URL = twilio.url;
+
   const dataDir = mkdtempSync(path.join(tmpdir(), 'carebase-e2e-'));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -107,6 +113,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     CAREBASE_PUBLIC_URL: `http://127.0.0.1:${port}`,
     // Every test signs in afresh from one address: lift the per-address limit on sign-ins.
     CAREBASE_AUTH_RATE_PER_MINUTE: '1000',
+    CAREBASE_TWILIO__ACCOUNT_SID: TWILIO.accountSid,
+    CAREBASE_TWILIO__AUTH_TOKEN: TWILIO.authToken,
+    CAREBASE_TWILIO__FROM: TWILIO.from,
+    CAREBASE_TWILIO__API_BASE: twilio.url,
   };
 
   run(bin, ['migrate'], env);
@@ -142,11 +152,13 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     await waitUntilReady(`http://127.0.0.1:${port}/readyz`, server, logPath);
   } catch (error) {
     await stop(server);
+    await twilio.stop();
     throw error;
   }
 
   return async () => {
     await stop(server);
+    await twilio.stop();
     log.end();
     if (process.env.E2E_KEEP_DATA) {
       console.log(`Kept the test database and server log in ${dataDir}`);

@@ -55,6 +55,14 @@ export const VISITOR = {
   role: 'admin',
 };
 
-export const ACCOUNTS = [ADMIN, NURSE, RECEPTIONIST, PRACTITIONER, OFFICE_ADMIN, SCHEDULER, VISITOR];
+/** Writes to patients by SMS and answers their replies. */
+export const CORRESPONDENT = {
+  email: 'messages@e2e.test',
+  password: 'Harbour-Sparrow-Kettle-37',
+  name: 'Casey Correspondent',
+  role: 'receptionist',
+};
+
+export const ACCOUNTS = [ADMIN, NURSE, RECEPTIONIST, PRACTITIONER, OFFICE_ADMIN, SCHEDULER, VISITOR, CORRESPONDENT];
 
 export type Account = { email: string; password: string; name: string };

@@ -16,6 +16,7 @@ use crate::auth::{
     provide_auth, ForgotPasswordPage, InvitationPage, LoginPage, RequirePermission, RequireRole,
     ResetPasswordPage, SignedInGate, SignedOutGate, STAFF,
 };
+use crate::comms::{self, CommsScreen};
 use crate::components::common::{provide_toasts, ToastRegion};
 use crate::pages::{self, NotFound, NotFoundInShell};
 use crate::patients::{self, PatientsPage};
@@ -58,6 +59,7 @@ fn SignedInRoutes() -> impl MatchNestedRoutes + Clone {
             <Route path=path!("patients/new") view={Lazy::<NewPatientScreen>::new()} />
             <Route path=path!("patients/:id") view={Lazy::<PatientScreen>::new()} />
             <Route path=path!("patients/:id/:tab") view={Lazy::<PatientScreen>::new()} />
+            <Route path=path!("communications") view={Lazy::<CommunicationsScreen>::new()} />
             <Route path=path!("calendar") view={Lazy::<CalendarScreen>::new()} />
             <Route path=path!("schedule/availability") view={Lazy::<AvailabilityScreen>::new()} />
             <Route path=path!("schedule/team") view={Lazy::<TeamScreen>::new()} />
@@ -71,6 +73,7 @@ fn SignedInRoutes() -> impl MatchNestedRoutes + Clone {
             <Route path=path!("admin/settings") view={Lazy::<SettingsScreen>::new()} />
             <Route path=path!("admin/integrations") view={Lazy::<IntegrationsScreen>::new()} />
             <Route path=path!("admin/jobs") view={Lazy::<JobsScreen>::new()} />
+            <Route path=path!("admin/webhooks") view={Lazy::<WebhooksScreen>::new()} />
             <Route path=path!("portal/details") view={Lazy::<MyDetailsScreen>::new()} />
             <Route path=path!("portal/appointments") view={Lazy::<MyAppointmentsScreen>::new()} />
             <Route path=path!("portal/health") view={Lazy::<MyHealthScreen>::new()} />
@@ -149,6 +152,13 @@ area_screen!(
     PatientScreen,
     patients::__preload_page,
     for_roles(STAFF, || deferred(patients::page(PatientsPage::Record)))
+);
+area_screen!(
+    CommunicationsScreen,
+    comms::__preload_page,
+    for_permission(Permission::CorrespondenceRead, || deferred(comms::page(
+        CommsScreen::Communications
+    )))
 );
 area_screen!(
     CalendarScreen,
@@ -239,6 +249,13 @@ area_screen!(
     admin::__preload_page,
     for_permission(Permission::SettingsManage, || deferred(admin::page(
         AdminPage::Jobs
+    )))
+);
+area_screen!(
+    WebhooksScreen,
+    admin::__preload_page,
+    for_permission(Permission::OutboxRead, || deferred(admin::page(
+        AdminPage::Webhooks
     )))
 );
 area_screen!(

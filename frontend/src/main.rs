@@ -9,6 +9,7 @@ mod app;
 mod areas;
 mod auth;
 mod clinical;
+mod comms;
 mod components;
 mod format;
 mod forms;

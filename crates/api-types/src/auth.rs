@@ -79,6 +79,9 @@ pub struct Me {
     /// The practice requires MFA for this role and it is not set up yet.
     pub mfa_enrollment_required: bool,
     pub permissions: Vec<Permission>,
+    /// The practice's name, as its messages sign off.
+    #[serde(default)]
+    pub practice_name: String,
 }
 
 /// One signed-in session (a device or browser).

@@ -1,5 +1,5 @@
-//! Administration: staff and invitations, API keys, the audit log, the outbox of messages and
-//! practice settings.
+//! Administration: staff and invitations, API keys, the audit log, the outbox of messages, the
+//! calls providers make to the practice, and practice settings.
 
 mod api_keys;
 mod audit;
@@ -9,6 +9,7 @@ mod note_templates;
 mod outbox;
 mod settings;
 mod staff;
+mod webhooks;
 
 use leptos::prelude::*;
 
@@ -19,6 +20,7 @@ use jobs::JobsPage;
 use outbox::OutboxPage;
 use settings::SettingsPage;
 use staff::StaffPage;
+use webhooks::WebhookEventsPage;
 
 /// A screen of the administration area.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,6 +33,7 @@ pub enum AdminPage {
     Settings,
     Integrations,
     Jobs,
+    Webhooks,
 }
 
 /// An administration screen; the area's code arrives the first time one is opened.
@@ -45,5 +48,6 @@ pub async fn page(page: AdminPage) -> AnyView {
         AdminPage::Settings => view! { <SettingsPage /> }.into_any(),
         AdminPage::Integrations => view! { <IntegrationsPage /> }.into_any(),
         AdminPage::Jobs => view! { <JobsPage /> }.into_any(),
+        AdminPage::Webhooks => view! { <WebhookEventsPage /> }.into_any(),
     }
 }

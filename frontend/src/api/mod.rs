@@ -9,6 +9,7 @@
 pub mod admin;
 pub mod auth;
 pub mod clinical;
+pub mod comms;
 pub mod health;
 mod loader;
 pub mod patients;

@@ -37,6 +37,9 @@ pub const ICON_PILL: Icon =
 pub const ICON_FILE: Icon =
     Icon("M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8zM14 2v6h6M8 13h8M8 17h8");
 pub const ICON_PLUG: Icon = Icon("M9 2v6M15 2v6M6 8h12v4a6 6 0 0 1-12 0zM12 18v4");
+pub const ICON_MESSAGE: Icon =
+    Icon("M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z");
+pub const ICON_ACTIVITY: Icon = Icon("M22 12h-4l-3 9L9 3l-3 9H2");
 pub const ICON_USER: Icon = Icon("M12 12a5 5 0 1 0 0-10 5 5 0 0 0 0 10zm-9 10a9 9 0 0 1 18 0");
 
 /// A link in the sidebar.
@@ -72,7 +75,7 @@ const fn entry(
     }
 }
 
-const STAFF_MAIN: [Entry; 4] = [
+const STAFF_MAIN: [Entry; 5] = [
     entry(None, "Dashboard", "/", ICON_HOME),
     entry(
         Some(Permission::ScheduleRead),
@@ -85,6 +88,12 @@ const STAFF_MAIN: [Entry; 4] = [
         "Patients",
         "/patients",
         ICON_PATIENTS,
+    ),
+    entry(
+        Some(Permission::CorrespondenceRead),
+        "Communications",
+        "/communications",
+        ICON_MESSAGE,
     ),
     entry(
         Some(Permission::ScheduleRead),
@@ -102,7 +111,7 @@ const CLINICIAN: [Entry; 1] = [entry(
     ICON_CLOCK,
 )];
 
-const STAFF_ADMIN: [Entry; 11] = [
+const STAFF_ADMIN: [Entry; 12] = [
     entry(
         Some(Permission::ScheduleManage),
         "Appointment types",
@@ -162,6 +171,12 @@ const STAFF_ADMIN: [Entry; 11] = [
         "Background jobs",
         "/admin/jobs",
         ICON_CLOCK,
+    ),
+    entry(
+        Some(Permission::OutboxRead),
+        "Provider calls",
+        "/admin/webhooks",
+        ICON_ACTIVITY,
     ),
     entry(
         Some(Permission::PatientsWrite),

@@ -2,7 +2,7 @@
 //! fills. Overview has the demographics (view, or edit in place), care team, clinical access,
 //! portal access, and archive or restore.
 
-use api_types::patients::{AccessBasis, ClinicalAccess, Patient};
+use api_types::patients::{AccessBasis, ClinicalAccess, Patient, PhoneType};
 use api_types::{ErrorCode, Permission};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -18,6 +18,7 @@ use crate::api::{self, Loader};
 use crate::areas::deferred;
 use crate::auth::use_auth;
 use crate::clinical::ClinicalTab;
+use crate::comms::{CommsScreen, Correspondent};
 use crate::components::common::{
     use_toasts, Dialog, EmptyState, PageTitle, ProblemAlert, SkeletonRows,
 };
@@ -31,51 +32,85 @@ struct Tab {
     label: &'static str,
     /// Whether the tab shows clinical content, and so needs clinical access.
     clinical: bool,
+    /// The permission the tab needs, beyond seeing the patient.
+    needs: Option<Permission>,
 }
 
 /// The tabs of capabilities that exist; a capability adds its tab when it is built.
-const TABS: [Tab; 8] = [
+const TABS: [Tab; 9] = [
     Tab {
         slug: "",
         label: "Overview",
         clinical: false,
+        needs: None,
     },
     Tab {
         slug: "health",
         label: "Health",
         clinical: true,
+        needs: None,
     },
     Tab {
         slug: "appointments",
         label: "Appointments",
         clinical: false,
+        needs: None,
+    },
+    Tab {
+        slug: "correspondence",
+        label: "Correspondence",
+        clinical: false,
+        needs: Some(Permission::CorrespondenceRead),
     },
     Tab {
         slug: "notes",
         label: "Notes",
         clinical: true,
+        needs: None,
     },
     Tab {
         slug: "assessments",
         label: "Questionnaires",
         clinical: true,
+        needs: None,
     },
     Tab {
         slug: "medications",
         label: "Medications",
         clinical: true,
+        needs: None,
     },
     Tab {
         slug: "therapy",
         label: "Therapy",
         clinical: true,
+        needs: None,
     },
     Tab {
         slug: "documents",
         label: "Documents",
         clinical: true,
+        needs: None,
     },
 ];
+
+/// The patient as their Correspondence tab needs them.
+fn correspondent(p: &Patient) -> Correspondent {
+    let d = &p.details;
+    Correspondent {
+        id: p.id,
+        first_name: d
+            .preferred_name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| d.first_name.clone()),
+        has_mobile: d
+            .phone_numbers
+            .iter()
+            .any(|ph| ph.phone_type == PhoneType::Mobile && !ph.number.trim().is_empty()),
+        has_email: d.email.as_deref().is_some_and(|e| !e.trim().is_empty()),
+    }
+}
 
 fn display_name(p: &Patient) -> String {
     let d = &p.details;
@@ -156,9 +191,13 @@ fn PatientBody(patient: Patient, loader: Loader<Patient>, tab: Memo<String>) -> 
         }
     });
     let current = Memo::new(move |_| loader.value().unwrap_or_else(|| patient.clone()));
+    let may = move |t: &Tab| {
+        t.needs
+            .is_none_or(|p| auth.me().is_some_and(|me| me.role.has(p)))
+    };
     let tabs = move || {
         TABS.into_iter()
-            .filter(|t| !t.clinical || can_clinical())
+            .filter(|t| (!t.clinical || can_clinical()) && may(t))
             .collect::<Vec<_>>()
     };
     view! {
@@ -196,6 +235,15 @@ fn PatientBody(patient: Patient, loader: Loader<Patient>, tab: Memo<String>) -> 
             let Some(t) = TABS.into_iter().find(|t| t.slug == slug) else {
                 return view! { <EmptyState title="No such tab" /> }.into_any();
             };
+            if !may(&t) {
+                return view! {
+                    <EmptyState
+                        title="Not available to your role"
+                        detail="Your role does not include this part of the record."
+                    />
+                }
+                    .into_any();
+            }
             if t.clinical && !can_clinical() {
                 return view! {
                     <EmptyState
@@ -210,6 +258,10 @@ fn PatientBody(patient: Patient, loader: Loader<Patient>, tab: Memo<String>) -> 
                 "appointments" => {
                     let name = display_name(&current.get_untracked());
                     view! { <crate::scheduling::AppointmentsPanel patient_id=id patient_name=name /> }.into_any()
+                }
+                "correspondence" => {
+                    let p = current.get_untracked();
+                    deferred(crate::comms::page(CommsScreen::Patient(correspondent(&p))))
                 }
                 slug => view! { <LaterTab slug clinical=t.clinical access patient_id=id /> }.into_any(),
             }

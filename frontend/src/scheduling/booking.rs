@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use api_types::patients::{PatientQuery, PatientSummary};
 use api_types::scheduling::{
     Appointment, AppointmentType, NewAppointment, Practitioner, Repeat, Slot, SlotList,
 };
@@ -18,9 +17,8 @@ use super::{clock, long_day, price, short_day, when};
 use crate::api::{self, Loader};
 use crate::auth::use_auth;
 use crate::components::common::{
-    use_toasts, CheckboxField, Dialog, ProblemAlert, SkeletonRows, TextAreaField,
+    use_toasts, CheckboxField, Dialog, PatientPicker, ProblemAlert, SkeletonRows, TextAreaField,
 };
-use crate::format;
 use crate::forms::today;
 
 /// A time and practitioner chosen before the dialog opened (a click on the calendar).
@@ -336,7 +334,7 @@ fn BookingSteps(
                             {if portal || patient.is_some() {
                                 None
                             } else {
-                                Some(view! { <PatientPicker chosen=chosen_patient /> })
+                                Some(view! { <PatientPicker id="booking-patient-search" chosen=chosen_patient /> })
                             }}
                             {(!portal).then(|| view! {
                                 <TextAreaField id="booking-notes" label="Note for the practice (optional)" value=notes rows=2 />
@@ -516,90 +514,5 @@ fn DayAndTime(
                 }
             }}
         </section>
-    }
-}
-
-/// Finds a patient by name, phone, email or date of birth as you type.
-#[component]
-fn PatientPicker(chosen: RwSignal<Option<(Uuid, String)>>) -> impl IntoView {
-    let auth = use_auth();
-    let q = RwSignal::new(String::new());
-    let results = Loader::new(
-        move || q.get(),
-        move |text: String| async move {
-            if text.trim().chars().count() < 2 {
-                return Ok(Vec::new());
-            }
-            api::patients::list(
-                &auth.client(),
-                &PatientQuery {
-                    q: Some(text),
-                    limit: Some(8),
-                    ..PatientQuery::default()
-                },
-            )
-            .await
-            .map(|p| p.items)
-        },
-    );
-    view! {
-        {move || match chosen.get() {
-            Some((_, name)) => {
-                view! {
-                    <p class="booking-chosen">
-                        <strong>{name}</strong>
-                        " "
-                        <button type="button" class="link-button" on:click=move |_| chosen.set(None)>
-                            "Change"
-                        </button>
-                    </p>
-                }
-                    .into_any()
-            }
-            None => {
-                view! {
-                    <div class="field">
-                        <label class="field-label" for="booking-patient-search">"Find the patient"</label>
-                        <input
-                            id="booking-patient-search"
-                            class="input"
-                            type="search"
-                            autocomplete="off"
-                            placeholder="Name, phone, email or date of birth"
-                            prop:value=move || q.get()
-                            on:input=move |ev| q.set(event_target_value(&ev))
-                        />
-                    </div>
-                    <ul class="plain-list picker-results" aria-label="Matching patients">
-                        {move || {
-                            results
-                                .value()
-                                .unwrap_or_default()
-                                .into_iter()
-                                .map(|p: PatientSummary| {
-                                    let name = format!("{} {}", p.preferred_name.clone().unwrap_or_else(|| p.first_name.clone()), p.last_name);
-                                    let label = format::listed_name(&p);
-                                    let dob = p.date_of_birth.map(format::date).unwrap_or_default();
-                                    let id = p.id;
-                                    view! {
-                                        <li>
-                                            <button
-                                                type="button"
-                                                class="picker-result"
-                                                on:click=move |_| chosen.set(Some((id, name.clone())))
-                                            >
-                                                <span>{label}</span>
-                                                <span class="muted">{dob}</span>
-                                            </button>
-                                        </li>
-                                    }
-                                })
-                                .collect_view()
-                        }}
-                    </ul>
-                }
-                    .into_any()
-            }
-        }}
     }
 }

@@ -35,6 +35,30 @@ async fn signing_in_gives_tokens_and_a_secure_refresh_cookie() {
 }
 
 #[tokio::test]
+async fn every_member_of_staff_learns_the_practice_name_with_their_account() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let reception = app.user(Role::Receptionist).await;
+    let settings = json!({"practice_name": "Harbour Clinic", "time_zone": "Australia/Sydney", "mfa_required_roles": []});
+    let res = app
+        .send(
+            Method::PUT,
+            "/api/v1/settings",
+            Some(&admin.token),
+            Some(settings),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let me: Me = app
+        .get("/api/v1/auth/me", &reception.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me.practice_name, "Harbour Clinic");
+}
+
+#[tokio::test]
 async fn a_wrong_password_and_an_unknown_email_look_the_same() {
     let app = TestApp::spawn().await;
     let user = app.user(Role::Receptionist).await;

@@ -205,7 +205,7 @@ pub(super) async fn logout(
     Ok(res)
 }
 
-/// The signed-in account, its role and permissions.
+/// The signed-in account, its role and permissions, and the name of the practice.
 #[utoipa::path(
     tag = "auth",
     security(("bearer" = [])),
@@ -234,5 +234,6 @@ pub(super) async fn me(
         mfa_enabled: user.model.mfa_enabled,
         mfa_enrollment_required,
         permissions: user.role.permissions().to_vec(),
+        practice_name: crate::settings::load(&state.db).await?.practice_name,
     }))
 }
