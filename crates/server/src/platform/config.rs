@@ -145,14 +145,23 @@ impl Settings {
         if let Ok(path) = std::env::var("CAREBASE_CONFIG") {
             b = b.add_source(config::File::with_name(&path));
         }
+        // Values stay text until each setting's type reads them, so that a phone number keeps
+        // its `+` and a token its leading zeros; the one list is split here.
         b = b.add_source(
             config::Environment::with_prefix("CAREBASE")
                 .prefix_separator("_")
                 .separator("__")
-                .list_separator(",")
-                .with_list_parse_key("cors_allowed_origins")
-                .try_parsing(true),
+                .try_parsing(false),
         );
+        if let Ok(origins) = std::env::var("CAREBASE_CORS_ALLOWED_ORIGINS") {
+            let list: Vec<String> = origins
+                .split(',')
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(str::to_owned)
+                .collect();
+            b = b.set_override("cors_allowed_origins", list)?;
+        }
         let mut s: Settings = b
             .build()
             .context("Failed to read configuration")?
@@ -180,5 +189,45 @@ impl Settings {
             let default = PathBuf::from("frontend/dist");
             default.join("index.html").exists().then_some(default)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Settings;
+
+    #[test]
+    fn environment_values_keep_their_text_and_the_origins_are_split() {
+        // This test alone sets these variables.
+        std::env::set_var("CAREBASE_TWILIO__ACCOUNT_SID", "AC0123");
+        std::env::set_var("CAREBASE_TWILIO__AUTH_TOKEN", "0012345");
+        std::env::set_var("CAREBASE_TWILIO__FROM", "+61480000000");
+        std::env::set_var("CAREBASE_DATABASE_MAX_CONNECTIONS", "24");
+        std::env::set_var("CAREBASE_COOKIE_SECURE", "false");
+        std::env::set_var(
+            "CAREBASE_CORS_ALLOWED_ORIGINS",
+            "https://a.example, https://b.example",
+        );
+        let s = Settings::load().unwrap();
+        for key in [
+            "CAREBASE_TWILIO__ACCOUNT_SID",
+            "CAREBASE_TWILIO__AUTH_TOKEN",
+            "CAREBASE_TWILIO__FROM",
+            "CAREBASE_DATABASE_MAX_CONNECTIONS",
+            "CAREBASE_COOKIE_SECURE",
+            "CAREBASE_CORS_ALLOWED_ORIGINS",
+        ] {
+            std::env::remove_var(key);
+        }
+        let twilio = s.twilio.unwrap();
+        assert_eq!(twilio.from.as_deref(), Some("+61480000000"));
+        use secrecy::ExposeSecret;
+        assert_eq!(twilio.auth_token.expose_secret(), "0012345");
+        assert_eq!(s.database_max_connections, 24);
+        assert!(!s.cookie_secure);
+        assert_eq!(
+            s.cors_allowed_origins,
+            vec!["https://a.example", "https://b.example"]
+        );
     }
 }
