@@ -18,6 +18,7 @@ mod m20261204_000002_close_review_findings;
 mod m20261204_000003_create_integration_credentials;
 mod m20261204_000004_create_jobs;
 mod m20261204_000005_create_correspondence;
+mod m20261204_000006_create_rate_limit_windows;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000003_create_integration_credentials::Migration),
             Box::new(m20261204_000004_create_jobs::Migration),
             Box::new(m20261204_000005_create_correspondence::Migration),
+            Box::new(m20261204_000006_create_rate_limit_windows::Migration),
         ]
     }
 }

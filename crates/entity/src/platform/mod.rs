@@ -1,1 +1,2 @@
 pub mod idempotency_key;
+pub mod rate_limit_window;

@@ -1,35 +1,91 @@
-//! Per-address rate limits for sign-in and other public endpoints (GCRA, via `governor`).
+//! Per-address rate limits for sign-in and the other public account endpoints, counted in the
+//! database so that every replica shares them: one row per address and minute, incremented
+//! atomically (`INSERT … ON CONFLICT DO UPDATE … RETURNING`), refused past the quota until the
+//! next minute.
 
-use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use api_types::ErrorCode;
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use chrono::Utc;
+use entity::platform::rate_limit_window;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement};
 
 use super::errors::ApiError;
 
 pub struct RateLimits {
-    auth: DefaultKeyedRateLimiter<String>,
+    per_minute: i64,
+    /// The last minute this process cleared old counts.
+    pruned: AtomicI64,
 }
+
+/// How many minutes of counts are kept.
+const KEEP_MINUTES: i64 = 5;
 
 impl RateLimits {
     pub fn new(auth_per_minute: u32) -> RateLimits {
-        let n = NonZeroU32::new(auth_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
         RateLimits {
-            auth: RateLimiter::keyed(Quota::per_minute(n)),
+            per_minute: i64::from(auth_per_minute.max(1)),
+            pruned: AtomicI64::new(0),
         }
     }
 
-    /// Counts one sign-in-class request from `ip`; refuses with 429 past the quota.
-    pub fn check_auth(&self, ip: Option<&str>) -> Result<(), ApiError> {
-        let key = ip.unwrap_or("unknown").to_owned();
-        self.auth.check_key(&key).map_err(|not_until| {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            ApiError::retry_after(ErrorCode::RateLimited, wait.as_secs() + 1)
-        })?;
-        if self.auth.len() > 100_000 {
-            self.auth.retain_recent();
+    /// Counts one sign-in-class request from `ip`; refuses with 429 past the quota, with
+    /// `Retry-After` the seconds to the next minute.
+    pub async fn check_auth(
+        &self,
+        db: &impl ConnectionTrait,
+        ip: Option<&str>,
+    ) -> Result<(), ApiError> {
+        let now = Utc::now().timestamp();
+        let minute = now.div_euclid(60);
+        let key = format!("auth:{}", ip.unwrap_or("unknown"));
+        let hits = count(db, &key, minute).await?;
+        if self.pruned.swap(minute, Ordering::Relaxed) != minute {
+            rate_limit_window::Entity::delete_many()
+                .filter(rate_limit_window::Column::Minute.lt(minute - KEEP_MINUTES))
+                .exec(db)
+                .await
+                .map_err(|e| ApiError::Internal(e.into()))?;
+        }
+        if hits > self.per_minute {
+            let wait = (minute + 1) * 60 - now;
+            return Err(ApiError::retry_after(
+                ErrorCode::RateLimited,
+                u64::try_from(wait).unwrap_or(1),
+            ));
         }
         Ok(())
     }
+}
+
+/// Adds one hit to `key`'s count for `minute` and returns the new count.
+async fn count(db: &impl ConnectionTrait, key: &str, minute: i64) -> Result<i64, ApiError> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "INSERT INTO rate_limit_windows (key, minute, hits) VALUES ($1, $2, 1) \
+             ON CONFLICT (key, minute) DO UPDATE SET hits = rate_limit_windows.hits + 1 \
+             RETURNING hits"
+        }
+        _ => {
+            "INSERT INTO rate_limit_windows (key, minute, hits) VALUES (?, ?, 1) \
+             ON CONFLICT (key, minute) DO UPDATE SET hits = rate_limit_windows.hits + 1 \
+             RETURNING hits"
+        }
+    };
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [key.into(), minute.into()],
+        ))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?
+        .ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!("the rate-limit count was not returned"))
+        })?;
+    let hits: i32 = row
+        .try_get("", "hits")
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(i64::from(hits))
 }

@@ -23,7 +23,7 @@ impl Drop for Replica {
     }
 }
 
-async fn replica(app: &TestApp) -> Replica {
+async fn replica(app: &TestApp, env: &[(&str, &str)]) -> Replica {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -34,6 +34,7 @@ async fn replica(app: &TestApp) -> Replica {
         .env("DATABASE_URL", &app.database_url)
         .env("CAREBASE_DATA_DIR", &app.data_dir)
         .env("CAREBASE_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -66,7 +67,7 @@ async fn a_session_ended_on_one_replica_is_refused_by_the_other_at_once() {
         return;
     }
     let user = app.user(Role::Nurse).await;
-    let (a, b) = (replica(&app).await, replica(&app).await);
+    let (a, b) = (replica(&app, &[]).await, replica(&app, &[]).await);
     let client = &app.client;
     let login: Value = client
         .post(format!("{}/api/v1/auth/login", a.base))
@@ -110,4 +111,41 @@ async fn a_session_ended_on_one_replica_is_refused_by_the_other_at_once() {
         me(&a.base).await.unwrap().status(),
         StatusCode::UNAUTHORIZED
     );
+}
+
+#[tokio::test]
+async fn sign_in_attempts_are_counted_across_replicas() {
+    let app = TestApp::spawn().await;
+    if !app.is_postgres() {
+        return;
+    }
+    let limit = [("CAREBASE_AUTH_RATE_PER_MINUTE", "4")];
+    let (a, b) = (replica(&app, &limit).await, replica(&app, &limit).await);
+    // Counts are per minute: start early in one.
+    let second = chrono::Utc::now().timestamp().rem_euclid(60);
+    if second > 45 {
+        tokio::time::sleep(Duration::from_secs((61 - second) as u64)).await;
+    }
+    let attempt = |base: &str| {
+        app.client
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({"email": "nobody@carebase.test", "password": "Not-The-Password-1"}))
+            .send()
+    };
+    for base in [&a.base, &b.base, &a.base, &b.base] {
+        assert_eq!(
+            attempt(base).await.unwrap().status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    for base in [&a.base, &b.base] {
+        let res = attempt(base).await.unwrap();
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+        let wait: u64 = res.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=60).contains(&wait), "{wait}");
+    }
 }

@@ -27,7 +27,10 @@ pub(super) async fn preview_invitation(
     client: ClientInfo,
     token: web::Path<String>,
 ) -> ApiResult<web::Json<InvitationPreview>> {
-    state.limits.check_auth(client.ip.as_deref())?;
+    state
+        .limits
+        .check_auth(&state.db, client.ip.as_deref())
+        .await?;
     let inv = invitations::find_by_token(&state.db, &token).await?;
     let wire = invitations::to_wire(&state.crypto, &inv)?;
     Ok(web::Json(InvitationPreview {
@@ -50,7 +53,10 @@ pub(super) async fn accept_invitation(
     client: ClientInfo,
     body: crate::platform::http::Body<AcceptInvitationRequest>,
 ) -> ApiResult<HttpResponse> {
-    state.limits.check_auth(client.ip.as_deref())?;
+    state
+        .limits
+        .check_auth(&state.db, client.ip.as_deref())
+        .await?;
     let req = body.into_inner();
     let inv = invitations::find_by_token(&state.db, &req.token).await?;
     if let Some(patient_id) = inv.patient_id {

@@ -76,7 +76,10 @@ pub(super) async fn totp_confirm(
     body: crate::platform::http::Body<MfaCodeRequest>,
 ) -> ApiResult<web::Json<RecoveryCodes>> {
     let id = require_account(&principal)?;
-    state.limits.check_auth(principal.client.ip.as_deref())?;
+    state
+        .limits
+        .check_auth(&state.db, principal.client.ip.as_deref())
+        .await?;
     let user = users::get(&state.db, &state.crypto, UserId(id)).await?;
     let secret = user
         .decrypt_mfa_secret(&state.crypto, true)?
@@ -126,7 +129,10 @@ pub(super) async fn totp_disable(
     body: crate::platform::http::Body<MfaCodeRequest>,
 ) -> ApiResult<HttpResponse> {
     let id = require_account(&principal)?;
-    state.limits.check_auth(principal.client.ip.as_deref())?;
+    state
+        .limits
+        .check_auth(&state.db, principal.client.ip.as_deref())
+        .await?;
     let user = users::get(&state.db, &state.crypto, UserId(id)).await?;
     if !user.model.mfa_enabled {
         return Err(ApiError::conflict("Two-factor authentication is not on."));
@@ -170,7 +176,10 @@ pub(super) async fn regenerate_recovery_codes(
     body: crate::platform::http::Body<MfaCodeRequest>,
 ) -> ApiResult<web::Json<RecoveryCodes>> {
     let id = require_account(&principal)?;
-    state.limits.check_auth(principal.client.ip.as_deref())?;
+    state
+        .limits
+        .check_auth(&state.db, principal.client.ip.as_deref())
+        .await?;
     let user = users::get(&state.db, &state.crypto, UserId(id)).await?;
     if !user.model.mfa_enabled || mfa::is_recovery_code(&body.code) {
         return Err(ApiError::code(ErrorCode::InvalidMfaCode));

@@ -29,7 +29,10 @@ pub(super) async fn change_password(
     body: crate::platform::http::Body<ChangePasswordRequest>,
 ) -> ApiResult<HttpResponse> {
     let id = require_account(&principal)?;
-    state.limits.check_auth(principal.client.ip.as_deref())?;
+    state
+        .limits
+        .check_auth(&state.db, principal.client.ip.as_deref())
+        .await?;
     let user = users::get(&state.db, &state.crypto, UserId(id)).await?;
     if !state
         .passwords
@@ -73,7 +76,10 @@ pub(super) async fn request_password_reset(
     client: ClientInfo,
     body: crate::platform::http::Body<PasswordResetRequest>,
 ) -> ApiResult<HttpResponse> {
-    state.limits.check_auth(client.ip.as_deref())?;
+    state
+        .limits
+        .check_auth(&state.db, client.ip.as_deref())
+        .await?;
     // The answer leaves before any work on the account is done, so that it takes as long for an
     // address with an account as for one without.
     let state = state.into_inner();
@@ -115,7 +121,10 @@ pub(super) async fn confirm_password_reset(
     client: ClientInfo,
     body: crate::platform::http::Body<PasswordResetConfirm>,
 ) -> ApiResult<HttpResponse> {
-    state.limits.check_auth(client.ip.as_deref())?;
+    state
+        .limits
+        .check_auth(&state.db, client.ip.as_deref())
+        .await?;
     let req = body.into_inner();
     passwords::check_policy(&req.new_password, "new_password", &[])?;
     let hash = state.passwords.hash(&req.new_password).await?;

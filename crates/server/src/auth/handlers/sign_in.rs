@@ -37,7 +37,10 @@ pub(super) async fn login(
     client: ClientInfo,
     body: crate::platform::http::Body<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
-    state.limits.check_auth(client.ip.as_deref())?;
+    state
+        .limits
+        .check_auth(&state.db, client.ip.as_deref())
+        .await?;
     let req = body.into_inner();
     let bidx = email_bidx(&state.crypto, &req.email);
     if let Err(e) = lockout::check(&state.db, &bidx).await {
@@ -124,7 +127,10 @@ pub(super) async fn mfa_verify(
     client: ClientInfo,
     body: crate::platform::http::Body<MfaVerifyRequest>,
 ) -> ApiResult<HttpResponse> {
-    state.limits.check_auth(client.ip.as_deref())?;
+    state
+        .limits
+        .check_auth(&state.db, client.ip.as_deref())
+        .await?;
     let req = body.into_inner();
     let claims = state
         .jwt
