@@ -250,6 +250,7 @@ pub fn build(
                 state.settings.trust_proxy,
             )))
             .app_data(web::Data::from(state.metrics.clone()))
+            .app_data(web::Data::new(state.draining.clone()))
             .app_data(web::Data::new(state))
             .app_data(policy)
             .app_data(http::json_config(max_json))
@@ -267,11 +268,14 @@ pub fn build(
     };
     app.wrap(cors)
         .wrap(from_fn(http::security_headers))
+        .wrap(from_fn(crate::platform::shutdown::refuse_while_draining))
         .wrap(Compress::default())
         .wrap(from_fn(telemetry::observe))
 }
 
-/// The server, ready to run until interrupted; it drains in-flight requests on shutdown.
+/// The server, ready to run until stopped. On `SIGTERM` or Ctrl-C it first refuses new requests
+/// with `503` for `shutdown_notice_secs`, then lets the requests in flight finish (for up to
+/// 20 seconds) and stops.
 pub fn server(
     state: AppState,
     listener: std::net::TcpListener,
@@ -281,8 +285,21 @@ pub fn server(
         Some(s) => tracing::info!(dir = %s.dir.display(), "serving the web app"),
         None => tracing::warn!("no built web app found (frontend/dist); serving the API only"),
     }
-    Ok(HttpServer::new(move || build(state.clone(), spa.clone()))
+    let draining = state.draining.clone();
+    // One process on SQLite has no other replica to send people to.
+    let notice = match state.db.get_database_backend() {
+        sea_orm::DbBackend::Sqlite => std::time::Duration::ZERO,
+        _ => std::time::Duration::from_secs(state.settings.shutdown_notice_secs),
+    };
+    let server = HttpServer::new(move || build(state.clone(), spa.clone()))
         .listen(listener)?
         .shutdown_timeout(20)
-        .run())
+        .disable_signals()
+        .run();
+    tokio::spawn(crate::platform::shutdown::on_signal(
+        draining,
+        server.handle(),
+        notice,
+    ));
+    Ok(server)
 }

@@ -10,6 +10,7 @@ use crate::platform::config::Settings;
 use crate::platform::crypto::Crypto;
 use crate::platform::events::Events;
 use crate::platform::rate_limit::RateLimits;
+use crate::platform::shutdown::Draining;
 use crate::platform::telemetry::Metrics;
 
 #[derive(Clone)]
@@ -26,6 +27,8 @@ pub struct AppState {
     pub integrations: Arc<crate::integrations::Clients>,
     /// Events between this process and the other replicas.
     pub events: Events,
+    /// Set when the process is stopping.
+    pub draining: Draining,
 }
 
 impl AppState {
@@ -42,6 +45,7 @@ impl AppState {
         let events = Events::start(&db);
         crate::auth::follow_revocations(events.subscribe());
         Ok(AppState {
+            draining: Draining::default(),
             events,
             integrations: Arc::new(integrations),
             audit: AuditLog::start(audit_db),

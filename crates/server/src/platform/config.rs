@@ -38,6 +38,9 @@ pub struct Settings {
     pub max_upload_bytes: u64,
     /// `text` or `json`.
     pub log_format: String,
+    /// On `SIGTERM`, how long new requests are refused with `503` (so the reverse proxy moves
+    /// them to another replica) before the requests in flight are finished and the process stops.
+    pub shutdown_notice_secs: u64,
     #[serde(default)]
     pub keys: KeySettings,
     pub smtp: Option<SmtpSettings>,
@@ -141,7 +144,8 @@ impl Settings {
                 "max_upload_bytes",
                 api_types::documents::DEFAULT_MAX_UPLOAD_BYTES,
             )?
-            .set_default("log_format", "text")?;
+            .set_default("log_format", "text")?
+            .set_default("shutdown_notice_secs", 5)?;
         if let Ok(path) = std::env::var("CAREBASE_CONFIG") {
             b = b.add_source(config::File::with_name(&path));
         }

@@ -165,6 +165,7 @@ impl TestApp {
             max_json_bytes: 64 * 1024,
             max_upload_bytes: 2 * 1024 * 1024,
             log_format: "text".into(),
+            shutdown_notice_secs: 1,
             keys: KeySettings::default(),
             smtp: None,
             withings: options.withings,

@@ -149,3 +149,49 @@ async fn sign_in_attempts_are_counted_across_replicas() {
         assert!((1..=60).contains(&wait), "{wait}");
     }
 }
+
+#[tokio::test]
+async fn a_stopping_replica_turns_new_requests_away_then_exits() {
+    let app = TestApp::spawn().await;
+    if !app.is_postgres() {
+        return;
+    }
+    let mut a = replica(&app, &[("CAREBASE_SHUTDOWN_NOTICE_SECS", "3")]).await;
+    let pid = a.child.id().to_string();
+    let stopped = Instant::now();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    for path in ["/readyz", "/api/v1/auth/me", "/api/v1/patients"] {
+        let res = app
+            .client
+            .get(format!("{}{path}", a.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE, "{path}");
+        assert_eq!(res.headers()["retry-after"], "2", "{path}");
+    }
+    let alive = app
+        .client
+        .get(format!("{}/healthz", a.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(alive.status(), StatusCode::OK);
+    loop {
+        if let Some(status) = a.child.try_wait().unwrap() {
+            assert!(status.success(), "{status}");
+            break;
+        }
+        assert!(
+            stopped.elapsed() < Duration::from_secs(15),
+            "the replica did not stop"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(stopped.elapsed() >= Duration::from_secs(3));
+}
