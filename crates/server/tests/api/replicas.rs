@@ -99,6 +99,10 @@ async fn a_session_ended_on_one_replica_is_refused_by_the_other_at_once() {
     let ended = Instant::now();
     loop {
         if me(&b.base).await.unwrap().status() == StatusCode::UNAUTHORIZED {
+            eprintln!(
+                "the other replica refused the ended session {} ms after the logout answered",
+                ended.elapsed().as_millis()
+            );
             break;
         }
         assert!(
