@@ -114,7 +114,7 @@ async fn read_form(
 /// An email from a patient (Mailgun's inbound route).
 #[utoipa::path(
     tag = "correspondence",
-    request_body(content = String, content_type = "multipart/form-data", description = "Mailgun's forwarded message: `sender`, `from`, `subject`, `body-plain`, `stripped-text`, `Message-Id`, `attachment-1…n`, `timestamp`, `token`, `signature`"),
+    request_body(content = super::forms::MailgunInboundEmail, content_type = "multipart/form-data"),
     responses(
         (status = 200, description = "Received (or already received)"),
         (status = 403, description = "Not signed with the practice's Mailgun key, too old, or a token already used", body = api_types::Problem),

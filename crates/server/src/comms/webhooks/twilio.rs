@@ -100,7 +100,7 @@ fn keyword(body: &str) -> Option<bool> {
 /// that number.
 #[utoipa::path(
     tag = "correspondence",
-    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "Twilio's message parameters: `MessageSid`, `From`, `To`, `Body`, …"),
+    request_body(content = super::forms::TwilioIncomingMessage, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "Received (or already received)", content_type = "text/xml", body = String),
         (status = 403, description = "Not signed by the practice's Twilio account", body = api_types::Problem),
@@ -234,7 +234,7 @@ async fn receive_sms(state: &AppState, params: &Params, sid: &str) -> ApiResult<
 /// `sent` after `delivered` does not.
 #[utoipa::path(
     tag = "correspondence",
-    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`MessageSid`, `MessageStatus`, `ErrorCode`, …"),
+    request_body(content = super::forms::TwilioMessageStatus, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "Recorded (or not a message of this practice)", content_type = "text/xml", body = String),
         (status = 403, description = "Not signed by the practice's Twilio account", body = api_types::Problem),
