@@ -112,6 +112,44 @@ pub struct KeySettings {
     pub blind_index_key: Option<SecretString>,
     /// The JWT signing secret, base64 (at least 32 bytes).
     pub jwt_secret: Option<SecretString>,
+    /// Files holding each of the above instead (secret mounts, such as Docker or Kubernetes
+    /// secrets); surrounding whitespace is ignored.
+    pub encryption_keys_file: Option<PathBuf>,
+    pub blind_index_key_file: Option<PathBuf>,
+    pub jwt_secret_file: Option<PathBuf>,
+}
+
+impl KeySettings {
+    /// Reads the keys given as files.
+    fn read_files(&mut self) -> anyhow::Result<()> {
+        fn read(
+            value: &mut Option<SecretString>,
+            file: &Option<PathBuf>,
+            name: &str,
+        ) -> anyhow::Result<()> {
+            let Some(path) = file else {
+                return Ok(());
+            };
+            if value.is_some() {
+                anyhow::bail!("give keys.{name} or keys.{name}_file, not both");
+            }
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("Failed to read keys.{name}_file ({})", path.display()))?;
+            *value = Some(SecretString::from(text.trim().to_owned()));
+            Ok(())
+        }
+        read(
+            &mut self.encryption_keys,
+            &self.encryption_keys_file,
+            "encryption_keys",
+        )?;
+        read(
+            &mut self.blind_index_key,
+            &self.blind_index_key_file,
+            "blind_index_key",
+        )?;
+        read(&mut self.jwt_secret, &self.jwt_secret_file, "jwt_secret")
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -174,6 +212,7 @@ impl Settings {
         if s.database_url.is_none() {
             s.database_url = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty());
         }
+        s.keys.read_files()?;
         Ok(s)
     }
 
@@ -201,7 +240,7 @@ mod tests {
     use super::Settings;
 
     #[test]
-    fn environment_values_keep_their_text_and_the_origins_are_split() {
+    fn environment_values_keep_their_text_and_keys_can_come_from_files() {
         // This test alone sets these variables.
         std::env::set_var("CAREBASE_TWILIO__ACCOUNT_SID", "AC0123");
         std::env::set_var("CAREBASE_TWILIO__AUTH_TOKEN", "0012345");
@@ -212,7 +251,29 @@ mod tests {
             "CAREBASE_CORS_ALLOWED_ORIGINS",
             "https://a.example, https://b.example",
         );
+        // Keys from secret mounts.
+        let dir = tempfile::tempdir().unwrap();
+        let key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+        for (name, text) in [
+            ("enc", format!("1:{key}\n")),
+            ("bidx", format!("  {key}\n")),
+            ("jwt", format!("{key}\n")),
+        ] {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        std::env::set_var(
+            "CAREBASE_KEYS__ENCRYPTION_KEYS_FILE",
+            dir.path().join("enc"),
+        );
+        std::env::set_var(
+            "CAREBASE_KEYS__BLIND_INDEX_KEY_FILE",
+            dir.path().join("bidx"),
+        );
+        std::env::set_var("CAREBASE_KEYS__JWT_SECRET_FILE", dir.path().join("jwt"));
         let s = Settings::load().unwrap();
+        std::env::set_var("CAREBASE_KEYS__JWT_SECRET", key);
+        let both = Settings::load();
+        std::env::remove_var("CAREBASE_KEYS__JWT_SECRET");
         for key in [
             "CAREBASE_TWILIO__ACCOUNT_SID",
             "CAREBASE_TWILIO__AUTH_TOKEN",
@@ -220,9 +281,22 @@ mod tests {
             "CAREBASE_DATABASE_MAX_CONNECTIONS",
             "CAREBASE_COOKIE_SECURE",
             "CAREBASE_CORS_ALLOWED_ORIGINS",
+            "CAREBASE_KEYS__ENCRYPTION_KEYS_FILE",
+            "CAREBASE_KEYS__BLIND_INDEX_KEY_FILE",
+            "CAREBASE_KEYS__JWT_SECRET_FILE",
         ] {
             std::env::remove_var(key);
         }
+        assert!(both
+            .err()
+            .is_some_and(|e| e.to_string().contains("not both")));
+        let crypto = crate::platform::crypto::Crypto::load(&s.keys, dir.path()).unwrap();
+        let sealed = crypto.encrypt_str("kept apart", "test").unwrap();
+        assert_eq!(crypto.decrypt_str(&sealed, "test").unwrap(), "kept apart");
+        assert!(
+            !dir.path().join("keys.json").exists(),
+            "no key file is generated"
+        );
         let twilio = s.twilio.unwrap();
         assert_eq!(twilio.from.as_deref(), Some("+61480000000"));
         use secrecy::ExposeSecret;
