@@ -175,4 +175,8 @@ pub struct PracticeSettings {
     pub time_zone: String,
     /// Roles whose accounts must use MFA.
     pub mfa_required_roles: Vec<Role>,
+    /// Networks staff may sign in from (addresses or CIDR ranges, such as `203.0.113.0/24`);
+    /// empty for anywhere. Patients sign in from anywhere.
+    #[serde(default)]
+    pub staff_networks: Vec<String>,
 }

@@ -226,6 +226,50 @@ pub fn password_length(value: &str) -> Result<(), RuleError> {
     Ok(())
 }
 
+/// A network as an address and a prefix length: `203.0.113.0/24`, `2001:db8::/32`, or one
+/// address (the whole length). `None` when it is neither.
+pub fn parse_network(text: &str) -> Option<(std::net::IpAddr, u8)> {
+    let text = text.trim();
+    let (addr, prefix) = match text.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (text, None),
+    };
+    let addr: std::net::IpAddr = addr.parse().ok()?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    let prefix = match prefix {
+        Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max)?,
+        None => max,
+    };
+    Some((addr, prefix))
+}
+
+/// Whether `address` is inside `network` (as [`parse_network`] reads it). An IPv4 address
+/// written as IPv6 (`::ffff:a.b.c.d`) counts as IPv4.
+pub fn network_contains(network: &str, address: &str) -> bool {
+    use std::net::IpAddr;
+    let Some((net, prefix)) = parse_network(network) else {
+        return false;
+    };
+    let Ok(addr) = address.trim().parse::<IpAddr>() else {
+        return false;
+    };
+    let addr = match addr {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(addr, IpAddr::V4),
+        v4 => v4,
+    };
+    match (net, addr) {
+        (IpAddr::V4(n), IpAddr::V4(a)) => {
+            let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
+            u32::from(n) & mask == u32::from(a) & mask
+        }
+        (IpAddr::V6(n), IpAddr::V6(a)) => {
+            let mask = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
+            u128::from(n) & mask == u128::from(a) & mask
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -295,5 +339,20 @@ mod tests {
             today
         )
         .is_err());
+    }
+
+    #[test]
+    fn networks_hold_the_addresses_inside_them() {
+        assert!(network_contains("203.0.113.0/24", "203.0.113.77"));
+        assert!(!network_contains("203.0.113.0/24", "203.0.114.1"));
+        assert!(network_contains("10.1.2.3", "10.1.2.3"));
+        assert!(!network_contains("10.1.2.3", "10.1.2.4"));
+        assert!(network_contains("0.0.0.0/0", "192.0.2.1"));
+        assert!(network_contains("2001:db8::/32", "2001:db8:1::5"));
+        assert!(!network_contains("2001:db8::/32", "2001:db9::5"));
+        assert!(network_contains("127.0.0.0/8", "::ffff:127.0.0.1"));
+        assert!(parse_network("10.0.0.0/33").is_none());
+        assert!(parse_network("example.com").is_none());
+        assert!(!network_contains("garbage", "10.0.0.1"));
     }
 }

@@ -9,7 +9,8 @@ use leptos::prelude::*;
 use crate::api::{self, Loader};
 use crate::auth::{role_label, use_auth};
 use crate::components::common::{
-    use_toasts, CheckboxField, PageTitle, ProblemAlert, SelectField, SkeletonRows, TextField,
+    use_toasts, CheckboxField, PageTitle, ProblemAlert, SelectField, SkeletonRows, TextAreaField,
+    TextField,
 };
 use crate::forms::FieldErrors;
 
@@ -73,6 +74,7 @@ fn SettingsForm(current: PracticeSettings, settings: Loader<PracticeSettings>) -
         .into_iter()
         .map(|r| (r, RwSignal::new(current.mfa_required_roles.contains(&r))))
         .collect();
+    let networks = RwSignal::new(current.staff_networks.join("\n"));
     let errors = FieldErrors::new();
     let problem = RwSignal::new(None);
     let save = Action::new_unsync(move |s: &PracticeSettings| {
@@ -101,9 +103,27 @@ fn SettingsForm(current: PracticeSettings, settings: Loader<PracticeSettings>) -
                 .filter(|(_, on)| on.get_untracked())
                 .map(|(r, _)| *r)
                 .collect(),
+            staff_networks: networks
+                .get_untracked()
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect(),
         };
         let mut e = Errors::default();
         e.required_text("practice_name", &s.practice_name, 200);
+        if let Some(bad) = s
+            .staff_networks
+            .iter()
+            .find(|n| api_types::validation::parse_network(n).is_none())
+        {
+            e.push(
+                "staff_networks",
+                "invalid_network",
+                format!("“{bad}” is not an address or a range such as 203.0.113.0/24."),
+            );
+        }
         if errors.check(e.finish()) {
             save.dispatch(s);
         }
@@ -136,6 +156,14 @@ fn SettingsForm(current: PracticeSettings, settings: Loader<PracticeSettings>) -
                         .collect_view()}
                 </div>
             </fieldset>
+            <TextAreaField
+                id="staff_networks"
+                label="Staff sign in only from"
+                hint="One address or range per line, such as 203.0.113.0/24. Leave empty to allow any network. Patients sign in from anywhere; your own address must be in the list."
+                value=networks
+                rows=3
+                error=errors.of("staff_networks")
+            />
             <div class="form-actions">
                 <button type="submit" class="button button-primary" disabled=move || pending.get()>
                     {move || if pending.get() { "Saving…" } else { "Save settings" }}

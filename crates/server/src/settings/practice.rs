@@ -1,4 +1,5 @@
-//! The practice settings record: name, time zone and which roles must use MFA.
+//! The practice settings record: name, time zone, which roles must use MFA, and the networks
+//! staff may sign in from.
 
 use actix_web::{get, put, web};
 use api_types::admin::PracticeSettings;
@@ -25,6 +26,7 @@ pub fn defaults() -> PracticeSettings {
         practice_name: "Carebase Practice".into(),
         time_zone: "Australia/Sydney".into(),
         mfa_required_roles: Vec::new(),
+        staff_networks: Vec::new(),
     }
 }
 
@@ -78,8 +80,53 @@ pub async fn mfa_required(db: &impl ConnectionTrait, role: Role) -> ApiResult<bo
     Ok(load(db).await?.mfa_required_roles.contains(&role))
 }
 
-fn validate(s: &PracticeSettings) -> Result<(), ApiError> {
+/// Whether an account of `role` may sign in from `ip`: patients anywhere, staff from the
+/// practice's networks when it lists any.
+pub async fn network_allows(
+    db: &impl ConnectionTrait,
+    role: Role,
+    ip: Option<&str>,
+) -> ApiResult<bool> {
+    if !role.is_staff() {
+        return Ok(true);
+    }
+    let networks = load(db).await?.staff_networks;
+    if networks.is_empty() {
+        return Ok(true);
+    }
+    Ok(ip.is_some_and(|ip| {
+        networks
+            .iter()
+            .any(|n| api_types::validation::network_contains(n, ip))
+    }))
+}
+
+fn validate(s: &PracticeSettings, own_address: Option<&str>) -> Result<(), ApiError> {
     let mut errors = api_types::validation::Errors::default();
+    for (i, n) in s.staff_networks.iter().enumerate() {
+        if api_types::validation::parse_network(n).is_none() {
+            errors.push(
+                &format!("staff_networks[{i}]"),
+                "invalid_network",
+                "Enter an address or a range such as 203.0.113.0/24.",
+            );
+        }
+    }
+    let own_listed = own_address.is_some_and(|ip| {
+        s.staff_networks
+            .iter()
+            .any(|n| api_types::validation::network_contains(n, ip))
+    });
+    if !s.staff_networks.is_empty() && !own_listed {
+        errors.push(
+            "staff_networks",
+            "excludes_you",
+            format!(
+                "Your own address ({}) is not in the list: saving it would sign you out for good. Add it, or a range that holds it.",
+                own_address.unwrap_or("unknown")
+            ),
+        );
+    }
     errors.required_text("practice_name", &s.practice_name, 200);
     if s.time_zone.parse::<chrono_tz::Tz>().is_err() {
         errors.push(
@@ -119,7 +166,13 @@ async fn put_settings(
     body: crate::platform::http::Body<PracticeSettings>,
 ) -> ApiResult<web::Json<PracticeSettings>> {
     let mut s = body.into_inner();
-    validate(&s)?;
+    s.staff_networks = s
+        .staff_networks
+        .iter()
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty())
+        .collect();
+    validate(&s, auth.client.ip.as_deref())?;
     s.mfa_required_roles.sort();
     s.mfa_required_roles.dedup();
     let txn = state.db.begin().await?;

@@ -487,3 +487,80 @@ async fn role_and_mfa_flags_cannot_be_set_through_ordinary_updates() {
         !text.contains("argon2") && !text.contains("password_hash") && !text.contains("mfa_secret")
     );
 }
+
+#[tokio::test]
+async fn staff_sign_in_only_from_the_practices_networks_and_patients_from_anywhere() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let settings: Value = app
+        .get("/api/v1/settings", &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let with = |networks: Value| {
+        let mut s = settings.clone();
+        s["staff_networks"] = networks;
+        s
+    };
+    // A list that leaves out the admin's own address is refused: it would lock them out.
+    let res = app
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/settings",
+            Some(&admin.token),
+            Some(with(json!(["203.0.113.0/24"]))),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["errors"][0]["code"], "excludes_you");
+    let res = app
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/settings",
+            Some(&admin.token),
+            Some(with(json!(["not a network"]))),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = app
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/settings",
+            Some(&admin.token),
+            Some(with(json!(["203.0.113.0/24", " 127.0.0.0/8 "]))),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let nurse = app.user(Role::Nurse).await;
+    assert_eq!(
+        app.login(&nurse.email, PASSWORD).await.status(),
+        StatusCode::OK
+    );
+
+    // The practice moves to another network (saved as an administrator there would).
+    let mut moved = carebase::settings::load(&app.state.db).await.unwrap();
+    moved.staff_networks = vec!["203.0.113.0/24".into()];
+    carebase::settings::save(&app.state.db, &moved)
+        .await
+        .unwrap();
+    let res = app.login(&nurse.email, PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(problem_code(res).await, "network_not_allowed");
+    // A session started inside cannot be refreshed from outside.
+    let res = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": nurse.refresh}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // Patients sign in from anywhere.
+    let patient = app.user(Role::Patient).await;
+    assert_eq!(
+        app.login(&patient.email, PASSWORD).await.status(),
+        StatusCode::OK
+    );
+}

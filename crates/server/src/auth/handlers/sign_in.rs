@@ -28,6 +28,7 @@ use crate::AppState;
     responses(
         (status = 200, description = "Tokens, or an MFA challenge", body = LoginResponse),
         (status = 401, description = "Email or password is incorrect", body = api_types::Problem),
+        (status = 403, description = "Staff may not sign in from this network", body = api_types::Problem),
         (status = 429, description = "Too many attempts", body = api_types::Problem),
     )
 )]
@@ -76,6 +77,17 @@ pub(super) async fn login(
     lockout::clear(&state.db, &bidx).await?;
     let entry =
         AuditEntry::anonymous(&client, AuditAction::AuthLogin).actor(user.model.id, user.role);
+    if !crate::settings::network_allows(&state.db, user.role, client.ip.as_deref()).await? {
+        state
+            .audit
+            .record(
+                entry
+                    .outcome(AuditOutcome::Denied)
+                    .detail("network_not_allowed"),
+            )
+            .await?;
+        return Err(ApiError::code(ErrorCode::NetworkNotAllowed));
+    }
     if user.model.mfa_enabled {
         // A locked second factor locks the account: no new challenge to keep guessing with.
         if let Err(e) = lockout::check_second_factor(&state.db, user.model.id).await {
