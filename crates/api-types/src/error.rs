@@ -55,6 +55,8 @@ pub enum ErrorCode {
     /// The patient has withdrawn their consent to this (such as contact by SMS); `detail` says
     /// which.
     ConsentWithdrawn,
+    /// Staff may sign in only from the practice's networks, and this is not one of them.
+    NetworkNotAllowed,
     /// The database or another dependency is unavailable; try again shortly.
     ServiceUnavailable,
     /// Something went wrong on the server; it has been logged.
@@ -85,6 +87,7 @@ impl ErrorCode {
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::PatientErased => "patient_erased",
             ErrorCode::ConsentWithdrawn => "consent_withdrawn",
+            ErrorCode::NetworkNotAllowed => "network_not_allowed",
             ErrorCode::ServiceUnavailable => "service_unavailable",
             ErrorCode::Internal => "internal",
         }
@@ -100,7 +103,9 @@ impl ErrorCode {
             }
             ErrorCode::InvalidMfaCode => 401,
             ErrorCode::TooManyAttempts | ErrorCode::RateLimited => 429,
-            ErrorCode::MfaEnrollmentRequired | ErrorCode::Forbidden => 403,
+            ErrorCode::MfaEnrollmentRequired
+            | ErrorCode::Forbidden
+            | ErrorCode::NetworkNotAllowed => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict | ErrorCode::SlotConflict | ErrorCode::OutsideAvailability => 409,
             ErrorCode::BookingPolicy => 422,
@@ -137,6 +142,7 @@ impl ErrorCode {
             ErrorCode::UnsupportedMediaType => "Unsupported content type",
             ErrorCode::PatientErased => "The patient's data was erased",
             ErrorCode::ConsentWithdrawn => "The patient has not agreed to this",
+            ErrorCode::NetworkNotAllowed => "Staff sign-in is not allowed from this network",
             ErrorCode::ServiceUnavailable => "Service temporarily unavailable",
             ErrorCode::Internal => "Something went wrong",
         }

@@ -340,6 +340,14 @@ impl SaveCredentials {
 /// An address the server may send credentials to: HTTPS, or plain HTTP to this computer.
 pub fn is_allowed_address(value: &str) -> bool {
     let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"];
+    // No `user@` part: `http://localhost:80@elsewhere/` names another host.
+    let authority = value
+        .split_once("://")
+        .map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""))
+        .unwrap_or("");
+    if authority.is_empty() || authority.contains('@') || value.contains(char::is_whitespace) {
+        return false;
+    }
     value.starts_with("https://")
         || local.iter().any(|l| {
             value == *l
@@ -351,6 +359,16 @@ pub fn is_allowed_address(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_address_with_a_user_part_names_another_host_and_is_refused() {
+        assert!(is_allowed_address("https://api.twilio.com"));
+        assert!(is_allowed_address("http://127.0.0.1:8080/v1"));
+        assert!(!is_allowed_address("http://localhost:80@evil.example/"));
+        assert!(!is_allowed_address("https://user:pw@api.twilio.com"));
+        assert!(!is_allowed_address("http://evil.example"));
+        assert!(!is_allowed_address("https://"));
+    }
 
     fn save(pairs: &[(&str, &str)]) -> SaveCredentials {
         SaveCredentials {

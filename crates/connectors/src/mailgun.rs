@@ -78,7 +78,7 @@ impl MailgunInbound {
             return Err(Refusal::Missing);
         }
         let at: i64 = timestamp.parse().map_err(|_| Refusal::Stale)?;
-        if (now - at).abs() > MAX_AGE_SECS {
+        if now.abs_diff(at) > MAX_AGE_SECS.unsigned_abs() {
             return Err(Refusal::Stale);
         }
         let expected = sign(&self.signing_key, timestamp, token);
@@ -152,6 +152,10 @@ mod tests {
         assert_eq!(inbound.verify(&ts, "", &sig, NOW), Err(Refusal::Missing));
         assert_eq!(
             inbound.verify("soon", "token-1", &sig, NOW),
+            Err(Refusal::Stale)
+        );
+        assert_eq!(
+            inbound.verify(&i64::MIN.to_string(), "token-1", &sig, NOW),
             Err(Refusal::Stale)
         );
     }

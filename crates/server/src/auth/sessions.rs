@@ -3,6 +3,7 @@
 //! token was copied.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{LazyLock, Mutex};
 use std::time::Instant;
 
@@ -36,13 +37,15 @@ pub async fn is_active(
     if recently_live(session_id, user_id) {
         return Ok(true);
     }
+    // A revocation heard while this lookup runs must not be undone by remembering its answer.
+    let epoch = FORGOTTEN.load(Ordering::SeqCst);
     let active = session::Entity::find_by_id(session_id)
         .one(db)
         .await?
         .is_some_and(|s| {
             s.user_id == user_id && s.revoked_at.is_none() && s.expires_at > Utc::now()
         });
-    if active {
+    if active && FORGOTTEN.load(Ordering::SeqCst) == epoch {
         remember_live(session_id, user_id);
     }
     Ok(active)
@@ -105,7 +108,12 @@ fn remember_live(session_id: Uuid, user_id: Uuid) {
     }
 }
 
+/// How many times sessions were forgotten: a lookup that began before a forgetting does not
+/// remember what it found.
+static FORGOTTEN: AtomicU64 = AtomicU64::new(0);
+
 fn forget(filter: impl Fn(&Uuid, &Uuid) -> bool) {
+    FORGOTTEN.fetch_add(1, Ordering::SeqCst);
     if let Ok(mut live) = LIVE.lock() {
         live.retain(|sid, (user, _)| !filter(sid, user));
     }
@@ -245,6 +253,11 @@ pub async fn refresh(
         revoke_session(&txn, sess.id, "account_deactivated").await?;
         txn.commit().await?;
         return Ok(Refreshed::Invalid);
+    }
+    // Outside the practice's networks a member of staff's session waits, unchanged, until
+    // they are back inside.
+    if !crate::settings::network_allows(&txn, user.role, client.ip.as_deref()).await? {
+        return Err(ApiError::code(ErrorCode::NetworkNotAllowed));
     }
     let tokens = issue(state, &txn, &user, sess.id).await?;
     let mut s: session::ActiveModel = sess.into();

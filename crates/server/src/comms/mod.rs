@@ -6,13 +6,14 @@
 //! through provider webhooks, each checked for the provider's signature and logged.
 
 mod correspondence;
+mod delivery;
 mod outbox;
 mod records;
 mod webhooks;
 
+pub use delivery::{deliver_due, run_worker, Senders};
 pub use outbox::{
-    deliver_due, enqueue, enqueue_email, enqueue_secret_email, read_in_full, run_worker, About,
-    Channel, Outbound, Senders,
+    enqueue, enqueue_email, enqueue_secret_email, read_in_full, About, Channel, Outbound,
 };
 pub use records::{erase_patient, export_patient};
 pub use webhooks::last_provider_call;

@@ -1,23 +1,23 @@
+//! The outbox: messages queued in the transaction of the change that causes them (a message to a
+//! patient also becomes an entry in their correspondence), and the administrators' list of them.
+
 use api_types::audit::AuditAction;
-use std::sync::Arc;
-use std::time::Duration;
 
 use actix_web::{get, web};
 use api_types::admin::{OutboxMessage, OutboxQuery, OutboxStatus};
 use api_types::validation::normalize_email;
 use api_types::Page;
 use chrono::Utc;
-use connectors::email::{Attachment, Email, EmailSender};
-use connectors::twilio::SmsSender;
+use connectors::email::Attachment;
 use entity::comms::outbox_message;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::correspondence::{self, Delivery, NewEntry};
+use super::correspondence::{self, NewEntry};
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
 use crate::platform::crypto::Crypto;
@@ -32,10 +32,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_outbox);
 }
 
-/// Gives up after this many failed deliveries.
-const MAX_ATTEMPTS: i32 = 8;
-
-fn aad(id: Uuid, column: &str) -> String {
+pub(super) fn aad(id: Uuid, column: &str) -> String {
     format!("outbox_messages.{column}:{id}")
 }
 
@@ -239,7 +236,7 @@ fn to_wire(crypto: &Crypto, m: outbox_message::Model) -> anyhow::Result<OutboxMe
     })
 }
 
-fn decrypt_attachments(
+pub(super) fn decrypt_attachments(
     crypto: &Crypto,
     id: Uuid,
     enc: Option<&str>,
@@ -313,198 +310,6 @@ async fn list_outbox(
     Ok(web::Json(Page::new(items, total, limit, offset)))
 }
 
-/// The senders this process has: a channel without one keeps its messages in the outbox.
-#[derive(Clone, Default)]
-pub struct Senders {
-    pub email: Option<Arc<dyn EmailSender>>,
-    pub sms: Option<Arc<dyn SmsSender>>,
-}
-
-impl Senders {
-    fn channels(&self) -> Vec<&'static str> {
-        let mut c = Vec::new();
-        if self.email.is_some() {
-            c.push(Channel::Email.as_str());
-        }
-        if self.sms.is_some() {
-            c.push(Channel::Sms.as_str());
-        }
-        c
-    }
-}
-
-/// Delivers due messages until the process stops: email through `email` (SMTP, from the
-/// server's configuration), SMS through the practice's Twilio account as it is set up at each
-/// pass (so credentials saved in the app take effect without a restart). Any replica may run it:
-/// on PostgreSQL each message is claimed with `FOR UPDATE SKIP LOCKED`, so no two deliver the
-/// same one.
-pub async fn run_worker(state: AppState, email: Option<Arc<dyn EmailSender>>) {
-    loop {
-        let sms = match crate::integrations::twilio_client(&state).await {
-            Ok(client) => client.map(|c| c as Arc<dyn SmsSender>),
-            Err(e) => {
-                tracing::warn!(error = ?e, "the Twilio account could not be read");
-                None
-            }
-        };
-        let senders = Senders {
-            email: email.clone(),
-            sms,
-        };
-        match deliver_due(&state.db, &state.crypto, &senders).await {
-            Ok(0) => tokio::time::sleep(Duration::from_secs(5)).await,
-            Ok(_) => {}
-            Err(e) => {
-                tracing::warn!(error = ?e, "outbox delivery pass failed");
-                tokio::time::sleep(Duration::from_secs(10)).await;
-            }
-        }
-    }
-}
-
-/// How long a claimed message is reserved for the worker that claimed it.
-const LEASE: chrono::Duration = chrono::Duration::minutes(5);
-
-/// Why one delivery failed, and whether to try again.
-struct Failure {
-    message: String,
-    transient: bool,
-}
-
-/// Sends one message; the provider's id for it, when it gives one.
-async fn send_one(
-    crypto: &Crypto,
-    senders: &Senders,
-    m: &outbox_message::Model,
-) -> Result<Option<String>, Failure> {
-    let read = |column: &str, value: &str| {
-        crypto
-            .decrypt_str(value, &aad(m.id, column))
-            .map_err(|e| Failure {
-                message: format!("unreadable message: {e}"),
-                transient: false,
-            })
-    };
-    let to = read("recipient", &m.recipient_enc)?;
-    let body = read("body", &m.body_enc)?;
-    match (m.channel.as_str(), &senders.email, &senders.sms) {
-        ("email", Some(sender), _) => {
-            let email = Email {
-                to,
-                subject: read("subject", &m.subject_enc)?,
-                body,
-                attachments: decrypt_attachments(crypto, m.id, m.attachments_enc.as_deref())
-                    .map_err(|e| Failure {
-                        message: format!("unreadable attachments: {e}"),
-                        transient: false,
-                    })?,
-            };
-            sender
-                .send(&email)
-                .await
-                .map(|()| None)
-                .map_err(|e| Failure {
-                    message: e.to_string(),
-                    transient: e.is_transient(),
-                })
-        }
-        ("sms", _, Some(sender)) => sender
-            .send_sms(&to, &body)
-            .await
-            .map(|sent| Some(sent.sid))
-            .map_err(|e| Failure {
-                message: e.to_string(),
-                transient: e.is_transient(),
-            }),
-        (channel, _, _) => Err(Failure {
-            message: format!("no sender for {channel}"),
-            transient: true,
-        }),
-    }
-}
-
-/// Delivers up to one batch of due messages on the channels this process has a sender for;
-/// returns how many it handled. Messages are first claimed (leased) in a short transaction, then
-/// sent with no transaction open, so a slow provider never holds a database connection.
-pub async fn deliver_due(
-    db: &sea_orm::DatabaseConnection,
-    crypto: &Crypto,
-    senders: &Senders,
-) -> anyhow::Result<usize> {
-    let channels = senders.channels();
-    if channels.is_empty() {
-        return Ok(0);
-    }
-    let txn = db.begin().await?;
-    let mut select = outbox_message::Entity::find()
-        .filter(outbox_message::Column::Status.eq(OutboxStatus::Pending))
-        .filter(outbox_message::Column::Channel.is_in(channels))
-        .filter(outbox_message::Column::NextAttemptAt.lte(Utc::now()))
-        .order_by_asc(outbox_message::Column::NextAttemptAt)
-        .limit(20);
-    if txn.get_database_backend() == DbBackend::Postgres {
-        select = select.lock_with_behavior(
-            sea_orm::sea_query::LockType::Update,
-            sea_orm::sea_query::LockBehavior::SkipLocked,
-        );
-    }
-    let due = select.all(&txn).await?;
-    if due.is_empty() {
-        return Ok(0);
-    }
-    let ids: Vec<Uuid> = due.iter().map(|m| m.id).collect();
-    outbox_message::Entity::update_many()
-        .col_expr(
-            outbox_message::Column::NextAttemptAt,
-            sea_orm::sea_query::Expr::value(Utc::now() + LEASE),
-        )
-        .filter(outbox_message::Column::Id.is_in(ids))
-        .exec(&txn)
-        .await?;
-    txn.commit().await?;
-
-    let n = due.len();
-    for m in due {
-        let outcome = send_one(crypto, senders, &m).await;
-        let attempts = m.attempts + 1;
-        let id = m.id;
-        let mut update: outbox_message::ActiveModel = m.into();
-        update.attempts = Set(attempts);
-        let txn = db.begin().await?;
-        match outcome {
-            Ok(provider_ref) => {
-                update.status = Set(OutboxStatus::Sent);
-                update.sent_at = Set(Some(Utc::now()));
-                update.last_error = Set(None);
-                update.update(&txn).await?;
-                let provider_ref = provider_ref.as_deref();
-                correspondence::follow_delivery(&txn, id, Delivery::Sent { provider_ref }).await?;
-            }
-            Err(e) => {
-                let give_up = !e.transient || attempts >= MAX_ATTEMPTS;
-                update.status = Set(if give_up {
-                    OutboxStatus::Failed
-                } else {
-                    OutboxStatus::Pending
-                });
-                let error: String = e.message.chars().take(500).collect();
-                update.last_error = Set(Some(error.clone()));
-                let backoff = chrono::Duration::seconds(30 * (1i64 << attempts.min(10)));
-                update.next_attempt_at = Set(Utc::now() + backoff);
-                update.update(&txn).await?;
-                let delivery = if give_up {
-                    Delivery::Failed { error: &error }
-                } else {
-                    Delivery::Retrying { error: &error }
-                };
-                correspondence::follow_delivery(&txn, id, delivery).await?;
-            }
-        }
-        txn.commit().await?;
-    }
-    Ok(n)
-}
-
 /// A page of the outbox, optionally in one status or to one recipient (by blind index), newest
 /// first, with how many messages match in all.
 async fn newest_page(
@@ -557,14 +362,14 @@ pub async fn requeue(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<()> {
     Ok(())
 }
 
-/// Withdraws the messages among `ids` that have not been sent yet (a patient's, at erasure).
-pub async fn withdraw_unsent(db: &impl ConnectionTrait, ids: Vec<Uuid>) -> ApiResult<u64> {
+/// Removes the messages among `ids` (a patient's, at erasure): those not sent yet are
+/// withdrawn, and the copies of those sent are no longer kept.
+pub async fn remove(db: &impl ConnectionTrait, ids: Vec<Uuid>) -> ApiResult<u64> {
     if ids.is_empty() {
         return Ok(0);
     }
     let done = outbox_message::Entity::delete_many()
         .filter(outbox_message::Column::Id.is_in(ids))
-        .filter(outbox_message::Column::Status.eq(OutboxStatus::Pending))
         .exec(db)
         .await?;
     Ok(done.rows_affected)

@@ -30,14 +30,15 @@ pub async fn export_patient(
     archive.section("correspondence", items)
 }
 
-/// Erasure: the patient's messages keep when and how they went, without their content or the
-/// number or address; messages not yet sent are withdrawn.
+/// Erasure: the patient's messages keep when and how they went, without their content, the
+/// number or address, or the provider's words; the outbox keeps no copy, and messages not yet
+/// sent are withdrawn.
 pub async fn erase_patient(
     db: &impl ConnectionTrait,
     crypto: &Crypto,
     patient_id: PatientId,
 ) -> ApiResult<()> {
     let outbox_ids = correspondence::erase_patient(db, crypto, patient_id).await?;
-    outbox::withdraw_unsent(db, outbox_ids).await?;
+    outbox::remove(db, outbox_ids).await?;
     Ok(())
 }

@@ -77,7 +77,8 @@ pub(crate) async fn consents_of(state: &AppState, patient_id: Uuid) -> ApiResult
                 .map(|r| ConsentDecision {
                     given: r.given,
                     at: r.recorded_at,
-                    source: if r.source == "patient" {
+                    // A text saying STOP or START is the patient's own decision.
+                    source: if r.source == "patient" || r.source == SMS_KEYWORD {
                         ConsentSource::Patient
                     } else {
                         ConsentSource::Staff
@@ -265,4 +266,45 @@ pub async fn record_choice(
     .insert(db)
     .await?;
     Ok(())
+}
+
+/// The source of a decision the patient made by texting a keyword (STOP, START).
+const SMS_KEYWORD: &str = "sms";
+
+/// Records the patient's SMS consent as a text from them changed it (STOP or START). A START
+/// restores only a consent that a STOP withdrew: a withdrawal made in the portal or at the desk
+/// stands until it is given again there. Returns whether it changed anything.
+pub async fn record_sms_keyword(
+    db: &impl ConnectionTrait,
+    patient_id: PatientId,
+    given: bool,
+) -> ApiResult<bool> {
+    let latest = consent_event::Entity::find()
+        .filter(consent_event::Column::PatientId.eq(patient_id))
+        .filter(consent_event::Column::Kind.eq(ConsentKind::SmsContact.as_str()))
+        .order_by_desc(consent_event::Column::RecordedAt)
+        .order_by_desc(consent_event::Column::Id)
+        .one(db)
+        .await?;
+    let current = latest
+        .as_ref()
+        .map_or(ConsentKind::SmsContact.default_given(), |e| e.given);
+    if current == given {
+        return Ok(false);
+    }
+    if given && latest.is_some_and(|e| e.source != SMS_KEYWORD) {
+        return Ok(false);
+    }
+    consent_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        patient_id: Set(patient_id.0),
+        kind: Set(ConsentKind::SmsContact.as_str().into()),
+        given: Set(given),
+        source: Set(SMS_KEYWORD.into()),
+        recorded_by: Set(None),
+        recorded_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    Ok(true)
 }

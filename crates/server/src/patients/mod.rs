@@ -22,7 +22,7 @@ pub use access::{
     ensure_demographics, is_on_care_team, open_record, open_record_for_change,
 };
 pub use care_team::{email_care_team, NOTICE_WINDOW_MINUTES};
-pub use consents::{given as consent_given, record_choice as record_consent};
+pub use consents::{given as consent_given, record_choice as record_consent, record_sms_keyword};
 pub use erase::erase_patient;
 pub use export::{export_patient, MAX_ACCESS_EVENTS};
 pub use queries::{

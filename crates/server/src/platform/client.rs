@@ -21,8 +21,14 @@ impl ClientInfo {
     pub fn from_request(req: &HttpRequest, trust_proxy: bool) -> ClientInfo {
         // Behind the reverse proxy, the client is the address the proxy appended last:
         // anything to its left came from the client and could be forged.
+        // Every header line counts: a proxy may add a line of its own rather than append.
         let forwarded = trust_proxy
-            .then(|| req.headers().get("x-forwarded-for")?.to_str().ok())
+            .then(|| {
+                req.headers()
+                    .get_all("x-forwarded-for")
+                    .filter_map(|v| v.to_str().ok())
+                    .last()
+            })
             .flatten()
             .and_then(|v| v.rsplit(',').next())
             .map(|a| strip_port(a.trim()))

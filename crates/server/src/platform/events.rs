@@ -125,9 +125,10 @@ async fn listen(db: DatabaseConnection, tx: broadcast::Sender<Heard>) {
                     }
                     Err(e) => tracing::warn!(error = %e, "an event could not be read"),
                 },
-                // The connection was lost; `try_recv` reconnects on the next call.
+                // The connection was lost: listen afresh, and say so once listening again.
                 Ok(None) => {
                     let _ = tx.send(Heard::Gap);
+                    break;
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "listening for events failed; starting again");

@@ -33,7 +33,7 @@ impl Draining {
 const RETRY_AFTER_SECS: u64 = 2;
 
 /// Answers every request `503` with `Retry-After` once the process is stopping, except
-/// `/healthz` (the process is alive).
+/// `/healthz` (the process is alive) and providers' webhooks.
 pub async fn refuse_while_draining(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -41,7 +41,10 @@ pub async fn refuse_while_draining(
     let draining = req
         .app_data::<web::Data<Draining>>()
         .is_some_and(|d| d.is_on());
-    if draining && req.path() != "/healthz" {
+    // Providers' webhooks are short and some are never sent again (Twilio's inbound SMS): they
+    // are still taken.
+    let exempt = req.path() == "/healthz" || req.path().starts_with("/api/v1/webhooks/");
+    if draining && !exempt {
         let response = ApiError::Coded {
             code: ErrorCode::ServiceUnavailable,
             detail: Some("This server is restarting; try again in a moment.".into()),

@@ -473,6 +473,110 @@ async fn stop_withdraws_the_sms_consent_and_start_restores_it() {
     let log = c.webhook_log().await;
     assert_eq!(log[0]["outcome"], "opted_in");
     assert_eq!(log[1]["outcome"], "opted_out");
+
+    // A withdrawal made at the desk stands: a text saying START does not undo it.
+    c.app
+        .send(
+            reqwest::Method::PUT,
+            &format!("/api/v1/patients/{}/consents/sms_contact", c.patient),
+            Some(&c.reception.token),
+            Some(json!({"given": false})),
+        )
+        .await;
+    c.inbound(
+        "SM56565656565656565656565656565656",
+        "+61400111222",
+        "START",
+    )
+    .await;
+    assert!(!c.sms_consent(&c.patient).await);
+}
+
+#[tokio::test]
+async fn a_message_is_not_sent_once_the_patient_withdraws_consent_after_it_was_queued() {
+    let c = clinic().await;
+    let res = c
+        .app
+        .post(
+            &format!("/api/v1/patients/{}/correspondence", c.patient),
+            Some(&c.reception.token),
+            json!({"channel": "sms", "body": "Your results are in."}),
+        )
+        .await;
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    c.app
+        .send(
+            reqwest::Method::PUT,
+            &format!("/api/v1/patients/{}/consents/sms_contact", c.patient),
+            Some(&c.reception.token),
+            Some(json!({"given": false})),
+        )
+        .await;
+    c.deliver().await;
+    assert!(c.twilio.sent().is_empty());
+    let history = c.history(&c.patient, &c.reception.token).await;
+    assert_eq!(history[0]["status"], "failed");
+    assert!(history[0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("withdrew consent"));
+    // Nor when retried.
+    let res = c
+        .app
+        .post(
+            &format!("/api/v1/correspondence/{id}/retry"),
+            Some(&c.reception.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(problem_code(res).await, "consent_withdrawn");
+}
+
+#[tokio::test]
+async fn erasing_a_patient_leaves_their_messages_without_content_and_no_copy_in_the_outbox() {
+    let c = clinic().await;
+    let admin = c.app.user(Role::Admin).await;
+    c.app
+        .post(
+            &format!("/api/v1/patients/{}/correspondence", c.patient),
+            Some(&c.reception.token),
+            json!({"channel": "sms", "body": "About your referral"}),
+        )
+        .await;
+    c.twilio.fail_next(400, 21211);
+    c.deliver().await;
+    c.inbound(
+        "SM88888888888888888888888888888888",
+        "+61400111222",
+        "My new address is 1 Elm St",
+    )
+    .await;
+    let res = c
+        .app
+        .post(
+            &format!("/api/v1/patients/{}/erasure", c.patient),
+            Some(&admin.token),
+            json!({"reason": "The patient asked in writing."}),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let history = c.history(&c.patient, &admin.token).await;
+    assert_eq!(history.len(), 2);
+    for entry in &history {
+        assert_eq!(entry["counterpart"], "");
+        assert!(!entry["body"].as_str().unwrap().contains("Elm"));
+        assert!(!entry["body"].as_str().unwrap().contains("referral"));
+        assert_eq!(entry["error"], Value::Null);
+    }
+    assert!(c.app.outbox(&admin.token).await.is_empty());
 }
 
 #[tokio::test]
@@ -691,6 +795,12 @@ async fn twilio_set_up_in_the_app_is_checked_and_then_signs_the_calls_it_makes()
         .await
         .unwrap();
     assert_eq!(check["ok"], true, "{check}");
+
+    // A new address needs the token entered again: a kept secret never goes somewhere new.
+    let res = save(json!({"account_sid": ACCOUNT_SID, "from": FROM,
+                          "api_base": "https://collector.example"}))
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     // Twilio's calls are now checked against the saved auth token.
     let params = [

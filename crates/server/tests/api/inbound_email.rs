@@ -66,6 +66,8 @@ impl Email {
                 ("body-plain", &format!("{text}\n\n-- \nSent from my phone")),
                 ("stripped-text", text),
                 ("Message-Id", &message_id),
+                ("X-Mailgun-Dkim-Check-Result", "Pass"),
+                ("X-Mailgun-Spf", "Pass"),
                 ("timestamp", &timestamp),
                 ("token", &token),
                 ("signature", &signature),
@@ -292,4 +294,30 @@ async fn an_email_from_an_unknown_sender_keeps_its_files_until_staff_choose_the_
     let documents = c.documents(&c.patient).await;
     assert_eq!(documents.len(), 1);
     assert_eq!(documents[0]["description"], "Emailed by the patient: Scan");
+}
+
+#[tokio::test]
+async fn an_email_whose_sender_is_not_vouched_for_waits_in_triage_with_its_files() {
+    let c = clinic().await;
+    let res = Email::from(
+        "mia.nguyen@example.com",
+        "Urgent",
+        "Please add this to my file",
+    )
+    .set("X-Mailgun-Dkim-Check-Result", "Fail")
+    .set("X-Mailgun-Spf", "SoftFail")
+    .attach("forged.pdf", "application/pdf", PDF)
+    .post(&c.app)
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(c.history(&c.patient).await.is_empty());
+    assert!(c.documents(&c.patient).await.is_empty());
+    let triage: Value = c
+        .app
+        .get("/api/v1/correspondence?triage=true", &c.staff.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(triage["items"][0]["candidates"][0]["patient_id"], c.patient);
 }

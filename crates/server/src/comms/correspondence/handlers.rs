@@ -10,7 +10,7 @@ use api_types::comms::{
 };
 use api_types::sharing::ConsentKind;
 use api_types::validation::e164;
-use api_types::{ErrorCode, Page};
+use api_types::{ErrorCode, Page, Permission};
 use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
@@ -174,6 +174,10 @@ pub async fn list_correspondence(
     state: web::Data<AppState>,
     query: Query<CorrespondenceQuery>,
 ) -> ApiResult<web::Json<Page<Correspondence>>> {
+    // It shows patients' names and numbers, as the patient list does.
+    if !auth.has(Permission::PatientsRead) {
+        return Err(ApiError::forbidden());
+    }
     let q = query.into_inner();
     let (limit, offset) = page_bounds(q.limit, q.offset)?;
     let clock = settings::clock(&state.db).await?;
@@ -181,7 +185,14 @@ pub async fn list_correspondence(
     let to = q.to.and_then(|d| d.succ_opt()).map(|d| clock.day_start(d));
     let (total, rows) = queries::practice_page(&state.db, &q, (from, to), limit, offset).await?;
     let items = to_wire(&state.db, &state.crypto, rows).await?;
-    let shown: Vec<Uuid> = items.iter().filter_map(|c| c.patient_id).collect();
+    let shown: Vec<Uuid> = items
+        .iter()
+        .flat_map(|c| {
+            c.patient_id
+                .into_iter()
+                .chain(c.candidates.iter().map(|k| k.patient_id))
+        })
+        .collect();
     state
         .audit
         .record(
@@ -193,7 +204,16 @@ pub async fn list_correspondence(
     Ok(web::Json(Page::new(items, total, limit, offset)))
 }
 
-/// Send a failed message again.
+/// The write endpoints answer with the message: only for those who may read it.
+fn may_read_content(auth: &crate::auth::Principal) -> ApiResult<()> {
+    if auth.has(Permission::CorrespondenceRead) && auth.has(Permission::PatientsRead) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden())
+    }
+}
+
+/// Send a failed message again, if the patient still agrees to the channel.
 #[utoipa::path(
     tag = "correspondence",
     params(("id" = Uuid, Path)),
@@ -210,6 +230,7 @@ pub async fn retry_message(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Correspondence>> {
+    may_read_content(&auth)?;
     let entry = queries::get(&state.db, *id).await?;
     let (Some(outbox_id), Direction::Outbound, CorrespondenceStatus::Failed) =
         (entry.outbox_id, entry.direction, entry.status)
@@ -219,7 +240,19 @@ pub async fn retry_message(
         ));
     };
     if let Some(p) = entry.patient_id {
-        patients::get_for_change(&state.db, &state.crypto, PatientId(p)).await?;
+        let record = patients::get_for_change(&state.db, &state.crypto, PatientId(p)).await?;
+        if let Some(consent) = consent_for(entry.channel, entry.kind) {
+            if !patients::consent_given(&state.db, PatientId(p), consent).await? {
+                return Err(ApiError::with_detail(
+                    ErrorCode::ConsentWithdrawn,
+                    format!(
+                        "{} has withdrawn consent to {} contact since this message was written.",
+                        record.display_name(),
+                        entry.channel.label()
+                    ),
+                ));
+            }
+        }
     }
     let patient = entry.patient_id;
     let txn = state.db.begin().await?;
@@ -253,6 +286,7 @@ pub async fn mark_answered(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Correspondence>> {
+    may_read_content(&auth)?;
     let entry = queries::get(&state.db, *id).await?;
     if entry.direction != Direction::Inbound {
         return Err(ApiError::conflict(
@@ -292,6 +326,7 @@ pub async fn assign_message(
     id: web::Path<Uuid>,
     body: Body<AssignCorrespondence>,
 ) -> ApiResult<web::Json<Correspondence>> {
+    may_read_content(&auth)?;
     let patient = PatientId(body.patient_id);
     patients::ensure_demographics(&auth, patient)?;
     let entry = queries::get(&state.db, *id).await?;
@@ -318,4 +353,23 @@ pub async fn assign_message(
     Ok(web::Json(
         one_to_wire(&state.db, &state.crypto, entry).await?,
     ))
+}
+
+/// The contact consent a message of `kind` on `channel` needs: appointment messages, reminders
+/// and what staff write; invitations and answers to the patient's own requests go regardless.
+pub fn consent_for(
+    channel: CorrespondenceChannel,
+    kind: CorrespondenceKind,
+) -> Option<ConsentKind> {
+    let needs = matches!(
+        kind,
+        CorrespondenceKind::Appointment
+            | CorrespondenceKind::Reminder
+            | CorrespondenceKind::Written
+    );
+    match channel {
+        CorrespondenceChannel::Sms if needs => Some(ConsentKind::SmsContact),
+        CorrespondenceChannel::Email if needs => Some(ConsentKind::EmailContact),
+        _ => None,
+    }
 }

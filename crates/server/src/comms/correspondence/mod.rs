@@ -7,11 +7,11 @@ mod queries;
 mod wire;
 
 pub(super) use handlers::{
-    assign_message, list_correspondence, mark_answered, patient_correspondence, retry_message,
-    send_message,
+    assign_message, consent_for, list_correspondence, mark_answered, patient_correspondence,
+    retry_message, send_message,
 };
 pub(super) use queries::{
-    advance, all_of_patient, answered_by_itself, by_provider_ref, erase_patient, follow_delivery,
-    insert, Delivery, HeldFile, NewEntry,
+    advance, all_of_patient, answered_by_itself, by_outbox, by_provider_ref, erase_patient,
+    follow_delivery, insert, Delivery, HeldFile, NewEntry,
 };
 pub(super) use wire::to_wire;

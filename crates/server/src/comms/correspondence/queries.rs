@@ -375,12 +375,26 @@ pub async fn assign(
     entry: correspondence::Model,
     patient: PatientId,
 ) -> ApiResult<correspondence::Model> {
-    let mut active: correspondence::ActiveModel = entry.into();
-    active.patient_id = Set(Some(patient.0));
-    active.candidates = Set(None);
-    active.held_files_enc = Set(None);
-    active.updated_at = Set(Utc::now());
-    Ok(active.update(db).await?)
+    // Only while it still has no patient: of two people choosing at once, one does.
+    let done = correspondence::Entity::update_many()
+        .col_expr(correspondence::Column::PatientId, Expr::value(patient.0))
+        .col_expr(
+            correspondence::Column::Candidates,
+            Expr::value(None::<String>),
+        )
+        .col_expr(
+            correspondence::Column::HeldFilesEnc,
+            Expr::value(None::<String>),
+        )
+        .col_expr(correspondence::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(correspondence::Column::Id.eq(entry.id))
+        .filter(correspondence::Column::PatientId.is_null())
+        .exec(db)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(ApiError::conflict("This message already has its patient."));
+    }
+    get(db, entry.id).await
 }
 
 /// Erasure: the patient's entries keep their channel, direction, kind, status and time, and lose
@@ -400,9 +414,33 @@ pub async fn erase_patient(
         active.subject_enc = Set(None);
         active.attachments_enc = Set(None);
         active.held_files_enc = Set(None);
+        active.error = Set(None);
+        active.provider_ref = Set(None);
         active.body_enc = Set(crypto.encrypt_str(ERASED, &aad(id, "body"))?);
         active.candidates = Set(None);
         active.updated_at = Set(Utc::now());
+        active.update(db).await?;
+    }
+    // Messages still waiting for their patient no longer name this one among those they may be
+    // from.
+    let named = correspondence::Entity::find()
+        .filter(correspondence::Column::PatientId.is_null())
+        .filter(correspondence::Column::Candidates.contains(patient.0.to_string()))
+        .all(db)
+        .await?;
+    for m in named {
+        let left: Vec<Uuid> =
+            serde_json::from_str::<Vec<Uuid>>(m.candidates.as_deref().unwrap_or("[]"))
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|c| *c != patient.0)
+                .collect();
+        let mut active: correspondence::ActiveModel = m.into();
+        active.candidates = Set(if left.is_empty() {
+            None
+        } else {
+            Some(serde_json::to_string(&left).map_err(anyhow::Error::from)?)
+        });
         active.update(db).await?;
     }
     Ok(outbox)

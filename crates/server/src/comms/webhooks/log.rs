@@ -132,6 +132,18 @@ pub async fn take_token(db: &impl ConnectionTrait, provider: &str, token: &str) 
     Ok(insert == 1)
 }
 
+/// Gives a token back after its call could not be stored, so that the provider's retry is taken.
+pub async fn release_token(db: &impl ConnectionTrait, provider: &str, token: &str) {
+    let released = webhook_token::Entity::delete_many()
+        .filter(webhook_token::Column::Provider.eq(provider))
+        .filter(webhook_token::Column::Token.eq(token.chars().take(128).collect::<String>()))
+        .exec(db)
+        .await;
+    if let Err(e) = released {
+        tracing::error!(error = %e, provider, "a provider's token could not be released");
+    }
+}
+
 /// The last call a provider made, as logged.
 pub async fn last_call(
     db: &impl ConnectionTrait,

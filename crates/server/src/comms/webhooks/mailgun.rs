@@ -19,7 +19,7 @@ use chrono::Utc;
 use futures_util::StreamExt;
 use sea_orm::TransactionTrait;
 
-use super::log::{log, take_token, Logged};
+use super::log::{log, release_token, take_token, Logged};
 use crate::audit::AuditEntry;
 use crate::comms::correspondence::{self, HeldFile, NewEntry};
 use crate::platform::client::ClientInfo;
@@ -44,17 +44,32 @@ impl Inbound {
             .filter(|v| !v.is_empty())
     }
 
-    /// The `Message-Id`, from its field or from `message-headers`.
-    fn message_id(&self) -> Option<String> {
-        if let Some(id) = self.field("Message-Id") {
-            return Some(id.to_owned());
+    /// A header of the email: its own field, or from `message-headers`.
+    fn header(&self, name: &str) -> Option<String> {
+        if let Some(v) = self.field(name) {
+            return Some(v.to_owned());
         }
         let headers: Vec<(String, String)> =
             serde_json::from_str(self.field("message-headers")?).ok()?;
         headers
             .into_iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("Message-Id"))
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v)
+    }
+
+    /// The `Message-Id`.
+    fn message_id(&self) -> Option<String> {
+        self.header("Message-Id")
+    }
+
+    /// Whether Mailgun found the sender's domain vouching for the email (DKIM or SPF passed):
+    /// anyone can write a patient's address in `From`, so only then is the email taken as theirs.
+    fn sender_verified(&self) -> bool {
+        let passed = |name: &str| {
+            self.header(name)
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("pass"))
+        };
+        passed("X-Mailgun-Dkim-Check-Result") || passed("X-Mailgun-Spf")
     }
 }
 
@@ -152,7 +167,7 @@ pub async fn mailgun_message(
                 .json(problem));
         }
     };
-    let Ok(Some(key)) = integrations::mailgun_inbound(&state).await else {
+    let Some(key) = integrations::mailgun_inbound(&state).await? else {
         log(&state.db, refuse("Mailgun is not set up", "refused")).await;
         return Err(refused("Mailgun is not set up"));
     };
@@ -175,6 +190,10 @@ pub async fn mailgun_message(
     }
     let reference = form.message_id();
     let outcome = receive_email(&state, &form, reference.as_deref()).await;
+    if outcome.is_err() {
+        // Not stored: Mailgun's retry, with the same token, must be taken.
+        release_token(&state.db, PROVIDER, token).await;
+    }
     let call = Logged {
         provider: PROVIDER,
         endpoint,
@@ -218,8 +237,10 @@ async fn receive_email(
         .or_else(|| form.field("body-plain"))
         .unwrap_or("");
     let matches = patients::with_email(&state.db, &state.crypto, from).await?;
+    // An email whose sender is not vouched for waits in triage, its files unfiled, even when its
+    // address is a patient's.
     let patient = match matches.as_slice() {
-        [one] => Some(*one),
+        [one] if form.sender_verified() => Some(*one),
         _ => None,
     };
     let names: Vec<String> = form.files.iter().map(|(n, _)| n.clone()).collect();

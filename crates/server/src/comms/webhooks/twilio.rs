@@ -205,8 +205,17 @@ async fn receive_sms(state: &AppState, params: &Params, sid: &str) -> ApiResult<
         }
     }];
     if let Some(given) = opt {
-        for p in &matches {
-            patients::record_consent(&txn, p.0, ConsentKind::SmsContact, given, true, None).await?;
+        // STOP stops messages to the number, for everyone who has it. START restarts them only
+        // for the one patient with the number, and only where a STOP had stopped them.
+        let whom: &[PatientId] = match (given, matches.as_slice()) {
+            (false, all) => all,
+            (true, [one]) => std::slice::from_ref(one),
+            (true, _) => &[],
+        };
+        for p in whom {
+            if !patients::record_sms_keyword(&txn, *p, given).await? {
+                continue;
+            }
             let action = if given {
                 AuditAction::CorrespondenceOptIn
             } else {

@@ -144,8 +144,24 @@ async fn save_integration(
     refuse_if_configured(clients::source(&state, provider).await?, provider)?;
     let body = body.into_inner();
     let saved = credentials::load(&state.db, &state.crypto, provider).await?;
+    // A saved secret is kept only while every address it is sent to stays as it was: a new
+    // address needs the secret entered again, so that it cannot be sent somewhere else unseen.
+    let address_changed = provider.fields().iter().any(|f| {
+        let is_address = f.name.ends_with("_base") || f.name.ends_with("_url");
+        let given = body
+            .values
+            .get(f.name)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty());
+        let before = saved
+            .as_ref()
+            .and_then(|s| s.values.get(f.name))
+            .map(String::as_str);
+        is_address && given != before
+    });
     let secrets_set: Vec<String> = saved
         .as_ref()
+        .filter(|_| !address_changed)
         .map(|s| {
             secret_fields(provider)
                 .filter(|f| s.values.get(*f).is_some_and(|v| !v.is_empty()))
@@ -163,7 +179,7 @@ async fn save_integration(
         .filter(|(_, v)| !v.is_empty())
         .collect();
     for field in secret_fields(provider) {
-        if !values.contains_key(field) {
+        if !values.contains_key(field) && !address_changed {
             if let Some(old) = saved.as_ref().and_then(|s| s.values.get(field)) {
                 values.insert(field.to_owned(), old.clone());
             }
