@@ -51,7 +51,14 @@ impl Senders {
 /// on PostgreSQL each message is claimed with `FOR UPDATE SKIP LOCKED`, so no two deliver the
 /// same one.
 pub async fn run_worker(state: AppState, email: Option<Arc<dyn EmailSender>>) {
+    let mut pruned: Option<std::time::Instant> = None;
     loop {
+        if pruned.is_none_or(|at| at.elapsed() > Duration::from_secs(3600)) {
+            pruned = Some(std::time::Instant::now());
+            if let Err(e) = super::webhooks::prune_log(&state.db).await {
+                tracing::warn!(error = ?e, "the log of providers' calls could not be pruned");
+            }
+        }
         let sms = match crate::integrations::twilio_client(&state).await {
             Ok(client) => client.map(|c| c as Arc<dyn SmsSender>),
             Err(e) => {

@@ -321,3 +321,20 @@ async fn an_email_whose_sender_is_not_vouched_for_waits_in_triage_with_its_files
         .unwrap();
     assert_eq!(triage["items"][0]["candidates"][0]["patient_id"], c.patient);
 }
+
+#[tokio::test]
+async fn an_email_larger_than_the_practice_takes_is_refused_unread() {
+    let c = clinic().await;
+    // Twice the upload limit (2 MB in tests) is the most an email may carry.
+    let res = Email::from("mia.nguyen@example.com", "Scans", "All my scans")
+        .attach("scans.pdf", "application/pdf", &vec![b'%'; 5 * 1024 * 1024])
+        .post(&c.app)
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_ACCEPTABLE);
+    assert!(c.history(&c.patient).await.is_empty());
+    let log = c.log().await;
+    assert_eq!(
+        log[0]["refusal"],
+        "the email is larger than the practice accepts"
+    );
+}

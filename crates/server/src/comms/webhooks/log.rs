@@ -157,3 +157,21 @@ pub async fn last_call(
         .await?
         .map(to_wire))
 }
+
+/// How long the log of providers' calls is kept.
+const KEEP_LOG_DAYS: i64 = 90;
+
+/// Forgets calls older than [`KEEP_LOG_DAYS`] and tokens past any signature's window.
+pub async fn prune(db: &impl ConnectionTrait) -> ApiResult<()> {
+    let now = Utc::now();
+    webhook_event::Entity::delete_many()
+        .filter(webhook_event::Column::ReceivedAt.lt(now - chrono::Duration::days(KEEP_LOG_DAYS)))
+        .exec(db)
+        .await?;
+    // A token is refused again only while its timestamp could still pass (five minutes).
+    webhook_token::Entity::delete_many()
+        .filter(webhook_token::Column::UsedAt.lt(now - chrono::Duration::hours(1)))
+        .exec(db)
+        .await?;
+    Ok(())
+}

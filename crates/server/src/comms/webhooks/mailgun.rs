@@ -28,6 +28,10 @@ use crate::{clinical, integrations, patients, AppState};
 
 const PROVIDER: &str = "mailgun";
 
+/// Emails being read at once.
+static READING: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(2));
+
 /// An email as Mailgun forwards it.
 #[derive(Debug, Default)]
 struct Inbound {
@@ -80,6 +84,14 @@ async fn read_form(
     mut payload: web::Payload,
     max: usize,
 ) -> Result<Inbound, &'static str> {
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > max) {
+        return Err("the email is larger than the practice accepts");
+    }
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| "the body was cut off")?;
@@ -152,9 +164,17 @@ pub async fn mailgun_message(
         reference: None,
         started,
     };
+    // Nothing is read for a practice that has no Mailgun route.
+    let Some(key) = integrations::mailgun_inbound(&state).await? else {
+        log(&state.db, refuse("Mailgun is not set up", "refused")).await;
+        return Err(refused("Mailgun is not set up"));
+    };
     let max = usize::try_from(state.settings.max_upload_bytes)
         .unwrap_or(usize::MAX)
-        .saturating_mul(4);
+        .saturating_mul(2);
+    // The signature is inside the body, so the body is read before it can be checked: at most
+    // two at once, each within its limit, whoever sends them.
+    let _reading = READING.acquire().await.map_err(anyhow::Error::from)?;
     let form = match read_form(&req, payload, max).await {
         Ok(f) => f,
         Err(reason) => {
@@ -167,10 +187,7 @@ pub async fn mailgun_message(
                 .json(problem));
         }
     };
-    let Some(key) = integrations::mailgun_inbound(&state).await? else {
-        log(&state.db, refuse("Mailgun is not set up", "refused")).await;
-        return Err(refused("Mailgun is not set up"));
-    };
+    drop(_reading);
     let (timestamp, token, signature) = (
         form.field("timestamp").unwrap_or(""),
         form.field("token").unwrap_or(""),
