@@ -544,22 +544,7 @@ pub async fn with_phone(
     crypto: &Crypto,
     phone: &str,
 ) -> ApiResult<Vec<PatientId>> {
-    let token = search::phone_token(crypto, phone);
-    let rows = patient::Entity::find()
-        .filter(patient::Column::ErasedAt.is_null())
-        .filter(
-            patient::Column::Id.in_subquery(
-                Query::select()
-                    .column(search_token::Column::PatientId)
-                    .from(search_token::Entity)
-                    .and_where(search_token::Column::Token.eq(token))
-                    .to_owned(),
-            ),
-        )
-        .order_by_asc(patient::Column::CreatedAt)
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|m| PatientId(m.id)).collect())
+    with_token(db, search::phone_token(crypto, phone)).await
 }
 
 /// The patients, erased ones left out, with `email` as their address, found through its blind
@@ -569,7 +554,11 @@ pub async fn with_email(
     crypto: &Crypto,
     email: &str,
 ) -> ApiResult<Vec<PatientId>> {
-    let token = search::email_token(crypto, email);
+    with_token(db, search::email_token(crypto, email)).await
+}
+
+/// The patients, erased ones left out, who have the search token `token`, oldest first.
+async fn with_token(db: &impl ConnectionTrait, token: String) -> ApiResult<Vec<PatientId>> {
     let rows = patient::Entity::find()
         .filter(patient::Column::ErasedAt.is_null())
         .filter(

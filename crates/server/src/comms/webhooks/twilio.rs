@@ -112,12 +112,35 @@ pub async fn twilio_message(
     req: HttpRequest,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
+    take(&state, &req, &body, Call::Message).await
+}
+
+/// What a call from Twilio is about.
+#[derive(Clone, Copy)]
+enum Call {
+    /// An incoming SMS.
+    Message,
+    /// A report on a message the practice sent.
+    Status,
+}
+
+/// Checks a call's signature, acts on it, and logs it: a refused call is logged and answered
+/// 403; one without a message id is answered and ignored.
+async fn take(
+    state: &AppState,
+    req: &HttpRequest,
+    body: &[u8],
+    call: Call,
+) -> ApiResult<HttpResponse> {
     let started = Instant::now();
-    let endpoint = "sms";
-    let params = match verify(&state, &req, &body).await {
+    let endpoint = match call {
+        Call::Message => "sms",
+        Call::Status => "message_status",
+    };
+    let params = match verify(state, req, body).await {
         Ok(p) => p,
         Err(reason) => {
-            let call = Logged {
+            let refused_call = Logged {
                 provider: PROVIDER,
                 endpoint,
                 refusal: Some(reason),
@@ -125,16 +148,17 @@ pub async fn twilio_message(
                 reference: None,
                 started,
             };
-            log(&state.db, call).await;
+            log(&state.db, refused_call).await;
             return Err(refused(reason));
         }
     };
     let sid = param(&params, "MessageSid").or_else(|| param(&params, "SmsSid"));
-    let outcome = match sid {
-        Some(sid) => receive_sms(&state, &params, sid).await,
-        None => Ok("ignored"),
+    let outcome = match (sid, call) {
+        (Some(sid), Call::Message) => receive_sms(state, &params, sid).await,
+        (Some(sid), Call::Status) => message_status(state, &params, sid).await,
+        (None, _) => Ok("ignored"),
     };
-    let call = Logged {
+    let taken = Logged {
         provider: PROVIDER,
         endpoint,
         refusal: None,
@@ -142,7 +166,7 @@ pub async fn twilio_message(
         reference: sid,
         started,
     };
-    log(&state.db, call).await;
+    log(&state.db, taken).await;
     outcome.map(|_| twiml())
 }
 
@@ -255,38 +279,7 @@ pub async fn twilio_message_status(
     req: HttpRequest,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    let started = Instant::now();
-    let endpoint = "message_status";
-    let params = match verify(&state, &req, &body).await {
-        Ok(p) => p,
-        Err(reason) => {
-            let call = Logged {
-                provider: PROVIDER,
-                endpoint,
-                refusal: Some(reason),
-                outcome: "refused",
-                reference: None,
-                started,
-            };
-            log(&state.db, call).await;
-            return Err(refused(reason));
-        }
-    };
-    let sid = param(&params, "MessageSid").or_else(|| param(&params, "SmsSid"));
-    let outcome = match sid {
-        Some(sid) => message_status(&state, &params, sid).await,
-        None => Ok("ignored"),
-    };
-    let call = Logged {
-        provider: PROVIDER,
-        endpoint,
-        refusal: None,
-        outcome: outcome.as_ref().map_or("error", |o| o),
-        reference: sid,
-        started,
-    };
-    log(&state.db, call).await;
-    outcome.map(|_| twiml())
+    take(&state, &req, &body, Call::Status).await
 }
 
 /// Twilio's message status as a correspondence status.
