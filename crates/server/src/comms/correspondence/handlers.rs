@@ -335,10 +335,7 @@ pub async fn assign_message(
     }
     patients::get_for_change(&state.db, &state.crypto, patient).await?;
     let held = queries::held_files(&state.crypto, &entry)?;
-    let subject = one_to_wire(&state.db, &state.crypto, entry.clone())
-        .await?
-        .subject
-        .unwrap_or_default();
+    let subject = queries::subject(&state.crypto, &entry)?.unwrap_or_default();
     let txn = state.db.begin().await?;
     let entry = queries::assign(&txn, entry, patient).await?;
     let mut events = vec![AuditEntry::by(&auth, AuditAction::CorrespondenceAssign)

@@ -357,6 +357,14 @@ pub enum Answered {
     From(PatientId, CorrespondenceChannel),
 }
 
+/// An entry's subject (emails only), decrypted.
+pub fn subject(crypto: &Crypto, entry: &correspondence::Model) -> ApiResult<Option<String>> {
+    match &entry.subject_enc {
+        Some(enc) => Ok(Some(crypto.decrypt_str(enc, &aad(entry.id, "subject"))?)),
+        None => Ok(None),
+    }
+}
+
 /// The files an inbound message in triage holds.
 pub fn held_files(crypto: &Crypto, entry: &correspondence::Model) -> ApiResult<Vec<HeldFile>> {
     match &entry.held_files_enc {

@@ -54,10 +54,7 @@ pub async fn to_wire(
                 }
                 None => Vec::new(),
             };
-            let subject = match &m.subject_enc {
-                Some(s) => Some(crypto.decrypt_str(s, &aad(m.id, "subject"))?),
-                None => None,
-            };
+            let subject = super::queries::subject(crypto, &m)?;
             Ok(Correspondence {
                 patient_name: m.patient_id.and_then(|p| patient_names.get(&p).cloned()),
                 staff_name: m.staff_id.and_then(|s| staff_names.get(&s).cloned()),
