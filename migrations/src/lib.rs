@@ -19,6 +19,7 @@ mod m20261204_000003_create_integration_credentials;
 mod m20261204_000004_create_jobs;
 mod m20261204_000005_create_correspondence;
 mod m20261204_000006_create_rate_limit_windows;
+mod m20261205_000001_create_message_threads;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000004_create_jobs::Migration),
             Box::new(m20261204_000005_create_correspondence::Migration),
             Box::new(m20261204_000006_create_rate_limit_windows::Migration),
+            Box::new(m20261205_000001_create_message_threads::Migration),
         ]
     }
 }

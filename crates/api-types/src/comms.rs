@@ -173,6 +173,10 @@ pub struct Correspondence {
     pub attachments: Vec<String>,
     /// Whether staff may retry it (a failed outbound message).
     pub can_retry: bool,
+    /// A portal message: the conversation it belongs to, where its content is read (by those
+    /// who may).
+    #[serde(default)]
+    pub thread_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

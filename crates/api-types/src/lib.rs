@@ -16,6 +16,7 @@ pub mod error;
 pub mod health;
 pub mod integrations;
 pub mod medications;
+pub mod messaging;
 pub mod notes;
 pub mod page;
 pub mod patients;

@@ -33,6 +33,8 @@ pub struct Model {
     /// Files of an inbound message still waiting in triage (JSON, encrypted): filed in the
     /// patient's documents when staff choose the patient.
     pub held_files_enc: Option<String>,
+    /// A portal message: its conversation, where its content is kept.
+    pub thread_id: Option<Uuid>,
     pub answered_at: Option<DateTimeUtc>,
     pub answered_by: Option<Uuid>,
     pub created_at: DateTimeUtc,

@@ -152,6 +152,7 @@ pub async fn enqueue(
                 candidates: &[],
                 attachments: &[],
                 held_files: &[],
+                thread: None,
             },
         )
         .await?;

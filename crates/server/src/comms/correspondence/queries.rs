@@ -54,6 +54,8 @@ pub struct NewEntry<'a> {
     pub attachments: &'a [String],
     /// Files of an unmatched inbound message, kept until its patient is chosen.
     pub held_files: &'a [HeldFile],
+    /// A portal message's conversation.
+    pub thread: Option<Uuid>,
 }
 
 /// A file that came with an inbound message whose patient is not known yet.
@@ -112,6 +114,7 @@ pub async fn insert(
         candidates: Set(candidates),
         attachments_enc: Set(attachments_enc),
         held_files_enc: Set(held_files_enc),
+        thread_id: Set(e.thread),
         answered_at: Set(None),
         answered_by: Set(None),
         created_at: Set(now),

@@ -66,6 +66,7 @@ pub async fn to_wire(
                 can_retry: m.direction == Direction::Outbound
                     && m.status == CorrespondenceStatus::Failed
                     && m.outbox_id.is_some(),
+                thread_id: m.thread_id,
                 id: m.id,
                 patient_id: m.patient_id,
                 channel: m.channel,

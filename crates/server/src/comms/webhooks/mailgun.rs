@@ -291,6 +291,7 @@ async fn receive_email(
             candidates: if patient.is_some() { &[] } else { &matches },
             attachments: &names,
             held_files: &held,
+            thread: None,
         },
     )
     .await?;

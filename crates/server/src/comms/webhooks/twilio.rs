@@ -204,6 +204,7 @@ async fn receive_sms(state: &AppState, params: &Params, sid: &str) -> ApiResult<
             candidates,
             attachments: &[],
             held_files: &[],
+            thread: None,
         },
     )
     .await;
