@@ -108,7 +108,7 @@ pub struct ThreadMessage {
     #[serde(default)]
     pub attachments: Vec<MessageAttachment>,
     pub created_at: DateTime<Utc>,
-    /// When the other side first read it.
+    /// When the other side had read it, as of their latest reading.
     pub read_at: Option<DateTime<Utc>>,
 }
 
@@ -212,6 +212,15 @@ pub struct ThreadQuery {
     pub waiting: Option<bool>,
     pub limit: Option<u64>,
     pub offset: Option<u64>,
+}
+
+/// Whom a conversation may be with or given to.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct RecipientsQuery {
+    /// Staff: the patient whose clinicians to list. A patient's own care team otherwise.
+    pub patient_id: Option<Uuid>,
 }
 
 /// How many conversations have messages the caller's side has not read, for the navigation.

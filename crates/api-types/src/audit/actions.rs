@@ -270,6 +270,17 @@ audit_actions! {
         CorrespondenceOptOut = "correspondence.opt_out", "SMS stopped by patient";
         CorrespondenceOptIn = "correspondence.opt_in", "SMS restarted by patient";
     }
+    "Secure messages" {
+        ThreadList = "thread.list", "Conversations listed";
+        ThreadRead = "thread.read", "Conversation read";
+        ThreadCreate = "thread.create", "Conversation started";
+        ThreadReply = "thread.reply", "Secure message written";
+        ThreadSeen = "thread.seen", "Conversation marked read";
+        ThreadAssign = "thread.assign", "Conversation assigned";
+        ThreadClose = "thread.close", "Conversation closed";
+        ThreadReopen = "thread.reopen", "Conversation reopened";
+        ThreadNotice = "thread.notice", "New-message notice sent";
+    }
     "Provider calls" {
         WebhookLogRead = "webhook.log_read", "Provider call log viewed";
     }
@@ -302,7 +313,10 @@ impl AuditAction {
     /// Events that clients cause on their own, again and again (the app asking for open alerts
     /// every minute, sessions refreshing their tokens), rather than a person's deliberate act.
     pub const fn is_routine(self) -> bool {
-        matches!(self, AuditAction::AlertList | AuditAction::AuthRefresh)
+        matches!(
+            self,
+            AuditAction::AlertList | AuditAction::AuthRefresh | AuditAction::ThreadSeen
+        )
     }
 }
 

@@ -23,6 +23,7 @@ pub use mfa::{forget_recovery_codes, totp};
 pub use passwords::{
     check_policy as check_password_policy, hash_blocking as hash_password, Passwords,
 };
-pub use principal::{require, Actor, Authorized, Principal};
+pub use principal::{authenticate, require, Actor, Authorized, Principal};
 pub use sessions::{follow_revocations, revoke_all as revoke_sessions};
+pub use sessions::{is_active as session_is_active, revocations};
 pub use tokens::{Claims, JwtKeys, TokenType};

@@ -142,28 +142,38 @@ impl FromRequest for Principal {
                 .clone();
             let client = ClientInfo::from_request(&req, state.settings.trust_proxy);
             let token = bearer_token(&req).ok_or_else(ApiError::unauthorized)?;
-            let actor = if let Some(key) = token.strip_prefix(crate::auth::api_keys::KEY_PREFIX) {
-                crate::auth::api_keys::authenticate(&state, key).await?
-            } else {
-                let claims = state
-                    .jwt
-                    .decode(token, TokenType::Access)
-                    .map_err(|_| ApiError::unauthorized())?;
-                let session_id = claims.sid.ok_or_else(ApiError::unauthorized)?;
-                if !crate::auth::sessions::is_active(&state.db, session_id, claims.sub).await? {
-                    return Err(ApiError::unauthorized());
-                }
-                Actor::User {
-                    id: claims.sub,
-                    role: claims.role,
-                    session_id,
-                    patient_id: claims.pid,
-                    mfa_setup_required: claims.mfa_setup.unwrap_or(false),
-                }
-            };
-            Ok(Principal { actor, client })
+            Ok(authenticate(&state, token, client).await?.0)
         })
     }
+}
+
+/// The caller a bearer token names (an API key, or an access token of a live session), and
+/// when an access token expires (Unix seconds).
+pub async fn authenticate(
+    state: &AppState,
+    token: &str,
+    client: ClientInfo,
+) -> Result<(Principal, Option<i64>), ApiError> {
+    if let Some(key) = token.strip_prefix(crate::auth::api_keys::KEY_PREFIX) {
+        let actor = crate::auth::api_keys::authenticate(state, key).await?;
+        return Ok((Principal { actor, client }, None));
+    }
+    let claims = state
+        .jwt
+        .decode(token, TokenType::Access)
+        .map_err(|_| ApiError::unauthorized())?;
+    let session_id = claims.sid.ok_or_else(ApiError::unauthorized)?;
+    if !crate::auth::sessions::is_active(&state.db, session_id, claims.sub).await? {
+        return Err(ApiError::unauthorized());
+    }
+    let actor = Actor::User {
+        id: claims.sub,
+        role: claims.role,
+        session_id,
+        patient_id: claims.pid,
+        mfa_setup_required: claims.mfa_setup.unwrap_or(false),
+    };
+    Ok((Principal { actor, client }, Some(claims.exp)))
 }
 
 fn bearer_token(req: &HttpRequest) -> Option<&str> {
@@ -216,6 +226,7 @@ pub mod require {
         CorrespondenceRead => [CorrespondenceRead];
         CorrespondenceReadOrOwn => [CorrespondenceRead, OwnRecord];
         CorrespondenceWrite => [CorrespondenceWrite];
+        CorrespondenceWriteOrOwn => [CorrespondenceWrite, OwnRecord];
         SettingsManage => [SettingsManage];
         ScheduleRead => [ScheduleRead];
         ScheduleWrite => [ScheduleWrite];

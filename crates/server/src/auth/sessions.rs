@@ -117,6 +117,20 @@ fn forget(filter: impl Fn(&Uuid, &Uuid) -> bool) {
     if let Ok(mut live) = LIVE.lock() {
         live.retain(|sid, (user, _)| !filter(sid, user));
     }
+    let _ = forgetting().send(());
+}
+
+fn forgetting() -> &'static tokio::sync::broadcast::Sender<()> {
+    static TOLD: std::sync::OnceLock<tokio::sync::broadcast::Sender<()>> =
+        std::sync::OnceLock::new();
+    TOLD.get_or_init(|| tokio::sync::broadcast::channel(64).0)
+}
+
+/// Tells its receiver whenever this process forgets sessions (a revocation here or on another
+/// replica), so that long-lived connections check theirs again: the revocation may still be
+/// committing when this is heard.
+pub fn revocations() -> tokio::sync::broadcast::Receiver<()> {
+    forgetting().subscribe()
 }
 
 async fn subject(db: &impl ConnectionTrait, user: &UserRecord) -> ApiResult<Subject> {

@@ -373,3 +373,35 @@ pub async fn file_from_patient(
     .await?;
     Ok(row.id)
 }
+
+/// The safe names of the patient's documents `ids`, in order, for sending them with a message:
+/// a document that is not the patient's, or was deleted, is refused (422 on `field`).
+pub async fn attachable(
+    db: &impl ConnectionTrait,
+    crypto: &crate::platform::crypto::Crypto,
+    patient: PatientId,
+    ids: &[Uuid],
+    field: &str,
+) -> ApiResult<Vec<(Uuid, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = document::Entity::find()
+        .filter(document::Column::Id.is_in(ids.iter().copied()))
+        .filter(document::Column::PatientId.eq(patient.0))
+        .filter(document::Column::DeletedAt.is_null())
+        .all(db)
+        .await?;
+    ids.iter()
+        .map(|id| {
+            let row = rows.iter().find(|r| r.id == *id).ok_or_else(|| {
+                ApiError::field(
+                    field,
+                    "not_found",
+                    "A file to send is not in this patient's documents; add it again.",
+                )
+            })?;
+            Ok((*id, files::name_of(crypto, row)?))
+        })
+        .collect()
+}

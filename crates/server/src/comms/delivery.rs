@@ -52,11 +52,21 @@ impl Senders {
 /// same one.
 pub async fn run_worker(state: AppState, email: Option<Arc<dyn EmailSender>>) {
     let mut pruned: Option<std::time::Instant> = None;
+    let mut noticed: Option<std::time::Instant> = None;
     loop {
         if pruned.is_none_or(|at| at.elapsed() > Duration::from_secs(3600)) {
             pruned = Some(std::time::Instant::now());
             if let Err(e) = super::webhooks::prune_log(&state.db).await {
                 tracing::warn!(error = ?e, "the log of providers' calls could not be pruned");
+            }
+            if let Err(e) = super::messaging::prune_presence(&state.db).await {
+                tracing::warn!(error = ?e, "old live connections could not be forgotten");
+            }
+        }
+        if noticed.is_none_or(|at| at.elapsed() > Duration::from_secs(30)) {
+            noticed = Some(std::time::Instant::now());
+            if let Err(e) = super::messaging::send_due_notices(&state).await {
+                tracing::warn!(error = ?e, "notices of unread messages could not be sent");
             }
         }
         let sms = match crate::integrations::twilio_client(&state).await {

@@ -3,15 +3,21 @@
 //! configured (with no sender, messages stay in the outbox, where admins can read them). A
 //! message to a patient is also an entry in their correspondence, the one history of every
 //! message to or from them on any channel, which follows its delivery. Inbound messages arrive
-//! through provider webhooks, each checked for the provider's signature and logged.
+//! through provider webhooks, each checked for the provider's signature and logged. Patients
+//! and staff write to each other in conversations (secure messaging), and open apps hear of
+//! changes at once through the live connection.
 
 mod correspondence;
 mod delivery;
+mod live;
+mod messaging;
 mod outbox;
 mod records;
 mod webhooks;
 
 pub use delivery::{deliver_due, run_worker, Senders};
+pub use live::connections as live_connections;
+pub use messaging::send_due_notices;
 pub use outbox::{
     enqueue, enqueue_email, enqueue_secret_email, read_in_full, About, Channel, Outbound,
 };
@@ -29,7 +35,18 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(webhooks::twilio_message)
         .service(webhooks::twilio_message_status)
         .service(webhooks::mailgun_message)
-        .service(webhooks::list_webhook_events);
+        .service(webhooks::list_webhook_events)
+        .service(messaging::list_threads)
+        .service(messaging::create_thread)
+        .service(messaging::get_thread)
+        .service(messaging::reply)
+        .service(messaging::mark_read)
+        .service(messaging::assign_thread)
+        .service(messaging::close_thread)
+        .service(messaging::reopen_thread)
+        .service(messaging::unread)
+        .service(messaging::recipients)
+        .service(live::live);
 }
 
 /// What sending a notice needs beyond the database: keys for the outbox, and the app's address

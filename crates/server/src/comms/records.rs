@@ -3,7 +3,7 @@
 use api_types::Permission;
 use sea_orm::ConnectionTrait;
 
-use super::{correspondence, outbox};
+use super::{correspondence, messaging, outbox};
 use crate::auth::Principal;
 use crate::platform::crypto::Crypto;
 use crate::platform::export::Archive;
@@ -27,10 +27,13 @@ pub async fn export_patient(
     }
     let rows = correspondence::all_of_patient(&state.db, patient_id).await?;
     let items = correspondence::to_wire(&state.db, &state.crypto, rows).await?;
-    archive.section("correspondence", items)
+    archive.section("correspondence", items)?;
+    let conversations = messaging::export_patient(state, principal, patient_id).await?;
+    archive.section("messages", conversations)
 }
 
-/// Erasure: the patient's messages keep when and how they went, without their content, the
+/// Erasure: the patient's conversations are deleted; their messages' entries in the
+/// correspondence (which never held content) stay. The patient's messages keep when and how they went, without their content, the
 /// number or address, or the provider's words; the outbox keeps no copy, and messages not yet
 /// sent are withdrawn.
 pub async fn erase_patient(
@@ -38,6 +41,7 @@ pub async fn erase_patient(
     crypto: &Crypto,
     patient_id: PatientId,
 ) -> ApiResult<()> {
+    messaging::erase_patient(db, patient_id).await?;
     let outbox_ids = correspondence::erase_patient(db, crypto, patient_id).await?;
     outbox::remove(db, outbox_ids).await?;
     Ok(())

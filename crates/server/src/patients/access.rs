@@ -245,6 +245,38 @@ pub fn clinical_patients(
     }
 }
 
+/// The patients whose care team `user_id` is on, as a condition on a table's patient-id column.
+pub fn cared_for_by(
+    user_id: UserId,
+    patient_column: impl sea_orm::ColumnTrait,
+) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::Query;
+    patient_column.in_subquery(
+        Query::select()
+            .column(care_team_member::Column::PatientId)
+            .from(care_team_member::Entity)
+            .and_where(care_team_member::Column::UserId.eq(user_id.0))
+            .to_owned(),
+    )
+}
+
+/// The patients whose record `user_id` holds open by breaking the glass, as a condition on a
+/// table's patient-id column.
+pub fn glass_broken_by(
+    user_id: UserId,
+    patient_column: impl sea_orm::ColumnTrait,
+) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::Query;
+    patient_column.in_subquery(
+        Query::select()
+            .column(break_glass_grant::Column::PatientId)
+            .from(break_glass_grant::Entity)
+            .and_where(break_glass_grant::Column::UserId.eq(user_id.0))
+            .and_where(break_glass_grant::Column::ExpiresAt.gt(Utc::now()))
+            .to_owned(),
+    )
+}
+
 /// Ends every break-the-glass access the account holds (when it is deactivated).
 pub async fn end_break_glass_of(db: &impl ConnectionTrait, user_id: UserId) -> ApiResult<()> {
     let now = Utc::now();

@@ -18,10 +18,10 @@ mod queries;
 mod search;
 
 pub use access::{
-    authorize_clinical, clinical_access, clinical_patients, end_break_glass_of,
-    ensure_demographics, is_on_care_team, open_record, open_record_for_change,
+    authorize_clinical, cared_for_by, clinical_access, clinical_patients, end_break_glass_of,
+    ensure_demographics, glass_broken_by, is_on_care_team, open_record, open_record_for_change,
 };
-pub use care_team::{email_care_team, NOTICE_WINDOW_MINUTES};
+pub use care_team::{email_care_team, members as care_team_members, NOTICE_WINDOW_MINUTES};
 pub use consents::{given as consent_given, record_choice as record_consent, record_sms_keyword};
 pub use erase::erase_patient;
 pub use export::{export_patient, MAX_ACCESS_EVENTS};

@@ -75,6 +75,48 @@ impl Events {
     }
 }
 
+/// Events staged in a transaction, to hand to this process's listeners once it has committed
+/// ([`Events::release`]): on PostgreSQL they already went with the transaction, and this is
+/// empty.
+#[must_use = "staged events reach this process's listeners only when released after the commit"]
+#[derive(Debug, Default)]
+pub struct Staged(Vec<Event>);
+
+impl Staged {
+    pub fn and(mut self, other: Staged) -> Staged {
+        self.0.extend(other.0);
+        self
+    }
+}
+
+impl Events {
+    /// Stages an event in the caller's transaction: on PostgreSQL every process hears it when
+    /// the transaction commits; otherwise the caller releases it after committing, so that no
+    /// listener hears of a change it cannot read yet.
+    pub async fn stage(
+        &self,
+        db: &impl ConnectionTrait,
+        topic: &str,
+        body: serde_json::Value,
+    ) -> anyhow::Result<Staged> {
+        if db.get_database_backend() == DbBackend::Postgres {
+            tell_replicas(db, topic, body).await?;
+            return Ok(Staged::default());
+        }
+        Ok(Staged(vec![Event {
+            topic: topic.to_owned(),
+            body,
+        }]))
+    }
+
+    /// Hands staged events to this process's listeners, once their transaction committed.
+    pub fn release(&self, staged: Staged) {
+        for event in staged.0 {
+            let _ = self.tx.send(Heard::Event(event));
+        }
+    }
+}
+
 /// Tells the other processes of a change this process has already acted on, in the caller's
 /// transaction (heard once it commits). On SQLite there are no other processes.
 pub async fn tell_replicas(

@@ -17,15 +17,34 @@ use super::errors::ApiError;
 
 /// Whether this process is on its way out.
 #[derive(Clone, Default)]
-pub struct Draining(Arc<AtomicBool>);
+pub struct Draining(Arc<DrainingInner>);
+
+#[derive(Default)]
+pub struct DrainingInner {
+    on: AtomicBool,
+    told: tokio::sync::Notify,
+}
 
 impl Draining {
     pub fn start(&self) {
-        self.0.store(true, Ordering::SeqCst);
+        self.0.on.store(true, Ordering::SeqCst);
+        self.0.told.notify_waiters();
     }
 
     pub fn is_on(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+        self.0.on.load(Ordering::SeqCst)
+    }
+
+    /// Returns once the process starts stopping (at once if it has), for long-lived
+    /// connections that must tell their clients to go elsewhere.
+    pub async fn started(&self) {
+        let told = self.0.told.notified();
+        tokio::pin!(told);
+        told.as_mut().enable();
+        if self.is_on() {
+            return;
+        }
+        told.await;
     }
 }
 

@@ -10,7 +10,7 @@ pub use deactivate::{deactivate, end_credentials, erase_patient, forget_credenti
 pub use export::export_patient;
 pub use handlers::configure;
 pub use queries::{
-    active_admins, bookable, change_credentials, claim_totp_step, create, email_bidx,
-    encrypt_mfa_secret, ensure_email_free, find, find_by_email, find_by_patient, find_model, get,
-    is_bookable, names, patient_links, CredentialChange, NewUser, UserRecord,
+    accounts_of_patient, active_admins, bookable, change_credentials, claim_totp_step, create,
+    email_bidx, encrypt_mfa_secret, ensure_email_free, find, find_by_email, find_by_patient,
+    find_model, get, is_bookable, names, patient_links, CredentialChange, NewUser, UserRecord,
 };

@@ -30,6 +30,9 @@ const PUBLIC: &[(&str, &str)] = &[
     ("POST", "/api/v1/webhooks/twilio/message-status"),
     ("POST", "/api/v1/webhooks/mailgun/messages"),
     ("GET", "/api/v1/integrations/google/callback"),
+    // The live connection signs in through its first frame: a browser cannot send a bearer
+    // token with a WebSocket handshake (`messaging::a_live_connection_needs_a_token_and_ends_with_its_session`).
+    ("GET", "/api/v1/live"),
 ];
 
 /// Expected outcome per role, in the order admin, practitioner, nurse, receptionist, patient:
@@ -163,6 +166,16 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/correspondence/{id}/retry", "yyyyn"),
     ("POST", "/api/v1/correspondence/{id}/answered", "yyyyn"),
     ("POST", "/api/v1/correspondence/{id}/assign", "yyyyn"),
+    ("GET", "/api/v1/messages/threads", "yyyyy"),
+    ("POST", "/api/v1/messages/threads", "yyyyy"),
+    ("GET", "/api/v1/messages/threads/{id}", "yyyy4"),
+    ("POST", "/api/v1/messages/threads/{id}/messages", "yyyy4"),
+    ("POST", "/api/v1/messages/threads/{id}/read", "yyyy4"),
+    ("POST", "/api/v1/messages/threads/{id}/assign", "yyyyn"),
+    ("POST", "/api/v1/messages/threads/{id}/close", "yyyyn"),
+    ("POST", "/api/v1/messages/threads/{id}/reopen", "yyyyn"),
+    ("GET", "/api/v1/messages/unread", "yyyyy"),
+    ("GET", "/api/v1/messages/recipients", "yyyyy"),
     ("GET", "/api/v1/webhook-events", "ynnnn"),
     ("GET", "/api/v1/appointment-types", "yyyyy"),
     ("POST", "/api/v1/appointment-types", "ynnnn"),
@@ -274,6 +287,9 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
         "/api/v1/homework/{id}/complete" => json!({}),
         "/api/v1/patients/{id}/correspondence" => json!({"channel": "sms", "body": "Matrix"}),
         "/api/v1/correspondence/{id}/assign" => json!({"patient_id": Uuid::now_v7()}),
+        "/api/v1/messages/threads" => json!({"subject": "Matrix", "body": "Matrix"}),
+        "/api/v1/messages/threads/{id}/messages" => json!({"body": "Matrix"}),
+        "/api/v1/messages/threads/{id}/assign" => json!({"user_id": null}),
         "/api/v1/patients/{id}/data-requests" => {
             json!({"kind": "rectification", "details": "Matrix"})
         }

@@ -28,6 +28,7 @@ mod integrations;
 mod invitations;
 mod jobs;
 mod medications;
+mod messaging;
 mod mfa;
 mod notes;
 mod ops;

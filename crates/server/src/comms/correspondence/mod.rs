@@ -12,6 +12,7 @@ pub(super) use handlers::{
 };
 pub(super) use queries::{
     advance, all_of_patient, answered_by_itself, by_outbox, by_provider_ref, erase_patient,
-    follow_delivery, insert, Delivery, HeldFile, NewEntry,
+    follow_delivery, insert, mark_answered as answer, thread_read, Answered, Delivery, HeldFile,
+    NewEntry,
 };
 pub(super) use wire::to_wire;

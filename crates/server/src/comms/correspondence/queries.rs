@@ -475,3 +475,23 @@ pub async fn by_outbox(
         .one(db)
         .await?)
 }
+
+/// Marks the conversation's portal messages that went `direction` as read by their recipient.
+pub async fn thread_read(
+    db: &impl ConnectionTrait,
+    thread_id: Uuid,
+    direction: Direction,
+) -> ApiResult<()> {
+    correspondence::Entity::update_many()
+        .col_expr(
+            correspondence::Column::Status,
+            Expr::value(CorrespondenceStatus::Read),
+        )
+        .col_expr(correspondence::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(correspondence::Column::ThreadId.eq(thread_id))
+        .filter(correspondence::Column::Direction.eq(direction))
+        .filter(correspondence::Column::Status.ne(CorrespondenceStatus::Read))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -6,6 +6,7 @@ mod notices;
 mod queries;
 
 pub use notices::{email_care_team, NOTICE_WINDOW_MINUTES};
+pub use queries::members;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(handlers::list_care_team)
