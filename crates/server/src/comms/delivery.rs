@@ -82,7 +82,17 @@ pub async fn run_worker(state: AppState, email: Option<Arc<dyn EmailSender>>) {
         };
         match deliver_due(&state.db, &state.crypto, &senders).await {
             Ok(0) => tokio::time::sleep(Duration::from_secs(5)).await,
-            Ok(_) => {}
+            Ok(_) => {
+                // Messages moved on: open apps showing correspondence fetch it again.
+                let _ = state
+                    .events
+                    .publish(
+                        &state.db,
+                        super::live::CORRESPONDENCE,
+                        serde_json::json!({}),
+                    )
+                    .await;
+            }
             Err(e) => {
                 tracing::warn!(error = ?e, "outbox delivery pass failed");
                 tokio::time::sleep(Duration::from_secs(10)).await;

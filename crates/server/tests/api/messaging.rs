@@ -588,23 +588,21 @@ async fn an_unread_message_sends_one_notice_without_its_content_to_a_patient_who
     );
 }
 
-async fn live(
-    app: &TestApp,
-    token: &str,
-) -> (
-    futures_util::stream::SplitSink<
-        tokio_tungstenite::WebSocketStream<
-            tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
-        >,
-        Message,
-    >,
-    futures_util::stream::SplitStream<
-        tokio_tungstenite::WebSocketStream<
-            tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
-        >,
-    >,
-) {
-    let url = app.url("/api/v1/live").replace("http://", "ws://");
+pub type LiveTx = futures_util::stream::SplitSink<
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    Message,
+>;
+pub type LiveRx = futures_util::stream::SplitStream<
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+>;
+
+async fn live(app: &TestApp, token: &str) -> (LiveTx, LiveRx) {
+    live_at(&app.address, token).await
+}
+
+/// A live connection to the server at `base`, signed in with `token` and ready.
+pub async fn live_at(base: &str, token: &str) -> (LiveTx, LiveRx) {
+    let url = format!("{base}/api/v1/live").replace("http://", "ws://");
     let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
     let (mut tx, mut rx) = ws.split();
     tx.send(Message::text(
@@ -617,7 +615,7 @@ async fn live(
     (tx, rx)
 }
 
-async fn next_frame(
+pub async fn next_frame(
     rx: &mut (impl futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
               + Unpin),
 ) -> Value {

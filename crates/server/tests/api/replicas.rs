@@ -199,3 +199,113 @@ async fn a_stopping_replica_turns_new_requests_away_then_exits() {
     }
     assert!(stopped.elapsed() >= Duration::from_secs(3));
 }
+
+#[tokio::test]
+async fn a_message_written_on_one_replica_reaches_an_app_open_on_the_other_at_once() {
+    use crate::messaging::{live_at, next_frame};
+    let app = TestApp::spawn().await;
+    if !app.is_postgres() {
+        return;
+    }
+    let admin = app.user(Role::Admin).await;
+    let patient = app
+        .create_patient(&admin.token, crate::helpers::patient_body("Rosa", "Live"))
+        .await;
+    let patient_id = patient["id"].as_str().unwrap().to_owned();
+    let clinician = app.user(Role::Practitioner).await;
+    let res = app
+        .post(
+            &format!("/api/v1/patients/{patient_id}/care-team"),
+            Some(&admin.token),
+            json!({"user_id": clinician.id}),
+        )
+        .await;
+    assert!(res.status().is_success());
+    let portal = app
+        .user_for_patient(Role::Patient, Some(patient_id.parse().unwrap()))
+        .await;
+    let (a, b) = (replica(&app, &[]).await, replica(&app, &[]).await);
+
+    // The patient's app is open on one replica, the clinician's on the other.
+    let (_ptx, mut patient_rx) = live_at(&a.base, &portal.token).await;
+    let (_ctx, mut clinician_rx) = live_at(&b.base, &clinician.token).await;
+    let started: Value = app
+        .client
+        .post(format!("{}/api/v1/messages/threads", a.base))
+        .bearer_auth(&portal.token)
+        .json(&json!({"subject": "Across replicas", "body": "Are you there?"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let thread = started["thread"]["id"].as_str().unwrap().to_owned();
+    let heard = next_frame(&mut clinician_rx).await;
+    assert_eq!(heard["type"], "thread");
+    assert_eq!(heard["thread_id"], thread.as_str());
+
+    let mut latencies = Vec::new();
+    for i in 0..20 {
+        let sent = Instant::now();
+        let res = app
+            .client
+            .post(format!(
+                "{}/api/v1/messages/threads/{thread}/messages",
+                b.base
+            ))
+            .bearer_auth(&clinician.token)
+            .json(&json!({"body": format!("Answer {i}")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        loop {
+            let frame = next_frame(&mut patient_rx).await;
+            if frame["type"] == "thread" && frame["thread_id"] == thread.as_str() {
+                latencies.push(sent.elapsed());
+                break;
+            }
+        }
+    }
+    latencies.sort_unstable();
+    let median = latencies[latencies.len() / 2];
+    let slowest = latencies[latencies.len() - 1];
+    eprintln!(
+        "a message written on one replica reached the app open on the other {} ms (median) and {} ms (slowest of 20) after the request was sent",
+        median.as_millis(),
+        slowest.as_millis()
+    );
+    assert!(slowest < Duration::from_secs(1), "{slowest:?}");
+    // What the frame announced is there to fetch on the patient's replica.
+    let detail: Value = app
+        .client
+        .get(format!("{}/api/v1/messages/threads/{thread}", a.base))
+        .bearer_auth(&portal.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["messages"].as_array().unwrap().len(), 21);
+}
+
+#[tokio::test]
+async fn a_stopping_replica_tells_open_apps_to_reconnect() {
+    use crate::messaging::{live_at, next_frame};
+    let app = TestApp::spawn().await;
+    if !app.is_postgres() {
+        return;
+    }
+    let nurse = app.user(Role::Nurse).await;
+    let a = replica(&app, &[("CAREBASE_SHUTDOWN_NOTICE_SECS", "2")]).await;
+    let (_tx, mut rx) = live_at(&a.base, &nurse.token).await;
+    assert!(Command::new("kill")
+        .args(["-TERM", &a.child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    assert_eq!(next_frame(&mut rx).await["type"], "reconnect");
+    assert_eq!(next_frame(&mut rx).await["closed"], 1012);
+}

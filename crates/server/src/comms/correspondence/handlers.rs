@@ -156,6 +156,14 @@ pub async fn send_message(
                 .detail(format!("channel={}", channel.as_str())),
         )
         .await?;
+    let _ = state
+        .events
+        .publish(
+            &state.db,
+            crate::comms::live::CORRESPONDENCE,
+            serde_json::json!({"patient_id": patient.0}),
+        )
+        .await;
     let wire = one_to_wire(&state.db, &state.crypto, entry).await?;
     Ok(HttpResponse::Created().json(wire))
 }

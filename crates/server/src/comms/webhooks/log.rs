@@ -112,6 +112,24 @@ pub async fn log(db: &impl ConnectionTrait, call: Logged<'_>) {
     }
 }
 
+/// Logs a call and tells the open apps: the log grew, and a message may have arrived or moved
+/// on.
+pub async fn logged(state: &crate::AppState, call: Logged<'_>) {
+    log(&state.db, call).await;
+    for topic in [
+        crate::comms::live::WEBHOOKS,
+        crate::comms::live::CORRESPONDENCE,
+    ] {
+        if let Err(e) = state
+            .events
+            .publish(&state.db, topic, serde_json::json!({}))
+            .await
+        {
+            tracing::warn!(error = %e, "open apps could not be told of a provider's call");
+        }
+    }
+}
+
 /// Takes a signed call's token: `false` if it was taken before (the call is a replay).
 pub async fn take_token(db: &impl ConnectionTrait, provider: &str, token: &str) -> ApiResult<bool> {
     let insert = webhook_token::Entity::insert(webhook_token::ActiveModel {

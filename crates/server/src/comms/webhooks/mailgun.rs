@@ -19,7 +19,7 @@ use chrono::Utc;
 use futures_util::StreamExt;
 use sea_orm::TransactionTrait;
 
-use super::log::{log, release_token, take_token, Logged};
+use super::log::{logged, release_token, take_token, Logged};
 use crate::audit::AuditEntry;
 use crate::comms::correspondence::{self, HeldFile, NewEntry};
 use crate::platform::client::ClientInfo;
@@ -166,7 +166,7 @@ pub async fn mailgun_message(
     };
     // Nothing is read for a practice that has no Mailgun route.
     let Some(key) = integrations::mailgun_inbound(&state).await? else {
-        log(&state.db, refuse("Mailgun is not set up", "refused")).await;
+        logged(&state, refuse("Mailgun is not set up", "refused")).await;
         return Err(refused("Mailgun is not set up"));
     };
     let max = usize::try_from(state.settings.max_upload_bytes)
@@ -178,7 +178,7 @@ pub async fn mailgun_message(
     let form = match read_form(&req, payload, max).await {
         Ok(f) => f,
         Err(reason) => {
-            log(&state.db, refuse(reason, "refused")).await;
+            logged(&state, refuse(reason, "refused")).await;
             // 406 tells Mailgun not to send it again.
             let mut problem = api_types::Problem::new(ErrorCode::BadRequest, Some(reason.into()));
             problem.status = 406;
@@ -194,7 +194,7 @@ pub async fn mailgun_message(
         form.field("signature").unwrap_or(""),
     );
     if let Err(why) = key.verify(timestamp, token, signature, Utc::now().timestamp()) {
-        log(&state.db, refuse(why.as_str(), "refused")).await;
+        logged(&state, refuse(why.as_str(), "refused")).await;
         return Err(refused(why.as_str()));
     }
     if !take_token(&state.db, PROVIDER, token).await? {
@@ -202,7 +202,7 @@ pub async fn mailgun_message(
             refusal: None,
             ..refuse("", "duplicate")
         };
-        log(&state.db, call).await;
+        logged(&state, call).await;
         return Ok(HttpResponse::Ok().finish());
     }
     let reference = form.message_id();
@@ -219,7 +219,7 @@ pub async fn mailgun_message(
         reference: reference.as_deref(),
         started,
     };
-    log(&state.db, call).await;
+    logged(&state, call).await;
     outcome.map(|_| HttpResponse::Ok().finish())
 }
 

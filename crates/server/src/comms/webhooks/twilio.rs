@@ -15,7 +15,7 @@ use api_types::sharing::ConsentKind;
 use api_types::ErrorCode;
 use sea_orm::TransactionTrait;
 
-use super::log::{log, Logged};
+use super::log::{logged, Logged};
 use crate::audit::AuditEntry;
 use crate::comms::correspondence::{self, NewEntry};
 use crate::platform::client::ClientInfo;
@@ -148,7 +148,7 @@ async fn take(
                 reference: None,
                 started,
             };
-            log(&state.db, refused_call).await;
+            logged(&state, refused_call).await;
             return Err(refused(reason));
         }
     };
@@ -166,7 +166,7 @@ async fn take(
         reference: sid,
         started,
     };
-    log(&state.db, taken).await;
+    logged(&state, taken).await;
     outcome.map(|_| twiml())
 }
 
