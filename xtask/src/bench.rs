@@ -199,6 +199,29 @@ pub fn bench(args: &[String]) -> Result {
         duration,
         &server,
     )?;
+    // Secure messaging across two replicas: a second process on the same database.
+    let port_b = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| e.to_string())?
+        .port();
+    let mut serve_b = Command::new(&bin);
+    serve_b
+        .args(["serve", "--bind", &format!("127.0.0.1:{port_b}")])
+        .stdout(Stdio::null());
+    env(&mut serve_b);
+    let replica = Server(serve_b.spawn().map_err(|e| e.to_string())?);
+    wait_ready(port_b)?;
+    let live =
+        crate::live_bench::scenarios(port, server.0.id(), port_b, &token, &patient_id, 200, 2000)?;
+    drop(replica);
+    println!(
+        "\nmessage delivery across two replicas (request to the other replica's live frame, 200 messages): p50 {:.1} ms, p99 {:.1} ms",
+        live.delivery_p50_ms, live.delivery_p99_ms
+    );
+    println!(
+        "{} idle live connections added {:.1} MB to the server",
+        live.idle_connections, live.idle_added_mb
+    );
     if let Some(kb) = memory_kb(server.0.id(), "VmHWM:") {
         println!("\npeak server memory (VmHWM): {:.0} MB", kb as f64 / 1024.0);
     }
@@ -773,7 +796,7 @@ fn print_row(name: &str, r: &LoadResult, server: &Server) {
 }
 
 /// A memory figure of a process from /proc, in kB.
-fn memory_kb(pid: u32, field: &str) -> Option<u64> {
+pub(crate) fn memory_kb(pid: u32, field: &str) -> Option<u64> {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()?
         .lines()
@@ -796,7 +819,7 @@ fn wait_ready(port: u16) -> Result {
 }
 
 /// Finds `"key":"value"` in a JSON text.
-fn json_string(body: &str, key: &str) -> Option<String> {
+pub(crate) fn json_string(body: &str, key: &str) -> Option<String> {
     let start = body.find(&format!("\"{key}\":\""))? + key.len() + 4;
     Some(body[start..].split('"').next()?.to_owned())
 }
@@ -870,7 +893,7 @@ fn build_request(method: &str, path: &str, token: Option<&str>, body: Option<&st
     r.into_bytes()
 }
 
-fn request(
+pub(crate) fn request(
     port: u16,
     method: &str,
     path: &str,

@@ -9,6 +9,7 @@
 //! Chromium) when it is missing.
 
 mod bench;
+mod live_bench;
 mod tools;
 mod wasm_merge;
 mod webapp;

@@ -17,7 +17,7 @@ mod webhooks;
 
 pub use delivery::{deliver_due, run_worker, Senders};
 pub use live::connections as live_connections;
-pub use messaging::send_due_notices;
+pub use messaging::{has_conversations, record_conversation, send_due_notices};
 pub use outbox::{
     enqueue, enqueue_email, enqueue_secret_email, read_in_full, About, Channel, Outbound,
 };

@@ -194,6 +194,7 @@ pub async fn demo(
     health::demo_health(db, crypto, public_url).await?;
     schedule::demo_schedule(db, &clinicians).await?;
     records::demo_records(db, crypto).await?;
+    records::demo_conversation(db, crypto).await?;
     println!("Demo practice ready: {} patients.", existing.max(patients));
     println!("Sign in with any of these (password {DEMO_PASSWORD}):");
     for (email, name, role) in STAFF {

@@ -140,3 +140,58 @@ pub(super) async fn demo_records(db: &DatabaseConnection, crypto: &Crypto) -> an
     }
     Ok(())
 }
+
+/// For the portal account's patient: a conversation with their care team, a question about
+/// their blood pressure readings and the clinician's answer. Skipped once they have one.
+pub(super) async fn demo_conversation(
+    db: &DatabaseConnection,
+    crypto: &Crypto,
+) -> anyhow::Result<()> {
+    use api_types::messaging::Side;
+    let to_anyhow = |e: crate::platform::ApiError| anyhow::anyhow!("{:?}", e.problem());
+    let Some(user) = crate::users::find_by_email(db, crypto, "patient@carebase.example")
+        .await
+        .map_err(to_anyhow)?
+    else {
+        return Ok(());
+    };
+    let Some(patient) = user.model.patient_id.map(crate::platform::PatientId) else {
+        return Ok(());
+    };
+    if crate::comms::has_conversations(db, patient)
+        .await
+        .map_err(to_anyhow)?
+    {
+        return Ok(());
+    }
+    let Some(clinician) = care_team_member::Entity::find()
+        .filter(care_team_member::Column::PatientId.eq(patient.0))
+        .one(db)
+        .await?
+        .map(|m| crate::platform::UserId(m.user_id))
+    else {
+        return Ok(());
+    };
+    let me = crate::platform::UserId(user.model.id);
+    crate::comms::record_conversation(
+        db,
+        crypto,
+        patient,
+        "Morning blood pressure readings",
+        &[
+            (
+                Side::Patient,
+                me,
+                "Hi, my readings have been a little higher in the mornings this week (around 140/90). Should I be worried?",
+            ),
+            (
+                Side::Practice,
+                clinician,
+                "Thanks for letting us know. A few higher morning readings are common. Keep taking your tablets as usual and record your readings for another week; if they stay above 140/90, or you get headaches or dizziness, book a visit.",
+            ),
+        ],
+    )
+    .await
+    .map_err(to_anyhow)?;
+    Ok(())
+}

@@ -17,4 +17,5 @@ pub(super) use manage::{
 };
 pub use notices::send_due as send_due_notices;
 pub(super) use queries::{erase_patient, leave, present, prune_presence};
+pub use queries::{has_any as has_conversations, record_conversation};
 pub(super) use wire::export_patient;

@@ -465,3 +465,74 @@ pub async fn prune_presence(db: &impl ConnectionTrait) -> ApiResult<()> {
         .await?;
     Ok(())
 }
+
+/// Writes a whole conversation at once (the demo practice's), each message with its entry in
+/// the patient's correspondence; both sides have read it. In the caller's transaction.
+pub async fn record_conversation(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    patient: PatientId,
+    subject: &str,
+    messages: &[(Side, UserId, &str)],
+) -> ApiResult<Uuid> {
+    use api_types::comms::{
+        CorrespondenceChannel, CorrespondenceKind, CorrespondenceStatus, Direction,
+    };
+    let Some((first_side, first_author, _)) = messages.first() else {
+        return Err(anyhow::anyhow!("a conversation needs a message").into());
+    };
+    let thread = insert_thread(
+        db,
+        crypto,
+        NewThread {
+            patient,
+            subject,
+            with_staff: None,
+            author: *first_author,
+            side: *first_side,
+        },
+    )
+    .await?;
+    for (side, author, text) in messages {
+        let current = get(db, thread.id).await?;
+        insert_message(db, crypto, &current, *side, *author, text, &[]).await?;
+        let (direction, kind) = match side {
+            Side::Patient => (Direction::Inbound, CorrespondenceKind::Reply),
+            Side::Practice => (Direction::Outbound, CorrespondenceKind::Written),
+        };
+        super::super::correspondence::insert(
+            db,
+            crypto,
+            super::super::correspondence::NewEntry {
+                patient: Some(patient),
+                channel: CorrespondenceChannel::Portal,
+                direction,
+                kind,
+                status: CorrespondenceStatus::Read,
+                counterpart: "portal",
+                subject: None,
+                body: "",
+                staff: (*side == Side::Practice).then_some(author.0),
+                outbox_id: None,
+                provider_ref: None,
+                candidates: &[],
+                attachments: &[],
+                held_files: &[],
+                thread: Some(thread.id),
+            },
+        )
+        .await?;
+    }
+    mark_read(db, thread.id, Side::Patient).await?;
+    mark_read(db, thread.id, Side::Practice).await?;
+    Ok(thread.id)
+}
+
+/// Whether the patient has any conversation.
+pub async fn has_any(db: &impl ConnectionTrait, patient: PatientId) -> ApiResult<bool> {
+    Ok(message_thread::Entity::find()
+        .filter(message_thread::Column::PatientId.eq(patient.0))
+        .count(db)
+        .await?
+        > 0)
+}
