@@ -45,11 +45,24 @@ pub async fn is_active(
         .is_some_and(|s| {
             s.user_id == user_id && s.revoked_at.is_none() && s.expires_at > Utc::now()
         });
-    if active && FORGOTTEN.load(Ordering::SeqCst) == epoch {
+    if active && FORGOTTEN.load(Ordering::SeqCst) == epoch && !forgot_lately() {
         remember_live(session_id, user_id);
     }
     Ok(active)
 }
+
+/// How long after forgetting sessions nothing is remembered: a revocation in this process is
+/// forgotten before its transaction commits, and a lookup in between still finds the session
+/// live in the database.
+const SETTLING: std::time::Duration = std::time::Duration::from_secs(2);
+
+fn forgot_lately() -> bool {
+    LAST_FORGOT
+        .lock()
+        .is_ok_and(|at| at.is_some_and(|at| at.elapsed() < SETTLING))
+}
+
+static LAST_FORGOT: Mutex<Option<Instant>> = Mutex::new(None);
 
 /// Sessions this process found live a moment ago, so that a burst of requests costs one
 /// database lookup rather than one each. A revocation evicts at once: in this process directly,
@@ -114,6 +127,9 @@ static FORGOTTEN: AtomicU64 = AtomicU64::new(0);
 
 fn forget(filter: impl Fn(&Uuid, &Uuid) -> bool) {
     FORGOTTEN.fetch_add(1, Ordering::SeqCst);
+    if let Ok(mut at) = LAST_FORGOT.lock() {
+        *at = Some(Instant::now());
+    }
     if let Ok(mut live) = LIVE.lock() {
         live.retain(|sid, (user, _)| !filter(sid, user));
     }

@@ -30,9 +30,9 @@ use crate::AppState;
 pub const THREADS: &str = "threads";
 pub const CORRESPONDENCE: &str = "correspondence";
 pub const WEBHOOKS: &str = "webhooks";
-/// How long after hearing of a revocation a connection checks its session (the revocation may
-/// still be committing).
-const RECHECK_AFTER: Duration = Duration::from_millis(300);
+/// When, after hearing of a revocation, a connection checks its session: soon, and again once
+/// a revocation still committing at the first check has surely committed.
+const RECHECKS: [Duration; 2] = [Duration::from_millis(300), Duration::from_millis(2500)];
 
 /// How long the app has to send its token.
 const AUTH_WITHIN: Duration = Duration::from_secs(10);
@@ -225,10 +225,11 @@ async fn serve(
     let mut beat = tokio::time::interval(HEARTBEAT);
     beat.tick().await;
     let mut revoked = crate::auth::revocations();
-    let mut recheck: Option<tokio::time::Instant> = None;
+    let mut rechecks: std::collections::VecDeque<tokio::time::Instant> = Default::default();
     loop {
+        let next_check = rechecks.front().copied();
         let checking = async {
-            match recheck {
+            match next_check {
                 Some(at) => tokio::time::sleep_until(at).await,
                 None => std::future::pending().await,
             }
@@ -241,10 +242,11 @@ async fn serve(
             _ = state.draining.started() => return Ended::Restarting,
             _ = tokio::time::sleep(until_expiry) => return Ended::SignedOut,
             _ = revoked.recv() => {
-                recheck = Some(tokio::time::Instant::now() + RECHECK_AFTER);
+                let now = tokio::time::Instant::now();
+                rechecks = RECHECKS.iter().map(|d| now + *d).collect();
             }
             _ = checking => {
-                recheck = None;
+                rechecks.pop_front();
                 if !still_signed_in(state, principal).await {
                     return Ended::SignedOut;
                 }
