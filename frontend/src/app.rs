@@ -60,6 +60,8 @@ fn SignedInRoutes() -> impl MatchNestedRoutes + Clone {
             <Route path=path!("patients/:id") view={Lazy::<PatientScreen>::new()} />
             <Route path=path!("patients/:id/:tab") view={Lazy::<PatientScreen>::new()} />
             <Route path=path!("communications") view={Lazy::<CommunicationsScreen>::new()} />
+            <Route path=path!("messages") view={Lazy::<MessagesScreen>::new()} />
+            <Route path=path!("messages/:id") view={Lazy::<ConversationScreen>::new()} />
             <Route path=path!("calendar") view={Lazy::<CalendarScreen>::new()} />
             <Route path=path!("schedule/availability") view={Lazy::<AvailabilityScreen>::new()} />
             <Route path=path!("schedule/team") view={Lazy::<TeamScreen>::new()} />
@@ -74,6 +76,8 @@ fn SignedInRoutes() -> impl MatchNestedRoutes + Clone {
             <Route path=path!("admin/integrations") view={Lazy::<IntegrationsScreen>::new()} />
             <Route path=path!("admin/jobs") view={Lazy::<JobsScreen>::new()} />
             <Route path=path!("admin/webhooks") view={Lazy::<WebhooksScreen>::new()} />
+            <Route path=path!("portal/messages") view={Lazy::<MyMessagesScreen>::new()} />
+            <Route path=path!("portal/messages/:id") view={Lazy::<MyConversationScreen>::new()} />
             <Route path=path!("portal/details") view={Lazy::<MyDetailsScreen>::new()} />
             <Route path=path!("portal/appointments") view={Lazy::<MyAppointmentsScreen>::new()} />
             <Route path=path!("portal/health") view={Lazy::<MyHealthScreen>::new()} />
@@ -158,6 +162,20 @@ area_screen!(
     comms::__preload_page,
     for_permission(Permission::CorrespondenceRead, || deferred(comms::page(
         CommsScreen::Communications
+    )))
+);
+area_screen!(
+    MessagesScreen,
+    comms::__preload_page,
+    for_permission(Permission::CorrespondenceRead, || deferred(comms::page(
+        CommsScreen::Messages
+    )))
+);
+area_screen!(
+    ConversationScreen,
+    comms::__preload_page,
+    for_permission(Permission::CorrespondenceRead, || deferred(comms::page(
+        CommsScreen::Conversation
     )))
 );
 area_screen!(
@@ -257,6 +275,16 @@ area_screen!(
     for_permission(Permission::OutboxRead, || deferred(admin::page(
         AdminPage::Webhooks
     )))
+);
+area_screen!(
+    MyMessagesScreen,
+    portal::__preload_page,
+    for_roles(PATIENT, || deferred(portal::page(PortalPage::Messages)))
+);
+area_screen!(
+    MyConversationScreen,
+    portal::__preload_page,
+    for_roles(PATIENT, || deferred(portal::page(PortalPage::Conversation)))
 );
 area_screen!(
     MyDetailsScreen,

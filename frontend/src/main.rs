@@ -15,6 +15,7 @@ mod format;
 mod forms;
 mod health;
 mod layouts;
+mod messaging;
 mod pages;
 mod patients;
 mod portal;

@@ -14,8 +14,9 @@ use crate::components::common::{
 use crate::format;
 
 const PAGE_SIZE: u64 = 25;
-/// How often the log asks for new calls.
-const REFRESH_MS: u64 = 5_000;
+/// The log follows calls as the live connection reports them; this slow refresh only covers a
+/// connection that is down and not yet back.
+const SAFETY_REFRESH_MS: u64 = 60_000;
 
 /// What was called, in words.
 fn endpoint_label(endpoint: &str) -> String {
@@ -73,9 +74,13 @@ pub fn WebhookEventsPage() -> impl IntoView {
         },
         move |q| async move { api::comms::webhook_events(&auth.client(), &q).await },
     );
+    crate::api::live::on_change(
+        |f| matches!(f, api_types::messaging::LiveFrame::Webhook),
+        move || calls.reload(),
+    );
     if let Ok(handle) = set_interval_with_handle(
         move || calls.reload(),
-        std::time::Duration::from_millis(REFRESH_MS),
+        std::time::Duration::from_millis(SAFETY_REFRESH_MS),
     ) {
         on_cleanup(move || handle.clear());
     }

@@ -11,7 +11,9 @@ pub mod auth;
 pub mod clinical;
 pub mod comms;
 pub mod health;
+pub mod live;
 mod loader;
+pub mod messaging;
 pub mod patients;
 pub mod scheduling;
 
@@ -70,6 +72,17 @@ impl Client {
     /// Whether the client holds an access token (tracked).
     pub fn has_token(&self) -> bool {
         self.access_token.with(Option::is_some)
+    }
+
+    /// The access token (tracked), for the live connection, which signs in again with each new
+    /// one.
+    pub fn access_token(&self) -> Option<String> {
+        self.access_token.get()
+    }
+
+    /// The access token now, without tracking it.
+    pub fn access_token_untracked(&self) -> Option<String> {
+        self.access_token.get_untracked()
     }
 
     pub fn set_access_token(&self, token: Option<String>) {

@@ -1,7 +1,7 @@
 //! `/communications`: everything the practice sent and received. Replies nobody has answered
 //! come first (the server's order), then the newest; failed messages carry their error and can
 //! be sent again; a message whose number matched no patient, or several, waits here until staff
-//! say whose it is. The list refreshes by itself.
+//! say whose it is. The list follows changes as the live connection reports them.
 
 use api_types::admin::UserQuery;
 use api_types::comms::{
@@ -12,8 +12,8 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use uuid::Uuid;
 
-use super::entry::{items, key, route, shape, EntryActions, EntryMeta, Shape};
-use super::{refresh_every, PRACTICE_REFRESH_MS};
+use super::entry::{items, key, route, shape, EntryActions, EntryMeta, SecureMessageLink, Shape};
+use super::follow_correspondence;
 use crate::api::{self, Loader};
 use crate::auth::use_auth;
 use crate::components::common::{
@@ -108,7 +108,7 @@ pub fn CommunicationsPage() -> impl IntoView {
         },
         move |q| async move { api::comms::list(&auth.client(), &q).await },
     );
-    refresh_every(PRACTICE_REFRESH_MS, move || list.reload());
+    follow_correspondence(None, move || list.reload());
     let shape = shape(list);
     let total = Signal::derive(move || list.value().map(|p| (p.total, p.total_capped)));
     let on_change = Callback::new(move |()| list.reload());
@@ -225,7 +225,10 @@ fn PracticeEntry(entry: Correspondence, on_change: Callback<()>) -> impl IntoVie
                 <span class="muted">{route(&entry)}</span>
                 <EntryMeta entry=entry.clone() />
             </div>
-            <p class="message-text">{preview(&entry)}</p>
+            {match entry.thread_id {
+                Some(thread_id) => view! { <SecureMessageLink thread_id /> }.into_any(),
+                None => view! { <p class="message-text">{preview(&entry)}</p> }.into_any(),
+            }}
             <p class="muted message-note">{entry.kind.label()} {by}</p>
             <EntryActions entry=entry.clone() on_change />
             {in_triage.then(|| view! { <Triage entry on_change /> })}

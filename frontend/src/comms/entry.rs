@@ -73,6 +73,20 @@ pub fn items(list: Loader<Page<Correspondence>>) -> Vec<Correspondence> {
     list.value().map(|p| p.items).unwrap_or_default()
 }
 
+/// A secure message's entry names its conversation: its words are read there, where access to
+/// them is checked, so the entry links to it instead.
+#[component]
+pub fn SecureMessageLink(thread_id: uuid::Uuid) -> impl IntoView {
+    view! {
+        <p class="message-text" data-testid="secure-message">
+            "Secure message · "
+            <leptos_router::components::A href=format!("/messages/{thread_id}")>
+                "Open the conversation"
+            </leptos_router::components::A>
+        </p>
+    }
+}
+
 /// The status, when it happened, and whether a reply waits for an answer.
 #[component]
 pub fn EntryMeta(entry: Correspondence) -> impl IntoView {

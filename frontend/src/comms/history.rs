@@ -1,13 +1,13 @@
 //! A patient's Correspondence tab: every message to and from them, newest first, by channel,
-//! refreshed while the tab is open so that a message's delivery shows as it happens; and the
-//! panel for writing to them.
+//! following changes as the live connection reports them so that a message's delivery shows as
+//! it happens; and the panel for writing to them.
 
 use api_types::comms::{Correspondence, CorrespondenceChannel, PatientCorrespondenceQuery};
 use leptos::prelude::*;
 
 use super::compose::ComposePanel;
-use super::entry::{items, key, route, shape, EntryActions, EntryMeta, Shape};
-use super::{refresh_every, Correspondent, PATIENT_REFRESH_MS};
+use super::entry::{items, key, route, shape, EntryActions, EntryMeta, SecureMessageLink, Shape};
+use super::{follow_correspondence, Correspondent};
 use crate::api::{self, Loader};
 use crate::auth::use_auth;
 use crate::components::common::{EmptyState, Pagination, ProblemAlert, SkeletonRows};
@@ -32,7 +32,7 @@ pub fn CorrespondenceTab(patient: Correspondent) -> impl IntoView {
         },
         move |q| async move { api::comms::of_patient(&auth.client(), id, &q).await },
     );
-    refresh_every(PATIENT_REFRESH_MS, move || list.reload());
+    follow_correspondence(Some(id), move || list.reload());
     let shape = shape(list);
     let total = Signal::derive(move || list.value().map(|p| (p.total, p.total_capped)));
     let on_change = Callback::new(move |()| list.reload());
@@ -124,8 +124,14 @@ fn HistoryEntry(entry: Correspondence, on_change: Callback<()>) -> impl IntoView
                 <EntryMeta entry=entry.clone() />
             </div>
             <p class="muted message-note">{entry.kind.label()} {by}</p>
-            {entry.subject.clone().map(|s| view! { <p class="message-subject">{s}</p> })}
-            <p class="pre-wrap message-text">{entry.body.clone()}</p>
+            {match entry.thread_id {
+                Some(thread_id) => view! { <SecureMessageLink thread_id /> }.into_any(),
+                None => view! {
+                    {entry.subject.clone().map(|s| view! { <p class="message-subject">{s}</p> })}
+                    <p class="pre-wrap message-text">{entry.body.clone()}</p>
+                }
+                    .into_any(),
+            }}
             <EntryActions entry on_change />
         </li>
     }

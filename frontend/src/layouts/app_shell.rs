@@ -69,7 +69,9 @@ pub fn AppShell() -> impl IntoView {
         })
     };
     let sections = move || auth.me().map(|me| nav::sections(&me)).unwrap_or_default();
+    crate::api::live::start(auth.client());
     let open_alerts = open_alert_count();
+    let unread = unread_message_count();
 
     view! {
         <a class="skip-link" href="#main">
@@ -102,8 +104,12 @@ pub fn AppShell() -> impl IntoView {
                                                 .items
                                                 .into_iter()
                                                 .map(|item| {
-                                                    let badge = Signal::derive(move || {
-                                                        (item.href == "/").then(|| open_alerts.get()).flatten()
+                                                    let badge = Signal::derive(move || match item.href {
+                                                        "/" => open_alerts.get().map(|n| (n, "open alert", "open alerts")),
+                                                        nav::MESSAGES_PATH | nav::PORTAL_MESSAGES_PATH => {
+                                                            unread.get().map(|n| (n, "unread conversation", "unread conversations"))
+                                                        }
+                                                        _ => None,
                                                     });
                                                     view! { <NavLink item compact badge /> }
                                                 })
@@ -207,14 +213,65 @@ fn open_alert_count() -> RwSignal<Option<u64>> {
     count
 }
 
+/// Bumped by screens that read a conversation, so that the unread count follows at once.
+#[derive(Debug, Clone, Copy)]
+pub struct MessagesChanged(pub RwSignal<u64>);
+
+impl MessagesChanged {
+    /// The shell's, when there is one. Take it while the component is built.
+    pub fn from_context() -> Option<MessagesChanged> {
+        use_context::<MessagesChanged>()
+    }
+
+    /// Tells the shell to count again.
+    pub fn notify(&self) {
+        self.0.try_update(|n| *n += 1);
+    }
+}
+
+/// How many conversations have messages the person has not read: for staff who read
+/// correspondence and for patients, asked for now, whenever a conversation changes (the live
+/// connection says so), and when a screen reads one.
+fn unread_message_count() -> RwSignal<Option<u64>> {
+    let auth = use_auth();
+    let count = RwSignal::new(None::<u64>);
+    let may = move || {
+        auth.me().is_some_and(|me| {
+            me.role == api_types::Role::Patient
+                || me.role.has(api_types::Permission::CorrespondenceRead)
+        })
+    };
+    let fetch = move || {
+        if !untrack(may) {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            if let Ok(unread) = crate::api::messaging::unread(&auth.client()).await {
+                count.try_set(Some(u64::from(unread.threads)));
+            }
+        });
+    };
+    let changed = RwSignal::new(0_u64);
+    provide_context(MessagesChanged(changed));
+    Effect::new(move |_| {
+        changed.track();
+        fetch();
+    });
+    crate::api::live::on_change(
+        |frame| matches!(frame, api_types::messaging::LiveFrame::Thread { .. }),
+        fetch,
+    );
+    count
+}
+
 /// A sidebar link; in compact mode only its icon shows, and the label becomes its tooltip.
 #[component]
 fn NavLink(
     item: NavItem,
     compact: RwSignal<bool>,
-    /// A count shown beside the label, such as open alerts.
+    /// A count shown beside the label, such as open alerts, with what it counts (one, many).
     #[prop(into)]
-    badge: Signal<Option<u64>>,
+    badge: Signal<Option<(u64, &'static str, &'static str)>>,
 ) -> impl IntoView {
     let location = use_location();
     let href = item.href;
@@ -239,9 +296,9 @@ fn NavLink(
                 {move || {
                     badge
                         .get()
-                        .filter(|n| *n > 0)
-                        .map(|n| {
-                            let noun = if n == 1 { "open alert" } else { "open alerts" };
+                        .filter(|(n, _, _)| *n > 0)
+                        .map(|(n, one, many)| {
+                            let noun = if n == 1 { one } else { many };
                             view! {
                                 <span class="nav-badge" title=format!("{n} {noun}")>
                                     {n.to_string()}

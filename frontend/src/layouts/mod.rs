@@ -5,5 +5,5 @@ mod centered_layout;
 pub mod nav;
 mod user_menu;
 
-pub use app_shell::{AlertsChanged, AppShell};
+pub use app_shell::{AlertsChanged, AppShell, MessagesChanged};
 pub use centered_layout::CenteredLayout;

@@ -75,7 +75,15 @@ const fn entry(
     }
 }
 
-const STAFF_MAIN: [Entry; 5] = [
+/// Where staff and patients read their conversations; the sidebar counts unread ones there.
+pub const MESSAGES_PATH: &str = "/messages";
+pub const PORTAL_MESSAGES_PATH: &str = "/portal/messages";
+
+pub const ICON_INBOX: Icon = Icon(
+    "M22 12h-6l-2 3h-4l-2-3H2M5.5 5.1L2 12v6a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2v-6l-3.5-6.9A2 2 0 0 0 16.8 4H7.2a2 2 0 0 0-1.7 1.1z",
+);
+
+const STAFF_MAIN: [Entry; 6] = [
     entry(None, "Dashboard", "/", ICON_HOME),
     entry(
         Some(Permission::ScheduleRead),
@@ -88,6 +96,12 @@ const STAFF_MAIN: [Entry; 5] = [
         "Patients",
         "/patients",
         ICON_PATIENTS,
+    ),
+    entry(
+        Some(Permission::CorrespondenceRead),
+        "Messages",
+        MESSAGES_PATH,
+        ICON_INBOX,
     ),
     entry(
         Some(Permission::CorrespondenceRead),
@@ -186,8 +200,14 @@ const STAFF_ADMIN: [Entry; 12] = [
     ),
 ];
 
-const PORTAL: [Entry; 9] = [
+const PORTAL: [Entry; 10] = [
     entry(None, "Home", "/", ICON_HOME),
+    entry(
+        Some(Permission::OwnRecord),
+        "Messages",
+        PORTAL_MESSAGES_PATH,
+        ICON_INBOX,
+    ),
     entry(
         Some(Permission::OwnRecord),
         "My appointments",

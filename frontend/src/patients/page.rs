@@ -37,7 +37,7 @@ struct Tab {
 }
 
 /// The tabs of capabilities that exist; a capability adds its tab when it is built.
-const TABS: [Tab; 9] = [
+const TABS: [Tab; 10] = [
     Tab {
         slug: "",
         label: "Overview",
@@ -55,6 +55,12 @@ const TABS: [Tab; 9] = [
         label: "Appointments",
         clinical: false,
         needs: None,
+    },
+    Tab {
+        slug: "messages",
+        label: "Messages",
+        clinical: false,
+        needs: Some(Permission::CorrespondenceRead),
     },
     Tab {
         slug: "correspondence",
@@ -262,6 +268,10 @@ fn PatientBody(patient: Patient, loader: Loader<Patient>, tab: Memo<String>) -> 
                 "correspondence" => {
                     let p = current.get_untracked();
                     deferred(crate::comms::page(CommsScreen::Patient(correspondent(&p))))
+                }
+                "messages" => {
+                    let p = current.get_untracked();
+                    deferred(crate::comms::page(CommsScreen::PatientMessages(correspondent(&p))))
                 }
                 slug => view! { <LaterTab slug clinical=t.clinical access patient_id=id /> }.into_any(),
             }

@@ -28,7 +28,16 @@ pub fn PortalHome() -> impl IntoView {
         <PageTitle text="Home" />
         <div class="page page-narrow">
             <h1 class="page-title">"Hello, " {first_name}</h1>
-            <p class="muted">"This is your own space at the practice: your details, and soon your appointments, records and messages."</p>
+            <p class="muted">"This is your own space at the practice: write to your care team, book and manage your appointments, and see your health, records and details."</p>
+            <section class="card" aria-labelledby="my-messages-heading">
+                <div class="card-header">
+                    <h2 id="my-messages-heading" class="card-title">"Messages"</h2>
+                    <A href="/portal/messages" attr:class="button button-secondary button-small">
+                        "Open messages"
+                    </A>
+                </div>
+                <p class="muted">"Write securely to your care team, with files if you need to, and read their answers."</p>
+            </section>
             <section class="card" aria-labelledby="my-contact-heading">
                 <div class="card-header">
                     <h2 id="my-contact-heading" class="card-title">"How the practice reaches you"</h2>

@@ -1,23 +1,27 @@
-//! The patient portal: a patient's own home, appointments, health, records, questionnaires,
-//! details and privacy.
+//! The patient portal: a patient's own home, messages with the practice, appointments, health,
+//! records, questionnaires, details and privacy.
 
 mod appointments;
+mod conversation;
 mod details;
 mod health;
 mod home;
 mod homework;
 mod medications;
+mod messages;
 mod questionnaires;
 mod records;
 
 use leptos::prelude::*;
 
 use appointments::MyAppointmentsPage;
+use conversation::MyConversationPage;
 use details::MyDetailsPage;
 use health::MyHealthPage;
 pub use home::PortalHome;
 use homework::MyHomeworkPage;
 use medications::MyMedicationsPage;
+use messages::MyMessagesPage;
 use questionnaires::MyQuestionnairesPage;
 use records::MyRecordsPage;
 
@@ -32,6 +36,10 @@ pub enum PortalPage {
     Homework,
     Records,
     Questionnaires,
+    /// Their conversations with the practice.
+    Messages,
+    /// One conversation, named by the address.
+    Conversation,
 }
 
 /// A portal screen; the area's code arrives the first time one is opened.
@@ -46,5 +54,7 @@ pub async fn page(page: PortalPage) -> AnyView {
         PortalPage::Homework => view! { <MyHomeworkPage /> }.into_any(),
         PortalPage::Records => view! { <MyRecordsPage /> }.into_any(),
         PortalPage::Questionnaires => view! { <MyQuestionnairesPage /> }.into_any(),
+        PortalPage::Messages => view! { <MyMessagesPage /> }.into_any(),
+        PortalPage::Conversation => view! { <MyConversationPage /> }.into_any(),
     }
 }
