@@ -148,7 +148,7 @@ async fn take(
                 reference: None,
                 started,
             };
-            logged(&state, refused_call).await;
+            logged(state, refused_call).await;
             return Err(refused(reason));
         }
     };
@@ -166,7 +166,7 @@ async fn take(
         reference: sid,
         started,
     };
-    logged(&state, taken).await;
+    logged(state, taken).await;
     outcome.map(|_| twiml())
 }
 
