@@ -692,3 +692,54 @@ async fn a_live_connection_needs_a_token_and_ends_with_its_session() {
     assert!(res.status().is_success(), "{}", problem_code(res).await);
     assert_eq!(next_frame(&mut rx).await["closed"], 4401);
 }
+
+#[tokio::test]
+async fn a_patient_with_the_app_open_gets_no_notice_until_they_close_it() {
+    let c = Clinic::new().await;
+    let id = c.patient_writes("Online", "Here.").await["thread"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (tx, rx) = live(&c.app, &c.patient.token).await;
+    let res = c
+        .app
+        .post(
+            &format!("/api/v1/messages/threads/{id}/messages"),
+            Some(&c.practitioner.token),
+            json!({"body": "An answer."}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    entity::comms::message_thread::Entity::update_many()
+        .col_expr(
+            entity::comms::message_thread::Column::LastPracticeMessageAt,
+            sea_orm::sea_query::Expr::value(chrono::Utc::now() - chrono::Duration::minutes(10)),
+        )
+        .col_expr(
+            entity::comms::message_thread::Column::PatientReadAt,
+            sea_orm::sea_query::Expr::value(chrono::Utc::now() - chrono::Duration::minutes(20)),
+        )
+        .exec(&c.app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        carebase::comms::send_due_notices(&c.app.state)
+            .await
+            .unwrap(),
+        0,
+        "the patient is online"
+    );
+    drop((tx, rx));
+    // The server notices the closed connection and ends its presence.
+    let mut sent = 0;
+    for _ in 0..50 {
+        sent = carebase::comms::send_due_notices(&c.app.state)
+            .await
+            .unwrap();
+        if sent > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(sent, 1);
+}
