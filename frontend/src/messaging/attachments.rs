@@ -143,6 +143,12 @@ pub fn AttachmentPicker(
         input.set_value("");
     };
     let full = move || attachments.count() >= MAX_ATTACHMENTS;
+    let auth = use_auth();
+    let whose = if untrack(|| auth.me()).is_some_and(|me| me.role == api_types::Role::Patient) {
+        "your documents"
+    } else {
+        "the patient's documents"
+    };
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let described = {
@@ -162,7 +168,7 @@ pub fn AttachmentPicker(
             </label>
             <p class="field-hint" id=hint_id>
                 {format!(
-                    "Up to {MAX_ATTACHMENTS} files. {ACCEPTED_TYPES}. They are added to the patient's documents, stored encrypted.",
+                    "Up to {MAX_ATTACHMENTS} files. {ACCEPTED_TYPES}. They are added to {whose}, stored encrypted.",
                 )}
             </p>
             <input
