@@ -63,6 +63,33 @@ export const CORRESPONDENT = {
   role: 'receptionist',
 };
 
-export const ACCOUNTS = [ADMIN, NURSE, RECEPTIONIST, PRACTITIONER, OFFICE_ADMIN, SCHEDULER, VISITOR, CORRESPONDENT];
+/** A clinician on the care team of the patients who write in the secure-messaging tests. */
+export const MESSAGING_CLINICIAN = {
+  email: 'clinician.messages@e2e.test',
+  password: 'Lantern-Quarry-Pebble-52',
+  name: 'Dr Cleo Messenger',
+  role: 'practitioner',
+};
+
+/** Sees that patients' conversations exist, never what they say. */
+export const MESSAGING_RECEPTION = {
+  email: 'reception.messages@e2e.test',
+  password: 'Thistle-Ferry-Cobalt-19',
+  name: 'Remy Desk',
+  role: 'receptionist',
+};
+
+export const ACCOUNTS = [
+  ADMIN,
+  NURSE,
+  RECEPTIONIST,
+  PRACTITIONER,
+  OFFICE_ADMIN,
+  SCHEDULER,
+  VISITOR,
+  CORRESPONDENT,
+  MESSAGING_CLINICIAN,
+  MESSAGING_RECEPTION,
+];
 
 export type Account = { email: string; password: string; name: string };

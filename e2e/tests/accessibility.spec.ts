@@ -34,6 +34,8 @@ test.describe('accessibility (axe-core, WCAG 2.2 A and AA)', () => {
   });
 
   test('the staff screens', async ({ page, baseURL }) => {
+    // Two dozen screens, each loaded and scanned.
+    test.setTimeout(180_000);
     const api = await apiAs(baseURL as string, OFFICE_ADMIN);
     const patient = await createPatient(api, {
       first_name: 'Aurelia',
@@ -57,6 +59,8 @@ test.describe('accessibility (axe-core, WCAG 2.2 A and AA)', () => {
       ['/admin/outbox', 'Outbox'],
       ['/admin/webhooks', 'Provider calls'],
       ['/communications', 'Communications'],
+      ['/messages', 'Messages'],
+      [`/patients/${patient.id}/messages`, 'Write to Aurelia'],
       [`/patients/${patient.id}/correspondence`, 'Correspondence'],
       ['/admin/settings', 'Practice settings'],
       ['/calendar', 'Calendar'],

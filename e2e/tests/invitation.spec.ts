@@ -70,7 +70,7 @@ test.describe('inviting staff', () => {
     await expect(invited).toHaveURL(/\/$/);
     await expect(invited.getByRole('button', { name: `${NEW_RECEPTIONIST.name} (account menu)` })).toBeVisible();
     const links = await navigationLinks(invited);
-    expect(links).toEqual(['Dashboard', 'Calendar', 'Patients', 'Communications', 'Team availability', 'Data requests']);
+    expect(links).toEqual(['Dashboard', 'Calendar', 'Patients', 'Messages', 'Communications', 'Team availability', 'Data requests']);
     await screenshot(invited, 'invite-04-receptionist-home');
 
     // The patient page shows the administrative tabs only.

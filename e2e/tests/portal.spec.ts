@@ -44,6 +44,7 @@ test.describe('the patient portal', () => {
     await expect(page.getByRole('heading', { name: 'Hello, Hana' })).toBeVisible();
     expect(await navigationLinks(page)).toEqual([
       'Home',
+      'Messages',
       'My appointments',
       'My health',
       'My medications',
