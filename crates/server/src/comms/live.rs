@@ -30,9 +30,15 @@ use crate::AppState;
 pub const THREADS: &str = "threads";
 pub const CORRESPONDENCE: &str = "correspondence";
 pub const WEBHOOKS: &str = "webhooks";
-/// When, after hearing of a revocation, a connection checks its session: soon, and again once
-/// a revocation still committing at the first check has surely committed.
-const RECHECKS: [Duration; 2] = [Duration::from_millis(300), Duration::from_millis(2500)];
+/// When, after hearing of a revocation, a connection checks its session: soon, and again while
+/// a revocation still committing at the first check (on a busy server) commits.
+const RECHECKS: [Duration; 5] = [
+    Duration::from_millis(300),
+    Duration::from_secs(1),
+    Duration::from_millis(2500),
+    Duration::from_secs(5),
+    Duration::from_secs(10),
+];
 
 /// How long the app has to send its token.
 const AUTH_WITHIN: Duration = Duration::from_secs(10);
@@ -219,12 +225,13 @@ async fn serve(
     expires: &mut Option<i64>,
     user: Option<Uuid>,
 ) -> Ended {
+    // Listening for revocations before saying ready, so that none made after it is missed.
+    let mut revoked = crate::auth::revocations();
     if !send(session, &LiveFrame::Ready).await {
         return Ended::Gone;
     }
     let mut beat = tokio::time::interval(HEARTBEAT);
     beat.tick().await;
-    let mut revoked = crate::auth::revocations();
     let mut rechecks: std::collections::VecDeque<tokio::time::Instant> = Default::default();
     loop {
         let next_check = rechecks.front().copied();

@@ -620,9 +620,9 @@ pub async fn next_frame(
               + Unpin),
 ) -> Value {
     loop {
-        let msg = tokio::time::timeout(Duration::from_secs(10), rx.next())
+        let msg = tokio::time::timeout(Duration::from_secs(20), rx.next())
             .await
-            .expect("a frame within ten seconds")
+            .expect("a frame within twenty seconds")
             .expect("the connection is open")
             .unwrap();
         match msg {
