@@ -8,21 +8,6 @@ use uuid::Uuid;
 
 use crate::validation::Errors;
 
-macro_rules! db_enum {
-    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident),* $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-        #[serde(rename_all = "snake_case")]
-        #[cfg_attr(
-            feature = "db",
-            derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum),
-            sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")
-        )]
-        pub enum $name { $($(#[$vmeta])* $variant),* }
-    };
-}
-
 db_enum! {
     /// Whether a conversation is still going.
     pub enum ThreadStatus {

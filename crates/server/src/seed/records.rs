@@ -164,10 +164,10 @@ pub(super) async fn demo_conversation(
     {
         return Ok(());
     }
-    let Some(clinician) = care_team_member::Entity::find()
-        .filter(care_team_member::Column::PatientId.eq(patient.0))
-        .one(db)
-        .await?
+    let Some(clinician) = crate::patients::care_team_members(db, patient.0)
+        .await
+        .map_err(to_anyhow)?
+        .first()
         .map(|m| crate::platform::UserId(m.user_id))
     else {
         return Ok(());

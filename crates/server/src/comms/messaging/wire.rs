@@ -159,17 +159,19 @@ pub async fn export_patient(
             .await?
             .into_iter()
             .collect();
-    let mut out = Vec::new();
-    for (t, m) in all {
-        if !readable.contains(&t.id) {
-            continue;
-        }
-        let messages = messages(state, &t, m).await?;
-        let thread = threads(state, principal, vec![t], &readable)
-            .await?
-            .pop()
-            .ok_or_else(|| anyhow::anyhow!("a conversation went missing"))?;
-        out.push(ThreadDetail { thread, messages });
+    let (rows, messages): (Vec<_>, Vec<_>) = all
+        .into_iter()
+        .filter(|(t, _)| readable.contains(&t.id))
+        .unzip();
+    let mut written = Vec::with_capacity(rows.len());
+    for (t, m) in rows.iter().zip(messages) {
+        written.push(self::messages(state, t, m).await?);
     }
-    Ok(out)
+    // One naming pass for every conversation, rather than one per conversation.
+    let named = threads(state, principal, rows, &readable).await?;
+    Ok(named
+        .into_iter()
+        .zip(written)
+        .map(|(thread, messages)| ThreadDetail { thread, messages })
+        .collect())
 }
