@@ -23,7 +23,7 @@ use uuid::Uuid;
 use super::messaging;
 use crate::auth::{Actor, Principal};
 use crate::platform::events::Heard;
-use crate::platform::{ApiResult, ClientInfo};
+use crate::platform::{ApiError, ApiResult, ClientInfo};
 use crate::AppState;
 
 /// Event topics this connection passes on.
@@ -65,7 +65,12 @@ pub async fn live(
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let (response, session, stream) = actix_ws::handle(&req, body)?;
+    let (response, session, stream) = actix_ws::handle(&req, body).map_err(|_| {
+        ApiError::with_detail(
+            api_types::ErrorCode::BadRequest,
+            "This address takes a WebSocket connection.",
+        )
+    })?;
     let stream = stream
         .max_frame_size(MAX_FRAME)
         .aggregate_continuations()

@@ -676,6 +676,10 @@ async fn a_reply_reaches_the_patients_open_app_at_once_and_only_theirs() {
 #[tokio::test]
 async fn a_live_connection_needs_a_token_and_ends_with_its_session() {
     let c = Clinic::new().await;
+    // Not a WebSocket handshake: a problem, as documented.
+    let plain = c.app.get("/api/v1/live", &c.patient.token).await;
+    assert_eq!(plain.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(problem_code(plain).await, "bad_request");
     let url = c.app.url("/api/v1/live").replace("http://", "ws://");
     let (ws, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
     let (mut tx, mut rx) = ws.split();
