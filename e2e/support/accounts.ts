@@ -79,6 +79,14 @@ export const MESSAGING_RECEPTION = {
   role: 'receptionist',
 };
 
+/** Calls patients from their record, and listens to recorded calls. */
+export const CALLER = {
+  email: 'caller@e2e.test',
+  password: 'Juniper-Harbour-Signal-46',
+  name: 'Dr Cal Dialler',
+  role: 'practitioner',
+};
+
 export const ACCOUNTS = [
   ADMIN,
   NURSE,
@@ -90,6 +98,7 @@ export const ACCOUNTS = [
   CORRESPONDENT,
   MESSAGING_CLINICIAN,
   MESSAGING_RECEPTION,
+  CALLER,
 ];
 
 export type Account = { email: string; password: string; name: string };

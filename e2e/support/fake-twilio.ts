@@ -23,7 +23,28 @@ export function twilioSignature(authToken: string, url: string, params: Record<s
 /** A message the fake accepted, as the tests read it back (`GET /_e2e/messages`). */
 export type FakeMessage = { sid: string; to: string; from: string; body: string; statusCallback?: string };
 
+/** A call the fake accepted (`GET /_e2e/calls`): Twilio would ring `to` and, once answered, post
+ * to `url` for its TwiML. */
+export type FakeCall = {
+  sid: string;
+  to: string;
+  from: string;
+  url: string;
+  method: string;
+  statusCallback?: string;
+  statusCallbackEvents: string[];
+};
+
 export type FakeTwilio = { url: string; stop: () => Promise<void> };
+
+/** A recording's audio, as the fake serves every one: an ID3v2 tag and one silent MPEG-1 layer
+ * III frame (128 kbit/s, 44.1 kHz, mono), so that it is recognised as MP3 by its content. */
+export const FAKE_RECORDING: Buffer = (() => {
+  const tag = Buffer.from([0x49, 0x44, 0x33, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]);
+  const frame = Buffer.alloc(417);
+  frame.set([0xff, 0xfb, 0x90, 0xc4]);
+  return Buffer.concat([tag, frame]);
+})();
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -71,9 +92,16 @@ async function report(message: FakeMessage, status: 'sent' | 'delivered'): Promi
  * SID and auth token, accepts the message with a fresh `SM…` SID (201), and then, as Twilio
  * does, reports the message `sent` after about 300 ms and `delivered` after about 1.5 s to its
  * StatusCallback. The messages it accepted can be read back at `GET /_e2e/messages`.
+ *
+ * It also plays the Voice API: `POST Calls.json` accepts a call with a fresh `CA…` SID (201,
+ * `queued`) and keeps it for the tests (`GET /_e2e/calls`), which then play the call's webhooks
+ * themselves; `GET Recordings/{RE…}.mp3` answers a short MP3 for any recording, and
+ * `DELETE Recordings/{RE…}.json` deletes it (204; read back at `GET /_e2e/deleted-recordings`).
  */
 export async function startFakeTwilio(): Promise<FakeTwilio> {
   const messages: FakeMessage[] = [];
+  const calls: FakeCall[] = [];
+  const deletedRecordings: string[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, f: () => Promise<void>) => {
     const t = setTimeout(() => {
@@ -83,18 +111,50 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
     timers.add(t);
   };
   const expectedAuth = `Basic ${Buffer.from(`${TWILIO.accountSid}:${TWILIO.authToken}`).toString('base64')}`;
-  const messagesPath = `/2010-04-01/Accounts/${TWILIO.accountSid}/Messages.json`;
+  const account = `/2010-04-01/Accounts/${TWILIO.accountSid}`;
+  const messagesPath = `${account}/Messages.json`;
+  const callsPath = `${account}/Calls.json`;
+  const recordingPath = new RegExp(`^${account}/Recordings/(RE[0-9a-f]{32})\\.(mp3|json)$`);
+  const notFound = (res: ServerResponse) =>
+    json(res, 404, { code: 20404, message: 'The requested resource was not found', status: 404 });
 
   const server: Server = createServer(async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
     if (req.method === 'GET' && path === '/_e2e/messages') {
       return json(res, 200, messages);
     }
-    if (req.method !== 'POST' || path !== messagesPath) {
-      return json(res, 404, { code: 20404, message: 'The requested resource was not found', status: 404 });
+    if (req.method === 'GET' && path === '/_e2e/calls') {
+      return json(res, 200, calls);
+    }
+    if (req.method === 'GET' && path === '/_e2e/deleted-recordings') {
+      return json(res, 200, deletedRecordings);
+    }
+    const recording = recordingPath.exec(path);
+    const known =
+      (req.method === 'POST' && (path === messagesPath || path === callsPath)) ||
+      (recording !== null &&
+        ((req.method === 'GET' && recording[2] === 'mp3') || (req.method === 'DELETE' && recording[2] === 'json')));
+    if (!known) {
+      return notFound(res);
     }
     if (req.headers.authorization !== expectedAuth) {
       return json(res, 401, { code: 20003, message: 'Authenticate', status: 401 });
+    }
+    if (recording !== null) {
+      const recordingSid = recording[1];
+      if (deletedRecordings.includes(recordingSid)) {
+        return notFound(res);
+      }
+      if (req.method === 'DELETE') {
+        deletedRecordings.push(recordingSid);
+        res.writeHead(204);
+        return res.end();
+      }
+      res.writeHead(200, { 'Content-Type': 'audio/mpeg', 'Content-Length': String(FAKE_RECORDING.length) });
+      return res.end(FAKE_RECORDING);
+    }
+    if (path === callsPath) {
+      return placeCall(req, res);
     }
     const form = new URLSearchParams(await readBody(req));
     const to = form.get('To') ?? '';
@@ -130,6 +190,46 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
     later(1500, () => report(message, 'delivered'));
   });
 
+  /** `POST Calls.json`: accepted as `queued`; the tests play what Twilio does next. */
+  async function placeCall(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const form = new URLSearchParams(await readBody(req));
+    const to = form.get('To') ?? '';
+    const from = form.get('From') ?? '';
+    const url = form.get('Url') ?? '';
+    if (!/^\+[1-9]\d{6,14}$/.test(to)) {
+      return json(res, 400, { code: 21211, message: `The 'To' number ${to} is not a valid phone number.`, status: 400 });
+    }
+    if (from !== TWILIO.from) {
+      return json(res, 400, { code: 21210, message: `The source phone number provided, ${from}, is not yet verified for your account.`, status: 400 });
+    }
+    if (!/^https?:\/\//.test(url)) {
+      return json(res, 400, { code: 21205, message: 'Url parameter is required and must be a valid URL.', status: 400 });
+    }
+    const call: FakeCall = {
+      sid: `CA${randomBytes(16).toString('hex')}`,
+      to,
+      from,
+      url,
+      method: form.get('Method') ?? 'POST',
+      statusCallback: form.get('StatusCallback') ?? undefined,
+      statusCallbackEvents: form.getAll('StatusCallbackEvent').flatMap((e) => e.split(' ')).filter(Boolean),
+    };
+    calls.push(call);
+    json(res, 201, {
+      sid: call.sid,
+      status: 'queued',
+      to,
+      from,
+      direction: 'outbound-api',
+      account_sid: TWILIO.accountSid,
+      api_version: '2010-04-01',
+      start_time: null,
+      duration: null,
+      date_created: new Date().toUTCString(),
+      uri: `${account}/Calls/${call.sid}.json`,
+    });
+  }
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -147,4 +247,16 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
 export async function sentMessages(): Promise<FakeMessage[]> {
   const response = await fetch(`${process.env.E2E_TWILIO_URL}/_e2e/messages`);
   return (await response.json()) as FakeMessage[];
+}
+
+/** The calls the fake Twilio accepted, oldest first. */
+export async function placedCalls(): Promise<FakeCall[]> {
+  const response = await fetch(`${process.env.E2E_TWILIO_URL}/_e2e/calls`);
+  return (await response.json()) as FakeCall[];
+}
+
+/** The recordings deleted from the fake Twilio, oldest first. */
+export async function deletedRecordings(): Promise<string[]> {
+  const response = await fetch(`${process.env.E2E_TWILIO_URL}/_e2e/deleted-recordings`);
+  return (await response.json()) as string[];
 }

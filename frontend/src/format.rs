@@ -34,6 +34,12 @@ pub fn date_time(t: DateTime<Utc>) -> String {
     )
 }
 
+/// A length of time as a clock reads it: `1:05`, `12:00`.
+pub fn minutes_seconds(seconds: i32) -> String {
+    let seconds = seconds.max(0);
+    format!("{}:{:02}", seconds / 60, seconds % 60)
+}
+
 /// Whole years between a date of birth and `today`.
 pub fn age(dob: NaiveDate, today: NaiveDate) -> i32 {
     let mut years = today.year() - dob.year();

@@ -166,10 +166,16 @@ fn IntegrationCard(integration: Integration, list: Loader<Vec<Integration>>) -> 
                 {status_badge(source)}
             </div>
             <p class="muted">{provider.purpose()}</p>
-            <p class="field-hint">
-                {provider.callback_hint()} " " {provider.name()} ": "
-                <code>{redirect_uri}</code>
-            </p>
+            {provider
+                .callback_hint()
+                .filter(|_| !redirect_uri.is_empty())
+                .map(|hint| {
+                    view! {
+                        <p class="field-hint">
+                            {hint} " " {provider.name()} ": " <code>{redirect_uri}</code>
+                        </p>
+                    }
+                })}
             {move || problem.get().map(|problem| view! { <ProblemAlert problem /> })}
             {move || last_check.get().map(|c| check_line(&c))}
             {match source {

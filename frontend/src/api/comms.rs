@@ -3,8 +3,8 @@
 //! the messaging provider makes to the practice.
 
 use api_types::comms::{
-    AssignCorrespondence, Correspondence, CorrespondenceQuery, PatientCorrespondenceQuery,
-    SendMessage, WebhookEvent, WebhookEventQuery,
+    AssignCorrespondence, CallSetup, Correspondence, CorrespondenceQuery,
+    PatientCorrespondenceQuery, SendMessage, StartCall, WebhookEvent, WebhookEventQuery,
 };
 use api_types::Page;
 use uuid::Uuid;
@@ -30,6 +30,35 @@ pub async fn send(
 ) -> ApiResult<Correspondence> {
     client
         .post(&format!("/patients/{patient_id}/correspondence"), message)
+        .await
+}
+
+/// What a call to the patient can be: whether calls can be made, the numbers, and whether it
+/// may be recorded and transcribed.
+pub async fn call_setup(client: &Client, patient_id: Uuid) -> ApiResult<CallSetup> {
+    client
+        .get(&format!("/patients/{patient_id}/calls/setup"))
+        .await
+}
+
+/// Starts a call to the patient: the member of staff's phone rings first. Refused with
+/// `consent_withdrawn` when recording was asked without the patient's consent.
+pub async fn start_call(
+    client: &Client,
+    patient_id: Uuid,
+    call: &StartCall,
+) -> ApiResult<Correspondence> {
+    client
+        .post(&format!("/patients/{patient_id}/calls"), call)
+        .await
+}
+
+/// A call's recording (MP3), read through the documents API, to be played in place.
+pub async fn recording(client: &Client, document_id: Uuid) -> ApiResult<Vec<u8>> {
+    client
+        .get_bytes(&format!(
+            "/documents/{document_id}/content?disposition=inline"
+        ))
         .await
 }
 

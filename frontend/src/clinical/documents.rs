@@ -261,6 +261,8 @@ fn PreviewDialog(doc: RwSignal<Option<Document>>, open: RwSignal<bool>) -> impl 
                     });
                     if d.media_type == "application/pdf" {
                         view! { <iframe class="document-frame" src=url title=d.name.clone()></iframe> }.into_any()
+                    } else if d.media_type.starts_with("audio/") {
+                        view! { <audio class="document-audio" controls=true src=url aria-label=d.name.clone()></audio> }.into_any()
                     } else {
                         view! { <img class="document-image" src=url alt=d.description.clone().unwrap_or(d.name.clone()) /> }.into_any()
                     }

@@ -12,6 +12,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use uuid::Uuid;
 
+use super::call::CallSummary;
 use super::entry::{items, key, route, shape, EntryActions, EntryMeta, SecureMessageLink, Shape};
 use super::follow_correspondence;
 use crate::api::{self, Loader};
@@ -227,6 +228,9 @@ fn PracticeEntry(entry: Correspondence, on_change: Callback<()>) -> impl IntoVie
             </div>
             {match entry.thread_id {
                 Some(thread_id) => view! { <SecureMessageLink thread_id /> }.into_any(),
+                None if entry.channel == CorrespondenceChannel::Call => {
+                    view! { <CallSummary entry=entry.clone() /> }.into_any()
+                }
                 None => view! { <p class="message-text">{preview(&entry)}</p> }.into_any(),
             }}
             <p class="muted message-note">{entry.kind.label()} {by}</p>

@@ -1,7 +1,10 @@
 //! What every list of correspondence shows of a message: which way it went and on which channel,
 //! its status, and what staff can do with it (send a failed one again, mark a reply answered).
 
-use api_types::comms::{Correspondence, CorrespondenceStatus, Direction};
+use api_types::comms::{
+    Correspondence, CorrespondenceChannel, CorrespondenceStatus, Direction, RecordingState,
+    TranscriptState,
+};
 use api_types::{Page, Problem};
 use leptos::prelude::*;
 
@@ -43,10 +46,34 @@ pub type EntryKey = (
     Option<chrono::DateTime<chrono::Utc>>,
     chrono::DateTime<chrono::Utc>,
     Option<uuid::Uuid>,
+    Option<CallKey>,
+);
+
+/// What of a call can change after it ends: its length, recording and transcript.
+pub type CallKey = (
+    Option<i32>,
+    Option<RecordingState>,
+    Option<uuid::Uuid>,
+    Option<TranscriptState>,
 );
 
 pub fn key(c: &Correspondence) -> EntryKey {
-    (c.id, c.status, c.answered_at, c.updated_at, c.patient_id)
+    let call = c.call.as_ref().map(|d| {
+        (
+            d.seconds,
+            d.recording,
+            d.recording_document_id,
+            d.transcript,
+        )
+    });
+    (
+        c.id,
+        c.status,
+        c.answered_at,
+        c.updated_at,
+        c.patient_id,
+        call,
+    )
 }
 
 /// What a list shows as a whole; it changes only when the list empties, fills or fails, not on
@@ -87,10 +114,18 @@ pub fn SecureMessageLink(thread_id: uuid::Uuid) -> impl IntoView {
     }
 }
 
-/// The status, when it happened, and whether a reply waits for an answer.
+/// The status (a call's in the words of a call), when it happened, and whether a reply waits for
+/// an answer.
 #[component]
 pub fn EntryMeta(entry: Correspondence) -> impl IntoView {
+    let auth = use_auth();
     let (class, label) = status_badge(entry.status);
+    let label = if entry.channel == CorrespondenceChannel::Call {
+        let me = auth.me().map(|me| me.id);
+        super::call::status_words(&entry, me)
+    } else {
+        label.to_owned()
+    };
     let waiting = unanswered(&entry);
     view! {
         <span class=class>{label}</span>
@@ -133,7 +168,14 @@ pub fn EntryActions(entry: Correspondence, on_change: Callback<()>) -> impl Into
             .error
             .clone()
             .filter(|_| entry.status == CorrespondenceStatus::Failed)
-            .map(|e| view! { <p class="field-error message-note">"Not delivered: " {e}</p> })}
+            .map(|e| {
+                let what = if entry.channel == CorrespondenceChannel::Call {
+                    "Not connected: "
+                } else {
+                    "Not delivered: "
+                };
+                view! { <p class="field-error message-note">{what} {e}</p> }
+            })}
         {(entry.direction == Direction::Inbound).then_some(answered).flatten()}
         {(entry.can_retry || waiting)
             .then(|| {

@@ -1,10 +1,11 @@
 //! A patient's Correspondence tab: every message to and from them, newest first, by channel,
-//! following changes as the live connection reports them so that a message's delivery shows as
-//! it happens; and the panel for writing to them.
+//! following changes as the live connection reports them so that a message's delivery (or a
+//! call's progress) shows as it happens; and the panels for writing to them and calling them.
 
 use api_types::comms::{Correspondence, CorrespondenceChannel, PatientCorrespondenceQuery};
 use leptos::prelude::*;
 
+use super::call::{CallPanel, CallSummary};
 use super::compose::ComposePanel;
 use super::entry::{items, key, route, shape, EntryActions, EntryMeta, SecureMessageLink, Shape};
 use super::{follow_correspondence, Correspondent};
@@ -36,6 +37,17 @@ pub fn CorrespondenceTab(patient: Correspondent) -> impl IntoView {
     let shape = shape(list);
     let total = Signal::derive(move || list.value().map(|p| (p.total, p.total_capped)));
     let on_change = Callback::new(move |()| list.reload());
+    // A call just started: show it at the top of the full list.
+    let on_called = Callback::new(move |()| {
+        if channel
+            .get_untracked()
+            .is_some_and(|c| c != CorrespondenceChannel::Call)
+        {
+            channel.set(None);
+        }
+        offset.set(0);
+        list.reload();
+    });
     let can_write = move || {
         auth.me()
             .is_some_and(|me| me.role.has(api_types::Permission::CorrespondenceWrite))
@@ -56,6 +68,7 @@ pub fn CorrespondenceTab(patient: Correspondent) -> impl IntoView {
         })
         .collect_view();
     let compose_patient = patient.clone();
+    let call_patient = patient.clone();
     view! {
         <div class="split">
             <div class="split-main">
@@ -77,7 +90,7 @@ pub fn CorrespondenceTab(patient: Correspondent) -> impl IntoView {
                             view! {
                                 <EmptyState
                                     title
-                                    detail="Appointment messages, reminders, what staff write and what the patient sends back all appear here."
+                                    detail="Appointment messages, reminders, calls, what staff write and what the patient sends back all appear here."
                                 />
                             }
                                 .into_any()
@@ -105,7 +118,10 @@ pub fn CorrespondenceTab(patient: Correspondent) -> impl IntoView {
                         view! { <p class="muted">"Your role may read this patient's correspondence but not write to them."</p> }
                     }
                 >
-                    <ComposePanel patient=compose_patient.clone() on_sent=on_change />
+                    <div class="stack">
+                        <CallPanel patient=call_patient.clone() on_started=on_called />
+                        <ComposePanel patient=compose_patient.clone() on_sent=on_change />
+                    </div>
                 </Show>
             </aside>
         </div>
@@ -126,6 +142,9 @@ fn HistoryEntry(entry: Correspondence, on_change: Callback<()>) -> impl IntoView
             <p class="muted message-note">{entry.kind.label()} {by}</p>
             {match entry.thread_id {
                 Some(thread_id) => view! { <SecureMessageLink thread_id /> }.into_any(),
+                None if entry.channel == CorrespondenceChannel::Call => {
+                    view! { <CallSummary entry=entry.clone() /> }.into_any()
+                }
                 None => view! {
                     {entry.subject.clone().map(|s| view! { <p class="message-subject">{s}</p> })}
                     <p class="pre-wrap message-text">{entry.body.clone()}</p>

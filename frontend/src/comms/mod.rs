@@ -1,9 +1,10 @@
 //! Correspondence: the Correspondence tab of a patient's page (the history of every message to
-//! and from them, and writing to them by SMS or email), the practice's Communications page
+//! and from them, writing to them by SMS or email, and calling them), the practice's Communications page
 //! (everything sent and received, replies waiting for an answer first, and messages whose
 //! patient has to be chosen), and secure messaging for staff: the Messages page, one
 //! conversation, and a patient's Messages tab.
 
+mod call;
 mod communications;
 mod compose;
 mod conversation;
