@@ -162,8 +162,124 @@ pub struct Correspondence {
     /// who may).
     #[serde(default)]
     pub thread_id: Option<Uuid>,
+    /// A telephone call: how long it lasted, its recording and transcript (the transcript is
+    /// the entry's `body`).
+    #[serde(default)]
+    pub call: Option<CallDetails>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+db_enum! {
+    /// Where a call's recording is.
+    pub enum RecordingState {
+        /// Twilio is finishing it, or it is being fetched.
+        Pending,
+        /// Kept, encrypted, in the patient's documents.
+        Stored,
+        /// Twilio made no recording, or it could not be fetched.
+        Failed,
+    }
+}
+
+db_enum! {
+    /// Where a recorded call's transcript is.
+    pub enum TranscriptState {
+        /// Waiting for the recording, or being transcribed.
+        Pending,
+        /// Written: it is the entry's body.
+        Done,
+        /// No speech-to-text service is set up.
+        Unavailable,
+        /// The service could not transcribe it.
+        Failed,
+    }
+}
+
+impl RecordingState {
+    pub fn label(self) -> &'static str {
+        match self {
+            RecordingState::Pending => "Recording being saved",
+            RecordingState::Stored => "Recorded",
+            RecordingState::Failed => "Recording not available",
+        }
+    }
+}
+
+impl TranscriptState {
+    pub fn label(self) -> &'static str {
+        match self {
+            TranscriptState::Pending => "Transcript being written",
+            TranscriptState::Done => "Transcript",
+            TranscriptState::Unavailable => "No transcript: no speech-to-text service is set up",
+            TranscriptState::Failed => "The call could not be transcribed",
+        }
+    }
+}
+
+/// What is known of a telephone call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CallDetails {
+    /// How long the patient was on the line, once the call has ended.
+    pub seconds: Option<i32>,
+    /// `None` when the call was not recorded.
+    pub recording: Option<RecordingState>,
+    /// The recording, as a document of the patient's (read through the documents API).
+    pub recording_document_id: Option<Uuid>,
+    /// `None` when the call was not recorded.
+    pub transcript: Option<TranscriptState>,
+}
+
+/// Call a patient from their record: Twilio rings the member of staff's phone first, then
+/// connects the patient, who sees the practice's number.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StartCall {
+    /// The phone to ring first, in international form (`+61…`); remembered for the next call.
+    /// Left out, the one remembered is rung.
+    #[serde(default)]
+    pub staff_phone: Option<String>,
+    /// Record the call. Needs the patient's consent to call recording; they hear that the call
+    /// is recorded before it connects.
+    #[serde(default)]
+    pub record: bool,
+}
+
+impl StartCall {
+    pub fn validate(&self) -> Result<(), Vec<crate::FieldError>> {
+        let mut e = Errors::default();
+        if let Some(phone) = self.staff_phone.as_deref() {
+            if crate::validation::e164(phone).is_none() {
+                e.push(
+                    "staff_phone",
+                    "invalid",
+                    "Give your phone number in international form, such as +61412345678.",
+                );
+            }
+        }
+        e.finish()
+    }
+}
+
+/// What a call to a patient can be, before it starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CallSetup {
+    /// Calls can be made: Twilio is set up with the practice's number, and the patient has a
+    /// phone number on file.
+    pub ready: bool,
+    /// Why not, when not.
+    pub not_ready: Option<String>,
+    /// The number that will be called.
+    pub patient_phone: Option<String>,
+    /// The member of staff's phone, as remembered from their last call.
+    pub staff_phone: Option<String>,
+    /// The patient has agreed to their calls being recorded.
+    pub may_record: bool,
+    /// Recorded calls will be transcribed.
+    pub transcripts: bool,
 }
 
 /// A patient an unmatched message may be from.

@@ -12,7 +12,8 @@ use crate::validation::Errors;
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 20 * 1024 * 1024;
 
 /// The file types accepted, each recognised by its content.
-pub const ACCEPTED_TYPES: &str = "PDF, PNG, JPEG, GIF, WebP, DICOM, plain text, Word (.docx, .doc)";
+pub const ACCEPTED_TYPES: &str =
+    "PDF, PNG, JPEG, GIF, WebP, DICOM, plain text, Word (.docx, .doc), audio (MP3, WAV)";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -20,15 +20,18 @@ pub enum ConsentKind {
     AiAnalysis,
     /// De-identified data may be used in research.
     Research,
+    /// Phone calls with the practice may be recorded (the patient hears that each one is).
+    CallRecording,
 }
 
 impl ConsentKind {
-    pub const ALL: [ConsentKind; 5] = [
+    pub const ALL: [ConsentKind; 6] = [
         ConsentKind::DataProcessing,
         ConsentKind::SmsContact,
         ConsentKind::EmailContact,
         ConsentKind::AiAnalysis,
         ConsentKind::Research,
+        ConsentKind::CallRecording,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -38,6 +41,7 @@ impl ConsentKind {
             ConsentKind::EmailContact => "email_contact",
             ConsentKind::AiAnalysis => "ai_analysis",
             ConsentKind::Research => "research",
+            ConsentKind::CallRecording => "call_recording",
         }
     }
 
@@ -52,12 +56,13 @@ impl ConsentKind {
             ConsentKind::EmailContact => "Appointment messages and reminders by email",
             ConsentKind::AiAnalysis => "Analysis of my data by the practice's AI assistant",
             ConsentKind::Research => "Use of my de-identified data in research",
+            ConsentKind::CallRecording => "Recording of my phone calls with the practice",
         }
     }
 
     /// What applies before the patient has said either way: care and appointment messages are
-    /// part of being a patient (implied consent, which can be withdrawn); AI analysis and
-    /// research need a yes.
+    /// part of being a patient (implied consent, which can be withdrawn); AI analysis, research
+    /// and call recording need a yes.
     pub fn default_given(self) -> bool {
         matches!(
             self,

@@ -5,6 +5,7 @@
 pub mod email;
 pub mod google;
 pub mod mailgun;
+pub mod transcription;
 pub mod twilio;
 pub mod withings;
 

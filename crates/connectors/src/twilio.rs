@@ -1,12 +1,16 @@
 //! Twilio Programmable Messaging: sending SMS through the REST API
 //! (`POST /2010-04-01/Accounts/{AccountSid}/Messages.json`, HTTP Basic auth with the account SID
 //! and auth token, a form body with `To`, `From` or `MessagingServiceSid`, `Body` and
-//! `StatusCallback`), and checking the `X-Twilio-Signature` of the webhooks Twilio calls. The
+//! `StatusCallback`), placing calls and fetching their recordings (`voice`), writing the TwiML
+//! that answers Twilio's calls (`twiml`), and checking the `X-Twilio-Signature` of the webhooks Twilio calls. The
 //! base URL is configurable so that tests run this client against a local Twilio.
 
 mod signature;
+pub mod twiml;
+mod voice;
 
 pub use signature::{signature, verify_signature};
+pub use voice::{is_recording_sid, PlaceCall, PlacedCall};
 
 use std::time::Duration;
 
@@ -148,25 +152,26 @@ impl TwilioClient {
             return Ok(());
         }
         let bytes = response.bytes().await?;
-        let error: ErrorBody = serde_json::from_slice(&bytes).unwrap_or(ErrorBody {
-            code: None,
-            message: None,
-        });
-        Err(TwilioError::Rejected {
-            status: status.as_u16(),
-            code: error.code.unwrap_or(0),
-            message: error
-                .message
-                .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned()),
-        })
+        Err(rejected(status, &bytes))
     }
 
-    fn messages_url(&self) -> String {
+    /// `path` under the account, such as `/Messages.json`.
+    fn account_url(&self, path: &str) -> String {
         format!(
-            "{}/2010-04-01/Accounts/{}/Messages.json",
+            "{}/2010-04-01/Accounts/{}{path}",
             self.config.api_base.trim_end_matches('/'),
             self.config.account_sid
         )
+    }
+
+    fn messages_url(&self) -> String {
+        self.account_url("/Messages.json")
+    }
+
+    /// The practice's own number, which calls come from; `None` when only a messaging service
+    /// is set up (it sends SMS but cannot place calls).
+    pub fn number(&self) -> Option<&str> {
+        self.config.from.as_deref()
     }
 }
 
@@ -194,16 +199,21 @@ impl SmsSender for TwilioClient {
         if status.is_success() {
             return serde_json::from_slice(&bytes).map_err(|e| TwilioError::Decode(e.to_string()));
         }
-        let error: ErrorBody = serde_json::from_slice(&bytes).unwrap_or(ErrorBody {
-            code: None,
-            message: None,
-        });
-        Err(TwilioError::Rejected {
-            status: status.as_u16(),
-            code: error.code.unwrap_or(0),
-            message: error
-                .message
-                .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned()),
-        })
+        Err(rejected(status, &bytes))
+    }
+}
+
+/// Twilio's refusal, from its error body.
+fn rejected(status: reqwest::StatusCode, bytes: &[u8]) -> TwilioError {
+    let error: ErrorBody = serde_json::from_slice(bytes).unwrap_or(ErrorBody {
+        code: None,
+        message: None,
+    });
+    TwilioError::Rejected {
+        status: status.as_u16(),
+        code: error.code.unwrap_or(0),
+        message: error
+            .message
+            .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned()),
     }
 }

@@ -270,6 +270,11 @@ audit_actions! {
         CorrespondenceOptOut = "correspondence.opt_out", "SMS stopped by patient";
         CorrespondenceOptIn = "correspondence.opt_in", "SMS restarted by patient";
     }
+    "Calls" {
+        CallSetup = "call.setup", "Call options viewed";
+        CallStart = "call.start", "Call to patient started";
+        CallRecordingStore = "call.recording_store", "Call recording filed";
+    }
     "Secure messages" {
         ThreadList = "thread.list", "Conversations listed";
         ThreadRead = "thread.read", "Conversation read";

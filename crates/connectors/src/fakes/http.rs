@@ -72,7 +72,7 @@ impl Request {
 pub struct Response {
     pub status: u16,
     pub content_type: &'static str,
-    pub body: String,
+    pub body: Vec<u8>,
     /// Extra headers, such as `Location`.
     pub headers: Vec<(String, String)>,
 }
@@ -82,7 +82,17 @@ impl Response {
         Response {
             status,
             content_type: "application/json",
-            body: body.to_string(),
+            body: body.to_string().into_bytes(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// `bytes` as `content_type`, such as a recording's audio.
+    pub fn bytes(status: u16, content_type: &'static str, bytes: Vec<u8>) -> Response {
+        Response {
+            status,
+            content_type,
+            body: bytes,
             headers: Vec::new(),
         }
     }
@@ -91,7 +101,7 @@ impl Response {
         Response {
             status,
             content_type: "text/plain",
-            body: String::new(),
+            body: Vec::new(),
             headers: Vec::new(),
         }
     }
@@ -174,15 +184,16 @@ async fn connection(socket: TcpStream, handler: Handler) -> std::io::Result<()> 
             .iter()
             .map(|(k, v)| format!("{k}: {v}\r\n"))
             .collect();
-        let response = format!(
-            "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n{extra}\r\n{}",
+        let head = format!(
+            "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n{extra}\r\n",
             answer.status,
             reason(answer.status),
             answer.content_type,
             answer.body.len(),
-            answer.body
         );
-        reader.get_mut().write_all(response.as_bytes()).await?;
+        let mut response = head.into_bytes();
+        response.extend_from_slice(&answer.body);
+        reader.get_mut().write_all(&response).await?;
     }
 }
 

@@ -4,5 +4,6 @@
 pub mod google;
 pub mod http;
 pub mod smtp;
+pub mod transcription;
 pub mod twilio;
 pub mod withings;

@@ -1,6 +1,7 @@
-//! A local Twilio for SMS: it checks what Twilio's Messages API requires (Basic auth with the
-//! account SID and auth token, a form body with `To`, `Body` and a sender) and answers as Twilio
-//! does, with the message resource (201) or Twilio's error body.
+//! A local Twilio: it checks what Twilio's Messages and Calls APIs require (Basic auth with the
+//! account SID and auth token, a form body with `To`, `Body` and a sender, or `To`, `From` and
+//! `Url`) and answers as Twilio does, with the resource (201) or Twilio's error body. It also
+//! serves and deletes call recordings.
 
 use std::sync::{Arc, Mutex};
 
@@ -23,9 +24,31 @@ pub struct Sms {
     pub status_callback: Option<String>,
 }
 
+/// One call the fake was asked to place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlacedCall {
+    pub sid: String,
+    pub to: String,
+    pub from: String,
+    /// The TwiML address Twilio posts to when `to` answers.
+    pub url: String,
+    pub status_callback: Option<String>,
+}
+
+/// A recording's audio: an MP3 that starts with an ID3 tag.
+pub fn recording_audio(sid: &str) -> Vec<u8> {
+    let mut bytes = b"ID3\x04\x00\x00\x00\x00\x00\x00".to_vec();
+    bytes.extend_from_slice(&[0xFF, 0xFB, 0x90, 0x64]);
+    bytes.extend(sid.bytes().cycle().take(400));
+    bytes
+}
+
 #[derive(Default)]
 struct State {
     sent: Vec<Sms>,
+    calls: Vec<PlacedCall>,
+    /// Recordings deleted, by SID.
+    deleted: Vec<String>,
     requests: Vec<Request>,
     /// The next sends answer with this (HTTP status, Twilio code).
     fail: Vec<(u16, i64)>,
@@ -69,6 +92,13 @@ fn answer(state: &Mutex<State>, r: &Request) -> Response {
             json!({"sid": ACCOUNT_SID, "friendly_name": "Practice", "status": "active", "type": "Full"}),
         );
     }
+    let recordings = format!("/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/");
+    if let Some(file) = r.path.strip_prefix(&recordings) {
+        return recording(&mut s, r, file);
+    }
+    if r.path == format!("/2010-04-01/Accounts/{ACCOUNT_SID}/Calls.json") && r.method == "POST" {
+        return place_call(&mut s, r);
+    }
     let path = format!("/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json");
     if r.method != "POST" || r.path != path {
         return error(404, 20404, "The requested resource was not found");
@@ -100,10 +130,7 @@ fn answer(state: &Mutex<State>, r: &Request) -> Response {
             "The concatenated message body exceeds the 1600 character limit",
         );
     }
-    let e164 = to.starts_with('+')
-        && (8..=16).contains(&to.len())
-        && to[1..].bytes().all(|b| b.is_ascii_digit());
-    if !e164 {
+    if !is_e164(&to) {
         return error(
             400,
             21211,
@@ -148,7 +175,93 @@ fn answer(state: &Mutex<State>, r: &Request) -> Response {
     )
 }
 
+fn is_e164(number: &str) -> bool {
+    number.starts_with('+')
+        && (8..=16).contains(&number.len())
+        && number[1..].bytes().all(|b| b.is_ascii_digit())
+}
+
+fn place_call(s: &mut State, r: &Request) -> Response {
+    if r.basic_auth() != Some((ACCOUNT_SID.to_owned(), AUTH_TOKEN.to_owned())) {
+        return error(401, 20003, "Authenticate");
+    }
+    if !r.is_form() {
+        return error(400, 21201, "Body must be form-encoded");
+    }
+    let form = r.form();
+    let to = form.get("To").cloned().unwrap_or_default();
+    let from = form.get("From").cloned().unwrap_or_default();
+    let Some(url) = form.get("Url").cloned() else {
+        return error(400, 21205, "Url parameter is required.");
+    };
+    if !is_e164(&to) {
+        return error(400, 21211, &format!("Invalid 'To' Phone Number: {to}"));
+    }
+    if !is_e164(&from) {
+        return error(400, 21212, &format!("Invalid 'From' Phone Number: {from}"));
+    }
+    if !s.fail.is_empty() {
+        let (status, code) = s.fail.remove(0);
+        return error(status, code, "Simulated failure");
+    }
+    let sid = format!("CA{:032x}", s.calls.len() + 1);
+    s.calls.push(PlacedCall {
+        sid: sid.clone(),
+        to: to.clone(),
+        from: from.clone(),
+        url,
+        status_callback: form.get("StatusCallback").cloned(),
+    });
+    Response::json(
+        201,
+        json!({
+            "sid": sid,
+            "account_sid": ACCOUNT_SID,
+            "to": to,
+            "from": from,
+            "status": "queued",
+            "direction": "outbound-api",
+            "api_version": "2010-04-01",
+            "start_time": null,
+            "end_time": null,
+            "duration": null,
+            "price": null,
+            "uri": format!("/2010-04-01/Accounts/{ACCOUNT_SID}/Calls/{sid}.json"),
+        }),
+    )
+}
+
+fn recording(s: &mut State, r: &Request, file: &str) -> Response {
+    if r.basic_auth() != Some((ACCOUNT_SID.to_owned(), AUTH_TOKEN.to_owned())) {
+        return error(401, 20003, "Authenticate");
+    }
+    let (sid, gone) = match (r.method.as_str(), file.rsplit_once('.')) {
+        ("GET", Some((sid, "mp3"))) | ("DELETE", Some((sid, "json"))) => {
+            (sid, s.deleted.iter().any(|d| d == sid))
+        }
+        _ => return error(404, 20404, "The requested resource was not found"),
+    };
+    if gone || !sid.starts_with("RE") {
+        return error(404, 20404, "The requested resource was not found");
+    }
+    if r.method == "DELETE" {
+        s.deleted.push(sid.to_owned());
+        return Response::empty(204);
+    }
+    Response::bytes(200, "audio/mpeg", recording_audio(sid))
+}
+
 impl FakeTwilio {
+    /// The calls placed so far.
+    pub fn calls(&self) -> Vec<PlacedCall> {
+        lock(&self.state).calls.clone()
+    }
+
+    /// The recordings deleted so far.
+    pub fn deleted_recordings(&self) -> Vec<String> {
+        lock(&self.state).deleted.clone()
+    }
+
     pub async fn start() -> std::io::Result<FakeTwilio> {
         let state = Arc::new(Mutex::new(State::default()));
         let handler_state = state.clone();

@@ -1,5 +1,6 @@
 use api_types::comms::{
-    CorrespondenceChannel, CorrespondenceKind, CorrespondenceStatus, Direction,
+    CorrespondenceChannel, CorrespondenceKind, CorrespondenceStatus, Direction, RecordingState,
+    TranscriptState,
 };
 use sea_orm::entity::prelude::*;
 
@@ -37,6 +38,14 @@ pub struct Model {
     pub thread_id: Option<Uuid>,
     pub answered_at: Option<DateTimeUtc>,
     pub answered_by: Option<Uuid>,
+    /// A call: how long the patient was on the line.
+    pub call_seconds: Option<i32>,
+    /// A recorded call: Twilio's id of the recording, until the practice has its copy.
+    pub recording_sid: Option<String>,
+    pub recording_state: Option<RecordingState>,
+    /// The recording, filed in the patient's documents.
+    pub recording_document_id: Option<Uuid>,
+    pub transcript_state: Option<TranscriptState>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

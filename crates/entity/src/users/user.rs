@@ -19,6 +19,8 @@ pub struct Model {
     pub mfa_secret_enc: Option<String>,
     pub mfa_pending_secret_enc: Option<String>,
     pub totp_last_step: Option<i64>,
+    /// Staff: the phone a call to a patient rings first, encrypted.
+    pub phone_enc: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub last_login_at: Option<DateTimeUtc>,

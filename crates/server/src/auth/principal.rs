@@ -262,7 +262,10 @@ impl<R: Requirement + 'static> FromRequest for Authorized<R> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let principal = Principal::from_request(req, payload);
+        // The extractors after this one report their errors only once this has decided.
+        let opener = crate::platform::http::AuthGate::close(req);
         Box::pin(async move {
+            let _opener = opener;
             let principal = principal.await?;
             if let Actor::User {
                 mfa_setup_required: true,

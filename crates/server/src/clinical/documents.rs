@@ -374,6 +374,35 @@ pub async fn file_from_patient(
     Ok(row.id)
 }
 
+/// Files a call's recording in the patient's record, in the caller's transaction: the caller
+/// records the audit event. `staff` is who made the call.
+pub async fn file_call_recording(
+    db: &impl ConnectionTrait,
+    crypto: &crate::platform::crypto::Crypto,
+    patient: PatientId,
+    staff: Option<Uuid>,
+    description: &str,
+    audio: &[u8],
+) -> ApiResult<Uuid> {
+    let row = files::store(
+        db,
+        crypto,
+        files::NewFile {
+            patient_id: patient.0,
+            kind: DocumentKind::Other,
+            original_name: "call-recording",
+            description: Some(description),
+            note_id: None,
+            study_id: None,
+            source: DocumentSource::Staff,
+            uploaded_by: staff,
+        },
+        audio,
+    )
+    .await?;
+    Ok(row.id)
+}
+
 /// The safe names of the patient's documents `ids`, in order, for sending them with a message:
 /// a document that is not the patient's, or was deleted, is refused (422 on `field`).
 pub async fn attachable(

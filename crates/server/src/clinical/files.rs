@@ -49,8 +49,11 @@ pub const DOCX: Detected = detected(
 );
 pub const DOC: Detected = detected("application/msword", "doc", false);
 pub const TEXT: Detected = detected("text/plain", "txt", true);
+/// Audio, such as a call's recording: browsers play it in place.
+pub const MP3: Detected = detected("audio/mpeg", "mp3", true);
+pub const WAV: Detected = detected("audio/wav", "wav", true);
 
-const KNOWN: [Detected; 9] = [PDF, PNG, JPEG, GIF, WEBP, DICOM, DOCX, DOC, TEXT];
+const KNOWN: [Detected; 11] = [PDF, PNG, JPEG, GIF, WEBP, DICOM, DOCX, DOC, TEXT, MP3, WAV];
 
 /// What a stored media type is, for serving it back.
 pub fn known(media_type: &str) -> Option<Detected> {
@@ -74,6 +77,15 @@ pub fn sniff(bytes: &[u8]) -> Option<Detected> {
     }
     if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
         return Some(WEBP);
+    }
+    if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WAVE" {
+        return Some(WAV);
+    }
+    // An ID3 tag, or an MPEG audio frame's sync bits (layer III).
+    if bytes.starts_with(b"ID3")
+        || (bytes.len() >= 2 && bytes[0] == 0xFF && matches!(bytes[1], 0xFB | 0xF3 | 0xF2 | 0xFA))
+    {
+        return Some(MP3);
     }
     if bytes.len() >= 132 && &bytes[128..132] == b"DICM" {
         return Some(DICOM);
@@ -377,6 +389,9 @@ mod tests {
         dicom.extend_from_slice(b"DICM\x02\0");
         assert_eq!(sniff(&dicom), Some(DICOM));
         assert_eq!(sniff("Blood results: normal\n".as_bytes()), Some(TEXT));
+        assert_eq!(sniff(b"ID3\x04\0\0\0\0\0\0"), Some(MP3));
+        assert_eq!(sniff(&[0xFF, 0xFB, 0x90, 0x64, 0]), Some(MP3));
+        assert_eq!(sniff(b"RIFF\x24\0\0\0WAVEfmt "), Some(WAV));
         // An executable, a script with a NUL, an arbitrary zip and bare bytes are refused.
         assert_eq!(sniff(b"MZ\x90\0\x03\0\0\0"), None);
         assert_eq!(sniff(b"\x7fELF\x02\x01"), None);

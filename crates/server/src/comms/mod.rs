@@ -7,6 +7,7 @@
 //! and staff write to each other in conversations (secure messaging), and open apps hear of
 //! changes at once through the live connection.
 
+mod calls;
 mod correspondence;
 mod delivery;
 mod live;
@@ -15,6 +16,7 @@ mod outbox;
 mod records;
 mod webhooks;
 
+pub use calls::keep_call;
 pub use delivery::{deliver_due, run_worker, Senders};
 pub use live::connections as live_connections;
 pub use messaging::{has_conversations, record_conversation, send_due_notices};
@@ -32,6 +34,13 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(correspondence::retry_message)
         .service(correspondence::mark_answered)
         .service(correspondence::assign_message)
+        .service(calls::call_setup)
+        .service(calls::start_call)
+        .service(webhooks::twilio_call_connect)
+        .service(webhooks::twilio_call_announce)
+        .service(webhooks::twilio_call_dialed)
+        .service(webhooks::twilio_call_status)
+        .service(webhooks::twilio_call_recording)
         .service(webhooks::twilio_message)
         .service(webhooks::twilio_message_status)
         .service(webhooks::mailgun_message)

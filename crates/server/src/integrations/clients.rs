@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use api_types::integrations::{CredentialSource, Provider};
 use connectors::google::{self as gc, GoogleClient};
 use connectors::mailgun::MailgunInbound;
+use connectors::transcription::{self as tc, TranscriptionClient, TranscriptionConfig};
 use connectors::twilio::{TwilioClient, TwilioConfig};
 use connectors::withings::{WithingsClient, WithingsConfig};
 use secrecy::ExposeSecret;
@@ -31,19 +32,22 @@ pub struct Clients {
     configured_google: Option<Arc<GoogleClient>>,
     configured_twilio: Option<Arc<TwilioClient>>,
     configured_mailgun: Option<Arc<MailgunInbound>>,
+    configured_transcription: Option<Arc<TranscriptionClient>>,
     saved_withings: Slot<WithingsClient>,
     saved_google: Slot<GoogleClient>,
     saved_twilio: Slot<TwilioClient>,
     saved_mailgun: Slot<MailgunInbound>,
+    saved_transcription: Slot<TranscriptionClient>,
 }
 
 /// The address the provider calls back: the OAuth redirect, or (Twilio) the incoming-message
-/// webhook.
+/// webhook; empty for a provider that never calls.
 pub(super) fn callback(settings: &Settings, provider: Provider) -> String {
     let base = settings.public_url.trim_end_matches('/');
     match provider {
         Provider::Twilio => format!("{base}/api/v1/webhooks/twilio/messages"),
         Provider::Mailgun => format!("{base}/api/v1/webhooks/mailgun/messages"),
+        Provider::Transcription => String::new(),
         _ => format!("{base}/api/v1/integrations/{}/callback", provider.as_str()),
     }
 }
@@ -89,6 +93,17 @@ pub(super) fn build_google(
 
 pub(super) fn build_mailgun(values: &BTreeMap<String, String>) -> MailgunInbound {
     MailgunInbound::new(field(values, "webhook_signing_key", ""))
+}
+
+pub(super) fn build_transcription(
+    values: &BTreeMap<String, String>,
+) -> ApiResult<TranscriptionClient> {
+    let config = TranscriptionConfig {
+        api_base: field(values, "api_base", tc::API_BASE),
+        api_key: Some(field(values, "api_key", "")).filter(|k| !k.is_empty()),
+        model: field(values, "model", tc::DEFAULT_MODEL),
+    };
+    TranscriptionClient::new(config).map_err(|e| ApiError::Internal(e.into()))
 }
 
 pub(super) fn build_twilio(
@@ -165,6 +180,17 @@ pub(super) fn configured(
                 Some(m.webhook_signing_key.expose_secret().to_owned()),
             )]
         }
+        Provider::Transcription => {
+            let t = settings.transcription.as_ref()?;
+            vec![
+                ("api_base", t.api_base.clone()),
+                (
+                    "api_key",
+                    t.api_key.as_ref().map(|k| k.expose_secret().to_owned()),
+                ),
+                ("model", t.model.clone()),
+            ]
+        }
     };
     Some(
         pairs
@@ -197,7 +223,15 @@ impl Clients {
         };
         let configured_mailgun =
             configured(settings, Provider::Mailgun).map(|values| Arc::new(build_mailgun(&values)));
+        let configured_transcription = match configured(settings, Provider::Transcription) {
+            Some(values) => Some(Arc::new(
+                build_transcription(&values).map_err(|e| anyhow::anyhow!("{e}"))?,
+            )),
+            None => None,
+        };
         Ok(Clients {
+            configured_transcription,
+            saved_transcription: Mutex::new(None),
             configured_mailgun,
             saved_mailgun: Mutex::new(None),
             configured_withings,
@@ -216,6 +250,7 @@ impl Clients {
             Provider::Google => self.configured_google.is_some(),
             Provider::Twilio => self.configured_twilio.is_some(),
             Provider::Mailgun => self.configured_mailgun.is_some(),
+            Provider::Transcription => self.configured_transcription.is_some(),
         }
     }
 
@@ -226,6 +261,7 @@ impl Clients {
             Provider::Google => *self.saved_google.lock().await = None,
             Provider::Twilio => *self.saved_twilio.lock().await = None,
             Provider::Mailgun => *self.saved_mailgun.lock().await = None,
+            Provider::Transcription => *self.saved_transcription.lock().await = None,
         }
     }
 }
@@ -312,6 +348,20 @@ pub async fn mailgun_inbound(state: &AppState) -> ApiResult<Option<Arc<MailgunIn
                 .await?
                 .map(|saved| build_mailgun(&saved.values)),
         )
+    })
+    .await
+}
+
+/// The speech-to-text client, if the practice has one set up.
+pub async fn transcription_client(state: &AppState) -> ApiResult<Option<Arc<TranscriptionClient>>> {
+    if let Some(c) = &state.integrations.configured_transcription {
+        return Ok(Some(c.clone()));
+    }
+    cached(&state.integrations.saved_transcription, async {
+        match credentials::load(&state.db, &state.crypto, Provider::Transcription).await? {
+            Some(saved) => Ok(Some(build_transcription(&saved.values)?)),
+            None => Ok(None),
+        }
     })
     .await
 }

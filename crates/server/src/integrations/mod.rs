@@ -15,11 +15,28 @@ mod jobs;
 mod oauth;
 mod withings;
 
-pub use clients::{google_client, mailgun_inbound, twilio_client, withings_client, Clients};
+pub use clients::{
+    google_client, mailgun_inbound, transcription_client, twilio_client, withings_client, Clients,
+};
 pub use google::{
     appointments_changed, end_for as end_google_calendar_of, Changed as AppointmentChanged,
 };
-pub use jobs::{run_due, run_periodic, run_worker, JobPass};
+pub use jobs::{run_due, run_periodic, run_worker, JobPass, Outcome as JobOutcome};
+
+/// A recorded call has ended: its recording is fetched and kept by a job, in the caller's
+/// transaction.
+pub async fn call_recorded(
+    db: &impl sea_orm::ConnectionTrait,
+    correspondence_id: uuid::Uuid,
+) -> crate::platform::ApiResult<()> {
+    jobs::enqueue(
+        db,
+        api_types::integrations::JobKind::CallRecording,
+        &[correspondence_id],
+        "recorded",
+    )
+    .await
+}
 pub use withings::{
     erase_patient as end_device_connections, export_patient as export_device_connections,
 };

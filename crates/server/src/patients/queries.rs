@@ -77,6 +77,16 @@ impl PatientRecord {
             .map(|p| p.number.as_str())
     }
 
+    /// The number a call goes to: the mobile, else the first number on file.
+    pub fn phone(&self) -> Option<&str> {
+        self.mobile().or_else(|| {
+            self.details
+                .phone_numbers
+                .first()
+                .map(|p| p.number.as_str())
+        })
+    }
+
     pub fn to_summary(&self) -> PatientSummary {
         let d = &self.details;
         let phone = d

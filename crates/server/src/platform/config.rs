@@ -57,6 +57,19 @@ pub struct Settings {
     /// The practice's Mailgun inbound route; without it, patients' emails are not received.
     #[serde(default)]
     pub mailgun: Option<MailgunSettings>,
+    /// An OpenAI-compatible speech-to-text service; without it, recorded calls have no
+    /// transcript.
+    #[serde(default)]
+    pub transcription: Option<TranscriptionSettings>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TranscriptionSettings {
+    /// Default `https://api.openai.com/v1`.
+    pub api_base: Option<String>,
+    pub api_key: Option<SecretString>,
+    /// Default `whisper-1`.
+    pub model: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -55,6 +55,53 @@ pub async fn read_json_body(
     Ok(body.freeze())
 }
 
+/// Whether the caller's authorization is still being decided, for the request's other
+/// extractors: actix polls a handler's extractors together, so without this an unreadable body
+/// or query (answered at once) would beat a refusal that needs the database, and tell a caller
+/// with no right to the endpoint how to call it. The authorization extractor opens the gate when
+/// it has decided, either way; an extractor with an error to report waits for it.
+#[derive(Clone, Default)]
+pub struct AuthGate(std::rc::Rc<std::cell::Cell<bool>>);
+
+impl AuthGate {
+    /// Puts a closed gate on the request; the returned handle opens it (also when dropped).
+    pub fn close(req: &HttpRequest) -> AuthGateOpener {
+        use actix_web::HttpMessage;
+        let gate = AuthGate::default();
+        req.extensions_mut().insert(gate.clone());
+        AuthGateOpener(gate)
+    }
+
+    /// Waits, if the request's authorization is still being decided, until it is.
+    async fn passed(req_gate: Option<AuthGate>) {
+        let Some(gate) = req_gate else { return };
+        std::future::poll_fn(|_| {
+            // The handler's extractors share one task: the one deciding authorization is
+            // polled again in the same pass that finishes it, so no waker is needed here.
+            if gate.0.get() {
+                std::task::Poll::Ready(())
+            } else {
+                std::task::Poll::Pending
+            }
+        })
+        .await
+    }
+}
+
+/// Opens the request's [`AuthGate`] when dropped.
+pub struct AuthGateOpener(AuthGate);
+
+impl Drop for AuthGateOpener {
+    fn drop(&mut self) {
+        self.0 .0.set(true);
+    }
+}
+
+fn gate_of(req: &HttpRequest) -> Option<AuthGate> {
+    use actix_web::HttpMessage;
+    req.extensions().get::<AuthGate>().cloned()
+}
+
 /// The JSON body of a request, which must be an object, read as `T`. Size, content type and
 /// syntax are checked as for `web::Json` (see `json_config`); a value that cannot be read as `T`
 /// is answered with its field named (see `unreadable`).
@@ -79,14 +126,19 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Body<T
 
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
         let json = web::Json::<serde_json::Value>::from_request(req, payload);
+        let gate = gate_of(req);
         Box::pin(async move {
-            let value = json.await?.into_inner();
-            if !value.is_object() {
-                return Err(ApiError::Unreadable(unreadable::not_an_object()).into());
+            let read = match json.await {
+                Ok(value) if value.is_object() => unreadable::from_json(&value.into_inner())
+                    .map(Body)
+                    .map_err(|e| ApiError::Unreadable(e).into()),
+                Ok(_) => Err(ApiError::Unreadable(unreadable::not_an_object()).into()),
+                Err(e) => Err(e),
+            };
+            if read.is_err() {
+                AuthGate::passed(gate).await;
             }
-            unreadable::from_json(&value)
-                .map(Body)
-                .map_err(|e| ApiError::Unreadable(e).into())
+            read
         })
     }
 }
@@ -107,16 +159,21 @@ impl<T> std::ops::Deref for Query<T> {
     }
 }
 
-impl<T: serde::de::DeserializeOwned> actix_web::FromRequest for Query<T> {
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Query<T> {
     type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        std::future::ready(
-            unreadable::from_query(req.query_string())
-                .map(Query)
-                .map_err(ApiError::Unreadable),
-        )
+        let read = unreadable::from_query(req.query_string())
+            .map(Query)
+            .map_err(ApiError::Unreadable);
+        let gate = gate_of(req);
+        Box::pin(async move {
+            if read.is_err() {
+                AuthGate::passed(gate).await;
+            }
+            read
+        })
     }
 }
 

@@ -12,5 +12,6 @@ pub use handlers::configure;
 pub use queries::{
     accounts_of_patient, active_admins, bookable, change_credentials, claim_totp_step, create,
     email_bidx, encrypt_mfa_secret, ensure_email_free, find, find_by_email, find_by_patient,
-    find_model, get, is_bookable, names, patient_links, CredentialChange, NewUser, UserRecord,
+    find_model, get, is_bookable, names, patient_links, phone_of, remember_phone, CredentialChange,
+    NewUser, UserRecord,
 };

@@ -148,6 +148,7 @@ pub async fn create(
         mfa_secret_enc: Set(None),
         mfa_pending_secret_enc: Set(None),
         totp_last_step: Set(None),
+        phone_enc: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         last_login_at: Set(None),
@@ -215,6 +216,39 @@ pub async fn names(
         }
     }
     Ok(out)
+}
+
+/// The phone a member of staff is rung on when they call a patient, as they last gave it.
+pub async fn phone_of(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    id: Uuid,
+) -> ApiResult<Option<String>> {
+    let Some(m) = find_model(db, id).await? else {
+        return Ok(None);
+    };
+    match &m.phone_enc {
+        Some(enc) => Ok(Some(crypto.decrypt_str(enc, &aad(id, "phone"))?)),
+        None => Ok(None),
+    }
+}
+
+/// Remembers the phone a member of staff is rung on.
+pub async fn remember_phone(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    id: Uuid,
+    phone: &str,
+) -> ApiResult<()> {
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::PhoneEnc,
+            sea_orm::sea_query::Expr::value(crypto.encrypt_str(phone, &aad(id, "phone"))?),
+        )
+        .filter(user::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 pub async fn find_by_email(

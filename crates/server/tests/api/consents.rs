@@ -234,7 +234,7 @@ async fn a_patient_downloads_all_their_data_in_one_archive() {
     assert_eq!(record["patient"]["details"]["first_name"], "Mia");
     assert_eq!(record["appointments"].as_array().unwrap().len(), 1);
     assert_eq!(record["assessments"][0]["score"], 7);
-    assert_eq!(record["consents"].as_array().unwrap().len(), 5);
+    assert_eq!(record["consents"].as_array().unwrap().len(), 6);
     assert!(record["record_accesses"]["total"].as_u64().unwrap() > 0);
 
     // Reception cannot export; another patient's export does not exist for them.

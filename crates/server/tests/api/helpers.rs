@@ -123,6 +123,7 @@ pub struct Options {
     pub google: Option<carebase::platform::config::GoogleSettings>,
     pub twilio: Option<carebase::platform::config::TwilioSettings>,
     pub mailgun: Option<carebase::platform::config::MailgunSettings>,
+    pub transcription: Option<carebase::platform::config::TranscriptionSettings>,
     /// A built web app to serve.
     pub static_dir: Option<std::path::PathBuf>,
 }
@@ -135,6 +136,7 @@ impl Default for Options {
             google: None,
             twilio: None,
             mailgun: None,
+            transcription: None,
             static_dir: None,
         }
     }
@@ -172,6 +174,7 @@ impl TestApp {
             twilio: options.twilio,
             google: options.google,
             mailgun: options.mailgun,
+            transcription: options.transcription,
         };
         let conn = db::connect(&database_url, 5).await.unwrap();
         db::migrate(&conn).await.unwrap();

@@ -12,6 +12,7 @@ mod audit;
 mod audit_coverage;
 mod auth;
 mod authorization;
+mod calls;
 mod cli;
 mod consents;
 mod correspondence;

@@ -117,11 +117,22 @@ pub async fn insert(
         thread_id: Set(e.thread),
         answered_at: Set(None),
         answered_by: Set(None),
+        call_seconds: Set(None),
+        recording_sid: Set(None),
+        recording_state: Set(None),
+        recording_document_id: Set(None),
+        transcript_state: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
     .insert(db)
     .await?)
+}
+
+/// An entry's body, encrypted for its row: for writing it after the entry (a call's
+/// transcript).
+pub fn encrypt_body(crypto: &Crypto, id: Uuid, body: &str) -> ApiResult<String> {
+    Ok(crypto.encrypt_str(body, &aad(id, "body"))?)
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<correspondence::Model>> {
@@ -427,6 +438,7 @@ pub async fn erase_patient(
         active.held_files_enc = Set(None);
         active.error = Set(None);
         active.provider_ref = Set(None);
+        active.recording_sid = Set(None);
         active.body_enc = Set(crypto.encrypt_str(ERASED, &aad(id, "body"))?);
         active.candidates = Set(None);
         active.updated_at = Set(Utc::now());

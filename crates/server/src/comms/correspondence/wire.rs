@@ -3,7 +3,10 @@
 
 use std::collections::HashMap;
 
-use api_types::comms::{Correspondence, CorrespondenceStatus, Direction, TriageCandidate};
+use api_types::comms::{
+    CallDetails, Correspondence, CorrespondenceChannel, CorrespondenceStatus, Direction,
+    TriageCandidate,
+};
 use entity::comms::correspondence;
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
@@ -67,6 +70,12 @@ pub async fn to_wire(
                     && m.status == CorrespondenceStatus::Failed
                     && m.outbox_id.is_some(),
                 thread_id: m.thread_id,
+                call: (m.channel == CorrespondenceChannel::Call).then_some(CallDetails {
+                    seconds: m.call_seconds,
+                    recording: m.recording_state,
+                    recording_document_id: m.recording_document_id,
+                    transcript: m.transcript_state,
+                }),
                 id: m.id,
                 patient_id: m.patient_id,
                 channel: m.channel,

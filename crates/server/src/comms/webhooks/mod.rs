@@ -3,11 +3,16 @@
 mod log;
 mod mailgun;
 mod twilio;
+mod voice;
 
 pub use log::last_call as last_provider_call;
 pub(super) use log::{list_webhook_events, prune as prune_log};
 pub(super) use mailgun::{file_held, mailgun_message};
 pub(super) use twilio::{twilio_message, twilio_message_status};
+pub(super) use voice::{
+    twilio_call_announce, twilio_call_connect, twilio_call_dialed, twilio_call_recording,
+    twilio_call_status,
+};
 
 /// The shapes providers post, for the API document: the handlers read and sign-check every
 /// parameter as it comes, since providers add parameters without notice.
@@ -40,6 +45,58 @@ mod forms {
         pub message_status: String,
         pub account_sid: String,
         pub error_code: Option<String>,
+    }
+
+    /// What Twilio posts when it asks what to do with a call (among others; every parameter
+    /// is signed).
+    #[derive(Deserialize, ToSchema)]
+    #[serde(rename_all = "PascalCase")]
+    pub struct TwilioCall {
+        /// `CA…`.
+        pub call_sid: String,
+        pub account_sid: String,
+        pub from: String,
+        pub to: String,
+        /// `ringing`, `in-progress`, …
+        pub call_status: String,
+        pub direction: Option<String>,
+    }
+
+    /// What Twilio posts when the number a call dialled has hung up or was not reached.
+    #[derive(Deserialize, ToSchema)]
+    #[serde(rename_all = "PascalCase")]
+    pub struct TwilioDialStatus {
+        pub call_sid: String,
+        pub account_sid: String,
+        /// `completed`, `busy`, `no-answer`, `failed`, `canceled`.
+        pub dial_call_status: String,
+        /// Seconds, when answered.
+        pub dial_call_duration: Option<String>,
+    }
+
+    /// What Twilio posts when a call ends.
+    #[derive(Deserialize, ToSchema)]
+    #[serde(rename_all = "PascalCase")]
+    pub struct TwilioCallStatus {
+        pub call_sid: String,
+        pub account_sid: String,
+        /// `completed`, `busy`, `no-answer`, `failed`, `canceled`, …
+        pub call_status: String,
+        pub call_duration: Option<String>,
+    }
+
+    /// What Twilio posts when a call's recording is ready, or there is none.
+    #[derive(Deserialize, ToSchema)]
+    #[serde(rename_all = "PascalCase")]
+    pub struct TwilioRecordingStatus {
+        pub call_sid: String,
+        pub account_sid: String,
+        /// `RE…`.
+        pub recording_sid: String,
+        pub recording_url: String,
+        /// `completed`, `absent`, `failed`.
+        pub recording_status: String,
+        pub recording_duration: Option<String>,
     }
 
     /// What Mailgun's inbound route posts for an email (attachments as `attachment-1…n` files).

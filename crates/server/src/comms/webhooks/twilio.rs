@@ -22,14 +22,14 @@ use crate::platform::client::ClientInfo;
 use crate::platform::{ApiError, ApiResult, PatientId};
 use crate::{integrations, patients, AppState};
 
-const PROVIDER: &str = "twilio";
+pub(super) const PROVIDER: &str = "twilio";
 
 /// What Twilio is answered when it needs no reply: TwiML with nothing to do.
 const EMPTY_TWIML: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Response/>"#;
 
-type Params = Vec<(String, String)>;
+pub(super) type Params = Vec<(String, String)>;
 
-fn param<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
+pub(super) fn param<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
     params
         .iter()
         .find(|(k, _)| k == name)
@@ -38,7 +38,11 @@ fn param<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
 
 /// The parameters, if the call is Twilio's: signed with the practice's auth token over the URL
 /// Twilio was given.
-async fn verify(state: &AppState, req: &HttpRequest, body: &[u8]) -> Result<Params, &'static str> {
+pub(super) async fn verify(
+    state: &AppState,
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<Params, &'static str> {
     let Ok(Some(twilio)) = integrations::twilio_client(state).await else {
         return Err("Twilio is not set up");
     };
@@ -66,7 +70,7 @@ async fn verify(state: &AppState, req: &HttpRequest, body: &[u8]) -> Result<Para
     }
 }
 
-fn refused(reason: &str) -> ApiError {
+pub(super) fn refused(reason: &str) -> ApiError {
     ApiError::with_detail(
         ErrorCode::Forbidden,
         format!("This call is not signed by the practice's Twilio account: {reason}."),

@@ -123,7 +123,7 @@ async fn list_integrations(
 /// features use the new credentials at once.
 #[utoipa::path(
     tag = "integrations",
-    params(("provider" = Provider, Path, description = "withings, google, twilio or mailgun")),
+    params(("provider" = Provider, Path, description = "withings, google, twilio, mailgun or transcription")),
     request_body = SaveCredentials,
     security(("bearer" = ["settings:manage"])),
     responses(
@@ -191,6 +191,7 @@ async fn save_integration(
         Provider::Google => clients::build_google(&state.settings, &values).map(drop)?,
         Provider::Twilio => clients::build_twilio(&state.settings, &values).map(drop)?,
         Provider::Mailgun => drop(clients::build_mailgun(&values)),
+        Provider::Transcription => clients::build_transcription(&values).map(drop)?,
     }
 
     let changed: Vec<&str> = provider
@@ -225,7 +226,7 @@ async fn save_integration(
 /// Patients' and practitioners' connections are kept, and work again with the same client.
 #[utoipa::path(
     tag = "integrations",
-    params(("provider" = Provider, Path, description = "withings, google, twilio or mailgun")),
+    params(("provider" = Provider, Path, description = "withings, google, twilio, mailgun or transcription")),
     security(("bearer" = ["settings:manage"])),
     responses(
         (status = 204, description = "Removed"),
@@ -260,7 +261,7 @@ async fn remove_integration(
 /// Check a provider's credentials with a call that changes nothing at the provider.
 #[utoipa::path(
     tag = "integrations",
-    params(("provider" = Provider, Path, description = "withings, google, twilio or mailgun")),
+    params(("provider" = Provider, Path, description = "withings, google, twilio, mailgun or transcription")),
     security(("bearer" = ["settings:manage"])),
     responses(
         (status = 200, description = "The outcome, whether or not the provider accepted them", body = ConnectionCheck),
@@ -294,6 +295,12 @@ async fn check_integration(
                 .await?
                 .ok_or_else(not_set_up)?;
             client.check_credentials().await.map_err(|e| e.to_string())
+        }
+        Provider::Transcription => {
+            let client = clients::transcription_client(&state)
+                .await?
+                .ok_or_else(not_set_up)?;
+            client.check().await.map_err(|e| e.to_string())
         }
         // Mailgun has nothing to ask with a signing key: the check reads how its last call went.
         Provider::Mailgun => {

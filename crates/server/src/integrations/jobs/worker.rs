@@ -42,6 +42,7 @@ async fn run(
         JobKind::GoogleCalendarRemove => google::run_remove_job(state, subject).await,
         JobKind::WithingsSync => withings::run_sync_job(state, subject, reason).await,
         JobKind::WithingsRemove => withings::run_remove_job(state, subject).await,
+        JobKind::CallRecording => crate::comms::keep_call(state, subject).await,
     }
 }
 
