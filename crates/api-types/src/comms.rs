@@ -364,41 +364,137 @@ pub struct AssignCorrespondence {
 }
 
 /// A message staff start from: `{first_name}` and `{practice}` are filled in before sending,
-/// and the text can be changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// and the text can be changed. The practice edits its own under Settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct StaffTemplate {
-    pub name: &'static str,
-    pub subject: &'static str,
-    pub body: &'static str,
+    /// What staff choose it by, such as "Results ready".
+    pub name: String,
+    /// The email's subject.
+    pub subject: String,
+    /// The text, by email or SMS.
+    pub body: String,
 }
 
-/// The messages staff most often write.
-pub const STAFF_TEMPLATES: &[StaffTemplate] = &[
-    StaffTemplate {
-        name: "Please call us",
-        subject: "Please call {practice}",
-        body: "Hi {first_name}, this is {practice}. Please give us a call when you have a moment.",
-    },
-    StaffTemplate {
-        name: "Results ready",
-        subject: "Your results are ready",
-        body: "Hi {first_name}, your results are ready. Please book a time to go through them with your practitioner. {practice}",
-    },
-    StaffTemplate {
-        name: "Running late",
-        subject: "Running a little late",
-        body: "Hi {first_name}, your practitioner is running about 15 minutes late today. Sorry for the wait. {practice}",
-    },
-    StaffTemplate {
-        name: "Missed appointment",
-        subject: "We missed you today",
-        body: "Hi {first_name}, we missed you at your appointment today. Please call us to book another time. {practice}",
-    },
+/// The placeholders a staff template may use, with what each becomes.
+pub const STAFF_TEMPLATE_PLACEHOLDERS: [(&str, &str); 2] = [
+    ("first_name", "The patient's first (or preferred) name"),
+    ("practice", "The practice's name"),
 ];
 
+/// The most templates a practice keeps.
+pub const MAX_STAFF_TEMPLATES: usize = 30;
+
+/// The messages staff most often write, as the practice keeps them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StaffTemplates {
+    pub templates: Vec<StaffTemplate>,
+}
+
+impl Default for StaffTemplates {
+    /// What a new practice starts with.
+    fn default() -> Self {
+        let t = |name: &str, subject: &str, body: &str| StaffTemplate {
+            name: name.into(),
+            subject: subject.into(),
+            body: body.into(),
+        };
+        StaffTemplates {
+            templates: vec![
+                t(
+                    "Please call us",
+                    "Please call {practice}",
+                    "Hi {first_name}, this is {practice}. Please give us a call when you have a moment.",
+                ),
+                t(
+                    "Results ready",
+                    "Your results are ready",
+                    "Hi {first_name}, your results are ready. Please book a time to go through them with your practitioner. {practice}",
+                ),
+                t(
+                    "Running late",
+                    "Running a little late",
+                    "Hi {first_name}, your practitioner is running about 15 minutes late today. Sorry for the wait. {practice}",
+                ),
+                t(
+                    "Missed appointment",
+                    "We missed you today",
+                    "Hi {first_name}, we missed you at your appointment today. Please call us to book another time. {practice}",
+                ),
+            ],
+        }
+    }
+}
+
+/// The `{placeholders}` in `text` that are not known.
+fn unknown_staff_placeholders(text: &str) -> Vec<String> {
+    let mut unknown = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('}') else {
+            break;
+        };
+        let name = &after[..end];
+        if !STAFF_TEMPLATE_PLACEHOLDERS.iter().any(|(p, _)| *p == name) {
+            unknown.push(name.to_owned());
+        }
+        rest = &after[end + 1..];
+    }
+    unknown
+}
+
+impl StaffTemplates {
+    pub fn validate(&self) -> Result<(), Vec<crate::FieldError>> {
+        let mut e = Errors::default();
+        if self.templates.len() > MAX_STAFF_TEMPLATES {
+            e.push(
+                "templates",
+                "too_many",
+                format!("Keep at most {MAX_STAFF_TEMPLATES} templates."),
+            );
+        }
+        for (i, t) in self.templates.iter().enumerate() {
+            let field = format!("templates[{i}]");
+            e.required_text(&format!("{field}.name"), &t.name, 60);
+            e.required_text(&format!("{field}.subject"), &t.subject, 200);
+            e.required_text(&format!("{field}.body"), &t.body, SMS_MAX_CHARS);
+            for (name, text) in [("subject", &t.subject), ("body", &t.body)] {
+                let unknown = unknown_staff_placeholders(text);
+                if !unknown.is_empty() {
+                    e.push(
+                        &format!("{field}.{name}"),
+                        "unknown_placeholder",
+                        format!(
+                            "Unknown placeholder: {{{}}}. Use {{first_name}} or {{practice}}.",
+                            unknown.join("}, {")
+                        ),
+                    );
+                }
+            }
+            let name = t.name.trim().to_lowercase();
+            if self.templates[..i]
+                .iter()
+                .any(|o| o.name.trim().to_lowercase() == name)
+            {
+                e.push(
+                    &format!("{field}.name"),
+                    "duplicate",
+                    "Another template has this name.",
+                );
+            }
+        }
+        e.finish()
+    }
+}
+
 impl StaffTemplate {
-    /// The template with the patient's first name and the practice's name filled in.
-    pub fn render(&self, text: &str, first_name: &str, practice: &str) -> String {
+    /// `text` (its subject or body) with the patient's first name and the practice's name
+    /// filled in.
+    pub fn render(text: &str, first_name: &str, practice: &str) -> String {
         text.replace("{first_name}", first_name)
             .replace("{practice}", practice)
     }
@@ -473,10 +569,29 @@ mod tests {
 
     #[test]
     fn a_template_fills_in_the_first_name_and_the_practice() {
-        let t = STAFF_TEMPLATES[0];
+        let t = &StaffTemplates::default().templates[0];
         assert_eq!(
-            t.render(t.body, "Ann", "Harbour Clinic"),
+            StaffTemplate::render(&t.body, "Ann", "Harbour Clinic"),
             "Hi Ann, this is Harbour Clinic. Please give us a call when you have a moment."
+        );
+    }
+
+    #[test]
+    fn templates_refuse_unknown_placeholders_duplicate_names_and_long_texts() {
+        assert!(StaffTemplates::default().validate().is_ok());
+        let mut t = StaffTemplates::default();
+        t.templates[1].body = "Hi {first_name}, from {doctor}".into();
+        t.templates[2].name = "please CALL us ".into();
+        t.templates[3].body = "x".repeat(SMS_MAX_CHARS + 1);
+        let errors = t.validate().unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "templates[1].body",
+                "templates[2].name",
+                "templates[3].body"
+            ]
         );
     }
 }

@@ -78,6 +78,12 @@ pub struct MessageAttachment {
     /// The document, downloaded through `GET /documents/{id}/content`.
     pub document_id: Uuid,
     pub name: String,
+    /// Its type, as read from its content when it was added (empty for files sent before
+    /// types were kept with messages).
+    #[serde(default)]
+    pub media_type: String,
+    #[serde(default)]
+    pub size_bytes: i64,
 }
 
 /// One message in a conversation.

@@ -253,6 +253,9 @@ audit_actions! {
     "Message templates" {
         MessageTemplatesUpdate = "message_templates.update", "Message templates changed";
     }
+    "Staff message templates" {
+        StaffTemplatesUpdate = "staff_templates.update", "Staff message templates changed";
+    }
     "Practice settings" {
         SettingsUpdate = "settings.update", "Practice settings changed";
     }

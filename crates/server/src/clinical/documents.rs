@@ -403,7 +403,15 @@ pub async fn file_call_recording(
     Ok(row.id)
 }
 
-/// The safe names of the patient's documents `ids`, in order, for sending them with a message:
+/// A document of the patient's that can be sent with a message.
+pub struct Attachable {
+    pub id: Uuid,
+    pub name: String,
+    pub media_type: String,
+    pub size_bytes: i64,
+}
+
+/// The patient's documents `ids`, in order, for sending them with a message:
 /// a document that is not the patient's, or was deleted, is refused (422 on `field`).
 pub async fn attachable(
     db: &impl ConnectionTrait,
@@ -411,7 +419,7 @@ pub async fn attachable(
     patient: PatientId,
     ids: &[Uuid],
     field: &str,
-) -> ApiResult<Vec<(Uuid, String)>> {
+) -> ApiResult<Vec<Attachable>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -430,7 +438,12 @@ pub async fn attachable(
                     "A file to send is not in this patient's documents; add it again.",
                 )
             })?;
-            Ok((*id, files::name_of(crypto, row)?))
+            Ok(Attachable {
+                id: *id,
+                name: files::name_of(crypto, row)?,
+                media_type: row.media_type.clone(),
+                size_bytes: row.size_bytes,
+            })
         })
         .collect()
 }

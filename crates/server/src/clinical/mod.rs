@@ -13,7 +13,9 @@ mod shared;
 mod therapy;
 mod timeline;
 
-pub use documents::{attachable as attachable_documents, file_call_recording, file_from_patient};
+pub use documents::{
+    attachable as attachable_documents, file_call_recording, file_from_patient, Attachable,
+};
 pub use export::export_patient;
 pub(crate) use medications::insert as insert_medication;
 pub use notes::last_note_at;

@@ -14,6 +14,7 @@ mod live;
 mod messaging;
 mod outbox;
 mod records;
+mod templates;
 mod webhooks;
 
 pub use calls::keep_call;
@@ -34,6 +35,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(correspondence::retry_message)
         .service(correspondence::mark_answered)
         .service(correspondence::assign_message)
+        .service(templates::get_staff_templates)
+        .service(templates::put_staff_templates)
         .service(calls::call_setup)
         .service(calls::start_call)
         .service(webhooks::twilio_call_connect)

@@ -18,7 +18,13 @@ use crate::platform::ApiResult;
 use crate::platform::PatientId;
 
 /// Consents recorded as withdrawn by an erasure.
-const WITHDRAWN: [&str; 4] = ["sms_contact", "email_contact", "ai_analysis", "research"];
+const WITHDRAWN: [&str; 5] = [
+    "sms_contact",
+    "email_contact",
+    "ai_analysis",
+    "research",
+    "call_recording",
+];
 
 pub async fn erase_patient(
     db: &impl ConnectionTrait,

@@ -158,6 +158,8 @@ const OPERATIONS: &[(&str, &str, Kind)] = &[
     ("POST", "/api/v1/correspondence/{id}/answered", Elsewhere("correspondence::a_number_shared_by_two_patients_waits_in_triage_until_staff_choose")),
     ("POST", "/api/v1/correspondence/{id}/assign", Elsewhere("correspondence::a_number_shared_by_two_patients_waits_in_triage_until_staff_choose")),
     ("POST", "/api/v1/webhooks/twilio/messages", Elsewhere("correspondence::an_inbound_sms_is_matched_to_its_patient_by_number_and_stored_once")),
+    ("GET", "/api/v1/staff-templates", NotPatient("the practice's message templates")),
+    ("PUT", "/api/v1/staff-templates", NotPatient("the practice's message templates, audited as staff_templates.update")),
     ("GET", "/api/v1/patients/{id}/calls/setup", Record),
     ("POST", "/api/v1/patients/{id}/calls", Elsewhere("calls::a_call_rings_the_member_of_staff_then_connects_the_patient_and_records_only_with_consent")),
     ("POST", "/api/v1/webhooks/twilio/calls/{id}/connect", NotPatient("Twilio asking what to do with a call already audited as call.start: it answers with TwiML")),

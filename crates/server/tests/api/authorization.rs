@@ -171,6 +171,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/correspondence/{id}/retry", "yyyyn"),
     ("POST", "/api/v1/correspondence/{id}/answered", "yyyyn"),
     ("POST", "/api/v1/correspondence/{id}/assign", "yyyyn"),
+    ("GET", "/api/v1/staff-templates", "yyyyn"),
+    ("PUT", "/api/v1/staff-templates", "ynnnn"),
     ("GET", "/api/v1/patients/{id}/calls/setup", "yyyyn"),
     ("POST", "/api/v1/patients/{id}/calls", "yyyyn"),
     ("GET", "/api/v1/messages/threads", "yyyyy"),
@@ -295,6 +297,9 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
         "/api/v1/patients/{id}/correspondence" => json!({"channel": "sms", "body": "Matrix"}),
         "/api/v1/correspondence/{id}/assign" => json!({"patient_id": Uuid::now_v7()}),
         "/api/v1/patients/{id}/calls" => json!({"staff_phone": "+61400000009", "record": false}),
+        "/api/v1/staff-templates" => {
+            json!({"templates": [{"name": "Matrix", "subject": "Matrix", "body": "Matrix"}]})
+        }
         "/api/v1/messages/threads" => json!({"subject": "Matrix", "body": "Matrix"}),
         "/api/v1/messages/threads/{id}/messages" => json!({"body": "Matrix"}),
         "/api/v1/messages/threads/{id}/assign" => json!({"user_id": null}),

@@ -11,7 +11,7 @@ use connectors::fakes::twilio::{FakeTwilio, ACCOUNT_SID, AUTH_TOKEN, FROM};
 use connectors::twilio::{signature, TwilioClient};
 use entity::audit::event;
 use reqwest::StatusCode;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{json, Value};
 
 use crate::helpers::{patient_body, problem_code, Options, TestApp, TestUser};
@@ -833,4 +833,104 @@ async fn twilio_set_up_in_the_app_is_checked_and_then_signs_the_calls_it_makes()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_practice_edits_the_messages_staff_start_from() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let reception = app.user(Role::Receptionist).await;
+    let res = app.get("/api/v1/staff-templates", &reception.token).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let start: Value = res.json().await.unwrap();
+    assert_eq!(start["templates"][0]["name"], "Please call us");
+
+    let ours = json!({"templates": [
+        {"name": " Bring your referral ", "subject": "Your referral", "body": "Hi {first_name}, please bring your referral. {practice}"}
+    ]});
+    let put = |token: String, body: Value| {
+        let app = &app;
+        async move {
+            app.send(
+                reqwest::Method::PUT,
+                "/api/v1/staff-templates",
+                Some(&token),
+                Some(body),
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        put(reception.token.clone(), ours.clone()).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let bad = json!({"templates": [{"name": "X", "subject": "X", "body": "Hi {patient}"}]});
+    let res = put(admin.token.clone(), bad).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem_code(res).await, "validation_failed");
+    assert_eq!(
+        put(admin.token.clone(), ours).await.status(),
+        StatusCode::OK
+    );
+    let now: Value = app
+        .get("/api/v1/staff-templates", &reception.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(now["templates"].as_array().unwrap().len(), 1);
+    assert_eq!(now["templates"][0]["name"], "Bring your referral");
+    let changed = event::Entity::find()
+        .filter(event::Column::Action.eq("staff_templates.update"))
+        .count(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(changed, 1);
+}
+
+#[tokio::test]
+async fn a_message_waiting_for_its_patient_is_erased_once_it_can_only_have_been_an_erased_patients()
+{
+    let c = clinic().await;
+    let admin = c.app.user(Role::Admin).await;
+    let ava = c
+        .app
+        .create_patient(&c.reception.token, patient_body("Ava", "Stone"))
+        .await;
+    let leo = c
+        .app
+        .create_patient(&c.reception.token, patient_body("Leo", "Stone"))
+        .await;
+    c.inbound(
+        "SM23232323232323232323232323232323",
+        "+61 412 345 678",
+        "My new address is 2 Oak St",
+    )
+    .await;
+    let erase = |id: String| {
+        let c = &c;
+        let token = admin.token.clone();
+        async move {
+            let res = c
+                .app
+                .post(
+                    &format!("/api/v1/patients/{id}/erasure"),
+                    Some(&token),
+                    json!({"reason": "The patient asked in writing."}),
+                )
+                .await;
+            assert_eq!(res.status(), StatusCode::OK);
+        }
+    };
+    // It may still be Leo's: it keeps its text, and no longer names Ava.
+    erase(ava["id"].as_str().unwrap().to_owned()).await;
+    let triage = c.practice("triage=true").await;
+    assert_eq!(triage[0]["body"], "My new address is 2 Oak St");
+    assert_eq!(triage[0]["candidates"].as_array().unwrap().len(), 1);
+    assert_eq!(triage[0]["candidates"][0]["name"], "Leo Stone");
+    // Now it can only have been one of two erased patients'.
+    erase(leo["id"].as_str().unwrap().to_owned()).await;
+    let triage = c.practice("triage=true").await;
+    assert!(!triage[0]["body"].as_str().unwrap().contains("Oak"));
+    assert_eq!(triage[0]["counterpart"], "");
 }

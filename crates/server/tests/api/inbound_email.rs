@@ -323,15 +323,37 @@ async fn an_email_whose_sender_is_not_vouched_for_waits_in_triage_with_its_files
 }
 
 #[tokio::test]
-async fn an_email_larger_than_the_practice_takes_is_refused_unread() {
+async fn an_attachment_larger_than_the_practice_keeps_is_named_in_the_email_and_a_huge_body_is_refused(
+) {
     let c = clinic().await;
-    // Twice the upload limit (2 MB in tests) is the most an email may carry.
+    // Twice the upload limit (2 MB in tests) is the most an email's files may hold: the email
+    // still arrives, and says which file was not kept.
     let res = Email::from("mia.nguyen@example.com", "Scans", "All my scans")
+        .attach("letter.pdf", "application/pdf", PDF)
         .attach("scans.pdf", "application/pdf", &vec![b'%'; 5 * 1024 * 1024])
         .post(&c.app)
         .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let history = c.history(&c.patient).await;
+    assert_eq!(history.len(), 1);
+    let body = history[0]["body"].as_str().unwrap();
+    assert!(body.starts_with("All my scans"), "{body}");
+    assert!(
+        body.contains(
+            "[Attachment not kept: scans.pdf (5.0 MB) is larger than the practice accepts."
+        ),
+        "{body}"
+    );
+    assert_eq!(history[0]["attachments"], json!(["letter.pdf"]));
+    assert_eq!(c.documents(&c.patient).await.len(), 1);
+
+    // Beyond four times that, nothing is read.
+    let res = Email::from("mia.nguyen@example.com", "Everything", "All of it")
+        .attach("all.pdf", "application/pdf", &vec![b'%'; 17 * 1024 * 1024])
+        .post(&c.app)
+        .await;
     assert_eq!(res.status(), StatusCode::NOT_ACCEPTABLE);
-    assert!(c.history(&c.patient).await.is_empty());
+    assert_eq!(c.history(&c.patient).await.len(), 1);
     let log = c.log().await;
     assert_eq!(
         log[0]["refusal"],

@@ -463,6 +463,16 @@ async fn a_file_sent_with_a_message_must_be_one_of_the_patients_documents() {
         doc.as_str()
     );
     assert_eq!(t["messages"][0]["attachments"][0]["name"], "rash.txt");
+    assert_eq!(
+        t["messages"][0]["attachments"][0]["media_type"],
+        "text/plain"
+    );
+    assert!(
+        t["messages"][0]["attachments"][0]["size_bytes"]
+            .as_i64()
+            .unwrap()
+            > 0
+    );
 
     let other = c
         .app

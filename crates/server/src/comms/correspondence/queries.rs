@@ -428,45 +428,68 @@ pub async fn erase_patient(
 ) -> ApiResult<Vec<Uuid>> {
     let rows = all_of_patient(db, patient).await?;
     let outbox = outbox_ids(&rows);
+    let mut theirs: Vec<String> = rows
+        .iter()
+        .map(|m| m.counterpart_bidx.clone())
+        .filter(|b| !b.is_empty())
+        .collect();
+    theirs.sort_unstable();
+    theirs.dedup();
     for m in rows {
-        let id = m.id;
-        let mut active: correspondence::ActiveModel = m.into();
-        active.counterpart_enc = Set(crypto.encrypt_str("", &aad(id, "counterpart"))?);
-        active.counterpart_bidx = Set(String::new());
-        active.subject_enc = Set(None);
-        active.attachments_enc = Set(None);
-        active.held_files_enc = Set(None);
-        active.error = Set(None);
-        active.provider_ref = Set(None);
-        active.recording_sid = Set(None);
-        active.body_enc = Set(crypto.encrypt_str(ERASED, &aad(id, "body"))?);
-        active.candidates = Set(None);
-        active.updated_at = Set(Utc::now());
-        active.update(db).await?;
+        blank(db, crypto, m).await?;
     }
-    // Messages still waiting for their patient no longer name this one among those they may be
-    // from.
-    let named = correspondence::Entity::find()
+    // Messages waiting for their patient from the patient's numbers or addresses, or naming
+    // them among those they may be from: one that could only have been theirs is erased with
+    // them; one that may be another patient's keeps its content, without naming this one.
+    let waiting = correspondence::Entity::find()
         .filter(correspondence::Column::PatientId.is_null())
-        .filter(correspondence::Column::Candidates.contains(patient.0.to_string()))
+        .filter(
+            Condition::any()
+                .add(correspondence::Column::CounterpartBidx.is_in(theirs))
+                .add(correspondence::Column::Candidates.contains(patient.0.to_string())),
+        )
         .all(db)
         .await?;
-    for m in named {
+    for m in waiting {
         let left: Vec<Uuid> =
             serde_json::from_str::<Vec<Uuid>>(m.candidates.as_deref().unwrap_or("[]"))
                 .unwrap_or_default()
                 .into_iter()
                 .filter(|c| *c != patient.0)
                 .collect();
+        if left.is_empty() {
+            blank(db, crypto, m).await?;
+            continue;
+        }
         let mut active: correspondence::ActiveModel = m.into();
-        active.candidates = Set(if left.is_empty() {
-            None
-        } else {
-            Some(serde_json::to_string(&left).map_err(anyhow::Error::from)?)
-        });
+        active.candidates = Set(Some(
+            serde_json::to_string(&left).map_err(anyhow::Error::from)?,
+        ));
         active.update(db).await?;
     }
     Ok(outbox)
+}
+
+/// An entry without its content, the number or address, or the provider's words.
+async fn blank(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    m: correspondence::Model,
+) -> ApiResult<()> {
+    let id = m.id;
+    let mut active: correspondence::ActiveModel = m.into();
+    active.counterpart_enc = Set(crypto.encrypt_str("", &aad(id, "counterpart"))?);
+    active.counterpart_bidx = Set(String::new());
+    active.subject_enc = Set(None);
+    active.attachments_enc = Set(None);
+    active.held_files_enc = Set(None);
+    active.error = Set(None);
+    active.provider_ref = Set(None);
+    active.body_enc = Set(crypto.encrypt_str(ERASED, &aad(id, "body"))?);
+    active.candidates = Set(None);
+    active.updated_at = Set(Utc::now());
+    active.update(db).await?;
+    Ok(())
 }
 
 /// What an erased entry says in place of its content.

@@ -287,7 +287,12 @@ async fn attachments(
         clinical::attachable_documents(&state.db, &state.crypto, patient, ids, "attachment_ids")
             .await?
             .into_iter()
-            .map(|(document_id, name)| MessageAttachment { document_id, name })
+            .map(|a| MessageAttachment {
+                document_id: a.id,
+                name: a.name,
+                media_type: a.media_type,
+                size_bytes: a.size_bytes,
+            })
             .collect(),
     )
 }

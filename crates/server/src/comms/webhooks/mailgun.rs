@@ -37,6 +37,8 @@ static READING: std::sync::LazyLock<tokio::sync::Semaphore> =
 struct Inbound {
     fields: Vec<(String, String)>,
     files: Vec<(String, Vec<u8>)>,
+    /// Files beyond what the practice keeps of one email: their names and sizes.
+    dropped: Vec<(String, usize)>,
 }
 
 impl Inbound {
@@ -77,65 +79,117 @@ impl Inbound {
     }
 }
 
-/// Reads the body, at most `max` bytes, as Mailgun's form: multipart with its files, or
-/// urlencoded.
+/// An email's body is refused unread beyond this many times the files it may keep: a body that
+/// large is not an email Mailgun forwards.
+const REFUSE_BEYOND: usize = 4;
+/// The most any field that is not a file may hold.
+const MAX_FIELD: usize = 1024 * 1024;
+
+/// Reads the body as Mailgun's form: multipart with its files (keeping files up to `max` bytes in
+/// all and only naming, with their size, those beyond), or urlencoded (at most `max` bytes).
+/// Nothing beyond `REFUSE_BEYOND` times `max` is read.
 async fn read_form(
     req: &HttpRequest,
     mut payload: web::Payload,
     max: usize,
 ) -> Result<Inbound, &'static str> {
+    let too_large = "the email is larger than the practice accepts";
+    let hard = max.saturating_mul(REFUSE_BEYOND);
     let declared = req
         .headers()
         .get(actix_web::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > max) {
-        return Err("the email is larger than the practice accepts");
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| "the body was cut off")?;
-        if body.len() + chunk.len() > max {
-            return Err("the email is larger than the practice accepts");
-        }
-        body.extend_from_slice(&chunk);
+    if declared.is_some_and(|n| n > hard) {
+        return Err(too_large);
     }
     let content_type = req
         .headers()
         .get(actix_web::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+        .unwrap_or("")
+        .to_owned();
     if content_type.starts_with("application/x-www-form-urlencoded") {
+        let mut body = Vec::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|_| "the body was cut off")?;
+            if body.len() + chunk.len() > max {
+                return Err(too_large);
+            }
+            body.extend_from_slice(&chunk);
+        }
         let fields = serde_urlencoded::from_bytes(&body).map_err(|_| "the body is not a form")?;
         return Ok(Inbound {
             fields,
-            files: Vec::new(),
+            ..Inbound::default()
         });
     }
-    let boundary = multer::parse_boundary(content_type).map_err(|_| "the body is not a form")?;
-    let stream = futures_util::stream::once(async move {
-        Ok::<_, std::convert::Infallible>(actix_web::web::Bytes::from(body))
-    });
-    let mut multipart = multer::Multipart::new(stream, boundary);
-    let mut form = Inbound::default();
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| "the body is not a form")?
-    {
-        let name = field.name().unwrap_or_default().to_owned();
-        match field.file_name().map(str::to_owned) {
-            Some(filename) => {
-                let bytes = field.bytes().await.map_err(|_| "a file was cut off")?;
-                form.files.push((filename, bytes.to_vec()));
+    let boundary = multer::parse_boundary(&content_type).map_err(|_| "the body is not a form")?;
+    // The request's body is read here and handed to the parser as it comes.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, std::io::Error>>(4);
+    let pump = async move {
+        let mut total = 0usize;
+        while let Some(chunk) = payload.next().await {
+            let chunk = match chunk {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
+                    return Err("the body was cut off");
+                }
+            };
+            total += chunk.len();
+            if total > hard {
+                let _ = tx.send(Err(std::io::Error::other("too large"))).await;
+                return Err(too_large);
             }
-            None => {
-                let text = field.text().await.map_err(|_| "a field is not text")?;
-                form.fields.push((name, text));
+            if tx.send(Ok(chunk)).await.is_err() {
+                break;
             }
         }
-    }
-    Ok(form)
+        Ok(())
+    };
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    let parse = async move {
+        let mut multipart = multer::Multipart::new(stream, boundary);
+        let mut form = Inbound::default();
+        let mut kept = 0usize;
+        while let Some(mut field) = multipart
+            .next_field()
+            .await
+            .map_err(|_| "the body is not a form")?
+        {
+            let name = field.name().unwrap_or_default().to_owned();
+            let filename = field.file_name().map(str::to_owned);
+            let mut bytes = Vec::new();
+            let mut size = 0usize;
+            while let Some(chunk) = field.chunk().await.map_err(|_| "a part was cut off")? {
+                size += chunk.len();
+                match &filename {
+                    Some(_) if kept + size <= max => bytes.extend_from_slice(&chunk),
+                    Some(_) => bytes = Vec::new(),
+                    None if size <= MAX_FIELD => bytes.extend_from_slice(&chunk),
+                    None => return Err("a field is too long"),
+                }
+            }
+            match filename {
+                Some(filename) if kept + size <= max => {
+                    kept += size;
+                    form.files.push((filename, bytes));
+                }
+                Some(filename) => form.dropped.push((filename, size)),
+                None => {
+                    let text = String::from_utf8(bytes).map_err(|_| "a field is not text")?;
+                    form.fields.push((name, text));
+                }
+            }
+        }
+        Ok::<_, &'static str>(form)
+    };
+    let (pumped, parsed) = futures_util::future::join(pump, parse).await;
+    pumped?;
+    parsed
 }
 
 /// An email from a patient (Mailgun's inbound route).
@@ -249,10 +303,19 @@ async fn receive_email(
         .map(connectors::mailgun::address_of)
         .unwrap_or_default();
     let subject = form.field("subject").unwrap_or("(no subject)");
-    let body = form
+    let mut body = form
         .field("stripped-text")
         .or_else(|| form.field("body-plain"))
-        .unwrap_or("");
+        .unwrap_or("")
+        .to_owned();
+    // What could not be kept is said where staff read the email.
+    for (name, size) in &form.dropped {
+        body.push_str(&format!(
+            "\n\n[Attachment not kept: {name} ({:.1} MB) is larger than the practice accepts. Ask for it another way.]",
+            *size as f64 / (1024.0 * 1024.0)
+        ));
+    }
+    let body = body.as_str();
     let matches = patients::with_email(&state.db, &state.crypto, from).await?;
     // An email whose sender is not vouched for waits in triage, its files unfiled, even when its
     // address is a patient's.
