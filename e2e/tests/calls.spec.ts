@@ -143,7 +143,7 @@ test.describe.serial('calls', () => {
     const entry = page.getByTestId('correspondence-entry').filter({ hasText: 'Call to +61412700303' });
     await expect(entry).toHaveCount(1);
     await expect(page.getByTestId('correspondence-entry').first()).toContainText('Call to +61412700303');
-    await expect(entry).toContainText(`by ${CALLER.name}`);
+    await expect(entry).toContainText(`Made by ${CALLER.name}`);
     const status = entry.locator('.badge').first();
     await expect(status).toHaveText('Ringing your phone');
 

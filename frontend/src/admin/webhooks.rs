@@ -1,5 +1,5 @@
-//! `/admin/webhooks` (Provider calls): every call the messaging provider made to the practice —
-//! incoming texts and delivery reports — whether its signature was good, what came of it, and how
+//! `/admin/webhooks` (Provider calls): every call a provider made to the practice — incoming
+//! texts and emails, delivery reports, and the progress of phone calls — whether its signature was good, what came of it, and how
 //! long it took. A refused call (a bad or missing signature) is shown with the reason. The list
 //! updates by itself.
 
@@ -23,6 +23,12 @@ fn endpoint_label(endpoint: &str) -> String {
     match endpoint {
         "sms" => "Incoming SMS".to_owned(),
         "message_status" => "Delivery report".to_owned(),
+        "email" => "Incoming email".to_owned(),
+        "call_connect" => "Call answered by staff".to_owned(),
+        "call_announce" => "Recording announcement".to_owned(),
+        "call_dialed" => "Call to the patient ended".to_owned(),
+        "call_status" => "Call ended".to_owned(),
+        "call_recording" => "Call recording".to_owned(),
         other => other.replace('_', " "),
     }
 }
@@ -36,6 +42,15 @@ fn outcome_label(outcome: &str) -> String {
         "opted_out" => "Patient stopped SMS".to_owned(),
         "opted_in" => "Patient restarted SMS".to_owned(),
         "status" => "Delivery status recorded".to_owned(),
+        "connecting" => "Connecting the patient".to_owned(),
+        "announced" => "Patient told the call is recorded".to_owned(),
+        "answered" => "Call answered".to_owned(),
+        "not_answered" => "Patient not reached".to_owned(),
+        "ended" => "Call already over".to_owned(),
+        "no_number" => "No number to call".to_owned(),
+        "erased" => "Patient's data erased".to_owned(),
+        "recording" => "Recording to be saved".to_owned(),
+        "no_recording" => "No recording made".to_owned(),
         "unchanged" => "No change".to_owned(),
         "unknown" => "Not a message Carebase knows".to_owned(),
         "refused" => "Refused".to_owned(),
@@ -48,6 +63,7 @@ fn outcome_label(outcome: &str) -> String {
 fn provider_label(provider: &str) -> String {
     match provider {
         "twilio" => "Twilio".to_owned(),
+        "mailgun" => "Mailgun".to_owned(),
         other => other.to_owned(),
     }
 }
@@ -100,7 +116,7 @@ pub fn WebhookEventsPage() -> impl IntoView {
                 </button>
             </div>
             <p class="muted">
-                "Each time the SMS provider calls Carebase — with a text from a patient or a report on a message's delivery — the call is checked for the provider's signature and logged here. A refused call was not acted on. The list updates by itself."
+                "Each time a provider calls Carebase — with a text or email from a patient, a report on a message's delivery, or the progress of a phone call — the call is checked for the provider's signature and logged here. A refused call was not acted on. The list updates by itself."
             </p>
             <div class="toolbar">
                 <SelectField id="webhooks-show" label="Show" value=show options />
@@ -110,7 +126,7 @@ pub fn WebhookEventsPage() -> impl IntoView {
                     None => view! { <SkeletonRows rows=5 /> }.into_any(),
                     Some(Err(problem)) => view! { <ProblemAlert problem /> }.into_any(),
                     Some(Ok(page)) if page.items.is_empty() => {
-                        view! { <EmptyState title="No calls yet" detail="Calls appear once the SMS provider sends texts from patients or delivery reports." /> }
+                        view! { <EmptyState title="No calls yet" detail="Calls appear once a provider sends texts or emails from patients, delivery reports or news of phone calls." /> }
                             .into_any()
                     }
                     Some(Ok(page)) => {

@@ -13,7 +13,9 @@ use leptos_router::components::A;
 use uuid::Uuid;
 
 use super::call::CallSummary;
-use super::entry::{items, key, route, shape, EntryActions, EntryMeta, SecureMessageLink, Shape};
+use super::entry::{
+    items, key, origin, route, shape, EntryActions, EntryMeta, SecureMessageLink, Shape,
+};
 use super::follow_correspondence;
 use crate::api::{self, Loader};
 use crate::auth::use_auth;
@@ -217,7 +219,7 @@ fn PracticeEntry(entry: Correspondence, on_change: Callback<()>) -> impl IntoVie
             view! { <span class="badge badge-warning">"Needs a patient"</span> }.into_any()
         }
     };
-    let by = entry.staff_name.clone().map(|n| format!(" · by {n}"));
+    let origin = origin(&entry);
     let in_triage = entry.patient_id.is_none() && entry.direction == Direction::Inbound;
     view! {
         <li class="message" data-testid="communication">
@@ -233,7 +235,7 @@ fn PracticeEntry(entry: Correspondence, on_change: Callback<()>) -> impl IntoVie
                 }
                 None => view! { <p class="message-text">{preview(&entry)}</p> }.into_any(),
             }}
-            <p class="muted message-note">{entry.kind.label()} {by}</p>
+            <p class="muted message-note">{origin}</p>
             <EntryActions entry=entry.clone() on_change />
             {in_triage.then(|| view! { <Triage entry on_change /> })}
         </li>

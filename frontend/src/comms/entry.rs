@@ -38,6 +38,16 @@ pub fn route(c: &Correspondence) -> String {
     format!("{} {way} {}", c.channel.label(), c.counterpart)
 }
 
+/// What caused a message and who wrote it: `Written by staff · by Dr Ng`; for a call, who made
+/// it: `Made by Dr Ng`.
+pub fn origin(c: &Correspondence) -> String {
+    match (c.channel, &c.staff_name) {
+        (CorrespondenceChannel::Call, Some(name)) => format!("Made by {name}"),
+        (_, Some(name)) => format!("{} · by {name}", c.kind.label()),
+        (_, None) => c.kind.label().to_owned(),
+    }
+}
+
 /// What identifies a message as shown: a change to any of these redraws it, so a list that
 /// refreshes keeps the rest (and anything typed in them) as they are.
 pub type EntryKey = (

@@ -7,7 +7,9 @@ use leptos::prelude::*;
 
 use super::call::{CallPanel, CallSummary};
 use super::compose::ComposePanel;
-use super::entry::{items, key, route, shape, EntryActions, EntryMeta, SecureMessageLink, Shape};
+use super::entry::{
+    items, key, origin, route, shape, EntryActions, EntryMeta, SecureMessageLink, Shape,
+};
 use super::{follow_correspondence, Correspondent};
 use crate::api::{self, Loader};
 use crate::auth::use_auth;
@@ -132,14 +134,14 @@ pub fn CorrespondenceTab(patient: Correspondent) -> impl IntoView {
 #[component]
 fn HistoryEntry(entry: Correspondence, on_change: Callback<()>) -> impl IntoView {
     let heading = route(&entry);
-    let by = entry.staff_name.clone().map(|n| format!(" · by {n}"));
+    let origin = origin(&entry);
     view! {
         <li class="message" data-testid="correspondence-entry">
             <div class="message-head">
                 <span class="list-primary">{heading}</span>
                 <EntryMeta entry=entry.clone() />
             </div>
-            <p class="muted message-note">{entry.kind.label()} {by}</p>
+            <p class="muted message-note">{origin}</p>
             {match entry.thread_id {
                 Some(thread_id) => view! { <SecureMessageLink thread_id /> }.into_any(),
                 None if entry.channel == CorrespondenceChannel::Call => {
