@@ -13,6 +13,7 @@ mod erase;
 mod export;
 mod grants;
 mod handlers;
+mod integrity;
 mod portal;
 mod queries;
 mod search;
@@ -25,6 +26,7 @@ pub use care_team::{email_care_team, members as care_team_members, NOTICE_WINDOW
 pub use consents::{given as consent_given, record_choice as record_consent, record_sms_keyword};
 pub use erase::erase_patient;
 pub use export::{export_patient, MAX_ACCESS_EVENTS};
+pub use integrity::check_decrypts;
 pub use queries::{
     create, ensure_not_erased, find, find_many, get, get_for_change, with_email, with_phone,
     PatientRecord, COUNT_CAP,

@@ -148,3 +148,86 @@ async fn the_openapi_command_prints_the_served_document() {
     let served: Value = app.public_json("/api/openapi.json").await;
     assert_eq!(printed, served);
 }
+
+fn carebase_on(
+    database_url: &str,
+    data_dir: &std::path::Path,
+    args: &[&str],
+) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_carebase"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("CAREBASE_DATA_DIR", data_dir)
+        .env("CAREBASE_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_backup_restores_into_an_empty_database_with_its_audit_chain_and_readable_records() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(api_types::Role::Admin).await;
+    for i in 0..5 {
+        app.create_patient(
+            &admin.token,
+            crate::helpers::patient_body("Backup", &format!("Patient{i}")),
+        )
+        .await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("practice.cbk");
+    let out = carebase(&app, &["backup", file.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("backup written"));
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(bytes.starts_with(b"carebase-backup 1\n"));
+    // A second backup never overwrites the first.
+    assert!(!carebase(&app, &["backup", file.to_str().unwrap()])
+        .status
+        .success());
+
+    // Into a new, empty database, with the practice's keys.
+    let target = crate::helpers::fresh_database(&dir.path().join("restored")).await;
+    std::fs::create_dir_all(dir.path().join("restored")).unwrap();
+    let restore = |url: &str, keys: &std::path::Path, file: &std::path::Path| {
+        carebase_on(url, keys, &["restore", file.to_str().unwrap()])
+    };
+    let out = restore(&target, &app.data_dir, &file);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("audit chain intact"), "{said}");
+    assert!(said.contains("5 patients' records decrypt"), "{said}");
+    let restored = carebase::platform::db::connect(&target, 2).await.unwrap();
+    let checked = carebase::patients::check_decrypts(&restored, &app.state.crypto, 100)
+        .await
+        .unwrap();
+    assert!(checked >= 5);
+    let verify = carebase_on(&target, &app.data_dir, &["audit", "verify"]);
+    assert!(verify.status.success());
+
+    // Never over a database in use; never with other keys; never once altered.
+    let out = restore(&target, &app.data_dir, &file);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not empty"));
+    let other_keys = dir.path().join("other-keys");
+    let empty = crate::helpers::fresh_database(&dir.path().join("b")).await;
+    std::fs::create_dir_all(dir.path().join("b")).unwrap();
+    let out = restore(&empty, &other_keys, &file);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not open"));
+    let mut altered = bytes.clone();
+    let at = altered.len() / 2;
+    altered[at] ^= 0x40;
+    let altered_file = dir.path().join("altered.cbk");
+    std::fs::write(&altered_file, altered).unwrap();
+    let out = restore(&empty, &app.data_dir, &altered_file);
+    assert!(!out.status.success());
+}
