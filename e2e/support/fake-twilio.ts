@@ -37,13 +37,17 @@ export type FakeCall = {
 
 export type FakeTwilio = { url: string; stop: () => Promise<void> };
 
-/** A recording's audio, as the fake serves every one: an ID3v2 tag and one silent MPEG-1 layer
- * III frame (128 kbit/s, 44.1 kHz, mono), so that it is recognised as MP3 by its content. */
+/** A recording's audio, as the fake serves every one: an empty ID3v2 tag (so that it is
+ * recognised as MP3 by its content) and half a second of silence, twenty MPEG-1 layer III
+ * frames at 32 kbit/s, 44.1 kHz, mono, which a browser plays. */
 export const FAKE_RECORDING: Buffer = (() => {
   const tag = Buffer.from([0x49, 0x44, 0x33, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]);
-  const frame = Buffer.alloc(417);
-  frame.set([0xff, 0xfb, 0x90, 0xc4]);
-  return Buffer.concat([tag, frame]);
+  const frames = Array.from({ length: 20 }, () => {
+    const frame = Buffer.alloc(104);
+    frame.set([0xff, 0xfb, 0x10, 0xc4]);
+    return frame;
+  });
+  return Buffer.concat([tag, ...frames]);
 })();
 
 function readBody(req: IncomingMessage): Promise<string> {

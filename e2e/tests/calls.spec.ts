@@ -246,6 +246,11 @@ test.describe.serial('calls', () => {
     await expect(player).toBeVisible();
     await expect(player).toHaveAttribute('controls', /.*/);
     await expect(player).toHaveAttribute('src', /^blob:/);
+    // The browser may load it (the page's Content-Security-Policy allows media from blob:) and
+    // reads its length: half a second.
+    await expect
+      .poll(() => player.evaluate((audio: HTMLAudioElement) => audio.duration), { timeout: 5_000 })
+      .toBeGreaterThan(0.4);
     expect(await stillTheSamePage(page), 'the page was not reloaded').toBe(true);
     await screenshot(page, 'calls-03-recorded');
 
