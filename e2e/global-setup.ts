@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { ACCOUNTS } from './support/accounts';
+import { startFakeSpeech } from './support/fake-speech';
 import { startFakeTwilio, TWILIO } from './support/fake-twilio';
 
 const e2eDir = __dirname;
@@ -103,6 +104,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   // to the server's signed webhook as Twilio does. Email has no sender, so it stays in the outbox.
   const twilio = await startFakeTwilio();
   process.env.E2E_TWILIO_URL = twilio.url;
+  // A speech-to-text service, set up by the tests that need transcripts (as an administrator
+  // would, under Integrations); recorded calls have none otherwise.
+  const speech = await startFakeSpeech();
+  process.env.E2E_SPEECH_URL = speech.url;
 
   const dataDir = mkdtempSync(path.join(tmpdir(), 'carebase-e2e-'));
   const env: NodeJS.ProcessEnv = {
@@ -153,12 +158,14 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   } catch (error) {
     await stop(server);
     await twilio.stop();
+    await speech.stop();
     throw error;
   }
 
   return async () => {
     await stop(server);
     await twilio.stop();
+    await speech.stop();
     log.end();
     if (process.env.E2E_KEEP_DATA) {
       console.log(`Kept the test database and server log in ${dataDir}`);

@@ -5,6 +5,7 @@ import { expect, test, type APIRequestContext, type Page } from '@playwright/tes
 import { CALLER, OFFICE_ADMIN } from '../support/accounts';
 import { apiAs, createPatient } from '../support/api';
 import { screenshot, signIn, watchForBreakage } from '../support/browser';
+import { FAKE_TRANSCRIPT, SPEECH_KEY, transcriptions } from '../support/fake-speech';
 import { deletedRecordings, placedCalls, TWILIO, twilioSignature, type FakeCall } from '../support/fake-twilio';
 
 /**
@@ -63,6 +64,95 @@ async function callPlacedTo(to: string): Promise<FakeCall> {
   return found as FakeCall;
 }
 
+/** The calls placed to the member of staff's phone so far. */
+async function callsToStaff(): Promise<number> {
+  return (await placedCalls()).filter((c) => c.to === STAFF_PHONE).length;
+}
+
+/** Twilio, once the member of staff answers `call`: asks the server what to do, and returns
+ * the TwiML. */
+async function staffAnswers(api: APIRequestContext, call: FakeCall): Promise<string> {
+  const connect = await playTwilio(api, call.url, {
+    AccountSid: TWILIO.accountSid,
+    ApiVersion: '2010-04-01',
+    CallSid: call.sid,
+    CallStatus: 'in-progress',
+    Direction: 'outbound-api',
+    From: TWILIO.from,
+    To: STAFF_PHONE,
+  });
+  expect(connect.status, connect.body).toBe(200);
+  return connect.body;
+}
+
+/** Twilio, once the patient's leg of `call` has ended with `status` after `seconds`. */
+async function patientLegEnds(
+  api: APIRequestContext,
+  twiml: string,
+  call: FakeCall,
+  status: 'completed' | 'no-answer',
+  seconds: number,
+): Promise<void> {
+  const dialed = twimlAttribute(twiml, 'Dial', 'action');
+  expect(dialed, twiml).toMatch(/\/dialed(\?.*)?$/);
+  const ended = await playTwilio(api, dialed as string, {
+    AccountSid: TWILIO.accountSid,
+    ApiVersion: '2010-04-01',
+    CallSid: call.sid,
+    CallStatus: 'in-progress',
+    DialCallDuration: String(seconds),
+    DialCallSid: sid('CA'),
+    DialCallStatus: status,
+    Direction: 'outbound-api',
+    From: TWILIO.from,
+    To: STAFF_PHONE,
+  });
+  expect(ended.status, ended.body).toBe(200);
+}
+
+/** Twilio, once the recording of `call` is ready under `recordingSid`. */
+async function recordingReady(api: APIRequestContext, twiml: string, call: FakeCall, recordingSid: string): Promise<void> {
+  const callback = twimlAttribute(twiml, 'Dial', 'recordingStatusCallback');
+  expect(callback, twiml).toBeTruthy();
+  const recorded = await playTwilio(api, callback as string, {
+    AccountSid: TWILIO.accountSid,
+    CallSid: call.sid,
+    RecordingChannels: '2',
+    RecordingDuration: '65',
+    RecordingSid: recordingSid,
+    RecordingSource: 'DialVerb',
+    RecordingStartTime: new Date().toUTCString(),
+    RecordingStatus: 'completed',
+    RecordingTrack: 'both',
+    RecordingUrl: `${process.env.E2E_TWILIO_URL}/2010-04-01/Accounts/${TWILIO.accountSid}/Recordings/${recordingSid}`,
+  });
+  expect(recorded.status, recorded.body).toBeLessThan(300);
+}
+
+/** A patient with a mobile number who agreed to call recording, with `CALLER` on their care
+ * team (so that they may listen to the recording, one of the patient's documents). */
+async function consentingPatient(
+  baseURL: string,
+  details: { first_name: string; last_name: string; date_of_birth: string; mobile: string },
+): Promise<{ id: string }> {
+  const admin = await apiAs(baseURL, OFFICE_ADMIN);
+  const patient = await createPatient(admin, {
+    first_name: details.first_name,
+    last_name: details.last_name,
+    date_of_birth: details.date_of_birth,
+    phone_numbers: [{ phone_type: 'mobile', number: details.mobile }],
+  });
+  const consent = await admin.put(`/api/v1/patients/${patient.id}/consents/call_recording`, { data: { given: true } });
+  expect(consent.status(), await consent.text()).toBe(200);
+  const caller = await apiAs(baseURL, CALLER);
+  const me = await (await caller.get('/api/v1/auth/me')).json();
+  await caller.dispose();
+  const team = await admin.post(`/api/v1/patients/${patient.id}/care-team`, { data: { user_id: me.id } });
+  expect(team.status(), await team.text()).toBe(201);
+  await admin.dispose();
+  return patient;
+}
+
 async function markPage(page: Page): Promise<void> {
   await page.evaluate(() => {
     (window as unknown as { stillTheSamePage: boolean }).stillTheSamePage = true;
@@ -96,22 +186,12 @@ test.describe.serial('calls', () => {
     request,
   }) => {
     test.setTimeout(90_000);
-    const admin = await apiAs(baseURL as string, OFFICE_ADMIN);
-    const patient = await createPatient(admin, {
+    const patient = await consentingPatient(baseURL as string, {
       first_name: 'Ava',
       last_name: 'Callwell',
       date_of_birth: '1984-09-21',
-      phone_numbers: [{ phone_type: 'mobile', number: '0412 700 303' }],
+      mobile: '0412 700 303',
     });
-    const consent = await admin.put(`/api/v1/patients/${patient.id}/consents/call_recording`, { data: { given: true } });
-    expect(consent.status(), await consent.text()).toBe(200);
-    // On her care team, the practitioner may listen to the recording (it is one of her documents).
-    const caller = await apiAs(baseURL as string, CALLER);
-    const me = await (await caller.get('/api/v1/auth/me')).json();
-    const team = await admin.post(`/api/v1/patients/${patient.id}/care-team`, { data: { user_id: me.id } });
-    expect(team.status(), await team.text()).toBe(201);
-    await caller.dispose();
-    await admin.dispose();
 
     await signIn(page, CALLER);
     await openCorrespondence(page, patient.id);
@@ -287,6 +367,11 @@ test.describe.serial('calls', () => {
     await admin.dispose();
 
     await signIn(page, CALLER);
+    // Call recording is asked like the other consents, and not given until the patient says so.
+    await page.goto(`/patients/${patient.id}`);
+    const consent = page.getByRole('region', { name: 'Consents' }).getByLabel('Recording of my phone calls with the practice');
+    await expect(consent).toBeVisible();
+    await expect(consent).not.toBeChecked();
     await openCorrespondence(page, patient.id);
     await markPage(page);
     await page.getByRole('region', { name: 'Phone' }).getByRole('button', { name: 'Call Ben' }).click();
@@ -299,7 +384,6 @@ test.describe.serial('calls', () => {
     await screenshot(page, 'calls-04-no-consent');
 
     // The server refuses a recorded call too, and places none.
-    const callsToStaff = async () => (await placedCalls()).filter((c) => c.to === STAFF_PHONE).length;
     const before = await callsToStaff();
     const caller = await apiAs(baseURL as string, CALLER);
     const refused = await caller.post(`/api/v1/patients/${patient.id}/calls`, {
@@ -360,5 +444,83 @@ test.describe.serial('calls', () => {
     await expect(cannot.getByRole('button', { name: 'Call now' })).toHaveCount(0);
     await cannot.getByRole('button', { name: 'Close', exact: true }).first().click();
     await expect(cannot).toBeHidden();
+  });
+});
+
+test.describe.serial('calls with speech to text', () => {
+  let problems: string[] = [];
+
+  test.beforeAll(async ({ baseURL }) => {
+    // An administrator sets up the speech-to-text service (the local one), as under Integrations.
+    const admin = await apiAs(baseURL as string, OFFICE_ADMIN);
+    const saved = await admin.put('/api/v1/integrations/transcription', {
+      data: { values: { api_base: `${process.env.E2E_SPEECH_URL}/v1`, api_key: SPEECH_KEY } },
+    });
+    expect(saved.status(), await saved.text()).toBe(200);
+    await admin.dispose();
+  });
+
+  test.afterAll(async ({ baseURL }) => {
+    const admin = await apiAs(baseURL as string, OFFICE_ADMIN);
+    const removed = await admin.delete('/api/v1/integrations/transcription');
+    expect(removed.status(), await removed.text()).toBe(204);
+    await admin.dispose();
+  });
+
+  test.beforeEach(({ page }) => {
+    problems = watchForBreakage(page);
+  });
+
+  test.afterEach(() => {
+    expect(problems, 'the app broke in the browser').toEqual([]);
+  });
+
+  test('a recorded call is transcribed, and its transcript opens under the call without reloading', async ({
+    page,
+    baseURL,
+    request,
+  }) => {
+    test.setTimeout(90_000);
+    const patient = await consentingPatient(baseURL as string, {
+      first_name: 'Dana',
+      last_name: 'Transcribed',
+      date_of_birth: '1977-03-30',
+      mobile: '0412 700 505',
+    });
+
+    await signIn(page, CALLER);
+    await openCorrespondence(page, patient.id);
+    await markPage(page);
+    await page.getByRole('region', { name: 'Phone' }).getByRole('button', { name: 'Call Dana' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Call Dana' });
+    await dialog.getByLabel('Your phone').fill(STAFF_PHONE);
+    await dialog.getByLabel('Record this call').check();
+    await expect(dialog.getByTestId('call-record-hint')).toContainText('A transcript will be written after the call.');
+    const before = await callsToStaff();
+    await dialog.getByRole('button', { name: 'Call now' }).click();
+    await expect(dialog).toBeHidden();
+    await expect.poll(callsToStaff).toBe(before + 1);
+    const call = await callPlacedTo(STAFF_PHONE);
+
+    const entry = page.getByTestId('correspondence-entry').filter({ hasText: 'Call to +61412700505' });
+    const twiml = await staffAnswers(request, call);
+    expect(twiml).toContain('+61412700505');
+    await patientLegEnds(request, twiml, call, 'completed', 42);
+    await expect(entry.locator('.badge').first()).toHaveText('Answered');
+    await recordingReady(request, twiml, call, sid('RE'));
+
+    // The recording is filed and transcribed; the transcript is on the call, folded.
+    const transcript = entry.locator('details', { hasText: 'Transcript' });
+    await expect(transcript).toBeVisible({ timeout: 20_000 });
+    await expect(entry.getByTestId('call-facts')).toHaveText('Lasted 0:42 · Recorded');
+    await expect(entry.getByText(FAKE_TRANSCRIPT)).toBeHidden();
+    await transcript.getByText('Transcript', { exact: true }).click();
+    await expect(entry.getByText(FAKE_TRANSCRIPT)).toBeVisible();
+    expect(await stillTheSamePage(page), 'the page was not reloaded').toBe(true);
+    await screenshot(page, 'calls-06-transcript');
+
+    const asked = await transcriptions();
+    expect(asked.at(-1)?.mp3, 'the recording was sent as MP3').toBe(true);
+    expect(asked.at(-1)?.model).toBe('whisper-1');
   });
 });
