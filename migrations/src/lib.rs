@@ -21,6 +21,7 @@ mod m20261204_000005_create_correspondence;
 mod m20261204_000006_create_rate_limit_windows;
 mod m20261205_000001_create_message_threads;
 mod m20261205_000002_add_calls;
+mod m20261205_000003_add_session_idle;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000006_create_rate_limit_windows::Migration),
             Box::new(m20261205_000001_create_message_threads::Migration),
             Box::new(m20261205_000002_add_calls::Migration),
+            Box::new(m20261205_000003_add_session_idle::Migration),
         ]
     }
 }

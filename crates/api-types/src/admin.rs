@@ -179,4 +179,32 @@ pub struct PracticeSettings {
     /// empty for anywhere. Patients sign in from anywhere.
     #[serde(default)]
     pub staff_networks: Vec<String>,
+    /// Minutes without activity after which a member of staff is signed out (5 to 720).
+    #[serde(default = "default_staff_idle")]
+    pub staff_idle_minutes: u32,
+    /// Minutes without activity after which a patient is signed out of the portal (5 to 720).
+    #[serde(default = "default_patient_idle")]
+    pub patient_idle_minutes: u32,
+}
+
+/// The longest and shortest idle time a practice may choose, in minutes.
+pub const IDLE_MINUTES: std::ops::RangeInclusive<u32> = 5..=720;
+
+fn default_staff_idle() -> u32 {
+    30
+}
+
+fn default_patient_idle() -> u32 {
+    60
+}
+
+impl PracticeSettings {
+    /// Minutes without activity after which someone of `role` is signed out.
+    pub fn idle_minutes(&self, role: Role) -> u32 {
+        if role == Role::Patient {
+            self.patient_idle_minutes
+        } else {
+            self.staff_idle_minutes
+        }
+    }
 }

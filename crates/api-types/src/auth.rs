@@ -84,6 +84,17 @@ pub struct Me {
     pub practice_name: String,
 }
 
+/// How long this session stays signed in without activity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IdleStatus {
+    /// Signed out if nothing more is done by then (in any of the account's tabs of this
+    /// session); `None` for a session not ended for idleness.
+    pub idle_until: Option<DateTime<Utc>>,
+    /// The practice's idle time for this account, in minutes.
+    pub idle_minutes: i64,
+}
+
 /// One signed-in session (a device or browser).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

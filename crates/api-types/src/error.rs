@@ -57,6 +57,9 @@ pub enum ErrorCode {
     ConsentWithdrawn,
     /// Staff may sign in only from the practice's networks, and this is not one of them.
     NetworkNotAllowed,
+    /// The session was left without activity for longer than the practice allows, and has
+    /// ended: sign in again.
+    SessionIdle,
     /// The database or another dependency is unavailable; try again shortly.
     ServiceUnavailable,
     /// Something went wrong on the server; it has been logged.
@@ -88,6 +91,7 @@ impl ErrorCode {
             ErrorCode::PatientErased => "patient_erased",
             ErrorCode::ConsentWithdrawn => "consent_withdrawn",
             ErrorCode::NetworkNotAllowed => "network_not_allowed",
+            ErrorCode::SessionIdle => "session_idle",
             ErrorCode::ServiceUnavailable => "service_unavailable",
             ErrorCode::Internal => "internal",
         }
@@ -101,7 +105,7 @@ impl ErrorCode {
             ErrorCode::Unauthorized | ErrorCode::InvalidCredentials | ErrorCode::InvalidToken => {
                 401
             }
-            ErrorCode::InvalidMfaCode => 401,
+            ErrorCode::InvalidMfaCode | ErrorCode::SessionIdle => 401,
             ErrorCode::TooManyAttempts | ErrorCode::RateLimited => 429,
             ErrorCode::MfaEnrollmentRequired
             | ErrorCode::Forbidden
@@ -143,6 +147,7 @@ impl ErrorCode {
             ErrorCode::PatientErased => "The patient's data was erased",
             ErrorCode::ConsentWithdrawn => "The patient has not agreed to this",
             ErrorCode::NetworkNotAllowed => "Staff sign-in is not allowed from this network",
+            ErrorCode::SessionIdle => "Signed out after a time without activity",
             ErrorCode::ServiceUnavailable => "Service temporarily unavailable",
             ErrorCode::Internal => "Something went wrong",
         }

@@ -59,6 +59,7 @@ audit_actions! {
         AuthLogin = "auth.login", "Signed in";
         AuthMfa = "auth.mfa", "Second sign-in step";
         AuthRefresh = "auth.refresh", "Session refreshed";
+        AuthIdleSignOut = "auth.idle_sign_out", "Signed out after inactivity";
         AuthLogout = "auth.logout", "Signed out";
         AuthSessionRevoke = "auth.session.revoke", "Session ended";
         AuthMfaEnroll = "auth.mfa.enroll", "Two-factor setup started";

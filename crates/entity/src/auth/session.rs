@@ -11,6 +11,9 @@ pub struct Model {
     pub last_used_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
     pub revoked_at: Option<DateTimeUtc>,
+    /// Signed out if nothing more is done in it by then; `None` for sessions never ended for
+    /// idleness.
+    pub idle_until: Option<DateTimeUtc>,
     pub revoked_reason: Option<String>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,

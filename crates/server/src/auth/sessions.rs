@@ -42,13 +42,61 @@ pub async fn is_active(
     let active = session::Entity::find_by_id(session_id)
         .one(db)
         .await?
-        .is_some_and(|s| {
-            s.user_id == user_id && s.revoked_at.is_none() && s.expires_at > Utc::now()
-        });
+        .is_some_and(|s| s.user_id == user_id && live(&s, Utc::now()));
     if active && FORGOTTEN.load(Ordering::SeqCst) == epoch && !forgot_lately() {
         remember_live(session_id, user_id);
     }
     Ok(active)
+}
+
+/// Not revoked, not expired, and not idle too long.
+fn live(s: &session::Model, now: chrono::DateTime<Utc>) -> bool {
+    s.revoked_at.is_none() && s.expires_at > now && s.idle_until.is_none_or(|t| t > now)
+}
+
+/// How long someone of `role` stays signed in without activity.
+async fn idle_limit(db: &impl ConnectionTrait, role: api_types::Role) -> ApiResult<Duration> {
+    let settings = crate::settings::load(db).await?;
+    Ok(Duration::minutes(i64::from(settings.idle_minutes(role))))
+}
+
+/// The session's owner is active: it stays signed in for the practice's idle time from now.
+/// Returns until when, and the idle time in minutes. A session already ended is not revived.
+pub async fn touch(
+    db: &impl ConnectionTrait,
+    session_id: Uuid,
+    role: api_types::Role,
+) -> ApiResult<Option<(chrono::DateTime<Utc>, i64)>> {
+    let limit = idle_limit(db, role).await?;
+    let now = Utc::now();
+    let Some(s) = session::Entity::find_by_id(session_id).one(db).await? else {
+        return Ok(None);
+    };
+    if !live(&s, now) {
+        return Ok(None);
+    }
+    let until = now + limit;
+    let mut active: session::ActiveModel = s.into();
+    active.idle_until = Set(Some(until));
+    active.update(db).await?;
+    Ok(Some((until, limit.num_minutes())))
+}
+
+/// Until when the session stays signed in without more activity, and the idle time in
+/// minutes, without extending it.
+pub async fn idle_until(
+    db: &impl ConnectionTrait,
+    session_id: Uuid,
+    role: api_types::Role,
+) -> ApiResult<Option<(chrono::DateTime<Utc>, i64)>> {
+    let limit = idle_limit(db, role).await?;
+    let Some(s) = session::Entity::find_by_id(session_id).one(db).await? else {
+        return Ok(None);
+    };
+    if !live(&s, Utc::now()) {
+        return Ok(None);
+    }
+    Ok(s.idle_until.map(|t| (t, limit.num_minutes())))
 }
 
 /// How long after forgetting sessions nothing is remembered: a revocation in this process is
@@ -208,6 +256,7 @@ pub async fn start(
         expires_at: Set(now + Duration::days(state.settings.session_ttl_days)),
         revoked_at: Set(None),
         revoked_reason: Set(None),
+        idle_until: Set(Some(now + idle_limit(&txn, user.role).await?)),
         ip: Set(client.ip.clone()),
         user_agent: Set(client.user_agent.clone()),
     }
@@ -226,6 +275,9 @@ pub enum Refreshed {
     },
     /// The token had already been used: the session is now revoked.
     Reused,
+    /// The session was left without activity for longer than the practice allows: it is now
+    /// ended.
+    Idle,
     Invalid,
 }
 
@@ -252,6 +304,16 @@ pub async fn refresh(
     };
     if sess.revoked_at.is_some() || sess.expires_at <= Utc::now() {
         return Ok(Refreshed::Invalid);
+    }
+    // Left without activity too long: signed out, as the app says when it happens.
+    if sess.idle_until.is_some_and(|t| t <= Utc::now()) {
+        revoke_session(&txn, sess.id, "idle").await?;
+        let mut entry = AuditEntry::anonymous(client, AuditAction::AuthIdleSignOut)
+            .resource("session", sess.id);
+        entry.actor_id = Some(sess.user_id);
+        entry.actor_kind = Some("user");
+        state.audit.commit(txn, entry).await?;
+        return Ok(Refreshed::Idle);
     }
     // Mark the token used only if nobody else did first: a lost race is a reuse.
     let claimed = refresh_token::Entity::update_many()

@@ -267,6 +267,10 @@ async fn serve(
                 if session.ping(b"").await.is_err() {
                     return Ended::Gone;
                 }
+                // A session signed out for idleness ends its open connections too.
+                if !still_signed_in(state, principal).await {
+                    return Ended::SignedOut;
+                }
                 if let Some(u) = user {
                     present(state, u).await;
                 }

@@ -27,6 +27,8 @@ pub fn defaults() -> PracticeSettings {
         time_zone: "Australia/Sydney".into(),
         mfa_required_roles: Vec::new(),
         staff_networks: Vec::new(),
+        staff_idle_minutes: 30,
+        patient_idle_minutes: 60,
     }
 }
 
@@ -128,6 +130,18 @@ fn validate(s: &PracticeSettings, own_address: Option<&str>) -> Result<(), ApiEr
         );
     }
     errors.required_text("practice_name", &s.practice_name, 200);
+    for (field, minutes) in [
+        ("staff_idle_minutes", s.staff_idle_minutes),
+        ("patient_idle_minutes", s.patient_idle_minutes),
+    ] {
+        if !api_types::admin::IDLE_MINUTES.contains(&minutes) {
+            errors.push(
+                field,
+                "out_of_range",
+                "Choose between 5 minutes and 12 hours (720 minutes).",
+            );
+        }
+    }
     if s.time_zone.parse::<chrono_tz::Tz>().is_err() {
         errors.push(
             "time_zone",

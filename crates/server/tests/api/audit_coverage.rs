@@ -46,6 +46,8 @@ const OPERATIONS: &[(&str, &str, Kind)] = &[
     ("GET", "/api/v1/auth/me", NotPatient("the account itself")),
     ("GET", "/api/v1/auth/sessions", NotPatient("the account itself")),
     ("DELETE", "/api/v1/auth/sessions/{id}", NotPatient("the account itself")),
+    ("GET", "/api/v1/auth/activity", NotPatient("the session's idle time")),
+    ("POST", "/api/v1/auth/activity", NotPatient("the session's idle time")),
     ("POST", "/api/v1/auth/mfa/totp/enroll", NotPatient("the account itself")),
     ("POST", "/api/v1/auth/mfa/totp/confirm", NotPatient("the account itself")),
     ("POST", "/api/v1/auth/mfa/totp/disable", NotPatient("the account itself")),

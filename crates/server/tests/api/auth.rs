@@ -564,3 +564,122 @@ async fn staff_sign_in_only_from_the_practices_networks_and_patients_from_anywhe
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn a_session_left_without_activity_is_signed_out_and_background_requests_do_not_keep_it() {
+    use entity::auth::session;
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+
+    let app = TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let nurse = app.user(Role::Nurse).await;
+    let activity = |token: String, post: bool| {
+        let app = &app;
+        async move {
+            let method = if post { Method::POST } else { Method::GET };
+            let res = app
+                .send(method, "/api/v1/auth/activity", Some(&token), None)
+                .await;
+            assert_eq!(res.status(), StatusCode::OK);
+            res.json::<Value>().await.unwrap()
+        }
+    };
+    let first = activity(nurse.token.clone(), false).await;
+    assert_eq!(first["idle_minutes"], 30);
+    let until = |v: &Value| {
+        chrono::DateTime::parse_from_rfc3339(v["idle_until"].as_str().unwrap())
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    let left = until(&first) - chrono::Utc::now();
+    assert!(left > chrono::Duration::minutes(29) && left <= chrono::Duration::minutes(30));
+    // Work the app does on its own does not count as activity; the person's does.
+    app.get("/api/v1/patients?limit=5", &nurse.token).await;
+    assert_eq!(
+        until(&activity(nurse.token.clone(), false).await),
+        until(&first)
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    assert!(until(&activity(nurse.token.clone(), true).await) > until(&first));
+    let patient = app.user(Role::Patient).await;
+    assert_eq!(
+        activity(patient.token.clone(), false).await["idle_minutes"],
+        60
+    );
+
+    // The practice chooses the time, within bounds.
+    let mut settings: Value = app
+        .get("/api/v1/settings", &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    settings["staff_idle_minutes"] = json!(2);
+    let res = app
+        .send(
+            Method::PUT,
+            "/api/v1/settings",
+            Some(&admin.token),
+            Some(settings.clone()),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    settings["staff_idle_minutes"] = json!(10);
+    let res = app
+        .send(
+            Method::PUT,
+            "/api/v1/settings",
+            Some(&admin.token),
+            Some(settings),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        activity(nurse.token.clone(), true).await["idle_minutes"],
+        10
+    );
+
+    // Ten minutes pass without activity: the session ends at the next refresh, with why.
+    let row = session::Entity::find()
+        .filter(session::Column::UserId.eq(nurse.id))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut idle: session::ActiveModel = row.clone().into();
+    idle.idle_until = Set(Some(chrono::Utc::now() - chrono::Duration::seconds(1)));
+    idle.update(&app.state.db).await.unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/refresh"))
+        .json(&json!({"refresh_token": nurse.refresh}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(problem_code(res).await, "session_idle");
+    let res = app.get("/api/v1/auth/me", &nurse.token).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let ended = session::Entity::find_by_id(row.id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ended.revoked_reason.as_deref(), Some("idle"));
+    let events = entity::audit::event::Entity::find()
+        .filter(entity::audit::event::Column::Action.eq("auth.idle_sign_out"))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    // Activity cannot bring an ended session back.
+    let res = app
+        .send(
+            Method::POST,
+            "/api/v1/auth/activity",
+            Some(&nurse.token),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}

@@ -46,6 +46,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/auth/me", "yyyyy"),
     ("GET", "/api/v1/auth/sessions", "yyyyy"),
     ("DELETE", "/api/v1/auth/sessions/{id}", "yyyyy"),
+    ("GET", "/api/v1/auth/activity", "yyyyy"),
+    ("POST", "/api/v1/auth/activity", "yyyyy"),
     ("POST", "/api/v1/auth/mfa/totp/enroll", "yyyyy"),
     ("POST", "/api/v1/auth/mfa/totp/confirm", "yyyyy"),
     ("POST", "/api/v1/auth/mfa/totp/disable", "yyyyy"),

@@ -346,6 +346,7 @@ async fn an_account_still_setting_up_mfa_reaches_only_its_own_account_endpoints(
         "/api/v1/auth/me",
         "/api/v1/auth/sessions",
         "/api/v1/auth/sessions/{id}",
+        "/api/v1/auth/activity",
         "/api/v1/auth/mfa/totp/enroll",
         "/api/v1/auth/mfa/totp/confirm",
         "/api/v1/auth/mfa/totp/disable",

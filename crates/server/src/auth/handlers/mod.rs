@@ -25,6 +25,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(sign_in::me)
         .service(sessions::list_sessions)
         .service(sessions::revoke_session)
+        .service(sessions::get_activity)
+        .service(sessions::post_activity)
         .service(mfa::totp_enroll)
         .service(mfa::totp_confirm)
         .service(mfa::totp_disable)

@@ -1,8 +1,9 @@
 //! The caller's own sessions: listed and ended one at a time.
 
-use actix_web::{delete, get, web, HttpResponse};
+use actix_web::{delete, get, post, web, HttpResponse};
 use api_types::audit::AuditAction;
-use api_types::auth::SessionInfo;
+use api_types::auth::{IdleStatus, SessionInfo};
+use api_types::ErrorCode;
 use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
@@ -10,7 +11,7 @@ use super::require_account;
 use crate::audit::AuditEntry;
 use crate::auth::sessions::{self};
 use crate::auth::Principal;
-use crate::platform::ApiResult;
+use crate::platform::{ApiError, ApiResult};
 use crate::AppState;
 
 /// The account's signed-in sessions.
@@ -54,4 +55,68 @@ pub(super) async fn revoke_session(
         )
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+fn idle_status(
+    state: Option<(chrono::DateTime<chrono::Utc>, i64)>,
+) -> ApiResult<web::Json<IdleStatus>> {
+    match state {
+        Some((until, minutes)) => Ok(web::Json(IdleStatus {
+            idle_until: Some(until),
+            idle_minutes: minutes,
+        })),
+        None => Err(ApiError::code(ErrorCode::SessionIdle)),
+    }
+}
+
+/// Until when this session stays signed in without activity, without extending it: an app
+/// about to warn of signing out asks first whether another of its tabs was used since.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    responses((status = 200, body = IdleStatus), (status = 401, body = api_types::Problem))
+)]
+#[get("/auth/activity")]
+pub(super) async fn get_activity(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> ApiResult<web::Json<IdleStatus>> {
+    require_account(&principal)?;
+    let (Some(sid), Some(role)) = (principal.session_id(), principal.role()) else {
+        return Ok(web::Json(IdleStatus {
+            idle_until: None,
+            idle_minutes: 0,
+        }));
+    };
+    match sessions::idle_until(&state.db, sid, role).await? {
+        Some(s) => idle_status(Some(s)),
+        None => Ok(web::Json(IdleStatus {
+            idle_until: None,
+            idle_minutes: 0,
+        })),
+    }
+}
+
+/// The person is using the app: the session stays signed in for the practice's idle time from
+/// now. Apps call it when someone types, clicks or scrolls (at most about once a minute), never
+/// for work they do on their own (refreshing lists, renewing tokens), so that a screen left open
+/// signs out.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    responses((status = 200, body = IdleStatus), (status = 401, body = api_types::Problem))
+)]
+#[post("/auth/activity")]
+pub(super) async fn post_activity(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> ApiResult<web::Json<IdleStatus>> {
+    require_account(&principal)?;
+    let (Some(sid), Some(role)) = (principal.session_id(), principal.role()) else {
+        return Ok(web::Json(IdleStatus {
+            idle_until: None,
+            idle_minutes: 0,
+        }));
+    };
+    idle_status(sessions::touch(&state.db, sid, role).await?)
 }

@@ -195,6 +195,12 @@ pub(super) async fn refresh(
             clear_cookie(&state, &mut res);
             Ok(res)
         }
+        Refreshed::Idle => {
+            let idle = ApiError::code(ErrorCode::SessionIdle);
+            let mut res = actix_web::ResponseError::error_response(&idle);
+            clear_cookie(&state, &mut res);
+            Ok(res)
+        }
     }
 }
 
