@@ -61,8 +61,25 @@ pub fn target_dir() -> PathBuf {
         .unwrap_or_else(|| root().join("target"))
 }
 
+/// When the current step began, and what it is, so each step's time is reported.
+static STEP: std::sync::Mutex<Option<(std::time::Instant, String)>> = std::sync::Mutex::new(None);
+
+/// Starts a step, saying how long the one before took.
 pub fn step(title: &str) {
+    end_step();
     println!("\n==> {title}");
+    if let Ok(mut s) = STEP.lock() {
+        *s = Some((std::time::Instant::now(), title.to_owned()));
+    }
+}
+
+/// Says how long the current step took.
+pub fn end_step() {
+    if let Ok(mut s) = STEP.lock() {
+        if let Some((at, title)) = s.take() {
+            println!("    ({title}: {:.0} s)", at.elapsed().as_secs_f64());
+        }
+    }
 }
 
 /// Runs a command in the workspace root; fails with its exit status.
@@ -365,7 +382,9 @@ fn test(args: &[String]) -> Result {
         step("Integration tests on PostgreSQL");
         tools::ensure_postgres()?;
         sh(cargo()
-            .args(["test", "-p", "carebase", "--features", "postgres-tests"])
+            // The same package selection and features as the SQLite run, so that nothing is
+            // compiled again: only the database differs.
+            .args(["test", "--workspace"])
             .args(["--test", "api", "--test", "postgres"])
             .env(
                 "CAREBASE_TEST_DATABASE_URL",
@@ -394,6 +413,7 @@ fn test(args: &[String]) -> Result {
         step("Browser tests");
         tools::e2e(&carebase_bin("debug"))?;
     }
+    end_step();
     println!("\nAll checks passed.");
     Ok(())
 }

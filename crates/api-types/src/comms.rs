@@ -255,7 +255,7 @@ impl StartCall {
                 e.push(
                     "staff_phone",
                     "invalid",
-                    "Give your phone number in international form, such as +61412345678.",
+                    "Give your phone number, such as 0412 345 678 or +61412345678.",
                 );
             }
         }

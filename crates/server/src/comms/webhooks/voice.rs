@@ -338,7 +338,8 @@ pub async fn twilio_call_recording(
         "call_recording",
         |state, params| async move {
             let empty = Response::new().build();
-            let Some(entry) = queries::find(&state.db, id).await? else {
+            // A recording of a `<Dial>` belongs to the call Twilio placed (its parent call).
+            let Some(entry) = call_of(&state, id, &params).await? else {
                 return Ok(("unknown", empty));
             };
             if entry.recording_state != Some(RecordingState::Pending) {
