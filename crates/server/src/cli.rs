@@ -71,6 +71,11 @@ enum Command {
         /// The backup file.
         file: std::path::PathBuf,
     },
+    /// The encryption keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Print queued and sent messages in full, one-time links included: for the server's
     /// operator when no mail server is configured. The web app never shows those links.
     Outbox {
@@ -96,6 +101,18 @@ enum AdminCommand {
         role: String,
         #[arg(long)]
         name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Re-encrypt every encrypted value and file under the active key, while the practice keeps
+    /// working; run it again to go on after an interruption. Afterwards the old keys can be
+    /// removed from the configuration.
+    Rotate {
+        /// Rows re-encrypted per transaction.
+        #[arg(long, default_value_t = 500)]
+        batch: u64,
     },
 }
 
@@ -155,6 +172,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     db::migrate(&conn).await?;
     match cli.command {
         Command::Openapi | Command::Restore { .. } => unreachable!("handled above"),
+        Command::Keys {
+            command: KeysCommand::Rotate { batch },
+        } => {
+            let crypto = Crypto::load(&settings.keys, &settings.data_dir)?;
+            let done = crate::ops::rotate_keys(&conn, &crypto, batch.max(1)).await?;
+            println!(
+                "{} values re-encrypted under key {} in {:.1} s ({:.0} a second); every value is now under it",
+                done.values,
+                crypto.active_key_id(),
+                done.seconds,
+                done.values as f64 / done.seconds.max(0.001)
+            );
+        }
         Command::Backup { out } => {
             let crypto = Crypto::load(&settings.keys, &settings.data_dir)?;
             let done = crate::ops::backup(&url, &conn, &crypto, &out).await?;

@@ -27,3 +27,9 @@ pub use principal::{authenticate, require, Actor, Authorized, Principal};
 pub use sessions::{follow_revocations, revoke_all as revoke_sessions};
 pub use sessions::{is_active as session_is_active, revocations};
 pub use tokens::{Claims, JwtKeys, TokenType};
+
+/// The encrypted columns of this domain's tables, for re-encryption under a new key.
+pub const SEALED: &[crate::platform::rotation::Sealed] = &[
+    crate::platform::rotation::Sealed::text("invitations", "email_enc", "invitations.email"),
+    crate::platform::rotation::Sealed::text("invitations", "name_enc", "invitations.name"),
+];

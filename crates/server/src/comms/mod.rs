@@ -67,3 +67,55 @@ pub struct Notify<'a> {
     pub crypto: &'a crate::platform::crypto::Crypto,
     pub public_url: &'a str,
 }
+
+/// The encrypted columns of this domain's tables, for re-encryption under a new key.
+pub const SEALED: &[crate::platform::rotation::Sealed] = &[
+    crate::platform::rotation::Sealed::text(
+        "correspondence",
+        "counterpart_enc",
+        "correspondence.counterpart",
+    ),
+    crate::platform::rotation::Sealed::text(
+        "correspondence",
+        "subject_enc",
+        "correspondence.subject",
+    ),
+    crate::platform::rotation::Sealed::text("correspondence", "body_enc", "correspondence.body"),
+    crate::platform::rotation::Sealed::text(
+        "correspondence",
+        "attachments_enc",
+        "correspondence.attachments",
+    ),
+    crate::platform::rotation::Sealed::text(
+        "correspondence",
+        "held_files_enc",
+        "correspondence.held_files",
+    ),
+    crate::platform::rotation::Sealed::text(
+        "outbox_messages",
+        "recipient_enc",
+        "outbox_messages.recipient",
+    ),
+    crate::platform::rotation::Sealed::text(
+        "outbox_messages",
+        "subject_enc",
+        "outbox_messages.subject",
+    ),
+    crate::platform::rotation::Sealed::text("outbox_messages", "body_enc", "outbox_messages.body"),
+    crate::platform::rotation::Sealed::text(
+        "outbox_messages",
+        "attachments_enc",
+        "outbox_messages.attachments",
+    ),
+    crate::platform::rotation::Sealed::text("thread_messages", "body_enc", "thread_messages.body"),
+    crate::platform::rotation::Sealed::text(
+        "thread_messages",
+        "attachments_enc",
+        "thread_messages.attachments",
+    ),
+    crate::platform::rotation::Sealed::text(
+        "message_threads",
+        "subject_enc",
+        "message_threads.subject",
+    ),
+];

@@ -20,3 +20,18 @@ pub(crate) use targets::{
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     handlers::configure(cfg);
 }
+
+/// The encrypted columns of this domain's tables, for re-encryption under a new key.
+pub const SEALED: &[crate::platform::rotation::Sealed] = &[
+    crate::platform::rotation::Sealed::text("health_alerts", "note_enc", "health_alerts.note"),
+    crate::platform::rotation::Sealed {
+        table: "target_overrides",
+        column: "note_enc",
+        aad: "target_overrides.note",
+        keys: &[
+            crate::platform::rotation::Key::Uuid("patient_id"),
+            crate::platform::rotation::Key::SmallInt("metric"),
+        ],
+        bytes: false,
+    },
+];

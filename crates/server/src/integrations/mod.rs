@@ -47,3 +47,34 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     google::configure(cfg);
     withings::configure(cfg);
 }
+
+/// The encrypted columns of this domain's tables, for re-encryption under a new key.
+pub const SEALED: &[crate::platform::rotation::Sealed] = &[
+    crate::platform::rotation::Sealed::text(
+        "device_connections",
+        "access_token_enc",
+        "device_connections.access_token",
+    ),
+    crate::platform::rotation::Sealed::text(
+        "device_connections",
+        "refresh_token_enc",
+        "device_connections.refresh_token",
+    ),
+    crate::platform::rotation::Sealed::text(
+        "calendar_connections",
+        "access_token_enc",
+        "calendar_connections.access_token",
+    ),
+    crate::platform::rotation::Sealed::text(
+        "calendar_connections",
+        "refresh_token_enc",
+        "calendar_connections.refresh_token",
+    ),
+    crate::platform::rotation::Sealed {
+        table: "integration_credentials",
+        column: "data_enc",
+        aad: "integration_credentials.data",
+        keys: &[crate::platform::rotation::Key::Text("provider")],
+        bytes: false,
+    },
+];

@@ -48,3 +48,13 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     consents::configure(cfg);
     grants::configure(cfg);
 }
+
+/// The encrypted columns of this domain's tables, for re-encryption under a new key.
+pub const SEALED: &[crate::platform::rotation::Sealed] = &[
+    crate::platform::rotation::Sealed::text("patients", "data_enc", "patients.data"),
+    crate::platform::rotation::Sealed::text(
+        "break_glass_grants",
+        "reason_enc",
+        "break_glass_grants.reason",
+    ),
+];

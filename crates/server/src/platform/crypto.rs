@@ -255,6 +255,11 @@ impl Crypto {
         serde_json::from_slice(&self.decrypt(value, aad)?).context("decrypted JSON is not valid")
     }
 
+    /// The id of the key new values are encrypted under.
+    pub fn active_key_id(&self) -> u32 {
+        self.active
+    }
+
     /// Whether a value is encrypted under an older key and should be re-encrypted.
     pub fn needs_rotation(&self, value: &str) -> bool {
         !value.starts_with(&format!("v1.{}.", self.active))

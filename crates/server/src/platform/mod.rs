@@ -14,6 +14,7 @@ pub mod http;
 pub mod idempotency;
 pub mod ids;
 pub mod rate_limit;
+pub mod rotation;
 pub mod shutdown;
 pub mod telemetry;
 pub mod unreadable;

@@ -152,6 +152,20 @@ impl Holder {
     }
 }
 
+/// The encrypted columns of this domain's tables, for re-encryption under a new key.
+pub const SEALED: &[crate::platform::rotation::Sealed] = &[
+    crate::platform::rotation::Sealed::text(
+        "data_requests",
+        "details_enc",
+        "data_requests.details",
+    ),
+    crate::platform::rotation::Sealed::text(
+        "data_requests",
+        "response_enc",
+        "data_requests.response",
+    ),
+];
+
 #[cfg(test)]
 mod tests {
     use super::Holder;

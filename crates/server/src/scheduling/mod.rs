@@ -50,3 +50,13 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     calendar::configure(cfg);
     feeds::configure(cfg);
 }
+
+/// The encrypted columns of this domain's tables, for re-encryption under a new key.
+pub const SEALED: &[crate::platform::rotation::Sealed] = &[
+    crate::platform::rotation::Sealed::text("appointments", "notes_enc", "appointments.notes"),
+    crate::platform::rotation::Sealed::text(
+        "appointments",
+        "cancel_reason_enc",
+        "appointments.cancel_reason",
+    ),
+];

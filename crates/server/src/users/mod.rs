@@ -15,3 +15,12 @@ pub use queries::{
     find_model, get, is_bookable, names, patient_links, phone_of, remember_phone, CredentialChange,
     NewUser, UserRecord,
 };
+
+/// The encrypted columns of this domain's tables, for re-encryption under a new key.
+pub const SEALED: &[crate::platform::rotation::Sealed] = &[
+    crate::platform::rotation::Sealed::text("users", "email_enc", "users.email"),
+    crate::platform::rotation::Sealed::text("users", "name_enc", "users.name"),
+    crate::platform::rotation::Sealed::text("users", "mfa_secret_enc", "users.mfa_secret"),
+    crate::platform::rotation::Sealed::text("users", "mfa_pending_secret_enc", "users.mfa_pending"),
+    crate::platform::rotation::Sealed::text("users", "phone_enc", "users.phone"),
+];

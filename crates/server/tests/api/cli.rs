@@ -231,3 +231,97 @@ async fn a_backup_restores_into_an_empty_database_with_its_audit_chain_and_reada
     let out = restore(&empty, &app.data_dir, &altered_file);
     assert!(!out.status.success());
 }
+
+#[tokio::test]
+async fn rotating_keys_re_encrypts_everything_so_the_old_key_can_go() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(api_types::Role::Admin).await;
+    let mut body = crate::helpers::patient_body("Rota", "Tion");
+    body["email"] = serde_json::json!("rota@example.com");
+    let patient = app.create_patient(&admin.token, body).await;
+    let id = patient["id"].as_str().unwrap();
+    let res = app
+        .post(
+            &format!("/api/v1/patients/{id}/correspondence"),
+            Some(&admin.token),
+            serde_json::json!({"channel": "email", "subject": "Hello", "body": "Please call us."}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let res = app
+        .client
+        .post(app.url(&format!(
+            "/api/v1/patients/{id}/documents?filename=referral.pdf&kind=referral"
+        )))
+        .bearer_auth(&admin.token)
+        .header("content-type", "application/octet-stream")
+        .body(b"%PDF-1.7 referral".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::CREATED,
+        "{}",
+        res.text().await.unwrap()
+    );
+
+    // A new key, made active; the old one still configured.
+    let key_file = app.data_dir.join("keys.json");
+    let mut keys: Value = serde_json::from_slice(&std::fs::read(&key_file).unwrap()).unwrap();
+    keys["encryption_keys"]["2"] = Value::from(base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        [42u8; 32],
+    ));
+    keys["active_key_id"] = Value::from(2);
+    std::fs::write(&key_file, serde_json::to_vec(&keys).unwrap()).unwrap();
+
+    let out = carebase(&app, &["keys", "rotate", "--batch", "2"]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("patients.data_enc"), "{said}");
+    assert!(said.contains("document_blobs.data"), "{said}");
+    assert!(said.contains("under key 2"), "{said}");
+    // Run again, it finds nothing left.
+    let again = carebase(&app, &["keys", "rotate"]);
+    assert!(String::from_utf8_lossy(&again.stdout).starts_with("0 values re-encrypted"));
+
+    // Without the old key, everything still reads.
+    keys["encryption_keys"].as_object_mut().unwrap().remove("1");
+    std::fs::write(&key_file, serde_json::to_vec(&keys).unwrap()).unwrap();
+    let crypto = carebase::platform::crypto::Crypto::load(
+        &carebase::platform::config::KeySettings::default(),
+        &app.data_dir,
+    )
+    .unwrap();
+    for s in carebase::ops::sealed_columns() {
+        assert_eq!(
+            carebase::platform::rotation::remaining(&app.state.db, &crypto, s)
+                .await
+                .unwrap(),
+            0,
+            "{}.{}",
+            s.table,
+            s.column
+        );
+    }
+    assert!(
+        carebase::patients::check_decrypts(&app.state.db, &crypto, 100)
+            .await
+            .unwrap()
+            >= 1
+    );
+    let out = carebase(&app, &["outbox", "--to", "rota@example.com"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Please call us."));
+    let verify = carebase(&app, &["audit", "verify"]);
+    assert!(verify.status.success());
+}
