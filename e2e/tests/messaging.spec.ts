@@ -118,6 +118,8 @@ test.describe('secure messaging', () => {
     const own = person.page.getByTestId('thread-message').filter({ hasText: 'morning coffee' });
     await expect(own).toHaveClass(/bubble-mine/);
     await expect(own.getByRole('button', { name: 'Download pharmacy label.txt' })).toBeVisible();
+    // The file's size shows beside its name.
+    await expect(own.getByRole('list', { name: 'Attached files' })).toContainText(/pharmacy label\.txt\s*40 bytes/);
     await expect(own.getByText('Read', { exact: true })).toHaveCount(0);
     await markPage(person.page);
     await screenshot(person.page, 'messaging-01-patient-wrote');
@@ -139,6 +141,7 @@ test.describe('secure messaging', () => {
     const theirs = clinician.page.getByTestId('thread-message').filter({ hasText: 'morning coffee' });
     await expect(theirs).toHaveClass(/bubble-theirs/);
     await expect(theirs).toContainText('Iris Letterby');
+    await expect(theirs.getByRole('list', { name: 'Attached files' })).toContainText('40 bytes');
     const download = clinician.page.waitForEvent('download');
     await theirs.getByRole('button', { name: 'Download pharmacy label.txt' }).click();
     expect((await download).suggestedFilename()).toBe('pharmacy label.txt');

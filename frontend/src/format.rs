@@ -179,6 +179,28 @@ pub fn file_size(bytes: i64) -> String {
     }
 }
 
+/// Characters in one SMS, and in each part of a longer one.
+const SMS_SINGLE: usize = 160;
+const SMS_PART: usize = 153;
+
+/// How an SMS of `chars` characters is sent: "212 of 459 characters · 2 texts".
+pub fn sms_length(chars: usize) -> String {
+    let parts = if chars <= SMS_SINGLE {
+        1
+    } else {
+        chars.div_ceil(SMS_PART)
+    };
+    let texts = if parts == 1 {
+        "1 text".to_owned()
+    } else {
+        format!("{parts} texts")
+    };
+    format!(
+        "{chars} of {} characters · {texts}",
+        api_types::comms::SMS_MAX_CHARS
+    )
+}
+
 /// Copies text to the clipboard; the promise's outcome is not awaited.
 pub fn copy_to_clipboard(text: &str) {
     let clipboard = leptos::prelude::window().navigator().clipboard();

@@ -1,5 +1,6 @@
 //! Administration: staff and invitations, API keys, the audit log, the outbox of messages, the
-//! calls providers make to the practice, and practice settings.
+//! calls providers make to the practice, and practice settings (with the practice's note
+//! templates and the messages staff start from when they write to a patient).
 
 mod api_keys;
 mod audit;
@@ -9,6 +10,7 @@ mod note_templates;
 mod outbox;
 mod settings;
 mod staff;
+mod staff_templates;
 mod webhooks;
 
 use leptos::prelude::*;

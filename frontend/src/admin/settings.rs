@@ -1,4 +1,5 @@
-//! `/admin/settings`: the practice's name, time zone and two-step verification policy.
+//! `/admin/settings`: the practice's name, time zone and two-step verification policy, the
+//! messages staff start from when they write to a patient, and the practice's note templates.
 
 use api_types::admin::PracticeSettings;
 use api_types::validation::Errors;
@@ -46,6 +47,7 @@ pub fn SettingsPage() -> impl IntoView {
                 Some(Err(problem)) => view! { <ProblemAlert problem /> }.into_any(),
                 Some(Ok(current)) => view! { <SettingsForm current settings /> }.into_any(),
             }}
+            <super::staff_templates::StaffTemplatesCard />
             <super::note_templates::NoteTemplatesCard />
         </div>
     }
@@ -75,6 +77,9 @@ fn SettingsForm(current: PracticeSettings, settings: Loader<PracticeSettings>) -
         .map(|r| (r, RwSignal::new(current.mfa_required_roles.contains(&r))))
         .collect();
     let networks = RwSignal::new(current.staff_networks.join("\n"));
+    // Not changed on this form: saved as they are.
+    let (staff_idle_minutes, patient_idle_minutes) =
+        (current.staff_idle_minutes, current.patient_idle_minutes);
     let errors = FieldErrors::new();
     let problem = RwSignal::new(None);
     let save = Action::new_unsync(move |s: &PracticeSettings| {
@@ -110,6 +115,8 @@ fn SettingsForm(current: PracticeSettings, settings: Loader<PracticeSettings>) -
                 .filter(|l| !l.is_empty())
                 .map(str::to_owned)
                 .collect(),
+            staff_idle_minutes,
+            patient_idle_minutes,
         };
         let mut e = Errors::default();
         e.required_text("practice_name", &s.practice_name, 200);

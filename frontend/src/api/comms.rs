@@ -4,7 +4,8 @@
 
 use api_types::comms::{
     AssignCorrespondence, CallSetup, Correspondence, CorrespondenceQuery,
-    PatientCorrespondenceQuery, SendMessage, StartCall, WebhookEvent, WebhookEventQuery,
+    PatientCorrespondenceQuery, SendMessage, StaffTemplates, StartCall, WebhookEvent,
+    WebhookEventQuery,
 };
 use api_types::Page;
 use uuid::Uuid;
@@ -31,6 +32,20 @@ pub async fn send(
     client
         .post(&format!("/patients/{patient_id}/correspondence"), message)
         .await
+}
+
+/// The messages staff start from when they write to a patient, as the practice keeps them.
+pub async fn staff_templates(client: &Client) -> ApiResult<StaffTemplates> {
+    client.get("/staff-templates").await
+}
+
+/// Replaces the practice's staff templates (administrators); refused at the fields with an
+/// unknown placeholder, a name used twice, or too many templates.
+pub async fn save_staff_templates(
+    client: &Client,
+    templates: &StaffTemplates,
+) -> ApiResult<StaffTemplates> {
+    client.put("/staff-templates", templates).await
 }
 
 /// What a call to the patient can be: whether calls can be made, the numbers, and whether it

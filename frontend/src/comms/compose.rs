@@ -1,7 +1,7 @@
 //! Writing to a patient from their record: by SMS or email, within their contact consents, from
 //! one of the practice's templates or from scratch.
 
-use api_types::comms::{CorrespondenceChannel, SendMessage, SMS_MAX_CHARS, STAFF_TEMPLATES};
+use api_types::comms::{CorrespondenceChannel, SendMessage, StaffTemplate, SMS_MAX_CHARS};
 use api_types::sharing::ConsentKind;
 use api_types::{ErrorCode, Problem};
 use leptos::ev::SubmitEvent;
@@ -11,20 +11,8 @@ use super::Correspondent;
 use crate::api::{self, Loader};
 use crate::auth::use_auth;
 use crate::components::common::{use_toasts, ProblemAlert, SelectField, TextAreaField, TextField};
+use crate::format;
 use crate::forms::FieldErrors;
-
-/// Characters in one SMS, and in each part of a longer one.
-const SMS_SINGLE: usize = 160;
-const SMS_PART: usize = 153;
-
-/// How many texts a message of `chars` characters is sent as.
-fn sms_parts(chars: usize) -> usize {
-    if chars <= SMS_SINGLE {
-        1
-    } else {
-        chars.div_ceil(SMS_PART)
-    }
-}
 
 fn consent_of(channel: CorrespondenceChannel) -> ConsentKind {
     match channel {
@@ -58,11 +46,19 @@ pub fn ComposePanel(patient: Correspondent, on_sent: Callback<()>) -> impl IntoV
         || (),
         move |()| async move { api::patients::consents(&auth.client(), id).await },
     );
+    // The practice's templates. Until they arrive (or if they cannot be read) there is nothing
+    // to choose from, and the message is written from scratch.
+    let templates = Loader::new(
+        || (),
+        move |()| async move { api::comms::staff_templates(&auth.client()).await },
+    );
 
     // A template fills in the subject and the message, which can then be changed.
     Effect::new(move |_| {
         let name = template.get();
-        let Some(t) = STAFF_TEMPLATES.iter().find(|t| t.name == name) else {
+        let chosen = untrack(|| templates.value())
+            .and_then(|all| all.templates.into_iter().find(|t| t.name == name));
+        let Some(t) = chosen else {
             return;
         };
         let practice = untrack(|| auth.me())
@@ -70,8 +66,8 @@ pub fn ComposePanel(patient: Correspondent, on_sent: Callback<()>) -> impl IntoV
             .filter(|p| !p.is_empty())
             .unwrap_or_else(|| "the practice".to_owned());
         first_name.with_value(|first| {
-            subject.set(t.render(t.subject, first, &practice));
-            body.set(t.render(t.body, first, &practice));
+            subject.set(StaffTemplate::render(&t.subject, first, &practice));
+            body.set(StaffTemplate::render(&t.body, first, &practice));
         });
         errors.clear();
     });
@@ -142,13 +138,18 @@ pub fn ComposePanel(patient: Correspondent, on_sent: Callback<()>) -> impl IntoV
         }
     };
 
-    let templates = std::iter::once((String::new(), "Write my own".to_owned()))
-        .chain(
-            STAFF_TEMPLATES
-                .iter()
-                .map(|t| (t.name.to_owned(), t.name.to_owned())),
+    let template_picker = move || {
+        let names = templates
+            .value()
+            .map(|all| all.templates)
+            .filter(|all| !all.is_empty())?;
+        let options = std::iter::once((String::new(), "Write my own".to_owned()))
+            .chain(names.into_iter().map(|t| (t.name.clone(), t.name)))
+            .collect::<Vec<_>>();
+        Some(
+            view! { <SelectField id="compose-template" label="Template" value=template options /> },
         )
-        .collect::<Vec<_>>();
+    };
     let channels = [CorrespondenceChannel::Sms, CorrespondenceChannel::Email]
         .into_iter()
         .map(|c| {
@@ -194,7 +195,7 @@ pub fn ComposePanel(patient: Correspondent, on_sent: Callback<()>) -> impl IntoV
                         })
                 }}
                 {move || problem.get().map(|problem| view! { <ProblemAlert problem /> })}
-                <SelectField id="compose-template" label="Template" value=template options=templates />
+                {template_picker}
                 <Show when=move || channel.get() == CorrespondenceChannel::Email>
                     <TextField id="compose-subject" label="Subject" value=subject error=errors.of("subject") required=true />
                 </Show>
@@ -206,12 +207,7 @@ pub fn ComposePanel(patient: Correspondent, on_sent: Callback<()>) -> impl IntoV
                         }
                         data-testid="sms-count"
                     >
-                        {move || {
-                            let n = chars();
-                            let parts = sms_parts(n);
-                            let texts = if parts == 1 { "1 text".to_owned() } else { format!("{parts} texts") };
-                            format!("{n} of {SMS_MAX_CHARS} characters · {texts}")
-                        }}
+                        {move || format::sms_length(chars())}
                     </p>
                 </Show>
                 <div class="form-actions">

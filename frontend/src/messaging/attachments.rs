@@ -213,7 +213,8 @@ pub fn AttachmentPicker(
     }
 }
 
-/// A message's files, each downloaded from the patient's documents when chosen.
+/// A message's files, each with its size (when known), downloaded from the patient's documents
+/// when chosen.
 #[component]
 pub fn AttachmentLinks(files: Vec<MessageAttachment>) -> impl IntoView {
     let auth = use_auth();
@@ -222,7 +223,14 @@ pub fn AttachmentLinks(files: Vec<MessageAttachment>) -> impl IntoView {
         let file = file.clone();
         async move {
             match api::clinical::documents::content(&auth.client(), file.document_id, false).await {
-                Ok(bytes) => format::download_bytes(&file.name, "application/octet-stream", &bytes),
+                Ok(bytes) => {
+                    let mime = if file.media_type.is_empty() {
+                        "application/octet-stream"
+                    } else {
+                        file.media_type.as_str()
+                    };
+                    format::download_bytes(&file.name, mime, &bytes)
+                }
                 Err(p) if p.code == ErrorCode::NotFound => {
                     toasts.error(format!("{} is no longer in the record.", file.name))
                 }
@@ -236,8 +244,10 @@ pub fn AttachmentLinks(files: Vec<MessageAttachment>) -> impl IntoView {
             .map(|f| {
                 let label = format!("Download {}", f.name);
                 let name = f.name.clone();
+                // Files sent before sizes were kept with messages have none to show.
+                let size = (f.size_bytes > 0).then(|| format::file_size(f.size_bytes));
                 view! {
-                    <li>
+                    <li class="attachment-link-row">
                         <button
                             type="button"
                             class="link-button attachment-link"
@@ -248,6 +258,7 @@ pub fn AttachmentLinks(files: Vec<MessageAttachment>) -> impl IntoView {
                         >
                             {name}
                         </button>
+                        {size.map(|size| view! { <span class="muted attachment-size">{size}</span> })}
                     </li>
                 }
             })
