@@ -87,6 +87,14 @@ export const CALLER = {
   role: 'practitioner',
 };
 
+/** Leaves the app alone until it signs out for the time without activity. */
+export const IDLER = {
+  email: 'idler@e2e.test',
+  password: 'Hazel-Drifting-Meadow-29',
+  name: 'Dr Ida Stillwater',
+  role: 'practitioner',
+};
+
 export const ACCOUNTS = [
   ADMIN,
   NURSE,
@@ -99,6 +107,7 @@ export const ACCOUNTS = [
   MESSAGING_CLINICIAN,
   MESSAGING_RECEPTION,
   CALLER,
+  IDLER,
 ];
 
 export type Account = { email: string; password: string; name: string };

@@ -77,9 +77,8 @@ fn SettingsForm(current: PracticeSettings, settings: Loader<PracticeSettings>) -
         .map(|r| (r, RwSignal::new(current.mfa_required_roles.contains(&r))))
         .collect();
     let networks = RwSignal::new(current.staff_networks.join("\n"));
-    // Not changed on this form: saved as they are.
-    let (staff_idle_minutes, patient_idle_minutes) =
-        (current.staff_idle_minutes, current.patient_idle_minutes);
+    let staff_idle = RwSignal::new(current.staff_idle_minutes.to_string());
+    let patient_idle = RwSignal::new(current.patient_idle_minutes.to_string());
     let errors = FieldErrors::new();
     let problem = RwSignal::new(None);
     let save = Action::new_unsync(move |s: &PracticeSettings| {
@@ -97,6 +96,8 @@ fn SettingsForm(current: PracticeSettings, settings: Loader<PracticeSettings>) -
     });
     let pending = save.pending();
     let chosen = mfa.clone();
+    // Not a whole number: out of range, and refused at the field.
+    let minutes = |s: RwSignal<String>| s.get_untracked().trim().parse::<u32>().unwrap_or(0);
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         problem.set(None);
@@ -115,11 +116,23 @@ fn SettingsForm(current: PracticeSettings, settings: Loader<PracticeSettings>) -
                 .filter(|l| !l.is_empty())
                 .map(str::to_owned)
                 .collect(),
-            staff_idle_minutes,
-            patient_idle_minutes,
+            staff_idle_minutes: minutes(staff_idle),
+            patient_idle_minutes: minutes(patient_idle),
         };
         let mut e = Errors::default();
         e.required_text("practice_name", &s.practice_name, 200);
+        for (field, value) in [
+            ("staff_idle_minutes", s.staff_idle_minutes),
+            ("patient_idle_minutes", s.patient_idle_minutes),
+        ] {
+            if !api_types::admin::IDLE_MINUTES.contains(&value) {
+                e.push(
+                    field,
+                    "out_of_range",
+                    "Choose between 5 minutes and 12 hours (720 minutes).",
+                );
+            }
+        }
         if let Some(bad) = s
             .staff_networks
             .iter()
@@ -170,6 +183,24 @@ fn SettingsForm(current: PracticeSettings, settings: Loader<PracticeSettings>) -
                 value=networks
                 rows=3
                 error=errors.of("staff_networks")
+            />
+            <TextField
+                id="staff_idle_minutes"
+                label="Sign staff out after (minutes without activity)"
+                hint="From 5 to 720. A warning shows a minute before."
+                value=staff_idle
+                input_type="number"
+                inputmode="numeric"
+                error=errors.of("staff_idle_minutes")
+            />
+            <TextField
+                id="patient_idle_minutes"
+                label="Sign patients out after (minutes without activity)"
+                hint="From 5 to 720, for the patient portal."
+                value=patient_idle
+                input_type="number"
+                inputmode="numeric"
+                error=errors.of("patient_idle_minutes")
             />
             <div class="form-actions">
                 <button type="submit" class="button button-primary" disabled=move || pending.get()>

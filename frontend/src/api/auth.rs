@@ -1,9 +1,9 @@
 //! Sign-in, MFA, the signed-in account and sign-out.
 
 use api_types::auth::{
-    AcceptInvitationRequest, ChangePasswordRequest, InvitationPreview, LoginRequest, LoginResponse,
-    Me, MfaCodeRequest, MfaVerifyRequest, PasswordResetConfirm, PasswordResetRequest,
-    RecoveryCodes, SessionInfo, TokenResponse, TotpEnrollResponse,
+    AcceptInvitationRequest, ChangePasswordRequest, IdleStatus, InvitationPreview, LoginRequest,
+    LoginResponse, Me, MfaCodeRequest, MfaVerifyRequest, PasswordResetConfirm,
+    PasswordResetRequest, RecoveryCodes, SessionInfo, TokenResponse, TotpEnrollResponse,
 };
 use uuid::Uuid;
 
@@ -28,6 +28,18 @@ pub async fn me(client: &Client) -> ApiResult<Me> {
 /// `POST /auth/logout`: ends this session on the server and clears the refresh cookie.
 pub async fn logout(client: &Client) -> ApiResult<()> {
     client.post_no_content("/auth/logout", &EmptyBody {}).await
+}
+
+/// `POST /auth/activity`: the person is using the app, so the session stays signed in for the
+/// practice's idle time from now. Only for their own input, never for the app's own work.
+pub async fn activity(client: &Client) -> ApiResult<IdleStatus> {
+    client.post("/auth/activity", &EmptyBody {}).await
+}
+
+/// `GET /auth/activity`: until when the session stays signed in, without extending it (another
+/// tab may have).
+pub async fn idle_status(client: &Client) -> ApiResult<IdleStatus> {
+    client.get("/auth/activity").await
 }
 
 /// `POST /auth/password-reset`: sends a reset link if the address belongs to an account. The

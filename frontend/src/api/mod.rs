@@ -60,12 +60,15 @@ enum Credentials {
 #[derive(Debug, Clone, Copy)]
 pub struct Client {
     access_token: RwSignal<Option<String>>,
+    /// Whether the server ended the session for a time without activity (`session_idle`).
+    ended_idle: RwSignal<bool>,
 }
 
 impl Client {
     pub fn new() -> Self {
         Client {
             access_token: RwSignal::new(None),
+            ended_idle: RwSignal::new(false),
         }
     }
 
@@ -87,6 +90,16 @@ impl Client {
 
     pub fn set_access_token(&self, token: Option<String>) {
         self.access_token.set(token);
+    }
+
+    /// Whether the session ended for a time without activity (tracked), as the server said on
+    /// a refresh or the app found by its own clock.
+    pub fn ended_idle(&self) -> bool {
+        self.ended_idle.get()
+    }
+
+    pub fn set_ended_idle(&self, ended: bool) {
+        self.ended_idle.set(ended);
     }
 
     /// `GET` a signed-in resource.
@@ -254,6 +267,9 @@ impl Client {
                 // Refused: the session is over. A server or network failure may pass, so the
                 // token stays for the next attempt.
                 if problem.status < 500 {
+                    if problem.code == ErrorCode::SessionIdle {
+                        self.ended_idle.set(true);
+                    }
                     self.access_token.set(None);
                 }
                 Err(problem)

@@ -4,7 +4,8 @@ use leptos::prelude::*;
 
 use super::login_form::LoginForm;
 use super::mfa_step::MfaStep;
-use crate::components::common::PageTitle;
+use super::use_auth;
+use crate::components::common::{Notice, PageTitle};
 use crate::layouts::CenteredLayout;
 
 /// Which step of signing in is showing.
@@ -20,6 +21,7 @@ enum Step {
 /// The sign-in page. Once the session is signed in, the route guard takes the person home.
 #[component]
 pub fn LoginPage() -> impl IntoView {
+    let auth = use_auth();
     let step = RwSignal::new(Step::Password);
     let on_mfa_required = Callback::new(move |mfa_token: String| {
         step.set(Step::Mfa { mfa_token });
@@ -29,6 +31,10 @@ pub fn LoginPage() -> impl IntoView {
     view! {
         <PageTitle text="Sign in" />
         <CenteredLayout>
+            {move || {
+                auth.idle_notice()
+                    .map(|text| view! { <Notice title="Signed out">{text}</Notice> })
+            }}
             {move || match step.get() {
                 Step::Password => view! { <LoginForm on_mfa_required /> }.into_any(),
                 Step::Mfa { mfa_token } => view! { <MfaStep mfa_token on_restart /> }.into_any(),

@@ -3,6 +3,7 @@
 
 mod forgot_password;
 mod guards;
+mod idle;
 mod invitation;
 mod login_form;
 mod login_page;
@@ -15,6 +16,7 @@ use api_types::Role;
 
 pub use forgot_password::ForgotPasswordPage;
 pub use guards::{RequirePermission, RequireRole, SignedInGate, SignedOutGate, STAFF};
+pub use idle::IdleWatch;
 pub use invitation::InvitationPage;
 pub use login_page::LoginPage;
 pub use new_password::{check_new_password, NewPasswordFields};

@@ -29,6 +29,8 @@ pub struct Auth {
     /// Set when the person signed out themselves, so that the sign-in page does not offer to
     /// take them back where they were.
     deliberate_sign_out: StoredValue<bool>,
+    /// The practice's idle time for this account, in minutes, once the server has said.
+    idle_minutes: RwSignal<Option<i64>>,
 }
 
 /// Creates the session context and starts restoring a session from the refresh cookie, so that
@@ -58,6 +60,7 @@ pub fn provide_auth() -> Auth {
         state,
         signed_in,
         deliberate_sign_out: StoredValue::new(false),
+        idle_minutes: RwSignal::new(None),
     };
     provide_context(auth);
     spawn_local(async move {
@@ -93,6 +96,7 @@ impl Auth {
     /// nobody is signed in.
     pub async fn finish_sign_in(&self, tokens: TokenResponse) -> ApiResult<()> {
         self.client.set_access_token(Some(tokens.access_token));
+        self.client.set_ended_idle(false);
         match api::auth::me(&self.client).await {
             Ok(me) => {
                 self.me.set(Some(me));
@@ -112,6 +116,47 @@ impl Auth {
         // Nothing useful to show if this fails: the person asked to leave either way.
         let _ = api::auth::logout(&self.client).await;
         self.clear();
+    }
+
+    /// Signs out because the session went without activity for the practice's idle time: the
+    /// app leaves at once (the route guard takes the person to sign in, to come back here), and
+    /// the server is told, which also clears the refresh cookie. Not deliberate: the sign-in page
+    /// says why, and offers to return.
+    pub async fn sign_out_idle(&self) {
+        self.client.set_ended_idle(true);
+        self.me.set(None);
+        if self.client.access_token_untracked().is_some() {
+            // The session may have ended on the server already; either way it is over here.
+            let _ = api::auth::logout(&self.client).await;
+        }
+        self.clear();
+    }
+
+    /// The practice's idle time for this account in minutes, once known (tracked).
+    pub fn idle_minutes(&self) -> Option<i64> {
+        self.idle_minutes.get()
+    }
+
+    pub fn set_idle_minutes(&self, minutes: i64) {
+        if minutes > 0 && self.idle_minutes.get_untracked() != Some(minutes) {
+            self.idle_minutes.set(Some(minutes));
+        }
+    }
+
+    /// For the sign-in page: why the last session ended, when it was for a time without
+    /// activity (tracked).
+    pub fn idle_notice(&self) -> Option<String> {
+        if !self.client.ended_idle() {
+            return None;
+        }
+        let after = match self.idle_minutes() {
+            Some(1) => "1 minute".to_owned(),
+            Some(n) => format!("{n} minutes"),
+            None => "a time".to_owned(),
+        };
+        Some(format!(
+            "You were signed out after {after} without activity. Sign in again to carry on."
+        ))
     }
 
     /// Whether the session just ended because the person signed out; asking clears the answer.

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_location;
 
 use super::nav::{self, NavItem};
 use super::user_menu::UserMenu;
-use crate::auth::use_auth;
+use crate::auth::{use_auth, IdleWatch};
 use crate::components::common::IconSvg;
 
 /// Where the sidebar's mode is remembered across reloads.
@@ -153,6 +153,7 @@ pub fn AppShell() -> impl IntoView {
                 </main>
             </div>
         </div>
+        <IdleWatch />
     }
 }
 
