@@ -302,6 +302,10 @@ pub async fn refresh(
     else {
         return Ok(Refreshed::Invalid);
     };
+    // Ended for idleness already (by another tab's refresh): said the same way.
+    if sess.revoked_reason.as_deref() == Some("idle") {
+        return Ok(Refreshed::Idle);
+    }
     if sess.revoked_at.is_some() || sess.expires_at <= Utc::now() {
         return Ok(Refreshed::Invalid);
     }

@@ -658,6 +658,15 @@ async fn a_session_left_without_activity_is_signed_out_and_background_requests_d
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(problem_code(res).await, "session_idle");
+    // Another tab's refresh of the same session is told the same.
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/refresh"))
+        .json(&json!({"refresh_token": nurse.refresh}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem_code(res).await, "session_idle");
     let res = app.get("/api/v1/auth/me", &nurse.token).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let ended = session::Entity::find_by_id(row.id)
