@@ -213,7 +213,7 @@ test.describe.serial('calls', () => {
     // A number that is not a phone number is caught at the field.
     await dialog.getByRole('button', { name: 'Call now' }).click();
     await expect(dialog.getByLabel('Your phone')).toHaveAttribute('aria-invalid', 'true');
-    await expect(dialog.getByText('Give your phone number in international form')).toBeVisible();
+    await expect(dialog.getByText('Give your phone number, such as 0412 345 678')).toBeVisible();
     await dialog.getByLabel('Your phone').fill(STAFF_PHONE);
     await screenshot(page, 'calls-01-dialog');
     await dialog.getByRole('button', { name: 'Call now' }).click();
