@@ -60,13 +60,16 @@ async fn idle_limit(db: &impl ConnectionTrait, role: api_types::Role) -> ApiResu
     Ok(Duration::minutes(i64::from(settings.idle_minutes(role))))
 }
 
-/// The session's owner is active: it stays signed in for the practice's idle time from now.
-/// Returns until when, and the idle time in minutes. A session already ended is not revived.
-pub async fn touch(
+/// How long the session stays signed in without activity: until when (`None` for a session not
+/// ended for idleness) and the practice's idle time in minutes; `None` once the session has
+/// ended. With `extend`, the owner is active: it stays signed in for the idle time from now (an
+/// ended session is not revived).
+pub async fn idle_state(
     db: &impl ConnectionTrait,
     session_id: Uuid,
     role: api_types::Role,
-) -> ApiResult<Option<(chrono::DateTime<Utc>, i64)>> {
+    extend: bool,
+) -> ApiResult<Option<(Option<chrono::DateTime<Utc>>, i64)>> {
     let limit = idle_limit(db, role).await?;
     let now = Utc::now();
     let Some(s) = session::Entity::find_by_id(session_id).one(db).await? else {
@@ -75,28 +78,14 @@ pub async fn touch(
     if !live(&s, now) {
         return Ok(None);
     }
+    if !extend {
+        return Ok(Some((s.idle_until, limit.num_minutes())));
+    }
     let until = now + limit;
     let mut active: session::ActiveModel = s.into();
     active.idle_until = Set(Some(until));
     active.update(db).await?;
-    Ok(Some((until, limit.num_minutes())))
-}
-
-/// Until when the session stays signed in without more activity, and the idle time in
-/// minutes, without extending it.
-pub async fn idle_until(
-    db: &impl ConnectionTrait,
-    session_id: Uuid,
-    role: api_types::Role,
-) -> ApiResult<Option<(chrono::DateTime<Utc>, i64)>> {
-    let limit = idle_limit(db, role).await?;
-    let Some(s) = session::Entity::find_by_id(session_id).one(db).await? else {
-        return Ok(None);
-    };
-    if !live(&s, Utc::now()) {
-        return Ok(None);
-    }
-    Ok(s.idle_until.map(|t| (t, limit.num_minutes())))
+    Ok(Some((Some(until), limit.num_minutes())))
 }
 
 /// How long after forgetting sessions nothing is remembered: a revocation in this process is

@@ -57,13 +57,24 @@ pub(super) async fn revoke_session(
     Ok(HttpResponse::NoContent().finish())
 }
 
-fn idle_status(
-    state: Option<(chrono::DateTime<chrono::Utc>, i64)>,
+/// The caller's session's idle state, extended when `extend`: 401 `session_idle` once it has
+/// ended; no limit for an API key.
+async fn activity(
+    state: &AppState,
+    principal: &Principal,
+    extend: bool,
 ) -> ApiResult<web::Json<IdleStatus>> {
-    match state {
-        Some((until, minutes)) => Ok(web::Json(IdleStatus {
-            idle_until: Some(until),
-            idle_minutes: minutes,
+    require_account(principal)?;
+    let (Some(sid), Some(role)) = (principal.session_id(), principal.role()) else {
+        return Ok(web::Json(IdleStatus {
+            idle_until: None,
+            idle_minutes: 0,
+        }));
+    };
+    match sessions::idle_state(&state.db, sid, role, extend).await? {
+        Some((idle_until, idle_minutes)) => Ok(web::Json(IdleStatus {
+            idle_until,
+            idle_minutes,
         })),
         None => Err(ApiError::code(ErrorCode::SessionIdle)),
     }
@@ -81,20 +92,7 @@ pub(super) async fn get_activity(
     state: web::Data<AppState>,
     principal: Principal,
 ) -> ApiResult<web::Json<IdleStatus>> {
-    require_account(&principal)?;
-    let (Some(sid), Some(role)) = (principal.session_id(), principal.role()) else {
-        return Ok(web::Json(IdleStatus {
-            idle_until: None,
-            idle_minutes: 0,
-        }));
-    };
-    match sessions::idle_until(&state.db, sid, role).await? {
-        Some(s) => idle_status(Some(s)),
-        None => Ok(web::Json(IdleStatus {
-            idle_until: None,
-            idle_minutes: 0,
-        })),
-    }
+    activity(&state, &principal, false).await
 }
 
 /// The person is using the app: the session stays signed in for the practice's idle time from
@@ -111,12 +109,5 @@ pub(super) async fn post_activity(
     state: web::Data<AppState>,
     principal: Principal,
 ) -> ApiResult<web::Json<IdleStatus>> {
-    require_account(&principal)?;
-    let (Some(sid), Some(role)) = (principal.session_id(), principal.role()) else {
-        return Ok(web::Json(IdleStatus {
-            idle_until: None,
-            idle_minutes: 0,
-        }));
-    };
-    idle_status(sessions::touch(&state.db, sid, role).await?)
+    activity(&state, &principal, true).await
 }
