@@ -95,6 +95,51 @@ export const IDLER = {
   role: 'practitioner',
 };
 
+/** Has a day of appointments on the dashboard, and the calendar's short appointments. */
+export const DAY_CLINICIAN = {
+  email: 'dana.daylight@e2e.test',
+  password: 'Orchard-Beacon-Timber-73',
+  name: 'Dr Dana Daylight',
+  role: 'practitioner',
+};
+
+/** Reception's view of the same day: arrivals to mark. */
+export const DAY_RECEPTION = {
+  email: 'front.day@e2e.test',
+  password: 'Pebble-Lagoon-Cinder-61',
+  name: 'Fern Frontday',
+  role: 'receptionist',
+};
+
+/** The walk through every main screen, one account per role (the patient is made in the test). */
+export const ROUNDS_ADMIN = {
+  email: 'rounds.admin@e2e.test',
+  password: 'Granite-Meadow-Falcon-38',
+  name: 'Rory Rounds',
+  role: 'admin',
+};
+
+export const ROUNDS_PRACTITIONER = {
+  email: 'rounds.practitioner@e2e.test',
+  password: 'Willow-Cascade-Harbor-94',
+  name: 'Dr Rhea Rounds',
+  role: 'practitioner',
+};
+
+export const ROUNDS_NURSE = {
+  email: 'rounds.nurse@e2e.test',
+  password: 'Tundra-Violet-Anchor-26',
+  name: 'Nell Rounds',
+  role: 'nurse',
+};
+
+export const ROUNDS_RECEPTION = {
+  email: 'rounds.reception@e2e.test',
+  password: 'Copper-Sparrow-Lantern-57',
+  name: 'Reese Rounds',
+  role: 'receptionist',
+};
+
 export const ACCOUNTS = [
   ADMIN,
   NURSE,
@@ -108,6 +153,12 @@ export const ACCOUNTS = [
   MESSAGING_RECEPTION,
   CALLER,
   IDLER,
+  DAY_CLINICIAN,
+  DAY_RECEPTION,
+  ROUNDS_ADMIN,
+  ROUNDS_PRACTITIONER,
+  ROUNDS_NURSE,
+  ROUNDS_RECEPTION,
 ];
 
 export type Account = { email: string; password: string; name: string };

@@ -11,7 +11,7 @@ const PORTAL_PATIENT = {
 };
 
 /** Pixels per minute of the calendar's time grid (frontend/src/scheduling/calendar.rs). */
-const PX_PER_MINUTE = 1.6;
+const PX_PER_MINUTE = 2;
 
 let practitionerId = '';
 let typeId = '';
@@ -42,10 +42,10 @@ async function book(api: APIRequestContext, patientId: string, localStart: strin
   return res.json();
 }
 
+/** The day on the calendar, with only Pat Practitioner's column (the address keeps both). */
 async function openDay(page: Page, date: string) {
-  await page.goto('/calendar');
+  await page.goto(`/calendar?date=${date}&view=day&practitioners=${practitionerId}`);
   await expect(page.getByRole('heading', { name: 'Calendar', level: 1 })).toBeVisible();
-  await page.getByLabel('Go to date').fill(date);
   await expect(page.locator('.skeleton')).toHaveCount(0);
 }
 
@@ -190,7 +190,7 @@ test.describe('scheduling', () => {
     const column = page.getByLabel(new RegExp(`^Pat Practitioner on `));
     // Scroll the afternoon into view; 16:00 is nine hours below the grid's 07:00 start.
     await page.locator('.cal-scroll').evaluate((el) => {
-      el.scrollTop = 500;
+      el.scrollTop = 700;
     });
     const box = await column.boundingBox();
     if (!box) throw new Error('no column');

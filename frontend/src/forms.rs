@@ -94,13 +94,7 @@ pub fn optional(value: &str) -> Option<String> {
     (!value.is_empty()).then(|| value.to_owned())
 }
 
-/// Today in the browser's time zone.
+/// Today in the practice's time zone.
 pub fn today() -> NaiveDate {
-    let now = js_sys::Date::new_0();
-    NaiveDate::from_ymd_opt(
-        i32::try_from(now.get_full_year()).unwrap_or(1970),
-        now.get_month() + 1,
-        now.get_date(),
-    )
-    .unwrap_or_default()
+    crate::format::today()
 }

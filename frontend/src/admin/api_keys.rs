@@ -4,7 +4,7 @@
 use api_types::admin::{ApiKey, CreateApiKeyRequest};
 use api_types::validation::Errors;
 use api_types::{FieldError, PageQuery, Permission};
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::NaiveDate;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use uuid::Uuid;
@@ -238,7 +238,7 @@ fn CreateKeyDialog(open: RwSignal<bool>, on_created: Callback<String>) -> impl I
         let expires_at = match optional(&expires.get_untracked()) {
             None => None,
             Some(d) => match NaiveDate::parse_from_str(&d, "%Y-%m-%d") {
-                Ok(d) if d > today() => d.and_hms_opt(0, 0, 0).map(|t| Utc.from_utc_datetime(&t)),
+                Ok(d) if d > today() => Some(format::start_of_day(d)),
                 _ => {
                     e.push(
                         "expires_at",
@@ -289,7 +289,7 @@ fn CreateKeyDialog(open: RwSignal<bool>, on_created: Callback<String>) -> impl I
                     id="key-expires"
                     label="Expires on"
                     input_type="date"
-                    hint="Optional. The key stops working at the start of this day (UTC)."
+                    hint="Optional. The key stops working at the start of this day, in the practice's time zone."
                     value=expires
                     error=errors.of("expires_at")
                 />

@@ -122,3 +122,11 @@ pub async fn sessions(client: &Client) -> ApiResult<Vec<SessionInfo>> {
 pub async fn revoke_session(client: &Client, id: Uuid) -> ApiResult<()> {
     client.delete(&format!("/auth/sessions/{id}"), None).await
 }
+
+/// The practice's time zone, in which dates and times are read and written. Any signed-in
+/// account may read the practice's scheduling rules, which carry it.
+pub async fn practice_zone(client: &Client) -> ApiResult<String> {
+    let rules: api_types::scheduling::SchedulingSettings =
+        client.get("/scheduling-settings").await?;
+    Ok(rules.time_zone)
+}

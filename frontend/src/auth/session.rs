@@ -99,6 +99,8 @@ impl Auth {
         self.client.set_ended_idle(false);
         match api::auth::me(&self.client).await {
             Ok(me) => {
+                self.learn_zone(&me).await;
+                remember_session(true);
                 self.me.set(Some(me));
                 Ok(())
             }
@@ -169,6 +171,7 @@ impl Auth {
     /// Reloads the signed-in account, after a change to it (a name, MFA turned on).
     pub async fn reload_me(&self) {
         if let Ok(me) = api::auth::me(&self.client).await {
+            self.learn_zone(&me).await;
             self.me.set(Some(me));
         }
     }
@@ -177,6 +180,10 @@ impl Auth {
     /// restarting (5xx, or no answer) gets two more tries before the app gives up and asks the
     /// person to sign in.
     async fn restore(&self) {
+        if !may_hold_session() {
+            self.restoring.set(false);
+            return;
+        }
         let mut refreshed = self.client.refresh().await;
         for delay_ms in [500, 1500] {
             match &refreshed {
@@ -189,16 +196,59 @@ impl Auth {
         }
         if refreshed.is_ok() {
             match api::auth::me(&self.client).await {
-                Ok(me) => self.me.set(Some(me)),
+                Ok(me) => {
+                    self.learn_zone(&me).await;
+                    self.me.set(Some(me));
+                }
                 Err(_) => self.clear(),
             }
+        } else if refreshed.as_ref().is_err_and(|p| p.status == 401) {
+            remember_session(false);
         }
         self.restoring.set(false);
+    }
+
+    /// Reads the practice's time zone before the first signed-in screen shows, so that every
+    /// date and time is the practice's from the start. An account that must set up two-step
+    /// verification first reaches nothing else yet, and keeps the browser's zone meanwhile.
+    async fn learn_zone(&self, me: &Me) {
+        if me.mfa_enrollment_required || crate::format::zone().is_some() {
+            return;
+        }
+        if let Ok(zone) = api::auth::practice_zone(&self.client).await {
+            crate::format::set_zone(&zone);
+        }
     }
 
     fn clear(&self) {
         self.client.set_access_token(None);
         self.me.set(None);
+        remember_session(false);
+    }
+}
+
+/// Where the browser remembers that it holds a session (the refresh cookie itself is out of the
+/// page's reach), so that a fresh load by someone signed out does not try a refresh the server
+/// can only refuse.
+const SESSION_KEY: &str = "carebase.session";
+
+fn remember_session(on: bool) {
+    if let Some(s) = window().local_storage().ok().flatten() {
+        // Private browsing may refuse; then every load tries the refresh, as before.
+        let _ = if on {
+            s.set_item(SESSION_KEY, "1")
+        } else {
+            s.remove_item(SESSION_KEY)
+        };
+    }
+}
+
+/// Whether a session may be there to restore: no when this browser signed out (or never signed
+/// in) and storage says so.
+fn may_hold_session() -> bool {
+    match window().local_storage().ok().flatten() {
+        Some(s) => s.get_item(SESSION_KEY).ok().flatten().is_some(),
+        None => true,
     }
 }
 

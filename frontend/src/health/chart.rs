@@ -88,19 +88,21 @@ fn time_ticks(t0: f64, t1: f64) -> Vec<(f64, String)> {
     (0..=n)
         .map(|i| {
             let t = t0 + (t1 - t0) * f64::from(i) / f64::from(n);
-            let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(t));
+            let d = chrono::DateTime::from_timestamp_millis(t as i64)
+                .map(crate::format::local)
+                .unwrap_or_default();
             let month = [
                 "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
             ]
-            .get(d.get_month() as usize)
+            .get(chrono::Datelike::month0(&d) as usize)
             .copied()
             .unwrap_or("");
             let label = if span_days <= 2.0 {
-                format!("{:02}:{:02}", d.get_hours(), d.get_minutes())
+                crate::format::time(d.time())
             } else if span_days <= 200.0 {
-                format!("{} {month}", d.get_date())
+                format!("{} {month}", chrono::Datelike::day(&d))
             } else {
-                format!("{month} {}", d.get_full_year())
+                format!("{month} {}", chrono::Datelike::year(&d))
             };
             (t, label)
         })

@@ -13,29 +13,21 @@ use crate::format;
 use crate::forms::FieldErrors;
 use crate::layouts::AlertsChanged;
 
-/// Now as a `datetime-local` value in the browser's time zone, to the second:
+/// Now as a `datetime-local` value on the practice's clock, to the second:
 /// `2026-03-04T14:05:09`. Readings are kept to the second, so a measurement repeated a moment
 /// later is a new reading, not the same one sent twice.
 fn local_now() -> String {
-    let d = js_sys::Date::new_0();
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-        d.get_full_year(),
-        d.get_month() + 1,
-        d.get_date(),
-        d.get_hours(),
-        d.get_minutes(),
-        d.get_seconds()
-    )
+    format::local(format::now())
+        .format("%Y-%m-%dT%H:%M:%S")
+        .to_string()
 }
 
-/// A `datetime-local` value (local time) as a UTC instant.
+/// A `datetime-local` value (the practice's wall clock) as a UTC instant.
 fn parse_local(value: &str) -> Option<chrono::DateTime<chrono::Utc>> {
-    let ms = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(value)).get_time();
-    if ms.is_nan() {
-        return None;
-    }
-    chrono::DateTime::from_timestamp_millis(ms as i64)
+    let wall = chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M"))
+        .ok()?;
+    Some(format::instant(wall))
 }
 
 /// Metrics a person types in: everything but the dense device series.

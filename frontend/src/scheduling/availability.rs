@@ -308,7 +308,7 @@ fn AvailabilityForm(a: Availability, on_saved: Callback<Availability>) -> impl I
                                 format!("{} to {}", long_day(x.start_date), long_day(x.end_date))
                             };
                             let hours = match (x.start_time, x.end_time) {
-                                (Some(s), Some(e)) => format!(", {s}–{e}"),
+                                (Some(s), Some(e)) => format!(", {} – {}", clock_time(s), clock_time(e)),
                                 _ => String::new(),
                             };
                             let kind = match x.kind {
@@ -590,4 +590,16 @@ fn GooglePanel(practitioner: Uuid, own: bool) -> impl IntoView {
             None => ().into_any(),
         }}
     }
+}
+
+/// A time of day from the availability rules, as the app writes times: `9:00 am`; the end of the
+/// day reads `midnight`.
+fn clock_time(t: ClockTime) -> String {
+    let minutes = u32::from(t.0);
+    if minutes >= 24 * 60 {
+        return "midnight".to_owned();
+    }
+    chrono::NaiveTime::from_hms_opt(minutes / 60, minutes % 60, 0)
+        .map(crate::format::time)
+        .unwrap_or_else(|| t.to_string())
 }

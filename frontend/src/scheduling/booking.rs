@@ -329,7 +329,12 @@ fn BookingSteps(
                     view! {
                         <section class="booking-step" aria-labelledby="booking-patient">
                             <h3 class="booking-step-title" id="booking-patient">
-                                {if portal { "Confirm" } else { "Patient" }}
+                                {match (&patient, portal) {
+                                    (_, true) => "Confirm".to_owned(),
+                                    (Some((_, name)), false) if !name.trim().is_empty() => format!("Confirm for {name}"),
+                                    (Some(_), false) => "Confirm".to_owned(),
+                                    (None, false) => "Patient".to_owned(),
+                                }}
                             </h3>
                             {if portal || patient.is_some() {
                                 None
@@ -454,7 +459,7 @@ fn DayAndTime(
                                             class="day-choice"
                                             disabled=n == 0
                                             aria-pressed=move || (chosen_day.get() == Some(d)).to_string()
-                                            aria-label=format!("{}, {}", long_day(d), if n == 0 { "no times".to_owned() } else { format!("{n} times") })
+                                            aria-label=format!("{}, {}", long_day(d), match n { 0 => "no free times".to_owned(), 1 => "1 free time".to_owned(), n => format!("{n} free times") })
                                             on:click=move |_| {
                                                 chosen_day.set(Some(d));
                                                 chosen_slot.set(None);

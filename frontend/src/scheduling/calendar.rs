@@ -32,8 +32,57 @@ enum View {
     Month,
 }
 
-/// Pixels per minute of the time grid.
-const PX: f64 = 1.6;
+/// Pixels per minute of the time grid: a 15-minute appointment is 30 px, room for its two lines.
+const PX: f64 = 2.0;
+/// Appointments this short (in minutes) are laid out compactly.
+const SHORT: i64 = 20;
+
+impl View {
+    fn slug(self) -> &'static str {
+        match self {
+            View::Day => "day",
+            View::Week => "week",
+            View::Month => "month",
+        }
+    }
+
+    fn parse(s: &str) -> Option<View> {
+        match s {
+            "day" => Some(View::Day),
+            "week" => Some(View::Week),
+            "month" => Some(View::Month),
+            _ => None,
+        }
+    }
+}
+
+/// Whether the screen is phone-sized: the calendar is then one practitioner's day, as a list.
+fn is_narrow() -> bool {
+    window()
+        .match_media("(max-width: 767px)")
+        .ok()
+        .flatten()
+        .is_some_and(|m| m.matches())
+}
+
+/// Keeps the calendar's date, view and practitioner in the address without a navigation, so a
+/// reload (or a shared link) opens the same calendar.
+fn write_address(view: View, date: NaiveDate, person: Option<Uuid>, some: Option<Vec<Uuid>>) {
+    let mut url = format!("/calendar?date={date}&view={}", view.slug());
+    if let Some(p) = person {
+        url.push_str(&format!("&practitioner={p}"));
+    }
+    if let Some(ids) = some.filter(|ids| !ids.is_empty()) {
+        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        url.push_str(&format!("&practitioners={}", ids.join(",")));
+    }
+    if let Ok(history) = window().history() {
+        let current = window().location().href().unwrap_or_default();
+        if !current.ends_with(&url) {
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+        }
+    }
+}
 /// Snap for drags and clicks.
 const SNAP: i64 = 15;
 
@@ -122,15 +171,52 @@ struct Drag {
 pub fn CalendarPage() -> impl IntoView {
     let auth = use_auth();
     let toasts = use_toasts();
-    let view_kind = RwSignal::new(View::Day);
-    // The week view shows one practitioner's week.
-    let week_person = RwSignal::new(None::<Uuid>);
-    let anchor = RwSignal::new(today());
+    // The address says which day, view and practitioner to open (`?date=…&view=…`).
+    let query = leptos_router::hooks::use_query_map();
+    let asked = |key: &str| query.with_untracked(|q| q.get(key));
+    let narrow = is_narrow();
+    let view_kind = RwSignal::new(if narrow {
+        View::Day
+    } else {
+        asked("view")
+            .and_then(|v| View::parse(&v))
+            .unwrap_or(View::Day)
+    });
+    // The week view (and a phone's day) shows one practitioner.
+    let week_person = RwSignal::new(asked("practitioner").and_then(|p| p.parse::<Uuid>().ok()));
+    let anchor = RwSignal::new(
+        asked("date")
+            .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+            .unwrap_or_else(today),
+    );
+    let one_person = move || narrow || view_kind.get() == View::Week;
     let people = Loader::new(
         || (),
         move |()| async move { api::scheduling::practitioners(&auth.client()).await },
     );
-    let selected = RwSignal::new(BTreeSet::<Uuid>::new());
+    // The day view shows everyone unless narrowed down (`?practitioners=…`).
+    let selected = RwSignal::new(
+        asked("practitioners")
+            .map(|list| {
+                list.split(',')
+                    .filter_map(|id| id.trim().parse::<Uuid>().ok())
+                    .collect::<BTreeSet<Uuid>>()
+            })
+            .unwrap_or_default(),
+    );
+    Effect::new(move |_| {
+        let person = if one_person() {
+            week_person.get()
+        } else {
+            None
+        };
+        let all = people.value().map(|list| list.len()).unwrap_or(0);
+        let some = selected.with(|s| {
+            (!one_person() && view_kind.get() == View::Day && !s.is_empty() && s.len() < all)
+                .then(|| s.iter().copied().collect())
+        });
+        write_address(view_kind.get(), anchor.get(), person, some);
+    });
     // Everyone is shown until someone narrows it down.
     Effect::new(move |_| {
         if let Some(list) = people.value() {
@@ -138,14 +224,17 @@ pub fn CalendarPage() -> impl IntoView {
                 selected.set(list.iter().map(|p| p.id).collect());
             }
             if week_person.get_untracked().is_none() {
-                week_person.set(list.first().map(|p| p.id));
+                // Someone who takes appointments starts on their own.
+                let me = auth.me().map(|m| m.id);
+                let own = list.iter().find(|p| Some(p.id) == me).map(|p| p.id);
+                week_person.set(own.or_else(|| list.first().map(|p| p.id)));
             }
         }
     });
     let calendar = Loader::new(
         move || {
             let v = view_kind.get();
-            let chosen = if v == View::Week {
+            let chosen = if one_person() {
                 week_person.get().into_iter().collect()
             } else {
                 selected.get()
@@ -220,7 +309,7 @@ pub fn CalendarPage() -> impl IntoView {
                 )),
                 Err(p) => toasts.error(format!(
                     "Not moved: {}",
-                    p.detail.clone().unwrap_or(p.title.clone())
+                    crate::format::times_in(&p.detail.clone().unwrap_or(p.title.clone()))
                 )),
             }
             calendar.reload();
@@ -252,17 +341,70 @@ pub fn CalendarPage() -> impl IntoView {
             }
         });
     };
+    let view_buttons = move || {
+        [
+            (View::Day, "Day"),
+            (View::Week, "Week"),
+            (View::Month, "Month"),
+        ]
+        .into_iter()
+        .map(|(v, label)| {
+            view! {
+                <button
+                    type="button"
+                    class="button button-secondary button-small"
+                    aria-pressed=move || (view_kind.get() == v).to_string()
+                    on:click=move |_| view_kind.set(v)
+                >
+                    {label}
+                </button>
+            }
+        })
+        .collect_view()
+    };
+    let date_picker = move || {
+        view! {
+            <label class="field calendar-date">
+                <span class="visually-hidden">"Go to date"</span>
+                <input
+                    type="date"
+                    class="input input-compact"
+                    prop:value=move || anchor.get().to_string()
+                    on:change=move |ev| {
+                        if let Ok(d) = NaiveDate::parse_from_str(&event_target_value(&ev), "%Y-%m-%d") {
+                            anchor.set(d);
+                        }
+                    }
+                />
+            </label>
+        }
+    };
+    let person_select = move |label: &'static str| {
+        view! {
+            <div class="field calendar-person">
+                <label class="field-label" for="week-person">{label}</label>
+                <select id="week-person" class="input select input-compact" on:change=move |ev| week_person.set(event_target_value(&ev).parse().ok())>
+                    {move || people.value().unwrap_or_default().into_iter().map(|p| {
+                        let selected = week_person.get() == Some(p.id);
+                        view! { <option value=p.id.to_string() selected=selected>{p.name}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+        }
+    };
     view! {
         <PageTitle text="Calendar" />
-        <div class="page page-wide calendar-page">
+        <div class="page page-wide calendar-page" class:calendar-phone=narrow>
             <div class="page-header">
                 <h1 class="page-title">"Calendar"</h1>
                 <div class="form-actions-start button-row">
-                    <button type="button" class="button button-secondary" on:click=move |_| hold_open.set(true)>
-                        "Hold time"
-                    </button>
+                    {(!narrow).then(|| view! {
+                        <button type="button" class="button button-secondary" on:click=move |_| hold_open.set(true)>
+                            "Hold time"
+                        </button>
+                    })}
                     <button type="button" class="button button-primary" on:click=move |_| open_booking.run(None)>
-                        "Book appointment"
+                        {if narrow { "Book" } else { "Book appointment" }}
                     </button>
                 </div>
             </div>
@@ -273,79 +415,68 @@ pub fn CalendarPage() -> impl IntoView {
                     <button type="button" class="button button-secondary button-small" on:click=move |_| step(true) aria-label="Next">"›"</button>
                 </div>
                 <h2 class="calendar-title" aria-live="polite">{move || title_of(view_kind.get(), anchor.get())}</h2>
-                <div class="button-group" role="group" aria-label="View">
-                    {[(View::Day, "Day"), (View::Week, "Week"), (View::Month, "Month")]
-                        .into_iter()
-                        .map(|(v, label)| view! {
-                            <button
-                                type="button"
-                                class="button button-secondary button-small"
-                                aria-pressed=move || (view_kind.get() == v).to_string()
-                                on:click=move |_| view_kind.set(v)
-                            >
-                                {label}
-                            </button>
-                        })
-                        .collect_view()}
-                </div>
-                <label class="field calendar-date">
-                    <span class="visually-hidden">"Go to date"</span>
-                    <input
-                        type="date"
-                        class="input input-compact"
-                        prop:value=move || anchor.get().to_string()
-                        on:change=move |ev| {
-                            if let Ok(d) = NaiveDate::parse_from_str(&event_target_value(&ev), "%Y-%m-%d") {
-                                anchor.set(d);
-                            }
-                        }
-                    />
-                </label>
+                {(!narrow).then(|| view! {
+                    <div class="button-group" role="group" aria-label="View">{view_buttons}</div>
+                    {date_picker}
+                })}
             </div>
-            {move || (view_kind.get() == View::Week).then(|| view! {
-                <div class="field calendar-person">
-                    <label class="field-label" for="week-person">"Whose week"</label>
-                    <select id="week-person" class="input select input-compact" on:change=move |ev| week_person.set(event_target_value(&ev).parse().ok())>
-                        {people.value().unwrap_or_default().into_iter().map(|p| {
-                            let selected = week_person.get_untracked() == Some(p.id);
-                            view! { <option value=p.id.to_string() selected=selected>{p.name}</option> }
-                        }).collect_view()}
-                    </select>
-                </div>
-            })}
-            <fieldset class="practitioner-filter" hidden=move || view_kind.get() == View::Week>
-                <legend class="visually-hidden">"Practitioners shown"</legend>
-                {move || {
-                    people
-                        .value()
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|p| {
-                            let id = p.id;
-                            let checked = move || selected.with(|s| s.contains(&id));
-                            view! {
-                                <label class="chip chip-toggle">
-                                    <input
-                                        type="checkbox"
-                                        prop:checked=checked
-                                        on:change=move |ev| {
-                                            let on = event_target_checked(&ev);
-                                            selected.update(|s| {
-                                                if on { s.insert(id); } else if s.len() > 1 { s.remove(&id); }
-                                            });
-                                        }
-                                    />
-                                    {p.name.clone()}
-                                </label>
-                            }
-                        })
-                        .collect_view()
-                }}
-            </fieldset>
+            {if narrow {
+                view! {
+                    {person_select("Whose day")}
+                    <details class="calendar-more">
+                        <summary>"More options"</summary>
+                        <div class="calendar-more-body">
+                            {date_picker}
+                            <button type="button" class="button button-secondary button-small" on:click=move |_| hold_open.set(true)>
+                                "Hold time"
+                            </button>
+                        </div>
+                    </details>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    {move || (view_kind.get() == View::Week).then(|| person_select("Whose week"))}
+                    <fieldset class="practitioner-filter" hidden=move || view_kind.get() == View::Week>
+                        <legend class="visually-hidden">"Practitioners shown"</legend>
+                        {move || {
+                            people
+                                .value()
+                                .unwrap_or_default()
+                                .into_iter()
+                                .map(|p| {
+                                    let id = p.id;
+                                    let checked = move || selected.with(|s| s.contains(&id));
+                                    view! {
+                                        <label class="chip chip-toggle">
+                                            <input
+                                                type="checkbox"
+                                                prop:checked=checked
+                                                on:change=move |ev| {
+                                                    let on = event_target_checked(&ev);
+                                                    selected.update(|s| {
+                                                        if on { s.insert(id); } else if s.len() > 1 { s.remove(&id); }
+                                                    });
+                                                }
+                                            />
+                                            {p.name.clone()}
+                                        </label>
+                                    }
+                                })
+                                .collect_view()
+                        }}
+                    </fieldset>
+                }
+                    .into_any()
+            }}
             <div class="card card-flush calendar-card" aria-busy=move || calendar.loading().to_string()>
                 {move || match calendar.get() {
                     None => view! { <SkeletonRows rows=8 /> }.into_any(),
                     Some(Err(problem)) => view! { <ProblemAlert problem /> }.into_any(),
+                    Some(Ok(cal)) if narrow => {
+                        let person = week_person.get();
+                        view! { <Agenda cal person on_open=open_details on_book=open_booking on_block /> }.into_any()
+                    }
                     Some(Ok(cal)) => {
                         let kind = view_kind.get();
                         let chosen: BTreeSet<Uuid> = if kind == View::Week {
@@ -730,6 +861,18 @@ fn EventBox(
         })
     };
     let movable = a.status == AppointmentStatus::Booked;
+    // While dragging, the card reads the time it would move to.
+    let (a_start, a_end) = (a.local_start, a.local_end);
+    let shown_start = move || {
+        drag.with(|d| match d {
+            Some(d) if d.appointment.id == id && d.moved => {
+                let minute = snapped(start + (f64::from(d.dy) / PX).round() as i64);
+                let s = a_start.date().and_time(NaiveTime::MIN) + Duration::minutes(minute);
+                (s, s + Duration::minutes(length))
+            }
+            _ => (a_start, a_end),
+        })
+    };
     let on_down = move |ev: web_sys::PointerEvent| {
         if !movable || ev.button() != 0 {
             return;
@@ -772,9 +915,7 @@ fn EventBox(
         // The column under the pointer; the time the box's top edge moved to, snapped to the
         // quarter hour (every column starts at the same height).
         if let Some((date, practitioner)) = column_at(ev.client_x()) {
-            let minute = start + (f64::from(d.dy) / PX).round() as i64;
-            let minute =
-                ((minute as f64 / SNAP as f64).round() as i64 * SNAP).clamp(0, 24 * 60 - SNAP);
+            let minute = snapped(start + (f64::from(d.dy) / PX).round() as i64);
             let local = date.and_time(NaiveTime::MIN) + Duration::minutes(minute);
             on_drop.run((d.appointment, local, practitioner));
         }
@@ -794,8 +935,18 @@ fn EventBox(
             c.push_str(" cal-event-");
             c.push_str(a.status.as_str());
         }
+        if length <= SHORT {
+            c.push_str(" cal-event-short");
+        }
         c
     };
+    let status = (a.status != AppointmentStatus::Booked).then(|| {
+        let words = match a.status {
+            AppointmentStatus::NoShow => "DNA",
+            s => super::status_badge(s).1,
+        };
+        view! { <span class=format!("cal-event-status cal-status-{}", a.status.as_str()) title=super::status_badge(a.status).1>{words}</span> }
+    });
     view! {
         <div
             class=class
@@ -811,12 +962,24 @@ fn EventBox(
             on:pointercancel=move |_| drag.set(None)
             on:keydown=on_key
         >
-            <span class="cal-event-title">{stored.with_value(|a| a.patient_name.clone())}</span>
+            <span class="cal-event-title">{status}{stored.with_value(|a| a.patient_name.clone())}</span>
             <span class="cal-event-meta">
-                {stored.with_value(|a| format!("{} · {}", clock(a.local_start), a.appointment_type_name))}
+                {move || {
+                    let (from, to) = shown_start();
+                    if dragging() {
+                        format!("{} – {}", clock(from), clock(to))
+                    } else {
+                        format!("{} · {}", clock(from), stored.with_value(|a| a.appointment_type_name.clone()))
+                    }
+                }}
             </span>
         </div>
     }
+}
+
+/// A minute of the day snapped to the quarter hour, within the day.
+fn snapped(minute: i64) -> i64 {
+    ((minute as f64 / SNAP as f64).round() as i64 * SNAP).clamp(0, 24 * 60 - SNAP)
 }
 
 /// The calendar column at a horizontal point of the viewport: its day and practitioner.
@@ -835,6 +998,131 @@ fn column_at(x: i32) -> Option<(NaiveDate, Uuid)> {
         }
     }
     None
+}
+
+/// A phone's calendar: one practitioner's day as a list, in time order, with their appointments,
+/// held time and time off; tapping an appointment opens it, "Book" on free time books it.
+#[component]
+fn Agenda(
+    cal: CalendarView,
+    person: Option<Uuid>,
+    on_open: Callback<Appointment>,
+    on_book: Callback<Option<Prefill>>,
+    on_block: Callback<CalendarBlock>,
+) -> impl IntoView {
+    let date = cal.from;
+    let column = cal
+        .columns
+        .iter()
+        .find(|c| Some(c.practitioner.id) == person)
+        .or_else(|| cal.columns.first())
+        .cloned();
+    let Some(column) = column else {
+        return view! { <p class="muted agenda-empty">"Nobody takes appointments on this calendar yet."</p> }.into_any();
+    };
+    let pid = column.practitioner.id;
+    let mut appointments: Vec<Appointment> = cal
+        .appointments
+        .iter()
+        .filter(|a| {
+            a.practitioner_id == pid
+                && a.local_start.date() == date
+                && a.status != AppointmentStatus::Cancelled
+        })
+        .cloned()
+        .collect();
+    appointments.sort_by_key(|a| a.local_start);
+    let blocks: Vec<CalendarBlock> = cal
+        .blocks
+        .iter()
+        .filter(|b| b.practitioner_id == pid && b.local_start.date() == date)
+        .cloned()
+        .collect();
+    let off: Vec<String> = column
+        .time_off
+        .iter()
+        .filter(|t| on_day(date, t.start, t.end).is_some())
+        .map(|t| t.label.clone())
+        .collect();
+    let hours: Vec<String> = column
+        .available
+        .iter()
+        .filter_map(|s| {
+            on_day(date, s.start, s.end).map(|_| format!("{} – {}", clock(s.start), clock(s.end)))
+        })
+        .collect();
+    let first_free = column
+        .available
+        .iter()
+        .find(|s| s.start.date() == date)
+        .map(|s| s.start);
+    enum Row {
+        Appointment(Appointment),
+        Block(CalendarBlock),
+    }
+    let mut rows: Vec<(NaiveDateTime, Row)> = appointments
+        .into_iter()
+        .map(|a| (a.local_start, Row::Appointment(a)))
+        .chain(blocks.into_iter().map(|b| (b.local_start, Row::Block(b))))
+        .collect();
+    rows.sort_by_key(|(t, _)| *t);
+    let empty = rows.is_empty();
+    view! {
+        <div class="agenda" role="region" aria-label=format!("{} on {}", column.practitioner.name, long_day(date))>
+            <p class="agenda-hours muted">
+                {if hours.is_empty() { "Not taking bookings this day".to_owned() } else { format!("Hours {}", hours.join(", ")) }}
+                {off.into_iter().map(|o| view! { " · " <span class="agenda-off">{o}</span> }).collect_view()}
+            </p>
+            {empty.then(|| view! { <p class="muted agenda-empty">"Nothing booked."</p> })}
+            <ol class="plain-list agenda-list">
+                {rows
+                    .into_iter()
+                    .map(|(_, row)| match row {
+                        Row::Appointment(a) => {
+                            let (_, status) = super::status_badge(a.status);
+                            let status_class = if a.status == AppointmentStatus::Booked { String::new() } else { format!(" cal-event-{}", a.status.as_str()) };
+                            let when = format!("{} – {}", clock(a.local_start), clock(a.local_end));
+                            let colour = format!("--event-colour: {}", a.colour);
+                            let label = format!("{} {}, {}, {}", when, a.patient_name, a.appointment_type_name, status);
+                            let stored = a.clone();
+                            view! {
+                                <li>
+                                    <button type="button" class=format!("agenda-item{status_class}") style=colour aria-label=label data-appointment=a.id.to_string() on:click=move |_| on_open.run(stored.clone())>
+                                        <span class="agenda-time">{when}</span>
+                                        <span class="agenda-main">
+                                            <span class="cal-event-title">{a.patient_name.clone()}</span>
+                                            <span class="cal-event-meta">{a.appointment_type_name.clone()}</span>
+                                        </span>
+                                        {(a.status != AppointmentStatus::Booked).then(|| view! { <span class=format!("cal-event-status cal-status-{}", a.status.as_str())>{status}</span> })}
+                                    </button>
+                                </li>
+                            }
+                                .into_any()
+                        }
+                        Row::Block(b) => {
+                            let when = format!("{} – {}", clock(b.local_start), clock(b.local_end));
+                            let stored = b.clone();
+                            view! {
+                                <li>
+                                    <button type="button" class="agenda-item agenda-block" on:click=move |_| on_block.run(stored.clone())>
+                                        <span class="agenda-time">{when}</span>
+                                        <span class="agenda-main"><span class="cal-event-title">{b.label.clone()}</span></span>
+                                    </button>
+                                </li>
+                            }
+                                .into_any()
+                        }
+                    })
+                    .collect_view()}
+            </ol>
+            {first_free.map(|start| view! {
+                <button type="button" class="button button-secondary button-small" on:click=move |_| on_book.run(Some(Prefill { practitioner_id: pid, local_start: start }))>
+                    "Book a time this day"
+                </button>
+            })}
+        </div>
+    }
+        .into_any()
 }
 
 /// The month view: six weeks of days, each with its holidays and first appointments.

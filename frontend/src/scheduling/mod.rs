@@ -47,10 +47,9 @@ pub async fn page(page: SchedulingPage) -> AnyView {
 use api_types::scheduling::AppointmentStatus;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Timelike};
 
-/// `9:30 am`.
+/// `9:30 am`: the app's one way of writing a time (`format::time`).
 pub fn clock(t: NaiveDateTime) -> String {
-    let (pm, h) = t.hour12();
-    format!("{h}:{:02} {}", t.minute(), if pm { "pm" } else { "am" })
+    crate::format::time(t.time())
 }
 
 /// `Mon 7 Dec`.

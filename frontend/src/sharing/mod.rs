@@ -16,7 +16,20 @@ use crate::format;
 
 fn last_change(c: &Consent, patient_view: bool) -> String {
     match c.history.first() {
-        None => "Not asked yet: this applies until you say otherwise.".to_owned(),
+        // Nothing decided: say what holds meanwhile. A consent off until asked (AI analysis,
+        // research) must not read as if it were in force.
+        None if c.given => if patient_view {
+            "Not asked yet: given by default, until you say otherwise."
+        } else {
+            "Not asked yet: given by default, until the patient says otherwise."
+        }
+        .to_owned(),
+        None => if patient_view {
+            "Not asked yet, so not given: nothing is done with your record for this unless you agree."
+        } else {
+            "Not asked yet, so not given: nothing is done with the record for this unless the patient agrees."
+        }
+        .to_owned(),
         Some(d) => {
             let who = match (d.source, patient_view) {
                 (ConsentSource::Patient, true) => "you".to_owned(),
@@ -257,8 +270,7 @@ pub fn SharingCard(patient_id: Uuid) -> impl IntoView {
             .get_untracked()
             .parse::<chrono::NaiveDate>()
             .ok()
-            .and_then(|d| d.and_hms_opt(23, 59, 59))
-            .map(|t| t.and_utc());
+            .map(format::end_of_day);
         share.dispatch(NewAccessGrant {
             grantee_id,
             categories,
@@ -281,7 +293,7 @@ pub fn SharingCard(patient_id: Uuid) -> impl IntoView {
                             } else {
                                 g.categories.iter().map(|c| c.label()).collect::<Vec<_>>().join(", ")
                             };
-                            let until = g.expires_at.map(|t| format!(" until {}", format::date_time(t))).unwrap_or_default();
+                            let until = g.expires_at.map(|t| format!(" until {}", format::until(t))).unwrap_or_default();
                             let (id, name) = (g.id, g.grantee_name.clone());
                             let label = format!("Stop sharing with {name}");
                             view! {

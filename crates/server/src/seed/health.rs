@@ -24,7 +24,9 @@ pub(super) async fn demo_health(
     public_url: &str,
 ) -> anyhow::Result<()> {
     use api_types::health::{DeviceInfo, ObservationInput};
-    use chrono::{Duration, DurationRound, TimeDelta, Utc};
+    use chrono::{Duration, Utc};
+
+    use crate::settings::Edge;
 
     let to_anyhow = |e: crate::platform::ApiError| anyhow::anyhow!("{:?}", e.problem());
     let patients = entity::patients::patient::Entity::find()
@@ -33,9 +35,9 @@ pub(super) async fn demo_health(
         .all(db)
         .await?;
     let notify = crate::comms::Notify { crypto, public_url };
-    let today = Utc::now()
-        .duration_trunc(TimeDelta::days(1))
-        .unwrap_or_else(|_| Utc::now());
+    // Days and times of day are the practice's: "morning" readings are taken in its mornings.
+    let clock = crate::settings::clock(db).await.map_err(to_anyhow)?;
+    let today = clock.today();
     for (n, model) in patients.into_iter().enumerate() {
         let has_data = entity::health::observation::Entity::find()
             .filter(entity::health::observation::Column::PatientId.eq(model.id))
@@ -58,8 +60,8 @@ pub(super) async fn demo_health(
         let weight_base: f64 = rng.gen_range(58.0..96.0);
         let mut inputs = Vec::new();
         for day in (0..90).rev() {
-            let morning =
-                today - Duration::days(day) + Duration::minutes(rng.gen_range(6 * 60..9 * 60));
+            let date = today - Duration::days(day);
+            let morning = clock.edge(date, rng.gen_range(6 * 60..9 * 60), Edge::Start);
             if morning > Utc::now() {
                 continue;
             }
@@ -91,7 +93,7 @@ pub(super) async fn demo_health(
                     device: device("Body+"),
                 });
             }
-            let midnight = today - Duration::days(day);
+            let midnight = clock.day_start(date);
             inputs.push(ObservationInput {
                 metric: "steps".into(),
                 value: rng.gen_range(2500.0_f64..12500.0).round(),
@@ -101,7 +103,7 @@ pub(super) async fn demo_health(
             inputs.push(ObservationInput {
                 metric: "sleep_duration".into(),
                 value: (rng.gen_range(5.6_f64..8.4) * 10.0).round() / 10.0,
-                effective_at: midnight + Duration::hours(7),
+                effective_at: clock.edge(date, 7 * 60, Edge::Start),
                 device: device("Sleep Analyzer"),
             });
         }
