@@ -61,7 +61,7 @@ test.describe('questionnaires', () => {
     const waiting = page.getByRole('region', { name: 'Answers to review' });
     await expect(waiting).toContainText('Quinn Questions');
     await waiting.getByRole('link', { name: 'Quinn Questions' }).click();
-    await expect(page).toHaveURL(new RegExp(`/patients/${patientId}/assessments$`));
+    await expect(page).toHaveURL(new RegExp(`/patients/${patientId}/questionnaires$`));
     const record = page.getByRole('region', { name: 'Patient Health Questionnaire (PHQ-9)' });
     await expect(record).toContainText('Minimal');
     await record.getByRole('button', { name: 'Mark reviewed' }).click();

@@ -115,7 +115,7 @@ fn ResultNotice(a: Assessment, staff: bool) -> impl IntoView {
             })}
             {(a.urgent && !staff).then(|| view! {
                 <p>
-                    "Thank you for telling us. Your care team has been let know and will contact you. "
+                    "Thank you for telling us. Your care team has been told and will contact you. "
                     "If you are thinking about harming yourself, or are in danger now, call 000. "
                     "You can talk to someone at Lifeline any time on 13 11 14."
                 </p>
@@ -469,10 +469,16 @@ pub fn DashboardUrgentAnswers() -> impl IntoView {
         auth.me()
             .is_some_and(|me| me.role.has(api_types::Permission::ClinicalAccess))
     };
-    let list = Loader::new(
-        || (),
-        move |()| async move { api::clinical::urgent_assessments(&auth.client()).await },
-    );
+    // Only clinicians may read answers; others never ask (the server would refuse).
+    let list = Loader::new(clinical, move |clinical| async move {
+        if clinical {
+            api::clinical::urgent_assessments(&auth.client())
+                .await
+                .map(Some)
+        } else {
+            Ok(None)
+        }
+    });
     view! {
         <Show when=clinical>
             <section class="card" aria-labelledby="urgent-answers-heading">
@@ -480,13 +486,14 @@ pub fn DashboardUrgentAnswers() -> impl IntoView {
                 {move || match list.get() {
                     None => view! { <SkeletonRows rows=2 /> }.into_any(),
                     Some(Err(problem)) => view! { <ProblemAlert problem /> }.into_any(),
-                    Some(Ok(page)) if page.items.is_empty() => {
+                    Some(Ok(None)) => ().into_any(),
+                    Some(Ok(Some(page))) if page.items.is_empty() => {
                         view! { <p class="muted">"No urgent answers waiting."</p> }.into_any()
                     }
-                    Some(Ok(page)) => view! {
+                    Some(Ok(Some(page))) => view! {
                         <ul class="plain-list alert-list">
                             {page.items.into_iter().map(|a| {
-                                let link = format!("/patients/{}/assessments", a.patient_id);
+                                let link = format!("/patients/{}/questionnaires", a.patient_id);
                                 let what = a.flags.iter().filter(|f| f.urgent).map(|f| format!("item {}", f.item)).collect::<Vec<_>>().join(", ");
                                 view! {
                                     <li class="list-row alert-row">

@@ -1,7 +1,7 @@
 //! `/`: the signed-in landing page. Staff see their dashboard, patients their portal.
 
 use api_types::patients::{PatientQuery, PatientSort};
-use api_types::Permission;
+use api_types::{Permission, Role};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -13,6 +13,34 @@ use crate::format;
 use crate::health::DashboardAlerts;
 use crate::portal::PortalHome;
 
+use super::today::TodayCard;
+
+/// How the greeting addresses someone: `Dr Raman` when their name starts with a title, else
+/// their first name (`Jordan`).
+pub fn addressed(name: &str) -> String {
+    const TITLES: [&str; 9] = [
+        "dr",
+        "prof",
+        "professor",
+        "mr",
+        "mrs",
+        "ms",
+        "mx",
+        "miss",
+        "sister",
+    ];
+    let words: Vec<&str> = name.split_whitespace().collect();
+    match words.as_slice() {
+        [title, .., last]
+            if TITLES.contains(&title.trim_end_matches('.').to_lowercase().as_str()) =>
+        {
+            format!("{title} {last}")
+        }
+        [first, ..] => (*first).to_owned(),
+        [] => String::new(),
+    }
+}
+
 #[component]
 pub fn Home() -> impl IntoView {
     let auth = use_auth();
@@ -22,9 +50,10 @@ pub fn Home() -> impl IntoView {
     }
 }
 
-/// The time of day, for the greeting.
+/// The time of day in the practice, for the greeting.
 fn greeting() -> &'static str {
-    match js_sys::Date::new_0().get_hours() {
+    use chrono::Timelike;
+    match format::local(format::now()).hour() {
         0..=11 => "Good morning",
         12..=17 => "Good afternoon",
         _ => "Good evening",
@@ -35,22 +64,19 @@ fn greeting() -> &'static str {
 fn Dashboard() -> impl IntoView {
     let auth = use_auth();
     let can = move |p: Permission| auth.me().is_some_and(|me| me.role.has(p));
-    let first_name = move || {
+    let first_name = move || auth.me().map(|me| addressed(&me.name)).unwrap_or_default();
+    let clinician = move || {
         auth.me()
-            .map(|me| {
-                me.name
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned()
-            })
-            .unwrap_or_default()
+            .is_some_and(|me| matches!(me.role, Role::Practitioner | Role::Nurse))
     };
     view! {
         <PageTitle text="Dashboard" />
         <div class="page">
             <h1 class="page-title">{greeting} ", " {first_name}</h1>
             <p class="muted">{move || auth.me().map(|me| role_label(me.role))}</p>
+            <Show when=move || can(Permission::ScheduleRead)>
+                <TodayCard mine=clinician() />
+            </Show>
             <div class="dashboard-grid">
                 <DashboardAlerts />
                 <crate::clinical::DashboardUrgentAnswers />

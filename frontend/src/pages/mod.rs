@@ -2,6 +2,7 @@
 
 mod home;
 mod not_found;
+mod today;
 
 use home::Home;
 use leptos::prelude::*;
