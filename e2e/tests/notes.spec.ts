@@ -56,6 +56,10 @@ test.describe('clinical notes and documents', () => {
     await editorCard.getByRole('button', { name: 'Bold' }).click();
     await expect(text.locator('b, strong')).toHaveText('Sleeping through.');
     await editorCard.getByRole('button', { name: 'Sign note' }).click();
+    // Signing asks first, and says what it means.
+    const confirm = page.getByRole('dialog', { name: 'Sign this note?' });
+    await expect(confirm).toContainText('locked');
+    await confirm.getByRole('button', { name: 'Sign and lock' }).click();
     await expect(page.getByText('Note signed')).toBeVisible();
 
     const timeline = page.getByRole('region', { name: 'Timeline' });

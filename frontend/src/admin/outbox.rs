@@ -1,7 +1,9 @@
 //! `/admin/outbox`: messages waiting to be sent, sent, or given up on, with their last error.
 
 use api_types::admin::{OutboxMessage, OutboxQuery, OutboxStatus};
+use api_types::integrations::{CredentialSource, Provider};
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 use crate::api::{self, Loader};
 use crate::auth::use_auth;
@@ -54,6 +56,7 @@ pub fn OutboxPage() -> impl IntoView {
             <p class="muted">
                 "Every email and text Carebase sends goes through the outbox, so that none is lost if a mail server is down. Failed messages were retried several times first."
             </p>
+            <NotSending />
             <div class="toolbar">
                 <SelectField id="outbox-status" label="Show" value=status options />
             </div>
@@ -76,6 +79,67 @@ pub fn OutboxPage() -> impl IntoView {
                 <Pagination offset limit=PAGE_SIZE total />
             </div>
         </div>
+    }
+}
+
+/// How long a message may wait untried before the outbox says its channel is not being sent.
+const UNTRIED_MINUTES: i64 = 2;
+
+/// Says so when a channel's messages wait without ever being tried: email with no mail server
+/// set up, or texts without Twilio; with where to set it up.
+#[component]
+fn NotSending() -> impl IntoView {
+    let auth = use_auth();
+    let waiting = Loader::new(
+        || (),
+        move |()| async move {
+            let query = OutboxQuery {
+                status: Some(OutboxStatus::Pending),
+                recipient: None,
+                limit: Some(100),
+                offset: None,
+            };
+            let page = api::admin::outbox(&auth.client(), &query).await?;
+            let twilio = api::admin::integrations(&auth.client())
+                .await
+                .ok()
+                .and_then(|list| list.into_iter().find(|i| i.provider == Provider::Twilio))
+                .map(|i| i.source != CredentialSource::None);
+            let cutoff = format::now() - chrono::Duration::minutes(UNTRIED_MINUTES);
+            let stuck = |channel: &str| {
+                page.items
+                    .iter()
+                    .filter(|m| m.channel == channel && m.attempts == 0 && m.created_at < cutoff)
+                    .count()
+            };
+            Ok::<_, api_types::Problem>((stuck("email"), stuck("sms"), twilio))
+        },
+    );
+    move || {
+        let (email, sms, twilio) = waiting.value()?;
+        let sms = if twilio == Some(true) { 0 } else { sms };
+        (email > 0 || sms > 0).then(|| {
+            view! {
+                <div class="alert alert-warning" role="note" data-testid="outbox-not-sending">
+                    <p class="alert-title">"Some messages are not being sent"</p>
+                    {(email > 0).then(|| view! {
+                        <p class="alert-body">
+                            {format!("{email} email{} waiting and never tried: email is not set up on this server. ", if email == 1 { " is" } else { "s are" })}
+                            "Emails are sent through the mail server named in the server's configuration (the "
+                            <code>"CAREBASE_SMTP__*"</code>
+                            " settings); until it is set, they wait here and nothing is lost. "
+                            <A href="/admin/integrations">"See the practice's services under Integrations"</A>
+                        </p>
+                    })}
+                    {(sms > 0).then(|| view! {
+                        <p class="alert-body">
+                            {format!("{sms} text{} waiting: texting is not set up. ", if sms == 1 { " is" } else { "s are" })}
+                            <A href="/admin/integrations">"Set up Twilio under Integrations"</A>
+                        </p>
+                    })}
+                </div>
+            }
+        })
     }
 }
 

@@ -21,8 +21,8 @@ use crate::forms::{optional, today, FieldErrors};
 
 fn percent(rate: Option<f64>) -> String {
     rate.map_or_else(
-        || "No doses recorded".to_owned(),
-        |r| format!("{:.0}% of doses taken", r * 100.0),
+        || "No doses due yet".to_owned(),
+        |r| format!("{:.0}% of doses due taken", r * 100.0),
     )
 }
 
@@ -207,8 +207,84 @@ fn MedicationCard(med: Medication, staff: bool, on_changed: Callback<()>) -> imp
     }
 }
 
-/// The last 30, 90 or 180 days, one cell a day: all expected doses taken, some, none, or
-/// nothing expected; with the share of doses taken over the same days.
+/// How a day of a medication's schedule stands: what the strip paints and the counts add up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayState {
+    /// Every expected dose taken (or, without a schedule, doses taken and none missed).
+    Taken,
+    /// Some taken; the rest missed or not recorded.
+    Partial,
+    /// None taken and at least one recorded as missed.
+    Missed,
+    /// Doses were due and nothing was recorded: not known to be missed.
+    Unrecorded,
+    /// Today, with doses still to come.
+    NotYetDue,
+    /// Nothing expected and nothing recorded.
+    Nothing,
+}
+
+impl DayState {
+    pub fn of(d: &AdherenceDay, today: chrono::NaiveDate) -> DayState {
+        let recorded = d.taken + d.missed;
+        let expected = d.expected.unwrap_or(0);
+        match () {
+            _ if d.taken > 0 && d.taken >= expected && d.missed == 0 => DayState::Taken,
+            _ if d.date >= today && d.missed == 0 && recorded < expected => DayState::NotYetDue,
+            _ if d.taken > 0 => DayState::Partial,
+            _ if d.missed > 0 => DayState::Missed,
+            _ if expected > 0 => DayState::Unrecorded,
+            _ => DayState::Nothing,
+        }
+    }
+
+    fn class_and_words(self) -> (&'static str, &'static str) {
+        match self {
+            DayState::Taken => ("day day-full", "taken"),
+            DayState::Partial => ("day day-partial", "some doses taken"),
+            DayState::Missed => ("day day-none", "missed"),
+            DayState::Unrecorded => ("day day-unrecorded", "not recorded"),
+            DayState::NotYetDue => ("day day-pending", "not yet due"),
+            DayState::Nothing => ("day", "nothing due"),
+        }
+    }
+}
+
+/// Doses over the days shown: taken, missed, due but not recorded, and today's still to come.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DoseCounts {
+    pub taken: u32,
+    pub missed: u32,
+    pub unrecorded: u32,
+    pub not_yet_due: u32,
+}
+
+impl DoseCounts {
+    pub fn of(days: &[AdherenceDay], today: chrono::NaiveDate) -> DoseCounts {
+        let mut c = DoseCounts::default();
+        for d in days {
+            c.taken += d.taken;
+            c.missed += d.missed;
+            let open = d.expected.unwrap_or(0).saturating_sub(d.taken + d.missed);
+            if d.date >= today {
+                c.not_yet_due += open;
+            } else {
+                c.unrecorded += open;
+            }
+        }
+        c
+    }
+
+    /// Doses taken of those due so far (taken, missed and not recorded; today's still to come
+    /// left out), so the share reads the same as the strip.
+    pub fn rate(self) -> Option<f64> {
+        let due = self.taken + self.missed + self.unrecorded;
+        (due > 0).then(|| f64::from(self.taken.min(due)) / f64::from(due))
+    }
+}
+
+/// The last 30, 90 or 180 days, one cell a day: taken, partly taken, missed, not recorded, not
+/// yet due (today) or nothing due; with the share of the doses due so far that were taken.
 #[component]
 fn AdherenceStrip(medication_id: Uuid) -> impl IntoView {
     let auth = use_auth();
@@ -219,26 +295,26 @@ fn AdherenceStrip(medication_id: Uuid) -> impl IntoView {
             api::clinical::medications::adherence(&auth.client(), medication_id, days).await
         },
     );
-    let cell = |d: &AdherenceDay| {
-        let class = match (d.expected, d.taken, d.missed) {
-            (Some(e), t, _) if e > 0 && t >= e => "day day-full",
-            (_, t, _) if t > 0 => "day day-partial",
-            (Some(e), 0, _) if e > 0 => "day day-none",
-            (_, 0, m) if m > 0 => "day day-none",
-            _ => "day",
+    let today = today();
+    let cell = move |d: &AdherenceDay| {
+        let state = DayState::of(d, today);
+        let (class, words) = state.class_and_words();
+        let counts = if d.taken + d.missed > 0 {
+            format!(
+                " ({} taken{}{})",
+                d.taken,
+                if d.missed > 0 {
+                    format!(", {} missed", d.missed)
+                } else {
+                    String::new()
+                },
+                d.expected.map(|e| format!(" of {e}")).unwrap_or_default()
+            )
+        } else {
+            String::new()
         };
-        let label = format!(
-            "{}: {} taken{}{}",
-            format::date(d.date),
-            d.taken,
-            if d.missed > 0 {
-                format!(", {} missed", d.missed)
-            } else {
-                String::new()
-            },
-            d.expected.map(|e| format!(" of {e}")).unwrap_or_default()
-        );
-        view! { <span class=class title=label.clone() role="img" aria-label=label></span> }
+        let label = format!("{}: {words}{counts}", format::date(d.date));
+        view! { <span class=class title=label.clone() role="img" aria-label=label data-state=words></span> }
     };
     let ranges = vec![
         ("30".to_owned(), "Last 30 days".to_owned()),
@@ -248,17 +324,34 @@ fn AdherenceStrip(medication_id: Uuid) -> impl IntoView {
     view! {
         <div class="adherence">
             <SelectField id=format!("adherence-range-{medication_id}") label="Adherence over" value=range options=ranges />
-            {move || adherence.value().map(|a| view! {
-                <p class="list-secondary">
-                    <strong>{percent(a.summary.rate)}</strong>
-                    {format!(" in the last {} days ({} taken, {} missed)", a.summary.days, a.summary.taken, a.summary.missed)}
-                </p>
-                <div class="adherence-strip" role="group" aria-label=format!("Doses each day, last {} days", a.summary.days)>
-                    {a.days.iter().map(cell).collect_view()}
-                </div>
-                {a.recent.iter().find(|d| d.note.is_some()).map(|d| view! {
-                    <p class="muted list-secondary">{format!("Latest note ({}): {}", format::date_time(d.at), d.note.clone().unwrap_or_default())}</p>
-                })}
+            {move || adherence.value().map(|a| {
+                let c = DoseCounts::of(&a.days, today);
+                let mut parts = vec![format!("{} taken", c.taken), format!("{} missed", c.missed)];
+                if c.unrecorded > 0 {
+                    parts.push(format!("{} not recorded", c.unrecorded));
+                }
+                if c.not_yet_due > 0 {
+                    parts.push(format!("{} not yet due today", c.not_yet_due));
+                }
+                view! {
+                    <p class="list-secondary adherence-summary">
+                        <strong>{percent(c.rate())}</strong>
+                        {format!(" in the last {} days ({})", a.summary.days, parts.join(", "))}
+                    </p>
+                    <div class="adherence-strip" role="group" aria-label=format!("Doses each day, last {} days", a.summary.days)>
+                        {a.days.iter().map(cell).collect_view()}
+                    </div>
+                    <ul class="adherence-legend muted" aria-hidden="true">
+                        <li><span class="day day-full"></span>"Taken"</li>
+                        <li><span class="day day-partial"></span>"Some taken"</li>
+                        <li><span class="day day-none"></span>"Missed"</li>
+                        <li><span class="day day-unrecorded"></span>"Not recorded"</li>
+                        <li><span class="day day-pending"></span>"Not yet due"</li>
+                    </ul>
+                    {a.recent.iter().find(|d| d.note.is_some()).map(|d| view! {
+                        <p class="muted list-secondary">{format!("Latest note ({}): {}", format::date_time(d.at), d.note.clone().unwrap_or_default())}</p>
+                    })}
+                }
             })}
         </div>
     }

@@ -17,7 +17,7 @@ use super::documents::{FileList, UploadForm, UploadTarget};
 use crate::api::{self, Loader};
 use crate::auth::use_auth;
 use crate::components::common::{
-    use_toasts, ProblemAlert, SelectField, SkeletonRows, TextAreaField, TextField,
+    use_toasts, Dialog, ProblemAlert, SelectField, SkeletonRows, TextAreaField, TextField,
 };
 use crate::format;
 use crate::forms::FieldErrors;
@@ -251,6 +251,7 @@ fn NoteEditor(
         body_html: body_html(),
         appointment_id: appointment.get_untracked().parse().ok(),
     };
+    let confirm_sign = RwSignal::new(false);
     let save = Action::new_unsync(move |sign: &bool| {
         let sign = *sign;
         async move {
@@ -371,9 +372,10 @@ fn NoteEditor(
                         .into_any()
                 } else {
                     view! {
-                        <button type="button" class="button button-primary" disabled=move || save.pending().get() on:click=move |_| { save.dispatch(true); }>
+                        <button type="button" class="button button-primary" disabled=move || save.pending().get() on:click=move |_| confirm_sign.set(true)>
                             "Sign note"
                         </button>
+                        <SignConfirm open=confirm_sign on_confirm=Callback::new(move |()| { save.dispatch(true); }) />
                         <button type="button" class="button button-secondary" disabled=move || save.pending().get() on:click=move |_| { save.dispatch(false); }>
                             "Save draft"
                         </button>
@@ -585,6 +587,7 @@ pub fn NoteView(
     let is_draft = note.status == NoteStatus::Draft;
     let (badge_class, badge) = status_badge(note.status);
     let id = note.id;
+    let confirm_sign = RwSignal::new(false);
     let sign = Action::new_unsync(move |_: &()| async move {
         match api::clinical::notes::sign(&auth.client(), id).await {
             Ok(_) => {
@@ -682,7 +685,8 @@ pub fn NoteView(
             {(!read_only).then(|| view! {
                 <div class="form-actions form-actions-start">
                     {(is_draft && mine).then(|| view! {
-                        <button type="button" class="button button-primary" on:click=move |_| { sign.dispatch(()); }>"Sign"</button>
+                        <button type="button" class="button button-primary" on:click=move |_| confirm_sign.set(true)>"Sign"</button>
+                        <SignConfirm open=confirm_sign on_confirm=Callback::new(move |()| { sign.dispatch(()); }) />
                         <button type="button" class="button button-secondary" on:click=move |_| on_edit.run(for_edit.clone())>"Edit draft"</button>
                         <button type="button" class="button button-ghost button-danger-text" on:click=move |_| { discard.dispatch(()); }>"Discard draft"</button>
                     })}
@@ -702,6 +706,40 @@ pub fn NoteView(
                 })}
             })}
         </article>
+    }
+}
+
+/// Asks before a note is signed, saying what signing means.
+#[component]
+fn SignConfirm(open: RwSignal<bool>, on_confirm: Callback<()>) -> impl IntoView {
+    view! {
+        <Dialog open title="Sign this note?" id="sign-note">
+            <div class="stack">
+                <p>
+                    "Signing makes this note part of the patient's record under your name, with today's date and time. "
+                    "It is then locked: it can no longer be edited or discarded."
+                </p>
+                <p class="muted">
+                    "A later change is an amendment, with your reason; the signed version stays readable beside it. "
+                    "The patient sees signed notes in their portal."
+                </p>
+                <div class="form-actions">
+                    <button type="button" class="button button-secondary" on:click=move |_| open.set(false)>
+                        "Keep editing"
+                    </button>
+                    <button
+                        type="button"
+                        class="button button-primary"
+                        on:click=move |_| {
+                            open.set(false);
+                            on_confirm.run(());
+                        }
+                    >
+                        "Sign and lock"
+                    </button>
+                </div>
+            </div>
+        </Dialog>
     }
 }
 

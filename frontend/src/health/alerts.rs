@@ -65,7 +65,7 @@ pub fn AlertList(
                                 let shown = Metric::by_code(&a.metric)
                                     .map(|m| with_unit(m, a.value))
                                     .unwrap_or_default();
-                                let link = format!("/patients/{}/health", a.patient_id);
+                                let link = format!("/patients/{}/health?metric={}", a.patient_id, a.metric);
                                 let for_dialog = a.clone();
                                 view! {
                                     <li class="list-row alert-row">

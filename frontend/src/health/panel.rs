@@ -2,7 +2,7 @@
 //! with the target band, its trend, manual entry, open alerts and target ranges.
 
 use api_types::health::{Metric, MetricCategory, ObservationQuery, Trend, METRICS};
-use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use chrono::{Duration, NaiveDate, Utc};
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -48,7 +48,7 @@ fn category_label(c: MetricCategory) -> &'static str {
 
 fn day(s: &str) -> Option<chrono::DateTime<Utc>> {
     let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
-    Utc.from_local_datetime(&d.and_hms_opt(0, 0, 0)?).single()
+    Some(crate::format::start_of_day(d))
 }
 
 #[component]
@@ -65,10 +65,14 @@ pub fn HealthPanel(
         move || refresh.get(),
         move |_| async move { api::health::latest(&auth.client(), patient_id).await },
     );
-    let metric = RwSignal::new(String::from("systolic_bp"));
-    // Start on the first measurement that has data.
+    // Opened from an alert (`?metric=`), the tab starts on the metric that alerted.
+    let asked = leptos_router::hooks::use_query_map()
+        .with_untracked(|q| q.get("metric"))
+        .filter(|m| Metric::by_code(m).is_some());
+    let metric = RwSignal::new(asked.clone().unwrap_or_else(|| String::from("systolic_bp")));
+    // Otherwise it starts on the first measurement that has data.
     Effect::new(move |done: Option<bool>| {
-        if done == Some(true) {
+        if done == Some(true) || asked.is_some() {
             return true;
         }
         match latest.value() {
@@ -96,7 +100,9 @@ pub fn HealthPanel(
                 Range::Year => (Some(now - Duration::days(365)), Some(now)),
                 Range::Custom => (
                     day(&custom_from.get()),
-                    day(&custom_to.get()).map(|d| d + Duration::days(1)),
+                    NaiveDate::parse_from_str(&custom_to.get(), "%Y-%m-%d")
+                        .ok()
+                        .map(|d| crate::format::start_of_day(d + Duration::days(1))),
                 ),
             };
             ObservationQuery {
@@ -144,6 +150,15 @@ pub fn HealthPanel(
     }
     view! {
         <div class="health">
+            {staff
+                .then(|| {
+                    view! {
+                        <section class="card" aria-labelledby="patient-alerts-heading">
+                            <h2 id="patient-alerts-heading" class="card-title">"Open alerts"</h2>
+                            <AlertList patient_id refresh=refresh />
+                        </section>
+                    }
+                })}
             <section class="card" aria-labelledby="latest-heading">
                 <h2 id="latest-heading" class="card-title">"Latest readings"</h2>
                 {move || match latest.get() {
@@ -273,15 +288,6 @@ pub fn HealthPanel(
                 <h2 id="entry-heading" class="card-title">"Record a reading"</h2>
                 <ManualEntry patient_id metric=metric on_recorded=on_entered />
             </section>
-            {staff
-                .then(|| {
-                    view! {
-                        <section class="card" aria-labelledby="patient-alerts-heading">
-                            <h2 id="patient-alerts-heading" class="card-title">"Open alerts"</h2>
-                            <AlertList patient_id refresh=refresh />
-                        </section>
-                    }
-                })}
             // Patients see their ranges too; only practitioners may change them.
             <TargetsCard patient_id metric=metric on_change=on_recorded />
         </div>

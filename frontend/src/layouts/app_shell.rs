@@ -59,12 +59,15 @@ pub fn AppShell() -> impl IntoView {
             remember_compact(compact.get_untracked());
         }
     };
+    // The practice's own name, as the signed-in account carries it.
     let area = move || {
         auth.me().map(|me| {
-            if me.role.is_staff() {
-                "Practice"
-            } else {
-                "Patient portal"
+            let practice = me.practice_name.trim().to_owned();
+            match (me.role.is_staff(), practice.is_empty()) {
+                (true, false) => practice,
+                (true, true) => "Practice".to_owned(),
+                (false, false) => format!("{practice} · Patient portal"),
+                (false, true) => "Patient portal".to_owned(),
             }
         })
     };

@@ -75,7 +75,7 @@ const TABS: [Tab; 10] = [
         needs: None,
     },
     Tab {
-        slug: "assessments",
+        slug: "questionnaires",
         label: "Questionnaires",
         clinical: true,
         needs: None,
@@ -140,7 +140,7 @@ pub fn PatientPage() -> impl IntoView {
             .with(|p| p.get("id"))
             .and_then(|s| Uuid::parse_str(&s).ok())
     });
-    let tab = Memo::new(move |_| params.with(|p| p.get("tab")).unwrap_or_default());
+    let tab = Memo::new(move |_| canonical_tab(&params.with(|p| p.get("tab")).unwrap_or_default()));
     let patient = Loader::new(
         move || id.get(),
         move |id| async move {
@@ -526,7 +526,7 @@ fn AccessPanel(patient_id: Uuid, access: Loader<Option<ClinicalAccess>>) -> impl
                             };
                             let until = a
                                 .expires_at
-                                .map(|t| format!(" until {}", format::date_time(t)))
+                                .map(|t| format!(" until {}", format::until(t)))
                                 .unwrap_or_default();
                             format!("because the patient shared {what} with you{until}")
                         }
@@ -839,10 +839,20 @@ fn LaterTab(
     }
 }
 
+/// A tab's address as its label reads; addresses used before (`assessments`, `overview`) still
+/// open their tab.
+fn canonical_tab(slug: &str) -> String {
+    match slug {
+        "assessments" => "questionnaires".to_owned(),
+        "overview" => String::new(),
+        other => other.to_owned(),
+    }
+}
+
 /// The clinical tab a slug names.
 fn clinical_tab(slug: &str) -> Option<ClinicalTab> {
     match slug {
-        "assessments" => Some(ClinicalTab::Assessments),
+        "questionnaires" => Some(ClinicalTab::Assessments),
         "notes" => Some(ClinicalTab::Notes),
         "medications" => Some(ClinicalTab::Medications),
         "therapy" => Some(ClinicalTab::Therapy),
