@@ -143,17 +143,6 @@ fn finish(mut api: OpenApi) -> OpenApi {
                 add("401", "Missing, invalid or expired credentials");
                 add("403", "The caller lacks the required permission");
             }
-            // Nothing is added to, restored in or opened up on an erased patient's record.
-            let on_a_patient = path.starts_with("/api/v1/patients/{id}")
-                || path.starts_with("/api/v1/appointments/{id}")
-                || path == "/api/v1/appointments"
-                || path == "/api/v1/users/{id}";
-            if writes && on_a_patient {
-                add(
-                    "409",
-                    "The change conflicts with the record's state; `patient_erased` when the patient's data was erased",
-                );
-            }
             if path.starts_with("/api/v1/auth/") {
                 add(
                     "429",
@@ -164,6 +153,27 @@ fn finish(mut api: OpenApi) -> OpenApi {
                 add("503", "The database is unavailable; retry shortly");
             }
             add("500", "Unexpected error");
+            // Nothing is added to, restored in or opened up on an erased patient's record,
+            // whether the route names the patient or one of the record's own rows.
+            let on_a_patient = path.starts_with("/api/v1/patients/{id}")
+                || path == "/api/v1/appointments"
+                || path == "/api/v1/users/{id}"
+                || ON_A_PATIENTS_ROW.iter().any(|p| path.starts_with(p));
+            if writes && on_a_patient {
+                const ERASED: &str = "`patient_erased` when the patient's data was erased";
+                let general = format!("The change conflicts with the record's state; {ERASED}");
+                let conflict = responses
+                    .entry("409".to_owned())
+                    .or_insert_with(|| problem(&general));
+                if let RefOr::T(r) = conflict {
+                    if !r.description.contains("erased") {
+                        r.description = match r.description.trim() {
+                            "" => general,
+                            said => format!("{}; {ERASED}", said.trim_end_matches('.')),
+                        };
+                    }
+                }
+            }
             // Errors are problem details, whatever the annotation said.
             for (code, response) in responses.iter_mut() {
                 if let (true, RefOr::T(r)) = (code.as_str() >= "400", response) {
@@ -178,6 +188,24 @@ fn finish(mut api: OpenApi) -> OpenApi {
 }
 
 const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Routes that reach a patient's record through one of its rows' own ids: a change through them
+/// is refused, as one through the patient's own path is, once the patient is erased.
+const ON_A_PATIENTS_ROW: &[&str] = &[
+    "/api/v1/appointments/{id}",
+    "/api/v1/notes/{id}",
+    "/api/v1/documents/{id}",
+    "/api/v1/imaging-studies/{id}",
+    "/api/v1/medications/{id}",
+    "/api/v1/prescriptions/{id}",
+    "/api/v1/therapy-sessions/{id}",
+    "/api/v1/homework/{id}",
+    "/api/v1/assessments/{id}",
+    "/api/v1/alerts/{id}",
+    "/api/v1/messages/threads",
+    "/api/v1/correspondence/{id}/retry",
+    "/api/v1/correspondence/{id}/assign",
+];
 
 /// Rewrites schemas composed with `allOf` of plain objects (from `#[serde(flatten)]`) into one
 /// object, so that a member's `additionalProperties: false` doesn't forbid the other members'

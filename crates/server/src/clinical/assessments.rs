@@ -24,7 +24,7 @@ use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized, Principal};
 use crate::comms::Notify;
 use crate::patients;
-use crate::patients::{authorize_clinical, clinical_patients};
+use crate::patients::{clinical_patients, not_erased};
 use crate::patients::{open_record, open_record_for_change};
 use crate::platform::crypto::Crypto;
 use crate::platform::http::{page_bounds, Query};
@@ -340,8 +340,8 @@ async fn review_assessment(
     let row = find(&state.db, *id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    authorize_clinical(
-        &state.db,
+    open_record_for_change(
+        &state,
         &auth,
         PatientId(row.patient_id),
         RecordCategory::Assessments,
@@ -397,7 +397,7 @@ async fn newest_page(
 }
 
 /// A page of the urgent answers not yet reviewed, of the patients whose assessments `principal`
-/// sees, oldest first, with how many there are in all.
+/// sees (an erased patient's are never reviewed), oldest first, with how many there are in all.
 async fn urgent_page(
     db: &impl ConnectionTrait,
     principal: &Principal,
@@ -406,7 +406,8 @@ async fn urgent_page(
 ) -> ApiResult<(u64, Vec<assessment::Model>)> {
     let mut find = assessment::Entity::find()
         .filter(assessment::Column::Urgent.eq(true))
-        .filter(assessment::Column::ReviewedAt.is_null());
+        .filter(assessment::Column::ReviewedAt.is_null())
+        .filter(not_erased(assessment::Column::PatientId));
     if let Some(c) = clinical_patients(
         principal,
         assessment::Column::PatientId,

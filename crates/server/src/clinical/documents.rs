@@ -22,7 +22,7 @@ use uuid::Uuid;
 use super::files;
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized, Principal};
-use crate::patients::{open_record, open_record_for_change};
+use crate::patients::{open_record, open_record_for, open_record_for_change, Intent};
 use crate::platform::http::{page_bounds, Query};
 use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
@@ -149,13 +149,14 @@ async fn upload_document(
     Ok(HttpResponse::Created().json(out))
 }
 
-/// A stored document the caller may open: a note's attachment follows the note (drafts only to
-/// their author, signed notes to whoever sees the patient's notes), anything else follows the
-/// patient's documents.
+/// A stored document the caller may open for `intent`: a note's attachment follows the note
+/// (drafts only to their author, signed notes to whoever sees the patient's notes), anything
+/// else follows the patient's documents.
 async fn open_document(
     state: &AppState,
     principal: &Principal,
     id: Uuid,
+    intent: Intent,
 ) -> ApiResult<document::Model> {
     let doc = document::Entity::find_by_id(id)
         .filter(document::Column::DeletedAt.is_null())
@@ -173,7 +174,14 @@ async fn open_document(
         }
         None => RecordCategory::Documents,
     };
-    open_record(state, principal, PatientId(doc.patient_id), category).await?;
+    open_record_for(
+        state,
+        principal,
+        PatientId(doc.patient_id),
+        category,
+        intent,
+    )
+    .await?;
     Ok(doc)
 }
 
@@ -196,7 +204,7 @@ async fn document_content(
     id: web::Path<Uuid>,
     query: Query<ContentQuery>,
 ) -> ApiResult<HttpResponse> {
-    let row = open_document(&state, &auth, *id).await?;
+    let row = open_document(&state, &auth, *id, Intent::Read).await?;
     let bytes = files::content(&state.db, &state.crypto, row.id).await?;
     let disposition = query.disposition.unwrap_or_default();
     let action = match disposition {
@@ -233,7 +241,7 @@ async fn delete_document(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let row = open_document(&state, &auth, *id).await?;
+    let row = open_document(&state, &auth, *id, Intent::Change).await?;
     let is_admin = auth.role() == Some(Role::Admin);
     if !is_admin && row.uploaded_by != auth.user_id() {
         return Err(ApiError::with_detail(
@@ -278,7 +286,7 @@ pub(crate) async fn readable_files(
         .await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        match open_document(state, principal, row.id).await {
+        match open_document(state, principal, row.id, Intent::Read).await {
             Ok(doc) => out.push(doc),
             Err(e) if e.is_refusal() => {}
             Err(e) => return Err(e),

@@ -119,7 +119,7 @@ async fn update_study(
     let row = find(&state.db, *id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    open_record(
+    open_record_for_change(
         &state,
         &auth,
         PatientId(row.patient_id),

@@ -158,6 +158,10 @@ pub async fn list(
         AlertStatus::Acknowledged => ACKNOWLEDGED,
     };
     let mut find = alert::Entity::find().filter(alert::Column::Status.eq(status));
+    if status == OPEN {
+        // Nobody acknowledges an erased patient's alert: it waits for no one.
+        find = find.filter(crate::patients::not_erased(alert::Column::PatientId));
+    }
     if let Some(p) = q.patient_id {
         find = find.filter(alert::Column::PatientId.eq(p));
     }

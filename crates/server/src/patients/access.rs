@@ -320,9 +320,48 @@ pub async fn open_record_for_change(
     id: PatientId,
     category: RecordCategory,
 ) -> ApiResult<PatientRecord> {
+    open_record_for(state, principal, id, category, Intent::Change).await
+}
+
+/// Why a record is opened: to read it, or to change it (a note, a medication, a session…
+/// reached through its own id changes its patient's record as much as a new one does).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Intent {
+    Read,
+    Change,
+}
+
+/// The record a row belongs to, opened for `intent`: as [`open_record`] for reading, and as
+/// [`open_record_for_change`] for changing, which an erased patient's record refuses with
+/// `patient_erased` whatever route reaches it. Every handler that reaches a record through one
+/// of its rows' ids opens it here.
+pub async fn open_record_for(
+    state: &AppState,
+    principal: &Principal,
+    id: PatientId,
+    category: RecordCategory,
+    intent: Intent,
+) -> ApiResult<PatientRecord> {
     let record = open_record(state, principal, id, category).await?;
-    super::queries::ensure_not_erased(&record)?;
+    if intent == Intent::Change {
+        super::queries::ensure_not_erased(&record)?;
+    }
     Ok(record)
+}
+
+/// The patients whose record is not erased, as a condition on a table's patient-id column: what
+/// waits for someone to act on (open alerts, answers to review, overdue homework) leaves out
+/// records closed by erasure, which nobody may act on any more.
+pub fn not_erased(patient_column: impl sea_orm::ColumnTrait) -> sea_orm::sea_query::SimpleExpr {
+    use entity::patients::patient;
+    use sea_orm::sea_query::Query;
+    patient_column.in_subquery(
+        Query::select()
+            .column(patient::Column::Id)
+            .from(patient::Entity)
+            .and_where(patient::Column::ErasedAt.is_null())
+            .to_owned(),
+    )
 }
 
 /// Records a break-the-glass grant: the user may open the patient's clinical record until

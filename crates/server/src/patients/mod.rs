@@ -3,7 +3,8 @@
 //! who has seen the record, and its part of an export and of an erasure.
 //!
 //! Other domains use what this file re-exports: reading and changing a patient's record, and
-//! opening it for clinical use through [`open_record`] and [`open_record_for_change`].
+//! opening it for clinical use through [`open_record`] and [`open_record_for_change`] (or, for a
+//! row reached through its own id, [`open_record_for`] with the [`Intent`]).
 
 mod access;
 mod care_team;
@@ -20,7 +21,8 @@ mod search;
 
 pub use access::{
     authorize_clinical, cared_for_by, clinical_access, clinical_patients, end_break_glass_of,
-    ensure_demographics, glass_broken_by, is_on_care_team, open_record, open_record_for_change,
+    ensure_demographics, glass_broken_by, is_on_care_team, not_erased, open_record,
+    open_record_for, open_record_for_change, Intent,
 };
 pub use care_team::{email_care_team, members as care_team_members, NOTICE_WINDOW_MINUTES};
 pub use consents::{given as consent_given, record_choice as record_consent, record_sms_keyword};

@@ -138,11 +138,10 @@ async fn update_user(
             return Err(ApiError::field("name", code, msg));
         }
     }
-    if req.status == Some(UserStatus::Active) && !current.is_active() {
-        if let Some(patient_id) = current.model.patient_id {
-            // The portal account of a patient whose data was erased stays closed.
-            crate::patients::get_for_change(&txn, &state.crypto, PatientId(patient_id)).await?;
-        }
+    let reopens = req.status == Some(UserStatus::Active) && !current.is_active();
+    if let (true, Some(patient_id)) = (reopens || req.name.is_some(), current.model.patient_id) {
+        // The portal account of a patient whose data was erased stays closed, and nameless.
+        crate::patients::get_for_change(&txn, &state.crypto, PatientId(patient_id)).await?;
     }
     let updated = queries::update_details(
         &txn,

@@ -22,7 +22,7 @@ use crate::scheduling::{at, next, practice_with, Practice};
 
 /// How an operation relates to patient data.
 #[derive(Clone, Copy)]
-enum Kind {
+pub(crate) enum Kind {
     /// Reads or writes one patient's record: driven here.
     Record,
     /// Lists across patients: driven here, the event names the patients shown.
@@ -35,7 +35,7 @@ enum Kind {
 
 use Kind::*;
 
-const OPERATIONS: &[(&str, &str, Kind)] = &[
+pub(crate) const OPERATIONS: &[(&str, &str, Kind)] = &[
     ("GET", "/healthz", NotPatient("liveness")),
     ("GET", "/readyz", NotPatient("readiness")),
     ("GET", "/metrics", NotPatient("counters only")),
@@ -261,13 +261,13 @@ async fn every_operation_is_classified() {
 }
 
 /// A record with one of everything, and the ids the operations act on.
-struct Fixture {
-    p: Practice,
+pub(crate) struct Fixture {
+    pub(crate) p: Practice,
     /// The patient whose record is used, one to invite to the portal, and one to erase.
-    patient: String,
-    invitee: String,
-    erasable: String,
-    ids: BTreeMap<&'static str, String>,
+    pub(crate) patient: String,
+    pub(crate) invitee: String,
+    pub(crate) erasable: String,
+    pub(crate) ids: BTreeMap<&'static str, String>,
     portal_user: TestUser,
 }
 
@@ -279,7 +279,7 @@ async fn created(res: reqwest::Response, what: &str) -> Value {
 }
 
 impl Fixture {
-    async fn new() -> Fixture {
+    pub(crate) async fn new() -> Fixture {
         let p = practice_with(TestApp::spawn().await).await;
         let patient = p.patient_id.clone();
         let (app, admin) = (&p.app, p.admin.token.clone());
@@ -441,7 +441,7 @@ impl Fixture {
     }
 
     /// The request an operation is driven with: caller, path and body.
-    fn request(&self, method: &str, template: &str) -> (String, String, Option<Value>) {
+    pub(crate) fn request(&self, method: &str, template: &str) -> (String, String, Option<Value>) {
         let p = &self.p;
         let id = |k: &str| self.ids[k].clone();
         let mut token = p.admin.token.clone();

@@ -359,6 +359,131 @@ async fn an_erased_patient_stays_erased_whatever_anyone_tries() {
     assert_eq!(found["total"], 0);
 }
 
+/// Changes an erased record may still take: each closes something or changes nothing, or is a
+/// request the patient may still make about what the law keeps; none adds to it or reopens it.
+const CLOSING_AFTER_ERASURE: &[(&str, &str, &str)] = &[
+    ("POST", "/api/v1/patients", "a new patient, not this record"),
+    (
+        "DELETE",
+        "/api/v1/invitations/{id}",
+        "withdrawing an invitation closes it",
+    ),
+    (
+        "DELETE",
+        "/api/v1/access-grants/{id}",
+        "revoking a grant closes access",
+    ),
+    (
+        "DELETE",
+        "/api/v1/patients/{id}/care-team/{user_id}",
+        "leaving the care team closes access",
+    ),
+    (
+        "POST",
+        "/api/v1/data-requests/{id}/resolve",
+        "the practice answers the patient's request",
+    ),
+    (
+        "POST",
+        "/api/v1/patients/{id}/data-requests",
+        "the patient keeps their rights over what the law keeps (to see it, to correct it)",
+    ),
+    (
+        "DELETE",
+        "/api/v1/patients/{id}",
+        "archived at erasure: archiving again changes nothing",
+    ),
+];
+
+/// Every change the API offers on a record, whether its route names the patient or one of the
+/// record's own rows (a note, a medication, a session, a study, a questionnaire…), is refused
+/// once the patient is erased; only what closes something goes on.
+#[tokio::test]
+async fn no_route_changes_an_erased_patients_record_not_even_through_one_of_its_rows() {
+    use crate::audit_coverage::{Fixture, Kind, OPERATIONS};
+    let f = Fixture::new().await;
+    let app = &f.p.app;
+    let admin = f.p.admin.token.clone();
+    let res = app
+        .post(
+            &format!("/api/v1/patients/{}/erasure", f.patient),
+            Some(&admin),
+            json!({"reason": "The patient asked in writing."}),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let writes = OPERATIONS
+        .iter()
+        .filter(|(m, _, k)| matches!(k, Kind::Record) && !matches!(*m, "GET" | "HEAD"));
+    let also = [
+        ("POST", "/api/v1/patients/{id}/devices/withings/sync"),
+        ("POST", "/api/v1/patients/{id}/calls"),
+    ];
+    let mut let_through = Vec::new();
+    for (method, template) in writes.map(|(m, p, _)| (*m, *p)).chain(also) {
+        if CLOSING_AFTER_ERASURE
+            .iter()
+            .any(|(m, p, _)| *m == method && *p == template)
+        {
+            continue;
+        }
+        let (_, path, body) = f.request(method, template);
+        // Every change aims at the erased record, as the one caller who may make them all.
+        let path = path
+            .replace(&f.invitee, &f.patient)
+            .replace(&f.erasable, &f.patient);
+        let m = Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = app.client.request(m, app.url(&path)).bearer_auth(&admin);
+        if template.ends_with("/attachments")
+            || template.ends_with("/documents") && method == "POST"
+        {
+            req = req
+                .header("content-type", "application/octet-stream")
+                .body("Scanned page");
+        } else if let Some(b) = body {
+            req = req.json(&b);
+        } else if method == "POST" {
+            req = req.json(&json!({}));
+        }
+        if template == "/api/v1/patients/{id}" || template.ends_with("/restore") {
+            let current: Value = app
+                .get(&format!("/api/v1/patients/{}", f.patient), &admin)
+                .await
+                .json()
+                .await
+                .unwrap();
+            req = req.header("If-Match", format!("\"{}\"", current["version"]));
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let answer: Value = res.json().await.unwrap_or(Value::Null);
+        if !(status == StatusCode::CONFLICT && answer["code"] == "patient_erased") {
+            let_through.push(format!("{method} {template}: {status} {answer}"));
+        }
+    }
+    assert!(
+        let_through.is_empty(),
+        "changes to an erased record not refused with patient_erased: {let_through:#?}"
+    );
+    // What waits for someone to act on no longer shows the erased record's.
+    for list in [
+        "/api/v1/alerts",
+        "/api/v1/assessments/urgent",
+        "/api/v1/homework/overdue",
+    ] {
+        let page: Value = app.get(list, &admin).await.json().await.unwrap();
+        assert!(
+            !page.to_string().contains(&f.patient),
+            "{list} still shows the erased record: {page}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn an_erased_patients_portal_account_cannot_be_reactivated_or_reset() {
     let c = clinic().await;

@@ -22,6 +22,7 @@ use super::wire::dose_to_wire;
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
 use crate::clinical::shared::trimmed;
+use crate::patients::Intent;
 use crate::platform::http::{Body, Query};
 use crate::platform::{ApiError, ApiResult};
 use crate::AppState;
@@ -44,7 +45,7 @@ pub(super) async fn record_dose(
     id: web::Path<Uuid>,
     body: Body<NewDose>,
 ) -> ApiResult<HttpResponse> {
-    let med = open_medication(&state, &auth, *id).await?;
+    let med = open_medication(&state, &auth, *id, Intent::Change).await?;
     body.validate().map_err(ApiError::Validation)?;
     let now = Utc::now();
     let at = body.at.unwrap_or(now);
@@ -113,7 +114,7 @@ pub(super) async fn adherence(
     id: web::Path<Uuid>,
     query: Query<AdherenceQuery>,
 ) -> ApiResult<web::Json<Adherence>> {
-    let med = open_medication(&state, &auth, *id).await?;
+    let med = open_medication(&state, &auth, *id, Intent::Read).await?;
     let days = query.days.unwrap_or(SUMMARY_DAYS);
     if !(7..=180).contains(&days) {
         return Err(ApiError::field(

@@ -12,26 +12,28 @@ use super::queries::{self, insert, readable};
 use super::wire::{one, to_wire};
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized, Principal};
-use crate::patients::{open_record, open_record_for_change};
+use crate::patients::{open_record_for, open_record_for_change, Intent};
 use crate::platform::http::{Body, Query};
 use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
 use crate::AppState;
 
-/// A medication the caller may reach, with its patient's record opened.
+/// A medication the caller may reach, with its patient's record opened for `intent`.
 pub(super) async fn open_medication(
     state: &AppState,
     principal: &Principal,
     id: Uuid,
+    intent: Intent,
 ) -> ApiResult<medication::Model> {
     let row = queries::find(&state.db, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    open_record(
+    open_record_for(
         state,
         principal,
         PatientId(row.patient_id),
         RecordCategory::Medications,
+        intent,
     )
     .await?;
     Ok(row)
@@ -112,7 +114,7 @@ pub(super) async fn update_medication(
     id: web::Path<Uuid>,
     body: Body<MedicationInput>,
 ) -> ApiResult<web::Json<Medication>> {
-    let row = open_medication(&state, &auth, *id).await?;
+    let row = open_medication(&state, &auth, *id, Intent::Change).await?;
     body.validate().map_err(ApiError::Validation)?;
     let patient_id = row.patient_id;
     let txn = state.db.begin().await?;

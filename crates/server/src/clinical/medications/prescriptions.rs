@@ -14,6 +14,7 @@ use super::wire::{one, PrescriptionDetails};
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
 use crate::clinical::shared::trimmed;
+use crate::patients::Intent;
 use crate::platform::http::Body;
 use crate::platform::{ApiError, ApiResult};
 use crate::AppState;
@@ -34,7 +35,7 @@ pub(super) async fn prescribe(
     id: web::Path<Uuid>,
     body: Body<NewPrescription>,
 ) -> ApiResult<HttpResponse> {
-    let row = open_medication(&state, &auth, *id).await?;
+    let row = open_medication(&state, &auth, *id, Intent::Change).await?;
     let prescriber = auth.require_user()?;
     body.validate().map_err(ApiError::Validation)?;
     if !matches!(row.status.as_str(), "active" | "on_hold") {
@@ -83,7 +84,7 @@ pub(super) async fn cancel_prescription(
     let script = queries::find_prescription(&state.db, *id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let med = open_medication(&state, &auth, script.medication_id).await?;
+    let med = open_medication(&state, &auth, script.medication_id, Intent::Change).await?;
     if script.cancelled_at.is_some() {
         return Err(ApiError::with_detail(
             ErrorCode::Conflict,

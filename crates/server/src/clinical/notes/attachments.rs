@@ -15,6 +15,7 @@ use super::wire::aad;
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
 use crate::clinical::files;
+use crate::patients::Intent;
 use crate::platform::http::Query;
 use crate::platform::{ApiError, ApiResult};
 use crate::AppState;
@@ -45,7 +46,7 @@ pub(super) async fn upload_attachment(
     req: HttpRequest,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    let note = open_note(&state, &auth, *id).await?;
+    let note = open_note(&state, &auth, *id, Intent::Change).await?;
     if note.status == NoteStatus::Draft && auth.user_id() != Some(note.author_id) {
         return Err(ApiError::with_detail(
             ErrorCode::Forbidden,

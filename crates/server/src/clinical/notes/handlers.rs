@@ -15,26 +15,29 @@ use super::wire::{one, to_wire};
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized, Principal};
 use crate::clinical::shared::check_appointment;
-use crate::patients::{open_record, open_record_for_change};
+use crate::patients::{open_record_for, open_record_for_change, Intent};
 use crate::platform::http::{page_bounds, Body, Query};
 use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
 use crate::AppState;
 
-/// A note the caller may see, with their access to its patient's notes checked.
+/// A note the caller may see, with their access to its patient's notes checked, for `intent`
+/// (an erased patient's notes are read, never changed).
 pub(super) async fn open_note(
     state: &AppState,
     principal: &Principal,
     id: Uuid,
+    intent: Intent,
 ) -> ApiResult<clinical_note::Model> {
     let note = queries::find_visible(&state.db, principal, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    open_record(
+    open_record_for(
         state,
         principal,
         PatientId(note.patient_id),
         RecordCategory::Notes,
+        intent,
     )
     .await?;
     Ok(note)
@@ -141,7 +144,7 @@ pub(super) async fn get_note(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Note>> {
-    let note = open_note(&state, &auth, *id).await?;
+    let note = open_note(&state, &auth, *id, Intent::Read).await?;
     state
         .audit
         .record(
@@ -168,7 +171,7 @@ pub(super) async fn update_note(
     id: web::Path<Uuid>,
     body: Body<NewNote>,
 ) -> ApiResult<web::Json<Note>> {
-    let note = open_note(&state, &auth, *id).await?;
+    let note = open_note(&state, &auth, *id, Intent::Change).await?;
     own_draft(&auth, &note)?;
     body.validate().map_err(ApiError::Validation)?;
     check_appointment(&state.db, note.patient_id, body.appointment_id).await?;
@@ -210,7 +213,7 @@ pub(super) async fn delete_note(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let note = open_note(&state, &auth, *id).await?;
+    let note = open_note(&state, &auth, *id, Intent::Change).await?;
     own_draft(&auth, &note)?;
     let txn = state.db.begin().await?;
     let deleted = queries::delete_draft(&txn, note.id).await?;

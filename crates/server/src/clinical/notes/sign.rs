@@ -16,6 +16,7 @@ use super::sanitize::sanitize;
 use super::wire::{aad, one};
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
+use crate::patients::Intent;
 use crate::platform::crypto::Crypto;
 use crate::platform::http::Body;
 use crate::platform::{ApiError, ApiResult};
@@ -58,7 +59,7 @@ pub(super) async fn sign_note(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Note>> {
-    let note = open_note(&state, &auth, *id).await?;
+    let note = open_note(&state, &auth, *id, Intent::Change).await?;
     own_draft(&auth, &note)?;
     let author = auth.require_user()?;
     let t = "clinical_notes";
@@ -110,7 +111,7 @@ pub(super) async fn amend_note(
     id: web::Path<Uuid>,
     body: Body<NewAmendment>,
 ) -> ApiResult<HttpResponse> {
-    let note = open_note(&state, &auth, *id).await?;
+    let note = open_note(&state, &auth, *id, Intent::Change).await?;
     if note.status == NoteStatus::Draft {
         return Err(ApiError::with_detail(
             ErrorCode::Conflict,

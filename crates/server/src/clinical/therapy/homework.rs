@@ -16,7 +16,7 @@ use super::wire::homework_to_wire;
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized, Principal};
 use crate::clinical::shared::trimmed;
-use crate::patients::{open_record, open_record_for_change};
+use crate::patients::{open_record_for, open_record_for_change, Intent};
 use crate::platform::http::{page_bounds, Body, Query};
 use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
@@ -113,7 +113,7 @@ pub(super) async fn complete_homework(
     id: web::Path<Uuid>,
     body: Body<CompleteHomework>,
 ) -> ApiResult<web::Json<Homework>> {
-    let row = open_task(&state, &auth, *id).await?;
+    let row = open_task(&state, &auth, *id, Intent::Change).await?;
     body.validate().map_err(ApiError::Validation)?;
     if row.status == HomeworkStatus::Done {
         return Err(ApiError::with_detail(
@@ -141,19 +141,22 @@ pub(super) async fn complete_homework(
     Ok(web::Json(out))
 }
 
+/// A homework task the caller may reach, with its patient's record opened for `intent`.
 async fn open_task(
     state: &AppState,
     principal: &Principal,
     id: Uuid,
+    intent: Intent,
 ) -> ApiResult<homework_task::Model> {
     let row = queries::find_task(&state.db, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    open_record(
+    open_record_for(
         state,
         principal,
         PatientId(row.patient_id),
         RecordCategory::Notes,
+        intent,
     )
     .await?;
     Ok(row)

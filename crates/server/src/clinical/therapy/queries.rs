@@ -228,7 +228,8 @@ pub(super) async fn complete(
 }
 
 /// One page of the homework past its due date (before `today`) and not done, for the
-/// patients whose notes `principal` sees, most overdue first; with how many there are in all.
+/// patients whose notes `principal` sees (not erased ones: nobody marks theirs done), most
+/// overdue first; with how many there are in all.
 pub(super) async fn overdue_page(
     db: &impl ConnectionTrait,
     principal: &Principal,
@@ -238,7 +239,10 @@ pub(super) async fn overdue_page(
 ) -> ApiResult<(u64, Vec<homework_task::Model>)> {
     let mut find = homework_task::Entity::find()
         .filter(homework_task::Column::Status.eq(HomeworkStatus::Assigned))
-        .filter(homework_task::Column::DueDate.lt(today));
+        .filter(homework_task::Column::DueDate.lt(today))
+        .filter(crate::patients::not_erased(
+            homework_task::Column::PatientId,
+        ));
     if let Some(c) = clinical_patients(
         principal,
         homework_task::Column::PatientId,

@@ -14,7 +14,7 @@ use super::wire::sessions_to_wire;
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
 use crate::clinical::shared::check_appointment;
-use crate::patients::{open_record, open_record_for_change};
+use crate::patients::open_record_for_change;
 use crate::platform::http::Body;
 use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
@@ -104,7 +104,7 @@ pub(super) async fn update_session(
     let row = queries::find_session(&state.db, *id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    open_record(
+    open_record_for_change(
         &state,
         &auth,
         PatientId(row.patient_id),

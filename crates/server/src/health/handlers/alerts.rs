@@ -12,7 +12,6 @@ use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
 use crate::health::alerts;
 use crate::patients;
-use crate::patients::authorize_clinical;
 use crate::platform::http::Query;
 use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
@@ -65,9 +64,8 @@ pub(super) async fn acknowledge_alert(
     e.required_text("note", note, 1000);
     e.finish().map_err(ApiError::Validation)?;
     let alert = alerts::find(&state.db, *id).await?;
-    let record = patients::get(&state.db, &state.crypto, PatientId(alert.patient_id)).await?;
-    authorize_clinical(
-        &state.db,
+    let record = patients::open_record_for_change(
+        &state,
         &auth,
         PatientId(alert.patient_id),
         RecordCategory::Health,

@@ -128,7 +128,7 @@ async fn sync_withings(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<SyncSummary>> {
-    open_record(
+    crate::patients::open_record_for_change(
         &state,
         &auth,
         PatientId(*id),
