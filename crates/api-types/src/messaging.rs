@@ -256,6 +256,8 @@ pub enum LiveRequest {
 pub mod close {
     /// No valid access token arrived in time, or the session ended.
     pub const UNAUTHORIZED: u16 = 4401;
+    /// The account must set up two-step verification before it hears anything.
+    pub const MFA_ENROLLMENT_REQUIRED: u16 = 4403;
     /// The server is going away: connect again.
     pub const RESTARTING: u16 = 1012;
 }

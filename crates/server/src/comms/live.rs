@@ -23,7 +23,7 @@ use uuid::Uuid;
 use super::messaging;
 use crate::auth::{Actor, Principal};
 use crate::platform::events::Heard;
-use crate::platform::{ApiError, ApiResult, ClientInfo};
+use crate::platform::{ApiError, ClientInfo};
 use crate::AppState;
 
 /// Event topics this connection passes on.
@@ -116,15 +116,33 @@ async fn close_with(session: Session, code: u16, why: &str) {
         .await;
 }
 
+/// Why an auth frame does not open the connection.
+enum Refused {
+    /// No valid token: sign in (again).
+    SignIn,
+    /// The practice requires two-step verification of the account, which has not set it up: it
+    /// reaches only its own account, here as at every endpoint (`mfa_enrollment_required`).
+    EnrolMfa,
+}
+
 /// Reads an auth frame: the caller and when their token expires.
 async fn signed_in(
     state: &AppState,
     text: &str,
     client: &ClientInfo,
-) -> ApiResult<(Principal, Option<i64>)> {
-    let LiveRequest::Auth { token } =
-        serde_json::from_str(text).map_err(|_| crate::platform::ApiError::unauthorized())?;
-    crate::auth::authenticate(state, &token, client.clone()).await
+) -> Result<(Principal, Option<i64>), Refused> {
+    let LiveRequest::Auth { token } = serde_json::from_str(text).map_err(|_| Refused::SignIn)?;
+    let (principal, expires) = crate::auth::authenticate(state, &token, client.clone())
+        .await
+        .map_err(|_| Refused::SignIn)?;
+    if let Actor::User {
+        mfa_setup_required: true,
+        ..
+    } = principal.actor
+    {
+        return Err(Refused::EnrolMfa);
+    }
+    Ok((principal, expires))
 }
 
 async fn run(
@@ -153,9 +171,21 @@ async fn run(
         close_with(session, close::UNAUTHORIZED, "sign in first").await;
         return;
     };
-    let Ok((mut principal, mut expires)) = signed_in(&state, &text, &client).await else {
-        close_with(session, close::UNAUTHORIZED, "sign in again").await;
-        return;
+    let (mut principal, mut expires) = match signed_in(&state, &text, &client).await {
+        Ok(caller) => caller,
+        Err(Refused::SignIn) => {
+            close_with(session, close::UNAUTHORIZED, "sign in again").await;
+            return;
+        }
+        Err(Refused::EnrolMfa) => {
+            close_with(
+                session,
+                close::MFA_ENROLLMENT_REQUIRED,
+                "set up two-step verification first",
+            )
+            .await;
+            return;
+        }
     };
     let user = match principal.actor {
         Actor::User { id, .. } => Some(id),

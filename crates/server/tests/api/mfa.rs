@@ -381,4 +381,22 @@ async fn an_account_still_setting_up_mfa_reaches_only_its_own_account_endpoints(
         reached.is_empty(),
         "reachable before MFA is set up: {reached:?}"
     );
+    // Nor does it hear anything on the live connection, which is not a spec operation: it is
+    // closed as soon as the token arrives.
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let url = app.url("/api/v1/live").replace("http://", "ws://");
+    let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let (mut tx, mut rx) = ws.split();
+    tx.send(Message::text(
+        json!({"type": "auth", "token": user.token}).to_string(),
+    ))
+    .await
+    .unwrap();
+    let first = crate::messaging::next_frame(&mut rx).await;
+    assert_eq!(
+        first,
+        json!({"closed": api_types::messaging::close::MFA_ENROLLMENT_REQUIRED}),
+        "the live connection of an account still setting up MFA"
+    );
 }
