@@ -1,5 +1,7 @@
 //! Progressive lockout after repeated failures, counted atomically in the database so that
-//! parallel requests and several replicas lose no count.
+//! parallel requests and several replicas lose no count: each attempt is counted before it is
+//! evaluated, in the statement that checks the lock, so a burst of parallel guesses gets no more
+//! evaluated than a patient guesser would.
 //!
 //! - Password failures count per email (blind-indexed), whether or not an account has it, so the
 //!   answer never reveals which accounts exist.
@@ -40,67 +42,125 @@ fn lock_for(failures: i32) -> Option<Duration> {
     })
 }
 
-/// Adds one failure to `table`'s row for `key` in one statement, and locks it when the new
-/// count calls for it. Returns the count.
-async fn count_failure(
-    db: &impl ConnectionTrait,
-    table: &str,
-    key_column: &str,
+/// An attempt reserved before it is evaluated: counted as a failure at once, so that attempts
+/// made in parallel (from any number of addresses or replicas) are never evaluated more times
+/// than the lockout allows. A success forgets the count ([`Attempt::succeeded`]); a failure
+/// keeps it and sets the lock its count calls for ([`Attempt::failed`]).
+#[must_use = "an attempt ends as succeeded or failed"]
+pub struct Attempt {
+    table: &'static str,
+    key_column: &'static str,
     key: Value,
-) -> ApiResult<i32> {
-    let now = Utc::now();
-    let backend = db.get_database_backend();
-    let p = |n: usize| match backend {
+    failures: i32,
+}
+
+fn placeholder(backend: DbBackend, n: usize) -> String {
+    match backend {
         DbBackend::Postgres => format!("${n}"),
         _ => "?".to_owned(),
-    };
+    }
+}
+
+/// Counts one attempt on `table`'s row for `key`, in one statement, unless the row is locked.
+/// The attempt that reaches the threshold locks the row while it is evaluated (for the longest
+/// lock, until it ends), so no parallel attempt passes it meanwhile. Refused (429) while locked.
+async fn reserve(
+    db: &impl ConnectionTrait,
+    table: &'static str,
+    key_column: &'static str,
+    key: Value,
+) -> ApiResult<Attempt> {
+    let now = Utc::now();
+    let backend = db.get_database_backend();
+    let p = |n| placeholder(backend, n);
     let sql = format!(
         "INSERT INTO {table} ({key_column}, failures, locked_until, last_failure_at) \
          VALUES ({}, 1, NULL, {}) \
          ON CONFLICT ({key_column}) DO UPDATE SET failures = {table}.failures + 1, \
-         last_failure_at = excluded.last_failure_at RETURNING failures",
+         last_failure_at = excluded.last_failure_at, \
+         locked_until = CASE WHEN {table}.failures + 1 >= {THRESHOLD} THEN {} \
+         ELSE {table}.locked_until END \
+         WHERE {table}.locked_until IS NULL OR {table}.locked_until <= {} \
+         RETURNING failures",
         p(1),
-        p(2)
+        p(2),
+        p(3),
+        p(4)
     );
+    let held = now + Duration::minutes(MAX_LOCK_MINUTES);
     let row = db
         .query_one_raw(Statement::from_sql_and_values(
             backend,
             sql,
-            [key.clone(), now.into()],
+            [key.clone(), now.into(), held.into(), now.into()],
         ))
-        .await?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("failure count not returned")))?;
-    let failures: i32 = row.try_get("", "failures")?;
-    if let Some(d) = lock_for(failures) {
+        .await?;
+    let Some(row) = row else {
+        // Locked: say for how long.
         let sql = format!(
-            "UPDATE {table} SET locked_until = {} WHERE {key_column} = {}",
-            p(1),
-            p(2)
+            "SELECT locked_until FROM {table} WHERE {key_column} = {}",
+            p(1)
+        );
+        let until = db
+            .query_one_raw(Statement::from_sql_and_values(backend, sql, [key]))
+            .await?
+            .and_then(|r| r.try_get::<Option<DateTime<Utc>>>("", "locked_until").ok())
+            .flatten();
+        refuse_until(until)?;
+        return Err(ApiError::retry_after(ErrorCode::TooManyAttempts, 1));
+    };
+    Ok(Attempt {
+        table,
+        key_column,
+        key,
+        failures: row.try_get("", "failures")?,
+    })
+}
+
+impl Attempt {
+    /// The attempt failed: it stays counted, and locks for as long as its count calls for.
+    pub async fn failed(self, db: &impl ConnectionTrait) -> ApiResult<()> {
+        let Some(d) = lock_for(self.failures) else {
+            return Ok(());
+        };
+        let backend = db.get_database_backend();
+        let sql = format!(
+            "UPDATE {} SET locked_until = {} WHERE {} = {}",
+            self.table,
+            placeholder(backend, 1),
+            self.key_column,
+            placeholder(backend, 2)
         );
         db.execute_raw(Statement::from_sql_and_values(
             backend,
             sql,
-            [(now + d).into(), key],
+            [(Utc::now() + d).into(), self.key],
         ))
         .await?;
+        Ok(())
     }
-    Ok(failures)
+
+    /// The attempt succeeded: the failures counted so far are forgotten.
+    pub async fn succeeded(self, db: &impl ConnectionTrait) -> ApiResult<()> {
+        let backend = db.get_database_backend();
+        let sql = format!(
+            "DELETE FROM {} WHERE {} = {}",
+            self.table,
+            self.key_column,
+            placeholder(backend, 1)
+        );
+        db.execute_raw(Statement::from_sql_and_values(backend, sql, [self.key]))
+            .await?;
+        Ok(())
+    }
 }
 
-/// Refuses while the email is locked.
-pub async fn check(db: &impl ConnectionTrait, email_bidx: &str) -> ApiResult<()> {
-    let row = login_attempt::Entity::find_by_id(email_bidx)
-        .one(db)
-        .await?;
-    refuse_until(row.and_then(|a| a.locked_until))
+/// Reserves a password attempt for the email: refused while the email is locked.
+pub async fn attempt_password(db: &impl ConnectionTrait, email_bidx: &str) -> ApiResult<Attempt> {
+    reserve(db, "login_attempts", "email_bidx", email_bidx.into()).await
 }
 
-/// Counts a failed password for the email.
-pub async fn record_failure(db: &impl ConnectionTrait, email_bidx: &str) -> ApiResult<()> {
-    count_failure(db, "login_attempts", "email_bidx", email_bidx.into()).await?;
-    Ok(())
-}
-
+/// Forgets the email's password failures (its password was reset).
 pub async fn clear(db: &impl ConnectionTrait, email_bidx: &str) -> ApiResult<()> {
     login_attempt::Entity::delete_by_id(email_bidx)
         .exec(db)
@@ -114,19 +174,9 @@ pub async fn check_second_factor(db: &impl ConnectionTrait, user_id: Uuid) -> Ap
     refuse_until(row.and_then(|a| a.locked_until))
 }
 
-/// Counts a wrong second-factor code for the account.
-pub async fn record_second_factor_failure(
-    db: &impl ConnectionTrait,
-    user_id: Uuid,
-) -> ApiResult<()> {
-    count_failure(db, "mfa_attempts", "user_id", user_id.into()).await?;
-    Ok(())
-}
-
-/// A correct code: the account's second-factor failures are forgotten.
-pub async fn clear_second_factor(db: &impl ConnectionTrait, user_id: Uuid) -> ApiResult<()> {
-    mfa_attempt::Entity::delete_by_id(user_id).exec(db).await?;
-    Ok(())
+/// Reserves a second-factor attempt for the account: refused while its second factor is locked.
+pub async fn attempt_second_factor(db: &impl ConnectionTrait, user_id: Uuid) -> ApiResult<Attempt> {
+    reserve(db, "mfa_attempts", "user_id", user_id.into()).await
 }
 
 #[cfg(test)]

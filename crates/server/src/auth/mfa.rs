@@ -161,20 +161,31 @@ pub async fn checked_second_factor(
     code: &str,
     entry: AuditEntry,
 ) -> ApiResult<Option<&'static str>> {
-    if let Err(e) = lockout::check_second_factor(&state.db, user.model.id).await {
-        state
-            .audit
-            .record(entry.outcome(AuditOutcome::Denied).detail("locked"))
-            .await?;
-        return Err(e);
-    }
-    match verify_second_factor(state, user, code).await? {
+    // Counted before the code is checked, so parallel guesses get no more evaluated.
+    let attempt = match lockout::attempt_second_factor(&state.db, user.model.id).await {
+        Ok(attempt) => attempt,
+        Err(e) => {
+            state
+                .audit
+                .record(entry.outcome(AuditOutcome::Denied).detail("locked"))
+                .await?;
+            return Err(e);
+        }
+    };
+    let verified = match verify_second_factor(state, user, code).await {
+        Ok(verified) => verified,
+        Err(e) => {
+            attempt.failed(&state.db).await?;
+            return Err(e);
+        }
+    };
+    match verified {
         Some(method) => {
-            lockout::clear_second_factor(&state.db, user.model.id).await?;
+            attempt.succeeded(&state.db).await?;
             Ok(Some(method))
         }
         None => {
-            lockout::record_second_factor_failure(&state.db, user.model.id).await?;
+            attempt.failed(&state.db).await?;
             state
                 .audit
                 .record(entry.outcome(AuditOutcome::Failure))

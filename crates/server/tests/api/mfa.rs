@@ -297,33 +297,89 @@ async fn a_session_cannot_guess_codes_to_turn_off_mfa() {
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
 }
 
-#[tokio::test]
-async fn simultaneous_wrong_passwords_are_each_counted() {
-    let app = TestApp::spawn().await;
-    let user = app.user(Role::Receptionist).await;
-    let attempts = (0..12).map(|_| app.login(&user.email, "not-the-password"));
-    let answers = futures_util::future::join_all(attempts).await;
+/// Guesses a burst evaluates: each answered 401 (evaluated and wrong) or 429 (refused unseen).
+fn evaluated(answers: &[reqwest::Response]) -> usize {
     assert!(answers
         .iter()
         .all(|r| r.status() == StatusCode::UNAUTHORIZED
             || r.status() == StatusCode::TOO_MANY_REQUESTS));
-    let bidx = carebase::users::email_bidx(&app.state.crypto, &user.email);
-    let row = entity::auth::login_attempt::Entity::find_by_id(bidx)
-        .one(&app.state.db)
-        .await
-        .unwrap()
-        .unwrap();
-    let counted = answers
+    answers
         .iter()
         .filter(|r| r.status() == StatusCode::UNAUTHORIZED)
-        .count();
-    assert_eq!(
-        row.failures as usize, counted,
-        "no failure lost in the race"
-    );
-    assert!(counted >= 5);
-    let res = app.login(&user.email, PASSWORD).await;
-    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+        .count()
+}
+
+#[tokio::test]
+async fn simultaneous_wrong_passwords_are_each_counted_and_no_more_than_five_evaluated() {
+    let app = TestApp::spawn().await;
+    for round in 0..4 {
+        let user = app.user(Role::Receptionist).await;
+        let attempts = (0..12).map(|_| app.login(&user.email, "not-the-password"));
+        let answers = futures_util::future::join_all(attempts).await;
+        let counted = evaluated(&answers);
+        let bidx = carebase::users::email_bidx(&app.state.crypto, &user.email);
+        let row = entity::auth::login_attempt::Entity::find_by_id(bidx)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            row.failures as usize, counted,
+            "round {round}: no failure lost in the race"
+        );
+        assert_eq!(
+            counted, 5,
+            "round {round}: guesses evaluated in a burst of 12"
+        );
+        let res = app.login(&user.email, PASSWORD).await;
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+}
+
+#[tokio::test]
+async fn simultaneous_wrong_codes_get_no_more_guesses_evaluated_than_the_lockout_allows() {
+    let app = TestApp::spawn().await;
+    for round in 0..4 {
+        let user = app.user(Role::Practitioner).await;
+        let (secret, _) = enrol(&app, &user).await;
+        let mfa_token = challenge(&app, &user.email).await;
+        let right = code_at(&secret, &user.email, now());
+        let wrong: Vec<String> = (0..12)
+            .map(|i| format!("{:06}", 100_000 + i * 7919))
+            .filter(|c| *c != right)
+            .collect();
+        let attempts = wrong.iter().map(|code| {
+            app.post(
+                "/api/v1/auth/mfa/verify",
+                None,
+                json!({"mfa_token": mfa_token, "code": code}),
+            )
+        });
+        let answers = futures_util::future::join_all(attempts).await;
+        let counted = evaluated(&answers);
+        let row = entity::auth::mfa_attempt::Entity::find_by_id(user.id)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.failures, 5, "round {round}: failures counted");
+        assert!(
+            counted <= 5,
+            "round {round}: {counted} codes evaluated in a burst of {}",
+            wrong.len()
+        );
+        // Locked now, the right code included, and the password step with it.
+        let res = app
+            .post(
+                "/api/v1/auth/mfa/verify",
+                None,
+                json!({"mfa_token": mfa_token, "code": right}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "round {round}");
+        let res = app.login(&user.email, PASSWORD).await;
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "round {round}");
+    }
 }
 
 #[tokio::test]

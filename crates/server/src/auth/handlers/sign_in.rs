@@ -44,17 +44,21 @@ pub(super) async fn login(
         .await?;
     let req = body.into_inner();
     let bidx = email_bidx(&state.crypto, &req.email);
-    if let Err(e) = lockout::check(&state.db, &bidx).await {
-        state
-            .audit
-            .record(
-                AuditEntry::anonymous(&client, AuditAction::AuthLogin)
-                    .outcome(AuditOutcome::Denied)
-                    .detail("locked"),
-            )
-            .await?;
-        return Err(e);
-    }
+    // Counted before the password is checked, so parallel guesses get no more evaluated.
+    let attempt = match lockout::attempt_password(&state.db, &bidx).await {
+        Ok(attempt) => attempt,
+        Err(e) => {
+            state
+                .audit
+                .record(
+                    AuditEntry::anonymous(&client, AuditAction::AuthLogin)
+                        .outcome(AuditOutcome::Denied)
+                        .detail("locked"),
+                )
+                .await?;
+            return Err(e);
+        }
+    };
     let user = users::find_by_email(&state.db, &state.crypto, &req.email).await?;
     let hash = user
         .as_ref()
@@ -63,7 +67,7 @@ pub(super) async fn login(
     let user = match (state.passwords.verify(&req.password, hash).await, user) {
         (true, Some(user)) => user,
         (_, user) => {
-            lockout::record_failure(&state.db, &bidx).await?;
+            attempt.failed(&state.db).await?;
             let mut entry = AuditEntry::anonymous(&client, AuditAction::AuthLogin)
                 .outcome(AuditOutcome::Failure)
                 .detail("invalid_credentials");
@@ -74,7 +78,7 @@ pub(super) async fn login(
             return Err(ApiError::code(ErrorCode::InvalidCredentials));
         }
     };
-    lockout::clear(&state.db, &bidx).await?;
+    attempt.succeeded(&state.db).await?;
     let entry =
         AuditEntry::anonymous(&client, AuditAction::AuthLogin).actor(user.model.id, user.role);
     if !crate::settings::network_allows(&state.db, user.role, client.ip.as_deref()).await? {
