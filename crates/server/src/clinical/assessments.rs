@@ -257,6 +257,7 @@ async fn create_assessment(
         crate::patients::email_care_team(
             &txn,
             &notify,
+            crate::patients::CareTeamNotice::UrgentAnswer,
             *id,
             &format!("Carebase: urgent {name} answer for a patient in your care"),
             &format!("A {name} answer needing prompt review was recorded"),

@@ -136,6 +136,7 @@ async fn email_care_team(
     crate::patients::email_care_team(
         db,
         notify,
+        crate::patients::CareTeamNotice::CriticalReading,
         patient_id,
         "Carebase: critical reading for a patient in your care",
         &readings,

@@ -24,7 +24,9 @@ pub use access::{
     ensure_demographics, glass_broken_by, is_on_care_team, not_erased, open_record,
     open_record_for, open_record_for_change, Intent,
 };
-pub use care_team::{email_care_team, members as care_team_members, NOTICE_WINDOW_MINUTES};
+pub use care_team::{
+    email_care_team, members as care_team_members, Notice as CareTeamNotice, NOTICE_WINDOW_MINUTES,
+};
 pub use consents::{given as consent_given, record_choice as record_consent, record_sms_keyword};
 pub use erase::erase_patient;
 pub use export::{export_patient, MAX_ACCESS_EVENTS};

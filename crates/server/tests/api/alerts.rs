@@ -137,3 +137,64 @@ async fn simultaneous_batches_share_one_open_alert() {
     assert_eq!(alerts["total"], 1);
     assert_eq!(alerts["items"][0]["readings"], 300);
 }
+
+/// The hour's window of critical-reading emails is theirs alone: an answer that may mean the
+/// patient is at risk (PHQ-9 item 9) is emailed at once, after a critical reading and again
+/// after an earlier urgent answer.
+#[tokio::test]
+async fn an_urgent_answer_is_emailed_even_just_after_a_critical_reading_was() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let nurse = app.user(Role::Nurse).await;
+    let p = app
+        .create_patient(&admin.token, patient_body("Ines", "Brook"))
+        .await;
+    let id = p["id"].as_str().unwrap();
+    let res = app
+        .post(
+            &format!("/api/v1/patients/{id}/care-team"),
+            Some(&admin.token),
+            json!({"user_id": nurse.id}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let emails = || async {
+        app.delivered()
+            .await
+            .into_iter()
+            .filter(|m| m["recipient"] == nurse.email.as_str())
+            .map(|m| m["subject"].as_str().unwrap_or_default().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let res = app
+        .post(
+            &format!("/api/v1/patients/{id}/observations"),
+            Some(&admin.token),
+            json!({"metric": "spo2", "value": 82,
+                   "effective_at": (Utc::now() - Duration::minutes(5)).to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert_eq!(emails().await.len(), 1, "the critical reading's email");
+    for round in 1..=2 {
+        let res = app
+            .post(
+                &format!("/api/v1/patients/{id}/assessments"),
+                Some(&admin.token),
+                json!({"instrument": "phq9", "answers": [0, 1, 0, 0, 0, 0, 0, 0, 1]}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let sent = emails().await;
+        assert_eq!(
+            sent.len(),
+            1 + round,
+            "urgent answer {round} is emailed: {sent:?}"
+        );
+        assert_eq!(
+            sent.iter().filter(|s| s.contains("urgent")).count(),
+            round,
+            "{sent:?}"
+        );
+    }
+}

@@ -5,7 +5,7 @@ mod handlers;
 mod notices;
 mod queries;
 
-pub use notices::{email_care_team, NOTICE_WINDOW_MINUTES};
+pub use notices::{email_care_team, Notice, NOTICE_WINDOW_MINUTES};
 pub use queries::members;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -1,6 +1,7 @@
 //! The care team's notices: a clinician on the team is emailed when something about a patient
-//! needs them (a critical reading, an urgent answer), at most once per patient per window, with a
-//! link and nothing else.
+//! needs them, with a link and nothing else. Each kind of notice has its own window: critical
+//! readings are emailed at most once per patient an hour; an urgent safety answer (PHQ-9 item 9)
+//! is emailed every time, whatever else was emailed about the patient just before.
 
 use chrono::Utc;
 use entity::patients::care_team_member;
@@ -12,14 +13,43 @@ use crate::platform::ApiResult;
 use crate::platform::UserId;
 use crate::users;
 
-/// How long after one email about a patient the care team is not emailed again about them.
+/// How long after one email about a patient's critical readings the care team is not emailed
+/// again about them.
 pub const NOTICE_WINDOW_MINUTES: i64 = 60;
 
-/// Claims the right to email the care team about a patient now: true unless they were emailed
-/// about this patient within the window. Atomic, so concurrent requests send one notice.
-async fn claim_notice(db: &impl ConnectionTrait, patient_id: Uuid) -> ApiResult<bool> {
+/// What a notice to the care team is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// Critical readings: one email per patient per window, however many readings follow.
+    CriticalReading,
+    /// An answer that may mean the patient is at risk (PHQ-9 item 9): always emailed.
+    UrgentAnswer,
+}
+
+impl Notice {
+    /// How long after one such notice about a patient the next is held back, if at all.
+    fn window_minutes(self) -> Option<i64> {
+        match self {
+            Notice::CriticalReading => Some(NOTICE_WINDOW_MINUTES),
+            Notice::UrgentAnswer => None,
+        }
+    }
+}
+
+/// Claims the right to send `notice` about a patient now: true unless one of its kind was sent
+/// about this patient within its window (never for a kind without one). Atomic, so concurrent
+/// requests send one notice. `care_team_notices` holds the critical readings' window, the
+/// only kind that has one; a kind given a window later needs a table (or column) of its own.
+async fn claim_notice(
+    db: &impl ConnectionTrait,
+    notice: Notice,
+    patient_id: Uuid,
+) -> ApiResult<bool> {
+    let Some(window) = notice.window_minutes() else {
+        return Ok(true);
+    };
     let now = Utc::now();
-    let cutoff = now - chrono::Duration::minutes(NOTICE_WINDOW_MINUTES);
+    let cutoff = now - chrono::Duration::minutes(window);
     let backend = db.get_database_backend();
     let sql = "INSERT INTO care_team_notices (patient_id, sent_at) VALUES ($1, $2) \
                ON CONFLICT (patient_id) DO UPDATE SET sent_at = excluded.sent_at \
@@ -38,19 +68,20 @@ async fn claim_notice(db: &impl ConnectionTrait, patient_id: Uuid) -> ApiResult<
 }
 
 /// Emails each active member of the patient's care team that `what` happened (for a patient
-/// in your care), with a link to `path` in the app, unless they were emailed about this patient
-/// within the last [`NOTICE_WINDOW_MINUTES`] (what happened waits on their dashboard either
+/// in your care), with a link to `path` in the app, unless a `notice` of the same kind was
+/// emailed about this patient within its window (what happened waits on their dashboard either
 /// way). The email names no patient and carries no health details: only the link to sign in
 /// and look.
 pub async fn email_care_team(
     db: &impl ConnectionTrait,
     notify: &Notify<'_>,
+    notice: Notice,
     patient_id: Uuid,
     subject: &str,
     what: &str,
     path: &str,
 ) -> ApiResult<()> {
-    if !claim_notice(db, patient_id).await? {
+    if !claim_notice(db, notice, patient_id).await? {
         return Ok(());
     }
     let members = care_team_member::Entity::find()
