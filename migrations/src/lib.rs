@@ -22,6 +22,7 @@ mod m20261204_000006_create_rate_limit_windows;
 mod m20261205_000001_create_message_threads;
 mod m20261205_000002_add_calls;
 mod m20261205_000003_add_session_idle;
+mod m20261205_000004_add_api_key_issuer;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000001_create_message_threads::Migration),
             Box::new(m20261205_000002_add_calls::Migration),
             Box::new(m20261205_000003_add_session_idle::Migration),
+            Box::new(m20261205_000004_add_api_key_issuer::Migration),
         ]
     }
 }

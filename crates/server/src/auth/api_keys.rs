@@ -1,5 +1,7 @@
 //! API keys for integrators and CI: issued by admins with a set of permissions, shown once,
 //! stored as a SHA-256 of the secret, revocable, and sent as `Authorization: Bearer cbk_…`.
+//! A key made by another key records which: revoking a key revokes every key descended from it,
+//! and a key whose issuer (or any issuer above it) is revoked stops.
 
 use actix_web::{delete, get, post, web, HttpResponse};
 use api_types::admin::UserStatus;
@@ -69,7 +71,7 @@ pub async fn authenticate(state: &AppState, rest: &str) -> ApiResult<Actor> {
             .ct_eq(key.secret_hash.as_bytes()),
     ) && key.revoked_at.is_none()
         && key.expires_at.is_none_or(|e| e > now);
-    if !valid {
+    if !valid || issuers_revoked(&state.db, key.issued_by_key).await? {
         return Err(ApiError::unauthorized());
     }
     // A key never grants more than its holder: it stops with their account, and loses what
@@ -105,6 +107,54 @@ pub async fn authenticate(state: &AppState, rest: &str) -> ApiResult<Actor> {
         scopes,
         holder: holder.id,
     })
+}
+
+/// How many keys up a line of keys making keys is followed (a loop cannot form: a key's issuer
+/// exists before it).
+const MAX_LINEAGE: usize = 32;
+
+/// Whether the key that issued a key, or any key above it, is revoked (or gone).
+async fn issuers_revoked(db: &impl ConnectionTrait, mut issuer: Option<Uuid>) -> ApiResult<bool> {
+    for _ in 0..MAX_LINEAGE {
+        let Some(id) = issuer else {
+            return Ok(false);
+        };
+        match find(db, id).await? {
+            Some(k) if k.revoked_at.is_none() => issuer = k.issued_by_key,
+            _ => return Ok(true),
+        }
+    }
+    Ok(true)
+}
+
+/// Revokes the key and every live key descended from it (keys it made, the keys they made…),
+/// in the caller's transaction.
+async fn revoke_with_descendants(db: &impl ConnectionTrait, key: Uuid) -> ApiResult<()> {
+    let now = Utc::now();
+    let mut generation = vec![key];
+    for _ in 0..MAX_LINEAGE {
+        if generation.is_empty() {
+            break;
+        }
+        api_key::Entity::update_many()
+            .col_expr(
+                api_key::Column::RevokedAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
+            .filter(api_key::Column::Id.is_in(generation.clone()))
+            .filter(api_key::Column::RevokedAt.is_null())
+            .exec(db)
+            .await?;
+        generation = api_key::Entity::find()
+            .select_only()
+            .column(api_key::Column::Id)
+            .filter(api_key::Column::IssuedByKey.is_in(generation))
+            .filter(api_key::Column::RevokedAt.is_null())
+            .into_tuple()
+            .all(db)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Revokes every live key the account made (when it is deactivated).
@@ -207,6 +257,10 @@ async fn create_key(
             secret_hash: sha256_hex(&secret),
             scopes,
             created_by: auth.acting_user(),
+            issued_by_key: match auth.actor {
+                Actor::ApiKey { id, .. } => Some(id),
+                Actor::User { .. } => None,
+            },
             expires_at: req.expires_at,
         },
     )
@@ -224,7 +278,8 @@ async fn create_key(
     }))
 }
 
-/// Revoke a key: it stops working at once.
+/// Revoke a key: it stops working at once, and so does every key it made (and the keys they
+/// made).
 #[utoipa::path(
     tag = "api-keys",
     params(("id" = Uuid, Path, description = "The key's id")),
@@ -241,9 +296,8 @@ async fn revoke_key(
         .await?
         .ok_or_else(ApiError::not_found)?;
     let txn = state.db.begin().await?;
-    if key.revoked_at.is_none() {
-        revoke(&txn, key).await?;
-    }
+    // Descendants too, even of a key revoked before: none outlives its issuer.
+    revoke_with_descendants(&txn, key.id).await?;
     state
         .audit
         .commit(
@@ -282,6 +336,7 @@ struct NewKey {
     secret_hash: String,
     scopes: String,
     created_by: Uuid,
+    issued_by_key: Option<Uuid>,
     expires_at: Option<chrono::DateTime<Utc>>,
 }
 
@@ -298,15 +353,8 @@ async fn add(db: &impl ConnectionTrait, new: NewKey) -> ApiResult<api_key::Model
         expires_at: Set(new.expires_at),
         last_used_at: Set(None),
         revoked_at: Set(None),
+        issued_by_key: Set(new.issued_by_key),
     }
     .insert(db)
     .await?)
-}
-
-/// Marks the key revoked now.
-async fn revoke(db: &impl ConnectionTrait, key: api_key::Model) -> ApiResult<()> {
-    let mut m: api_key::ActiveModel = key.into();
-    m.revoked_at = Set(Some(Utc::now()));
-    m.update(db).await?;
-    Ok(())
 }

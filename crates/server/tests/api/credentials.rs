@@ -51,6 +51,76 @@ async fn a_key_cannot_make_a_key_with_more_than_it_holds() {
     );
 }
 
+/// A leaked key that made keys leaves nothing behind once revoked: the keys it made stop with it,
+/// and the keys they made, while a key its holder made directly goes on.
+#[tokio::test]
+async fn revoking_a_key_revokes_the_keys_it_made_and_theirs() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let made = |token: String| {
+        let app = &app;
+        async move {
+            let res = key(app, &token, json!(["api_keys:manage", "patients:read"])).await;
+            assert_eq!(res.status(), StatusCode::CREATED);
+            let v: Value = res.json().await.unwrap();
+            (
+                v["id"].as_str().unwrap().to_owned(),
+                v["secret"].as_str().unwrap().to_owned(),
+            )
+        }
+    };
+    let (parent_id, parent) = made(admin.token.clone()).await;
+    let (_, sibling) = made(admin.token.clone()).await;
+    let (child_id, child) = made(parent.clone()).await;
+    let (grandchild_id, grandchild) = made(child.clone()).await;
+    for k in [&parent, &child, &grandchild, &sibling] {
+        assert_eq!(
+            app.get("/api/v1/patients", k).await.status(),
+            StatusCode::OK
+        );
+    }
+    let res = app
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/api-keys/{parent_id}"),
+            Some(&admin.token),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    for (what, k) in [
+        ("parent", &parent),
+        ("child", &child),
+        ("grandchild", &grandchild),
+    ] {
+        assert_eq!(
+            app.get("/api/v1/patients", k).await.status(),
+            StatusCode::UNAUTHORIZED,
+            "the {what} key"
+        );
+    }
+    assert_eq!(
+        app.get("/api/v1/patients", &sibling).await.status(),
+        StatusCode::OK,
+        "a key the holder made directly"
+    );
+    let keys: Value = app
+        .get("/api/v1/api-keys?limit=100", &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    for id in [&parent_id, &child_id, &grandchild_id] {
+        let k = keys["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["id"] == id.as_str())
+            .unwrap();
+        assert!(k["revoked_at"].is_string(), "listed as revoked: {k}");
+    }
+}
+
 #[tokio::test]
 async fn a_key_loses_what_its_maker_loses() {
     let app = TestApp::spawn().await;
