@@ -348,6 +348,40 @@ async fn an_inbound_sms_is_matched_to_its_patient_by_number_and_stored_once() {
     assert!(unanswered.is_empty(), "replying by SMS answers the SMS");
 }
 
+/// Twilio sometimes calls twice at once with the same message or the same report. Each call is
+/// answered at once and the message stored once: the one that finds the other's copy does not
+/// wait for a database connection it holds itself (SQLite has only one).
+#[tokio::test]
+async fn the_same_sms_or_report_delivered_twice_at_once_is_answered_promptly_and_kept_once() {
+    let c = clinic().await;
+    for round in 0..4 {
+        let sid = format!("SM{round:032}");
+        let started = std::time::Instant::now();
+        let answers = futures_util::future::join_all(
+            (0..4).map(|_| c.inbound(&sid, "+61400111222", "Running late")),
+        )
+        .await;
+        let took = started.elapsed();
+        for res in answers {
+            assert_eq!(res.status(), StatusCode::OK, "round {round}");
+        }
+        assert!(
+            took < std::time::Duration::from_secs(3),
+            "round {round} took {took:?}"
+        );
+        let reports = futures_util::future::join_all((0..4).map(|_| c.status(&sid, "read"))).await;
+        for res in reports {
+            assert_eq!(res.status(), StatusCode::OK, "round {round}");
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "round {round}"
+        );
+    }
+    let history = c.history(&c.patient, &c.reception.token).await;
+    assert_eq!(history.len(), 4, "each message is kept once");
+}
+
 #[tokio::test]
 async fn a_number_shared_by_two_patients_waits_in_triage_until_staff_choose() {
     let c = clinic().await;
@@ -880,6 +914,8 @@ async fn the_practice_edits_the_messages_staff_start_from() {
         .unwrap();
     assert_eq!(now["templates"].as_array().unwrap().len(), 1);
     assert_eq!(now["templates"][0]["name"], "Bring your referral");
+    // The change's event is staged with it and chained moments later.
+    app.state.audit.flush().await.unwrap();
     let changed = event::Entity::find()
         .filter(event::Column::Action.eq("staff_templates.update"))
         .count(&app.state.db)

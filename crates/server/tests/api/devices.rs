@@ -513,3 +513,107 @@ async fn erasing_a_record_ends_its_withings_connection_at_withings_too() {
     assert_eq!(jobs["items"][0]["reason"], "record_erased");
     assert_eq!(jobs["items"][0]["status"], "done");
 }
+
+/// Starts connecting Withings for the patient `id` as `token`: the browser's cookies and the
+/// callback Withings would send the person back to.
+async fn consent_started(app: &TestApp, token: &str, id: &str) -> (String, String) {
+    let res = app
+        .post(
+            &format!("/api/v1/patients/{id}/devices/withings/connect"),
+            Some(token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let browser = cookies_set(&res);
+    let link: Value = res.json().await.unwrap();
+    let url = reqwest::Url::parse(link["authorize_url"].as_str().unwrap()).unwrap();
+    let state = url
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    (
+        browser,
+        format!("/api/v1/integrations/withings/callback?code={CODE}&state={state}"),
+    )
+}
+
+async fn connections(app: &TestApp) -> usize {
+    app.state
+        .db
+        .query_all_raw(sea_orm::Statement::from_string(
+            app.state.db.get_database_backend(),
+            "SELECT id FROM device_connections",
+        ))
+        .await
+        .unwrap()
+        .len()
+}
+
+/// A consent given at Withings that comes back after the record was erased, or after the
+/// account that asked was deactivated, connects nothing.
+#[tokio::test]
+async fn a_withings_consent_completed_after_erasure_or_deactivation_connects_nothing() {
+    let (app, _fake) = app_with_withings().await;
+    let admin = app.user(Role::Admin).await;
+    // The patient asks in the portal; the record is erased while they are at Withings.
+    let erased = app
+        .create_patient(&admin.token, patient_body("Eli", "Gone"))
+        .await;
+    let erased = erased["id"].as_str().unwrap().to_owned();
+    let me = app
+        .user_for_patient(Role::Patient, Some(erased.parse().unwrap()))
+        .await;
+    let (browser, back) = consent_started(&app, &me.token, &erased).await;
+    let res = app
+        .post(
+            &format!("/api/v1/patients/{erased}/erasure"),
+            Some(&admin.token),
+            json!({"reason": "The patient asked in writing."}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app.get_as_browser(&back, &browser).await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(res.headers()["location"], "/?withings=error");
+    assert_eq!(
+        connections(&app).await,
+        0,
+        "nothing connected to an erased record"
+    );
+
+    // A nurse asks for another patient and is deactivated while at Withings.
+    let nurse = app.user(Role::Nurse).await;
+    let other = app
+        .create_patient(&admin.token, patient_body("Ada", "Stays"))
+        .await;
+    let other = other["id"].as_str().unwrap().to_owned();
+    let res = app
+        .post(
+            &format!("/api/v1/patients/{other}/care-team"),
+            Some(&admin.token),
+            json!({"user_id": nurse.id}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let (browser, back) = consent_started(&app, &nurse.token, &other).await;
+    let res = app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/users/{}", nurse.id),
+            Some(&admin.token),
+            Some(json!({"status": "deactivated"})),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app.get_as_browser(&back, &browser).await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(res.headers()["location"], "/?withings=error");
+    assert_eq!(
+        connections(&app).await,
+        0,
+        "nothing connected for a deactivated account"
+    );
+}

@@ -503,3 +503,65 @@ async fn an_erased_patients_name_leaves_outside_calendars() {
         .values()
         .any(|e| e["summary"].as_str().unwrap_or_default().contains("Mia")));
 }
+
+/// A consent given at Google after the practitioner's account was deactivated connects nothing:
+/// Google's answer is refused and no connection (or grant to use) is kept.
+#[tokio::test]
+async fn a_google_consent_completed_after_deactivation_connects_nothing() {
+    let (p, _fake) = practice_with_google().await;
+    let res = p
+        .app
+        .post(
+            &format!("{}/connect", google_path(&p.practitioner)),
+            Some(&p.practitioner.token),
+            json!({"include_patient_names": false}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let browser = crate::helpers::cookies_set(&res);
+    let link: Value = res.json().await.unwrap();
+    let consent = p
+        .app
+        .client
+        .get(link["authorize_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let back = consent.headers()["location"].to_str().unwrap().to_owned();
+    let back = back.replace("http://carebase.test", &p.app.address);
+    // While the practitioner was at Google, an administrator deactivated the account.
+    let res = p
+        .app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/users/{}", p.practitioner.id),
+            Some(&p.admin.token),
+            Some(json!({"status": "deactivated"})),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = p
+        .app
+        .client
+        .get(&back)
+        .header(reqwest::header::COOKIE, &browser)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(
+        res.headers()["location"],
+        "/schedule/availability?google=error"
+    );
+    let kept = p
+        .app
+        .state
+        .db
+        .query_all_raw(Statement::from_string(
+            p.app.state.db.get_database_backend(),
+            "SELECT id FROM calendar_connections",
+        ))
+        .await
+        .unwrap();
+    assert!(kept.is_empty(), "no connection for a deactivated account");
+}

@@ -100,6 +100,154 @@ async fn a_file_added_to_a_signed_note_is_an_amendment_with_its_reason() {
     assert_eq!(after["attachments"].as_array().unwrap().len(), 1);
 }
 
+/// A file still arriving when its draft is signed does not slip onto the signed note without an
+/// amendment: the note, read before the file came, is checked again as the file is stored.
+#[tokio::test]
+async fn a_file_still_arriving_when_its_draft_is_signed_is_refused_not_slipped_in() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let c = clinic().await;
+    let note = c.draft("Wound review", "<p>Healing well.</p>").await;
+    let id = note["id"].as_str().unwrap();
+    // The upload starts: the request is read and the note opened, and the file trickles in.
+    let content = b"Photo of the wound, arriving slowly over a poor connection";
+    let host = c.app.address.trim_start_matches("http://").to_owned();
+    let mut upload = tokio::net::TcpStream::connect(&host).await.unwrap();
+    let head = format!(
+        "POST /api/v1/notes/{id}/attachments?filename=photo.txt HTTP/1.1\r\nHost: {host}\r\n\
+         Authorization: Bearer {}\r\nContent-Type: application/octet-stream\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        c.practitioner.token,
+        content.len()
+    );
+    upload.write_all(head.as_bytes()).await.unwrap();
+    upload.write_all(&content[..12]).await.unwrap();
+    upload.flush().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // Meanwhile the author signs the draft.
+    let res = c
+        .app
+        .post(
+            &format!("/api/v1/notes/{id}/sign"),
+            Some(&c.practitioner.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // The rest of the file arrives.
+    upload.write_all(&content[12..]).await.unwrap();
+    let mut answer = String::new();
+    upload.read_to_string(&mut answer).await.unwrap();
+    let status = answer
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(status, "409", "{answer}");
+    let after: Value = c
+        .app
+        .get(&format!("/api/v1/notes/{id}"), &c.practitioner.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after["status"], "signed");
+    assert_eq!(after["versions"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        after["attachments"],
+        json!([]),
+        "no file on the signed note"
+    );
+}
+
+/// A therapy session links only to its own patient's appointment, and homework only to its own
+/// patient's session: another patient's id is refused as one that does not exist is.
+#[tokio::test]
+async fn a_session_and_homework_link_only_to_their_own_patients_records() {
+    let p = practice_with(TestApp::spawn().await).await;
+    let theirs = p.book_ok(p.booking(&at(next(Weekday::Mon), "09:00"))).await;
+    let session = |appointment: Value| {
+        json!({"session_date": "2026-01-05", "goals": "Sleep", "interventions": "CBT-I",
+               "progress": "Early days", "appointment_id": appointment})
+    };
+    let res = p
+        .app
+        .post(
+            &format!("/api/v1/patients/{}/therapy-sessions", p.patient_id),
+            Some(&p.admin.token),
+            session(theirs["id"].clone()),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::CREATED,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let their_session: Value = res.json().await.unwrap();
+    let other = p
+        .app
+        .create_patient(&p.admin.token, patient_body("Ola", "Other"))
+        .await;
+    let other_id = other["id"].as_str().unwrap();
+    let refused = |res: reqwest::Response, field: &'static str| async move {
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["errors"][0]["field"], field, "{body}");
+    };
+    for appointment in [theirs["id"].clone(), json!(Uuid::now_v7())] {
+        let res = p
+            .app
+            .post(
+                &format!("/api/v1/patients/{other_id}/therapy-sessions"),
+                Some(&p.admin.token),
+                session(appointment),
+            )
+            .await;
+        refused(res, "appointment_id").await;
+    }
+    // Nor can a session of the other patient's be moved onto it.
+    let res = p
+        .app
+        .post(
+            &format!("/api/v1/patients/{other_id}/therapy-sessions"),
+            Some(&p.admin.token),
+            session(Value::Null),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let own: Value = res.json().await.unwrap();
+    let res = p
+        .app
+        .send(
+            reqwest::Method::PUT,
+            &format!("/api/v1/therapy-sessions/{}", own["id"].as_str().unwrap()),
+            Some(&p.admin.token),
+            Some(session(theirs["id"].clone())),
+        )
+        .await;
+    refused(res, "appointment_id").await;
+    for session_id in [their_session["id"].clone(), json!(Uuid::now_v7())] {
+        let res = p
+            .app
+            .post(
+                &format!("/api/v1/patients/{other_id}/homework"),
+                Some(&p.admin.token),
+                json!({"title": "Sleep diary", "due_date": "2099-01-01", "session_id": session_id}),
+            )
+            .await;
+        refused(res, "session_id").await;
+    }
+    let res = p
+        .app
+        .post(
+            &format!("/api/v1/patients/{other_id}/homework"),
+            Some(&p.admin.token),
+            json!({"title": "Sleep diary", "due_date": "2099-01-01", "session_id": own["id"]}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+}
+
 #[tokio::test]
 async fn a_practitioners_range_for_a_patient_needs_its_reason() {
     let c = clinic().await;

@@ -10,7 +10,8 @@ use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 use super::handlers::open_note;
-use super::queries::lock_version;
+use super::handlers::signed_meanwhile;
+use super::queries::{hold_draft, lock_version};
 use super::wire::aad;
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
@@ -69,6 +70,12 @@ pub(super) async fn upload_attachment(
     let author = auth.require_user()?;
     let bytes = files::read_upload(&req, payload, state.settings.max_upload_bytes).await?;
     let txn = state.db.begin().await?;
+    // The note was read before the file (which may take a while) arrived: a draft signed or
+    // discarded meanwhile takes no file without its amendment's reason. (A signed note amended
+    // meanwhile is caught by the amendment's own check of its version.)
+    if amendment.is_none() && !hold_draft(&txn, note.id, note.version).await? {
+        return Err(signed_meanwhile());
+    }
     let row = files::store(
         &txn,
         &state.crypto,

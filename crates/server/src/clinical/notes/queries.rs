@@ -172,6 +172,25 @@ pub(super) async fn reload(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<cli
         .ok_or_else(ApiError::not_found)
 }
 
+/// Holds a draft for a change made in the caller's transaction (a file attached to it): true if
+/// it is still the draft `version` the caller read, now locked against signing (PostgreSQL) or
+/// serialised with it (SQLite) until the transaction ends; false if it was signed or discarded
+/// meanwhile.
+pub(super) async fn hold_draft(
+    txn: &sea_orm::DatabaseTransaction,
+    note_id: Uuid,
+    version: i32,
+) -> ApiResult<bool> {
+    let held = clinical_note::Entity::update_many()
+        .col_expr(clinical_note::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(clinical_note::Column::Id.eq(note_id))
+        .filter(clinical_note::Column::Status.eq(NoteStatus::Draft))
+        .filter(clinical_note::Column::Version.eq(version))
+        .exec(txn)
+        .await?;
+    Ok(held.rows_affected == 1)
+}
+
 /// Adds the next locked version and moves the note to it, if nobody else has meanwhile, in the
 /// caller's transaction.
 pub(super) async fn lock_version(

@@ -214,15 +214,17 @@ async fn receive_sms(state: &AppState, params: &Params, sid: &str) -> ApiResult<
     .await;
     let entry = match entry {
         Ok(e) => e,
-        // Twilio delivered it twice at once: the other request stored it.
-        Err(_)
-            if correspondence::by_provider_ref(&state.db, sid)
-                .await?
-                .is_some() =>
-        {
-            return Ok("duplicate")
+        Err(e) => {
+            // Twilio delivered it twice at once and the other request stored it. The failed
+            // insert leaves the transaction unusable (PostgreSQL) and holding the connection
+            // (SQLite's only one, which a look through the pool would wait for until it gave
+            // up): it ends before the look.
+            txn.rollback().await?;
+            return match correspondence::by_provider_ref(&state.db, sid).await? {
+                Some(_) => Ok("duplicate"),
+                None => Err(e),
+            };
         }
-        Err(e) => return Err(e),
     };
     let client = ClientInfo::default();
     let mut events = vec![{

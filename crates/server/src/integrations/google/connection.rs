@@ -209,6 +209,11 @@ pub(super) async fn complete_connection(
         .calendar_id(&tokens.access_token, "primary")
         .await
         .map_err(google_error)?;
+    // Again once Google has answered: the account may have been deactivated meanwhile.
+    crate::users::find(&state.db, &state.crypto, UserId(user_id))
+        .await?
+        .filter(|u| u.is_active())
+        .ok_or_else(invalid)?;
     let now = Utc::now();
     let existing = find_connection(&state.db, user_id).await?;
     // The same Google account again keeps its events; another account starts afresh.

@@ -257,6 +257,13 @@ pub(super) async fn complete_connection(
         |c| c.notify_token.clone(),
     );
     let txn = state.db.begin().await?;
+    // Again as it is written: the record may have been erased, or the account deactivated,
+    // while Withings was answering.
+    crate::patients::get_for_change(&txn, &state.crypto, PatientId(patient_id)).await?;
+    crate::users::find(&txn, &state.crypto, UserId(user_id))
+        .await?
+        .filter(|u| u.is_active())
+        .ok_or_else(invalid)?;
     if let Some(c) = &existing {
         device_connection::Entity::delete_by_id(c.id)
             .exec(&txn)
