@@ -692,3 +692,39 @@ async fn a_session_left_without_activity_is_signed_out_and_background_requests_d
         .await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// Asking for a reset link answers as fast for an address with an account as for one without,
+/// so the time taken says nothing of who has an account: the medians of twenty requests each,
+/// made in turns, are within a generous margin of each other.
+#[tokio::test]
+async fn a_reset_request_takes_as_long_for_a_real_account_as_for_an_unknown_address() {
+    let app = TestApp::spawn().await;
+    let user = app.user(Role::Nurse).await;
+    let timed = |email: String| {
+        let app = &app;
+        async move {
+            let started = std::time::Instant::now();
+            let res = app
+                .post("/api/v1/auth/password-reset", None, json!({"email": email}))
+                .await;
+            let took = started.elapsed();
+            assert_eq!(res.status(), StatusCode::ACCEPTED);
+            took
+        }
+    };
+    let (mut real, mut unknown) = (Vec::new(), Vec::new());
+    for i in 0..20 {
+        real.push(timed(user.email.clone()).await);
+        unknown.push(timed(format!("nobody-{i}@carebase.test")).await);
+    }
+    let median = |mut v: Vec<std::time::Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let (real, unknown) = (median(real), median(unknown));
+    let margin = std::time::Duration::from_millis(25);
+    assert!(
+        real <= unknown * 3 + margin && unknown <= real * 3 + margin,
+        "median for a real account {real:?}, for an unknown address {unknown:?}"
+    );
+}

@@ -14,10 +14,18 @@ use crate::helpers::TestApp;
 use crate::scheduling::{at, next, practice_with};
 
 fn ids(v: &Value) -> BTreeSet<String> {
+    ids_at(v, &["id"])
+}
+
+/// The ids found at `path` in each item of the list `v`.
+fn ids_at(v: &Value, path: &[&str]) -> BTreeSet<String> {
     v.as_array()
         .unwrap_or(&Vec::new())
         .iter()
-        .map(|x| x["id"].as_str().unwrap_or_default().to_owned())
+        .map(|x| {
+            let found = path.iter().fold(x, |x, k| &x[*k]);
+            found.as_str().unwrap_or_default().to_owned()
+        })
         .collect()
 }
 
@@ -34,6 +42,22 @@ async fn record_of(app: &TestApp, id: &str, token: &str) -> Value {
         .read_to_string(&mut json)
         .unwrap();
     serde_json::from_str(&json).unwrap()
+}
+
+/// One file of the export, as text.
+async fn file_of(app: &TestApp, id: &str, token: &str, name: &str) -> String {
+    let res = app
+        .get(&format!("/api/v1/patients/{id}/export"), token)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = res.bytes().await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut text = String::new();
+    zip.by_name(name)
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    text
 }
 
 /// The API's answer for a list, as the same caller: the items, or `None` when refused.
@@ -126,6 +150,58 @@ async fn every_part_of_an_export_matches_what_its_reader_can_read_through_the_ap
         json!({"instrument": "gad7", "answers": [1, 1, 1, 1, 1, 1, 1]}),
     )
     .await;
+    // A document the patient adds, readings, a conversation with the care team, a message
+    // from the practice, and a consent withdrawn.
+    let res = app
+        .client
+        .post(app.url(&format!(
+            "/api/v1/patients/{id}/documents?filename=referral.txt"
+        )))
+        .bearer_auth(&patient.token)
+        .header("content-type", "application/octet-stream")
+        .body("Referral letter")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let readings: Vec<Value> = (1..=3)
+        .map(|h| {
+            json!({"metric": "weight", "value": 70 + h,
+                   "effective_at": (chrono::Utc::now() - chrono::Duration::hours(h)).to_rfc3339()})
+        })
+        .collect();
+    post(
+        format!("/api/v1/patients/{id}/observations"),
+        patient.token.clone(),
+        json!(readings),
+    )
+    .await;
+    post(
+        "/api/v1/messages/threads".to_owned(),
+        patient.token.clone(),
+        json!({"subject": "Dosage", "body": "Should I take it with food?"}),
+    )
+    .await;
+    post(
+        format!("/api/v1/patients/{id}/correspondence"),
+        p.admin.token.clone(),
+        json!({"channel": "email", "subject": "Results", "body": "Your results are in."}),
+    )
+    .await;
+    let res = app
+        .send(
+            reqwest::Method::PUT,
+            &format!("/api/v1/patients/{id}/consents/research"),
+            Some(&patient.token),
+            Some(json!({"given": false})),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
 
     for (who, token) in [("patient", &patient.token), ("admin", &p.admin.token)] {
         let record = record_of(app, &id, token).await;
@@ -189,6 +265,74 @@ async fn every_part_of_an_export_matches_what_its_reader_can_read_through_the_ap
                 }
             }
         }
+        // Parts whose items are shaped otherwise in the export: their ids, found where each
+        // side keeps them.
+        let shaped = [
+            (
+                "documents",
+                &["document", "id"][..],
+                format!("/api/v1/patients/{id}/documents?limit=100"),
+                &["id"][..],
+            ),
+            (
+                "correspondence",
+                &["id"][..],
+                format!("/api/v1/patients/{id}/correspondence?limit=100"),
+                &["id"][..],
+            ),
+            (
+                "messages",
+                &["thread", "id"][..],
+                format!("/api/v1/messages/threads?patient_id={id}&limit=100"),
+                &["id"][..],
+            ),
+            (
+                "care_team",
+                &["user_id"][..],
+                format!("/api/v1/patients/{id}/care-team"),
+                &["user_id"][..],
+            ),
+        ];
+        for (part, in_export, path, in_api) in shaped {
+            match api_list(app, &path, token).await {
+                Some(items) => {
+                    let listed = ids_at(&items, in_api);
+                    assert!(!listed.is_empty(), "{part} as {who}: nothing to compare");
+                    assert_eq!(
+                        ids_at(&record[part], in_export),
+                        listed,
+                        "{part} as {who}: the export and the API disagree"
+                    );
+                }
+                None => assert!(
+                    record.get(part).is_none() && withheld.contains(part),
+                    "{part} as {who}: the API refuses it, the export must not hold it"
+                ),
+            }
+        }
+        // Consents are the same, decision by decision.
+        let consents = api_list(app, &format!("/api/v1/patients/{id}/consents"), token)
+            .await
+            .unwrap();
+        assert_eq!(record["consents"], consents, "consents as {who}");
+        // Readings: the export's CSV holds the lines the API's own export gives.
+        let res = app
+            .get(
+                &format!("/api/v1/patients/{id}/observations/export?metric=weight"),
+                token,
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let api_csv = res.text().await.unwrap();
+        let exported = file_of(app, &id, token, "observations.csv").await;
+        let lines = |t: &str| {
+            t.lines()
+                .skip(1)
+                .map(str::to_owned)
+                .collect::<BTreeSet<_>>()
+        };
+        assert_eq!(lines(&exported).len(), 3, "as {who}");
+        assert_eq!(lines(&exported), lines(&api_csv), "observations as {who}");
         // Field by field too: what a reader sees of an appointment is the same both ways.
         let listed = api_list(app, &parts[6].1, token).await.unwrap();
         assert_eq!(

@@ -707,3 +707,82 @@ async fn latest_trends_and_export() {
         assert!(actions.contains(&a), "{a} in {actions:?}");
     }
 }
+
+/// The cells of a CSV text, line by line, with quoting undone.
+fn csv_cells(text: &str) -> Vec<Vec<String>> {
+    let mut rows = vec![];
+    let (mut row, mut cell, mut quoted, mut chars) =
+        (vec![], String::new(), false, text.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                cell.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => cell.push(c),
+            (false, '"') if cell.is_empty() => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut cell)),
+            (false, '\n') => {
+                row.push(std::mem::take(&mut cell));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => cell.push(c),
+        }
+    }
+    rows
+}
+
+/// Text a device sends, which the export writes out, opens in a spreadsheet as text: a cell
+/// starting with `=`, `+`, `-`, `@`, a tab or a carriage return is kept from running.
+#[tokio::test]
+async fn a_health_export_never_hands_a_spreadsheet_a_formula() {
+    let c = clinic().await;
+    let dangerous = [
+        "=HYPERLINK(\"http://x\")",
+        "+1+2",
+        "-2+3",
+        "@SUM(A1)",
+        "\t=1",
+        "\r=1",
+    ];
+    let readings: Vec<Value> = dangerous
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            json!({"metric": "weight", "value": 80,
+                   "effective_at": (Utc::now() - Duration::minutes(10 + i as i64)).to_rfc3339(),
+                   "device": {"vendor": d, "device_id": d, "model": d}})
+        })
+        .collect();
+    let res = c
+        .app
+        .post(
+            &c.path("observations"),
+            Some(&c.admin.token),
+            json!(readings),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let res = c
+        .app
+        .get(&c.path("observations/export?metric=weight"), &c.nurse.token)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let rows = csv_cells(&res.text().await.unwrap());
+    assert_eq!(rows[0][6..], ["vendor", "device_id", "model"]);
+    let written: Vec<&String> = rows[1..].iter().flat_map(|r| &r[6..9]).collect();
+    assert_eq!(written.len(), dangerous.len() * 3, "{rows:?}");
+    for cell in written {
+        assert!(
+            !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+            "a cell a spreadsheet would run: {cell:?}"
+        );
+        assert!(cell.starts_with('\''), "kept as text: {cell:?}");
+    }
+}
