@@ -100,7 +100,7 @@ test.describe('loading in parts', () => {
 
     // Another area arrives when it is opened.
     await nav.getByRole('link', { name: 'Calendar' }).click();
-    await expect(page).toHaveURL(/\/calendar$/);
+    await expect(page).toHaveURL(/\/calendar(\?date=[^&]+&view=day)?$/);
     await expect(areaModules(modules, 'scheduling')).toHaveLength(1);
   });
 
@@ -144,6 +144,6 @@ test('an area that cannot be fetched (a new version was installed meanwhile) rel
   // The page came back working, and the area opens now.
   await expect(page).toHaveTitle('Dashboard · Carebase');
   await nav.getByRole('link', { name: 'Calendar' }).click();
-  await expect(page).toHaveURL(/\/calendar$/);
+  await expect(page).toHaveURL(/\/calendar(\?date=[^&]+&view=day)?$/);
   await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
 });

@@ -85,6 +85,7 @@ async function walk(page: Page, account: { email: string; password: string; name
     const tabs = await (async () => {
       await page.goto(`/patients/${patientId}`);
       await settle(page);
+      await screenshot(page, `rounds-${slug}-record-1440`);
       const nav = page.getByRole('navigation', { name: 'Patient record' });
       return nav.getByRole('link').evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''));
     })();
