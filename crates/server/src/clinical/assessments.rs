@@ -473,9 +473,22 @@ async fn mark_reviewed(
     reviewed_by: Option<Uuid>,
     note_enc: String,
 ) -> ApiResult<assessment::Model> {
-    let mut active: assessment::ActiveModel = row.into();
-    active.reviewed_by = Set(reviewed_by);
-    active.reviewed_at = Set(Some(Utc::now()));
-    active.review_note_enc = Set(Some(note_enc));
-    Ok(active.update(db).await?)
+    use sea_orm::sea_query::Expr;
+    // Only if nobody reviewed it meanwhile: two clinicians answering at once leave one review,
+    // not the second written over the first.
+    let marked = assessment::Entity::update_many()
+        .col_expr(assessment::Column::ReviewedBy, Expr::value(reviewed_by))
+        .col_expr(assessment::Column::ReviewedAt, Expr::value(Utc::now()))
+        .col_expr(assessment::Column::ReviewNoteEnc, Expr::value(note_enc))
+        .filter(assessment::Column::Id.eq(row.id))
+        .filter(assessment::Column::ReviewedAt.is_null())
+        .exec(db)
+        .await?;
+    if marked.rows_affected != 1 {
+        return Err(ApiError::with_detail(
+            api_types::ErrorCode::Conflict,
+            "Someone reviewed this answer meanwhile.",
+        ));
+    }
+    find(db, row.id).await?.ok_or_else(ApiError::not_found)
 }

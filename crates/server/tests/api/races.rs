@@ -190,3 +190,105 @@ async fn replicas_starting_together_apply_each_migration_once() {
     let applied: i64 = row.try_get("", "n").unwrap();
     assert_eq!(applied as usize, migration::Migrator::migrations().len());
 }
+
+/// Two clinicians answering one urgent answer at once leave one review, the one that answered
+/// first, and the other is told; a patient marking homework done twice at once keeps the first
+/// reflection. Every round.
+#[tokio::test]
+async fn simultaneous_reviews_and_completions_keep_the_first_and_refuse_the_second_every_round() {
+    let c = clinic().await;
+    for round in 0..6 {
+        let res = c
+            .app
+            .post(
+                &format!("/api/v1/patients/{}/assessments", c.patient_id),
+                Some(&c.patient.token),
+                json!({"instrument": "phq9", "answers": [0, 1, 0, 0, 0, 0, 0, 0, 1]}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let urgent: Value = res.json().await.unwrap();
+        let path = format!(
+            "/api/v1/assessments/{}/review",
+            urgent["id"].as_str().unwrap()
+        );
+        let notes = [
+            format!("Called, round {round}"),
+            format!("Visited, round {round}"),
+        ];
+        let tries = [&c.practitioner.token, &c.nurse.token]
+            .into_iter()
+            .zip(&notes)
+            .map(|(token, note)| c.app.post(&path, Some(token), json!({"note": note})));
+        let answers = futures_util::future::join_all(tries).await;
+        let statuses: Vec<StatusCode> = answers.iter().map(|r| r.status()).collect();
+        assert!(
+            statuses.contains(&StatusCode::OK) && statuses.contains(&StatusCode::CONFLICT),
+            "round {round}: {statuses:?}"
+        );
+        let winner = statuses.iter().position(|s| *s == StatusCode::OK).unwrap();
+        let list: Value = c
+            .app
+            .get(
+                &format!("/api/v1/patients/{}/assessments?limit=100", c.patient_id),
+                &c.admin.token,
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let kept = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == urgent["id"])
+            .unwrap();
+        assert_eq!(
+            kept["review"]["note"],
+            notes[winner].as_str(),
+            "round {round}"
+        );
+
+        let res = c
+            .app
+            .post(
+                &format!("/api/v1/patients/{}/homework", c.patient_id),
+                Some(&c.practitioner.token),
+                json!({"title": format!("Diary {round}"), "due_date": "2099-01-01"}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let task: Value = res.json().await.unwrap();
+        let path = format!("/api/v1/homework/{}/complete", task["id"].as_str().unwrap());
+        let reflections = ["Slept better", "Slept worse"];
+        let tries = reflections.iter().map(|r| {
+            c.app
+                .post(&path, Some(&c.patient.token), json!({"reflection": r}))
+        });
+        let answers = futures_util::future::join_all(tries).await;
+        let statuses: Vec<StatusCode> = answers.iter().map(|r| r.status()).collect();
+        assert!(
+            statuses.contains(&StatusCode::OK) && statuses.contains(&StatusCode::CONFLICT),
+            "round {round}: {statuses:?}"
+        );
+        let winner = statuses.iter().position(|s| *s == StatusCode::OK).unwrap();
+        let list: Value = c
+            .app
+            .get(
+                &format!("/api/v1/patients/{}/homework", c.patient_id),
+                &c.patient.token,
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let items = list.get("items").unwrap_or(&list);
+        let kept = items
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["id"] == task["id"])
+            .unwrap();
+        assert_eq!(kept["reflection"], reflections[winner], "round {round}");
+    }
+}

@@ -216,15 +216,37 @@ pub(super) async fn complete(
     row: homework_task::Model,
     reflection: Option<&str>,
 ) -> ApiResult<homework_task::Model> {
+    use sea_orm::sea_query::Expr;
     let id = row.id;
-    let mut active: homework_task::ActiveModel = row.into();
-    active.status = Set(HomeworkStatus::Done);
-    active.completed_at = Set(Some(Utc::now()));
-    active.reflection_enc = Set(reflection
+    let now = Utc::now();
+    let reflection_enc = reflection
         .map(|r| crypto.encrypt_str(r, &aad("homework_tasks", "reflection", id)))
-        .transpose()?);
-    active.updated_at = Set(Utc::now());
-    Ok(active.update(db).await?)
+        .transpose()?;
+    // Only if it was not marked done meanwhile: the first reflection stands.
+    let marked = homework_task::Entity::update_many()
+        .col_expr(
+            homework_task::Column::Status,
+            Expr::value(HomeworkStatus::Done),
+        )
+        .col_expr(homework_task::Column::CompletedAt, Expr::value(now))
+        .col_expr(
+            homework_task::Column::ReflectionEnc,
+            Expr::value(reflection_enc),
+        )
+        .col_expr(homework_task::Column::UpdatedAt, Expr::value(now))
+        .filter(homework_task::Column::Id.eq(id))
+        .filter(homework_task::Column::Status.ne(HomeworkStatus::Done))
+        .exec(db)
+        .await?;
+    if marked.rows_affected != 1 {
+        return Err(crate::platform::ApiError::with_detail(
+            api_types::ErrorCode::Conflict,
+            "This homework is already marked done.",
+        ));
+    }
+    find_task(db, id)
+        .await?
+        .ok_or_else(crate::platform::ApiError::not_found)
 }
 
 /// One page of the homework past its due date (before `today`) and not done, for the
