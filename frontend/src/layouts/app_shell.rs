@@ -64,10 +64,15 @@ pub fn AppShell() -> impl IntoView {
         auth.me().map(|me| {
             let practice = me.practice_name.trim().to_owned();
             match (me.role.is_staff(), practice.is_empty()) {
-                (true, false) => practice,
-                (true, true) => "Practice".to_owned(),
-                (false, false) => format!("{practice} · Patient portal"),
-                (false, true) => "Patient portal".to_owned(),
+                (true, false) => view! { {practice} }.into_any(),
+                (true, true) => view! { "Practice" }.into_any(),
+                // On a phone the practice's name is enough.
+                (false, false) => view! {
+                    {practice}
+                    <span class="topbar-area-more">" · Patient portal"</span>
+                }
+                .into_any(),
+                (false, true) => view! { "Patient portal" }.into_any(),
             }
         })
     };

@@ -138,11 +138,15 @@ pub fn TodayCard(mine: bool) -> impl IntoView {
                         count(|s| s == Stage::Done),
                         count(|s| matches!(s, Stage::Expected | Stage::Late)),
                     );
-                    // The next patient: someone arrived comes before someone still expected.
-                    let next = list
-                        .iter()
-                        .position(|(_, s)| matches!(s, Stage::InProgress | Stage::Waiting))
-                        .or_else(|| list.iter().position(|(_, s)| s.open()));
+                    // A clinician's next patient: someone arrived comes before someone still
+                    // expected. The practice's list (several clinicians) stays in time order.
+                    let next = if mine {
+                        list.iter()
+                            .position(|(_, s)| matches!(s, Stage::InProgress | Stage::Waiting))
+                            .or_else(|| list.iter().position(|(_, s)| s.open()))
+                    } else {
+                        None
+                    };
                     if let Some(i) = next {
                         let item = list.remove(i);
                         list.insert(0, item);

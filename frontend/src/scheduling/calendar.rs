@@ -309,7 +309,7 @@ pub fn CalendarPage() -> impl IntoView {
                 )),
                 Err(p) => toasts.error(format!(
                     "Not moved: {}",
-                    crate::format::times_in(&p.detail.clone().unwrap_or(p.title.clone()))
+                    p.detail.clone().unwrap_or(p.title.clone())
                 )),
             }
             calendar.reload();

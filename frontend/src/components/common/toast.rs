@@ -32,8 +32,9 @@ impl Toasts {
         self.push(ToastKind::Success, message.into());
     }
 
+    /// An error, often the server's words: any time in it is written as the app writes times.
     pub fn error(&self, message: impl Into<String>) {
-        self.push(ToastKind::Error, message.into());
+        self.push(ToastKind::Error, crate::format::times_in(&message.into()));
     }
 
     fn push(&self, kind: ToastKind, message: String) {
