@@ -42,16 +42,16 @@ fn lock_for(failures: i32) -> Option<Duration> {
     })
 }
 
-/// An attempt reserved before it is evaluated: counted as a failure at once, so that attempts
-/// made in parallel (from any number of addresses or replicas) are never evaluated more times
-/// than the lockout allows. A success forgets the count ([`Attempt::succeeded`]); a failure
-/// keeps it and sets the lock its count calls for ([`Attempt::failed`]).
+/// An attempt reserved before it is evaluated: counted as a failure at once, with the lock its
+/// count calls for, so that attempts made in parallel (from any number of addresses or replicas)
+/// are never evaluated more times than the lockout allows, and an attempt abandoned half-way
+/// counts as the failure it may have been. A success forgets the count
+/// ([`Attempt::succeeded`]); a failure leaves it as it is ([`Attempt::failed`]).
 #[must_use = "an attempt ends as succeeded or failed"]
 pub struct Attempt {
     table: &'static str,
     key_column: &'static str,
     key: Value,
-    failures: i32,
 }
 
 fn placeholder(backend: DbBackend, n: usize) -> String {
@@ -61,9 +61,12 @@ fn placeholder(backend: DbBackend, n: usize) -> String {
     }
 }
 
-/// Counts one attempt on `table`'s row for `key`, in one statement, unless the row is locked.
-/// The attempt that reaches the threshold locks the row while it is evaluated (for the longest
-/// lock, until it ends), so no parallel attempt passes it meanwhile. Refused (429) while locked.
+/// The count from which the lock grows no longer; each count from the threshold to it has its own.
+const LONGEST_AT: i32 = THRESHOLD + 6;
+
+/// Counts one attempt on `table`'s row for `key`, in one statement, unless the row is locked;
+/// from the threshold on, the same statement sets the lock the new count calls for, so no
+/// parallel attempt passes while this one is evaluated. Refused (429) while locked.
 async fn reserve(
     db: &impl ConnectionTrait,
     table: &'static str,
@@ -73,29 +76,40 @@ async fn reserve(
     let now = Utc::now();
     let backend = db.get_database_backend();
     let p = |n| placeholder(backend, n);
+    // Parameters: 1 key, 2 now (the failure), 3 now (a lock ended by then is over), then the
+    // lock's end for each count from the longest down to the threshold.
+    let locks: String = (THRESHOLD..=LONGEST_AT)
+        .rev()
+        .enumerate()
+        .map(|(i, count)| {
+            let test = if count == LONGEST_AT { ">=" } else { "=" };
+            format!(
+                "WHEN {table}.failures + 1 {test} {count} THEN {} ",
+                p(4 + i)
+            )
+        })
+        .collect();
     let sql = format!(
         "INSERT INTO {table} ({key_column}, failures, locked_until, last_failure_at) \
          VALUES ({}, 1, NULL, {}) \
          ON CONFLICT ({key_column}) DO UPDATE SET failures = {table}.failures + 1, \
          last_failure_at = excluded.last_failure_at, \
-         locked_until = CASE WHEN {table}.failures + 1 >= {THRESHOLD} THEN {} \
-         ELSE {table}.locked_until END \
+         locked_until = CASE {locks}ELSE {table}.locked_until END \
          WHERE {table}.locked_until IS NULL OR {table}.locked_until <= {} \
          RETURNING failures",
         p(1),
         p(2),
         p(3),
-        p(4)
     );
-    let held = now + Duration::minutes(MAX_LOCK_MINUTES);
+    let mut values: Vec<Value> = vec![key.clone(), now.into(), now.into()];
+    for count in (THRESHOLD..=LONGEST_AT).rev() {
+        let d = lock_for(count).unwrap_or_default();
+        values.push((now + d).into());
+    }
     let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [key.clone(), now.into(), held.into(), now.into()],
-        ))
+        .query_one_raw(Statement::from_sql_and_values(backend, sql, values))
         .await?;
-    let Some(row) = row else {
+    if row.is_none() {
         // Locked: say for how long.
         let sql = format!(
             "SELECT locked_until FROM {table} WHERE {key_column} = {}",
@@ -108,37 +122,17 @@ async fn reserve(
             .flatten();
         refuse_until(until)?;
         return Err(ApiError::retry_after(ErrorCode::TooManyAttempts, 1));
-    };
+    }
     Ok(Attempt {
         table,
         key_column,
         key,
-        failures: row.try_get("", "failures")?,
     })
 }
 
 impl Attempt {
-    /// The attempt failed: it stays counted, and locks for as long as its count calls for.
-    pub async fn failed(self, db: &impl ConnectionTrait) -> ApiResult<()> {
-        let Some(d) = lock_for(self.failures) else {
-            return Ok(());
-        };
-        let backend = db.get_database_backend();
-        let sql = format!(
-            "UPDATE {} SET locked_until = {} WHERE {} = {}",
-            self.table,
-            placeholder(backend, 1),
-            self.key_column,
-            placeholder(backend, 2)
-        );
-        db.execute_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [(Utc::now() + d).into(), self.key],
-        ))
-        .await?;
-        Ok(())
-    }
+    /// The attempt failed: it stays counted, with the lock its count set.
+    pub fn failed(self) {}
 
     /// The attempt succeeded: the failures counted so far are forgotten.
     pub async fn succeeded(self, db: &impl ConnectionTrait) -> ApiResult<()> {

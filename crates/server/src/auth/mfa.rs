@@ -175,7 +175,7 @@ pub async fn checked_second_factor(
     let verified = match verify_second_factor(state, user, code).await {
         Ok(verified) => verified,
         Err(e) => {
-            attempt.failed(&state.db).await?;
+            attempt.failed();
             return Err(e);
         }
     };
@@ -185,7 +185,7 @@ pub async fn checked_second_factor(
             Ok(Some(method))
         }
         None => {
-            attempt.failed(&state.db).await?;
+            attempt.failed();
             state
                 .audit
                 .record(entry.outcome(AuditOutcome::Failure))

@@ -67,7 +67,7 @@ pub(super) async fn login(
     let user = match (state.passwords.verify(&req.password, hash).await, user) {
         (true, Some(user)) => user,
         (_, user) => {
-            attempt.failed(&state.db).await?;
+            attempt.failed();
             let mut entry = AuditEntry::anonymous(&client, AuditAction::AuthLogin)
                 .outcome(AuditOutcome::Failure)
                 .detail("invalid_credentials");
