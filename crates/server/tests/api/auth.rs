@@ -675,6 +675,8 @@ async fn a_session_left_without_activity_is_signed_out_and_background_requests_d
         .unwrap()
         .unwrap();
     assert_eq!(ended.revoked_reason.as_deref(), Some("idle"));
+    // The sign-out's event is staged with it and chained moments later.
+    app.state.audit.flush().await.unwrap();
     let events = entity::audit::event::Entity::find()
         .filter(entity::audit::event::Column::Action.eq("auth.idle_sign_out"))
         .all(&app.state.db)

@@ -263,6 +263,7 @@ async fn a_call_rings_the_member_of_staff_then_connects_the_patient_and_records_
     assert_eq!(entry["call"]["seconds"], 65);
     assert_eq!(entry["staff_id"], c.nurse.id.to_string());
 
+    c.app.state.audit.flush().await.unwrap();
     let started = event::Entity::find()
         .filter(event::Column::Action.eq("call.start"))
         .filter(event::Column::PatientId.eq(c.patient.parse::<uuid::Uuid>().unwrap()))
@@ -435,6 +436,7 @@ async fn a_recorded_call_is_kept_encrypted_with_its_transcript_and_deleted_at_tw
         .unwrap();
     assert!(!row.body_enc.contains("results"));
     assert_eq!(row.recording_sid, None);
+    c.app.state.audit.flush().await.unwrap();
     let kept = event::Entity::find()
         .filter(event::Column::Action.eq("call.recording_store"))
         .filter(event::Column::PatientId.eq(c.patient.parse::<uuid::Uuid>().unwrap()))
