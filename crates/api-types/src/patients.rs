@@ -420,10 +420,13 @@ pub struct PatientQuery {
     pub phone: Option<String>,
     pub status: Option<PatientStatusFilter>,
     pub sort: Option<PatientSort>,
-    /// Page size, 1 to 100.
+    /// Page size, 1 to 1,000 (`MAX_PATIENT_PAGE`): a practice's whole list reads in a few pages.
     pub limit: Option<u64>,
     pub offset: Option<u64>,
 }
+
+/// The largest page of the patient list.
+pub const MAX_PATIENT_PAGE: u64 = 1_000;
 
 /// A member of a patient's care team.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

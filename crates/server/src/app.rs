@@ -319,7 +319,8 @@ pub fn server(
         sea_orm::DbBackend::Sqlite => std::time::Duration::ZERO,
         _ => std::time::Duration::from_secs(state.settings.shutdown_notice_secs),
     };
-    let server = HttpServer::new(move || build(state.clone(), spa.clone()))
+    let server = HttpServer::new(move || build(state.for_worker(), spa.clone()))
+        .workers(crate::state::http_workers())
         .listen(listener)?
         .shutdown_timeout(20)
         .disable_signals()

@@ -34,6 +34,27 @@ pub struct AppState {
 impl AppState {
     /// Builds the state, starts the audit writer on its own connection, and starts listening
     /// for the other replicas' events.
+    /// The state one HTTP worker serves requests with: on PostgreSQL, with a pool of its own
+    /// (its share of `database_max_connections`) opened by the worker's own event loop (see
+    /// [`crate::platform::db::worker_pool`]); background work keeps the shared pool.
+    pub fn for_worker(&self) -> AppState {
+        let Some(url) = self.settings.database_url.as_deref() else {
+            return self.clone();
+        };
+        if tokio::runtime::Handle::try_current().is_err() {
+            return self.clone();
+        }
+        let share = self.settings.database_max_connections / http_workers() as u32;
+        match crate::platform::db::worker_pool(url, share.max(2)) {
+            Ok(Some(db)) => AppState { db, ..self.clone() },
+            Ok(None) => self.clone(),
+            Err(e) => {
+                tracing::warn!(error = %e, "a worker's pool could not be made; using the shared one");
+                self.clone()
+            }
+        }
+    }
+
     pub fn new(
         settings: Settings,
         db: DatabaseConnection,
@@ -48,7 +69,7 @@ impl AppState {
             draining: Draining::default(),
             events,
             integrations: Arc::new(integrations),
-            audit: AuditLog::start(audit_db),
+            audit: AuditLog::start(audit_db, settings.audit_reads_flushed),
             limits: Arc::new(RateLimits::new(settings.auth_rate_per_minute)),
             metrics: Arc::new(Metrics::new()?),
             passwords: Arc::new(Passwords::new()?),
@@ -58,4 +79,9 @@ impl AppState {
             db,
         })
     }
+}
+
+/// How many HTTP workers serve requests: one per processor.
+pub fn http_workers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }

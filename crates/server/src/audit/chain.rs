@@ -120,72 +120,99 @@ pub async fn stage(db: &impl ConnectionTrait, entries: &[AuditEntry]) -> anyhow:
 /// Staged events moved onto the chain per transaction.
 const PENDING_BATCH: u64 = 1000;
 
+/// What the writer knows of the chain between appends: the last event it appended (its
+/// sequence number and hash). Another process may have appended since; then the first insert
+/// after it collides with that process's sequence number, and the append is tried again from
+/// the chain as stored.
+pub type Head = Option<(i64, String)>;
+
+/// How an append commits.
+#[derive(Debug, Clone, Copy)]
+pub struct Append {
+    /// Whether to look for events staged by committed changes (the writer was told of some, or
+    /// it is time to sweep for other processes' and failed batches').
+    pub staged: bool,
+    /// Whether the commit waits until PostgreSQL has flushed it to disk. Without, the events are
+    /// committed when the append returns, so a crash of this process loses none of them, and
+    /// PostgreSQL writes them to disk within its `wal_writer_delay` (200 ms by default).
+    pub flushed: bool,
+}
+
 /// Appends, in one transaction under the chain's lock, the events staged by committed changes
-/// (oldest first, up to a batch) and then `entries`. Returns whether more staged events wait.
+/// (oldest first, up to a batch, when `how.staged`) and then `entries`. Returns whether more
+/// staged events wait.
 pub async fn append(
     db: &sea_orm::DatabaseConnection,
+    head: &mut Head,
     entries: &[&AuditEntry],
+    how: Append,
 ) -> anyhow::Result<bool> {
+    let cached = head.is_some();
+    match append_once(db, head, entries, how).await {
+        // Another process appended since: read the chain's head and try once more.
+        Err(_) if cached => append_once(db, head, entries, how).await,
+        done => done,
+    }
+}
+
+async fn append_once(
+    db: &sea_orm::DatabaseConnection,
+    head: &mut Head,
+    entries: &[&AuditEntry],
+    how: Append,
+) -> anyhow::Result<bool> {
+    // Forgotten until this append commits: after a failure the head is read again.
+    let known = head.take();
+    if let Some(known) = known.clone() {
+        if !how.staged && db.get_database_backend() == DbBackend::Postgres {
+            if entries.is_empty() {
+                *head = Some(known);
+                return Ok(false);
+            }
+            *head = Some(append_in_one_trip(db, known, entries, how).await?);
+            return Ok(false);
+        }
+    }
     let txn = db.begin().await.context("Failed to begin audit append")?;
     if txn.get_database_backend() == DbBackend::Postgres {
-        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({CHAIN_LOCK})"))
-            .await
-            .context("Failed to lock the audit chain")?;
-    }
-    let staged = pending::Entity::find()
-        .order_by_asc(pending::Column::Id)
-        .limit(PENDING_BATCH)
-        .all(&txn)
+        let durability = if how.flushed {
+            ""
+        } else {
+            "SET LOCAL synchronous_commit = off; "
+        };
+        txn.execute_unprepared(&format!(
+            "{durability}SELECT pg_advisory_xact_lock({CHAIN_LOCK})"
+        ))
         .await
-        .context("Failed to read staged audit events")?;
+        .context("Failed to lock the audit chain")?;
+    }
+    let staged = if how.staged {
+        pending::Entity::find()
+            .order_by_asc(pending::Column::Id)
+            .limit(PENDING_BATCH)
+            .all(&txn)
+            .await
+            .context("Failed to read staged audit events")?
+    } else {
+        Vec::new()
+    };
     if staged.is_empty() && entries.is_empty() {
+        *head = known;
         return Ok(false);
     }
-    let last = event::Entity::find()
-        .order_by_desc(event::Column::Seq)
-        .limit(1)
-        .one(&txn)
-        .await
-        .context("Failed to read the audit chain head")?;
-    let (mut seq, mut prev) = last.map_or((0, GENESIS.to_owned()), |m| (m.seq, m.hash));
-    let staged_entries: Vec<Unchained<'_>> = staged.iter().map(Unchained::from_pending).collect();
+    let (mut seq, mut prev) = match known {
+        Some(head) => head,
+        None => event::Entity::find()
+            .order_by_desc(event::Column::Seq)
+            .limit(1)
+            .one(&txn)
+            .await
+            .context("Failed to read the audit chain head")?
+            .map_or((0, GENESIS.to_owned()), |m| (m.seq, m.hash)),
+    };
+    let staged_entries = staged.iter().map(Unchained::from_pending);
     let direct = entries.iter().map(|e| Unchained::from_entry(e));
-    let mut rows = Vec::with_capacity(staged.len() + entries.len());
-    for e in staged_entries.into_iter().chain(direct) {
-        seq += 1;
-        let hash = Hashed {
-            seq,
-            prev_hash: &prev,
-            occurred_at: e.occurred_at,
-            actor_id: e.actor_id,
-            actor_kind: e.actor_kind,
-            actor_role: e.actor_role,
-            action: e.action,
-            patient_id: e.patient_id,
-            resource_type: e.resource_type,
-            resource_id: e.resource_id,
-            ip: e.ip,
-            outcome: e.outcome,
-            detail: e.detail,
-        }
-        .hash();
-        rows.push(event::ActiveModel {
-            seq: Set(seq),
-            occurred_at: Set(e.occurred_at),
-            actor_id: Set(e.actor_id),
-            actor_kind: Set(e.actor_kind.map(str::to_owned)),
-            actor_role: Set(e.actor_role.map(str::to_owned)),
-            action: Set(e.action.to_owned()),
-            patient_id: Set(e.patient_id),
-            resource_type: Set(e.resource_type.map(str::to_owned)),
-            resource_id: Set(e.resource_id.map(str::to_owned)),
-            ip: Set(e.ip.map(str::to_owned)),
-            outcome: Set(e.outcome.to_owned()),
-            detail: Set(e.detail.map(str::to_owned)),
-            prev_hash: Set(std::mem::replace(&mut prev, hash.clone())),
-            hash: Set(hash),
-        });
-    }
+    let rows = chained(&mut seq, &mut prev, staged_entries.chain(direct));
     // Large batches go in slices, to stay within every backend's limit on bound parameters.
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
@@ -211,7 +238,91 @@ pub async fn append(
     txn.commit()
         .await
         .context("Failed to commit audit events")?;
+    *head = Some((seq, prev));
     Ok(staged.len() as u64 == PENDING_BATCH)
+}
+
+/// The chain's next rows for `events`, after the event numbered `seq` with hash `prev` (both
+/// moved on to the last row's).
+fn chained<'a>(
+    seq: &mut i64,
+    prev: &mut String,
+    events: impl Iterator<Item = Unchained<'a>>,
+) -> Vec<event::ActiveModel> {
+    events
+        .map(|e| {
+            *seq += 1;
+            let hash = Hashed {
+                seq: *seq,
+                prev_hash: prev,
+                occurred_at: e.occurred_at,
+                actor_id: e.actor_id,
+                actor_kind: e.actor_kind,
+                actor_role: e.actor_role,
+                action: e.action,
+                patient_id: e.patient_id,
+                resource_type: e.resource_type,
+                resource_id: e.resource_id,
+                ip: e.ip,
+                outcome: e.outcome,
+                detail: e.detail,
+            }
+            .hash();
+            event::ActiveModel {
+                seq: Set(*seq),
+                occurred_at: Set(e.occurred_at),
+                actor_id: Set(e.actor_id),
+                actor_kind: Set(e.actor_kind.map(str::to_owned)),
+                actor_role: Set(e.actor_role.map(str::to_owned)),
+                action: Set(e.action.to_owned()),
+                patient_id: Set(e.patient_id),
+                resource_type: Set(e.resource_type.map(str::to_owned)),
+                resource_id: Set(e.resource_id.map(str::to_owned)),
+                ip: Set(e.ip.map(str::to_owned)),
+                outcome: Set(e.outcome.to_owned()),
+                detail: Set(e.detail.map(str::to_owned)),
+                prev_hash: Set(std::mem::replace(prev, hash.clone())),
+                hash: Set(hash),
+            }
+        })
+        .collect()
+}
+
+/// On PostgreSQL, with the head known and no staged events to move: the whole append is one
+/// round trip, a single query string whose statements PostgreSQL runs as one transaction (lock,
+/// insert, commit). Values are written into it by the query builder, which quotes them.
+async fn append_in_one_trip(
+    db: &sea_orm::DatabaseConnection,
+    (mut seq, mut prev): (i64, String),
+    entries: &[&AuditEntry],
+    how: Append,
+) -> anyhow::Result<(i64, String)> {
+    use sea_orm::QueryTrait;
+    let rows = chained(
+        &mut seq,
+        &mut prev,
+        entries.iter().map(|e| Unchained::from_entry(e)),
+    );
+    let durability = if how.flushed {
+        ""
+    } else {
+        "SET LOCAL synchronous_commit = off; "
+    };
+    let mut sql = format!("{durability}SELECT pg_advisory_xact_lock({CHAIN_LOCK});");
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(500).collect();
+        let insert = event::Entity::insert_many(chunk)
+            .into_query()
+            .to_string(sea_orm::sea_query::PostgresQueryBuilder);
+        sql.push(' ');
+        sql.push_str(&insert);
+        sql.push(';');
+    }
+    db.execute_unprepared(&sql)
+        .await
+        .context("Failed to append audit events")?;
+    Ok((seq, prev))
 }
 
 /// An event on its way to the chain, from either source.

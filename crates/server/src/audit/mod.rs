@@ -20,7 +20,7 @@ use uuid::Uuid;
 use crate::auth::Principal;
 use crate::platform::{ApiError, ClientInfo};
 
-pub use chain::{append, outcome_str, verify};
+pub use chain::{outcome_str, verify};
 pub use handlers::{configure, events_about_patient};
 
 /// One event to append. Build it with [`AuditEntry::by`] or [`AuditEntry::anonymous`].
@@ -141,6 +141,18 @@ enum Message {
     Wake,
 }
 
+/// Moves every staged event onto the chain, for commands that run without a writer (backup,
+/// restore).
+pub async fn chain_staged(db: &DatabaseConnection) -> anyhow::Result<()> {
+    let mut head = None;
+    let how = chain::Append {
+        staged: true,
+        flushed: true,
+    };
+    while chain::append(db, &mut head, &[], how).await? {}
+    Ok(())
+}
+
 /// A handle to the writer task.
 #[derive(Clone)]
 pub struct AuditLog {
@@ -158,10 +170,12 @@ pub async fn stage(db: &impl ConnectionTrait, entry: &AuditEntry) -> Result<(), 
 
 impl AuditLog {
     /// Starts the writer. On SQLite it shares the request pool's one connection, so that the
-    /// file has a single writer; on PostgreSQL it has a small pool of its own.
-    pub fn start(db: DatabaseConnection) -> AuditLog {
+    /// file has a single writer; on PostgreSQL it has a small pool of its own. With `flushed`,
+    /// an event is acknowledged only once PostgreSQL has written it to disk; otherwise once it
+    /// is committed (see [`chain::Append::flushed`]).
+    pub fn start(db: DatabaseConnection, flushed: bool) -> AuditLog {
         let (tx, rx) = mpsc::channel(8192);
-        tokio::spawn(writer(db, rx));
+        tokio::spawn(writer(db, flushed, rx));
         AuditLog { tx }
     }
 
@@ -200,7 +214,7 @@ impl AuditLog {
 
     /// Tells the writer that events were staged in a transaction that has committed.
     pub fn wake(&self) {
-        // A full channel means the writer is busy and will look at staged events anyway.
+        // A full channel means the writer is busy; its next sweep finds the staged events.
         let _ = self.tx.try_send(Message::Wake);
     }
 
@@ -237,9 +251,13 @@ const MAX_BATCH: usize = 500;
 /// How often the writer looks for events staged by other replicas (or left by a failed batch).
 const SWEEP: std::time::Duration = std::time::Duration::from_millis(500);
 
-async fn writer(db: DatabaseConnection, mut rx: mpsc::Receiver<Message>) {
+async fn writer(db: DatabaseConnection, flushed: bool, mut rx: mpsc::Receiver<Message>) {
     let mut sweep = tokio::time::interval(SWEEP);
     sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut head: chain::Head = None;
+    // Whether staged events may be waiting: looked for when told of some, at each sweep, and
+    // while batches come back full; a batch of reads alone does not look.
+    let mut staged = true;
     loop {
         let first = tokio::select! {
             m = rx.recv() => match m {
@@ -248,14 +266,21 @@ async fn writer(db: DatabaseConnection, mut rx: mpsc::Receiver<Message>) {
             },
             _ = sweep.tick() => None,
         };
+        if first.is_none() {
+            staged = true;
+        }
         let mut records = Vec::new();
         let mut flushes = Vec::new();
         let mut next = first;
         loop {
             match next.take() {
                 Some(Message::Record(e, ack)) => records.push((e, ack)),
-                Some(Message::Flush(ack)) => flushes.push(ack),
-                Some(Message::Wake) | None => {}
+                Some(Message::Flush(ack)) => {
+                    staged = true;
+                    flushes.push(ack);
+                }
+                Some(Message::Wake) => staged = true,
+                None => {}
             }
             if records.len() >= MAX_BATCH {
                 break;
@@ -266,11 +291,14 @@ async fn writer(db: DatabaseConnection, mut rx: mpsc::Receiver<Message>) {
             }
         }
         let entries: Vec<&AuditEntry> = records.iter().map(|(e, _)| e).collect();
-        let mut result = chain::append(&db, &entries).await;
+        let how = chain::Append { staged, flushed };
+        let mut result = chain::append(&db, &mut head, &entries, how).await;
         // A flush waits until nothing staged is left, however many batches that takes.
         while !flushes.is_empty() && matches!(result, Ok(true)) {
-            result = chain::append(&db, &[]).await;
+            result = chain::append(&db, &mut head, &[], how).await;
         }
+        // Staged events are looked for again only once more are known to wait.
+        staged = !matches!(result, Ok(false));
         let result = result.map(|_| ()).map_err(|e| {
             tracing::error!(error = ?e, "audit append failed");
             e.to_string()

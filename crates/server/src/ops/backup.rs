@@ -361,7 +361,7 @@ pub async fn restore(url: &str, crypto: &Crypto, file: &Path) -> anyhow::Result<
     }
     let conn = db::connect(url, 2).await?;
     db::migrate(&conn).await?;
-    while crate::audit::append(&conn, &[]).await? {}
+    crate::audit::chain_staged(&conn).await?;
     let audit = crate::audit::verify(&conn).await?;
     if !audit.ok {
         bail!(

@@ -41,7 +41,7 @@ pub(super) async fn list_patients(
     state: web::Data<AppState>,
     query: Query<PatientQuery>,
 ) -> ApiResult<web::Json<Page<PatientSummary>>> {
-    let page = queries::search(&state.db, &state.crypto, &query).await?;
+    let page = super::listing::search(&state.db, &state.crypto, &query).await?;
     let ids: Vec<String> = page.items.iter().map(|p| p.id.to_string()).collect();
     state
         .audit

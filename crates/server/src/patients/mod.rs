@@ -15,6 +15,7 @@ mod export;
 mod grants;
 mod handlers;
 mod integrity;
+mod listing;
 mod portal;
 mod queries;
 mod search;
@@ -31,9 +32,10 @@ pub use consents::{given as consent_given, record_choice as record_consent, reco
 pub use erase::erase_patient;
 pub use export::{export_patient, MAX_ACCESS_EVENTS};
 pub use integrity::check_decrypts;
+pub use listing::COUNT_CAP;
 pub use queries::{
     create, ensure_not_erased, find, find_many, get, get_for_change, with_email, with_phone,
-    PatientRecord, COUNT_CAP,
+    PatientRecord,
 };
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

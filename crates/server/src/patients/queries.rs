@@ -1,21 +1,16 @@
 use anyhow::Context;
-use api_types::patients::{
-    Patient, PatientInput, PatientQuery, PatientSort, PatientStatusFilter, PatientSummary,
-    PhoneType,
-};
-use api_types::Page;
+use api_types::patients::{Patient, PatientInput, PatientSummary, PhoneType};
 use chrono::Utc;
 use entity::patients::{patient, search_token};
-use sea_orm::sea_query::{IntoColumnRef, Query};
+use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder,
 };
 use uuid::Uuid;
 
 use super::search;
 use crate::platform::crypto::Crypto;
-use crate::platform::http::page_bounds;
 use crate::platform::PatientId;
 use crate::platform::{ApiError, ApiResult};
 
@@ -368,183 +363,6 @@ pub async fn find_many(
         }
     }
     Ok(out)
-}
-
-fn has_token(tokens: Vec<String>) -> sea_orm::sea_query::SimpleExpr {
-    patient::Column::Id.in_subquery(
-        Query::select()
-            .column(search_token::Column::PatientId)
-            .from(search_token::Entity)
-            .and_where(search_token::Column::Token.is_in(tokens))
-            .to_owned(),
-    )
-}
-
-/// Searches patients. Every word of `q`, and each of `email`, `phone` and `date_of_birth`, must
-/// match; matching happens entirely on blind-index tokens.
-pub async fn search(
-    db: &impl ConnectionTrait,
-    crypto: &Crypto,
-    q: &PatientQuery,
-) -> ApiResult<Page<PatientSummary>> {
-    let (limit, offset) = page_bounds(q.limit, q.offset)?;
-    // Each group is one condition: the patient has one of its tokens.
-    let mut groups: Vec<Vec<String>> = Vec::new();
-    if let Some(text) = q.q.as_deref().filter(|t| !t.trim().is_empty()) {
-        if text.chars().count() > 200 {
-            return Err(ApiError::field(
-                "q",
-                "too_long",
-                "Search for at most 200 characters.",
-            ));
-        }
-        groups.extend(
-            search::query_words(text)
-                .iter()
-                .map(|w| search::query_word_tokens(crypto, w))
-                .filter(|t| !t.is_empty()),
-        );
-    }
-    if let Some(email) = &q.email {
-        groups.push(vec![search::email_token(crypto, email)]);
-    }
-    if let Some(phone) = &q.phone {
-        groups.push(vec![search::phone_token(crypto, phone)]);
-    }
-    if let Some(dob) = q.date_of_birth {
-        groups.push(vec![search::dob_token(crypto, dob)]);
-    }
-    // Tokens say whether their patient is archived (see `search::archived`).
-    let status = q.status.unwrap_or_default();
-    for group in &mut groups {
-        match status {
-            PatientStatusFilter::Active => {}
-            PatientStatusFilter::Archived => {
-                for t in group.iter_mut() {
-                    *t = search::archived(crypto, t);
-                }
-            }
-            PatientStatusFilter::All => {
-                let archived: Vec<String> =
-                    group.iter().map(|t| search::archived(crypto, t)).collect();
-                group.extend(archived);
-            }
-        }
-    }
-    let filtered_by_tokens = !groups.is_empty();
-    let sort = q.sort.unwrap_or_default();
-    // With a single-token condition and creation order, the token index walks the matches in id
-    // order already, so a page reads only its own rows rather than sorting every match.
-    let driver = (sort != PatientSort::UpdatedDesc)
-        .then(|| groups.iter().position(|g| g.len() == 1))
-        .flatten()
-        .map(|i| groups.remove(i).remove(0));
-    let token_count_only = driver.is_some() && groups.is_empty();
-    let mut select = patient::Entity::find();
-    for tokens in groups {
-        select = select.filter(has_token(tokens));
-    }
-    if let Some(token) = &driver {
-        select = select
-            .join_rev(
-                sea_orm::JoinType::InnerJoin,
-                search_token::Entity::belongs_to(patient::Entity)
-                    .from(search_token::Column::PatientId)
-                    .to(patient::Column::Id)
-                    .into(),
-            )
-            .filter(search_token::Column::Token.eq(token.as_str()));
-    }
-    if !filtered_by_tokens {
-        select = match status {
-            PatientStatusFilter::Active => select.filter(patient::Column::ArchivedAt.is_null()),
-            PatientStatusFilter::Archived => {
-                select.filter(patient::Column::ArchivedAt.is_not_null())
-            }
-            PatientStatusFilter::All => select,
-        };
-    }
-    let total = match (&driver, token_count_only) {
-        (Some(token), true) => capped_token_count(db, token).await?,
-        _ => capped_count(db, &select).await?,
-    };
-    // Ids are UUID v7: ordering by id is ordering by creation, on the primary key's index (or,
-    // when a token drives the search, on the token index, whose patient ids are the same ids).
-    let id = if driver.is_some() {
-        (search_token::Entity, search_token::Column::PatientId).into_column_ref()
-    } else {
-        (patient::Entity, patient::Column::Id).into_column_ref()
-    };
-    select = match sort {
-        PatientSort::CreatedDesc => {
-            select.order_by(sea_orm::sea_query::Expr::col(id), sea_orm::Order::Desc)
-        }
-        PatientSort::CreatedAsc => {
-            select.order_by(sea_orm::sea_query::Expr::col(id), sea_orm::Order::Asc)
-        }
-        PatientSort::UpdatedDesc => select
-            .order_by_desc(patient::Column::UpdatedAt)
-            .order_by_desc(patient::Column::Id),
-    };
-    let rows = select.limit(limit).offset(offset).all(db).await?;
-    let items = rows
-        .into_iter()
-        .map(|m| PatientRecord::decrypt(crypto, m).map(|p| p.to_summary()))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(Page {
-        items,
-        total: total.min(COUNT_CAP),
-        total_capped: total > COUNT_CAP,
-        limit,
-        offset,
-    })
-}
-
-/// Counting stops here: a count costs time in proportion to what it counts.
-pub const COUNT_CAP: u64 = 1_000;
-
-/// How many patients have `token`, counting at most one past [`COUNT_CAP`], on the token index.
-async fn capped_token_count(db: &impl ConnectionTrait, token: &str) -> ApiResult<u64> {
-    let inner = search_token::Entity::find()
-        .select_only()
-        .column(search_token::Column::PatientId)
-        .filter(search_token::Column::Token.eq(token))
-        .limit(COUNT_CAP + 1);
-    count_rows(db, sea_orm::QueryTrait::into_query(inner)).await
-}
-
-/// How many patients match, counting at most one past [`COUNT_CAP`].
-async fn capped_count(
-    db: &impl ConnectionTrait,
-    select: &sea_orm::Select<patient::Entity>,
-) -> ApiResult<u64> {
-    use sea_orm::QueryTrait;
-    let inner = select
-        .clone()
-        .select_only()
-        .column(patient::Column::Id)
-        .limit(COUNT_CAP + 1)
-        .into_query();
-    count_rows(db, inner).await
-}
-
-/// The number of rows `inner` returns.
-async fn count_rows(
-    db: &impl ConnectionTrait,
-    inner: sea_orm::sea_query::SelectStatement,
-) -> ApiResult<u64> {
-    use sea_orm::sea_query::{Alias, Expr};
-    let stmt = Query::select()
-        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
-        .from_subquery(inner, Alias::new("capped"))
-        .to_owned();
-    let n: i64 = db
-        .query_one(&stmt)
-        .await?
-        .map(|row| row.try_get("", "n"))
-        .transpose()?
-        .unwrap_or(0);
-    Ok(n.max(0) as u64)
 }
 
 /// The patients, erased ones left out, with `phone` among their numbers, found through the phone

@@ -41,6 +41,10 @@ pub struct Settings {
     /// On `SIGTERM`, how long new requests are refused with `503` (so the reverse proxy moves
     /// them to another replica) before the requests in flight are finished and the process stops.
     pub shutdown_notice_secs: u64,
+    /// Whether a read is answered only once its audit event is on disk, rather than once it is
+    /// committed in PostgreSQL (which survives any crash of this server, and reaches disk
+    /// within PostgreSQL's `wal_writer_delay`). Changes always wait for the disk.
+    pub audit_reads_flushed: bool,
     #[serde(default)]
     pub keys: KeySettings,
     pub smtp: Option<SmtpSettings>,
@@ -196,7 +200,8 @@ impl Settings {
                 api_types::documents::DEFAULT_MAX_UPLOAD_BYTES,
             )?
             .set_default("log_format", "text")?
-            .set_default("shutdown_notice_secs", 5)?;
+            .set_default("shutdown_notice_secs", 5)?
+            .set_default("audit_reads_flushed", false)?;
         if let Ok(path) = std::env::var("CAREBASE_CONFIG") {
             b = b.add_source(config::File::with_name(&path));
         }

@@ -18,6 +18,9 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
         .min_connections(if sqlite { 1 } else { 2.min(max_connections) })
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
+        // A connection in steady use is not pinged before each use, which would double every
+        // query's round trips; one idle for a while is, in case the server went away meanwhile.
+        .test_before_acquire_if_idle_for(IDLE_PING)
         .sqlx_logging(false);
     let db = Database::connect(opt)
         .await
@@ -30,6 +33,40 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
         .context("Failed to configure SQLite")?;
     }
     Ok(db)
+}
+
+/// How long a pooled connection may sit unused before it is pinged before its next use.
+const IDLE_PING: Duration = Duration::from_secs(30);
+
+/// A pool of its own for one HTTP worker, on PostgreSQL; `None` on SQLite, whose one connection
+/// is shared by everything. Each worker thread runs its own event loop, and a connection is
+/// served by the loop that opened it: with a pool shared by all workers, every answer from the
+/// database to a request on one worker wakes another worker's thread first. This pool opens
+/// its connections lazily, so the worker that uses them opens them.
+pub fn worker_pool(url: &str, max_connections: u32) -> anyhow::Result<Option<DatabaseConnection>> {
+    use sea_orm::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+    use sea_orm::sqlx::{ConnectOptions as _, Connection as _};
+    if !url.starts_with("postgres") {
+        return Ok(None);
+    }
+    let options: PgConnectOptions = url.parse().context("Invalid database address")?;
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections.max(1))
+        .min_connections(0)
+        .acquire_timeout(Duration::from_secs(5))
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= IDLE_PING {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
+        .connect_lazy_with(options.disable_statement_logging());
+    Ok(Some(
+        sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool),
+    ))
 }
 
 /// The audit writer's connection. On SQLite it is the request pool's single connection, so every

@@ -187,12 +187,21 @@ pub fn path_config() -> web::PathConfig {
 
 /// Validated `limit`/`offset`: a page size above the maximum is refused, not silently cut.
 pub fn page_bounds(limit: Option<u64>, offset: Option<u64>) -> Result<(u64, u64), ApiError> {
+    page_bounds_up_to(limit, offset, MAX_LIMIT)
+}
+
+/// [`page_bounds`] for a list whose pages may hold up to `max`.
+pub fn page_bounds_up_to(
+    limit: Option<u64>,
+    offset: Option<u64>,
+    max: u64,
+) -> Result<(u64, u64), ApiError> {
     let limit = limit.unwrap_or(DEFAULT_LIMIT);
-    if limit == 0 || limit > MAX_LIMIT {
+    if limit == 0 || limit > max {
         return Err(ApiError::field(
             "limit",
             "out_of_range",
-            format!("Choose a page size from 1 to {MAX_LIMIT}."),
+            format!("Choose a page size from 1 to {max}."),
         ));
     }
     let offset = offset.unwrap_or(0);

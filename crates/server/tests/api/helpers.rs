@@ -168,6 +168,7 @@ impl TestApp {
             max_upload_bytes: 2 * 1024 * 1024,
             log_format: "text".into(),
             shutdown_notice_secs: 1,
+            audit_reads_flushed: false,
             keys: KeySettings::default(),
             smtp: None,
             withings: options.withings,

@@ -74,7 +74,7 @@ async fn page_sizes_above_the_maximum_are_refused() {
     let app = TestApp::spawn().await;
     let admin = app.user(Role::Admin).await;
     for path in [
-        "/api/v1/patients?limit=101",
+        "/api/v1/patients?limit=1001",
         "/api/v1/audit-events?limit=1000",
         "/api/v1/users?limit=0",
     ] {

@@ -309,3 +309,78 @@ async fn a_stopping_replica_tells_open_apps_to_reconnect() {
     assert_eq!(next_frame(&mut rx).await["type"], "reconnect");
     assert_eq!(next_frame(&mut rx).await["closed"], 1012);
 }
+
+#[tokio::test]
+async fn reads_on_two_replicas_at_once_keep_one_unbroken_audit_chain() {
+    let app = TestApp::spawn().await;
+    if !app.is_postgres() {
+        return;
+    }
+    let admin = app.user(Role::Admin).await;
+    let patient = app
+        .create_patient(
+            &admin.token,
+            crate::helpers::patient_body("Chain", "Reader"),
+        )
+        .await;
+    let id = patient["id"].as_str().unwrap().to_owned();
+    let (a, b) = (replica(&app, &[]).await, replica(&app, &[]).await);
+    let client = &app.client;
+    let login: Value = client
+        .post(format!("{}/api/v1/auth/login", a.base))
+        .json(&json!({"email": admin.email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["access_token"].as_str().unwrap().to_owned();
+    // Each replica's writer remembers the chain's head; the other's appends move it.
+    let reads_per_replica = 60;
+    let mut reads = Vec::new();
+    for i in 0..reads_per_replica * 2 {
+        let base = if i % 2 == 0 { &a.base } else { &b.base };
+        let url = format!("{base}/api/v1/patients/{id}");
+        let (client, token) = (client.clone(), token.clone());
+        reads.push(tokio::spawn(async move {
+            client
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }));
+    }
+    for r in reads {
+        assert_eq!(r.await.unwrap(), StatusCode::OK);
+    }
+    let verified: Value = client
+        .get(format!("{}/api/v1/audit-events/verify", a.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(verified["ok"], true, "{verified}");
+    let events: Value = client
+        .get(format!(
+            "{}/api/v1/audit-events?action=patient.read&patient_id={id}&limit=1",
+            b.base
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        events["total"].as_u64(),
+        Some(reads_per_replica * 2),
+        "every read on either replica has its event"
+    );
+}

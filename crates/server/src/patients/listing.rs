@@ -1,0 +1,306 @@
+//! The patient list and its search: one page of patients and how many match, counted up to
+//! [`COUNT_CAP`].
+//!
+//! A page in creation order (the list's default) is one statement: the matching ids, in order
+//! and at most as many as the count needs, are taken once (on the token index when a search
+//! drives it: a two-word search is a merge of the two words' token ranges, both already in id
+//! order), and both the count and the page's rows come from them.
+
+use api_types::patients::{PatientQuery, PatientSort, PatientStatusFilter, PatientSummary};
+use api_types::Page;
+use entity::patients::{patient, search_token};
+use sea_orm::sea_query::{
+    Alias, CommonTableExpression, Expr, IntoColumnRef, Order, Query, SelectStatement, WithClause,
+};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait,
+};
+
+use super::queries::PatientRecord;
+use super::search;
+use crate::platform::crypto::Crypto;
+use crate::platform::http::page_bounds_up_to;
+use crate::platform::{ApiError, ApiResult};
+
+/// Counting stops here: a count costs time in proportion to what it counts.
+pub const COUNT_CAP: u64 = 1_000;
+
+/// Searches patients. Every word of `q`, and each of `email`, `phone` and `date_of_birth`, must
+/// match; matching happens entirely on blind-index tokens.
+pub async fn search(
+    db: &impl ConnectionTrait,
+    crypto: &Crypto,
+    q: &PatientQuery,
+) -> ApiResult<Page<PatientSummary>> {
+    let (limit, offset) =
+        page_bounds_up_to(q.limit, q.offset, api_types::patients::MAX_PATIENT_PAGE)?;
+    let Matching {
+        select,
+        driver,
+        token_count_only,
+    } = matching(crypto, q)?;
+    let sort = q.sort.unwrap_or_default();
+    let (rows, total) = match sort {
+        PatientSort::CreatedDesc | PatientSort::CreatedAsc => {
+            let order = if sort == PatientSort::CreatedDesc {
+                Order::Desc
+            } else {
+                Order::Asc
+            };
+            one_pass(db, &select, driver.is_some(), order, limit, offset).await?
+        }
+        PatientSort::UpdatedDesc => {
+            let total = capped_count(db, &select).await?;
+            let rows = select
+                .order_by_desc(patient::Column::UpdatedAt)
+                .order_by_desc(patient::Column::Id)
+                .limit(limit)
+                .offset(offset)
+                .all(db)
+                .await?;
+            (rows, Some(total))
+        }
+    };
+    let total = match total {
+        Some(total) => total,
+        None => match (&driver, token_count_only) {
+            (Some(token), true) => capped_token_count(db, token).await?,
+            _ => capped_count(db, &matching(crypto, q)?.select).await?,
+        },
+    };
+    let items = rows
+        .into_iter()
+        .map(|m| PatientRecord::decrypt(crypto, m).map(|p| p.to_summary()))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(Page {
+        items,
+        total: total.min(COUNT_CAP),
+        total_capped: total > COUNT_CAP,
+        limit,
+        offset,
+    })
+}
+
+/// The patients a query matches, not yet ordered or paged.
+struct Matching {
+    select: sea_orm::Select<patient::Entity>,
+    /// The token whose index walks the matches in id order, when a search has one.
+    driver: Option<String>,
+    /// Whether that token is the whole condition.
+    token_count_only: bool,
+}
+
+fn matching(crypto: &Crypto, q: &PatientQuery) -> ApiResult<Matching> {
+    // Each group is one condition: the patient has one of its tokens.
+    let mut groups: Vec<Vec<String>> = Vec::new();
+    if let Some(text) = q.q.as_deref().filter(|t| !t.trim().is_empty()) {
+        if text.chars().count() > 200 {
+            return Err(ApiError::field(
+                "q",
+                "too_long",
+                "Search for at most 200 characters.",
+            ));
+        }
+        groups.extend(
+            search::query_words(text)
+                .iter()
+                .map(|w| search::query_word_tokens(crypto, w))
+                .filter(|t| !t.is_empty()),
+        );
+    }
+    if let Some(email) = &q.email {
+        groups.push(vec![search::email_token(crypto, email)]);
+    }
+    if let Some(phone) = &q.phone {
+        groups.push(vec![search::phone_token(crypto, phone)]);
+    }
+    if let Some(dob) = q.date_of_birth {
+        groups.push(vec![search::dob_token(crypto, dob)]);
+    }
+    // Tokens say whether their patient is archived (see `search::archived`).
+    let status = q.status.unwrap_or_default();
+    for group in &mut groups {
+        match status {
+            PatientStatusFilter::Active => {}
+            PatientStatusFilter::Archived => {
+                for t in group.iter_mut() {
+                    *t = search::archived(crypto, t);
+                }
+            }
+            PatientStatusFilter::All => {
+                let archived: Vec<String> =
+                    group.iter().map(|t| search::archived(crypto, t)).collect();
+                group.extend(archived);
+            }
+        }
+    }
+    let filtered_by_tokens = !groups.is_empty();
+    // With a single-token condition and creation order, the token index walks the matches in id
+    // order already, so a page reads only its own rows rather than sorting every match.
+    let driver = (q.sort.unwrap_or_default() != PatientSort::UpdatedDesc)
+        .then(|| groups.iter().position(|g| g.len() == 1))
+        .flatten()
+        .map(|i| groups.remove(i).remove(0));
+    let token_count_only = driver.is_some() && groups.is_empty();
+    let mut select = patient::Entity::find();
+    if let Some(token) = &driver {
+        select = select
+            .join_rev(
+                sea_orm::JoinType::InnerJoin,
+                search_token::Entity::belongs_to(patient::Entity)
+                    .from(search_token::Column::PatientId)
+                    .to(patient::Column::Id)
+                    .into(),
+            )
+            .filter(search_token::Column::Token.eq(token.as_str()));
+    }
+    for tokens in groups {
+        select = select.filter(has_token(driver.is_some(), tokens));
+    }
+    if !filtered_by_tokens {
+        select = match status {
+            PatientStatusFilter::Active => select.filter(patient::Column::ArchivedAt.is_null()),
+            PatientStatusFilter::Archived => {
+                select.filter(patient::Column::ArchivedAt.is_not_null())
+            }
+            PatientStatusFilter::All => select,
+        };
+    }
+    Ok(Matching {
+        select,
+        driver,
+        token_count_only,
+    })
+}
+
+/// The patient (or, when a token drives the search, the driving token's patient) has one of
+/// `tokens`: another token range of the same index, merged with the first in id order.
+fn has_token(driven: bool, tokens: Vec<String>) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::ExprTrait;
+    let patient_id = if driven {
+        Expr::col((search_token::Entity, search_token::Column::PatientId))
+    } else {
+        Expr::col((patient::Entity, patient::Column::Id))
+    };
+    let other = Alias::new("other");
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from_as(search_token::Entity, other.clone())
+            .and_where(Expr::col((other.clone(), search_token::Column::PatientId)).eq(patient_id))
+            .and_where(Expr::col((other, search_token::Column::Token)).is_in(tokens))
+            .to_owned(),
+    )
+}
+
+/// A row of a one-pass page: the patient, and how many patients match (capped).
+#[derive(FromQueryResult)]
+struct PageRow {
+    #[sea_orm(nested)]
+    patient: patient::Model,
+    matching: i64,
+}
+
+/// One page in id order and the capped count, in one statement: the matching ids (as many as
+/// the count and the page need) are taken once, counted, and the page's rows read by id. The
+/// count is `None` when the page came back empty and so could not carry it.
+async fn one_pass(
+    db: &impl ConnectionTrait,
+    select: &sea_orm::Select<patient::Entity>,
+    driven: bool,
+    order: Order,
+    limit: u64,
+    offset: u64,
+) -> ApiResult<(Vec<patient::Model>, Option<u64>)> {
+    let id = if driven {
+        (search_token::Entity, search_token::Column::PatientId).into_column_ref()
+    } else {
+        (patient::Entity, patient::Column::Id).into_column_ref()
+    };
+    let m = Alias::new("matching_ids");
+    let mid = Alias::new("id");
+    let window = (COUNT_CAP + 1).max(offset + limit);
+    let ids: SelectStatement = select
+        .clone()
+        .select_only()
+        .expr_as(Expr::col(id.clone()), "id")
+        .order_by(Expr::col(id), order.clone())
+        .limit(window)
+        .into_query();
+    let page_ids = Query::select()
+        .column((m.clone(), mid.clone()))
+        .from(m.clone())
+        .order_by((m.clone(), mid.clone()), order.clone())
+        .limit(limit)
+        .offset(offset)
+        .to_owned();
+    let count = Query::select()
+        .expr(Expr::cust("COUNT(*)"))
+        .from(m.clone())
+        .to_owned();
+    let page = patient::Entity::find()
+        .filter(patient::Column::Id.in_subquery(page_ids))
+        .expr_as(
+            sea_orm::sea_query::SimpleExpr::SubQuery(None, Box::new(count.into())),
+            "matching",
+        )
+        .order_by(patient::Column::Id, order)
+        .into_query();
+    let with = WithClause::new()
+        .cte(
+            CommonTableExpression::new()
+                .query(ids)
+                .table_name(m)
+                .to_owned(),
+        )
+        .to_owned();
+    let stmt = db.get_database_backend().build(&page.with(with));
+    let rows = PageRow::find_by_statement(stmt).all(db).await?;
+    let total = rows.first().map(|r| r.matching.max(0) as u64);
+    let total = match total {
+        Some(t) => Some(t),
+        None if offset == 0 => Some(0),
+        None => None,
+    };
+    Ok((rows.into_iter().map(|r| r.patient).collect(), total))
+}
+
+/// How many patients have `token`, counting at most one past [`COUNT_CAP`], on the token index.
+async fn capped_token_count(db: &impl ConnectionTrait, token: &str) -> ApiResult<u64> {
+    let inner = search_token::Entity::find()
+        .select_only()
+        .column(search_token::Column::PatientId)
+        .filter(search_token::Column::Token.eq(token))
+        .limit(COUNT_CAP + 1);
+    count_rows(db, inner.into_query()).await
+}
+
+/// How many patients match, counting at most one past [`COUNT_CAP`].
+async fn capped_count(
+    db: &impl ConnectionTrait,
+    select: &sea_orm::Select<patient::Entity>,
+) -> ApiResult<u64> {
+    let inner = select
+        .clone()
+        .select_only()
+        .column(patient::Column::Id)
+        .limit(COUNT_CAP + 1)
+        .into_query();
+    count_rows(db, inner).await
+}
+
+/// The number of rows `inner` returns.
+async fn count_rows(db: &impl ConnectionTrait, inner: SelectStatement) -> ApiResult<u64> {
+    let stmt = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from_subquery(inner, Alias::new("capped"))
+        .to_owned();
+    let n: i64 = db
+        .query_one(&stmt)
+        .await?
+        .map(|row| row.try_get("", "n"))
+        .transpose()?
+        .unwrap_or(0);
+    Ok(n.max(0) as u64)
+}
