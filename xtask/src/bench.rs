@@ -3,7 +3,10 @@
 //! prints throughput and latency percentiles for each scenario.
 //!
 //! Options: `--patients N` (default 100000), `--seconds S` per scenario (default 10),
-//! `--connections C` (default 16).
+//! `--connections C` (default 16), `--bin PATH` (measure that server binary rather than
+//! building one), `--small-only` (only the small practice of
+//! `bench_small`), `--save-baseline` (make this run the baseline). The figures are also written
+//! as JSON and compared with the baseline (`bench_report`).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -12,6 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::bench_report as report;
 use crate::tools::ensure_postgres;
 use crate::{carebase_bin, cargo, output, sh, step, target_dir, Result};
 
@@ -30,7 +34,7 @@ fn arg(args: &[String], name: &str, default: u64) -> Result<u64> {
     }
 }
 
-struct Server(Child);
+pub(crate) struct Server(pub(crate) Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -43,11 +47,24 @@ pub fn bench(args: &[String]) -> Result {
     let patients = arg(args, "--patients", 100_000)?;
     let seconds = arg(args, "--seconds", 10)?;
     let connections = arg(args, "--connections", 16)? as usize;
+    let save = args.iter().any(|a| a == "--save-baseline");
+    report::begin(&format!("cargo xtask bench {}", args.join(" ")));
 
     ensure_postgres()?;
-    step("Building the release server");
-    sh(cargo().args(["build", "--release", "-p", "carebase"]))?;
-    let bin = carebase_bin("release");
+    // `--bin PATH` measures a server built elsewhere (an earlier release, say) instead.
+    let bin = match args.iter().position(|a| a == "--bin") {
+        Some(i) => std::path::PathBuf::from(args.get(i + 1).ok_or("--bin takes a path")?),
+        None => {
+            step("Building the release server");
+            sh(cargo().args(["build", "--release", "-p", "carebase"]))?;
+            carebase_bin("release")
+        }
+    };
+    let duration = Duration::from_secs(seconds);
+    if args.iter().any(|a| a == "--small-only") {
+        crate::bench_small::scenarios(&bin, duration)?;
+        return finish(save);
+    }
     let data_dir = target_dir().join("bench-data");
     let url = format!("{DB_SERVER}/{DB_NAME}");
     let env = |c: &mut Command| {
@@ -124,7 +141,6 @@ pub fn bench(args: &[String]) -> Result {
             .trim()
             .to_owned();
 
-    let duration = Duration::from_secs(seconds);
     let version = output(Command::new(&bin).arg("--version")).unwrap_or_default();
     println!("\n{} — {total} patients on PostgreSQL, {connections} connections, {seconds} s per scenario\n", version.trim());
     println!(
@@ -222,10 +238,44 @@ pub fn bench(args: &[String]) -> Result {
         "{} idle live connections added {:.1} MB to the server",
         live.idle_connections, live.idle_added_mb
     );
+    report::figure(
+        "message delivery across replicas, p50",
+        live.delivery_p50_ms,
+        "ms",
+        false,
+    );
+    report::figure(
+        "message delivery across replicas, p99",
+        live.delivery_p99_ms,
+        "ms",
+        false,
+    );
+    report::figure(
+        "2,000 idle live connections",
+        live.idle_added_mb,
+        "MB",
+        false,
+    );
     if let Some(kb) = memory_kb(server.0.id(), "VmHWM:") {
         println!("\npeak server memory (VmHWM): {:.0} MB", kb as f64 / 1024.0);
+        report::figure("peak server memory", kb as f64 / 1024.0, "MB", false);
     }
-    Ok(())
+    drop(server);
+    crate::bench_small::scenarios(&bin, duration)?;
+    finish(save)
+}
+
+/// Writes the summary, compares it with the baseline, and fails when a figure went backwards.
+fn finish(save: bool) -> Result {
+    let flagged = report::finish(save)?;
+    if flagged.is_empty() || save {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} figure(s) more than 20 % worse than the baseline",
+            flagged.len()
+        ))
+    }
 }
 
 /// Practitioners in the scheduling benchmark.
@@ -442,6 +492,13 @@ fn scheduling(
         pct(0.5),
         pct(0.99)
     );
+    report::figure(
+        "booking",
+        latencies.len() as f64 / elapsed,
+        "bookings/s",
+        true,
+    );
+    report::figure("booking, p99", pct(0.99), "ms", false);
     let search = format!(
         "/api/v1/slots?appointment_type_id={type_id}&from={}&to={}",
         date(monday),
@@ -498,7 +555,7 @@ const YEAR_OF_MINUTES: u64 = 365 * 24 * 60;
 const BATCH: u64 = 10_000;
 
 /// `YYYY-MM-DDTHH:MM:SSZ` for a Unix time (days-from-civil, Howard Hinnant's algorithm).
-fn rfc3339(unix: i64) -> String {
+pub(crate) fn rfc3339(unix: i64) -> String {
     let days = unix.div_euclid(86_400);
     let secs = unix.rem_euclid(86_400);
     let z = days + 719_468;
@@ -608,6 +665,12 @@ fn health(
         bytes as f64 / 1e6,
         accepted as f64 / elapsed
     );
+    report::figure(
+        "bulk ingest",
+        accepted as f64 / elapsed,
+        "observations/s",
+        true,
+    );
     let chart = format!(
         "{path}?metric=heart_rate_intraday&from={}&to={}&max_points=500",
         rfc3339(start),
@@ -699,6 +762,12 @@ fn clinical(
         "\nnotes: {NOTES} written and signed one after another in {elapsed:.1} s ({:.1} ms each, write + sign)",
         elapsed * 1000.0 / NOTES as f64
     );
+    report::figure(
+        "a note written and signed",
+        elapsed * 1000.0 / NOTES as f64,
+        "ms",
+        false,
+    );
 
     let mut file = b"%PDF-1.7\n".to_vec();
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -746,6 +815,8 @@ fn clinical(
         down * 1000.0,
         FILE_MB as f64 / down
     );
+    report::figure("10 MB upload", up * 1000.0, "ms", false);
+    report::figure("10 MB download", down * 1000.0, "ms", false);
     println!(
         "{:<34} {:>9} {:>8} {:>8} {:>8} {:>7} {:>7}",
         "scenario", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "RSS MB"
@@ -772,7 +843,7 @@ fn clinical(
 }
 
 /// Finds `"key":123` in a JSON text.
-fn json_number(body: &str, key: &str) -> Option<u64> {
+pub(crate) fn json_number(body: &str, key: &str) -> Option<u64> {
     let start = body.find(&format!("\"{key}\":"))? + key.len() + 3;
     body[start..]
         .split(|c: char| !c.is_ascii_digit())
@@ -782,17 +853,22 @@ fn json_number(body: &str, key: &str) -> Option<u64> {
 }
 
 /// One scenario's line of the results table, with the server's memory at the end of it.
-fn print_row(name: &str, r: &LoadResult, server: &Server) {
+pub(crate) fn print_row(name: &str, r: &LoadResult, server: &Server) {
+    let rss_mb = memory_kb(server.0.id(), "VmRSS:").unwrap_or(0) as f64 / 1024.0;
     println!(
         "{:<34} {:>9.0} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>7.0}",
-        name,
-        r.rps,
-        r.p50_ms,
-        r.p99_ms,
-        r.max_ms,
-        r.errors,
-        memory_kb(server.0.id(), "VmRSS:").unwrap_or(0) as f64 / 1024.0
+        name, r.rps, r.p50_ms, r.p99_ms, r.max_ms, r.errors, rss_mb
     );
+    report::row(report::Row {
+        scenario: name.to_owned(),
+        connections: r.connections,
+        rps: r.rps,
+        p50_ms: r.p50_ms,
+        p99_ms: r.p99_ms,
+        max_ms: r.max_ms,
+        errors: r.errors,
+        rss_mb,
+    });
 }
 
 /// A memory figure of a process from /proc, in kB.
@@ -807,7 +883,7 @@ pub(crate) fn memory_kb(pid: u32, field: &str) -> Option<u64> {
         .ok()
 }
 
-fn wait_ready(port: u16) -> Result {
+pub(crate) fn wait_ready(port: u16) -> Result {
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
         if request(port, "GET", "/readyz", None, None).is_ok_and(|(s, _)| s == 200) {
@@ -824,12 +900,12 @@ pub(crate) fn json_string(body: &str, key: &str) -> Option<String> {
     Some(body[start..].split('"').next()?.to_owned())
 }
 
-struct Conn {
+pub(crate) struct Conn {
     reader: BufReader<TcpStream>,
 }
 
 impl Conn {
-    fn open(port: u16) -> Result<Conn> {
+    pub(crate) fn open(port: u16) -> Result<Conn> {
         let s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
         s.set_nodelay(true).map_err(|e| e.to_string())?;
         s.set_read_timeout(Some(Duration::from_secs(30)))
@@ -840,7 +916,7 @@ impl Conn {
     }
 
     /// One request on the kept-alive connection: status and body.
-    fn send(&mut self, req: &[u8]) -> Result<(u16, String)> {
+    pub(crate) fn send(&mut self, req: &[u8]) -> Result<(u16, String)> {
         self.reader
             .get_mut()
             .write_all(req)
@@ -878,7 +954,12 @@ impl Conn {
     }
 }
 
-fn build_request(method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> Vec<u8> {
+pub(crate) fn build_request(
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> Vec<u8> {
     let mut r = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n");
     if let Some(t) = token {
         r.push_str(&format!("Authorization: Bearer {t}\r\n"));
@@ -903,7 +984,8 @@ pub(crate) fn request(
     Conn::open(port)?.send(&build_request(method, path, token, body))
 }
 
-struct LoadResult {
+pub(crate) struct LoadResult {
+    connections: usize,
     rps: f64,
     p50_ms: f64,
     p99_ms: f64,
@@ -911,7 +993,7 @@ struct LoadResult {
     errors: usize,
 }
 
-fn load(
+pub(crate) fn load(
     port: u16,
     method: &str,
     path: &str,
@@ -974,6 +1056,7 @@ fn load(
         f64::from(all[i]) / 1000.0
     };
     Ok(LoadResult {
+        connections,
         rps: all.len() as f64 / elapsed,
         p50_ms: pct(0.50),
         p99_ms: pct(0.99),

@@ -9,6 +9,8 @@
 //! Chromium) when it is missing.
 
 mod bench;
+mod bench_report;
+mod bench_small;
 mod live_bench;
 mod tools;
 mod wasm_merge;
