@@ -1057,12 +1057,12 @@ fn Agenda(
         .find(|s| s.start.date() == date)
         .map(|s| s.start);
     enum Row {
-        Appointment(Appointment),
+        Appointment(Box<Appointment>),
         Block(CalendarBlock),
     }
     let mut rows: Vec<(NaiveDateTime, Row)> = appointments
         .into_iter()
-        .map(|a| (a.local_start, Row::Appointment(a)))
+        .map(|a| (a.local_start, Row::Appointment(Box::new(a))))
         .chain(blocks.into_iter().map(|b| (b.local_start, Row::Block(b))))
         .collect();
     rows.sort_by_key(|(t, _)| *t);
@@ -1079,6 +1079,7 @@ fn Agenda(
                     .into_iter()
                     .map(|(_, row)| match row {
                         Row::Appointment(a) => {
+                            let a = *a;
                             let (_, status) = super::status_badge(a.status);
                             let status_class = if a.status == AppointmentStatus::Booked { String::new() } else { format!(" cal-event-{}", a.status.as_str()) };
                             let when = format!("{} – {}", clock(a.local_start), clock(a.local_end));
