@@ -161,9 +161,22 @@ pub async fn lock(
     Ok(())
 }
 
-/// Whether the database answers.
+/// Whether the database answers, within two seconds. A pooled connection the server ended while
+/// it sat idle fails at once and is dropped; the next one is tried, so connections left over
+/// from an outage the database has recovered from do not read as the database being down.
 pub async fn ping(db: &DatabaseConnection) -> bool {
-    tokio::time::timeout(Duration::from_secs(2), db.ping())
+    let attempts = async {
+        for _ in 0..PING_ATTEMPTS {
+            if db.ping().await.is_ok() {
+                return true;
+            }
+        }
+        false
+    };
+    tokio::time::timeout(Duration::from_secs(2), attempts)
         .await
-        .is_ok_and(|r| r.is_ok())
+        .unwrap_or(false)
 }
+
+/// More than the pool keeps open while idle, so every stale connection can be passed over.
+const PING_ATTEMPTS: usize = 4;
