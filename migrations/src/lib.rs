@@ -23,6 +23,7 @@ mod m20261205_000001_create_message_threads;
 mod m20261205_000002_add_calls;
 mod m20261205_000003_add_session_idle;
 mod m20261205_000004_add_api_key_issuer;
+mod m20261205_000005_guard_staged_audit_events;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000002_add_calls::Migration),
             Box::new(m20261205_000003_add_session_idle::Migration),
             Box::new(m20261205_000004_add_api_key_issuer::Migration),
+            Box::new(m20261205_000005_guard_staged_audit_events::Migration),
         ]
     }
 }

@@ -1,6 +1,6 @@
 use api_types::Role;
 use reqwest::StatusCode;
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::Value;
 
 use crate::helpers::{patient_body, TestApp, PASSWORD};
@@ -92,6 +92,48 @@ async fn the_database_refuses_to_change_audit_events() {
         .execute_unprepared("DELETE FROM audit_events")
         .await
         .is_err());
+}
+
+#[tokio::test]
+async fn an_event_staged_with_its_change_cannot_be_altered_or_dropped_before_it_is_chained() {
+    let app = TestApp::spawn().await;
+    app.user(Role::Admin).await;
+    app.state.audit.flush().await.unwrap();
+    let db = &app.state.db;
+    let client = carebase::platform::ClientInfo {
+        ip: None,
+        user_agent: None,
+    };
+    let entry = carebase::audit::AuditEntry::anonymous(
+        &client,
+        api_types::audit::AuditAction::PatientSearch,
+    );
+    // Inside the transaction that stages it, as a change's own would be: nothing else sees it.
+    for tamper in [
+        "UPDATE audit_pending SET action = 'x'",
+        "DELETE FROM audit_pending",
+    ] {
+        let txn = db.begin().await.unwrap();
+        carebase::audit::stage(&txn, &entry).await.unwrap();
+        assert!(txn.execute_unprepared(tamper).await.is_err(), "{tamper}");
+        txn.rollback().await.unwrap();
+    }
+
+    // Committed, it is moved onto the chain and only then leaves.
+    carebase::audit::stage(db, &entry).await.unwrap();
+    app.state.audit.flush().await.unwrap();
+    let left = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM audit_pending",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(left, 0);
+    assert!(carebase::audit::verify(db).await.unwrap().ok);
 }
 
 #[tokio::test]
