@@ -189,16 +189,32 @@ pub(super) async fn update_patient(
     // An invalid change is refused as such, whether or not it was also made on a stale copy.
     details.validate(today()).map_err(ApiError::Validation)?;
     check_if_match(&req, current.model.version)?;
+    let previous = current
+        .details
+        .email
+        .clone()
+        .filter(|e| !e.trim().is_empty());
+    let email_changed =
+        previous.as_deref().map(str::trim) != details.email.as_deref().map(str::trim);
+    let new_email = details.email.clone();
     let updated = queries::update(&txn, &state.crypto, &current, details).await?;
-    state
-        .audit
-        .commit(
-            txn,
-            AuditEntry::by(&auth, AuditAction::PatientUpdate)
-                .patient(id)
-                .resource("patient", id),
-        )
-        .await?;
+    let mut event = AuditEntry::by(&auth, AuditAction::PatientUpdate)
+        .patient(id)
+        .resource("patient", id);
+    if email_changed {
+        if let (Some(previous), false) = (previous, is_own) {
+            super::portal::notify_email_changed(
+                &txn,
+                &state,
+                PatientId(id),
+                &previous,
+                new_email.as_deref(),
+            )
+            .await?;
+            event = event.detail("email_changed_previous_address_told");
+        }
+    }
+    state.audit.commit(txn, event).await?;
     Ok(with_etag(HttpResponse::Ok(), &updated))
 }
 

@@ -209,3 +209,55 @@ pub(super) async fn approve_portal_invitation(
         .await?;
     Ok(web::Json(auth::invitation_to_wire(&state.crypto, &inv)?))
 }
+
+/// Tells the patient, at the address the practice held until now, that a member of staff changed
+/// it. The portal goes only to the address on file, so a change the patient did not ask for is
+/// one they should hear of before an invitation could follow it. Runs in the change's
+/// transaction; the new address is shown only in part.
+pub(super) async fn notify_email_changed(
+    txn: &impl sea_orm::ConnectionTrait,
+    state: &AppState,
+    patient: PatientId,
+    previous: &str,
+    now_on_file: Option<&str>,
+) -> ApiResult<()> {
+    let practice = crate::settings::load(txn).await?.practice_name;
+    let change = match now_on_file {
+        Some(new) => format!("to {}", partly_hidden(new)),
+        None => "and removed".to_owned(),
+    };
+    let body = format!(
+        "The email address {practice} holds for you was changed {change} by the practice's \
+         staff.\n\nIf you did not ask for this, please contact the practice before accepting \
+         any invitation to its patient portal.\n\n{practice}"
+    );
+    crate::comms::enqueue(
+        txn,
+        &state.crypto,
+        crate::comms::Outbound {
+            channel: crate::comms::Channel::Email,
+            to: previous,
+            subject: &format!("Your email address at {practice} was changed"),
+            body: &body,
+            attachments: Vec::new(),
+            secret: false,
+            about: Some(crate::comms::About::patient(
+                patient,
+                api_types::comms::CorrespondenceKind::Notice,
+            )),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// `jo•••@example.com`: enough for the owner of the address to recognise it.
+fn partly_hidden(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let shown: String = local.chars().take(2).collect();
+            format!("{shown}•••@{domain}")
+        }
+        None => "•••".to_owned(),
+    }
+}

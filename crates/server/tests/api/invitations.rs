@@ -280,7 +280,17 @@ async fn reception_cannot_send_a_portal_invitation_to_an_address_it_chooses() {
         .unwrap();
     assert_eq!(inv["email"], "front-desk@evil.test");
     assert_eq!(inv["approved_at"], Value::Null);
-    assert!(app.delivered().await.is_empty());
+    let to_reception = |sent: &[Value]| {
+        sent.iter()
+            .any(|m| m["recipient"] == "front-desk@evil.test")
+    };
+    assert!(!to_reception(&app.delivered().await));
+    // The patient hears of the change at the address the practice held before, and the new
+    // address is shown only in part.
+    let notice = app.message_to("noor.haddad@example.com").await;
+    let text = notice["body"].as_str().unwrap();
+    assert!(text.contains("fr•••@evil.test"), "{text}");
+    assert!(!text.contains("front-desk@"), "{text}");
 
     // Reception cannot approve its own invitation, nor can a clinician off the care team.
     let approve = format!("{path}/approve");
@@ -289,7 +299,7 @@ async fn reception_cannot_send_a_portal_invitation_to_an_address_it_chooses() {
     let outsider = app.user(Role::Practitioner).await;
     let res = app.post(&approve, Some(&outsider.token), json!({})).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert!(app.delivered().await.is_empty());
+    assert!(!to_reception(&app.delivered().await));
 
     // A care-team clinician may send it elsewhere, deliberately; that approval is audited.
     let clinician = care_team_practitioner(&app, &admin.token, id).await;
