@@ -69,7 +69,8 @@ impl AppState {
             draining: Draining::default(),
             events,
             integrations: Arc::new(integrations),
-            audit: AuditLog::start(audit_db, settings.audit_reads_flushed),
+            audit: AuditLog::start(audit_db, settings.audit_reads_flushed)
+                .guarded_by(crate::patients::erasure_fence()),
             limits: Arc::new(RateLimits::new(settings.auth_rate_per_minute)),
             metrics: Arc::new(Metrics::new()?),
             passwords: Arc::new(Passwords::new()?),

@@ -157,7 +157,21 @@ pub async fn chain_staged(db: &DatabaseConnection) -> anyhow::Result<()> {
 #[derive(Clone)]
 pub struct AuditLog {
     tx: mpsc::Sender<Message>,
+    guard: Option<CommitGuard>,
 }
+
+/// Asked inside a change's transaction, just before it commits with its events, whether the
+/// change may still stand: the domain that keeps the records it touches refuses it if one was
+/// closed meanwhile (an erasure committed between the handler's checks and this commit). The
+/// guard takes what locks it needs, so the closing change waits for this one or this one sees it.
+pub type CommitGuard = std::sync::Arc<
+    dyn for<'a> Fn(
+            &'a sea_orm::DatabaseTransaction,
+            &'a [AuditEntry],
+        ) -> futures_util::future::BoxFuture<'a, Result<(), ApiError>>
+        + Send
+        + Sync,
+>;
 
 /// Adds `entry` to the transaction of the change it describes, so that the two commit or fail
 /// together. The writer puts it on the chain after the commit; prefer [`AuditLog::commit`], which
@@ -176,7 +190,13 @@ impl AuditLog {
     pub fn start(db: DatabaseConnection, flushed: bool) -> AuditLog {
         let (tx, rx) = mpsc::channel(8192);
         tokio::spawn(writer(db, flushed, rx));
-        AuditLog { tx }
+        AuditLog { tx, guard: None }
+    }
+
+    /// Has every [`AuditLog::commit`] ask `guard` first.
+    pub fn guarded_by(mut self, guard: CommitGuard) -> AuditLog {
+        self.guard = Some(guard);
+        self
     }
 
     /// Appends an event that accompanies no change (a read, a refused attempt) and waits until
@@ -204,6 +224,9 @@ impl AuditLog {
         txn: sea_orm::DatabaseTransaction,
         entries: Vec<AuditEntry>,
     ) -> Result<(), ApiError> {
+        if let Some(guard) = &self.guard {
+            guard(&txn, &entries).await?;
+        }
         chain::stage(&txn, &entries)
             .await
             .map_err(ApiError::Internal)?;

@@ -3,19 +3,22 @@
 //! break-the-glass end, and optional consents are recorded as withdrawn. The name, date of birth,
 //! sex and Medicare number stay: they identify the health record the law keeps.
 
+use api_types::audit::{AuditAction, AuditOutcome};
 use api_types::patients::Address;
-use chrono::Utc;
-use entity::patients::{access_grant, break_glass_grant, consent_event};
+use api_types::ErrorCode;
+use chrono::{DateTime, Utc};
+use entity::patients::{access_grant, break_glass_grant, consent_event, patient};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
+    QueryFilter, QuerySelect,
 };
 use uuid::Uuid;
 
 use super::queries;
 use crate::platform::crypto::Crypto;
-use crate::platform::ApiResult;
 use crate::platform::PatientId;
+use crate::platform::{ApiError, ApiResult};
 
 /// Consents recorded as withdrawn by an erasure.
 const WITHDRAWN: [&str; 5] = [
@@ -75,4 +78,85 @@ pub async fn erase_patient(
         .await?;
     }
     Ok(())
+}
+
+/// The guard every change commits through (see [`crate::audit::CommitGuard`]): a change that adds
+/// to or reopens a record is refused with `patient_erased` if the patient was erased after the
+/// handler opened the record. On PostgreSQL it holds the patient's row shared until it commits,
+/// so an erasure either waits for it or is seen by it; SQLite runs one writer at a time.
+pub fn erasure_fence() -> crate::audit::CommitGuard {
+    std::sync::Arc::new(|txn, entries| {
+        Box::pin(async move {
+            let mut ids: Vec<Uuid> = entries
+                .iter()
+                .filter(|e| e.outcome == AuditOutcome::Success && adds_to_record(e.action))
+                .filter_map(|e| e.patient_id)
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            if ids.is_empty() {
+                return Ok(());
+            }
+            let mut query = patient::Entity::find()
+                .select_only()
+                .column(patient::Column::ErasedAt)
+                .filter(patient::Column::Id.is_in(ids));
+            if txn.get_database_backend() == DbBackend::Postgres {
+                query = query.lock_shared();
+            }
+            let erased: Vec<Option<DateTime<Utc>>> = query.into_tuple().all(txn).await?;
+            if erased.iter().any(Option::is_some) {
+                return Err(ApiError::code(ErrorCode::PatientErased));
+            }
+            Ok(())
+        })
+    })
+}
+
+/// Whether an event's change adds to a record or opens it up again, which an erased record
+/// refuses. What closes something (revoking, withdrawing, cancelling, leaving) or only reads
+/// is not listed, nor is anything a patient's erasure itself does.
+fn adds_to_record(action: AuditAction) -> bool {
+    use AuditAction::*;
+    matches!(
+        action,
+        PatientUpdate
+            | PatientRestore
+            | PatientInvite
+            | PatientInviteApprove
+            | ConsentUpdate
+            | AccessGrantCreate
+            | CareTeamAdd
+            | ClinicalBreakGlass
+            | ObservationCreate
+            | TargetsUpdate
+            | AlertAcknowledge
+            | DeviceConnect
+            | DeviceSync
+            | AssessmentCreate
+            | AssessmentReview
+            | NoteCreate
+            | NoteUpdate
+            | NoteSign
+            | NoteAmend
+            | DocumentUpload
+            | ImagingCreate
+            | ImagingUpdate
+            | MedicationCreate
+            | MedicationUpdate
+            | MedicationDose
+            | PrescriptionCreate
+            | TherapyCreate
+            | TherapyUpdate
+            | HomeworkAssign
+            | HomeworkComplete
+            | AppointmentCreate
+            | AppointmentReschedule
+            | AppointmentUpdate
+            | CorrespondenceSend
+            | ThreadCreate
+            | ThreadReply
+            | CallSetup
+            | CallStart
+    )
 }

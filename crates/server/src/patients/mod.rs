@@ -29,7 +29,7 @@ pub use care_team::{
     email_care_team, members as care_team_members, Notice as CareTeamNotice, NOTICE_WINDOW_MINUTES,
 };
 pub use consents::{given as consent_given, record_choice as record_consent, record_sms_keyword};
-pub use erase::erase_patient;
+pub use erase::{erase_patient, erasure_fence};
 pub use export::{export_patient, MAX_ACCESS_EVENTS};
 pub use integrity::check_decrypts;
 pub use listing::COUNT_CAP;

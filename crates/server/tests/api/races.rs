@@ -292,3 +292,90 @@ async fn simultaneous_reviews_and_completions_keep_the_first_and_refuse_the_seco
         assert_eq!(kept["reflection"], reflections[winner], "round {round}");
     }
 }
+
+/// Readings posted while the patient is being erased: each is either stored before the erasure
+/// (its event comes before the erasure's on the chain) or refused as `patient_erased`, never
+/// slipped in after it by a request that checked the record a moment too early.
+#[tokio::test]
+async fn a_change_racing_an_erasure_lands_before_it_or_is_refused_every_round() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let nurse = app.user(Role::Nurse).await;
+    for round in 0..6 {
+        let p = app
+            .create_patient(
+                &admin.token,
+                crate::helpers::patient_body("Round", &format!("Erased{round}")),
+            )
+            .await;
+        let id = p["id"].as_str().unwrap().to_owned();
+        let res = app
+            .post(
+                &format!("/api/v1/patients/{id}/care-team"),
+                Some(&admin.token),
+                json!({"user_id": nurse.id}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let path = format!("/api/v1/patients/{id}/observations");
+        let writer = |n: i64| {
+            let (app, path, token) = (&app, &path, &nurse.token);
+            async move {
+                for i in 0..40 {
+                    let at = Utc::now() - Duration::minutes(n * 100 + i);
+                    let res = app
+                        .post(
+                            path,
+                            Some(token),
+                            json!({"metric": "weight", "value": 70, "effective_at": at.to_rfc3339()}),
+                        )
+                        .await;
+                    match res.status() {
+                        StatusCode::CREATED | StatusCode::OK => {}
+                        StatusCode::CONFLICT => {
+                            let body: Value = res.json().await.unwrap();
+                            assert_eq!(body["code"], "patient_erased");
+                            return;
+                        }
+                        other => panic!("round {round}: {other}"),
+                    }
+                }
+            }
+        };
+        let erase = async {
+            tokio::time::sleep(std::time::Duration::from_millis(15)).await;
+            let res = app
+                .post(
+                    &format!("/api/v1/patients/{id}/erasure"),
+                    Some(&admin.token),
+                    json!({"reason": "The patient asked in writing."}),
+                )
+                .await;
+            assert_eq!(res.status(), StatusCode::OK, "round {round}");
+        };
+        futures_util::future::join4(writer(0), writer(1), writer(2), erase).await;
+
+        let erased = events(
+            &app,
+            &admin.token,
+            &format!("action=patient.erase&patient_id={id}"),
+        )
+        .await;
+        let erased_at = erased[0]["seq"].as_i64().unwrap();
+        let stored = events(
+            &app,
+            &admin.token,
+            &format!("action=observation.create&patient_id={id}"),
+        )
+        .await;
+        let late: Vec<i64> = stored
+            .iter()
+            .map(|e| e["seq"].as_i64().unwrap())
+            .filter(|seq| *seq > erased_at)
+            .collect();
+        assert!(
+            late.is_empty(),
+            "round {round}: readings stored after the erasure (events {late:?}, erasure {erased_at})"
+        );
+    }
+}
