@@ -100,6 +100,17 @@ impl Principal {
         }
     }
 
+    /// The permissions an account in `role` would hold that the caller does not: what the
+    /// caller would hand out by giving someone that role. A key never gives more than it holds,
+    /// so a key that manages staff cannot make an administrator.
+    pub fn lacks_for(&self, role: Role) -> Vec<Permission> {
+        role.permissions()
+            .iter()
+            .copied()
+            .filter(|p| !self.has(*p))
+            .collect()
+    }
+
     /// The person behind the request: the signed-in account, or the holder of the API key.
     pub fn acting_user(&self) -> Uuid {
         match &self.actor {

@@ -5,7 +5,7 @@ use api_types::admin::{
     Invitation, InviteStaffRequest, UpdateUserRequest, User, UserQuery, UserStatus,
 };
 use api_types::audit::AuditAction;
-use api_types::{Page, PageQuery, Role};
+use api_types::{FieldError, Page, PageQuery, Role};
 use sea_orm::TransactionTrait;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::queries::{self, UserRecord};
 use crate::audit::AuditEntry;
 use crate::auth;
-use crate::auth::{require, Authorized};
+use crate::auth::{require, Authorized, Principal};
 use crate::platform::http::{page_bounds, Query};
 use crate::platform::{ApiError, ApiResult};
 use crate::platform::{PatientId, UserId};
@@ -115,6 +115,13 @@ async fn update_user(
         crate::platform::db::lock(&txn, ADMIN_CHANGES, Uuid::nil()).await?;
     }
     let current = queries::get(&txn, &state.crypto, UserId(*id)).await?;
+    // Giving a role, or opening an account again, hands out what the role holds.
+    let conferred = req.role.or(
+        (req.status == Some(UserStatus::Active) && !current.is_active()).then_some(current.role),
+    );
+    if let Some(e) = conferred.and_then(|r| beyond_the_caller(&auth, r)) {
+        return Err(ApiError::Validation(vec![e]));
+    }
     if let Some(role) = req.role {
         if (current.role == Role::Patient) != (role == Role::Patient) {
             return Err(ApiError::field(
@@ -228,6 +235,9 @@ async fn invite_staff(
             "Invite patients from their record instead.",
         );
     }
+    if let Some(e) = beyond_the_caller(&auth, req.role) {
+        errors.push(&e.field, &e.code, e.message);
+    }
     errors.finish().map_err(ApiError::Validation)?;
     let txn = state.db.begin().await?;
     let inv = auth::invite(
@@ -275,6 +285,26 @@ async fn revoke_invitation(
     };
     state.audit.commit(txn, entry).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Refuses a role that holds permissions the caller does not (an API key managing staff may
+/// invite or promote only to roles within its own scopes).
+fn beyond_the_caller(auth: &Principal, role: Role) -> Option<FieldError> {
+    let lacking = auth.lacks_for(role);
+    (!lacking.is_empty()).then(|| {
+        FieldError::new(
+            "role",
+            "not_held",
+            format!(
+                "You can only give a role whose permissions you hold yourself; not: {}.",
+                lacking
+                    .iter()
+                    .map(|p| p.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+    })
 }
 
 /// The lock that orders changes of staff roles and status.

@@ -51,6 +51,72 @@ async fn a_key_cannot_make_a_key_with_more_than_it_holds() {
     );
 }
 
+/// A key that manages staff gives no one more than it holds: it cannot invite an administrator,
+/// promote anyone to one, or reopen an administrator's account; within its scopes it can.
+#[tokio::test]
+async fn a_key_managing_staff_cannot_make_anyone_more_than_it_holds() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let scopes: Vec<&str> = Role::Receptionist
+        .permissions()
+        .iter()
+        .map(|p| p.as_str())
+        .chain(["users:manage"])
+        .collect();
+    let res = key(&app, &admin.token, json!(scopes)).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let manager: Value = res.json().await.unwrap();
+    let manager = manager["secret"].as_str().unwrap().to_owned();
+    let invite = |role: &'static str| {
+        app.post(
+            "/api/v1/invitations",
+            Some(&manager),
+            json!({"name": "New Starter", "email": format!("{role}@clinic.test"), "role": role}),
+        )
+    };
+
+    for role in ["admin", "practitioner"] {
+        let res = invite(role).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{role}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["errors"][0]["field"], "role");
+        assert_eq!(body["errors"][0]["code"], "not_held");
+    }
+    assert_eq!(invite("receptionist").await.status(), StatusCode::CREATED);
+
+    let desk = app.user(Role::Receptionist).await;
+    let promote = app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/users/{}", desk.id),
+            Some(&manager),
+            Some(json!({"role": "admin"})),
+        )
+        .await;
+    assert_eq!(promote.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let other_admin = app.user(Role::Admin).await;
+    let path = format!("/api/v1/users/{}", other_admin.id);
+    let off = app
+        .send(
+            Method::PATCH,
+            &path,
+            Some(&admin.token),
+            Some(json!({"status": "deactivated"})),
+        )
+        .await;
+    assert_eq!(off.status(), StatusCode::OK);
+    let reopen = app
+        .send(
+            Method::PATCH,
+            &path,
+            Some(&manager),
+            Some(json!({"status": "active"})),
+        )
+        .await;
+    assert_eq!(reopen.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
 /// A leaked key that made keys leaves nothing behind once revoked: the keys it made stop with it,
 /// and the keys they made, while a key its holder made directly goes on.
 #[tokio::test]
