@@ -297,18 +297,41 @@ async fn list_outbox(
         .as_deref()
         .map(|r| recipient_bidx(&state.crypto, r));
     let (total, rows) = newest_page(&state.db, q.status, recipient, limit, offset).await?;
+    let about = patients_of(&state.db, rows.iter().map(|m| m.id)).await?;
     let items = rows
         .into_iter()
         .map(|m| to_wire(&state.crypto, m))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    state
-        .audit
-        .record(
-            AuditEntry::by(&auth, AuditAction::OutboxRead)
-                .detail(format!("messages={}", items.len())),
-        )
-        .await?;
+    // The event names the patients whose messages were shown (their addresses and subjects).
+    let mut entry = AuditEntry::by(&auth, AuditAction::OutboxRead);
+    if !about.is_empty() {
+        entry = entry.patients(&about);
+    }
+    let entry = entry.also(format!("messages={}", items.len()));
+    state.audit.record(entry).await?;
     Ok(web::Json(Page::new(items, total, limit, offset)))
+}
+
+/// The patients the outbox messages `ids` are to, from their correspondence entries.
+async fn patients_of(
+    db: &impl ConnectionTrait,
+    ids: impl Iterator<Item = Uuid>,
+) -> ApiResult<Vec<Uuid>> {
+    let ids: Vec<Uuid> = ids.collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found: Vec<Option<Uuid>> = entity::comms::correspondence::Entity::find()
+        .select_only()
+        .column(entity::comms::correspondence::Column::PatientId)
+        .filter(entity::comms::correspondence::Column::OutboxId.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut patients: Vec<Uuid> = found.into_iter().flatten().collect();
+    patients.sort_unstable();
+    patients.dedup();
+    Ok(patients)
 }
 
 /// A page of the outbox, optionally in one status or to one recipient (by blind index), newest

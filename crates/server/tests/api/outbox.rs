@@ -89,3 +89,37 @@ async fn a_refused_delivery_is_retried_later_and_the_error_is_visible() {
         0
     );
 }
+
+/// Reading the outbox shows patients' addresses and subjects, so its audit event names each
+/// patient whose messages were on the page.
+#[tokio::test]
+async fn reading_the_outbox_is_audited_against_the_patients_whose_messages_it_showed() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let p = app
+        .create_patient(
+            &admin.token,
+            crate::helpers::patient_body("Lena", "Fischer"),
+        )
+        .await;
+    let id = p["id"].as_str().unwrap();
+    let res = app
+        .post(
+            &format!("/api/v1/patients/{id}/portal-invitation"),
+            Some(&admin.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), reqwest::StatusCode::CREATED);
+    assert!(!app.outbox(&admin.token).await.is_empty());
+    let events: Value = app
+        .get(
+            &format!("/api/v1/audit-events?action=outbox.read&patient_id={id}"),
+            &admin.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(events["total"], 1, "{events}");
+}
