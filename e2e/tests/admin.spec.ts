@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 
 import { OFFICE_ADMIN } from '../support/accounts';
-import { linkSentTo } from '../support/api';
+import { apiAs, createPatient, linkSentTo } from '../support/api';
 import { screenshot, signIn, watchForBreakage } from '../support/browser';
 
 test.describe('administration', () => {
@@ -59,13 +59,33 @@ test.describe('administration', () => {
     await client.dispose();
   });
 
-  test('the audit log filters, exports and verifies', async ({ page }) => {
+  test('the audit log filters, exports and verifies', async ({ page, baseURL }) => {
+    // A patient someone opened, to find in the log by name.
+    const api = await apiAs(baseURL as string, OFFICE_ADMIN);
+    const surname = `Ledger${Date.now()}`;
+    const patient = await createPatient(api, { first_name: 'Audra', last_name: surname, date_of_birth: '1979-03-02' });
+    expect((await api.get(`/api/v1/patients/${patient.id}`)).status()).toBe(200);
+    await api.dispose();
+
     await page.goto('/admin/audit');
     await expect(page.getByRole('heading', { name: 'Audit log' })).toBeVisible();
-    await expect(page.getByRole('table', { name: 'Audit events' })).toBeVisible();
+    const table = page.getByRole('table', { name: 'Audit events' });
+    await expect(table).toBeVisible();
+    // What screens do on their own is left out until asked for.
+    await expect(page.getByLabel(/Include what screens do on their own/)).not.toBeChecked();
+    await expect(table).not.toContainText('alert.list');
+    // Patients are named, and picked by name to filter on.
+    await page.getByLabel('Find the patient').fill(surname);
+    await page.getByRole('list', { name: 'Matching patients' }).getByRole('button', { name: new RegExp(surname) }).click();
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    const rows = table.locator('tbody tr');
+    await expect(rows.first()).toContainText(`Audra ${surname}`);
+    for (const text of await rows.allInnerTexts()) expect(text).toContain(`Audra ${surname}`);
+    await expect(table).toContainText('patient.read');
+
+    await page.getByRole('button', { name: 'Change' }).click();
     await page.getByLabel('Action').selectOption('auth.login');
     await page.getByRole('button', { name: 'Apply filters' }).click();
-    const rows = page.getByRole('table', { name: 'Audit events' }).locator('tbody tr');
     await expect(rows.first()).toContainText('auth.login');
     for (const text of await rows.allInnerTexts()) expect(text).toContain('auth.login');
     await screenshot(page, 'admin-04-audit');

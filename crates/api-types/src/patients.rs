@@ -428,6 +428,27 @@ pub struct PatientQuery {
 /// The largest page of the patient list.
 pub const MAX_PATIENT_PAGE: u64 = 1_000;
 
+/// `GET /patient-names`: the patients whose names a screen that shows them by id needs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct PatientNamesQuery {
+    /// Up to 100 patient ids, separated by commas.
+    pub ids: String,
+}
+
+/// The most names one request may ask for.
+pub const MAX_PATIENT_NAMES: usize = 100;
+
+/// A patient's name, for a screen that shows patients by id (the audit log).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PatientName {
+    pub patient_id: Uuid,
+    /// Preferred (or first) name and last name.
+    pub name: String,
+}
+
 /// A member of a patient's care team.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

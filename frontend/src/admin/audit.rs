@@ -2,7 +2,7 @@
 //! unbroken.
 
 use api_types::audit::{AuditAction, AuditEvent, AuditOutcome, AuditQuery};
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::{NaiveDate, Utc};
 use std::collections::HashMap;
 
 use leptos::prelude::*;
@@ -11,37 +11,41 @@ use uuid::Uuid;
 use crate::api::{self, Loader};
 use crate::auth::use_auth;
 use crate::components::common::{
-    use_toasts, EmptyState, PageTitle, Pagination, ProblemAlert, SelectField, SkeletonRows,
-    TextField,
+    use_toasts, CheckboxField, EmptyState, PageTitle, Pagination, PatientPicker, ProblemAlert,
+    SelectField, SkeletonRows, TextField,
 };
 use crate::format;
 use crate::forms::optional;
 
 const PAGE_SIZE: u64 = 50;
 
-/// The filters as typed; they apply when the person presses Apply.
+/// The filters as chosen; they apply when the person presses Apply.
 #[derive(Debug, Clone, Copy)]
 struct Filters {
     action: RwSignal<String>,
     outcome: RwSignal<String>,
-    patient: RwSignal<String>,
+    /// The patient picked by name.
+    patient: RwSignal<Option<(Uuid, String)>>,
+    /// A member of staff's id, from the list of staff.
     actor: RwSignal<String>,
     from: RwSignal<String>,
     to: RwSignal<String>,
+    /// Whether to show what screens do on their own (checking for alerts, renewing sessions).
+    routine: RwSignal<bool>,
 }
 
+/// The start of a day picked in the filter, in the practice's time zone, or of the day after.
 fn day_start(d: &str, plus_days: i64) -> Option<chrono::DateTime<Utc>> {
     let date = NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()?;
-    let t = date.and_hms_opt(0, 0, 0)? + chrono::Duration::days(plus_days);
-    Some(Utc.from_utc_datetime(&t))
+    Some(format::start_of_day(date + chrono::Duration::days(plus_days)))
 }
 
 impl Filters {
     fn query(&self) -> AuditQuery {
         AuditQuery {
-            patient_id: optional(&self.patient.get_untracked())
-                .and_then(|s| Uuid::parse_str(&s).ok()),
+            patient_id: self.patient.get_untracked().map(|(id, _)| id),
             actor_id: optional(&self.actor.get_untracked()).and_then(|s| Uuid::parse_str(&s).ok()),
+            routine: (!self.routine.get_untracked()).then_some(false),
             action: optional(&self.action.get_untracked()),
             outcome: match self.outcome.get_untracked().as_str() {
                 "success" => Some(AuditOutcome::Success),
@@ -89,12 +93,14 @@ pub fn AuditLogPage() -> impl IntoView {
     let filters = Filters {
         action: RwSignal::new(String::new()),
         outcome: RwSignal::new(String::new()),
-        patient: RwSignal::new(String::new()),
+        patient: RwSignal::new(None),
         actor: RwSignal::new(String::new()),
         from: RwSignal::new(String::new()),
         to: RwSignal::new(String::new()),
+        routine: RwSignal::new(false),
     };
-    let applied = RwSignal::new(AuditQuery::default());
+    // What people did, without what screens do on their own, until asked for.
+    let applied = RwSignal::new(filters.query());
     let offset = RwSignal::new(0_u64);
     let events = Loader::new(
         move || AuditQuery {
@@ -105,6 +111,28 @@ pub fn AuditLogPage() -> impl IntoView {
         move |q| async move { api::admin::audit_events(&auth.client(), &q).await },
     );
     let total = Signal::derive(move || events.value().map(|p| (p.total, p.total_capped)));
+    // The names of the patients on the page, so that the log says whom rather than which id.
+    let patient_names = Loader::new(
+        move || {
+            let mut ids: Vec<Uuid> = events
+                .value()
+                .map(|p| p.items.iter().filter_map(|e| e.patient_id).collect())
+                .unwrap_or_default();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        },
+        move |ids: Vec<Uuid>| async move {
+            if ids.is_empty() {
+                return Ok(HashMap::new());
+            }
+            Ok(api::patients::names(&auth.client(), &ids)
+                .await?
+                .into_iter()
+                .map(|n| (n.patient_id, n.name))
+                .collect::<HashMap<Uuid, String>>())
+        },
+    );
     // Staff names, so that the log says who rather than which id.
     let names = Loader::new(
         || (),
@@ -174,11 +202,30 @@ pub fn AuditLogPage() -> impl IntoView {
                 <div class="grid grid-3">
                     <ActionField value=filters.action />
                     <SelectField id="audit-outcome" label="Outcome" value=filters.outcome options=outcomes />
-                    <TextField id="audit-patient" label="Patient ID" value=filters.patient />
-                    <TextField id="audit-actor" label="Actor ID" value=filters.actor />
+                    <div class="audit-patient-filter">
+                        <PatientPicker id="audit-patient" chosen=filters.patient />
+                    </div>
+                    {move || {
+                        let mut staff: Vec<(String, String)> = names
+                            .value()
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|(id, name)| (id.to_string(), name))
+                            .collect();
+                        staff.sort_by(|a, b| a.1.cmp(&b.1));
+                        let options = std::iter::once((String::new(), "Anyone".to_owned()))
+                            .chain(staff)
+                            .collect::<Vec<_>>();
+                        view! { <SelectField id="audit-actor" label="Who" value=filters.actor options /> }
+                    }}
                     <TextField id="audit-from" label="From" input_type="date" value=filters.from />
                     <TextField id="audit-to" label="To" input_type="date" value=filters.to />
                 </div>
+                <CheckboxField
+                    id="audit-routine"
+                    label="Include what screens do on their own (checking for alerts, renewing sessions)"
+                    checked=filters.routine
+                />
                 <div class="form-actions form-actions-start">
                     <button type="submit" class="button button-primary">"Apply filters"</button>
                 </div>
@@ -210,11 +257,13 @@ pub fn AuditLogPage() -> impl IntoView {
                                     <tbody>
                                         {
                                             let names = names.value().unwrap_or_default();
+                                            let patients = patient_names.value().unwrap_or_default();
                                             page.items
                                                 .into_iter()
                                                 .map(|e| {
                                                     let name = e.actor_id.and_then(|id| names.get(&id).cloned());
-                                                    view! { <EventRow event=e name filters applied offset /> }
+                                                    let patient_name = e.patient_id.and_then(|id| patients.get(&id).cloned());
+                                                    view! { <EventRow event=e name patient_name filters applied offset /> }
                                                 })
                                                 .collect_view()
                                         }
@@ -289,6 +338,8 @@ fn EventRow(
     event: AuditEvent,
     /// The actor's name, when they are staff.
     name: Option<String>,
+    /// The patient's name, when the event is about one.
+    patient_name: Option<String>,
     filters: Filters,
     applied: RwSignal<AuditQuery>,
     offset: RwSignal<u64>,
@@ -301,19 +352,24 @@ fn EventRow(
     };
     // Clicking a patient narrows the log to them.
     let patient = e.patient_id.map(|p| {
-        let text = p.to_string();
+        let label = patient_name.clone();
+        let shown = label.clone();
         view! {
             <button
                 type="button"
                 class="link-button"
                 title="Show only this patient's events"
                 on:click=move |_| {
-                    filters.patient.set(text.clone());
+                    let name = label.clone().unwrap_or_else(|| format!("Patient …{}", short(&p.to_string())));
+                    filters.patient.set(Some((p, name)));
                     offset.set(0);
                     applied.set(filters.query());
                 }
             >
-                <code>"…" {short(&p.to_string())}</code>
+                {match shown {
+                    Some(name) => view! { {name} }.into_any(),
+                    None => view! { <code>"…" {short(&p.to_string())}</code> }.into_any(),
+                }}
             </button>
         }
     });

@@ -14,6 +14,18 @@ pub async fn list(client: &Client, query: &PatientQuery) -> ApiResult<Page<Patie
     client.get_query("/patients", query).await
 }
 
+/// The names of patients a screen shows by id (at most 100 at a time); ids of no patient are
+/// left out.
+pub async fn names(
+    client: &Client,
+    ids: &[Uuid],
+) -> ApiResult<Vec<api_types::patients::PatientName>> {
+    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    client
+        .get(&format!("/patient-names?ids={}", ids.join(",")))
+        .await
+}
+
 pub async fn get(client: &Client, id: Uuid) -> ApiResult<Patient> {
     client.get(&format!("/patients/{id}")).await
 }

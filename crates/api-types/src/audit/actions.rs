@@ -100,6 +100,7 @@ audit_actions! {
         PatientInvite = "patient.invite", "Patient invited to the portal";
         PatientInviteApprove = "patient.invite.approve", "Portal invitation approved";
         PatientPortalRead = "patient.portal.read", "Portal access viewed";
+        PatientNames = "patient.names", "Patient names looked up";
     }
     "Consents" {
         ConsentRead = "consent.read", "Consents viewed";

@@ -54,6 +54,10 @@ pub struct AuditQuery {
     pub outcome: Option<AuditOutcome>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
+    /// `false` leaves out the events clients cause on their own while a screen is open
+    /// (checking for alerts, renewing a session, marking a conversation seen), so that what
+    /// people did stands out. Included unless `false`.
+    pub routine: Option<bool>,
     pub limit: Option<u64>,
     pub offset: Option<u64>,
 }

@@ -78,6 +78,13 @@ fn filter(q: &AuditQuery) -> Condition {
     if let Some(o) = q.outcome {
         c = c.add(event::Column::Outcome.eq(outcome_str(o)));
     }
+    if q.routine == Some(false) {
+        let routine = AuditAction::ALL
+            .iter()
+            .filter(|a| a.is_routine())
+            .map(|a| a.as_str());
+        c = c.add(event::Column::Action.is_not_in(routine));
+    }
     if let Some(from) = q.from {
         c = c.add(event::Column::OccurredAt.gte(from));
     }
@@ -151,51 +158,92 @@ async fn export_events(
         ));
     }
     state.audit.flush().await?;
-    let rows = oldest_page(&state.db, &q, limit, offset).await?;
-    let mut csv = String::from(
-        "seq,occurred_at,actor_id,actor_kind,actor_role,action,patient_id,resource_type,resource_id,ip,outcome,detail,hash\n",
-    );
-    for m in &rows {
-        let fields = [
-            m.seq.to_string(),
-            m.occurred_at.to_rfc3339(),
-            m.actor_id.map(|u| u.to_string()).unwrap_or_default(),
-            m.actor_kind.clone().unwrap_or_default(),
-            m.actor_role.clone().unwrap_or_default(),
-            m.action.clone(),
-            m.patient_id.map(|u| u.to_string()).unwrap_or_default(),
-            m.resource_type.clone().unwrap_or_default(),
-            m.resource_id.clone().unwrap_or_default(),
-            m.ip.clone().unwrap_or_default(),
-            m.outcome.clone(),
-            m.detail.clone().unwrap_or_default(),
-            m.hash.clone(),
-        ];
-        let line: Vec<String> = fields
-            .iter()
-            .map(|f| crate::platform::csv::field(f))
-            .collect();
-        csv.push_str(&line.join(","));
-        csv.push('\n');
-    }
+    let rows = matching(&state.db, &q)
+        .await?
+        .saturating_sub(offset)
+        .min(limit);
+    // The first page is read before answering, so that a failure is an error, not a short file.
+    let first = oldest_page(&state.db, &q, None, EXPORT_PAGE.min(rows), offset).await?;
     state
         .audit
         .record({
-            let entry = AuditEntry::by(&auth, AuditAction::AuditExport)
-                .detail(format!("rows={}", rows.len()));
+            let entry =
+                AuditEntry::by(&auth, AuditAction::AuditExport).detail(format!("rows={rows}"));
             match q.patient_id {
                 Some(p) => entry.patient(p),
                 None => entry,
             }
         })
         .await?;
+    // Streamed a page at a time, so that an export of any size holds one page in memory.
+    let (tx, rx) = tokio::sync::mpsc::channel::<crate::platform::export::Chunk>(4);
+    let db = state.db.clone();
+    tokio::spawn(async move {
+        let mut text = String::from(EXPORT_HEADER);
+        let mut page = first;
+        let mut left = rows;
+        loop {
+            left = left.saturating_sub(page.len() as u64);
+            page.iter().for_each(|m| text.push_str(&csv_line(m)));
+            let last = page.last().map(|m| m.seq);
+            if tx
+                .send(Ok(web::Bytes::from(std::mem::take(&mut text))))
+                .await
+                .is_err()
+            {
+                return;
+            }
+            let Some(after) = last.filter(|_| left > 0) else {
+                return;
+            };
+            page = match oldest_page(&db, &q, Some(after), EXPORT_PAGE.min(left), 0).await {
+                Ok(page) if !page.is_empty() => page,
+                Ok(_) => return,
+                Err(e) => {
+                    tracing::error!(error = %e, "audit export failed midway");
+                    let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
+                    return;
+                }
+            };
+        }
+    });
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
             "Content-Disposition",
             "attachment; filename=\"audit-events.csv\"",
         ))
-        .body(csv))
+        .streaming(crate::platform::export::body(rx)))
+}
+
+/// Rows an export reads at a time.
+const EXPORT_PAGE: u64 = 1000;
+
+const EXPORT_HEADER: &str = "seq,occurred_at,actor_id,actor_kind,actor_role,action,patient_id,\
+resource_type,resource_id,ip,outcome,detail,hash\n";
+
+/// One event as a line of the export, every cell escaped against spreadsheet formulas.
+fn csv_line(m: &event::Model) -> String {
+    let fields = [
+        m.seq.to_string(),
+        m.occurred_at.to_rfc3339(),
+        m.actor_id.map(|u| u.to_string()).unwrap_or_default(),
+        m.actor_kind.clone().unwrap_or_default(),
+        m.actor_role.clone().unwrap_or_default(),
+        m.action.clone(),
+        m.patient_id.map(|u| u.to_string()).unwrap_or_default(),
+        m.resource_type.clone().unwrap_or_default(),
+        m.resource_id.clone().unwrap_or_default(),
+        m.ip.clone().unwrap_or_default(),
+        m.outcome.clone(),
+        m.detail.clone().unwrap_or_default(),
+        m.hash.clone(),
+    ];
+    let cells: Vec<String> = fields
+        .iter()
+        .map(|f| crate::platform::csv::field(f))
+        .collect();
+    cells.join(",") + "\n"
 }
 
 /// Recompute the hash chain and report the first break, if any.
@@ -236,15 +284,24 @@ async fn newest_page(
     Ok((rows, total))
 }
 
-/// A stretch of the events matching the query, oldest first.
+/// How many events match the query.
+async fn matching(db: &impl ConnectionTrait, q: &AuditQuery) -> ApiResult<u64> {
+    Ok(event::Entity::find().filter(filter(q)).count(db).await?)
+}
+
+/// A stretch of the events matching the query, oldest first (after the event numbered `after`).
 async fn oldest_page(
     db: &impl ConnectionTrait,
     q: &AuditQuery,
+    after: Option<i64>,
     limit: u64,
     offset: u64,
 ) -> ApiResult<Vec<event::Model>> {
-    Ok(event::Entity::find()
-        .filter(filter(q))
+    let mut select = event::Entity::find().filter(filter(q));
+    if let Some(after) = after {
+        select = select.filter(event::Column::Seq.gt(after));
+    }
+    Ok(select
         .order_by_asc(event::Column::Seq)
         .limit(limit)
         .offset(offset)

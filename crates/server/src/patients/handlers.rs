@@ -3,7 +3,10 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use api_types::audit::AuditAction;
-use api_types::patients::{Patient, PatientInput, PatientPatch, PatientQuery, PatientSummary};
+use api_types::patients::{
+    Patient, PatientInput, PatientName, PatientNamesQuery, PatientPatch, PatientQuery,
+    PatientSummary, MAX_PATIENT_NAMES,
+};
 use api_types::{FieldError, Page};
 use chrono::Utc;
 use sea_orm::TransactionTrait;
@@ -26,6 +29,61 @@ fn today() -> chrono::NaiveDate {
 fn with_etag(mut res: actix_web::HttpResponseBuilder, p: &PatientRecord) -> HttpResponse {
     res.insert_header((header::ETAG, etag(p.model.version)))
         .json(p.to_wire())
+}
+
+/// The names of up to 100 patients, by id, for a screen that shows patients by id (the audit
+/// log, for instance). Ids of no patient are left out.
+#[utoipa::path(
+    tag = "patients",
+    params(PatientNamesQuery),
+    security(("bearer" = ["patients:read"])),
+    responses((status = 200, body = Vec<PatientName>), (status = 422, body = api_types::Problem))
+)]
+#[get("/patient-names")]
+pub(super) async fn patient_names(
+    auth: Authorized<require::PatientsRead>,
+    state: web::Data<AppState>,
+    query: Query<PatientNamesQuery>,
+) -> ApiResult<web::Json<Vec<PatientName>>> {
+    let invalid = || {
+        ApiError::field(
+            "ids",
+            "invalid",
+            format!("Give 1 to {MAX_PATIENT_NAMES} patient ids, separated by commas."),
+        )
+    };
+    let mut ids = query
+        .ids
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| Uuid::parse_str(s).map_err(|_| invalid()))
+        .collect::<ApiResult<Vec<Uuid>>>()?;
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() || ids.len() > MAX_PATIENT_NAMES {
+        return Err(invalid());
+    }
+    let found = queries::find_many(&state.db, &state.crypto, &ids).await?;
+    let names: Vec<PatientName> = ids
+        .iter()
+        .filter_map(|id| {
+            found.get(id).map(|r| PatientName {
+                patient_id: *id,
+                name: r.display_name(),
+            })
+        })
+        .collect();
+    if !names.is_empty() {
+        state
+            .audit
+            .record(
+                AuditEntry::by(&auth, AuditAction::PatientNames)
+                    .patients(names.iter().map(|n| &n.patient_id)),
+            )
+            .await?;
+    }
+    Ok(web::Json(names))
 }
 
 /// Search and list patients. See the parameters for how matching works.

@@ -40,6 +40,7 @@ pub use queries::{
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(handlers::list_patients)
+        .service(handlers::patient_names)
         .service(handlers::create_patient)
         .service(handlers::get_patient)
         .service(handlers::update_patient)

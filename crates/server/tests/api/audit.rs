@@ -77,6 +77,107 @@ async fn reads_and_writes_of_patient_data_are_audited() {
     assert_eq!(text.lines().count(), 4, "{text}");
 }
 
+/// An export longer than one page is read and sent a page at a time: every event once, in
+/// order, and `offset` and `limit` pick the same stretch a single read would.
+#[tokio::test]
+async fn a_long_audit_export_holds_every_event_once_in_order() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let p = app
+        .create_patient(&admin.token, patient_body("Iris", "Lund"))
+        .await;
+    let path = format!("/api/v1/patients/{}", p["id"].as_str().unwrap());
+    for _ in 0..21 {
+        let reads = (0..50).map(|_| app.get(&path, &admin.token));
+        for res in futures_util::future::join_all(reads).await {
+            assert_eq!(res.status(), StatusCode::OK);
+        }
+    }
+    let export = |query: &'static str| {
+        let app = &app;
+        let token = &admin.token;
+        async move {
+            let res = app
+                .get(
+                    &format!("/api/v1/audit-events/export?action=patient.read{query}"),
+                    token,
+                )
+                .await;
+            assert_eq!(res.status(), StatusCode::OK);
+            let text = res.text().await.unwrap();
+            text.lines()
+                .skip(1)
+                .map(|l| l.split(',').next().unwrap().parse::<i64>().unwrap())
+                .collect::<Vec<i64>>()
+        }
+    };
+    let all = export("").await;
+    assert_eq!(all.len(), 1050);
+    assert!(
+        all.windows(2).all(|w| w[0] < w[1]),
+        "oldest first, each once"
+    );
+    assert_eq!(export("&offset=990&limit=30").await, all[990..1020]);
+    assert_eq!(export("&offset=1040").await, all[1040..]);
+}
+
+/// The log can leave out what screens do on their own (checking for alerts every minute), and
+/// name the patients it shows for a reader who may see patients.
+#[tokio::test]
+async fn the_log_can_leave_out_routine_events_and_its_patients_can_be_named() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let p = app
+        .create_patient(&admin.token, patient_body("Maren", "Holt"))
+        .await;
+    let id = p["id"].as_str().unwrap();
+    for _ in 0..3 {
+        assert_eq!(
+            app.get("/api/v1/alerts", &admin.token).await.status(),
+            StatusCode::OK
+        );
+    }
+    let actions = |query: &'static str| {
+        let (app, token) = (&app, &admin.token);
+        async move {
+            let v: Value = app
+                .get(&format!("/api/v1/audit-events?limit=100{query}"), token)
+                .await
+                .json()
+                .await
+                .unwrap();
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["action"].as_str().unwrap().to_owned())
+                .collect::<Vec<String>>()
+        }
+    };
+    assert!(actions("").await.iter().any(|a| a == "alert.list"));
+    let meaningful = actions("&routine=false").await;
+    assert!(!meaningful.iter().any(|a| a == "alert.list"));
+    assert!(meaningful.iter().any(|a| a == "patient.create"));
+
+    let unknown = uuid::Uuid::now_v7();
+    let res = app
+        .get(
+            &format!("/api/v1/patient-names?ids={id},{unknown}"),
+            &admin.token,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let names: Value = res.json().await.unwrap();
+    assert_eq!(
+        names,
+        serde_json::json!([{"patient_id": id, "name": "Maren Holt"}])
+    );
+    let res = app
+        .get("/api/v1/patient-names?ids=not-an-id", &admin.token)
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
 #[tokio::test]
 async fn the_database_refuses_to_change_audit_events() {
     let app = TestApp::spawn().await;

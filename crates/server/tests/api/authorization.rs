@@ -63,6 +63,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/invitations", "ynnnn"),
     ("DELETE", "/api/v1/invitations/{id}", "ynnnn"),
     ("GET", "/api/v1/patients", "yyyyn"),
+    ("GET", "/api/v1/patient-names", "yyyyn"),
     ("POST", "/api/v1/patients", "yyyyn"),
     ("GET", "/api/v1/patients/{id}", "yyyy4"),
     ("PATCH", "/api/v1/patients/{id}", "yyyy4"),
