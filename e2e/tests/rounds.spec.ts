@@ -30,8 +30,6 @@ type Trouble = string[];
 function listen(page: Page): Trouble {
   const trouble: Trouble = [];
   page.on('console', (m) => {
-    // The browser's own line for the one answer allowed below.
-    if (m.type() === 'error' && /status of 404/.test(m.text()) && /calendar-feed/.test(m.location().url)) return;
     if (m.type() === 'error') trouble.push(`console error: ${m.text()}`);
     if (m.type() === 'warning' && /integrity|preload/i.test(m.text())) trouble.push(`console warning: ${m.text()}`);
   });
@@ -42,8 +40,6 @@ function listen(page: Page): Trouble {
     trouble.push(`failed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`);
   });
   page.on('response', (r) => {
-    // Allowed: the server answers "no calendar feed made yet" with 404 (Availability asks).
-    if (r.status() === 404 && /\/practitioners\/[^/]+\/calendar-feed$/.test(r.url())) return;
     if (r.status() >= 400) trouble.push(`${r.status()}: ${r.request().method()} ${r.url()}`);
   });
   return trouble;

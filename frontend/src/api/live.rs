@@ -165,8 +165,17 @@ fn auth_frame(token: &str) -> String {
     .unwrap_or_default()
 }
 
-/// Sends a new access token on the open connection.
+/// Sends a new access token on the open connection; with no connection and none on its way
+/// (one refused until the account set up two-step verification), opens one with it.
 fn send_token(token: &str) {
+    let idle = STATE.with(|s| {
+        let s = s.borrow();
+        s.client.is_some() && s.socket.is_none() && s.timer.is_none()
+    });
+    if idle {
+        connect();
+        return;
+    }
     STATE.with(|s| {
         if let Some(socket) = &s.borrow().socket {
             if socket.ws.ready_state() == WebSocket::OPEN {
@@ -280,6 +289,9 @@ fn closed(generation: u64, client: Client, code: u16) {
             }
         }),
         close::RESTARTING => schedule(generation, SOON_MS + jitter(FIRST_DELAY_MS)),
+        // The account must set up two-step verification first: asking again changes nothing
+        // until it has, and the token it is given then opens the connection (`send_token`).
+        close::MFA_ENROLLMENT_REQUIRED => {}
         _ => retry_later(generation),
     }
 }

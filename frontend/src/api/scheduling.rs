@@ -159,7 +159,8 @@ pub async fn save_templates(client: &Client, t: &MessageTemplates) -> ApiResult<
     client.put("/message-templates", t).await
 }
 
-pub async fn feed(client: &Client, practitioner: Uuid) -> ApiResult<CalendarFeed> {
+/// The practitioner's calendar feed; `None` when they have not made one.
+pub async fn feed(client: &Client, practitioner: Uuid) -> ApiResult<Option<CalendarFeed>> {
     client
         .get(&format!("/practitioners/{practitioner}/calendar-feed"))
         .await

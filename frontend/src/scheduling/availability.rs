@@ -420,11 +420,7 @@ fn FeedPanel(practitioner: Uuid) -> impl IntoView {
     let feed = Loader::new(
         || (),
         move |()| async move {
-            match api::scheduling::feed(&auth.client(), practitioner).await {
-                Ok(f) => Ok(Some(f)),
-                Err(p) if p.status == 404 => Ok(None),
-                Err(p) => Err(p),
-            }
+            api::scheduling::feed(&auth.client(), practitioner).await
         },
     );
     let names = RwSignal::new(false);

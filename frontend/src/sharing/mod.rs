@@ -5,7 +5,9 @@ mod requests;
 
 pub use requests::DataRequestsPage;
 
-use api_types::sharing::{AccessLogQuery, Consent, ConsentSource, NewAccessGrant, RecordCategory};
+use api_types::sharing::{
+    AccessLogQuery, Consent, ConsentSource, NewAccessGrant, RecordAccess, RecordCategory,
+};
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -158,18 +160,26 @@ pub fn AccessLogCard(patient_id: Uuid) -> impl IntoView {
                                 </tr>
                             </thead>
                             <tbody>
-                                {page.items.into_iter().map(|a| view! {
-                                    <tr>
-                                        <td>{format::date_time(a.at)}</td>
-                                        <td>
-                                            {a.who.clone()}
-                                            {a.role.clone().map(|r| view! { <span class="muted">{format!(" ({r})")}</span> })}
-                                        </td>
-                                        <td>
-                                            {a.what.clone()}
-                                            {(a.outcome != "success").then(|| view! { <span class="badge badge-warning">" refused"</span> })}
-                                        </td>
-                                    </tr>
+                                {runs(page.items).into_iter().map(|run| {
+                                    let a = run.latest;
+                                    let when = match run.earliest {
+                                        Some(first) => format!("{} (from {})", format::date_time(a.at), format::time(format::local(first).time())),
+                                        None => format::date_time(a.at),
+                                    };
+                                    view! {
+                                        <tr>
+                                            <td>{when}</td>
+                                            <td>
+                                                {a.who.clone()}
+                                                {a.role.clone().map(|r| view! { <span class="muted">{format!(" ({r})")}</span> })}
+                                            </td>
+                                            <td>
+                                                {a.what.clone()}
+                                                {(run.count > 1).then(|| view! { <span class="muted">{format!(", {} times", run.count)}</span> })}
+                                                {(a.outcome != "success").then(|| view! { <span class="badge badge-warning">" refused"</span> })}
+                                            </td>
+                                        </tr>
+                                    }
                                 }).collect_view()}
                             </tbody>
                         </table>
@@ -182,6 +192,44 @@ pub fn AccessLogCard(patient_id: Uuid) -> impl IntoView {
             }}
         </section>
     }
+}
+
+/// One line of the access log: the same person doing the same thing again and again within a
+/// few minutes (a screen that reloads, a chart switched between metrics) reads as one line with
+/// a count, from the first time to the latest.
+struct Run {
+    latest: RecordAccess,
+    /// When the first of several happened; `None` for a single one.
+    earliest: Option<chrono::DateTime<chrono::Utc>>,
+    count: usize,
+}
+
+/// How far apart two of the same access may be and still read as one line.
+const RUN_GAP_MINUTES: i64 = 10;
+
+/// Folds the log (newest first) into runs of the same access.
+fn runs(items: Vec<RecordAccess>) -> Vec<Run> {
+    let mut out: Vec<Run> = Vec::new();
+    for a in items {
+        if let Some(run) = out.last_mut() {
+            let last_at = run.earliest.unwrap_or(run.latest.at);
+            let same = run.latest.who == a.who
+                && run.latest.role == a.role
+                && run.latest.action == a.action
+                && run.latest.outcome == a.outcome;
+            if same && last_at - a.at <= chrono::Duration::minutes(RUN_GAP_MINUTES) {
+                run.earliest = Some(a.at);
+                run.count += 1;
+                continue;
+            }
+        }
+        out.push(Run {
+            latest: a,
+            earliest: None,
+            count: 1,
+        });
+    }
+    out
 }
 
 /// `/portal/privacy`: the patient's consents and who has seen their record.
@@ -382,5 +430,50 @@ pub fn DownloadCard(patient_id: Uuid) -> impl IntoView {
                 </button>
             </div>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, TimeZone, Utc};
+
+    fn access(minute: i64, who: &str, action: &str) -> RecordAccess {
+        RecordAccess {
+            at: Utc.with_ymd_and_hms(2026, 12, 5, 10, 0, 0).unwrap() + Duration::minutes(minute),
+            who: who.into(),
+            role: Some("nurse".into()),
+            what: format!("did {action}"),
+            action: action.into(),
+            outcome: "success".into(),
+        }
+    }
+
+    #[test]
+    fn the_same_access_repeated_within_minutes_reads_as_one_line_with_a_count() {
+        let log = vec![
+            access(30, "Sam", "observation.read"),
+            access(28, "Sam", "observation.read"),
+            access(21, "Sam", "observation.read"),
+            access(20, "Lee", "observation.read"),
+            access(5, "Sam", "observation.read"),
+            access(4, "Sam", "note.read"),
+        ];
+        let lines = runs(log);
+        let shape: Vec<(&str, &str, usize)> = lines
+            .iter()
+            .map(|r| (r.latest.who.as_str(), r.latest.action.as_str(), r.count))
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                ("Sam", "observation.read", 3),
+                ("Lee", "observation.read", 1),
+                ("Sam", "observation.read", 1),
+                ("Sam", "note.read", 1),
+            ]
+        );
+        assert_eq!(lines[0].earliest, Some(access(21, "", "").at));
+        assert_eq!(lines[1].earliest, None);
     }
 }

@@ -457,7 +457,10 @@ async fn asset(req: &HttpRequest, dir: &Path, file: &str) -> Result<HttpResponse
 }
 
 async fn spa_fallback(req: HttpRequest, index: &Path) -> Result<HttpResponse, ApiError> {
-    if req.path().starts_with("/api/") {
+    // The app's own addresses are words and ids; a missing file (`/favicon.ico`, `/robots.txt`)
+    // is not one of them, and gets 404 rather than the app's page.
+    let last = req.path().rsplit('/').next().unwrap_or_default();
+    if req.path().starts_with("/api/") || last.contains('.') {
         return Err(ApiError::not_found());
     }
     let html = tokio::fs::read_to_string(index)

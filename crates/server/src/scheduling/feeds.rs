@@ -56,24 +56,23 @@ fn ensure_own(auth: &Authorized<require::ScheduleWrite>, id: Uuid) -> ApiResult<
     }
 }
 
-/// Whether the practitioner has a feed (its address is shown only when it is made).
+/// The practitioner's feed, or `null` when they have none (its address is shown only when it
+/// is made).
 #[utoipa::path(
     tag = "scheduling",
     params(("id" = Uuid, Path, description = "The practitioner's user id")),
     security(("bearer" = ["schedule:write"])),
-    responses((status = 200, body = CalendarFeed))
+    responses((status = 200, body = Option<CalendarFeed>, description = "The feed, or `null` when there is none"))
 )]
 #[get("/practitioners/{id}/calendar-feed")]
 async fn get_feed(
     auth: Authorized<require::ScheduleWrite>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-) -> ApiResult<web::Json<CalendarFeed>> {
+) -> ApiResult<web::Json<Option<CalendarFeed>>> {
     ensure_own(&auth, *id)?;
-    let m = find(&state.db, *id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    Ok(web::Json(to_wire(m, None)))
+    let feed = find(&state.db, *id).await?;
+    Ok(web::Json(feed.map(|m| to_wire(m, None))))
 }
 
 /// Make a new private feed address (any earlier address stops working). The answer carries the

@@ -57,10 +57,17 @@ async fn web_app_assets_are_sent_precompressed_in_the_coding_the_browser_accepts
         get("/missing.wasm", "br").await.status(),
         StatusCode::NOT_FOUND
     );
-    // Client-side routes get the app.
+    // Client-side routes get the app; a missing file does not.
     let res = get("/calendar", "").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.text().await.unwrap().contains("Carebase"));
+    for missing in ["/favicon.ico", "/robots.txt", "/patients/x/photo.png"] {
+        assert_eq!(
+            get(missing, "").await.status(),
+            StatusCode::NOT_FOUND,
+            "{missing}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -1335,6 +1335,10 @@ async fn a_private_calendar_feed_lists_appointments_until_revoked() {
         p.app.client.get(&local).send().await.unwrap().status(),
         StatusCode::NOT_FOUND
     );
+    // With none, asking is not an error: the answer says there is none.
+    let res = p.app.get(&path, &p.practitioner.token).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(json_of(res).await, Value::Null);
 }
 
 #[tokio::test]
