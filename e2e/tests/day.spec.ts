@@ -28,6 +28,12 @@ test.describe('the dashboard has a day', () => {
     await bookAt(api, ids, (await person('Lou', 'Later')).id, `${today}T22:30:00`);
     const cancelled = await bookAt(api, ids, (await person('Cass', 'Cancelled')).id, `${today}T21:00:00`);
     await setStatus(api, cancelled.id, 'cancelled');
+    // Tomorrow first thing: one patient has confirmed they are coming, one is still to call.
+    const tomorrow = practiceDate(await practiceZone(api), Date.now() + 24 * 3600 * 1000);
+    await bookAt(api, ids, (await person('Tom', 'Tomorrow')).id, `${tomorrow}T00:15:00`);
+    const sure = await bookAt(api, ids, (await person('Tia', 'Tomorrow')).id, `${tomorrow}T00:30:00`);
+    const confirmed = await api.patch(`/api/v1/appointments/${sure.id}`, { data: { confirmed: true } });
+    expect(confirmed.status(), await confirmed.text()).toBe(200);
     await api.dispose();
   });
 
@@ -89,6 +95,15 @@ test.describe('the dashboard has a day', () => {
     await expect(page.getByRole('status').filter({ hasText: 'Lou Later has arrived.' })).toBeVisible();
     await expect(day.locator('.today-row', { hasText: 'Lou Later' })).toHaveAttribute('data-stage', /^(waiting|in-progress)$/);
     await screenshot(page, 'day-02-reception');
+
+    // Tomorrow's bookings not yet confirmed, to call and mark as they answer.
+    const toConfirm = page.getByTestId('confirmations');
+    await expect(toConfirm.getByRole('heading', { name: 'To confirm' })).toBeVisible();
+    await expect(toConfirm).toContainText(/\d+ of \d+ confirmed/);
+    await expect(toConfirm).not.toContainText('Tia Tomorrow');
+    await toConfirm.getByRole('button', { name: 'Tom Tomorrow confirmed' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Tom Tomorrow is confirmed.' })).toBeVisible();
+    await expect(toConfirm).not.toContainText('Tom Tomorrow');
     // Reception's dashboard asks for nothing it is refused.
     expect(refused).toEqual([]);
   });

@@ -24,6 +24,7 @@ mod m20261205_000002_add_calls;
 mod m20261205_000003_add_session_idle;
 mod m20261205_000004_add_api_key_issuer;
 mod m20261205_000005_guard_staged_audit_events;
+mod m20261205_000006_add_appointment_confirmation;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000003_add_session_idle::Migration),
             Box::new(m20261205_000004_add_api_key_issuer::Migration),
             Box::new(m20261205_000005_guard_staged_audit_events::Migration),
+            Box::new(m20261205_000006_add_appointment_confirmation::Migration),
         ]
     }
 }

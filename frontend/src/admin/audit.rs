@@ -37,7 +37,9 @@ struct Filters {
 /// The start of a day picked in the filter, in the practice's time zone, or of the day after.
 fn day_start(d: &str, plus_days: i64) -> Option<chrono::DateTime<Utc>> {
     let date = NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()?;
-    Some(format::start_of_day(date + chrono::Duration::days(plus_days)))
+    Some(format::start_of_day(
+        date + chrono::Duration::days(plus_days),
+    ))
 }
 
 impl Filters {

@@ -13,7 +13,7 @@ use crate::format;
 use crate::health::DashboardAlerts;
 use crate::portal::PortalHome;
 
-use super::today::TodayCard;
+use super::today::{ConfirmationsCard, TodayCard};
 
 /// How the greeting addresses someone: `Dr Raman` when their name starts with a title, else
 /// their first name (`Jordan`).
@@ -78,6 +78,9 @@ fn Dashboard() -> impl IntoView {
                 <TodayCard mine=clinician() />
             </Show>
             <div class="dashboard-grid">
+                <Show when=move || can(Permission::ScheduleWrite) && !clinician()>
+                    <ConfirmationsCard />
+                </Show>
                 <DashboardAlerts />
                 <crate::clinical::DashboardUrgentAnswers />
                 <crate::clinical::DashboardOverdueHomework />

@@ -199,3 +199,99 @@ pub fn TodayCard(mine: bool) -> impl IntoView {
         </section>
     }
 }
+
+/// For the front desk: the next day with bookings, and who has not confirmed they are coming,
+/// to call and mark as they answer.
+#[component]
+pub fn ConfirmationsCard() -> impl IntoView {
+    let auth = use_auth();
+    let toasts = use_toasts();
+    let refresh = RwSignal::new(0_u64);
+    let ahead = Loader::new(
+        move || refresh.get(),
+        move |_| async move {
+            let tomorrow = format::today() + chrono::Duration::days(1);
+            let query = AppointmentQuery {
+                from: Some(DateOrInstant::Date(tomorrow)),
+                to: Some(DateOrInstant::Date(tomorrow + chrono::Duration::days(6))),
+                status: Some(AppointmentStatus::Booked),
+                limit: Some(100),
+                ..AppointmentQuery::default()
+            };
+            api::scheduling::appointments(&auth.client(), &query).await
+        },
+    );
+    let confirm = Action::new_unsync(move |a: &Appointment| {
+        let a = a.clone();
+        async move {
+            let patch = AppointmentPatch {
+                confirmed: Some(true),
+                ..AppointmentPatch::default()
+            };
+            match api::scheduling::update(&auth.client(), a.id, &patch, Some(a.version)).await {
+                Ok(_) => toasts.success(format!("{} is confirmed.", a.patient_name)),
+                Err(p) => toasts.error(p.detail.unwrap_or(p.title)),
+            }
+            refresh.update(|n| *n += 1);
+        }
+    });
+    view! {
+        <section class="card" aria-labelledby="confirm-heading" data-testid="confirmations">
+            <h2 id="confirm-heading" class="card-title">"To confirm"</h2>
+            {move || match ahead.get() {
+                None => view! { <SkeletonRows rows=3 /> }.into_any(),
+                Some(Err(problem)) => view! { <ProblemAlert problem /> }.into_any(),
+                Some(Ok(page)) => {
+                    // The next day anything is booked, in time order.
+                    let Some(day) = page.items.iter().map(|a| a.local_start.date()).min() else {
+                        return view! { <EmptyState title="Nothing booked in the next week" /> }.into_any();
+                    };
+                    let mut booked: Vec<Appointment> = page
+                        .items
+                        .into_iter()
+                        .filter(|a| a.local_start.date() == day)
+                        .collect();
+                    booked.sort_by_key(|a| a.local_start);
+                    let confirmed = booked.iter().filter(|a| a.confirmation.is_some()).count();
+                    let summary = format!("{}: {confirmed} of {} confirmed", format::date(day), booked.len());
+                    let waiting: Vec<Appointment> = booked.into_iter().filter(|a| a.confirmation.is_none()).collect();
+                    view! {
+                        <p class="muted">{summary}</p>
+                        {waiting.is_empty().then(|| view! { <p>"Everyone has confirmed."</p> })}
+                        <ul class="plain-list today-list">
+                            {waiting
+                                .into_iter()
+                                .map(|a| {
+                                    let stored = StoredValue::new(a.clone());
+                                    let label = format!("{} confirmed", a.patient_name);
+                                    let patient: Uuid = a.patient_id;
+                                    view! {
+                                        <li class="today-row">
+                                            <span class="today-time">{format::time(a.local_start.time())}</span>
+                                            <span class="today-who">
+                                                <A href=format!("/patients/{patient}") attr:class="table-link list-primary">{a.patient_name.clone()}</A>
+                                                <span class="muted list-secondary">{format!("{} · {}", a.appointment_type_name, a.practitioner_name)}</span>
+                                            </span>
+                                            <span class="today-status">
+                                                <button
+                                                    type="button"
+                                                    class="button button-secondary button-small"
+                                                    aria-label=label
+                                                    disabled=move || confirm.pending().get()
+                                                    on:click=move |_| { confirm.dispatch(stored.get_value()); }
+                                                >
+                                                    "Confirmed"
+                                                </button>
+                                            </span>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                        .into_any()
+                }
+            }}
+        </section>
+    }
+}

@@ -63,6 +63,27 @@ pub fn AppointmentsPanel(
             details_open.set(true);
         }
     });
+    let toasts = use_toasts();
+    // The patient says they are coming.
+    let confirm_action = Action::new_unsync(move |a: &Appointment| {
+        let a = a.clone();
+        async move {
+            let patch = AppointmentPatch {
+                confirmed: Some(true),
+                ..AppointmentPatch::default()
+            };
+            match api::scheduling::update(&auth.client(), a.id, &patch, Some(a.version)).await {
+                Ok(_) => {
+                    toasts.success("Confirmed: the practice knows you are coming.");
+                    refresh.update(|n| *n += 1);
+                }
+                Err(p) => toasts.error(p.detail.unwrap_or(p.title)),
+            }
+        }
+    });
+    let confirm = Callback::new(move |a: Appointment| {
+        confirm_action.dispatch(a);
+    });
     let rules = Loader::new(
         || (),
         move |()| async move { api::scheduling::settings(&auth.client()).await },
@@ -80,7 +101,7 @@ pub fn AppointmentsPanel(
                     })
                 }}
             </div>
-            <List loader=upcoming empty="No upcoming appointments." open portal />
+            <List loader=upcoming empty="No upcoming appointments." open confirm portal />
             {move || {
                 (portal)
                     .then(|| rules.value().map(|r| view! {
@@ -96,7 +117,7 @@ pub fn AppointmentsPanel(
         </section>
         <section class="card stack" aria-labelledby="appointments-past">
             <h2 class="card-title" id="appointments-past">"Past appointments"</h2>
-            <List loader=past empty="No past appointments." open portal />
+            <List loader=past empty="No past appointments." open confirm portal />
         </section>
         <BookingDialog
             open=booking_open
@@ -115,6 +136,8 @@ fn List(
     loader: Loader<api_types::Page<Appointment>>,
     empty: &'static str,
     open: Callback<Appointment>,
+    /// The patient confirms they are coming (in the portal).
+    confirm: Callback<Appointment>,
     portal: bool,
 ) -> impl IntoView {
     move || {
@@ -135,8 +158,19 @@ fn List(
                             (false, _) => Some("Open"),
                             _ => None,
                         };
+                        let upcoming_booked = a.status == AppointmentStatus::Booked && a.starts_at > format::now();
+                        let confirmed = upcoming_booked.then_some(a.confirmation.is_some());
                         let summary = format!("{} with {}", a.appointment_type_name, a.practitioner_name);
                         let time = format!("{} – {}", when(a.local_start), clock(a.local_end));
+                        let to_confirm = (portal && confirmed == Some(false)).then(|| {
+                            let label = format!("Confirm you are coming on {}", when(a.local_start));
+                            let a = a.clone();
+                            view! {
+                                <button type="button" class="button button-primary button-small" aria-label=label on:click=move |_| confirm.run(a.clone())>
+                                    "Confirm"
+                                </button>
+                            }
+                        });
                         view! {
                             <li class="list-row appointment-row" style=colour>
                                 <div>
@@ -144,6 +178,8 @@ fn List(
                                     <div class="list-secondary">{summary}</div>
                                 </div>
                                 <span class=class>{label}</span>
+                                {(confirmed == Some(true)).then(|| view! { <span class="badge badge-success">"Confirmed"</span> })}
+                                {to_confirm}
                                 {action.map(|text| {
                                     let label = format!("{text} appointment on {}", when(a.local_start));
                                     view! {

@@ -419,9 +419,7 @@ fn FeedPanel(practitioner: Uuid) -> impl IntoView {
     let toasts = use_toasts();
     let feed = Loader::new(
         || (),
-        move |()| async move {
-            api::scheduling::feed(&auth.client(), practitioner).await
-        },
+        move |()| async move { api::scheduling::feed(&auth.client(), practitioner).await },
     );
     let names = RwSignal::new(false);
     let url = RwSignal::new(None::<String>);

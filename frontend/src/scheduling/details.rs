@@ -1,7 +1,9 @@
 //! One appointment: when, who, status, and what staff do with it (arrived, completed, did not
 //! attend, cancel with a reason), with its history.
 
-use api_types::scheduling::{Appointment, AppointmentPatch, AppointmentStatus, SeriesScope};
+use api_types::scheduling::{
+    Appointment, AppointmentPatch, AppointmentStatus, ConfirmedVia, SeriesScope,
+};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -54,9 +56,11 @@ fn AppointmentBody(
             let version = current.with_untracked(|c| c.version);
             match api::scheduling::update(&auth.client(), id, &patch, Some(version)).await {
                 Ok(updated) => {
-                    toasts.success(match updated.status {
-                        AppointmentStatus::Cancelled => "Appointment cancelled.".to_owned(),
-                        s => format!("Marked {}.", status_badge(s).1.to_lowercase()),
+                    toasts.success(match (patch.confirmed, updated.status) {
+                        (Some(true), _) => "Marked confirmed.".to_owned(),
+                        (Some(false), _) => "No longer marked confirmed.".to_owned(),
+                        (None, AppointmentStatus::Cancelled) => "Appointment cancelled.".to_owned(),
+                        (None, s) => format!("Marked {}.", status_badge(s).1.to_lowercase()),
                     });
                     cancelling.set(false);
                     current.set(updated.clone());
@@ -93,7 +97,17 @@ fn AppointmentBody(
                         <dt>"Type"</dt>
                         <dd>{a.appointment_type_name.clone()}</dd>
                         <dt>"Status"</dt>
-                        <dd><span class=class>{label}</span></dd>
+                        <dd>
+                            <span class=class>{label}</span>
+                            {(a.status == AppointmentStatus::Booked).then(|| match a.confirmation {
+                                Some(c) => view! {
+                                    " "
+                                    <span class="badge badge-success">"Confirmed"</span>
+                                    <span class="muted">{format!(" {} {}", match c.via { ConfirmedVia::Portal => "by the patient in the portal,", ConfirmedVia::Desk => "with the practice,", }, format::date_time(c.at))}</span>
+                                }.into_any(),
+                                None => view! { " " <span class="badge">"Not confirmed"</span> }.into_any(),
+                            })}
+                        </dd>
                         {a.series.as_ref().map(|s| view! { <dt>"Series"</dt><dd>{format!("{} of {}", s.index, s.count)}</dd> })}
                         {a.notes.clone().map(|n| view! { <dt>"Note"</dt><dd class="pre-wrap">{n}</dd> })}
                         {a.cancellation.clone().map(|c| view! { <dt>"Cancelled"</dt><dd>{format!("{} ({})", c.reason, format::date_time(c.cancelled_at))}</dd> })}
@@ -125,6 +139,24 @@ fn AppointmentBody(
                                     }
                                 })
                                 .collect_view()}
+                            {(status == AppointmentStatus::Booked).then(|| {
+                                let confirmed = current.get().confirmation.is_some();
+                                view! {
+                                    <button
+                                        type="button"
+                                        class="button button-secondary"
+                                        disabled=move || pending.get()
+                                        on:click=move |_| {
+                                            change.dispatch(AppointmentPatch {
+                                                confirmed: Some(!confirmed),
+                                                ..AppointmentPatch::default()
+                                            });
+                                        }
+                                    >
+                                        {if confirmed { "Not confirmed after all" } else { "Patient confirmed" }}
+                                    </button>
+                                }
+                            })}
                             {next.contains(&AppointmentStatus::Cancelled).then(|| view! {
                                 <button type="button" class="button button-danger-outline" on:click=move |_| cancelling.set(true)>
                                     "Cancel appointment"
@@ -171,6 +203,8 @@ fn AppointmentBody(
                                             "rescheduled" => "Moved".to_owned(),
                                             "cancelled" => "Cancelled".to_owned(),
                                             "notes_changed" => "Note changed".to_owned(),
+                                            "confirmed" => "Confirmed".to_owned(),
+                                            "unconfirmed" => "Confirmation taken back".to_owned(),
                                             _ => c.status.map_or("Changed".to_owned(), |s| format!("Marked {}", status_badge(s).1.to_lowercase())),
                                         };
                                         view! {

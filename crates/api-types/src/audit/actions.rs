@@ -217,6 +217,7 @@ audit_actions! {
         AppointmentCancel = "appointment.cancel", "Appointment cancelled";
         AppointmentStatus = "appointment.status", "Appointment status changed";
         AppointmentUpdate = "appointment.update", "Appointment updated";
+        AppointmentConfirm = "appointment.confirm", "Appointment confirmed";
         AppointmentReminder = "appointment.reminder", "Appointment reminder sent";
     }
     "Free times" {

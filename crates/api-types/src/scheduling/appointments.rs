@@ -123,6 +123,40 @@ pub struct Cancellation {
     pub cancelled_by: Option<Uuid>,
 }
 
+/// How a patient confirmed an appointment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ConfirmedVia {
+    /// They told the practice (a call, at the desk), which marked it.
+    Desk,
+    /// They confirmed it in the portal.
+    Portal,
+}
+
+impl ConfirmedVia {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConfirmedVia::Desk => "desk",
+            ConfirmedVia::Portal => "portal",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ConfirmedVia> {
+        [ConfirmedVia::Desk, ConfirmedVia::Portal]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
+/// The patient's word that they are coming.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Confirmation {
+    pub at: DateTime<Utc>,
+    pub via: ConfirmedVia,
+}
+
 /// An appointment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -150,6 +184,10 @@ pub struct Appointment {
     /// A note for the practice about the booking (not a clinical note). Staff only.
     pub notes: Option<String>,
     pub cancellation: Option<Cancellation>,
+    /// Whether the patient confirmed they are coming, and how; `None` until they do (and again
+    /// once the appointment moves).
+    #[serde(default)]
+    pub confirmation: Option<Confirmation>,
     pub series: Option<SeriesPosition>,
     /// The calendar block the appointment was booked into, if any.
     pub block_id: Option<Uuid>,
@@ -259,6 +297,10 @@ pub struct AppointmentPatch {
     pub notes: Option<Option<String>>,
     #[serde(default)]
     pub allow_outside_availability: bool,
+    /// `true`: the patient confirmed they are coming (staff mark it when told; a patient
+    /// confirms their own in the portal); `false`: take the confirmation back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed: Option<bool>,
     /// For an appointment in a series: cancel this one, or this and every later one.
     #[serde(default)]
     pub apply_to: SeriesScope,
@@ -301,6 +343,15 @@ impl AppointmentPatch {
                 "Change the status and the time in separate requests.",
             );
         }
+        if self.confirmed.is_some()
+            && (self.status.is_some() || self.moves() || self.notes.is_some())
+        {
+            e.push(
+                "confirmed",
+                "one_change",
+                "Confirm an appointment in a request of its own.",
+            );
+        }
         if self.apply_to == SeriesScope::Following
             && self.status != Some(AppointmentStatus::Cancelled)
         {
@@ -341,7 +392,8 @@ pub struct AppointmentChange {
     pub occurred_at: DateTime<Utc>,
     pub actor_id: Option<Uuid>,
     pub actor_name: Option<String>,
-    /// `created`, `rescheduled`, `status_changed`, `cancelled`, `notes_changed`.
+    /// `created`, `rescheduled`, `status_changed`, `cancelled`, `notes_changed`, `confirmed`,
+    /// `unconfirmed`.
     pub action: String,
     pub from_starts_at: Option<DateTime<Utc>>,
     pub to_starts_at: Option<DateTime<Utc>>,

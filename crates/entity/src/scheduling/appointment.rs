@@ -36,6 +36,10 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub version: i32,
     pub reminder_sent_at: Option<DateTimeUtc>,
+    /// When the patient confirmed they are coming; cleared when the appointment moves.
+    pub confirmed_at: Option<DateTimeUtc>,
+    /// `desk` (the practice marked it) or `portal` (the patient did).
+    pub confirmed_via: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -153,6 +153,7 @@ fn adds_to_record(action: AuditAction) -> bool {
             | AppointmentCreate
             | AppointmentReschedule
             | AppointmentUpdate
+            | AppointmentConfirm
             | CorrespondenceSend
             | ThreadCreate
             | ThreadReply

@@ -247,6 +247,8 @@ pub(super) async fn demo_schedule(
                     updated_at: Set(now),
                     version: Set(1),
                     reminder_sent_at: Set(None),
+                    confirmed_at: Set(None),
+                    confirmed_via: Set(None),
                 })
                 .exec(&txn)
                 .await?;

@@ -976,6 +976,112 @@ async fn reminders_go_out_once_the_day_before() {
     assert_eq!(send(morning(12)).await.unwrap(), 1);
 }
 
+/// The front desk marks an appointment confirmed when the patient says they are coming, the
+/// patient may confirm their own in the portal, and a new time needs confirming again.
+#[tokio::test]
+async fn a_patient_confirms_they_are_coming_at_the_desk_or_in_the_portal() {
+    let p = practice().await;
+    let monday = next(Weekday::Mon);
+    let a = p.book_ok(p.booking(&at(monday, "10:00"))).await;
+    assert!(a["confirmation"].is_null(), "not confirmed when booked");
+    let id = a["id"].as_str().unwrap();
+
+    let res = p.patch(id, json!({"confirmed": true})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let a = json_of(res).await;
+    assert_eq!(a["confirmation"]["via"], "desk");
+    let history = json_of(
+        p.app
+            .get(
+                &format!("/api/v1/appointments/{id}/history"),
+                &p.reception.token,
+            )
+            .await,
+    )
+    .await;
+    assert!(history.to_string().contains("\"confirmed\""), "{history}");
+
+    // Confirming is a change of its own, not folded into another.
+    let res = p
+        .patch(
+            id,
+            json!({"confirmed": true, "notes": "Parking at the back"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Moved: the patient has not confirmed the new time.
+    let res = p
+        .patch(id, json!({"local_start": at(monday, "11:00")}))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(json_of(res).await["confirmation"].is_null());
+
+    // In the portal, the patient confirms their own, and only that.
+    let own = p
+        .app
+        .user_for_patient(Role::Patient, Some(p.patient_id.parse().unwrap()))
+        .await;
+    let path = format!("/api/v1/appointments/{id}");
+    let res = p
+        .app
+        .send(
+            Method::PATCH,
+            &path,
+            Some(&own.token),
+            Some(json!({"confirmed": true})),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(json_of(res).await["confirmation"]["via"], "portal");
+    let res = p
+        .app
+        .send(
+            Method::PATCH,
+            &path,
+            Some(&own.token),
+            Some(json!({"confirmed": false})),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(json_of(res).await["code"], "booking_policy");
+
+    let other = p.another_patient("Quinn").await;
+    let theirs = p
+        .book_ok(json!({
+            "appointment_type_id": p.type_id,
+            "practitioner_id": p.practitioner.id,
+            "patient_id": other,
+            "local_start": at(monday, "14:00"),
+        }))
+        .await;
+    let res = p
+        .app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/appointments/{}", theirs["id"].as_str().unwrap()),
+            Some(&own.token),
+            Some(json!({"confirmed": true})),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    // Each confirmation is audited against the patient.
+    let events = json_of(
+        p.app
+            .get(
+                &format!(
+                    "/api/v1/audit-events?action=appointment.confirm&patient_id={}",
+                    p.patient_id
+                ),
+                &p.admin.token,
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(events["total"], 2);
+}
+
 #[tokio::test]
 async fn patients_book_and_cancel_their_own_within_the_practice_rules() {
     let p = practice().await;

@@ -328,6 +328,8 @@ async fn book(
                 updated_at: Set(now),
                 version: Set(1),
                 reminder_sent_at: Set(None),
+                confirmed_at: Set(None),
+                confirmed_via: Set(None),
             },
         )
         .await?;

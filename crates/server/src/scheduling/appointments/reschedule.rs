@@ -137,6 +137,9 @@ pub(super) async fn reschedule(
             mode: Set(kind.mode.as_str().into()),
             // A new time deserves a new reminder.
             reminder_sent_at: Set(None),
+            // A new time is not the time the patient confirmed.
+            confirmed_at: Set(None),
+            confirmed_via: Set(None),
             ..Default::default()
         },
     )

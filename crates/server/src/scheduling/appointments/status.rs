@@ -1,7 +1,9 @@
 //! An appointment's status (arrived, completed, did not attend, back to booked, or cancelled
 //! with a reason, for one appointment or the rest of its series) and its booking note.
 
-use api_types::scheduling::{AppointmentPatch, AppointmentStatus, MessageEvent, SeriesScope};
+use api_types::scheduling::{
+    AppointmentPatch, AppointmentStatus, ConfirmedVia, MessageEvent, SeriesScope,
+};
 use chrono::Utc;
 use entity::scheduling::appointment;
 use sea_orm::{ActiveValue::Set, TransactionTrait};
@@ -139,6 +141,54 @@ pub(super) async fn change_notes(
     )
     .await?;
     record_change(&txn, principal, m.id, "notes_changed", None, None, None).await?;
+    state.audit.commit(txn, entry).await?;
+    Ok(saved)
+}
+
+/// Records that the patient confirmed they are coming (`confirmed`), as `via` says, or takes
+/// the confirmation back. Only an appointment still to come, and booked, is confirmed.
+pub(super) async fn change_confirmation(
+    state: &AppState,
+    principal: &Principal,
+    m: appointment::Model,
+    confirmed: bool,
+    via: ConfirmedVia,
+    entry: AuditEntry,
+) -> ApiResult<appointment::Model> {
+    if confirmed == m.confirmed_at.is_some() {
+        state.audit.record(entry.detail("unchanged")).await?;
+        return Ok(m);
+    }
+    if confirmed && (status_of(&m) != AppointmentStatus::Booked || m.starts_at <= Utc::now()) {
+        return Err(ApiError::field(
+            "confirmed",
+            "not_upcoming",
+            "Only an appointment still to come, and booked, can be confirmed.",
+        ));
+    }
+    let txn = state.db.begin().await?;
+    let saved = save_if_unchanged(
+        &txn,
+        m.id,
+        m.version,
+        appointment::ActiveModel {
+            confirmed_at: Set(confirmed.then(Utc::now)),
+            confirmed_via: Set(confirmed.then(|| via.as_str().to_owned())),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let change = if confirmed {
+        "confirmed"
+    } else {
+        "unconfirmed"
+    };
+    record_change(&txn, principal, m.id, change, None, None, None).await?;
+    let entry = if confirmed {
+        entry.detail(via.as_str())
+    } else {
+        entry.detail("withdrawn")
+    };
     state.audit.commit(txn, entry).await?;
     Ok(saved)
 }

@@ -3,7 +3,9 @@
 
 use actix_web::{patch, web, HttpRequest, HttpResponse};
 use api_types::audit::AuditAction;
-use api_types::scheduling::{Appointment, AppointmentPatch, AppointmentStatus, SeriesScope};
+use api_types::scheduling::{
+    Appointment, AppointmentPatch, AppointmentStatus, ConfirmedVia, SeriesScope,
+};
 use uuid::Uuid;
 
 use super::book::check_notice;
@@ -11,7 +13,7 @@ use super::conflicts::policy;
 use super::list::one_to_wire;
 use super::queries::visible;
 use super::reschedule::reschedule;
-use super::status::{change_notes, change_status};
+use super::status::{change_confirmation, change_notes, change_status};
 use crate::audit::AuditEntry;
 use crate::auth::{require, Authorized};
 use crate::patients;
@@ -23,8 +25,9 @@ use crate::AppState;
 
 /// Reschedule (a new start, practitioner or type; the same conflict rules as booking), change
 /// the status (`arrived`, `completed`, `no_show`, back to `booked`, or `cancelled` with a
-/// reason; `apply_to: following` cancels the rest of a series), or change the booking note.
-/// Patients may only cancel their own appointments, within the practice's notice period. With
+/// reason; `apply_to: following` cancels the rest of a series), record that the patient
+/// confirmed they are coming (`confirmed`), or change the booking note. Patients may only
+/// confirm their own appointments, or cancel them within the practice's notice period. With
 /// `If-Match`, a change someone else saved first answers 412.
 #[utoipa::path(
     tag = "scheduling",
@@ -53,14 +56,16 @@ pub(super) async fn update_appointment(
     patch.validate().map_err(ApiError::Validation)?;
     let patient_id = m.patient_id;
     let practice = Practice::load(&state.db).await?;
-    if auth.own_patient_id().is_some() {
+    let portal = auth.own_patient_id().is_some();
+    let confirms = patch.confirmed == Some(true) && !patch.moves() && patch.status.is_none();
+    if portal && !confirms {
         let only_cancel = patch.status == Some(AppointmentStatus::Cancelled)
             && !patch.moves()
             && patch.notes.is_none()
             && patch.apply_to == SeriesScope::This;
         if !only_cancel {
             return Err(policy(
-                "In the portal you can cancel an appointment; to move it, book a new time and cancel this one, or call the practice.",
+                "In the portal you can confirm or cancel an appointment; to move it, book a new time and cancel this one, or call the practice.",
             ));
         }
         check_notice(
@@ -84,6 +89,14 @@ pub(super) async fn update_appointment(
             AuditAction::AppointmentStatus
         });
         change_status(&state, &auth, &practice, m, status, &patch, entry).await?
+    } else if let Some(confirmed) = patch.confirmed {
+        let via = if portal {
+            ConfirmedVia::Portal
+        } else {
+            ConfirmedVia::Desk
+        };
+        let entry = entry(AuditAction::AppointmentConfirm);
+        change_confirmation(&state, &auth, m, confirmed, via, entry).await?
     } else if let Some(notes) = &patch.notes {
         let entry = entry(AuditAction::AppointmentUpdate);
         change_notes(&state, &auth, m, notes.as_deref(), entry).await?

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use api_types::scheduling::{
     Appointment, AppointmentMode, AppointmentStatus, AppointmentType, BookingSource, Cancellation,
-    SeriesPosition,
+    Confirmation, ConfirmedVia, SeriesPosition,
 };
 use entity::scheduling::appointment;
 use sea_orm::ConnectionTrait;
@@ -163,6 +163,13 @@ fn to_wire(
         status: status_of(&m),
         notes,
         cancellation,
+        confirmation: match (
+            m.confirmed_at,
+            m.confirmed_via.as_deref().and_then(ConfirmedVia::parse),
+        ) {
+            (Some(at), Some(via)) => Some(Confirmation { at, via }),
+            _ => None,
+        },
         series,
         block_id: m.block_id,
         source: BookingSource::parse(&m.source),
