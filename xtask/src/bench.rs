@@ -65,75 +65,17 @@ pub fn bench(args: &[String]) -> Result {
         crate::bench_small::scenarios(&bin, duration)?;
         return finish(save);
     }
-    let data_dir = target_dir().join("bench-data");
-    let url = format!("{DB_SERVER}/{DB_NAME}");
-    let env = |c: &mut Command| {
-        c.env("DATABASE_URL", &url)
-            .env("CAREBASE_DATA_DIR", &data_dir)
-            .env("CAREBASE_LOG", "warn")
-            .env("CAREBASE_AUTH_RATE_PER_MINUTE", "100000000");
-    };
-
-    let fresh = !data_dir.join("keys.json").exists();
-    if fresh {
-        let _ = Command::new("psql")
-            .args([
-                &format!("{DB_SERVER}/postgres"),
-                "-qc",
-                &format!("DROP DATABASE IF EXISTS {DB_NAME}"),
-            ])
-            .status();
-        sh(Command::new("psql").args([
-            &format!("{DB_SERVER}/postgres"),
-            "-qc",
-            &format!("CREATE DATABASE {DB_NAME}"),
-        ]))?;
-    }
-    step(&format!("Seeding {patients} patients (kept between runs)"));
-    let started = Instant::now();
-    let mut seed = Command::new(&bin);
-    seed.args(["seed", "--demo", "--patients", &patients.to_string()])
-        .stdout(Stdio::null());
-    env(&mut seed);
-    sh(&mut seed)?;
-    println!("    seeded in {:.0} s", started.elapsed().as_secs_f64());
-    // A bulk load leaves the planner without statistics until autovacuum gets to it; a live
-    // database has them, so the benchmark measures with them.
-    sh(Command::new("psql").args([url.as_str(), "-qc", "VACUUM ANALYZE"]))?;
-    let mut admin = Command::new(&bin);
-    admin.args([
-        "admin",
-        "create-user",
-        "--email",
-        ADMIN_EMAIL,
-        "--password",
-        ADMIN_PASSWORD,
-        "--role",
-        "admin",
-        "--name",
-        "Bench Admin",
-    ]);
-    env(&mut admin);
-    let _ = admin.stdout(Stdio::null()).stderr(Stdio::null()).status();
-
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_err(|e| e.to_string())?
-        .port();
-    let mut serve = Command::new(&bin);
-    serve
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null());
-    env(&mut serve);
-    let server = Server(serve.spawn().map_err(|e| e.to_string())?);
-    wait_ready(port)?;
-
-    let login_body = format!("{{\"email\":\"{ADMIN_EMAIL}\",\"password\":\"{ADMIN_PASSWORD}\"}}");
-    let (status, body) = request(port, "POST", "/api/v1/auth/login", None, Some(&login_body))?;
-    if status != 200 {
-        return Err(format!("bench sign-in failed: {status} {body}"));
-    }
-    let token = json_string(&body, "access_token").ok_or("no access token")?;
+    let practice = Practice::open(
+        &bin,
+        DB_NAME,
+        &target_dir().join("bench-data"),
+        patients as usize,
+        (ADMIN_EMAIL, ADMIN_PASSWORD, "Bench Admin"),
+    )?;
+    let env = |c: &mut Command| practice.env(c);
+    let (url, port, token) = (practice.url.clone(), practice.port, practice.token.clone());
+    let login_body = practice.login_body.clone();
+    let server = &practice.server;
     let (_, page) = request(port, "GET", "/api/v1/patients?limit=1", Some(&token), None)?;
     let patient_id = json_string(&page, "id").ok_or("no patient to read")?;
     let total =
@@ -201,10 +143,10 @@ pub fn bench(args: &[String]) -> Result {
     for (name, method, path, body, conns) in scenarios {
         let auth = (method == "GET").then(|| token.clone());
         let r = load(port, method, &path, auth, body, conns, duration)?;
-        print_row(name, &r, &server);
+        print_row(name, &r, server);
     }
-    health(port, &token, connections, duration, &server)?;
-    clinical(port, &token, connections, duration, &server)?;
+    health(port, &token, connections, duration, server)?;
+    clinical(port, &token, connections, duration, server)?;
     scheduling(
         &bin,
         &env,
@@ -213,7 +155,7 @@ pub fn bench(args: &[String]) -> Result {
         &token,
         connections,
         duration,
-        &server,
+        server,
     )?;
     // Secure messaging across two replicas: a second process on the same database.
     let port_b = std::net::TcpListener::bind("127.0.0.1:0")
@@ -260,9 +202,121 @@ pub fn bench(args: &[String]) -> Result {
         println!("\npeak server memory (VmHWM): {:.0} MB", kb as f64 / 1024.0);
         report::figure("peak server memory", kb as f64 / 1024.0, "MB", false);
     }
-    drop(server);
+    drop(practice);
     crate::bench_small::scenarios(&bin, duration)?;
     finish(save)
+}
+
+/// A practice to measure: a database and data directory of its own (made once, and kept between
+/// runs), seeded with its patients and analysed, an administrator, and a server on a free port
+/// that the administrator is signed in to.
+pub(crate) struct Practice {
+    pub(crate) url: String,
+    data_dir: std::path::PathBuf,
+    pub(crate) port: u16,
+    pub(crate) token: String,
+    /// The administrator's sign-in, as a request body.
+    pub(crate) login_body: String,
+    pub(crate) server: Server,
+}
+
+impl Practice {
+    pub(crate) fn open(
+        bin: &std::path::Path,
+        db_name: &str,
+        data_dir: &std::path::Path,
+        patients: usize,
+        (email, password, name): (&str, &str, &str),
+    ) -> Result<Practice> {
+        let url = format!("{DB_SERVER}/{db_name}");
+        let env = |c: &mut Command| settings(&url, data_dir, c);
+        let exists = output(Command::new("psql").args([
+            &format!("{DB_SERVER}/postgres"),
+            "-tAc",
+            &format!("SELECT 1 FROM pg_database WHERE datname = '{db_name}'"),
+        ]))?;
+        // The database and the keys that encrypt it go together: without either, both are new.
+        if exists.trim() != "1" || !data_dir.join("keys.json").exists() {
+            let _ = Command::new("psql")
+                .args([
+                    &format!("{DB_SERVER}/postgres"),
+                    "-qc",
+                    &format!("DROP DATABASE IF EXISTS {db_name}"),
+                ])
+                .status();
+            let _ = std::fs::remove_dir_all(data_dir);
+            sh(Command::new("psql").args([
+                &format!("{DB_SERVER}/postgres"),
+                "-qc",
+                &format!("CREATE DATABASE {db_name}"),
+            ]))?;
+        }
+        step(&format!("Seeding {patients} patients (kept between runs)"));
+        let started = Instant::now();
+        let mut seed = Command::new(bin);
+        seed.args(["seed", "--demo", "--patients", &patients.to_string()])
+            .stdout(Stdio::null());
+        env(&mut seed);
+        sh(&mut seed)?;
+        println!("    seeded in {:.0} s", started.elapsed().as_secs_f64());
+        // A bulk load leaves the planner without statistics until autovacuum gets to it; a live
+        // database has them, so the benchmark measures with them.
+        sh(Command::new("psql").args([url.as_str(), "-qc", "VACUUM ANALYZE"]))?;
+        let mut admin = Command::new(bin);
+        admin.args([
+            "admin",
+            "create-user",
+            "--email",
+            email,
+            "--password",
+            password,
+            "--role",
+            "admin",
+            "--name",
+            name,
+        ]);
+        env(&mut admin);
+        // Made on the first run; on later runs it is there already.
+        let _ = admin.stdout(Stdio::null()).stderr(Stdio::null()).status();
+
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| e.to_string())?
+            .port();
+        let mut serve = Command::new(bin);
+        serve
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::null());
+        env(&mut serve);
+        let server = Server(serve.spawn().map_err(|e| e.to_string())?);
+        wait_ready(port)?;
+        let login_body = format!("{{\"email\":\"{email}\",\"password\":\"{password}\"}}");
+        let (status, body) = request(port, "POST", "/api/v1/auth/login", None, Some(&login_body))?;
+        if status != 200 {
+            return Err(format!("{name} could not sign in: {status} {body}"));
+        }
+        let token = json_string(&body, "access_token").ok_or("no access token")?;
+        Ok(Practice {
+            url,
+            data_dir: data_dir.to_owned(),
+            port,
+            token,
+            login_body,
+            server,
+        })
+    }
+
+    /// The server's settings for this practice, on a command that runs `carebase`.
+    pub(crate) fn env(&self, c: &mut Command) {
+        settings(&self.url, &self.data_dir, c);
+    }
+}
+
+fn settings(url: &str, data_dir: &std::path::Path, c: &mut Command) {
+    c.env("DATABASE_URL", url)
+        .env("CAREBASE_DATA_DIR", data_dir)
+        .env("CAREBASE_LOG", "warn")
+        .env("CAREBASE_AUTH_RATE_PER_MINUTE", "100000000");
 }
 
 /// Writes the summary, compares it with the baseline, and fails when a figure went backwards.

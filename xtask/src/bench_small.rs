@@ -3,15 +3,12 @@
 //! the app's page size and all of them in one page, one patient's readings, and sign-in, each at
 //! 2 and at 16 connections.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-use crate::bench::{
-    build_request, json_string, load, print_row, request, rfc3339, wait_ready, Conn, Server,
-};
+use crate::bench::{build_request, load, print_row, request, rfc3339, Conn, Practice};
 use crate::{output, sh, step, target_dir, Result};
 
-const DB_SERVER: &str = "postgres://postgres@127.0.0.1:5432";
 const DB_NAME: &str = "carebase_bench_small";
 const PATIENTS: usize = 1_000;
 const READINGS: usize = 100;
@@ -19,75 +16,18 @@ const EMAIL: &str = "small-admin@carebase.test";
 const PASSWORD: &str = "Small-Practice-Password-2026";
 
 pub fn scenarios(bin: &std::path::Path, duration: Duration) -> Result {
-    let url = format!("{DB_SERVER}/{DB_NAME}");
-    let data_dir = target_dir().join("bench-data-small");
-    let env = |c: &mut Command| {
-        c.env("DATABASE_URL", &url)
-            .env("CAREBASE_DATA_DIR", &data_dir)
-            .env("CAREBASE_LOG", "warn")
-            .env("CAREBASE_AUTH_RATE_PER_MINUTE", "100000000");
-    };
-    let exists = output(Command::new("psql").args([
-        &format!("{DB_SERVER}/postgres"),
-        "-tAc",
-        &format!("SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'"),
-    ]))?;
-    if exists.trim() != "1" || !data_dir.join("keys.json").exists() {
-        let _ = Command::new("psql")
-            .args([
-                &format!("{DB_SERVER}/postgres"),
-                "-qc",
-                &format!("DROP DATABASE IF EXISTS {DB_NAME}"),
-            ])
-            .status();
-        let _ = std::fs::remove_dir_all(&data_dir);
-        sh(Command::new("psql").args([
-            &format!("{DB_SERVER}/postgres"),
-            "-qc",
-            &format!("CREATE DATABASE {DB_NAME}"),
-        ]))?;
-    }
     step(&format!(
         "A small practice: {PATIENTS} patients with {READINGS} readings each (kept between runs)"
     ));
-    let mut seed = Command::new(bin);
-    seed.args(["seed", "--demo", "--patients", &PATIENTS.to_string()])
-        .stdout(Stdio::null());
-    env(&mut seed);
-    sh(&mut seed)?;
-    let mut admin = Command::new(bin);
-    admin.args([
-        "admin",
-        "create-user",
-        "--email",
-        EMAIL,
-        "--password",
-        PASSWORD,
-        "--role",
-        "admin",
-        "--name",
-        "Small Admin",
-    ]);
-    env(&mut admin);
-    let _ = admin.stdout(Stdio::null()).stderr(Stdio::null()).status();
-
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_err(|e| e.to_string())?
-        .port();
-    let mut serve = Command::new(bin);
-    serve
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null());
-    env(&mut serve);
-    let server = Server(serve.spawn().map_err(|e| e.to_string())?);
-    wait_ready(port)?;
-    let login = format!("{{\"email\":\"{EMAIL}\",\"password\":\"{PASSWORD}\"}}");
-    let (status, body) = request(port, "POST", "/api/v1/auth/login", None, Some(&login))?;
-    if status != 200 {
-        return Err(format!("small practice sign-in failed: {status} {body}"));
-    }
-    let token = json_string(&body, "access_token").ok_or("no access token")?;
+    let practice = Practice::open(
+        bin,
+        DB_NAME,
+        &target_dir().join("bench-data-small"),
+        PATIENTS,
+        (EMAIL, PASSWORD, "Small Admin"),
+    )?;
+    let (url, port, token) = (practice.url.clone(), practice.port, practice.token.clone());
+    let server = &practice.server;
     let ids = patient_ids(port, &token)?;
     let readings = output(Command::new("psql").args([
         url.as_str(),
@@ -140,12 +80,12 @@ pub fn scenarios(bin: &std::path::Path, duration: Duration) -> Result {
                 "small: sign in",
                 "POST",
                 "/api/v1/auth/login".to_owned(),
-                Some(login.clone()),
+                Some(practice.login_body.clone()),
             ),
         ] {
             let auth = (method == "GET").then(|| token.clone());
             let r = load(port, method, &path, auth, body, conns, duration)?;
-            print_row(&format!("{name}, {conns} conns"), &r, &server);
+            print_row(&format!("{name}, {conns} conns"), &r, server);
         }
     }
     Ok(())

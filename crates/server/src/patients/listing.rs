@@ -53,6 +53,7 @@ pub async fn search(
         PatientSort::UpdatedDesc => {
             let total = capped_count(db, &select).await?;
             let rows = select
+                .clone()
                 .order_by_desc(patient::Column::UpdatedAt)
                 .order_by_desc(patient::Column::Id)
                 .limit(limit)
@@ -66,7 +67,7 @@ pub async fn search(
         Some(total) => total,
         None => match (&driver, token_count_only) {
             (Some(token), true) => capped_token_count(db, token).await?,
-            _ => capped_count(db, &matching(crypto, q)?.select).await?,
+            _ => capped_count(db, &select).await?,
         },
     };
     let items = rows
