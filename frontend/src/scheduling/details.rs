@@ -103,7 +103,7 @@ fn AppointmentBody(
                                 Some(c) => view! {
                                     " "
                                     <span class="badge badge-success">"Confirmed"</span>
-                                    <span class="muted">{format!(" {} {}", match c.via { ConfirmedVia::Portal => "by the patient in the portal,", ConfirmedVia::Desk => "with the practice,", }, format::date_time(c.at))}</span>
+                                    <span class="muted">{format!(" {} {}", match c.via { ConfirmedVia::Portal => "by the patient in the portal,", ConfirmedVia::Sms => "by the patient, by text,", ConfirmedVia::Desk => "with the practice,", }, format::date_time(c.at))}</span>
                                 }.into_any(),
                                 None => view! { " " <span class="badge">"Not confirmed"</span> }.into_any(),
                             })}
@@ -211,7 +211,7 @@ fn AppointmentBody(
                                             <li>
                                                 <span>{what}</span>
                                                 " · "
-                                                <span class="muted">{format!("{} by {}", format::date_time(c.occurred_at), c.actor_name.unwrap_or_else(|| "an integration".into()))}</span>
+                                                <span class="muted">{format!("{} by {}", format::date_time(c.occurred_at), c.actor_name.unwrap_or_else(|| if c.action == "confirmed" { "the patient, by text".into() } else { "an integration".into() }))}</span>
                                             </li>
                                         }
                                     })

@@ -132,6 +132,8 @@ pub enum ConfirmedVia {
     Desk,
     /// They confirmed it in the portal.
     Portal,
+    /// They answered the reminder text.
+    Sms,
 }
 
 impl ConfirmedVia {
@@ -139,11 +141,12 @@ impl ConfirmedVia {
         match self {
             ConfirmedVia::Desk => "desk",
             ConfirmedVia::Portal => "portal",
+            ConfirmedVia::Sms => "sms",
         }
     }
 
     pub fn parse(s: &str) -> Option<ConfirmedVia> {
-        [ConfirmedVia::Desk, ConfirmedVia::Portal]
+        [ConfirmedVia::Desk, ConfirmedVia::Portal, ConfirmedVia::Sms]
             .into_iter()
             .find(|v| v.as_str() == s)
     }

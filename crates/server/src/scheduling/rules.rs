@@ -84,7 +84,7 @@ pub fn default_templates() -> MessageTemplates {
                     "Hi {{{{patient_first_name}}}},\n\nA reminder of your {{{{appointment_type}}}} \
                      with {{{{practitioner_name}}}} tomorrow, {{{{date}}}} at {{{{time}}}}.{SIGN_OFF}"
                 ),
-                "{{practice_name}}: reminder of your appointment tomorrow, {{date}} at {{time}}, with {{practitioner_name}}.",
+                "{{practice_name}}: reminder of your appointment tomorrow, {{date}} at {{time}}, with {{practitioner_name}}. Reply C to confirm.",
             ),
         ],
     }

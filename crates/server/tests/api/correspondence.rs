@@ -970,3 +970,83 @@ async fn a_message_waiting_for_its_patient_is_erased_once_it_can_only_have_been_
     assert!(!triage[0]["body"].as_str().unwrap().contains("Oak"));
     assert_eq!(triage[0]["counterpart"], "");
 }
+
+/// A patient answers the reminder text with "C": the appointment it reminded them of is
+/// confirmed, in its history and the audit log, and the text needs no reply. A "C" with nothing
+/// reminded to confirm is an ordinary message.
+#[tokio::test]
+async fn answering_the_reminder_with_c_confirms_the_appointment_it_reminded_of() {
+    use chrono_tz::Australia::Sydney;
+    let twilio = FakeTwilio::start().await.unwrap();
+    let app = TestApp::spawn_with(Options {
+        twilio: Some(TwilioSettings {
+            account_sid: ACCOUNT_SID.into(),
+            auth_token: AUTH_TOKEN.to_owned().into(),
+            from: Some(FROM.into()),
+            messaging_service_sid: None,
+            api_base: Some(twilio.base_url.clone()),
+        }),
+        ..Options::default()
+    })
+    .await;
+    let p = crate::scheduling::practice_with(app).await;
+    let today = chrono::Utc::now().with_timezone(&Sydney).date_naive();
+    let tomorrow = today + chrono::Duration::days(1);
+    let mut body = p.booking(&crate::scheduling::at(tomorrow, "10:00"));
+    body["allow_outside_availability"] = json!(true);
+    let booked = p.book_ok(body).await;
+    let id = booked["id"].as_str().unwrap().to_owned();
+    let ten = today
+        .and_hms_opt(10, 0, 0)
+        .unwrap()
+        .and_local_timezone(Sydney)
+        .earliest()
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let reminded =
+        carebase::scheduling::send_due_reminders(&p.app.state.db, &p.app.state.crypto, ten)
+            .await
+            .unwrap();
+    assert_eq!(reminded, 1);
+    let admin = p.admin;
+    let c = Clinic {
+        app: p.app,
+        twilio,
+        reception: p.reception,
+        patient: p.patient_id,
+    };
+    let res = c
+        .inbound("SM77777777777777777777777777777777", "+61412345678", "c")
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let a: Value = c
+        .app
+        .get(&format!("/api/v1/appointments/{id}"), &c.reception.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(a["confirmation"]["via"], "sms", "{a}");
+    assert_eq!(c.webhook_log().await[0]["outcome"], "confirmed");
+    let history = c.history(&c.patient, &c.reception.token).await;
+    assert_ne!(history[0]["answered_at"], Value::Null, "a C needs no reply");
+    let events: Value = c
+        .app
+        .get(
+            &format!(
+                "/api/v1/audit-events?action=appointment.confirm&patient_id={}",
+                c.patient
+            ),
+            &admin.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(events["total"], 1);
+
+    // Nothing left to confirm: the next "C" waits for staff like any message.
+    c.inbound("SM88888888888888888888888888888888", "+61412345678", "C")
+        .await;
+    assert_eq!(c.webhook_log().await[0]["outcome"], "stored");
+}

@@ -20,7 +20,7 @@ use crate::audit::AuditEntry;
 use crate::comms::correspondence::{self, NewEntry};
 use crate::platform::client::ClientInfo;
 use crate::platform::{ApiError, ApiResult, PatientId};
-use crate::{integrations, patients, AppState};
+use crate::{integrations, patients, scheduling, AppState};
 
 pub(super) const PROVIDER: &str = "twilio";
 
@@ -96,6 +96,16 @@ fn keyword(body: &str) -> Option<bool> {
         "START" | "UNSTOP" | "YES" | "OPTIN" => Some(true),
         _ => None,
     }
+}
+
+/// Whether a text answers a reminder with "C" (or "CONFIRM"): the patient is coming. ("YES" is
+/// one of Twilio's own words for restarting messages, so it cannot mean this too.)
+fn confirms(body: &str) -> bool {
+    let word = body
+        .trim()
+        .trim_end_matches(['.', '!'])
+        .to_ascii_uppercase();
+    matches!(word.as_str(), "C" | "CONFIRM" | "CONFIRMED")
 }
 
 /// An SMS from a patient (Twilio's incoming-message webhook). It is matched to the patient by
@@ -260,10 +270,25 @@ async fn receive_sms(state: &AppState, params: &Params, sid: &str) -> ApiResult<
         }
         correspondence::answered_by_itself(&txn, entry.id).await?;
     }
+    // "C" from the one patient with the number confirms the appointment they were reminded of.
+    let mut confirmed = false;
+    if let (Some(p), true) = (patient, confirms(text)) {
+        if let Some(appointment) = scheduling::confirm_by_text(&txn, p).await? {
+            events.push(
+                AuditEntry::anonymous(&client, AuditAction::AppointmentConfirm)
+                    .patient(p.0)
+                    .resource("appointment", appointment)
+                    .detail("sms"),
+            );
+            correspondence::answered_by_itself(&txn, entry.id).await?;
+            confirmed = true;
+        }
+    }
     state.audit.commit_all(txn, events).await?;
     Ok(match (opt, patient) {
         (Some(false), _) => "opted_out",
         (Some(true), _) => "opted_in",
+        (None, Some(_)) if confirmed => "confirmed",
         (None, Some(_)) => "stored",
         (None, None) => "triage",
     })

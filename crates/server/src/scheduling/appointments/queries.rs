@@ -95,6 +95,47 @@ pub(super) async fn save_if_unchanged(
 }
 
 /// Records one change in an appointment's history.
+/// The patient's next appointment a reminder asked them to confirm: booked, still to come,
+/// reminded, and not yet confirmed.
+pub(super) async fn next_to_confirm(
+    db: &impl ConnectionTrait,
+    patient_id: Uuid,
+) -> ApiResult<Option<appointment::Model>> {
+    Ok(appointment::Entity::find()
+        .filter(appointment::Column::PatientId.eq(patient_id))
+        .filter(appointment::Column::Status.eq(AppointmentStatus::Booked))
+        .filter(appointment::Column::StartsAt.gt(Utc::now()))
+        .filter(appointment::Column::ReminderSentAt.is_not_null())
+        .filter(appointment::Column::ConfirmedAt.is_null())
+        .order_by_asc(appointment::Column::StartsAt)
+        .one(db)
+        .await?)
+}
+
+/// A change in an appointment's history made by the patient's text message (no account acted).
+pub(super) async fn record_text_change(
+    db: &impl ConnectionTrait,
+    appointment_id: Uuid,
+    action: &str,
+) -> ApiResult<()> {
+    appointment_change::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        appointment_id: Set(appointment_id),
+        occurred_at: Set(Utc::now()),
+        actor_id: Set(None),
+        actor_kind: Set(Some("sms".into())),
+        action: Set(action.into()),
+        from_starts_at: Set(None),
+        to_starts_at: Set(None),
+        from_practitioner_id: Set(None),
+        to_practitioner_id: Set(None),
+        status: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
 pub(super) async fn record_change(
     db: &impl ConnectionTrait,
     principal: &Principal,

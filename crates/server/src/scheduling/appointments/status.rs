@@ -192,3 +192,28 @@ pub(super) async fn change_confirmation(
     state.audit.commit(txn, entry).await?;
     Ok(saved)
 }
+
+/// A patient's text answering a reminder with "C": confirms their next appointment that is
+/// still to come, booked, reminded and not yet confirmed, in the text's transaction. Returns the
+/// appointment confirmed, if there was one to confirm.
+pub async fn confirm_by_text(
+    txn: &impl sea_orm::ConnectionTrait,
+    patient: PatientId,
+) -> ApiResult<Option<uuid::Uuid>> {
+    let Some(m) = queries::next_to_confirm(txn, patient.0).await? else {
+        return Ok(None);
+    };
+    save_if_unchanged(
+        txn,
+        m.id,
+        m.version,
+        appointment::ActiveModel {
+            confirmed_at: Set(Some(Utc::now())),
+            confirmed_via: Set(Some(ConfirmedVia::Sms.as_str().to_owned())),
+            ..Default::default()
+        },
+    )
+    .await?;
+    queries::record_text_change(txn, m.id, "confirmed").await?;
+    Ok(Some(m.id))
+}
