@@ -183,8 +183,9 @@ pub fn precompress() -> Result {
 const FIRST_SCREEN_BUDGET_BYTES: u64 = 350 * 1024;
 /// Any one module an area fetches when it is first opened.
 const MODULE_BUDGET_BYTES: u64 = 250 * 1024;
-/// Every file of the web app together.
-const TOTAL_BUDGET_BYTES: u64 = 1_500_000;
+/// Every file of the web app together: more than any one person loads (staff never open the
+/// portal, patients never open administration), kept as a guard against growth no one meant.
+const TOTAL_BUDGET_BYTES: u64 = 1_600_000;
 
 /// Sizes of one built file: as built, Brotli (as sent), gzip (for browsers without Brotli).
 struct Sizes {
