@@ -266,7 +266,7 @@ pub fn ConfirmationsCard() -> impl IntoView {
                                     let label = format!("{} confirmed", a.patient_name);
                                     let patient: Uuid = a.patient_id;
                                     view! {
-                                        <li class="today-row">
+                                        <li class="today-row confirm-row">
                                             <span class="today-time">{format::time(a.local_start.time())}</span>
                                             <span class="today-who">
                                                 <A href=format!("/patients/{patient}") attr:class="table-link list-primary">{a.patient_name.clone()}</A>
