@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::bench::{build_request, load, print_row, request, rfc3339, Conn, Practice};
-use crate::{output, sh, step, target_dir, Result};
+use crate::{output, sh, target_dir, Result};
 
 const DB_NAME: &str = "carebase_bench_small";
 const PATIENTS: usize = 1_000;
@@ -16,9 +16,9 @@ const EMAIL: &str = "small-admin@carebase.test";
 const PASSWORD: &str = "Small-Practice-Password-2026";
 
 pub fn scenarios(bin: &std::path::Path, duration: Duration) -> Result {
-    step(&format!(
-        "A small practice: {PATIENTS} patients with {READINGS} readings each (kept between runs)"
-    ));
+    println!(
+        "\nA small practice: {PATIENTS} patients with {READINGS} readings each (kept between runs)"
+    );
     let practice = Practice::open(
         bin,
         DB_NAME,
