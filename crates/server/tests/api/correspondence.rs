@@ -26,7 +26,8 @@ struct Clinic {
     patient: String,
 }
 
-async fn clinic() -> Clinic {
+/// A server whose Twilio account is the local fake.
+async fn with_twilio() -> (FakeTwilio, TestApp) {
     let twilio = FakeTwilio::start().await.unwrap();
     let app = TestApp::spawn_with(Options {
         twilio: Some(TwilioSettings {
@@ -39,6 +40,11 @@ async fn clinic() -> Clinic {
         ..Options::default()
     })
     .await;
+    (twilio, app)
+}
+
+async fn clinic() -> Clinic {
+    let (twilio, app) = with_twilio().await;
     let reception = app.user(Role::Receptionist).await;
     let mut body = patient_body("Mia", "Nguyen");
     body["phone_numbers"] = json!([{"phone_type": "mobile", "number": "0400 111 222"}]);
@@ -977,18 +983,7 @@ async fn a_message_waiting_for_its_patient_is_erased_once_it_can_only_have_been_
 #[tokio::test]
 async fn answering_the_reminder_with_c_confirms_the_appointment_it_reminded_of() {
     use chrono_tz::Australia::Sydney;
-    let twilio = FakeTwilio::start().await.unwrap();
-    let app = TestApp::spawn_with(Options {
-        twilio: Some(TwilioSettings {
-            account_sid: ACCOUNT_SID.into(),
-            auth_token: AUTH_TOKEN.to_owned().into(),
-            from: Some(FROM.into()),
-            messaging_service_sid: None,
-            api_base: Some(twilio.base_url.clone()),
-        }),
-        ..Options::default()
-    })
-    .await;
+    let (twilio, app) = with_twilio().await;
     let p = crate::scheduling::practice_with(app).await;
     let today = chrono::Utc::now().with_timezone(&Sydney).date_naive();
     let tomorrow = today + chrono::Duration::days(1);
