@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-/// A document's bytes, AES-256-GCM encrypted with the document id as associated data.
+/// A document's bytes in one piece, as documents were kept before `document_chunks`: still
+/// read, no longer written. AES-256-GCM encrypted with the document id as associated data.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "document_blobs")]
 pub struct Model {

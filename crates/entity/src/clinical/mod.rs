@@ -6,6 +6,7 @@ pub mod clinical_note;
 pub mod clinical_note_version;
 pub mod document;
 pub mod document_blob;
+pub mod document_chunk;
 pub mod homework_task;
 pub mod imaging_study;
 pub mod medication;

@@ -11,7 +11,7 @@ use api_types::notes::NoteStatus;
 use api_types::sharing::RecordCategory;
 use api_types::{ErrorCode, Page, Role};
 use chrono::Utc;
-use entity::clinical::{clinical_note, document, document_blob, imaging_study};
+use entity::clinical::{clinical_note, document, imaging_study};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
@@ -110,9 +110,15 @@ async fn upload_document(
             ));
         }
     }
-    let bytes = files::read_upload(&req, payload, state.settings.max_upload_bytes).await?;
+    let received = files::receive(
+        &req,
+        payload,
+        state.settings.max_upload_bytes,
+        &state.crypto,
+    )
+    .await?;
     let txn = state.db.begin().await?;
-    let row = files::store(
+    let row = files::store_received(
         &txn,
         &state.crypto,
         files::NewFile {
@@ -129,7 +135,7 @@ async fn upload_document(
             },
             uploaded_by: auth.user_id(),
         },
-        &bytes,
+        received,
     )
     .await?;
     state
@@ -205,7 +211,6 @@ async fn document_content(
     query: Query<ContentQuery>,
 ) -> ApiResult<HttpResponse> {
     let row = open_document(&state, &auth, *id, Intent::Read).await?;
-    let bytes = files::content(&state.db, &state.crypto, row.id).await?;
     let disposition = query.disposition.unwrap_or_default();
     let action = match disposition {
         api_types::documents::Disposition::Inline => AuditAction::DocumentPreview,
@@ -223,7 +228,12 @@ async fn document_content(
         .await?
         .pop()
         .ok_or_else(ApiError::not_found)?;
-    Ok(files::respond(&doc, bytes, disposition))
+    Ok(files::respond(
+        state.db.clone(),
+        state.crypto.clone(),
+        &doc,
+        disposition,
+    ))
 }
 
 /// Remove a document: patients their own uploads, staff what they added (admins anything).
@@ -346,7 +356,7 @@ async fn is_signed_note(db: &impl ConnectionTrait, note_id: Uuid) -> ApiResult<b
 
 /// Deletes the document's bytes and marks the document deleted now.
 async fn remove(db: &impl ConnectionTrait, row: document::Model) -> ApiResult<()> {
-    document_blob::Entity::delete_by_id(row.id).exec(db).await?;
+    files::delete_content(db, row.id).await?;
     let mut active: document::ActiveModel = row.into();
     active.deleted_at = Set(Some(Utc::now()));
     active.update(db).await?;

@@ -107,7 +107,7 @@ pub async fn export_patient(
     let mut index = Vec::with_capacity(listed.len());
     for (n, d) in listed.iter().enumerate() {
         let path = format!("documents/{:03} {}", n + 1, d.name);
-        let bytes = files::content(db, crypto, d.id).await?;
+        let bytes = files::content(db, crypto, d).await?;
         archive.file(&path, &bytes).await?;
         index.push(serde_json::json!({"file": path, "document": d}));
     }

@@ -95,6 +95,16 @@ pub const SEALED: &[crate::platform::rotation::Sealed] = &[
         "assessments.review_note",
     ),
     crate::platform::rotation::Sealed {
+        table: "document_chunks",
+        column: "data",
+        aad: "documents.chunk",
+        keys: &[
+            crate::platform::rotation::Key::Uuid("document_id"),
+            crate::platform::rotation::Key::SmallInt("seq"),
+        ],
+        bytes: true,
+    },
+    crate::platform::rotation::Sealed {
         table: "document_blobs",
         column: "data",
         aad: "documents.data",

@@ -114,5 +114,6 @@ mod tests {
             "not re-encrypted by `keys rotate`: {missing:?}"
         );
         assert!(listed.contains(&("document_blobs".into(), "data".into())));
+        assert!(listed.contains(&("document_chunks".into(), "data".into())));
     }
 }

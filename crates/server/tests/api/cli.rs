@@ -284,7 +284,7 @@ async fn rotating_keys_re_encrypts_everything_so_the_old_key_can_go() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(said.contains("patients.data_enc"), "{said}");
-    assert!(said.contains("document_blobs.data"), "{said}");
+    assert!(said.contains("document_chunks.data"), "{said}");
     assert!(said.contains("under key 2"), "{said}");
     // Run again, it finds nothing left.
     let again = carebase(&app, &["keys", "rotate"]);

@@ -5,6 +5,7 @@ use std::io::Read;
 
 use api_types::Role;
 use reqwest::{Method, StatusCode};
+use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{json, Value};
 
 use crate::notes::clinic;
@@ -208,5 +209,194 @@ async fn patients_add_documents_staff_file_imaging_and_the_export_carries_them()
     assert_eq!(
         c.app.get(&docs, &reception.token).await.status(),
         StatusCode::FORBIDDEN
+    );
+}
+
+/// A file of `len` bytes of `kind`'s content that no piece repeats.
+fn varied(header: &[u8], len: usize) -> Vec<u8> {
+    let mut bytes = header.to_vec();
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    while bytes.len() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        bytes.extend_from_slice(&x.to_le_bytes());
+    }
+    bytes.truncate(len);
+    bytes
+}
+
+#[tokio::test]
+async fn a_large_file_is_kept_in_encrypted_pieces_and_comes_back_whole_or_not_at_all() {
+    let c = clinic().await;
+    let docs = format!("/api/v1/patients/{}/documents", c.patient_id);
+    let db = &c.app.state.db;
+    let backend = db.get_database_backend();
+    // A statement about one document, its id bound (`$1`, or `?` on SQLite).
+    let about = |sql: &str, id: &str| {
+        let sql = match backend {
+            sea_orm::DbBackend::Postgres => sql.to_owned(),
+            _ => sql.replace('$', "?").replace("?1", "?"),
+        };
+        Statement::from_sql_and_values(backend, sql, [uuid::Uuid::parse_str(id).unwrap().into()])
+    };
+    let pieces_of = |id: String| {
+        let query = about(
+            "SELECT seq, data FROM document_chunks WHERE document_id = $1 ORDER BY seq",
+            &id,
+        );
+        async move {
+            db.query_all_raw(query)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| {
+                    let seq: i16 = r.try_get("", "seq").unwrap();
+                    let data: Vec<u8> = r.try_get("", "data").unwrap();
+                    (seq, data)
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    // A 1.1 MB PDF: five pieces of at most 256 KiB, none holding the content in the clear.
+    let pdf = varied(b"%PDF-1.7\n", 1_100_000);
+    let res = c
+        .upload(
+            &format!("{docs}?filename=scan.pdf"),
+            &c.practitioner.token,
+            pdf.clone(),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let doc: Value = res.json().await.unwrap();
+    let id = doc["id"].as_str().unwrap().to_owned();
+    assert_eq!(doc["size_bytes"], 1_100_000);
+    let stored = pieces_of(id.clone()).await;
+    assert_eq!(
+        stored.iter().map(|p| p.0).collect::<Vec<_>>(),
+        [0, 1, 2, 3, 4]
+    );
+    for (_, data) in &stored {
+        assert!(!data.windows(16).any(|w| w == &pdf[1000..1016]));
+    }
+    let content = format!("/api/v1/documents/{id}/content");
+    let res = c.app.get(&content, &c.practitioner.token).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-length"], "1100000");
+    assert_eq!(res.bytes().await.unwrap().to_vec(), pdf);
+
+    // Text and Word files are confirmed from the whole file, whatever piece a character or
+    // the archive's directory falls in.
+    let text = "Tension artérielle — matin ✓\n".repeat(30_000).into_bytes();
+    assert!(text.len() > 3 * 256 * 1024);
+    let res = c
+        .upload(
+            &format!("{docs}?filename=diary"),
+            &c.practitioner.token,
+            text.clone(),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let diary: Value = res.json().await.unwrap();
+    assert_eq!(diary["media_type"], "text/plain");
+    let mut not_text = text.clone();
+    not_text.extend_from_slice(b"\0");
+    let res = c
+        .upload(
+            &format!("{docs}?filename=diary"),
+            &c.practitioner.token,
+            not_text,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let docx = {
+        use std::io::Write;
+        let mut out = std::io::Cursor::new(Vec::new());
+        let mut z = zip::ZipWriter::new(&mut out);
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        z.start_file("[Content_Types].xml", stored).unwrap();
+        z.write_all(b"<Types/>").unwrap();
+        z.start_file("word/media/image1.png", stored).unwrap();
+        z.write_all(&varied(b"\x89PNG", 600_000)).unwrap();
+        z.start_file("word/document.xml", stored).unwrap();
+        z.write_all(b"<w:document/>").unwrap();
+        z.finish().unwrap();
+        out.into_inner()
+    };
+    let res = c
+        .upload(
+            &format!("{docs}?filename=letter.docx"),
+            &c.practitioner.token,
+            docx.clone(),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let letter: Value = res.json().await.unwrap();
+    assert_eq!(letter["name"], "letter.docx");
+    let res = c
+        .app
+        .get(
+            &format!(
+                "/api/v1/documents/{}/content",
+                letter["id"].as_str().unwrap()
+            ),
+            &c.practitioner.token,
+        )
+        .await;
+    assert_eq!(res.bytes().await.unwrap().to_vec(), docx);
+
+    // A file kept whole, as files were before they were kept in pieces, still reads.
+    let crypto = &c.app.state.crypto;
+    let whole = crypto
+        .encrypt_bytes(&pdf, &format!("documents.data:{id}"))
+        .unwrap();
+    db.execute_raw(about(
+        "DELETE FROM document_chunks WHERE document_id = $1",
+        &id,
+    ))
+    .await
+    .unwrap();
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        match backend {
+            sea_orm::DbBackend::Postgres => {
+                "INSERT INTO document_blobs (document_id, data) VALUES ($1, $2)"
+            }
+            _ => "INSERT INTO document_blobs (document_id, data) VALUES (?, ?)",
+        },
+        [uuid::Uuid::parse_str(&id).unwrap().into(), whole.into()],
+    ))
+    .await
+    .unwrap();
+    let res = c.app.get(&content, &c.practitioner.token).await;
+    assert_eq!(res.bytes().await.unwrap().to_vec(), pdf);
+
+    // A file missing a piece is never passed off as whole: the transfer ends short.
+    let res = c
+        .upload(
+            &format!("{docs}?filename=scan.pdf"),
+            &c.practitioner.token,
+            pdf.clone(),
+        )
+        .await;
+    let second: Value = res.json().await.unwrap();
+    let second = second["id"].as_str().unwrap().to_owned();
+    db.execute_raw(about(
+        "DELETE FROM document_chunks WHERE document_id = $1 AND seq = 2",
+        &second,
+    ))
+    .await
+    .unwrap();
+    let res = c
+        .app
+        .get(
+            &format!("/api/v1/documents/{second}/content"),
+            &c.practitioner.token,
+        )
+        .await;
+    assert!(
+        res.bytes().await.is_err(),
+        "a response shorter than its declared length"
     );
 }

@@ -519,7 +519,7 @@ async fn attachments_are_typed_by_content_capped_in_size_and_encrypted_at_rest()
     let row = db
         .query_one_raw(Statement::from_string(
             db.get_database_backend(),
-            "SELECT data FROM document_blobs",
+            "SELECT data FROM document_chunks",
         ))
         .await
         .unwrap()

@@ -68,7 +68,13 @@ pub(super) async fn upload_attachment(
         }
     };
     let author = auth.require_user()?;
-    let bytes = files::read_upload(&req, payload, state.settings.max_upload_bytes).await?;
+    let received = files::receive(
+        &req,
+        payload,
+        state.settings.max_upload_bytes,
+        &state.crypto,
+    )
+    .await?;
     let txn = state.db.begin().await?;
     // The note was read before the file (which may take a while) arrived: a draft signed or
     // discarded meanwhile takes no file without its amendment's reason. (A signed note amended
@@ -76,7 +82,7 @@ pub(super) async fn upload_attachment(
     if amendment.is_none() && !hold_draft(&txn, note.id, note.version).await? {
         return Err(signed_meanwhile());
     }
-    let row = files::store(
+    let row = files::store_received(
         &txn,
         &state.crypto,
         files::NewFile {
@@ -89,7 +95,7 @@ pub(super) async fn upload_attachment(
             source: DocumentSource::Staff,
             uploaded_by: auth.user_id(),
         },
-        &bytes,
+        received,
     )
     .await?;
     let mut entries = vec![AuditEntry::by(&auth, AuditAction::DocumentUpload)
