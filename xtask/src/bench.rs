@@ -306,6 +306,41 @@ impl Practice {
         })
     }
 
+    /// Sign-in bodies for `n` practitioners of the practice, made on the first run: staff who
+    /// sign in at the same moment each use their own account (one account signed in to from
+    /// many connections at once is what the lockout's guard against parallel guessing refuses).
+    pub(crate) fn staff_sign_ins(&self, bin: &std::path::Path, n: usize) -> Result<Vec<String>> {
+        (0..n)
+            .map(|i| {
+                let email = format!("bench-staff-{i}@carebase.test");
+                let password = format!("Bench-Staff-Password-{i}-2026");
+                let mut create = Command::new(bin);
+                create.args([
+                    "admin",
+                    "create-user",
+                    "--email",
+                    &email,
+                    "--password",
+                    &password,
+                    "--role",
+                    "practitioner",
+                    "--name",
+                    &format!("Bench Practitioner {i}"),
+                ]);
+                self.env(&mut create);
+                // Made on the first run; on later runs it is there already.
+                let _ = create.stdout(Stdio::null()).stderr(Stdio::null()).status();
+                let body = format!("{{\"email\":\"{email}\",\"password\":\"{password}\"}}");
+                let (status, answer) =
+                    request(self.port, "POST", "/api/v1/auth/login", None, Some(&body))?;
+                if status != 200 {
+                    return Err(format!("{email} could not sign in: {status} {answer}"));
+                }
+                Ok(body)
+            })
+            .collect()
+    }
+
     /// The server's settings for this practice, on a command that runs `carebase`.
     pub(crate) fn env(&self, c: &mut Command) {
         settings(&self.url, &self.data_dir, c);
@@ -1056,17 +1091,27 @@ pub(crate) fn load(
     connections: usize,
     duration: Duration,
 ) -> Result<LoadResult> {
-    let req = Arc::new(build_request(
-        method,
-        path,
-        token.as_deref(),
-        body.as_deref(),
-    ));
+    let req = build_request(method, path, token.as_deref(), body.as_deref());
+    load_each(port, vec![req], connections, duration)
+}
+
+/// [`load`] with a request of its own for each connection (connection `i` sends
+/// `requests[i % len]`): staff signing in at once each sign in to their own account.
+pub(crate) fn load_each(
+    port: u16,
+    requests: Vec<Vec<u8>>,
+    connections: usize,
+    duration: Duration,
+) -> Result<LoadResult> {
+    let requests: Vec<Arc<Vec<u8>>> = requests.into_iter().map(Arc::new).collect();
+    if requests.is_empty() {
+        return Err("no request to send".into());
+    }
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let workers: Vec<_> = (0..connections)
-        .map(|_| {
-            let (req, stop) = (req.clone(), stop.clone());
+        .map(|i| {
+            let (req, stop) = (requests[i % requests.len()].clone(), stop.clone());
             std::thread::spawn(move || -> (Vec<u32>, usize) {
                 let mut latencies = Vec::new();
                 let mut errors = 0;

@@ -6,7 +6,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use crate::bench::{build_request, load, print_row, request, rfc3339, Conn, Practice};
+use crate::bench::{build_request, load, load_each, print_row, request, rfc3339, Conn, Practice};
 use crate::{output, sh, target_dir, Result};
 
 const DB_NAME: &str = "carebase_bench_small";
@@ -56,6 +56,7 @@ pub fn scenarios(bin: &std::path::Path, duration: Duration) -> Result {
         "{:<34} {:>9} {:>8} {:>8} {:>8} {:>7} {:>7}",
         "scenario", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "RSS MB"
     );
+    let staff = practice.staff_sign_ins(bin, 16)?;
     for conns in [2, 16] {
         for (name, method, path, body) in [
             (
@@ -76,17 +77,19 @@ pub fn scenarios(bin: &std::path::Path, duration: Duration) -> Result {
                 heart_rate.clone(),
                 None,
             ),
-            (
-                "small: sign in",
-                "POST",
-                "/api/v1/auth/login".to_owned(),
-                Some(practice.login_body.clone()),
-            ),
         ] {
             let auth = (method == "GET").then(|| token.clone());
             let r = load(port, method, &path, auth, body, conns, duration)?;
             print_row(&format!("{name}, {conns} conns"), &r, server);
         }
+        // Staff arriving together: each connection signs in to an account of its own.
+        let sign_ins = staff
+            .iter()
+            .take(conns)
+            .map(|body| build_request("POST", "/api/v1/auth/login", None, Some(body)))
+            .collect();
+        let r = load_each(port, sign_ins, conns, duration)?;
+        print_row(&format!("small: sign in, {conns} conns"), &r, server);
     }
     Ok(())
 }
