@@ -26,6 +26,7 @@ mod m20261205_000004_add_api_key_issuer;
 mod m20261205_000005_guard_staged_audit_events;
 mod m20261205_000006_add_appointment_confirmation;
 mod m20261205_000007_create_document_chunks;
+mod m20261205_000008_index_unarchived_patients;
 
 pub struct Migrator;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000005_guard_staged_audit_events::Migration),
             Box::new(m20261205_000006_add_appointment_confirmation::Migration),
             Box::new(m20261205_000007_create_document_chunks::Migration),
+            Box::new(m20261205_000008_index_unarchived_patients::Migration),
         ]
     }
 }

@@ -38,14 +38,15 @@ impl AppState {
     /// (its share of `database_max_connections`) opened by the worker's own event loop (see
     /// [`crate::platform::db::worker_pool`]); background work keeps the shared pool.
     pub fn for_worker(&self) -> AppState {
-        let Some(url) = self.settings.database_url.as_deref() else {
+        if self.settings.database_url.is_none() {
             return self.clone();
-        };
+        }
+        let url = self.settings.database_url();
         if tokio::runtime::Handle::try_current().is_err() {
             return self.clone();
         }
         let share = self.settings.database_max_connections / http_workers() as u32;
-        match crate::platform::db::worker_pool(url, share.max(2)) {
+        match crate::platform::db::worker_pool(&url, share.max(2)) {
             Ok(Some(db)) => AppState { db, ..self.clone() },
             Ok(None) => self.clone(),
             Err(e) => {

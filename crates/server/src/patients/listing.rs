@@ -1,17 +1,15 @@
 //! The patient list and its search: one page of patients and how many match, counted up to
 //! [`COUNT_CAP`].
 //!
-//! A page in creation order (the list's default) is one statement: the matching ids, in order
-//! and at most as many as the count needs, are taken once (on the token index when a search
-//! drives it: a two-word search is a merge of the two words' token ranges, both already in id
-//! order), and both the count and the page's rows come from them.
+//! A page in creation order (the list's default) is one statement: the page's ids and the
+//! capped count both come from an index alone (the active patients' ids, or the token index
+//! when a search drives it: a two-word search is a merge of the two words' token ranges, both
+//! already in id order), and only the page's own rows are read.
 
 use api_types::patients::{PatientQuery, PatientSort, PatientStatusFilter, PatientSummary};
 use api_types::Page;
 use entity::patients::{patient, search_token};
-use sea_orm::sea_query::{
-    Alias, CommonTableExpression, Expr, IntoColumnRef, Order, Query, SelectStatement, WithClause,
-};
+use sea_orm::sea_query::{Alias, Expr, IntoColumnRef, Order, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
     QuerySelect, QueryTrait,
@@ -203,9 +201,10 @@ struct PageRow {
     matching: i64,
 }
 
-/// One page in id order and the capped count, in one statement: the matching ids (as many as
-/// the count and the page need) are taken once, counted, and the page's rows read by id. The
-/// count is `None` when the page came back empty and so could not carry it.
+/// One page in id order and the capped count, in one statement. Both walk the same index (the
+/// patients' active ids, or the driving token's range) without touching a row: the page's ids,
+/// from which only its own rows are read, and at most one id past [`COUNT_CAP`] for the count.
+/// The count is `None` when the page came back empty and so could not carry it.
 async fn one_pass(
     db: &impl ConnectionTrait,
     select: &sea_orm::Select<patient::Entity>,
@@ -219,26 +218,15 @@ async fn one_pass(
     } else {
         (patient::Entity, patient::Column::Id).into_column_ref()
     };
-    let m = Alias::new("matching_ids");
-    let mid = Alias::new("id");
-    let window = (COUNT_CAP + 1).max(offset + limit);
-    let ids: SelectStatement = select
+    let ids = select
         .clone()
         .select_only()
         .expr_as(Expr::col(id.clone()), "id")
-        .order_by(Expr::col(id), order.clone())
-        .limit(window)
-        .into_query();
-    let page_ids = Query::select()
-        .column((m.clone(), mid.clone()))
-        .from(m.clone())
-        .order_by((m.clone(), mid.clone()), order.clone())
-        .limit(limit)
-        .offset(offset)
-        .to_owned();
+        .order_by(Expr::col(id), order.clone());
+    let page_ids: SelectStatement = ids.clone().limit(limit).offset(offset).into_query();
     let count = Query::select()
         .expr(Expr::cust("COUNT(*)"))
-        .from(m.clone())
+        .from_subquery(ids.limit(COUNT_CAP + 1).into_query(), Alias::new("capped"))
         .to_owned();
     let page = patient::Entity::find()
         .filter(patient::Column::Id.in_subquery(page_ids))
@@ -248,15 +236,7 @@ async fn one_pass(
         )
         .order_by(patient::Column::Id, order)
         .into_query();
-    let with = WithClause::new()
-        .cte(
-            CommonTableExpression::new()
-                .query(ids)
-                .table_name(m)
-                .to_owned(),
-        )
-        .to_owned();
-    let stmt = db.get_database_backend().build(&page.with(with));
+    let stmt = db.get_database_backend().build(&page);
     let rows = PageRow::find_by_statement(stmt).all(db).await?;
     let total = rows.first().map(|r| r.matching.max(0) as u64);
     let total = match total {

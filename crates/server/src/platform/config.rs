@@ -237,7 +237,7 @@ impl Settings {
     /// The database to use: the configured URL, or the embedded SQLite file.
     pub fn database_url(&self) -> String {
         match &self.database_url {
-            Some(url) => url.clone(),
+            Some(url) => same_host_without_tls(url),
             None => format!(
                 "sqlite://{}?mode=rwc",
                 self.data_dir.join("carebase.db").display()
@@ -253,9 +253,71 @@ impl Settings {
     }
 }
 
+/// A PostgreSQL server on this host (loopback or a Unix socket) is reached without TLS unless
+/// the address asks for it (`sslmode=…`): the bytes never leave the machine, and encrypting them
+/// costs both processes CPU on every query (a quarter of a single read's throughput). A server
+/// anywhere else gets the driver's default, or the `sslmode` the address names (`verify-full`
+/// in production).
+fn same_host_without_tls(url: &str) -> String {
+    let Some(rest) = url
+        .strip_prefix("postgres://")
+        .or_else(|| url.strip_prefix("postgresql://"))
+    else {
+        return url.to_owned();
+    };
+    let (authority, query) = match rest.split_once('?') {
+        Some((before, query)) => (before, Some(query)),
+        None => (rest, None),
+    };
+    if query.is_some_and(|q| {
+        q.split('&')
+            .any(|p| p.starts_with("sslmode=") || p.starts_with("host="))
+    }) {
+        return url.to_owned();
+    }
+    let authority = authority.split('/').next().unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.split(':').next().unwrap_or_default(),
+    };
+    if matches!(host, "" | "localhost" | "127.0.0.1" | "::1") {
+        let joint = if query.is_some() { '&' } else { '?' };
+        format!("{url}{joint}sslmode=disable")
+    } else {
+        url.to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Settings;
+
+    #[test]
+    fn a_database_on_this_host_is_reached_without_tls_unless_the_address_asks_for_it() {
+        use super::same_host_without_tls as url;
+        assert_eq!(
+            url("postgres://postgres@127.0.0.1:5432/carebase"),
+            "postgres://postgres@127.0.0.1:5432/carebase?sslmode=disable"
+        );
+        assert_eq!(
+            url("postgresql://app:secret@localhost/carebase?application_name=cb"),
+            "postgresql://app:secret@localhost/carebase?application_name=cb&sslmode=disable"
+        );
+        assert_eq!(
+            url("postgres://[::1]:5432/carebase"),
+            "postgres://[::1]:5432/carebase?sslmode=disable"
+        );
+        for kept in [
+            "postgres://app@127.0.0.1/carebase?sslmode=require",
+            "postgres://app@db.internal:5432/carebase",
+            "postgres://app@10.0.0.5/carebase",
+            "postgres:///carebase?host=/var/run/postgresql",
+            "sqlite://data/carebase.db?mode=rwc",
+        ] {
+            assert_eq!(url(kept), kept);
+        }
+    }
 
     #[test]
     fn environment_values_keep_their_text_and_keys_can_come_from_files() {
