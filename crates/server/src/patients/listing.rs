@@ -15,7 +15,7 @@ use sea_orm::{
     QuerySelect, QueryTrait,
 };
 
-use super::queries::PatientRecord;
+use super::queries::summary_of;
 use super::search;
 use crate::platform::crypto::Crypto;
 use crate::platform::http::page_bounds_up_to;
@@ -70,7 +70,7 @@ pub async fn search(
     };
     let items = rows
         .into_iter()
-        .map(|m| PatientRecord::decrypt(crypto, m).map(|p| p.to_summary()))
+        .map(|m| summary_of(crypto, &m))
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(Page {
         items,

@@ -1,5 +1,5 @@
 use anyhow::Context;
-use api_types::patients::{Patient, PatientInput, PatientSummary, PhoneType};
+use api_types::patients::{Patient, PatientInput, PatientSummary, PhoneNumber, PhoneType};
 use chrono::Utc;
 use entity::patients::{patient, search_token};
 use sea_orm::sea_query::Query;
@@ -81,28 +81,60 @@ impl PatientRecord {
                 .map(|p| p.number.as_str())
         })
     }
+}
 
-    pub fn to_summary(&self) -> PatientSummary {
-        let d = &self.details;
-        let phone = d
-            .phone_numbers
+/// What a list shows of a patient: the demographics' fields it needs, read without building
+/// the rest of the record (address, contacts, notes are passed over, never allocated).
+#[derive(serde::Deserialize)]
+struct Listed {
+    #[serde(default)]
+    title: Option<String>,
+    first_name: String,
+    last_name: String,
+    #[serde(default)]
+    preferred_name: Option<String>,
+    #[serde(default)]
+    date_of_birth: Option<chrono::NaiveDate>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    phone_numbers: Vec<PhoneNumber>,
+}
+
+impl Listed {
+    /// The summary, with the mobile number (or else the first) as the one to call.
+    fn summary(self, model: &patient::Model) -> PatientSummary {
+        let mut phones = self.phone_numbers;
+        let mobile = phones
             .iter()
-            .find(|p| p.phone_type == PhoneType::Mobile)
-            .or_else(|| d.phone_numbers.first())
-            .map(|p| p.number.clone());
+            .position(|p| p.phone_type == PhoneType::Mobile);
+        let phone = match mobile {
+            Some(i) => Some(phones.swap_remove(i).number),
+            None => phones.into_iter().next().map(|p| p.number),
+        };
         PatientSummary {
-            id: self.model.id,
-            title: d.title.clone(),
-            first_name: d.first_name.clone(),
-            last_name: d.last_name.clone(),
-            preferred_name: d.preferred_name.clone(),
-            date_of_birth: d.date_of_birth,
-            email: d.email.clone(),
+            id: model.id,
+            title: self.title,
+            first_name: self.first_name,
+            last_name: self.last_name,
+            preferred_name: self.preferred_name,
+            date_of_birth: self.date_of_birth,
+            email: self.email,
             phone,
-            archived_at: self.model.archived_at,
-            created_at: self.model.created_at,
+            archived_at: model.archived_at,
+            created_at: model.created_at,
         }
     }
+}
+
+/// A patient row as a list shows it, decrypting only what the list needs of the record.
+pub fn summary_of(crypto: &Crypto, model: &patient::Model) -> anyhow::Result<PatientSummary> {
+    let plain = crypto
+        .decrypt(&model.data_enc, &aad(model.id))
+        .with_context(|| format!("Failed to decrypt patient {}", model.id))?;
+    let listed: Listed = serde_json::from_slice(&plain)
+        .with_context(|| format!("Failed to read patient {}", model.id))?;
+    Ok(listed.summary(model))
 }
 
 /// Trims text fields so that stored values and their search tokens agree.
