@@ -168,7 +168,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let conn = db::connect(&url, settings.database_max_connections).await?;
+    let conn = db::connect(&url, settings.database_max_connections()).await?;
     db::migrate(&conn).await?;
     match cli.command {
         Command::Openapi | Command::Restore { .. } => unreachable!("handled above"),

@@ -45,7 +45,7 @@ impl AppState {
         if tokio::runtime::Handle::try_current().is_err() {
             return self.clone();
         }
-        let share = self.settings.database_max_connections / http_workers() as u32;
+        let share = self.settings.database_max_connections() / http_workers() as u32;
         match crate::platform::db::worker_pool(&url, share.max(2)) {
             Ok(Some(db)) => AppState { db, ..self.clone() },
             Ok(None) => self.clone(),

@@ -9,7 +9,7 @@
 use api_types::patients::{PatientQuery, PatientSort, PatientStatusFilter, PatientSummary};
 use api_types::Page;
 use entity::patients::{patient, search_token};
-use sea_orm::sea_query::{Alias, Expr, IntoColumnRef, Order, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Expr, Order, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
     QuerySelect, QueryTrait,
@@ -35,6 +35,7 @@ pub async fn search(
         page_bounds_up_to(q.limit, q.offset, api_types::patients::MAX_PATIENT_PAGE)?;
     let Matching {
         select,
+        ids,
         driver,
         token_count_only,
     } = matching(crypto, q)?;
@@ -46,7 +47,7 @@ pub async fn search(
             } else {
                 Order::Asc
             };
-            one_pass(db, &select, driver.is_some(), order, limit, offset).await?
+            one_pass(db, ids, order, limit, offset).await?
         }
         PatientSort::UpdatedDesc => {
             let total = capped_count(db, &select).await?;
@@ -84,6 +85,9 @@ pub async fn search(
 /// The patients a query matches, not yet ordered or paged.
 struct Matching {
     select: sea_orm::Select<patient::Entity>,
+    /// The matching patients' ids as `id`, unordered: from the token index alone when a search
+    /// drives it (every token row is a patient's, so the patients need not be joined).
+    ids: SelectStatement,
     /// The token whose index walks the matches in id order, when a search has one.
     driver: Option<String>,
     /// Whether that token is the whole condition.
@@ -91,6 +95,7 @@ struct Matching {
 }
 
 fn matching(crypto: &Crypto, q: &PatientQuery) -> ApiResult<Matching> {
+    use sea_orm::sea_query::ExprTrait;
     // Each group is one condition: the patient has one of its tokens.
     let mut groups: Vec<Vec<String>> = Vec::new();
     if let Some(text) = q.q.as_deref().filter(|t| !t.trim().is_empty()) {
@@ -154,8 +159,22 @@ fn matching(crypto: &Crypto, q: &PatientQuery) -> ApiResult<Matching> {
             )
             .filter(search_token::Column::Token.eq(token.as_str()));
     }
+    let token_id = Expr::col((search_token::Entity, search_token::Column::PatientId));
+    let mut driven = driver.as_ref().map(|token| {
+        Query::select()
+            .expr_as(token_id.clone(), Alias::new("id"))
+            .from(search_token::Entity)
+            .and_where(
+                Expr::col((search_token::Entity, search_token::Column::Token)).eq(token.as_str()),
+            )
+            .to_owned()
+    });
     for tokens in groups {
-        select = select.filter(has_token(driver.is_some(), tokens));
+        let condition = has_token(driver.is_some(), tokens);
+        if let Some(ids) = &mut driven {
+            ids.and_where(condition.clone());
+        }
+        select = select.filter(condition);
     }
     if !filtered_by_tokens {
         select = match status {
@@ -166,8 +185,16 @@ fn matching(crypto: &Crypto, q: &PatientQuery) -> ApiResult<Matching> {
             PatientStatusFilter::All => select,
         };
     }
+    let ids = driven.unwrap_or_else(|| {
+        select
+            .clone()
+            .select_only()
+            .expr_as(Expr::col((patient::Entity, patient::Column::Id)), "id")
+            .into_query()
+    });
     Ok(Matching {
         select,
+        ids,
         driver,
         token_count_only,
     })
@@ -207,26 +234,17 @@ struct PageRow {
 /// The count is `None` when the page came back empty and so could not carry it.
 async fn one_pass(
     db: &impl ConnectionTrait,
-    select: &sea_orm::Select<patient::Entity>,
-    driven: bool,
+    ids: SelectStatement,
     order: Order,
     limit: u64,
     offset: u64,
 ) -> ApiResult<(Vec<patient::Model>, Option<u64>)> {
-    let id = if driven {
-        (search_token::Entity, search_token::Column::PatientId).into_column_ref()
-    } else {
-        (patient::Entity, patient::Column::Id).into_column_ref()
-    };
-    let ids = select
-        .clone()
-        .select_only()
-        .expr_as(Expr::col(id.clone()), "id")
-        .order_by(Expr::col(id), order.clone());
-    let page_ids: SelectStatement = ids.clone().limit(limit).offset(offset).into_query();
+    let mut ids = ids;
+    ids.order_by(Alias::new("id"), order.clone());
+    let page_ids = ids.clone().limit(limit).offset(offset).to_owned();
     let count = Query::select()
         .expr(Expr::cust("COUNT(*)"))
-        .from_subquery(ids.limit(COUNT_CAP + 1).into_query(), Alias::new("capped"))
+        .from_subquery(ids.limit(COUNT_CAP + 1).to_owned(), Alias::new("capped"))
         .to_owned();
     let page = patient::Entity::find()
         .filter(patient::Column::Id.in_subquery(page_ids))

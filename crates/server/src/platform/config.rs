@@ -29,7 +29,8 @@ pub struct Settings {
     pub trust_proxy: bool,
     pub access_token_ttl_secs: u64,
     pub session_ttl_days: i64,
-    pub database_max_connections: u32,
+    /// PostgreSQL connections per process for requests; see [`Settings::database_max_connections`].
+    pub database_max_connections: Option<u32>,
     /// Sign-in attempts allowed per client address per minute.
     pub auth_rate_per_minute: u32,
     /// Largest JSON body accepted, in bytes.
@@ -192,7 +193,6 @@ impl Settings {
             .set_default("trust_proxy", false)?
             .set_default("access_token_ttl_secs", 900)?
             .set_default("session_ttl_days", 30)?
-            .set_default("database_max_connections", 16)?
             .set_default("auth_rate_per_minute", 30)?
             .set_default("max_json_bytes", 256 * 1024)?
             .set_default(
@@ -245,6 +245,14 @@ impl Settings {
         }
     }
 
+    /// PostgreSQL connections per process for requests: as configured; else, for a database on
+    /// this host, two per core (it runs its queries on the same cores, and more connections than
+    /// that only add switching between them and a long tail of waits), and 16 for a database
+    /// server of its own.
+    pub fn database_max_connections(&self) -> u32 {
+        pool_size(self.database_max_connections, &self.database_url())
+    }
+
     pub fn static_dir(&self) -> Option<PathBuf> {
         self.static_dir.clone().or_else(|| {
             let default = PathBuf::from("frontend/dist");
@@ -259,15 +267,8 @@ impl Settings {
 /// anywhere else gets the driver's default, or the `sslmode` the address names (`verify-full`
 /// in production).
 fn same_host_without_tls(url: &str) -> String {
-    let Some(rest) = url
-        .strip_prefix("postgres://")
-        .or_else(|| url.strip_prefix("postgresql://"))
-    else {
+    let Some((_, query)) = postgres_parts(url) else {
         return url.to_owned();
-    };
-    let (authority, query) = match rest.split_once('?') {
-        Some((before, query)) => (before, Some(query)),
-        None => (rest, None),
     };
     if query.is_some_and(|q| {
         q.split('&')
@@ -275,13 +276,7 @@ fn same_host_without_tls(url: &str) -> String {
     }) {
         return url.to_owned();
     }
-    let authority = authority.split('/').next().unwrap_or_default();
-    let host = authority.rsplit('@').next().unwrap_or_default();
-    let host = match host.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => host.split(':').next().unwrap_or_default(),
-    };
-    if matches!(host, "" | "localhost" | "127.0.0.1" | "::1") {
+    if same_host(url) {
         let joint = if query.is_some() { '&' } else { '?' };
         format!("{url}{joint}sslmode=disable")
     } else {
@@ -289,12 +284,49 @@ fn same_host_without_tls(url: &str) -> String {
     }
 }
 
+fn pool_size(configured: Option<u32>, url: &str) -> u32 {
+    if let Some(n) = configured {
+        return n.max(1);
+    }
+    if url.contains("sslmode=disable") && same_host(url) {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        (2 * cores as u32).max(4)
+    } else {
+        16
+    }
+}
+
+/// A `postgres://` URL's authority (user, host, port, database) and query.
+fn postgres_parts(url: &str) -> Option<(&str, Option<&str>)> {
+    let rest = url
+        .strip_prefix("postgres://")
+        .or_else(|| url.strip_prefix("postgresql://"))?;
+    Some(match rest.split_once('?') {
+        Some((before, query)) => (before, Some(query)),
+        None => (rest, None),
+    })
+}
+
+/// Whether a `postgres://` URL names a server on this host (loopback, or the default socket).
+fn same_host(url: &str) -> bool {
+    let Some((authority, _)) = postgres_parts(url) else {
+        return false;
+    };
+    let authority = authority.split('/').next().unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.split(':').next().unwrap_or_default(),
+    };
+    matches!(host, "" | "localhost" | "127.0.0.1" | "::1")
+}
+
 #[cfg(test)]
 mod tests {
     use super::Settings;
 
     #[test]
-    fn a_database_on_this_host_is_reached_without_tls_unless_the_address_asks_for_it() {
+    fn a_database_on_this_host_is_reached_without_tls_and_with_connections_for_its_cores() {
         use super::same_host_without_tls as url;
         assert_eq!(
             url("postgres://postgres@127.0.0.1:5432/carebase"),
@@ -308,6 +340,12 @@ mod tests {
             url("postgres://[::1]:5432/carebase"),
             "postgres://[::1]:5432/carebase?sslmode=disable"
         );
+        use super::pool_size;
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
+        let here = url("postgres://app@127.0.0.1/carebase");
+        assert_eq!(pool_size(None, &here), (2 * cores).max(4));
+        assert_eq!(pool_size(None, "postgres://app@db.internal/carebase"), 16);
+        assert_eq!(pool_size(Some(24), &here), 24);
         for kept in [
             "postgres://app@127.0.0.1/carebase?sslmode=require",
             "postgres://app@db.internal:5432/carebase",
@@ -381,7 +419,7 @@ mod tests {
         assert_eq!(twilio.from.as_deref(), Some("+61480000000"));
         use secrecy::ExposeSecret;
         assert_eq!(twilio.auth_token.expose_secret(), "0012345");
-        assert_eq!(s.database_max_connections, 24);
+        assert_eq!(s.database_max_connections, Some(24));
         assert!(!s.cookie_secure);
         assert_eq!(
             s.cors_allowed_origins,

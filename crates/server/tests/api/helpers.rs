@@ -162,7 +162,7 @@ impl TestApp {
             trust_proxy: false,
             access_token_ttl_secs: 900,
             session_ttl_days: 30,
-            database_max_connections: 5,
+            database_max_connections: Some(5),
             auth_rate_per_minute: options.auth_rate_per_minute,
             max_json_bytes: 64 * 1024,
             max_upload_bytes: 2 * 1024 * 1024,
