@@ -110,13 +110,7 @@ async fn upload_document(
             ));
         }
     }
-    let received = files::receive(
-        &req,
-        payload,
-        state.settings.max_upload_bytes,
-        &state.crypto,
-    )
-    .await?;
+    let received = files::receive(&state, &req, payload).await?;
     let txn = state.db.begin().await?;
     let row = files::store_received(
         &txn,

@@ -230,6 +230,11 @@ fn varied(header: &[u8], len: usize) -> Vec<u8> {
 async fn a_large_file_is_kept_in_encrypted_pieces_and_comes_back_whole_or_not_at_all() {
     let c = clinic().await;
     let docs = format!("/api/v1/patients/{}/documents", c.patient_id);
+    // Uploads a file as the practitioner.
+    let upload = async |name: &str, bytes: Vec<u8>| {
+        let path = format!("{docs}?filename={name}");
+        c.upload(&path, &c.practitioner.token, bytes).await
+    };
     let db = &c.app.state.db;
     let backend = db.get_database_backend();
     // A statement about one document, its id bound (`$1`, or `?` on SQLite).
@@ -260,13 +265,7 @@ async fn a_large_file_is_kept_in_encrypted_pieces_and_comes_back_whole_or_not_at
     };
     // A 1.1 MB PDF: five pieces of at most 256 KiB, none holding the content in the clear.
     let pdf = varied(b"%PDF-1.7\n", 1_100_000);
-    let res = c
-        .upload(
-            &format!("{docs}?filename=scan.pdf"),
-            &c.practitioner.token,
-            pdf.clone(),
-        )
-        .await;
+    let res = upload("scan.pdf", pdf.clone()).await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let doc: Value = res.json().await.unwrap();
     let id = doc["id"].as_str().unwrap().to_owned();
@@ -289,25 +288,13 @@ async fn a_large_file_is_kept_in_encrypted_pieces_and_comes_back_whole_or_not_at
     // the archive's directory falls in.
     let text = "Tension artérielle — matin ✓\n".repeat(30_000).into_bytes();
     assert!(text.len() > 3 * 256 * 1024);
-    let res = c
-        .upload(
-            &format!("{docs}?filename=diary"),
-            &c.practitioner.token,
-            text.clone(),
-        )
-        .await;
+    let res = upload("diary", text.clone()).await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let diary: Value = res.json().await.unwrap();
     assert_eq!(diary["media_type"], "text/plain");
     let mut not_text = text.clone();
     not_text.extend_from_slice(b"\0");
-    let res = c
-        .upload(
-            &format!("{docs}?filename=diary"),
-            &c.practitioner.token,
-            not_text,
-        )
-        .await;
+    let res = upload("diary", not_text).await;
     assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let docx = {
         use std::io::Write;
@@ -324,13 +311,7 @@ async fn a_large_file_is_kept_in_encrypted_pieces_and_comes_back_whole_or_not_at
         z.finish().unwrap();
         out.into_inner()
     };
-    let res = c
-        .upload(
-            &format!("{docs}?filename=letter.docx"),
-            &c.practitioner.token,
-            docx.clone(),
-        )
-        .await;
+    let res = upload("letter.docx", docx.clone()).await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let letter: Value = res.json().await.unwrap();
     assert_eq!(letter["name"], "letter.docx");
@@ -373,13 +354,7 @@ async fn a_large_file_is_kept_in_encrypted_pieces_and_comes_back_whole_or_not_at
     assert_eq!(res.bytes().await.unwrap().to_vec(), pdf);
 
     // A file missing a piece is never passed off as whole: the transfer ends short.
-    let res = c
-        .upload(
-            &format!("{docs}?filename=scan.pdf"),
-            &c.practitioner.token,
-            pdf.clone(),
-        )
-        .await;
+    let res = upload("scan.pdf", pdf.clone()).await;
     let second: Value = res.json().await.unwrap();
     let second = second["id"].as_str().unwrap().to_owned();
     db.execute_raw(about(

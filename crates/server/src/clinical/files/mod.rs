@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use kinds::TEXT;
 pub use kinds::{known, sniff, Detected};
-pub use pieces::{receive, Received};
+pub use pieces::Received;
 
 use crate::platform::crypto::Crypto;
 use crate::platform::{ApiError, ApiResult};
@@ -81,6 +81,16 @@ pub struct NewFile<'a> {
 /// A stored file's (safe) name.
 pub fn name_of(crypto: &Crypto, row: &document::Model) -> ApiResult<String> {
     Ok(crypto.decrypt_str(&row.name_enc, &aad(row.id, "name"))?)
+}
+
+/// Reads an upload a piece at a time, up to the practice's `max_upload_bytes` (see
+/// [`pieces::receive`]).
+pub async fn receive(
+    state: &crate::state::AppState,
+    req: &actix_web::HttpRequest,
+    payload: actix_web::web::Payload,
+) -> ApiResult<Received> {
+    pieces::receive(req, payload, state.settings.max_upload_bytes, &state.crypto).await
 }
 
 /// Types a file held in memory (a recording fetched, an email's attachment), encrypts it and

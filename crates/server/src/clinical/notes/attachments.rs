@@ -68,13 +68,7 @@ pub(super) async fn upload_attachment(
         }
     };
     let author = auth.require_user()?;
-    let received = files::receive(
-        &req,
-        payload,
-        state.settings.max_upload_bytes,
-        &state.crypto,
-    )
-    .await?;
+    let received = files::receive(&state, &req, payload).await?;
     let txn = state.db.begin().await?;
     // The note was read before the file (which may take a while) arrived: a draft signed or
     // discarded meanwhile takes no file without its amendment's reason. (A signed note amended
