@@ -12,6 +12,7 @@ mod bench;
 mod bench_report;
 mod bench_small;
 mod live_bench;
+mod releases;
 mod tools;
 mod wasm_merge;
 mod webapp;
@@ -382,13 +383,19 @@ fn test(args: &[String]) -> Result {
     sh(cargo().args(["test", "--workspace"]))?;
 
     if !skip_pg {
-        step("Integration tests on PostgreSQL");
         tools::ensure_postgres()?;
+        tools::ensure_caddy()?;
+        let previous = releases::previous_release_bin()?;
+        step("Integration tests on PostgreSQL");
         sh(cargo()
             // Exactly the SQLite run's command, so that nothing is compiled again (selecting
             // test targets would resolve features differently and build everything twice): only
             // the database differs, and the few tests that use none simply run again.
             .args(["test", "--workspace"])
+            // Two replicas behind the production reverse proxy, and the previous release
+            // beside this one: required here, not skipped.
+            .env("CAREBASE_OPERATIONS_TESTS", "required")
+            .env("CAREBASE_PREVIOUS_BIN", &previous)
             .env(
                 "CAREBASE_TEST_DATABASE_URL",
                 std::env::var("CAREBASE_TEST_DATABASE_URL").unwrap_or_else(|_| POSTGRES.into()),

@@ -267,9 +267,23 @@ fn ensure_chromium() -> Result {
         return Ok(());
     }
     step("Installing Chromium");
+    apt_install("chromium")
+}
+
+/// Caddy, the reverse proxy of the production shape (`deploy/Caddyfile`), installed with apt
+/// when missing.
+pub fn ensure_caddy() -> Result {
+    if Path::new("/usr/bin/caddy").exists() {
+        return Ok(());
+    }
+    step("Installing Caddy");
+    apt_install("caddy")
+}
+
+fn apt_install(package: &str) -> Result {
     sh(Command::new("apt-get").args(["update", "-qq"]))?;
     sh(Command::new("apt-get")
-        .args(["install", "-y", "-qq", "chromium"])
+        .args(["install", "-y", "-qq", package])
         .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 

@@ -109,9 +109,16 @@ const MIGRATION_LOCK: i64 = 0x4341_5245_4d49_4752;
 /// Applies pending migrations. On PostgreSQL, under a session-level advisory lock held on a
 /// connection of its own, so that replicas starting together apply each migration once: the
 /// others wait, then find nothing left to do.
+///
+/// A database a newer release has migrated is served as it is, without migrating: migrations
+/// are expand-then-contract, so during a rolling upgrade the previous release still reads and
+/// writes the new schema, and a replica of it that restarts must come back.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     use migration::MigratorTrait;
     if db.get_database_backend() != DbBackend::Postgres {
+        if ahead_of_this_release(db).await? {
+            return Ok(());
+        }
         return migration::Migrator::up(db, None)
             .await
             .context("Failed to run database migrations");
@@ -126,9 +133,13 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
         .execute(&mut *holder)
         .await
         .context("Failed to take the migration lock")?;
-    let outcome = migration::Migrator::up(db, None)
-        .await
-        .context("Failed to run database migrations");
+    let outcome = match ahead_of_this_release(db).await {
+        Ok(true) => Ok(()),
+        Ok(false) => migration::Migrator::up(db, None)
+            .await
+            .context("Failed to run database migrations"),
+        Err(e) => Err(e),
+    };
     let unlocked = sea_orm::sqlx::query("SELECT pg_advisory_unlock($1)")
         .bind(MIGRATION_LOCK)
         .execute(&mut *holder)
@@ -139,6 +150,47 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
         holder.detach();
     }
     outcome
+}
+
+/// Whether a newer release has migrated the database: it holds migrations this release does
+/// not know. Then every migration this release knows must be applied too (a newer release only
+/// adds to them), or the database is refused.
+async fn ahead_of_this_release(db: &DatabaseConnection) -> anyhow::Result<bool> {
+    use migration::MigratorTrait;
+    let rows = match db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT version FROM seaql_migrations",
+        ))
+        .await
+    {
+        Ok(rows) => rows,
+        // A new database: nothing is migrated yet.
+        Err(_) => return Ok(false),
+    };
+    let applied: std::collections::HashSet<String> = rows
+        .iter()
+        .filter_map(|r| r.try_get::<String>("", "version").ok())
+        .collect();
+    let known: Vec<String> = migration::Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    let newer = applied.iter().filter(|v| !known.contains(v)).count();
+    if newer == 0 {
+        return Ok(false);
+    }
+    let missing: Vec<&String> = known.iter().filter(|k| !applied.contains(*k)).collect();
+    if !missing.is_empty() {
+        anyhow::bail!(
+            "the database holds {newer} migrations of a newer release but lacks {missing:?} of this one"
+        );
+    }
+    tracing::warn!(
+        newer,
+        "the database was migrated by a newer release: serving it as it is"
+    );
+    Ok(true)
 }
 
 /// Takes a transaction-level lock on `id` within `namespace`, so that concurrent transactions

@@ -11,9 +11,9 @@ use serde_json::{json, Value};
 use crate::helpers::{TestApp, PASSWORD};
 
 /// A `carebase serve` process, stopped when dropped.
-struct Replica {
-    child: Child,
-    base: String,
+pub(crate) struct Replica {
+    pub(crate) child: Child,
+    pub(crate) base: String,
 }
 
 impl Drop for Replica {
@@ -23,13 +23,22 @@ impl Drop for Replica {
     }
 }
 
-async fn replica(app: &TestApp, env: &[(&str, &str)]) -> Replica {
+pub(crate) async fn replica(app: &TestApp, env: &[(&str, &str)]) -> Replica {
+    replica_of(env!("CARGO_BIN_EXE_carebase").as_ref(), app, env).await
+}
+
+/// A replica running the given build of `carebase` (another release's, say).
+pub(crate) async fn replica_of(
+    bin: &std::path::Path,
+    app: &TestApp,
+    env: &[(&str, &str)],
+) -> Replica {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_carebase"))
+    let child = Command::new(bin)
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
         .env("DATABASE_URL", &app.database_url)
         .env("CAREBASE_DATA_DIR", &app.data_dir)
