@@ -27,6 +27,7 @@ mod m20261205_000005_guard_staged_audit_events;
 mod m20261205_000006_add_appointment_confirmation;
 mod m20261205_000007_create_document_chunks;
 mod m20261205_000008_index_unarchived_patients;
+mod m20261205_000009_add_patient_retention;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000006_add_appointment_confirmation::Migration),
             Box::new(m20261205_000007_create_document_chunks::Migration),
             Box::new(m20261205_000008_index_unarchived_patients::Migration),
+            Box::new(m20261205_000009_add_patient_retention::Migration),
         ]
     }
 }

@@ -76,6 +76,11 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Records kept after an erasure, for as long as the law requires.
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
     /// Print queued and sent messages in full, one-time links included: for the server's
     /// operator when no mail server is configured. The web app never shows those links.
     Outbox {
@@ -114,6 +119,13 @@ enum KeysCommand {
         #[arg(long, default_value_t = 500)]
         batch: u64,
     },
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Destroy now every erased patient's record whose retention has ended (every server also
+    /// does this once an hour), leaving an audit event for each that names no one.
+    Run,
 }
 
 #[derive(Subcommand)]
@@ -194,6 +206,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 done.file_bytes as f64 / 1e6,
                 done.database_bytes as f64 / 1e6,
                 done.seconds
+            );
+        }
+        Command::Retention {
+            command: RetentionCommand::Run,
+        } => {
+            let state = state(settings.clone(), conn, &url).await?;
+            let done =
+                crate::records::destroy_past_retention(&state, chrono::Utc::now().date_naive())
+                    .await?;
+            state.audit.flush().await?;
+            println!(
+                "{} records past their retention destroyed ({} rows, {} files); {} erased patients given their retention date",
+                done.destroyed, done.gone.rows, done.gone.files, done.dated
             );
         }
         Command::Migrate => {
@@ -313,5 +338,6 @@ fn start_outbox_worker(state: &AppState, settings: &Settings) -> anyhow::Result<
         state.crypto.clone(),
     ));
     tokio::spawn(crate::integrations::run_worker(state.clone()));
+    tokio::spawn(crate::records::run_retention(state.clone()));
     Ok(())
 }

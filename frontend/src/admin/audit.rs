@@ -381,6 +381,9 @@ fn EventRow(
         .or_else(|| e.actor_kind.clone())
         .unwrap_or_default();
     let who = match (name, e.actor_id) {
+        (_, None) if e.actor_kind.as_deref() == Some("system") => {
+            "Carebase (scheduled work)".to_owned()
+        }
         (_, None) => "Anonymous".to_owned(),
         (Some(name), Some(_)) => format!("{name} ({role})"),
         (None, Some(id)) => format!("{role} …{}", short(&id.to_string())),

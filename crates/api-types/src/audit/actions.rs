@@ -97,6 +97,7 @@ audit_actions! {
         PatientExport = "patient.export", "Patient data exported";
         PatientErasurePreview = "patient.erasure_preview", "Erasure previewed";
         PatientErase = "patient.erase", "Patient data erased";
+        PatientDestroy = "patient.destroy", "Patient record destroyed after its retention";
         PatientInvite = "patient.invite", "Patient invited to the portal";
         PatientInviteApprove = "patient.invite.approve", "Portal invitation approved";
         PatientPortalRead = "patient.portal.read", "Portal access viewed";

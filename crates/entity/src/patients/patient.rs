@@ -14,6 +14,9 @@ pub struct Model {
     pub created_by: Option<Uuid>,
     /// Set when the patient's personal data was erased: a final state, never undone.
     pub erased_at: Option<DateTimeUtc>,
+    /// For an erased patient, the last day the kept health record must be held; after it, the
+    /// whole record is destroyed.
+    pub retain_until: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

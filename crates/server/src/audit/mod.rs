@@ -71,6 +71,13 @@ impl AuditEntry {
         AuditEntry::new(action, client.ip.clone())
     }
 
+    /// An event of the server's own scheduled work (destroying records past their retention).
+    pub fn system(action: AuditAction) -> AuditEntry {
+        let mut e = AuditEntry::new(action, None);
+        e.actor_kind = Some("system");
+        e
+    }
+
     /// Names the account acting, for events before a session exists (sign-in).
     pub fn actor(mut self, id: Uuid, role: api_types::Role) -> Self {
         self.actor_id = Some(id);

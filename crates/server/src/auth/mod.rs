@@ -8,6 +8,7 @@ mod lockout;
 mod mfa;
 mod passwords;
 mod principal;
+mod retention;
 mod sessions;
 mod tokens;
 
@@ -24,6 +25,7 @@ pub use passwords::{
     check_policy as check_password_policy, hash_blocking as hash_password, Passwords,
 };
 pub use principal::{authenticate, require, Actor, Authorized, Principal};
+pub use retention::destroy_patient;
 pub use sessions::{follow_revocations, revoke_all as revoke_sessions};
 pub use sessions::{is_active as session_is_active, revocations};
 pub use tokens::{Claims, JwtKeys, TokenType};

@@ -9,6 +9,7 @@ mod files;
 mod imaging;
 mod medications;
 mod notes;
+mod retention;
 mod shared;
 mod therapy;
 mod timeline;
@@ -20,6 +21,7 @@ pub use export::export_patient;
 pub(crate) use medications::insert as insert_medication;
 pub use notes::last_note_at;
 pub(crate) use notes::write_signed as write_signed_note;
+pub use retention::destroy_patient;
 pub(crate) use therapy::{insert_homework, insert_session as insert_therapy_session};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

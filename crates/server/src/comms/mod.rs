@@ -24,7 +24,7 @@ pub use messaging::{has_conversations, record_conversation, send_due_notices};
 pub use outbox::{
     enqueue, enqueue_email, enqueue_secret_email, read_in_full, About, Channel, Outbound,
 };
-pub use records::{erase_patient, export_patient};
+pub use records::{destroy_patient, erase_patient, export_patient};
 pub use webhooks::last_provider_call;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -46,3 +46,12 @@ pub async fn erase_patient(
     outbox::remove(db, outbox_ids).await?;
     Ok(())
 }
+
+/// Retention: at the end of an erased patient's retention their entries in the correspondence go
+/// too, with any conversation or outbox copy left. Returns how many rows went.
+pub async fn destroy_patient(db: &impl ConnectionTrait, patient_id: PatientId) -> ApiResult<u64> {
+    let threads = messaging::erase_patient(db, patient_id).await?;
+    let (entries, outbox_ids) = correspondence::destroy_patient(db, patient_id).await?;
+    let sent = outbox::remove(db, outbox_ids).await?;
+    Ok(threads + entries + sent)
+}

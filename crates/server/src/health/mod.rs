@@ -6,12 +6,14 @@ mod alerts;
 mod export;
 mod handlers;
 mod ingest;
+mod retention;
 mod series;
 mod targets;
 
 pub use export::export_patient;
 pub(crate) use handlers::ranges_for as ranges_for_record;
 pub(crate) use ingest::{check as check_readings, store as store_readings};
+pub use retention::destroy_patient;
 pub(crate) use targets::{
     conditions as target_conditions, effective as target_ranges, Profile as TargetProfile,
 };

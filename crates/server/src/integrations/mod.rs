@@ -38,7 +38,8 @@ pub async fn call_recorded(
     .await
 }
 pub use withings::{
-    erase_patient as end_device_connections, export_patient as export_device_connections,
+    destroy_patient as destroy_device_connections, erase_patient as end_device_connections,
+    export_patient as export_device_connections,
 };
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -18,6 +18,7 @@ mod integrity;
 mod listing;
 mod portal;
 mod queries;
+mod retention;
 mod search;
 
 pub use access::{
@@ -36,6 +37,10 @@ pub use listing::COUNT_CAP;
 pub use queries::{
     create, ensure_not_erased, find, find_many, get, get_for_change, with_email, with_phone,
     PatientRecord,
+};
+pub use retention::{
+    destroy_patient, erased_without_retention, past_retention, set_retain_until,
+    take_past_retention,
 };
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

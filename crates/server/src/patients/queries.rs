@@ -217,6 +217,7 @@ pub async fn create(
         version: Set(1),
         created_by: Set(created_by),
         erased_at: Set(None),
+        retain_until: Set(None),
     }
     .insert(db)
     .await?;

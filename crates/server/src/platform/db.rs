@@ -193,6 +193,46 @@ async fn ahead_of_this_release(db: &DatabaseConnection) -> anyhow::Result<bool> 
     Ok(true)
 }
 
+/// What destroying (part of) a record removed: rows, and of them the files.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Destroyed {
+    pub rows: u64,
+    pub files: u64,
+}
+
+impl std::ops::AddAssign for Destroyed {
+    fn add_assign(&mut self, other: Destroyed) {
+        self.rows += other.rows;
+        self.files += other.files;
+    }
+}
+
+impl From<u64> for Destroyed {
+    /// Rows that held no file.
+    fn from(rows: u64) -> Destroyed {
+        Destroyed { rows, files: 0 }
+    }
+}
+
+/// Deletes every row of each listed entity (modules of the `entity` crate, with a
+/// `patient_id` column) that is about the patient `$id`, and answers how many went. For a
+/// domain destroying its part of a record; the caller imports the entities and `ColumnTrait`,
+/// `EntityTrait` and `QueryFilter`.
+#[macro_export]
+macro_rules! delete_patient_rows {
+    ($db:expr, $id:expr, [$($table:ident),* $(,)?]) => {{
+        let mut rows: u64 = 0;
+        $(
+            rows += $table::Entity::delete_many()
+                .filter($table::Column::PatientId.eq($id))
+                .exec($db)
+                .await?
+                .rows_affected;
+        )*
+        rows
+    }};
+}
+
 /// Takes a transaction-level lock on `id` within `namespace`, so that concurrent transactions
 /// working on the same thing (a patient's alerts, say) run one after the other. On PostgreSQL an
 /// advisory lock, released at commit or rollback; SQLite has a single connection, so its write

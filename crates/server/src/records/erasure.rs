@@ -49,13 +49,22 @@ fn add_years(d: NaiveDate, years: u32) -> NaiveDate {
     d.checked_add_months(Months::new(years * 12)).unwrap_or(d)
 }
 
-/// What erasure removes and keeps, and until when.
-async fn report(db: &impl ConnectionTrait, record: &PatientRecord) -> ApiResult<ErasureReport> {
+/// The last day the law requires the patient's health record to be kept.
+pub(super) async fn retain_until(
+    db: &impl ConnectionTrait,
+    record: &PatientRecord,
+) -> ApiResult<NaiveDate> {
     let last = last_service(db, record).await?;
     let mut until = add_years(last, RETENTION_YEARS);
     if let Some(dob) = record.details.date_of_birth {
         until = until.max(add_years(dob, RETENTION_AGE));
     }
+    Ok(until)
+}
+
+/// What erasure removes and keeps, and until when.
+async fn report(db: &impl ConnectionTrait, record: &PatientRecord) -> ApiResult<ErasureReport> {
+    let until = retain_until(db, record).await?;
     let item = |what: &str, why: &str| ErasureItem {
         what: what.into(),
         why: why.into(),
@@ -103,7 +112,7 @@ async fn report(db: &impl ConnectionTrait, record: &PatientRecord) -> ApiResult<
             item(
                 "Clinical notes, questionnaires, medications and prescriptions, therapy records, health readings, documents and imaging",
                 &format!(
-                    "Health records must be kept for {RETENTION_YEARS} years after the last service, or until a child turns {RETENTION_AGE} (state health-records law, such as the Health Records and Information Privacy Act 2002 (NSW)); kept until {until_text}."
+                    "Health records must be kept for {RETENTION_YEARS} years after the last service, or until a child turns {RETENTION_AGE} (state health-records law, such as the Health Records and Information Privacy Act 2002 (NSW)); kept until {until_text}, then destroyed."
                 ),
             ),
             item(
@@ -144,6 +153,8 @@ pub(super) async fn erase_patient(
     for holder in super::Holder::ALL {
         accounts += holder.erase(txn, state, principal, PatientId(id)).await?;
     }
+    // What is kept is destroyed once the law no longer requires it (see `super::retention`).
+    patients::set_retain_until(txn, PatientId(id), out.retain_until).await?;
     let entry = AuditEntry::by(principal, AuditAction::PatientErase)
         .patient(id)
         .detail(format!(

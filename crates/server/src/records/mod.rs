@@ -9,14 +9,18 @@
 mod erasure;
 mod export;
 mod requests;
+mod retention;
 
 use sea_orm::DatabaseTransaction;
 
 use crate::auth::Principal;
+use crate::platform::db::Destroyed;
 use crate::platform::export::Archive;
 use crate::platform::ApiResult;
 use crate::platform::PatientId;
 use crate::AppState;
+
+pub use retention::{destroy_past_retention, run_retention, Retention};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     export::configure(cfg);
@@ -149,6 +153,41 @@ impl Holder {
             Holder::Audit => {}
         }
         Ok(0)
+    }
+}
+
+impl Holder {
+    /// Destroys its part of a record past its retention, in the destruction's transaction
+    /// (every holder's part, the patient's own last).
+    async fn destroy(
+        self,
+        txn: &DatabaseTransaction,
+        patient_id: PatientId,
+    ) -> ApiResult<Destroyed> {
+        Ok(match self {
+            Holder::Patients => crate::patients::destroy_patient(txn, patient_id)
+                .await?
+                .into(),
+            Holder::Users => crate::users::destroy_patient(txn, patient_id).await?.into(),
+            Holder::Auth => crate::auth::destroy_patient(txn, patient_id).await?.into(),
+            Holder::Scheduling => crate::scheduling::destroy_patient(txn, patient_id)
+                .await?
+                .into(),
+            Holder::Clinical => crate::clinical::destroy_patient(txn, patient_id).await?,
+            Holder::Health => crate::health::destroy_patient(txn, patient_id)
+                .await?
+                .into(),
+            Holder::Integrations => {
+                crate::integrations::destroy_device_connections(txn, patient_id)
+                    .await?
+                    .into()
+            }
+            Holder::Comms => crate::comms::destroy_patient(txn, patient_id).await?.into(),
+            Holder::Records => retention::destroy_requests(txn, patient_id).await?.into(),
+            // The audit log cannot be altered: its events name the patient only by an id that,
+            // once the record is gone, leads nowhere.
+            Holder::Audit => Destroyed::default(),
+        })
     }
 }
 

@@ -27,7 +27,9 @@ mod search;
 mod slots;
 mod types;
 
-pub use appointments::{confirm_by_text, erase_patient, export_patient, last_attended};
+pub use appointments::{
+    confirm_by_text, destroy_patient, erase_patient, export_patient, last_attended,
+};
 pub use feeds::end_for as end_feed_for;
 pub use holidays::{between as public_holidays, for_year as public_holidays_of_year};
 pub use notify::{run_reminders, send_due_reminders};

@@ -98,3 +98,9 @@ pub async fn erase_patient(
     }
     Ok(accounts.len())
 }
+
+/// Retention: at the end of an erased patient's retention their portal accounts (deactivated and
+/// stripped at erasure) go. Sign-in's records of them go first (`auth::destroy_patient`).
+pub async fn destroy_patient(db: &impl ConnectionTrait, patient_id: PatientId) -> ApiResult<u64> {
+    Ok(crate::delete_patient_rows!(db, patient_id, [user]))
+}

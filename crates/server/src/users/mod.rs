@@ -6,7 +6,9 @@ mod export;
 mod handlers;
 mod queries;
 
-pub use deactivate::{deactivate, end_credentials, erase_patient, forget_credentials};
+pub use deactivate::{
+    deactivate, destroy_patient, end_credentials, erase_patient, forget_credentials,
+};
 pub use export::export_patient;
 pub use handlers::configure;
 pub use queries::{

@@ -288,7 +288,7 @@ pub(crate) struct Fixture {
     pub(crate) invitee: String,
     pub(crate) erasable: String,
     pub(crate) ids: BTreeMap<&'static str, String>,
-    portal_user: TestUser,
+    pub(crate) portal_user: TestUser,
 }
 
 async fn created(res: reqwest::Response, what: &str) -> Value {

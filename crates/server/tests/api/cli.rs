@@ -7,13 +7,25 @@ use serde_json::Value;
 
 use crate::helpers::TestApp;
 
-fn carebase(app: &TestApp, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_carebase"))
+fn command(app: &TestApp, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_carebase"));
+    command
         .args(args)
         .env("DATABASE_URL", &app.database_url)
         .env("CAREBASE_DATA_DIR", &app.data_dir)
-        .env("CAREBASE_LOG", "warn")
-        .output()
+        .env("CAREBASE_LOG", "warn");
+    command
+}
+
+fn carebase(app: &TestApp, args: &[&str]) -> std::process::Output {
+    command(app, args).output().unwrap()
+}
+
+/// `carebase` run while the app's own server goes on serving (and writing its audit log).
+pub(crate) async fn carebase_beside(app: &TestApp, args: &[&str]) -> std::process::Output {
+    let mut command = command(app, args);
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
         .unwrap()
 }
 

@@ -41,6 +41,7 @@ mod races;
 mod references;
 mod replicas;
 mod requests;
+mod retention;
 mod scheduling;
 mod tokens;
 mod upgrade;

@@ -11,8 +11,8 @@ pub(super) use handlers::{
     retry_message, send_message,
 };
 pub(super) use queries::{
-    advance, all_of_patient, answered_by_itself, by_outbox, by_provider_ref, encrypt_body,
-    erase_patient, follow_delivery, get, insert, mark_answered as answer, thread_read, Answered,
-    Delivery, HeldFile, NewEntry,
+    advance, all_of_patient, answered_by_itself, by_outbox, by_provider_ref, destroy_patient,
+    encrypt_body, erase_patient, follow_delivery, get, insert, mark_answered as answer,
+    thread_read, Answered, Delivery, HeldFile, NewEntry,
 };
 pub(super) use wire::{one_to_wire, to_wire};

@@ -470,6 +470,20 @@ pub async fn erase_patient(
     Ok(outbox)
 }
 
+/// Retention: the patient's entries go (an erasure left them without content); returns how many,
+/// and the outbox messages they pointed to.
+pub async fn destroy_patient(
+    db: &impl ConnectionTrait,
+    patient: PatientId,
+) -> ApiResult<(u64, Vec<Uuid>)> {
+    let outbox = outbox_ids(&all_of_patient(db, patient).await?);
+    let gone = correspondence::Entity::delete_many()
+        .filter(correspondence::Column::PatientId.eq(patient.0))
+        .exec(db)
+        .await?;
+    Ok((gone.rows_affected, outbox))
+}
+
 /// An entry without its content, the number or address, or the provider's words.
 async fn blank(
     db: &impl ConnectionTrait,

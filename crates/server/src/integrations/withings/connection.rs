@@ -76,6 +76,19 @@ pub async fn erase_patient(
     jobs::enqueue(db, JobKind::WithingsRemove, &ids, "record_erased").await
 }
 
+/// Retention: at the end of an erased patient's retention their device connections go (ended,
+/// and revoked at Withings, at erasure). Returns how many.
+pub async fn destroy_patient(
+    db: &impl sea_orm::ConnectionTrait,
+    patient_id: PatientId,
+) -> ApiResult<u64> {
+    Ok(crate::delete_patient_rows!(
+        db,
+        patient_id,
+        [device_connection]
+    ))
+}
+
 /// The patient's connected devices, for their copy of the record: which service, since when,
 /// and the last sync (never the tokens).
 pub async fn export_patient(

@@ -7,6 +7,6 @@ mod connection;
 mod handlers;
 mod sync;
 
-pub use connection::{erase_patient, export_patient, run_remove_job};
+pub use connection::{destroy_patient, erase_patient, export_patient, run_remove_job};
 pub use handlers::configure;
 pub use sync::{run_sync_job, schedule_syncs};

@@ -5,6 +5,7 @@ mod handlers;
 mod notices;
 mod queries;
 
+pub(super) use notices::forget_notices;
 pub use notices::{email_care_team, Notice, NOTICE_WINDOW_MINUTES};
 pub use queries::members;
 

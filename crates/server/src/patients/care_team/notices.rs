@@ -67,6 +67,25 @@ async fn claim_notice(
     Ok(db.query_one_raw(stmt).await?.is_some())
 }
 
+/// Retention: forgets when the care team was last emailed about the patient.
+pub(in crate::patients) async fn forget_notices(
+    db: &impl ConnectionTrait,
+    patient_id: Uuid,
+) -> ApiResult<u64> {
+    let backend = db.get_database_backend();
+    let placeholder = if backend == sea_orm::DbBackend::Postgres {
+        "$1"
+    } else {
+        "?"
+    };
+    let stmt = sea_orm::Statement::from_sql_and_values(
+        backend,
+        format!("DELETE FROM care_team_notices WHERE patient_id = {placeholder}"),
+        [patient_id.into()],
+    );
+    Ok(db.execute_raw(stmt).await?.rows_affected())
+}
+
 /// Emails each active member of the patient's care team that `what` happened (for a patient
 /// in your care), with a link to `path` in the app, unless a `notice` of the same kind was
 /// emailed about this patient within its window (what happened waits on their dashboard either

@@ -22,7 +22,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub use conflicts::requested_start;
 pub use list::bound;
 pub use queries::{last_attended, lock_for_booking};
-pub use records::{erase_patient, export_patient};
+pub use records::{destroy_patient, erase_patient, export_patient};
 pub use status::confirm_by_text;
 pub use wire::{status_of, to_wire_many, Viewer};
 

@@ -2,7 +2,9 @@
 
 use api_types::Permission;
 use chrono::Utc;
-use sea_orm::ConnectionTrait;
+use entity::scheduling::{appointment, appointment_change};
+use sea_orm::sea_query::Query;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::queries;
@@ -65,4 +67,21 @@ pub async fn erase_patient(
     queries::cancel_upcoming(txn, by, patient_id.0, now).await?;
     let all = queries::all_of_patient(txn, patient_id.0).await?;
     outside_calendars::changed(txn, &all).await
+}
+
+/// Scheduling's part of retention: at the end of an erased patient's retention, their past
+/// appointments go with their history (and the outside calendars' links to them). Returns how
+/// many rows went.
+pub async fn destroy_patient(db: &impl ConnectionTrait, patient_id: PatientId) -> ApiResult<u64> {
+    let theirs = Query::select()
+        .column(appointment::Column::Id)
+        .from(appointment::Entity)
+        .and_where(appointment::Column::PatientId.eq(patient_id))
+        .to_owned();
+    let changes = appointment_change::Entity::delete_many()
+        .filter(appointment_change::Column::AppointmentId.in_subquery(theirs))
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok(changes + crate::delete_patient_rows!(db, patient_id, [appointment]))
 }
