@@ -28,6 +28,7 @@ mod m20261205_000006_add_appointment_confirmation;
 mod m20261205_000007_create_document_chunks;
 mod m20261205_000008_index_unarchived_patients;
 mod m20261205_000009_add_patient_retention;
+mod m20261205_000010_add_outbox_sending;
 
 pub struct Migrator;
 
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000007_create_document_chunks::Migration),
             Box::new(m20261205_000008_index_unarchived_patients::Migration),
             Box::new(m20261205_000009_add_patient_retention::Migration),
+            Box::new(m20261205_000010_add_outbox_sending::Migration),
         ]
     }
 }

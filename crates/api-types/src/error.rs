@@ -62,6 +62,8 @@ pub enum ErrorCode {
     SessionIdle,
     /// The database or another dependency is unavailable; try again shortly.
     ServiceUnavailable,
+    /// The server's storage is full, so nothing was saved; it carries on once space is freed.
+    StorageFull,
     /// Something went wrong on the server; it has been logged.
     Internal,
 }
@@ -93,6 +95,7 @@ impl ErrorCode {
             ErrorCode::NetworkNotAllowed => "network_not_allowed",
             ErrorCode::SessionIdle => "session_idle",
             ErrorCode::ServiceUnavailable => "service_unavailable",
+            ErrorCode::StorageFull => "storage_full",
             ErrorCode::Internal => "internal",
         }
     }
@@ -118,6 +121,7 @@ impl ErrorCode {
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::PatientErased | ErrorCode::ConsentWithdrawn => 409,
             ErrorCode::ServiceUnavailable => 503,
+            ErrorCode::StorageFull => 507,
             ErrorCode::Internal => 500,
         }
     }
@@ -149,6 +153,7 @@ impl ErrorCode {
             ErrorCode::NetworkNotAllowed => "Staff sign-in is not allowed from this network",
             ErrorCode::SessionIdle => "Signed out after a time without activity",
             ErrorCode::ServiceUnavailable => "Service temporarily unavailable",
+            ErrorCode::StorageFull => "The server's storage is full",
             ErrorCode::Internal => "Something went wrong",
         }
     }

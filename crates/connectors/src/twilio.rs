@@ -14,6 +14,7 @@ pub use voice::{is_recording_sid, PlaceCall, PlacedCall};
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 /// Twilio's REST API in production.
@@ -98,7 +99,43 @@ impl From<reqwest::Error> for TwilioError {
 pub trait SmsSender: Send + Sync {
     /// Sends `body` to `to` (E.164, such as `+61412345678`).
     async fn send_sms(&self, to: &str, body: &str) -> Result<SentMessage, TwilioError>;
+
+    /// The message with this `body` the provider accepted for `to` since `since`, if any: how a
+    /// server stopped while handing a message over learns whether it went, so that it neither
+    /// loses it nor sends it twice.
+    async fn find_sent(
+        &self,
+        to: &str,
+        body: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Option<SentMessage>, TwilioError>;
 }
+
+/// A page of the account's messages, newest first.
+#[derive(Deserialize)]
+struct MessagePage {
+    messages: Vec<ListedMessage>,
+    #[serde(default)]
+    next_page_uri: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ListedMessage {
+    sid: String,
+    status: String,
+    #[serde(default)]
+    body: String,
+    /// RFC 2822, such as `Tue, 27 Nov 2018 16:14:39 +0000`.
+    #[serde(default)]
+    date_created: Option<String>,
+}
+
+/// How far back a message's creation may read before the moment its handover began: Twilio's
+/// clock and ours may differ a little.
+const CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(5);
+
+/// Pages read looking for one message (newest first, 50 a page).
+const FIND_PAGES: usize = 4;
 
 pub struct TwilioClient {
     http: reqwest::Client,
@@ -200,6 +237,71 @@ impl SmsSender for TwilioClient {
             return serde_json::from_slice(&bytes).map_err(|e| TwilioError::Decode(e.to_string()));
         }
         Err(rejected(status, &bytes))
+    }
+
+    async fn find_sent(
+        &self,
+        to: &str,
+        body: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Option<SentMessage>, TwilioError> {
+        let mut next: Option<String> = None;
+        for _ in 0..FIND_PAGES {
+            let page = self.message_page(to, next.as_deref()).await?;
+            let mut older = false;
+            for m in page.messages {
+                let created = m
+                    .date_created
+                    .as_deref()
+                    .and_then(|d| DateTime::parse_from_rfc2822(d).ok())
+                    .map(|d| d.with_timezone(&Utc));
+                if created.is_some_and(|c| c < since - CLOCK_SKEW) {
+                    older = true;
+                    continue;
+                }
+                if m.body == body {
+                    return Ok(Some(SentMessage {
+                        sid: m.sid,
+                        status: m.status,
+                    }));
+                }
+            }
+            match page.next_page_uri {
+                Some(uri) if !older => next = Some(uri),
+                _ => break,
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl TwilioClient {
+    /// One page of the list: the first (`To`, our sender, 50 a page) or the one `next` names.
+    async fn message_page(&self, to: &str, next: Option<&str>) -> Result<MessagePage, TwilioError> {
+        let request = match next {
+            Some(uri) => self.http.get(format!(
+                "{}{uri}",
+                self.config.api_base.trim_end_matches('/')
+            )),
+            None => {
+                let mut query = vec![("To", to), ("PageSize", "50")];
+                if let (None, Some(from)) = (&self.config.messaging_service_sid, &self.config.from)
+                {
+                    query.push(("From", from));
+                }
+                self.http.get(self.messages_url()).query(&query)
+            }
+        };
+        let response = request
+            .basic_auth(&self.config.account_sid, Some(&self.config.auth_token))
+            .send()
+            .await?;
+        let status = response.status();
+        let bytes = response.bytes().await?;
+        if !status.is_success() {
+            return Err(rejected(status, &bytes));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| TwilioError::Decode(e.to_string()))
     }
 }
 

@@ -22,6 +22,8 @@ pub struct Sms {
     pub body: String,
     /// Where the sender asked for delivery reports.
     pub status_callback: Option<String>,
+    /// When the fake accepted it.
+    pub created: chrono::DateTime<chrono::Utc>,
 }
 
 /// One call the fake was asked to place.
@@ -100,6 +102,9 @@ fn answer(state: &Mutex<State>, r: &Request) -> Response {
         return place_call(&mut s, r);
     }
     let path = format!("/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json");
+    if r.method == "GET" && r.path == path {
+        return list_messages(&s, r);
+    }
     if r.method != "POST" || r.path != path {
         return error(404, 20404, "The requested resource was not found");
     }
@@ -142,12 +147,14 @@ fn answer(state: &Mutex<State>, r: &Request) -> Response {
         return error(status, code, "Simulated failure");
     }
     let sid = format!("SM{:032x}", s.sent.len() + 1);
+    let created = chrono::Utc::now();
     s.sent.push(Sms {
         sid: sid.clone(),
         to: to.clone(),
         from: from.clone(),
         body: body.clone(),
         status_callback: form.get("StatusCallback").cloned(),
+        created,
     });
     Response::json(
         201,
@@ -167,11 +174,42 @@ fn answer(state: &Mutex<State>, r: &Request) -> Response {
             "price_unit": "USD",
             "error_code": null,
             "error_message": null,
-            "date_created": "Tue, 01 Dec 2026 16:14:39 +0000",
+            "date_created": created.to_rfc2822(),
             "date_sent": null,
-            "date_updated": "Tue, 01 Dec 2026 16:14:39 +0000",
+            "date_updated": created.to_rfc2822(),
             "uri": format!("/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}.json"),
         }),
+    )
+}
+
+/// `GET …/Messages.json`: the account's messages, newest first, filtered by `To` and `From`,
+/// `PageSize` a page (one page: the fake keeps few).
+fn list_messages(s: &State, r: &Request) -> Response {
+    if r.basic_auth() != Some((ACCOUNT_SID.to_owned(), AUTH_TOKEN.to_owned())) {
+        return error(401, 20003, "Authenticate");
+    }
+    let size: usize = r
+        .query_value("PageSize")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50);
+    let messages: Vec<serde_json::Value> = s
+        .sent
+        .iter()
+        .rev()
+        .filter(|m| r.query_value("To").is_none_or(|to| m.to == to))
+        .filter(|m| r.query_value("From").is_none_or(|from| m.from == from))
+        .take(size)
+        .map(|m| {
+            json!({
+                "sid": m.sid, "account_sid": ACCOUNT_SID, "to": m.to, "from": m.from,
+                "body": m.body, "status": "sent", "direction": "outbound-api",
+                "date_created": m.created.to_rfc2822(), "date_sent": m.created.to_rfc2822(),
+            })
+        })
+        .collect();
+    Response::json(
+        200,
+        json!({"messages": messages, "next_page_uri": null, "page": 0, "page_size": size}),
     )
 }
 

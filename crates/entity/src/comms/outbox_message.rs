@@ -24,6 +24,9 @@ pub struct Model {
     /// The message holds a one-time link (an invitation, a password reset): the outbox shows
     /// that it was sent, and to whom, never its text.
     pub carries_secret: bool,
+    /// When a worker began handing it to the provider; cleared with the outcome. Still set
+    /// once the lease is over, the worker's server stopped mid-handover.
+    pub sending_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

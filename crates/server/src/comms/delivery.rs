@@ -80,7 +80,8 @@ pub async fn run_worker(state: AppState, email: Option<Arc<dyn EmailSender>>) {
             email: email.clone(),
             sms,
         };
-        match deliver_due(&state.db, &state.crypto, &senders).await {
+        let lease = chrono::Duration::seconds(state.settings.outbox_lease_secs.max(1) as i64);
+        match deliver_due_leased(&state.db, &state.crypto, &senders, lease).await {
             Ok(0) => tokio::time::sleep(Duration::from_secs(5)).await,
             Ok(_) => {
                 // Messages moved on: open apps showing correspondence fetch it again.
@@ -101,7 +102,8 @@ pub async fn run_worker(state: AppState, email: Option<Arc<dyn EmailSender>>) {
     }
 }
 
-/// How long a claimed message is reserved for the worker that claimed it.
+/// How long a claimed message is reserved for the worker that claimed it, unless configured
+/// (`outbox_lease_secs`).
 const LEASE: chrono::Duration = chrono::Duration::minutes(5);
 
 /// Messages claimed at once: few enough that sending them all, each within the senders' 30 s
@@ -112,6 +114,74 @@ const BATCH: u64 = 8;
 struct Failure {
     message: String,
     transient: bool,
+    /// Whether an earlier handover's fate is still unknown (the provider could not be asked).
+    in_doubt: bool,
+}
+
+impl Failure {
+    fn new(message: impl Into<String>, transient: bool) -> Failure {
+        Failure {
+            message: message.into(),
+            transient,
+            in_doubt: false,
+        }
+    }
+}
+
+/// What an email whose handover was cut short says: a mail server cannot be asked whether it
+/// took a message, so it is not sent again by itself (it would arrive twice if it had).
+const UNCONFIRMED_EMAIL: &str = "The server stopped while handing this email to the mail \
+server, so it may have gone. It was not sent again, so that it cannot arrive twice: send it \
+again if the recipient did not receive it.";
+
+/// A message whose handover began at `began` and was cut short (its server stopped): whether it
+/// went, with the provider's id for it (`Ok(Some)`), or not (`Ok(None)`: it is sent now).
+async fn handed_over(
+    crypto: &Crypto,
+    senders: &Senders,
+    m: &outbox_message::Model,
+    began: chrono::DateTime<Utc>,
+) -> Result<Option<Option<String>>, Failure> {
+    match (m.channel.as_str(), &senders.sms) {
+        ("sms", Some(sender)) => {
+            let to = field(crypto, m, "recipient", &m.recipient_enc)?;
+            let body = field(crypto, m, "body", &m.body_enc)?;
+            match sender.find_sent(&to, &body, began).await {
+                Ok(found) => Ok(found.map(|sent| Some(sent.sid))),
+                Err(e) => Err(Failure {
+                    message: format!("could not ask Twilio whether it went: {e}"),
+                    transient: true,
+                    in_doubt: true,
+                }),
+            }
+        }
+        _ => Err(Failure::new(UNCONFIRMED_EMAIL, false)),
+    }
+}
+
+/// Marks the message as being handed over, committed before the provider is called.
+async fn begin_handover(db: &sea_orm::DatabaseConnection, id: Uuid) -> anyhow::Result<()> {
+    outbox_message::Entity::update_many()
+        .col_expr(
+            outbox_message::Column::SendingAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(outbox_message::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// One of the message's encrypted fields, in the clear.
+fn field(
+    crypto: &Crypto,
+    m: &outbox_message::Model,
+    column: &str,
+    value: &str,
+) -> Result<String, Failure> {
+    crypto
+        .decrypt_str(value, &aad(m.id, column))
+        .map_err(|e| Failure::new(format!("unreadable message: {e}"), false))
 }
 
 /// Sends one message; the provider's id for it, when it gives one.
@@ -120,49 +190,29 @@ async fn send_one(
     senders: &Senders,
     m: &outbox_message::Model,
 ) -> Result<Option<String>, Failure> {
-    let read = |column: &str, value: &str| {
-        crypto
-            .decrypt_str(value, &aad(m.id, column))
-            .map_err(|e| Failure {
-                message: format!("unreadable message: {e}"),
-                transient: false,
-            })
-    };
-    let to = read("recipient", &m.recipient_enc)?;
-    let body = read("body", &m.body_enc)?;
+    let to = field(crypto, m, "recipient", &m.recipient_enc)?;
+    let body = field(crypto, m, "body", &m.body_enc)?;
     match (m.channel.as_str(), &senders.email, &senders.sms) {
         ("email", Some(sender), _) => {
             let email = Email {
                 to,
-                subject: read("subject", &m.subject_enc)?,
+                subject: field(crypto, m, "subject", &m.subject_enc)?,
                 body,
                 attachments: decrypt_attachments(crypto, m.id, m.attachments_enc.as_deref())
-                    .map_err(|e| Failure {
-                        message: format!("unreadable attachments: {e}"),
-                        transient: false,
-                    })?,
+                    .map_err(|e| Failure::new(format!("unreadable attachments: {e}"), false))?,
             };
             sender
                 .send(&email)
                 .await
                 .map(|()| None)
-                .map_err(|e| Failure {
-                    message: e.to_string(),
-                    transient: e.is_transient(),
-                })
+                .map_err(|e| Failure::new(e.to_string(), e.is_transient()))
         }
         ("sms", _, Some(sender)) => sender
             .send_sms(&to, &body)
             .await
             .map(|sent| Some(sent.sid))
-            .map_err(|e| Failure {
-                message: e.to_string(),
-                transient: e.is_transient(),
-            }),
-        (channel, _, _) => Err(Failure {
-            message: format!("no sender for {channel}"),
-            transient: true,
-        }),
+            .map_err(|e| Failure::new(e.to_string(), e.is_transient())),
+        (channel, _, _) => Err(Failure::new(format!("no sender for {channel}"), true)),
     }
 }
 
@@ -198,6 +248,16 @@ pub async fn deliver_due(
     crypto: &Crypto,
     senders: &Senders,
 ) -> anyhow::Result<usize> {
+    deliver_due_leased(db, crypto, senders, LEASE).await
+}
+
+/// [`deliver_due`], each claimed message reserved for `lease`.
+async fn deliver_due_leased(
+    db: &sea_orm::DatabaseConnection,
+    crypto: &Crypto,
+    senders: &Senders,
+    lease: chrono::Duration,
+) -> anyhow::Result<usize> {
     let channels = senders.channels();
     if channels.is_empty() {
         return Ok(0);
@@ -223,7 +283,7 @@ pub async fn deliver_due(
     outbox_message::Entity::update_many()
         .col_expr(
             outbox_message::Column::NextAttemptAt,
-            sea_orm::sea_query::Expr::value(Utc::now() + LEASE),
+            sea_orm::sea_query::Expr::value(Utc::now() + lease),
         )
         .filter(outbox_message::Column::Id.is_in(ids))
         .exec(&txn)
@@ -232,12 +292,21 @@ pub async fn deliver_due(
 
     let n = due.len();
     for m in due {
-        let outcome = match withheld(db, &m).await? {
-            Some(why) => Err(Failure {
-                message: why,
-                transient: false,
-            }),
-            None => send_one(crypto, senders, &m).await,
+        let outcome = match (withheld(db, &m).await?, m.sending_at) {
+            (Some(why), _) => Err(Failure::new(why, false)),
+            // Its server stopped while handing it over: it is sent again only if it did not go.
+            (None, Some(began)) => match handed_over(crypto, senders, &m, began).await {
+                Ok(Some(provider_ref)) => Ok(provider_ref),
+                Ok(None) => {
+                    begin_handover(db, m.id).await?;
+                    send_one(crypto, senders, &m).await
+                }
+                Err(failure) => Err(failure),
+            },
+            (None, None) => {
+                begin_handover(db, m.id).await?;
+                send_one(crypto, senders, &m).await
+            }
         };
         let attempts = m.attempts + 1;
         let id = m.id;
@@ -246,6 +315,7 @@ pub async fn deliver_due(
         let txn = db.begin().await?;
         match outcome {
             Ok(provider_ref) => {
+                update.sending_at = Set(None);
                 update.status = Set(OutboxStatus::Sent);
                 update.sent_at = Set(Some(Utc::now()));
                 update.last_error = Set(None);
@@ -255,6 +325,9 @@ pub async fn deliver_due(
             }
             Err(e) => {
                 let give_up = !e.transient || attempts >= MAX_ATTEMPTS;
+                if !e.in_doubt {
+                    update.sending_at = Set(None);
+                }
                 update.status = Set(if give_up {
                     OutboxStatus::Failed
                 } else {

@@ -126,6 +126,7 @@ pub async fn enqueue(
         sent_at: Set(None),
         attachments_enc: Set(attachments_enc),
         carries_secret: Set(message.secret),
+        sending_at: Set(None),
     }
     .insert(db)
     .await?;
@@ -379,6 +380,10 @@ pub async fn requeue(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<()> {
         .col_expr(
             outbox_message::Column::LastError,
             sea_orm::sea_query::Expr::value(None::<String>),
+        )
+        .col_expr(
+            outbox_message::Column::SendingAt,
+            sea_orm::sea_query::Expr::value(None::<chrono::DateTime<Utc>>),
         )
         .filter(outbox_message::Column::Id.eq(id))
         .exec(db)

@@ -46,6 +46,9 @@ pub struct Settings {
     /// committed in PostgreSQL (which survives any crash of this server, and reaches disk
     /// within PostgreSQL's `wal_writer_delay`). Changes always wait for the disk.
     pub audit_reads_flushed: bool,
+    /// How long an outbox message a server has claimed is reserved for it: after a crash, its
+    /// messages wait this long before another server (or the same one restarted) takes them.
+    pub outbox_lease_secs: u64,
     #[serde(default)]
     pub keys: KeySettings,
     pub smtp: Option<SmtpSettings>,
@@ -201,7 +204,8 @@ impl Settings {
             )?
             .set_default("log_format", "text")?
             .set_default("shutdown_notice_secs", 5)?
-            .set_default("audit_reads_flushed", false)?;
+            .set_default("audit_reads_flushed", false)?
+            .set_default("outbox_lease_secs", 300)?;
         if let Ok(path) = std::env::var("CAREBASE_CONFIG") {
             b = b.add_source(config::File::with_name(&path));
         }

@@ -106,8 +106,26 @@ impl ApiError {
     }
 }
 
+/// What a change refused for want of storage says.
+pub const STORAGE_FULL: &str = "The server has run out of storage, so this was not saved. It \
+carries on by itself once space is freed: tell the practice's administrator.";
+
+impl ApiError {
+    /// The server's storage is full (the database's disk, or where uploads are received).
+    pub fn storage_full() -> ApiError {
+        ApiError::Coded {
+            code: ErrorCode::StorageFull,
+            detail: Some(STORAGE_FULL.into()),
+            retry_after: Some(60),
+        }
+    }
+}
+
 impl From<sea_orm::DbErr> for ApiError {
     fn from(e: sea_orm::DbErr) -> Self {
+        if is_storage_full(&e) {
+            return ApiError::storage_full();
+        }
         if is_connection_error(&e) {
             return ApiError::Coded {
                 code: ErrorCode::ServiceUnavailable,
@@ -116,6 +134,23 @@ impl From<sea_orm::DbErr> for ApiError {
             };
         }
         ApiError::Internal(anyhow::Error::new(e).context("database error"))
+    }
+}
+
+/// Whether the database refused a write for want of disk space: PostgreSQL's `53100`
+/// (`disk_full`), SQLite's `SQLITE_FULL` (13).
+fn is_storage_full(e: &sea_orm::DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::{DbErr, RuntimeErr};
+    match e {
+        DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => {
+            match s.as_ref() {
+                Sqlx::Database(db) => db.code().is_some_and(|c| c == "53100" || c == "13"),
+                Sqlx::Io(io) => io.kind() == std::io::ErrorKind::StorageFull,
+                _ => false,
+            }
+        }
+        _ => false,
     }
 }
 

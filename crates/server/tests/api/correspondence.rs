@@ -19,11 +19,11 @@ use crate::helpers::{patient_body, problem_code, Options, TestApp, TestUser};
 /// The address the test server believes it is reached at (its `public_url`).
 const PUBLIC: &str = "http://carebase.test";
 
-struct Clinic {
-    app: TestApp,
-    twilio: FakeTwilio,
-    reception: TestUser,
-    patient: String,
+pub(crate) struct Clinic {
+    pub(crate) app: TestApp,
+    pub(crate) twilio: FakeTwilio,
+    pub(crate) reception: TestUser,
+    pub(crate) patient: String,
 }
 
 /// A server whose Twilio account is the local fake.
@@ -43,7 +43,7 @@ async fn with_twilio() -> (FakeTwilio, TestApp) {
     (twilio, app)
 }
 
-async fn clinic() -> Clinic {
+pub(crate) async fn clinic() -> Clinic {
     let (twilio, app) = with_twilio().await;
     let reception = app.user(Role::Receptionist).await;
     let mut body = patient_body("Mia", "Nguyen");
@@ -70,7 +70,7 @@ impl Clinic {
         }
     }
 
-    async fn deliver(&self) -> usize {
+    pub(crate) async fn deliver(&self) -> usize {
         deliver_due(&self.app.state.db, &self.app.state.crypto, &self.senders())
             .await
             .unwrap()
@@ -129,7 +129,7 @@ impl Clinic {
         .await
     }
 
-    async fn history(&self, patient: &str, token: &str) -> Vec<Value> {
+    pub(crate) async fn history(&self, patient: &str, token: &str) -> Vec<Value> {
         let res = self
             .app
             .get(&format!("/api/v1/patients/{patient}/correspondence"), token)

@@ -169,6 +169,7 @@ impl TestApp {
             log_format: "text".into(),
             shutdown_notice_secs: 1,
             audit_reads_flushed: false,
+            outbox_lease_secs: 300,
             keys: KeySettings::default(),
             smtp: None,
             withings: options.withings,

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::TestApp;
 
-fn sender(port: u16) -> Senders {
+pub(crate) fn sender(port: u16) -> Senders {
     Senders {
         email: Some(Arc::new(
             SmtpSender::new(&SmtpConfig {

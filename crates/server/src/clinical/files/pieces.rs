@@ -51,6 +51,9 @@ fn cut_off() -> ApiError {
 }
 
 fn spool_error(e: std::io::Error) -> ApiError {
+    if e.kind() == std::io::ErrorKind::StorageFull {
+        return ApiError::storage_full();
+    }
     ApiError::Internal(anyhow::Error::new(e).context("spooling an upload"))
 }
 
