@@ -40,8 +40,11 @@ pub fn previous_release_bin() -> Result<PathBuf> {
         .args(["archive", "--format=tar", "-o"])
         .arg(&archive)
         .arg(&commit))?;
+    // Extracted files take the time of extraction (`-m`), not the commit's: cargo compares
+    // them with what it built before in this directory from another commit's source, and
+    // would take older times for nothing changed.
     sh(Command::new("tar")
-        .arg("-xf")
+        .arg("-xmf")
         .arg(&archive)
         .arg("-C")
         .arg(&src))?;

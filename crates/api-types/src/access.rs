@@ -149,6 +149,9 @@ pub enum Permission {
     /// Read the outbox of messages and the log of calls providers make to the practice.
     #[serde(rename = "outbox:read")]
     OutboxRead,
+    /// Send again a message the outbox gave up on.
+    #[serde(rename = "outbox:manage")]
+    OutboxManage,
     /// Read patients' correspondence (email, SMS, calls) and the practice's communications.
     #[serde(rename = "correspondence:read")]
     CorrespondenceRead,
@@ -174,7 +177,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 20] = [
+    pub const ALL: [Permission; 21] = [
         Permission::PatientsRead,
         Permission::PatientsWrite,
         Permission::PatientsArchive,
@@ -188,6 +191,7 @@ impl Permission {
         Permission::AuditRead,
         Permission::ApiKeysManage,
         Permission::OutboxRead,
+        Permission::OutboxManage,
         Permission::CorrespondenceRead,
         Permission::CorrespondenceWrite,
         Permission::SettingsManage,
@@ -212,6 +216,7 @@ impl Permission {
             Permission::AuditRead => "audit:read",
             Permission::ApiKeysManage => "api_keys:manage",
             Permission::OutboxRead => "outbox:read",
+            Permission::OutboxManage => "outbox:manage",
             Permission::CorrespondenceRead => "correspondence:read",
             Permission::CorrespondenceWrite => "correspondence:write",
             Permission::SettingsManage => "settings:manage",

@@ -33,6 +33,7 @@ pub fn scope_label(p: Permission) -> &'static str {
         Permission::AuditRead => "Read and export the audit log",
         Permission::ApiKeysManage => "Manage API keys",
         Permission::OutboxRead => "Read the outbox and the log of provider calls",
+        Permission::OutboxManage => "Send again messages the outbox gave up on",
         Permission::CorrespondenceRead => "Read patients' correspondence",
         Permission::CorrespondenceWrite => "Write to patients by SMS and email",
         Permission::SettingsManage => "Change practice settings",

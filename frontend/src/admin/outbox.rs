@@ -8,7 +8,7 @@ use leptos_router::components::A;
 use crate::api::{self, Loader};
 use crate::auth::use_auth;
 use crate::components::common::{
-    EmptyState, PageTitle, Pagination, ProblemAlert, SelectField, SkeletonRows,
+    use_toasts, EmptyState, PageTitle, Pagination, ProblemAlert, SelectField, SkeletonRows,
 };
 use crate::format;
 
@@ -70,7 +70,7 @@ pub fn OutboxPage() -> impl IntoView {
                     Some(Ok(page)) => {
                         view! {
                             <ul class="plain-list outbox-list">
-                                {page.items.into_iter().map(|m| view! { <MessageRow message=m /> }).collect_view()}
+                                {page.items.into_iter().map(|m| view! { <MessageRow message=m on_change=Callback::new(move |()| messages.reload()) /> }).collect_view()}
                             </ul>
                         }
                             .into_any()
@@ -144,8 +144,21 @@ fn NotSending() -> impl IntoView {
 }
 
 #[component]
-fn MessageRow(message: OutboxMessage) -> impl IntoView {
+fn MessageRow(message: OutboxMessage, on_change: Callback<()>) -> impl IntoView {
+    let auth = use_auth();
+    let toasts = use_toasts();
     let m = message;
+    let id = m.id;
+    let again = Action::new_unsync(move |_: &()| async move {
+        match api::admin::retry_outbox_message(&auth.client(), id).await {
+            Ok(()) => {
+                toasts.success("The message will be sent again shortly.");
+                on_change.run(());
+            }
+            Err(p) => toasts.error(p.detail.unwrap_or(p.title)),
+        }
+    });
+    let failed = m.status == OutboxStatus::Failed;
     let (class, label) = match m.status {
         OutboxStatus::Pending => ("badge-warning", "Waiting"),
         OutboxStatus::Sent => ("badge-success", "Sent"),
@@ -167,6 +180,16 @@ fn MessageRow(message: OutboxMessage) -> impl IntoView {
                         {m.sent_at.map(|t| format!(" · sent {}", format::date_time(t)))}
                     </p>
                     {m.last_error.clone().map(|e| view! { <p class="field-error">"Last error: " {e}</p> })}
+                    {failed.then(|| view! {
+                        <button
+                            type="button"
+                            class="button button-secondary button-small"
+                            disabled=move || again.pending().get()
+                            on:click=move |_| { again.dispatch(()); }
+                        >
+                            "Send again"
+                        </button>
+                    })}
                 </div>
             </details>
         </li>

@@ -79,6 +79,13 @@ pub async fn outbox(client: &Client, query: &OutboxQuery) -> ApiResult<Page<Outb
     client.get_query("/outbox", query).await
 }
 
+/// Sends a failed message again.
+pub async fn retry_outbox_message(client: &Client, id: Uuid) -> ApiResult<()> {
+    client
+        .post_no_content(&format!("/outbox/{id}/retry"), &serde_json::json!({}))
+        .await
+}
+
 pub async fn settings(client: &Client) -> ApiResult<PracticeSettings> {
     client.get("/settings").await
 }

@@ -265,6 +265,7 @@ audit_actions! {
     }
     "Outbox" {
         OutboxRead = "outbox.read", "Outbox viewed";
+        OutboxRetry = "outbox.retry", "Message sent again";
     }
     "Correspondence" {
         CorrespondenceRead = "correspondence.read", "Correspondence viewed";

@@ -234,6 +234,7 @@ pub mod require {
         AuditReadOrOwn => [AuditRead, OwnRecord];
         ApiKeysManage => [ApiKeysManage];
         OutboxRead => [OutboxRead];
+        OutboxManage => [OutboxManage];
         CorrespondenceRead => [CorrespondenceRead];
         CorrespondenceReadOrOwn => [CorrespondenceRead, OwnRecord];
         CorrespondenceWrite => [CorrespondenceWrite];

@@ -3,7 +3,7 @@
 
 use api_types::audit::AuditAction;
 
-use actix_web::{get, web};
+use actix_web::{get, post, web, HttpResponse};
 use api_types::admin::{OutboxMessage, OutboxQuery, OutboxStatus};
 use api_types::validation::normalize_email;
 use api_types::Page;
@@ -12,7 +12,7 @@ use connectors::email::Attachment;
 use entity::comms::outbox_message;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -29,7 +29,7 @@ use api_types::comms::{
 };
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_outbox);
+    cfg.service(list_outbox).service(retry_outbox_message);
 }
 
 pub(super) fn aad(id: Uuid, column: &str) -> String {
@@ -311,6 +311,57 @@ async fn list_outbox(
     let entry = entry.also(format!("messages={}", items.len()));
     state.audit.record(entry).await?;
     Ok(web::Json(Page::new(items, total, limit, offset)))
+}
+
+/// Send a message the outbox gave up on again (admins), its attempts counted afresh: an
+/// invitation or reset that failed, or an email cut off as it was handed to the mail server.
+/// A message in a patient's correspondence is sent again from there, where their consent to
+/// the channel is checked.
+#[utoipa::path(
+    tag = "outbox",
+    params(("id" = Uuid, Path)),
+    security(("bearer" = ["outbox:manage"])),
+    responses(
+        (status = 204, description = "Queued to be sent again"),
+        (status = 404, body = api_types::Problem),
+        (status = 409, description = "Not a failed message, or one a patient's correspondence holds", body = api_types::Problem),
+    )
+)]
+#[post("/outbox/{id}/retry")]
+async fn retry_outbox_message(
+    auth: Authorized<require::OutboxManage>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let status = status_of(&state.db, id)
+        .await?
+        .ok_or_else(crate::platform::ApiError::not_found)?;
+    if status != OutboxStatus::Failed {
+        return Err(crate::platform::ApiError::conflict(
+            "Only a message that failed can be sent again.",
+        ));
+    }
+    if correspondence::by_outbox(&state.db, id).await?.is_some() {
+        return Err(crate::platform::ApiError::conflict(
+            "This message is in a patient's correspondence: send it again from there.",
+        ));
+    }
+    let txn = state.db.begin().await?;
+    requeue(&txn, id).await?;
+    let entry = AuditEntry::by(&auth, AuditAction::OutboxRetry).resource("outbox_message", id);
+    state.audit.commit(txn, entry).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A message's status, if it exists.
+async fn status_of(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<OutboxStatus>> {
+    Ok(outbox_message::Entity::find_by_id(id)
+        .select_only()
+        .column(outbox_message::Column::Status)
+        .into_tuple()
+        .one(db)
+        .await?)
 }
 
 /// The patients the outbox messages `ids` are to, from their correspondence entries.

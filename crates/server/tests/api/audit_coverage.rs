@@ -154,6 +154,7 @@ pub(crate) const OPERATIONS: &[(&str, &str, Kind)] = &[
     ("GET", "/api/v1/audit-events/export", Record),
     ("GET", "/api/v1/audit-events/verify", NotPatient("recomputes hashes; shows no event")),
     ("GET", "/api/v1/outbox", Elsewhere("outbox::reading_the_outbox_is_audited_against_the_patients_whose_messages_it_showed")),
+    ("POST", "/api/v1/outbox/{id}/retry", NotPatient("a message the outbox keeps for staff (a patient's goes again from their correspondence)")),
     ("GET", "/api/v1/patients/{id}/correspondence", Record),
     ("POST", "/api/v1/patients/{id}/correspondence", Record),
     ("GET", "/api/v1/correspondence", List),

@@ -168,6 +168,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/audit-events/export", "ynnnn"),
     ("GET", "/api/v1/audit-events/verify", "ynnnn"),
     ("GET", "/api/v1/outbox", "ynnnn"),
+    ("POST", "/api/v1/outbox/{id}/retry", "ynnnn"),
     ("GET", "/api/v1/patients/{id}/correspondence", "yyyy4"),
     ("POST", "/api/v1/patients/{id}/correspondence", "yyyyn"),
     ("GET", "/api/v1/correspondence", "yyyyn"),

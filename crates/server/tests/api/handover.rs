@@ -129,6 +129,32 @@ async fn an_email_whose_handover_was_cut_short_waits_for_staff_rather_than_arriv
         "{}",
         outbox[0]
     );
+    // An administrator sends it again, once.
+    let id = outbox[0]["id"].as_str().unwrap().to_owned();
+    let res = app
+        .post(
+            &format!("/api/v1/outbox/{id}/retry"),
+            Some(&admin.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let res = app
+        .post(
+            &format!("/api/v1/outbox/{id}/retry"),
+            Some(&admin.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT, "only a failed one");
+    assert_eq!(
+        deliver_due(&app.state.db, &app.state.crypto, &sender(smtp.port))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(smtp.received().len(), 1);
+    assert_eq!(app.outbox(&admin.token).await[0]["status"], "sent");
     // Nothing else is held back: a new message goes at once.
     let res = app
         .post(
@@ -144,5 +170,5 @@ async fn an_email_whose_handover_was_cut_short_waits_for_staff_rather_than_arriv
             .unwrap(),
         1
     );
-    assert_eq!(smtp.received().len(), 1);
+    assert_eq!(smtp.received().len(), 2);
 }
