@@ -14,7 +14,7 @@ use sea_orm::{ConnectionTrait, Database, Statement};
 use serde_json::{json, Value};
 
 use crate::helpers::{patient_body, TestApp};
-use crate::replicas::replica_of;
+use crate::replicas::{assert_chain_verifies_at, replica_of};
 use crate::upgrade::operations_tests_required;
 
 /// A small file system of its own, unmounted when dropped.
@@ -173,16 +173,7 @@ async fn a_full_disk_refuses_changes_clearly_and_the_server_carries_on_once_spac
             .unwrap();
         assert_eq!(res.status(), StatusCode::OK, "{id}");
     }
-    let verified: Value = client
-        .get(format!("{}/api/v1/audit-events/verify", server.base))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(verified["ok"], true, "{verified}");
+    assert_chain_verifies_at(client, &server.base, &token).await;
     drop(server);
     let db = Database::connect(&url).await.unwrap();
     let check = db

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{TestApp, PASSWORD};
 use crate::messaging::{live_at, next_frame};
-use crate::replicas::{replica, Replica};
+use crate::replicas::{assert_chain_verifies_at, ready_at, replica, Replica};
 use crate::scheduling::{at, next, practice_with};
 
 /// Caddy serving `deploy/Caddyfile` for the given replicas, stopped when dropped.
@@ -80,19 +80,8 @@ async fn proxy(client: &reqwest::Client, caddy: &Path, replicas: &[&Replica]) ->
         base: format!("http://127.0.0.1:{port}"),
         _dir: dir,
     };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let ready = client
-            .get(format!("{}/readyz", proxy.base))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == StatusCode::OK);
-        if ready {
-            return proxy;
-        }
-        assert!(Instant::now() < deadline, "Caddy did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    ready_at(client, &proxy.base, "Caddy").await;
+    proxy
 }
 
 /// How many API requests a replica has answered, from its own metrics.
@@ -303,14 +292,5 @@ async fn a_clinic_day_through_the_reverse_proxy_reaches_both_replicas_and_surviv
     }
 
     // And every one of the day's events is on one unbroken chain.
-    let verified: Value = client
-        .get(url("/api/v1/audit-events/verify"))
-        .bearer_auth(&p.admin.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(verified["ok"], true, "{verified}");
+    assert_chain_verifies_at(client, &proxy.base, &p.admin.token).await;
 }

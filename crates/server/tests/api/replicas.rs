@@ -52,20 +52,40 @@ pub(crate) async fn replica_of(
         child,
         base: format!("http://127.0.0.1:{port}"),
     };
+    ready_at(&app.client, &replica.base, "a replica").await;
+    replica
+}
+
+/// Waits until `base` answers `/readyz` (a replica, or a proxy in front of some), for at most
+/// 30 seconds.
+pub(crate) async fn ready_at(client: &reqwest::Client, base: &str, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let ready = app
-            .client
-            .get(format!("{}/readyz", replica.base))
+        let ready = client
+            .get(format!("{base}/readyz"))
             .send()
             .await
             .is_ok_and(|r| r.status() == StatusCode::OK);
         if ready {
-            return replica;
+            return;
         }
-        assert!(Instant::now() < deadline, "a replica did not start");
+        assert!(Instant::now() < deadline, "{what} did not start");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Asks `base` to verify the audit chain, and checks that it is unbroken.
+pub(crate) async fn assert_chain_verifies_at(client: &reqwest::Client, base: &str, token: &str) {
+    let verified: Value = client
+        .get(format!("{base}/api/v1/audit-events/verify"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(verified["ok"], true, "{verified}");
 }
 
 #[tokio::test]
@@ -365,16 +385,7 @@ async fn reads_on_two_replicas_at_once_keep_one_unbroken_audit_chain() {
     for r in reads {
         assert_eq!(r.await.unwrap(), StatusCode::OK);
     }
-    let verified: Value = client
-        .get(format!("{}/api/v1/audit-events/verify", a.base))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(verified["ok"], true, "{verified}");
+    assert_chain_verifies_at(client, &a.base, &token).await;
     let events: Value = client
         .get(format!(
             "{}/api/v1/audit-events?action=patient.read&patient_id={id}&limit=1",

@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::helpers::{patient_body, TestApp};
-use crate::replicas::{replica, replica_of};
+use crate::replicas::{assert_chain_verifies_at, replica, replica_of};
 
 /// Whether the operations tests must run (CI), rather than be skipped when a tool is missing.
 pub(crate) fn operations_tests_required() -> bool {
@@ -109,15 +109,6 @@ async fn the_previous_release_and_this_one_serve_one_database_during_a_rolling_u
 
     // Both releases append to one unbroken audit chain.
     for replica in [&old, &new] {
-        let verified: Value = client
-            .get(format!("{}/api/v1/audit-events/verify", replica.base))
-            .bearer_auth(&admin.token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(verified["ok"], true, "{verified}");
+        assert_chain_verifies_at(client, &replica.base, &admin.token).await;
     }
 }
