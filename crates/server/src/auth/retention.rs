@@ -10,6 +10,22 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::platform::{ApiResult, PatientId};
 
+/// Deletes the rows of each listed table (with a `user_id` column) that belong to one of
+/// `$accounts`; answers how many went.
+macro_rules! delete_of_accounts {
+    ($db:expr, $accounts:expr, [$($table:ident),*]) => {{
+        let mut rows: u64 = 0;
+        $(
+            rows += $table::Entity::delete_many()
+                .filter($table::Column::UserId.is_in($accounts.clone()))
+                .exec($db)
+                .await?
+                .rows_affected;
+        )*
+        rows
+    }};
+}
+
 /// Destroys the patient's invitations and their accounts' credentials; returns how many rows.
 pub async fn destroy_patient(db: &impl ConnectionTrait, patient_id: PatientId) -> ApiResult<u64> {
     let accounts = crate::users::accounts_of_patient(db, patient_id.0).await?;
@@ -25,26 +41,11 @@ pub async fn destroy_patient(db: &impl ConnectionTrait, patient_id: PatientId) -
             .exec(db)
             .await?
             .rows_affected;
-        rows += session::Entity::delete_many()
-            .filter(session::Column::UserId.is_in(accounts.clone()))
-            .exec(db)
-            .await?
-            .rows_affected;
-        rows += recovery_code::Entity::delete_many()
-            .filter(recovery_code::Column::UserId.is_in(accounts.clone()))
-            .exec(db)
-            .await?
-            .rows_affected;
-        rows += mfa_attempt::Entity::delete_many()
-            .filter(mfa_attempt::Column::UserId.is_in(accounts.clone()))
-            .exec(db)
-            .await?
-            .rows_affected;
-        rows += password_reset::Entity::delete_many()
-            .filter(password_reset::Column::UserId.is_in(accounts))
-            .exec(db)
-            .await?
-            .rows_affected;
+        rows += delete_of_accounts!(
+            db,
+            accounts,
+            [session, recovery_code, mfa_attempt, password_reset]
+        );
     }
     Ok(rows + crate::delete_patient_rows!(db, patient_id, [invitation]))
 }

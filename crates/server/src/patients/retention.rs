@@ -28,15 +28,7 @@ pub async fn set_retain_until(
 
 /// Erased patients whose retention was never recorded (erased by an earlier release).
 pub async fn erased_without_retention(db: &impl ConnectionTrait) -> ApiResult<Vec<PatientId>> {
-    let ids: Vec<Uuid> = patient::Entity::find()
-        .select_only()
-        .column(patient::Column::Id)
-        .filter(patient::Column::ErasedAt.is_not_null())
-        .filter(patient::Column::RetainUntil.is_null())
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(ids.into_iter().map(PatientId).collect())
+    erased_where(db, patient::Column::RetainUntil.is_null()).await
 }
 
 /// Erased patients whose kept record is past its retention on `today`.
@@ -44,11 +36,19 @@ pub async fn past_retention(
     db: &impl ConnectionTrait,
     today: NaiveDate,
 ) -> ApiResult<Vec<PatientId>> {
+    erased_where(db, patient::Column::RetainUntil.lt(today)).await
+}
+
+/// Erased patients meeting `condition`.
+async fn erased_where(
+    db: &impl ConnectionTrait,
+    condition: sea_orm::sea_query::SimpleExpr,
+) -> ApiResult<Vec<PatientId>> {
     let ids: Vec<Uuid> = patient::Entity::find()
         .select_only()
         .column(patient::Column::Id)
         .filter(patient::Column::ErasedAt.is_not_null())
-        .filter(patient::Column::RetainUntil.lt(today))
+        .filter(condition)
         .into_tuple()
         .all(db)
         .await?;
