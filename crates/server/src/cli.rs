@@ -220,6 +220,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "{} records past their retention destroyed ({} rows, {} files); {} erased patients given their retention date",
                 done.destroyed, done.gone.rows, done.gone.files, done.dated
             );
+            if done.failed > 0 {
+                anyhow::bail!(
+                    "{} records could not be dealt with (see the log above); the next pass tries them again",
+                    done.failed
+                );
+            }
         }
         Command::Migrate => {
             println!("migrations applied");

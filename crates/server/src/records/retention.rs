@@ -29,17 +29,21 @@ pub struct Retention {
     pub destroyed: usize,
     /// What went with them.
     pub gone: Destroyed,
+    /// Records due that could not be destroyed this pass (each logged); the next pass tries
+    /// them again.
+    pub failed: usize,
 }
 
 /// The scheduled job: a pass now, then once an hour.
 pub async fn run_retention(state: AppState) {
     loop {
         match destroy_past_retention(&state, Utc::now().date_naive()).await {
-            Ok(done) if done.destroyed > 0 || done.dated > 0 => tracing::info!(
+            Ok(done) if done.destroyed > 0 || done.dated > 0 || done.failed > 0 => tracing::info!(
                 destroyed = done.destroyed,
                 rows = done.gone.rows,
                 files = done.gone.files,
                 dated = done.dated,
+                failed = done.failed,
                 "records past their retention destroyed"
             ),
             Ok(_) => {}
@@ -49,22 +53,41 @@ pub async fn run_retention(state: AppState) {
     }
 }
 
-/// Destroys every erased patient's record whose retention ended before `today`.
+/// Destroys every erased patient's record whose retention ended before `today`. One record
+/// that cannot be destroyed (or dated) is logged and counted, and the pass goes on to the rest:
+/// its transaction rolled back whole, so the next pass finds it as it was.
 pub async fn destroy_past_retention(state: &AppState, today: NaiveDate) -> ApiResult<Retention> {
     let mut done = Retention::default();
     for id in crate::patients::erased_without_retention(&state.db).await? {
-        let record = crate::patients::get(&state.db, &state.crypto, id).await?;
-        let until = super::erasure::retain_until(&state.db, &record).await?;
-        crate::patients::set_retain_until(&state.db, id, until).await?;
-        done.dated += 1;
+        match date(state, id).await {
+            Ok(()) => done.dated += 1,
+            Err(e) => {
+                tracing::warn!(patient = %id, error = ?e, "an erased record could not be given its retention date");
+                done.failed += 1;
+            }
+        }
     }
     for id in crate::patients::past_retention(&state.db, today).await? {
-        if let Some(gone) = destroy(state, id, today).await? {
-            done.destroyed += 1;
-            done.gone += gone;
+        match destroy(state, id, today).await {
+            Ok(Some(gone)) => {
+                done.destroyed += 1;
+                done.gone += gone;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(patient = %id, error = ?e, "a record past its retention could not be destroyed");
+                done.failed += 1;
+            }
         }
     }
     Ok(done)
+}
+
+/// Records the retention date an earlier release did not.
+async fn date(state: &AppState, id: PatientId) -> ApiResult<()> {
+    let record = crate::patients::get(&state.db, &state.crypto, id).await?;
+    let until = super::erasure::retain_until(&state.db, &record).await?;
+    crate::patients::set_retain_until(&state.db, id, until).await
 }
 
 /// Destroys one record, unless another replica did first.

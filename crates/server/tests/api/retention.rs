@@ -208,3 +208,81 @@ async fn a_record_past_its_retention_is_destroyed_whole_with_an_event_that_names
         .unwrap();
     assert_eq!(again.destroyed, 0);
 }
+
+#[tokio::test]
+async fn a_record_that_cannot_be_destroyed_is_reported_and_the_pass_goes_on_to_the_rest() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(api_types::Role::Admin).await;
+    let mut ids = Vec::new();
+    for last in ["Held", "Due"] {
+        let patient = app
+            .create_patient(&admin.token, crate::helpers::patient_body("Ada", last))
+            .await;
+        let id: Uuid = patient["id"].as_str().unwrap().parse().unwrap();
+        let res = app
+            .post(
+                &format!("/api/v1/patients/{id}/erasure"),
+                Some(&admin.token),
+                json!({"reason": "The patient asked in writing."}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        ids.push(id);
+    }
+    let (held, due) = (ids[0], ids[1]);
+    // Both are long past their retention; something outside Carebase still refers to the first,
+    // so the database refuses to delete it.
+    let db = &app.state.db;
+    let backend = db.get_database_backend();
+    let (column, placeholder) = match backend {
+        sea_orm::DbBackend::Postgres => ("uuid", "$1"),
+        _ => ("", "?"),
+    };
+    db.execute_unprepared("UPDATE patients SET retain_until = '2020-01-01'")
+        .await
+        .unwrap();
+    db.execute_unprepared(&format!(
+        "CREATE TABLE legal_holds (patient_id {column} REFERENCES patients(id))"
+    ))
+    .await
+    .unwrap();
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        format!("INSERT INTO legal_holds (patient_id) VALUES ({placeholder})"),
+        [SqlValue::from(held)],
+    ))
+    .await
+    .unwrap();
+
+    // The job reports the one it could not destroy and destroys the other.
+    let today = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+    let done = carebase::records::destroy_past_retention(&app.state, today)
+        .await
+        .unwrap();
+    assert_eq!((done.destroyed, done.failed), (1, 1), "{done:?}");
+    assert_eq!(rows_with(&app, "patients", "id", due).await, 0);
+    // The one refused is whole: its transaction rolled back every domain's part.
+    assert_eq!(rows_with(&app, "patients", "id", held).await, 1);
+    let res = app
+        .get(&format!("/api/v1/patients/{held}"), &admin.token)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // Run by hand, the pass says so and fails, so an operator's script notices.
+    let out = carebase_beside(&app, &["retention", "run"]).await;
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("1 records could not be dealt with"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Once the hold is lifted, the next pass destroys it.
+    db.execute_unprepared("DROP TABLE legal_holds")
+        .await
+        .unwrap();
+    let done = carebase::records::destroy_past_retention(&app.state, today)
+        .await
+        .unwrap();
+    assert_eq!((done.destroyed, done.failed), (1, 0), "{done:?}");
+}
