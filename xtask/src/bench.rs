@@ -906,6 +906,26 @@ fn clinical(
     );
     report::figure("10 MB upload", up * 1000.0, "ms", false);
     report::figure("10 MB download", down * 1000.0, "ms", false);
+    // The whole record as the patient would download it: the notes and every file, streamed.
+    let export = build_request(
+        "GET",
+        &format!("/api/v1/patients/{id}/export"),
+        Some(token),
+        None,
+    );
+    let started = Instant::now();
+    let (status, body) = conn.send(&export)?;
+    if status != 200 || body.len() < rounds as usize * file.len() {
+        return Err(format!("exporting answered {status}, {} bytes", body.len()));
+    }
+    let took = started.elapsed().as_secs_f64();
+    println!(
+        "the record exported: {:.0} MB ({NOTES} notes, {rounds} files of {FILE_MB} MB) in {:.0} ms; server RSS {:.0} MB",
+        body.len() as f64 / 1e6,
+        took * 1000.0,
+        memory_kb(server.0.id(), "VmRSS:").unwrap_or(0) as f64 / 1024.0
+    );
+    report::figure("record export, 50 MB of files", took * 1000.0, "ms", false);
     println!(
         "{:<34} {:>9} {:>8} {:>8} {:>8} {:>7} {:>7}",
         "scenario", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "RSS MB"
@@ -1020,6 +1040,7 @@ impl Conn {
             .and_then(|s| s.parse().ok())
             .ok_or("bad status line")?;
         let mut length = 0usize;
+        let mut chunked = false;
         loop {
             line.clear();
             self.reader
@@ -1033,13 +1054,44 @@ impl Conn {
                 if k.eq_ignore_ascii_case("content-length") {
                     length = v.trim().parse().map_err(|_| "bad content-length")?;
                 }
+                if k.eq_ignore_ascii_case("transfer-encoding") && v.trim() == "chunked" {
+                    chunked = true;
+                }
             }
         }
-        let mut body = vec![0u8; length];
-        self.reader
-            .read_exact(&mut body)
-            .map_err(|e| e.to_string())?;
+        let body = if chunked {
+            self.chunked_body()?
+        } else {
+            let mut body = vec![0u8; length];
+            self.reader
+                .read_exact(&mut body)
+                .map_err(|e| e.to_string())?;
+            body
+        };
         Ok((status, String::from_utf8_lossy(&body).into_owned()))
+    }
+
+    /// A body sent in chunks (a streamed archive), read to its end.
+    fn chunked_body(&mut self) -> Result<Vec<u8>> {
+        let mut body = Vec::new();
+        let mut line = String::new();
+        loop {
+            line.clear();
+            self.reader
+                .read_line(&mut line)
+                .map_err(|e| e.to_string())?;
+            let size = usize::from_str_radix(line.trim_end().split(';').next().unwrap_or(""), 16)
+                .map_err(|_| format!("bad chunk size {line:?}"))?;
+            let start = body.len();
+            body.resize(start + size + 2, 0);
+            self.reader
+                .read_exact(&mut body[start..])
+                .map_err(|e| e.to_string())?;
+            body.truncate(start + size);
+            if size == 0 {
+                return Ok(body);
+            }
+        }
     }
 }
 

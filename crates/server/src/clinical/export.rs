@@ -101,14 +101,17 @@ pub async fn export_patient(
         }
         None => archive.withhold("imaging_studies"),
     }
-    // Files one at a time: each is decrypted, written and let go before the next.
+    // Files one piece at a time: each piece is decrypted, written and let go before the next.
     let readable = documents::readable_files(state, principal, patient_id.0).await?;
     let listed = files::to_wire(db, crypto, readable).await?;
     let mut index = Vec::with_capacity(listed.len());
     for (n, d) in listed.iter().enumerate() {
         let path = format!("documents/{:03} {}", n + 1, d.name);
-        let bytes = files::content(db, crypto, d).await?;
-        archive.file(&path, &bytes).await?;
+        archive.start_file(&path).await?;
+        let mut pieces = files::reader(d);
+        while let Some(piece) = pieces.next(db, crypto).await? {
+            archive.write(&piece).await?;
+        }
         index.push(serde_json::json!({"file": path, "document": d}));
     }
     archive.section("documents", index)

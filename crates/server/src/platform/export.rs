@@ -53,12 +53,6 @@ impl Archive {
         self.withheld.push(name.to_owned());
     }
 
-    /// Adds a whole file under `path`.
-    pub async fn file(&mut self, path: &str, bytes: &[u8]) -> ApiResult<()> {
-        self.zip.entry(path, bytes)?;
-        self.flush().await
-    }
-
     /// Starts a file to be written piece by piece with [`Archive::write`].
     pub async fn start_file(&mut self, path: &str) -> ApiResult<()> {
         self.zip.start(path)?;

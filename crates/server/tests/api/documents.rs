@@ -353,7 +353,29 @@ async fn a_large_file_is_kept_in_encrypted_pieces_and_comes_back_whole_or_not_at
     let res = c.app.get(&content, &c.practitioner.token).await;
     assert_eq!(res.bytes().await.unwrap().to_vec(), pdf);
 
-    // A file missing a piece is never passed off as whole: the transfer ends short.
+    // The patient's export carries each file whole, written into the archive piece by piece.
+    let export = format!("/api/v1/patients/{}/export", c.patient_id);
+    let res = c.app.get(&export, &c.patient.token).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = res.bytes().await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let names: Vec<String> = zip.file_names().map(str::to_owned).collect();
+    for (suffix, expected) in [
+        (" scan.pdf", &pdf),
+        (" diary.txt", &text),
+        (" letter.docx", &docx),
+    ] {
+        let name = names
+            .iter()
+            .find(|n| n.starts_with("documents/") && n.ends_with(suffix))
+            .unwrap_or_else(|| panic!("{suffix} not in {names:?}"));
+        let mut back = Vec::new();
+        zip.by_name(name).unwrap().read_to_end(&mut back).unwrap();
+        assert!(back == *expected, "{name} differs");
+    }
+
+    // A file missing a piece is never passed off as whole: the transfer ends short, and so does
+    // an export holding it.
     let res = upload("scan.pdf", pdf.clone()).await;
     let second: Value = res.json().await.unwrap();
     let second = second["id"].as_str().unwrap().to_owned();
@@ -373,5 +395,11 @@ async fn a_large_file_is_kept_in_encrypted_pieces_and_comes_back_whole_or_not_at
     assert!(
         res.bytes().await.is_err(),
         "a response shorter than its declared length"
+    );
+    let res = c.app.get(&export, &c.patient.token).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.bytes().await.is_err(),
+        "an archive ended without its directory"
     );
 }

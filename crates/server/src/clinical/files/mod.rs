@@ -174,13 +174,9 @@ async fn insert_row(
     .await?)
 }
 
-/// The decrypted bytes of a stored file, whole (for an archive of the record).
-pub async fn content(
-    db: &impl ConnectionTrait,
-    crypto: &Crypto,
-    doc: &Document,
-) -> ApiResult<Vec<u8>> {
-    pieces::content(db, crypto, doc.id, doc.size_bytes.max(0) as u64).await
+/// A stored file's bytes, to be read a piece at a time (for an archive of the record).
+pub fn reader(doc: &Document) -> pieces::Reader {
+    pieces::Reader::new(doc.id, doc.size_bytes.max(0) as u64)
 }
 
 /// Deletes a stored file's bytes (its description stays, marked deleted, by the caller).
@@ -277,7 +273,11 @@ pub fn respond(
         ))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .no_chunking(size)
-        .streaming(pieces::stream(db, crypto, doc.id, size))
+        .streaming(pieces::stream(
+            db,
+            crypto,
+            pieces::Reader::new(doc.id, size),
+        ))
 }
 
 #[cfg(test)]

@@ -233,42 +233,57 @@ async fn next_piece(
     Ok(Some(bytes))
 }
 
-/// The decrypted bytes of a stored file of `size` bytes, whole (for an archive of the record).
-pub async fn content(
-    db: &impl ConnectionTrait,
-    crypto: &Crypto,
+/// A stored file of `size` bytes read one piece at a time, each checked against the size so
+/// that a file missing its end is never passed off as whole.
+#[derive(Debug, Clone, Copy)]
+pub struct Reader {
     id: Uuid,
     size: u64,
-) -> ApiResult<Vec<u8>> {
-    let mut out = Vec::with_capacity(size as usize);
-    let mut seq = 0;
-    while let Some(piece) = next_piece(db, crypto, id, (seq, out.len() as u64, size)).await? {
-        out.extend_from_slice(&piece);
-        seq += 1;
-    }
-    Ok(out)
+    seq: i16,
+    sent: u64,
 }
 
-/// The bytes of a stored file of `size` bytes as they are sent, one piece read and decrypted
-/// at a time. A piece that cannot be read ends the response early, so the client sees an
-/// incomplete transfer rather than a wrong file.
+impl Reader {
+    pub fn new(id: Uuid, size: u64) -> Reader {
+        Reader {
+            id,
+            size,
+            seq: 0,
+            sent: 0,
+        }
+    }
+
+    /// The next piece, decrypted; `None` once the file is complete.
+    pub async fn next(
+        &mut self,
+        db: &impl ConnectionTrait,
+        crypto: &Crypto,
+    ) -> ApiResult<Option<Vec<u8>>> {
+        let piece = next_piece(db, crypto, self.id, (self.seq, self.sent, self.size)).await?;
+        if let Some(bytes) = &piece {
+            self.seq += 1;
+            self.sent += bytes.len() as u64;
+        }
+        Ok(piece)
+    }
+}
+
+/// The bytes of a stored file as they are sent, one piece read and decrypted at a time. A piece
+/// that cannot be read ends the response early, so the client sees an incomplete transfer
+/// rather than a wrong file.
 pub fn stream(
     db: sea_orm::DatabaseConnection,
     crypto: Arc<Crypto>,
-    id: Uuid,
-    size: u64,
+    reader: Reader,
 ) -> impl Stream<Item = Result<Bytes, std::io::Error>> + 'static {
-    futures_util::stream::try_unfold((0i16, 0u64), move |(seq, sent)| {
+    futures_util::stream::try_unfold(reader, move |mut reader| {
         let (db, crypto) = (db.clone(), crypto.clone());
         async move {
-            match next_piece(&db, &crypto, id, (seq, sent, size)).await {
-                Ok(Some(piece)) => {
-                    let sent = sent + piece.len() as u64;
-                    Ok(Some((Bytes::from(piece), (seq + 1, sent))))
-                }
+            match reader.next(&db, &crypto).await {
+                Ok(Some(piece)) => Ok(Some((Bytes::from(piece), reader))),
                 Ok(None) => Ok(None),
                 Err(e) => {
-                    tracing::error!(document = %id, error = ?e, "a document could not be sent whole");
+                    tracing::error!(document = %reader.id, error = ?e, "a document could not be sent whole");
                     Err(std::io::Error::other("the document could not be read"))
                 }
             }
