@@ -95,6 +95,24 @@ fn SignedInRoutes() -> impl MatchNestedRoutes + Clone {
 /// A screen in one of the app's areas: `preload` fetches the area's code (with the `split`
 /// feature; a development build has it already), `view` shows the screen, guarded.
 macro_rules! area_screen {
+    ($name:ident, preload = $preload:expr, $view:expr) => {
+        struct $name;
+
+        impl LazyRoute for $name {
+            fn data() -> Self {
+                Self
+            }
+
+            async fn view(_: Self) -> AnyView {
+                $view.into_any()
+            }
+
+            async fn preload() {
+                #[cfg(feature = "split")]
+                $preload.await;
+            }
+        }
+    };
     ($name:ident, $preload:path, $view:expr) => {
         struct $name;
 
@@ -278,52 +296,52 @@ area_screen!(
 );
 area_screen!(
     MyMessagesScreen,
-    portal::__preload_page,
+    preload = portal::preload(PortalPage::Messages),
     for_roles(PATIENT, || deferred(portal::page(PortalPage::Messages)))
 );
 area_screen!(
     MyConversationScreen,
-    portal::__preload_page,
+    preload = portal::preload(PortalPage::Conversation),
     for_roles(PATIENT, || deferred(portal::page(PortalPage::Conversation)))
 );
 area_screen!(
     MyDetailsScreen,
-    portal::__preload_page,
+    preload = portal::preload(PortalPage::Details),
     for_roles(PATIENT, || deferred(portal::page(PortalPage::Details)))
 );
 area_screen!(
     MyAppointmentsScreen,
-    portal::__preload_page,
+    preload = portal::preload(PortalPage::Appointments),
     for_roles(PATIENT, || deferred(portal::page(PortalPage::Appointments)))
 );
 area_screen!(
     MyHealthScreen,
-    portal::__preload_page,
+    preload = portal::preload(PortalPage::Health),
     for_roles(PATIENT, || deferred(portal::page(PortalPage::Health)))
 );
 area_screen!(
     MyPrivacyScreen,
-    portal::__preload_page,
+    preload = portal::preload(PortalPage::Privacy),
     for_roles(PATIENT, || deferred(portal::page(PortalPage::Privacy)))
 );
 area_screen!(
     MyMedicationsScreen,
-    portal::__preload_page,
+    preload = portal::preload(PortalPage::Medications),
     for_roles(PATIENT, || deferred(portal::page(PortalPage::Medications)))
 );
 area_screen!(
     MyHomeworkScreen,
-    portal::__preload_page,
+    preload = portal::preload(PortalPage::Homework),
     for_roles(PATIENT, || deferred(portal::page(PortalPage::Homework)))
 );
 area_screen!(
     MyRecordsScreen,
-    portal::__preload_page,
+    preload = portal::preload(PortalPage::Records),
     for_roles(PATIENT, || deferred(portal::page(PortalPage::Records)))
 );
 area_screen!(
     MyQuestionnairesScreen,
-    portal::__preload_page,
+    preload = portal::preload(PortalPage::Questionnaires),
     for_roles(PATIENT, || deferred(portal::page(
         PortalPage::Questionnaires
     )))

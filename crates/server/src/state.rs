@@ -29,6 +29,8 @@ pub struct AppState {
     pub events: Events,
     /// Set when the process is stopping.
     pub draining: Draining,
+    /// Patient searches whose count recently reached its cap.
+    pub capped_counts: Arc<crate::patients::CappedCounts>,
 }
 
 impl AppState {
@@ -68,6 +70,7 @@ impl AppState {
         crate::auth::follow_revocations(events.subscribe());
         Ok(AppState {
             draining: Draining::default(),
+            capped_counts: Arc::default(),
             events,
             integrations: Arc::new(integrations),
             audit: AuditLog::start(audit_db, settings.audit_reads_flushed)

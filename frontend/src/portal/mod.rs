@@ -42,19 +42,64 @@ pub enum PortalPage {
     Conversation,
 }
 
-/// A portal screen; the area's code arrives the first time one is opened.
-#[cfg_attr(feature = "split", leptos::lazy(portal))]
+/// A portal screen. The portal comes in four parts, each fetched the first time one of its
+/// screens is opened, so that a patient opening their messages does not wait for the code of
+/// their clinical record: conversations, the record, appointments, and their own details,
+/// health and privacy.
 pub async fn page(page: PortalPage) -> AnyView {
     match page {
-        PortalPage::Details => view! { <MyDetailsPage /> }.into_any(),
-        PortalPage::Appointments => view! { <MyAppointmentsPage /> }.into_any(),
-        PortalPage::Health => view! { <MyHealthPage /> }.into_any(),
-        PortalPage::Privacy => view! { <crate::sharing::MyPrivacyPage /> }.into_any(),
+        PortalPage::Messages | PortalPage::Conversation => conversations(page).await,
+        PortalPage::Records
+        | PortalPage::Medications
+        | PortalPage::Homework
+        | PortalPage::Questionnaires => record(page).await,
+        PortalPage::Appointments => appointments().await,
+        PortalPage::Details | PortalPage::Health | PortalPage::Privacy => own(page).await,
+    }
+}
+
+/// Fetches the part of the portal `page` is in, ahead of its being opened.
+#[cfg(feature = "split")]
+pub async fn preload(page: PortalPage) {
+    match page {
+        PortalPage::Messages | PortalPage::Conversation => __preload_conversations().await,
+        PortalPage::Records
+        | PortalPage::Medications
+        | PortalPage::Homework
+        | PortalPage::Questionnaires => __preload_record().await,
+        PortalPage::Appointments => __preload_appointments().await,
+        PortalPage::Details | PortalPage::Health | PortalPage::Privacy => __preload_own().await,
+    }
+}
+
+#[cfg_attr(feature = "split", leptos::lazy(portal_messages))]
+async fn conversations(page: PortalPage) -> AnyView {
+    match page {
+        PortalPage::Conversation => view! { <MyConversationPage /> }.into_any(),
+        _ => view! { <MyMessagesPage /> }.into_any(),
+    }
+}
+
+#[cfg_attr(feature = "split", leptos::lazy(portal_record))]
+async fn record(page: PortalPage) -> AnyView {
+    match page {
         PortalPage::Medications => view! { <MyMedicationsPage /> }.into_any(),
         PortalPage::Homework => view! { <MyHomeworkPage /> }.into_any(),
-        PortalPage::Records => view! { <MyRecordsPage /> }.into_any(),
         PortalPage::Questionnaires => view! { <MyQuestionnairesPage /> }.into_any(),
-        PortalPage::Messages => view! { <MyMessagesPage /> }.into_any(),
-        PortalPage::Conversation => view! { <MyConversationPage /> }.into_any(),
+        _ => view! { <MyRecordsPage /> }.into_any(),
+    }
+}
+
+#[cfg_attr(feature = "split", leptos::lazy(portal_appointments))]
+async fn appointments() -> AnyView {
+    view! { <MyAppointmentsPage /> }.into_any()
+}
+
+#[cfg_attr(feature = "split", leptos::lazy(portal))]
+async fn own(page: PortalPage) -> AnyView {
+    match page {
+        PortalPage::Health => view! { <MyHealthPage /> }.into_any(),
+        PortalPage::Privacy => view! { <crate::sharing::MyPrivacyPage /> }.into_any(),
+        _ => view! { <MyDetailsPage /> }.into_any(),
     }
 }

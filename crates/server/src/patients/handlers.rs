@@ -99,7 +99,8 @@ pub(super) async fn list_patients(
     state: web::Data<AppState>,
     query: Query<PatientQuery>,
 ) -> ApiResult<web::Json<Page<PatientSummary>>> {
-    let page = super::listing::search(&state.db, &state.crypto, &query).await?;
+    let page =
+        super::listing::search(&state.db, &state.crypto, &state.capped_counts, &query).await?;
     let ids: Vec<String> = page.items.iter().map(|p| p.id.to_string()).collect();
     state
         .audit

@@ -5,6 +5,10 @@
 //! capped count both come from an index alone (the active patients' ids, or the token index
 //! when a search drives it: a two-word search is a merge of the two words' token ranges, both
 //! already in id order), and only the page's own rows are read.
+//!
+//! A count that reached the cap is remembered for [`CAPPED_FOR`] ([`CappedCounts`]): counting to
+//! the cap is most of what a page costs the database, and "more than 1,000" stays true while
+//! anyone pages through the list, unless hundreds of patients are archived within seconds.
 
 use api_types::patients::{PatientQuery, PatientSort, PatientStatusFilter, PatientSummary};
 use api_types::Page;
@@ -24,11 +28,50 @@ use crate::platform::{ApiError, ApiResult};
 /// Counting stops here: a count costs time in proportion to what it counts.
 pub const COUNT_CAP: u64 = 1_000;
 
+/// How long a count past the cap is taken as still past it.
+pub const CAPPED_FOR: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Searches (and the plain list) whose count recently reached the cap, by what they match
+/// (see `Matching::key`): each page of them is read without counting again. Held per process.
+#[derive(Debug, Default)]
+pub struct CappedCounts(std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>);
+
+/// Searches remembered at most; past it, the stale are dropped, and if that is not enough, all.
+const CAPPED_MAX: usize = 1_000;
+
+impl CappedCounts {
+    fn still_capped(&self, key: &str) -> bool {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|seen| seen.get(key).copied())
+            .is_some_and(|at| at.elapsed() < CAPPED_FOR)
+    }
+
+    fn remember(&self, key: &str, total: u64) {
+        let Ok(mut seen) = self.0.lock() else {
+            return;
+        };
+        if total <= COUNT_CAP {
+            seen.remove(key);
+            return;
+        }
+        if seen.len() >= CAPPED_MAX {
+            seen.retain(|_, at| at.elapsed() < CAPPED_FOR);
+            if seen.len() >= CAPPED_MAX {
+                seen.clear();
+            }
+        }
+        seen.insert(key.to_owned(), std::time::Instant::now());
+    }
+}
+
 /// Searches patients. Every word of `q`, and each of `email`, `phone` and `date_of_birth`, must
 /// match; matching happens entirely on blind-index tokens.
 pub async fn search(
     db: &impl ConnectionTrait,
     crypto: &Crypto,
+    capped: &CappedCounts,
     q: &PatientQuery,
 ) -> ApiResult<Page<PatientSummary>> {
     let (limit, offset) =
@@ -38,7 +81,9 @@ pub async fn search(
         ids,
         driver,
         token_count_only,
+        key,
     } = matching(crypto, q)?;
+    let known = capped.still_capped(&key).then_some(COUNT_CAP + 1);
     let sort = q.sort.unwrap_or_default();
     let (rows, total) = match sort {
         PatientSort::CreatedDesc | PatientSort::CreatedAsc => {
@@ -47,10 +92,14 @@ pub async fn search(
             } else {
                 Order::Asc
             };
-            one_pass(db, ids, order, limit, offset).await?
+            let (rows, counted) = one_pass(db, ids, order, limit, offset, known.is_none()).await?;
+            (rows, known.or(counted))
         }
         PatientSort::UpdatedDesc => {
-            let total = capped_count(db, &select).await?;
+            let total = match known {
+                Some(total) => total,
+                None => capped_count(db, &select).await?,
+            };
             let rows = select
                 .clone()
                 .order_by_desc(patient::Column::UpdatedAt)
@@ -69,6 +118,9 @@ pub async fn search(
             _ => capped_count(db, &select).await?,
         },
     };
+    if known.is_none() {
+        capped.remember(&key, total);
+    }
     let items = rows
         .into_iter()
         .map(|m| summary_of(crypto, &m))
@@ -92,6 +144,9 @@ struct Matching {
     driver: Option<String>,
     /// Whether that token is the whole condition.
     token_count_only: bool,
+    /// What the query matches, whatever its order and page: the status and each condition's
+    /// tokens (keyed hashes, never the words searched for).
+    key: String,
 }
 
 fn matching(crypto: &Crypto, q: &PatientQuery) -> ApiResult<Matching> {
@@ -140,6 +195,11 @@ fn matching(crypto: &Crypto, q: &PatientQuery) -> ApiResult<Matching> {
         }
     }
     let filtered_by_tokens = !groups.is_empty();
+    let key = {
+        let mut conditions: Vec<String> = groups.iter().map(|g| g.join(",")).collect();
+        conditions.sort_unstable();
+        format!("{status:?}|{}", conditions.join("|"))
+    };
     // With a single-token condition and creation order, the token index walks the matches in id
     // order already, so a page reads only its own rows rather than sorting every match.
     let driver = (q.sort.unwrap_or_default() != PatientSort::UpdatedDesc)
@@ -197,6 +257,7 @@ fn matching(crypto: &Crypto, q: &PatientQuery) -> ApiResult<Matching> {
         ids,
         driver,
         token_count_only,
+        key,
     })
 }
 
@@ -228,31 +289,37 @@ struct PageRow {
     matching: i64,
 }
 
-/// One page in id order and the capped count, in one statement. Both walk the same index (the
-/// patients' active ids, or the driving token's range) without touching a row: the page's ids,
-/// from which only its own rows are read, and at most one id past [`COUNT_CAP`] for the count.
-/// The count is `None` when the page came back empty and so could not carry it.
+/// One page in id order and, when `count`, the capped count, in one statement. Both walk the
+/// same index (the patients' active ids, or the driving token's range) without touching a row:
+/// the page's ids, from which only its own rows are read, and at most one id past
+/// [`COUNT_CAP`] for the count. The count is `None` when not asked for, or when the page came
+/// back empty and so could not carry it.
 async fn one_pass(
     db: &impl ConnectionTrait,
     ids: SelectStatement,
     order: Order,
     limit: u64,
     offset: u64,
+    count: bool,
 ) -> ApiResult<(Vec<patient::Model>, Option<u64>)> {
     let mut ids = ids;
     ids.order_by(Alias::new("id"), order.clone());
     let page_ids = ids.clone().limit(limit).offset(offset).to_owned();
+    let page = patient::Entity::find()
+        .filter(patient::Column::Id.in_subquery(page_ids))
+        .order_by(patient::Column::Id, order);
+    if !count {
+        return Ok((page.all(db).await?, None));
+    }
     let count = Query::select()
         .expr(Expr::cust("COUNT(*)"))
         .from_subquery(ids.limit(COUNT_CAP + 1).to_owned(), Alias::new("capped"))
         .to_owned();
-    let page = patient::Entity::find()
-        .filter(patient::Column::Id.in_subquery(page_ids))
+    let page = page
         .expr_as(
             sea_orm::sea_query::SimpleExpr::SubQuery(None, Box::new(count.into())),
             "matching",
         )
-        .order_by(patient::Column::Id, order)
         .into_query();
     let stmt = db.get_database_backend().build(&page);
     let rows = PageRow::find_by_statement(stmt).all(db).await?;

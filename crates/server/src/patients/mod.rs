@@ -33,7 +33,7 @@ pub use consents::{given as consent_given, record_choice as record_consent, reco
 pub use erase::{erase_patient, erasure_fence};
 pub use export::{export_patient, MAX_ACCESS_EVENTS};
 pub use integrity::check_decrypts;
-pub use listing::COUNT_CAP;
+pub use listing::{CappedCounts, COUNT_CAP};
 pub use queries::{
     create, ensure_not_erased, find, find_many, get, get_for_change, with_email, with_phone,
     PatientRecord,

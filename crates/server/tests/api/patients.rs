@@ -442,6 +442,17 @@ async fn counting_stops_at_the_cap_so_large_lists_stay_fast() {
     assert_eq!(v["total"], cap);
     assert_eq!(v["total_capped"], true);
     assert_eq!(v["items"].as_array().unwrap().len(), 25);
+    // The next pages, in either order, are read without counting again and say the same.
+    for path in [
+        "/api/v1/patients?offset=25",
+        "/api/v1/patients?offset=975&sort=updated_desc",
+    ] {
+        let page: Value = app.get(path, &staff.token).await.json().await.unwrap();
+        assert_eq!(page["total"], cap, "{path}");
+        assert_eq!(page["total_capped"], true, "{path}");
+        assert_eq!(page["items"].as_array().unwrap().len(), 25, "{path}");
+        assert_ne!(page["items"][0]["id"], v["items"][0]["id"], "{path}");
+    }
     let v: Value = app
         .get("/api/v1/patients?q=quill", &staff.token)
         .await
@@ -450,6 +461,17 @@ async fn counting_stops_at_the_cap_so_large_lists_stay_fast() {
         .unwrap();
     assert_eq!(v["total"], 1);
     assert_eq!(v["total_capped"], false);
+    // A search matching exactly the cap is counted, every time.
+    for _ in 0..2 {
+        let v: Value = app
+            .get("/api/v1/patients?q=many", &staff.token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(v["total"], cap);
+        assert_eq!(v["total_capped"], false);
+    }
 }
 
 #[tokio::test]
