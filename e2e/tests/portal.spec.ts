@@ -55,6 +55,7 @@ test.describe('the patient portal', () => {
       'Privacy',
     ]);
     await expect(page.getByRole('main')).toContainText('0400 111 222');
+    await expect(page.getByRole('region', { name: 'Your next appointment' })).toContainText('Nothing booked');
     await screenshot(page, 'portal-01-home');
 
     await page.getByRole('link', { name: 'View and update' }).click();

@@ -242,6 +242,14 @@ test.describe('scheduling', () => {
     expect(mine.some((m: { attachments: string[] }) => m.attachments.includes('appointment.ics'))).toBe(true);
     expect(mine.some((m: { channel: string }) => m.channel === 'sms')).toBe(true);
 
+    // Home leads with it, and asks for a confirmation.
+    await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Home' }).click();
+    const next = page.getByRole('region', { name: 'Your next appointment' });
+    await expect(next).toContainText('Physio session with Pat Practitioner');
+    await expect(next).toContainText('confirm it under Appointments');
+    await next.getByRole('link', { name: 'Appointments' }).click();
+    await expect(page.getByRole('heading', { name: 'My appointments' })).toBeVisible();
+
     await upcoming.getByRole('button', { name: /^Cancel appointment on / }).click();
     const cancel = page.getByRole('dialog', { name: 'Cancel appointment' });
     await cancel.getByLabel('Why are you cancelling?').fill('Away for work');

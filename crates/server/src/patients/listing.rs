@@ -16,7 +16,7 @@ use entity::patients::{patient, search_token};
 use sea_orm::sea_query::{Alias, Expr, Order, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait,
+    QuerySelect, QueryTrait, Statement,
 };
 
 use super::queries::summary_of;
@@ -100,12 +100,15 @@ pub async fn search(
                 Some(total) => total,
                 None => capped_count(db, &select).await?,
             };
-            let rows = select
+            let page = select
                 .clone()
                 .order_by_desc(patient::Column::UpdatedAt)
                 .order_by_desc(patient::Column::Id)
                 .limit(limit)
                 .offset(offset)
+                .into_query();
+            let rows = patient::Entity::find()
+                .from_raw_sql(with_values_written_in(db, &page))
                 .all(db)
                 .await?;
             (rows, Some(total))
@@ -309,7 +312,11 @@ async fn one_pass(
         .filter(patient::Column::Id.in_subquery(page_ids))
         .order_by(patient::Column::Id, order);
     if !count {
-        return Ok((page.all(db).await?, None));
+        let stmt = with_values_written_in(db, &page.into_query());
+        return Ok((
+            patient::Entity::find().from_raw_sql(stmt).all(db).await?,
+            None,
+        ));
     }
     let count = Query::select()
         .expr(Expr::cust("COUNT(*)"))
@@ -321,8 +328,9 @@ async fn one_pass(
             "matching",
         )
         .into_query();
-    let stmt = db.get_database_backend().build(&page);
-    let rows = PageRow::find_by_statement(stmt).all(db).await?;
+    let rows = PageRow::find_by_statement(with_values_written_in(db, &page))
+        .all(db)
+        .await?;
     let total = rows.first().map(|r| r.matching.max(0) as u64);
     let total = match total {
         Some(t) => Some(t),
@@ -363,10 +371,20 @@ async fn count_rows(db: &impl ConnectionTrait, inner: SelectStatement) -> ApiRes
         .from_subquery(inner, Alias::new("capped"))
         .to_owned();
     let n: i64 = db
-        .query_one(&stmt)
+        .query_one_raw(with_values_written_in(db, &stmt))
         .await?
         .map(|row| row.try_get("", "n"))
         .transpose()?
         .unwrap_or(0);
     Ok(n.max(0) as u64)
+}
+
+/// `query` with its values written into its text, quoted by the query builder. A page's size
+/// and place are then part of the statement rather than parameters: PostgreSQL plans a cached
+/// statement without parameters once, whereas `LIMIT $1 OFFSET $2` was planned again on every
+/// call (a plan made for any limit cannot know that the page is small, so the planner never
+/// settles on one), and planning cost more than running the query.
+fn with_values_written_in(db: &impl ConnectionTrait, query: &SelectStatement) -> Statement {
+    let backend = db.get_database_backend();
+    Statement::from_string(backend, backend.build(query).to_string())
 }
