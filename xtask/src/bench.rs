@@ -91,6 +91,13 @@ pub fn bench(args: &[String]) -> Result {
     );
     let scenarios: Vec<(&str, &str, String, Option<String>, usize)> = vec![
         (
+            report::REFERENCE,
+            "GET",
+            "/healthz".into(),
+            None,
+            connections,
+        ),
+        (
             "sign in (argon2id)",
             "POST",
             "/api/v1/auth/login".into(),
@@ -914,13 +921,13 @@ fn clinical(
         None,
     );
     let started = Instant::now();
-    let (status, body) = conn.send(&export)?;
+    let (status, body) = conn.send_for_bytes(&export)?;
     if status != 200 || body.len() < rounds as usize * file.len() {
         return Err(format!("exporting answered {status}, {} bytes", body.len()));
     }
     let took = started.elapsed().as_secs_f64();
     println!(
-        "the record exported: {:.0} MB ({NOTES} notes, {rounds} files of {FILE_MB} MB) in {:.0} ms; server RSS {:.0} MB",
+        "the record exported: a {:.0} MB archive ({NOTES} notes, {rounds} files of {FILE_MB} MB) in {:.0} ms; server RSS {:.0} MB",
         body.len() as f64 / 1e6,
         took * 1000.0,
         memory_kb(server.0.id(), "VmRSS:").unwrap_or(0) as f64 / 1024.0
@@ -1026,6 +1033,12 @@ impl Conn {
 
     /// One request on the kept-alive connection: status and body.
     pub(crate) fn send(&mut self, req: &[u8]) -> Result<(u16, String)> {
+        let (status, body) = self.send_for_bytes(req)?;
+        Ok((status, String::from_utf8_lossy(&body).into_owned()))
+    }
+
+    /// [`Conn::send`], the body as it came.
+    pub(crate) fn send_for_bytes(&mut self, req: &[u8]) -> Result<(u16, Vec<u8>)> {
         self.reader
             .get_mut()
             .write_all(req)
@@ -1068,7 +1081,7 @@ impl Conn {
                 .map_err(|e| e.to_string())?;
             body
         };
-        Ok((status, String::from_utf8_lossy(&body).into_owned()))
+        Ok((status, body))
     }
 
     /// A body sent in chunks (a streamed archive), read to its end.

@@ -13,6 +13,11 @@ use crate::Result;
 
 /// How much worse than the baseline a figure may be before it is flagged.
 const TOLERANCE: f64 = 0.20;
+/// The scenario that measures the machine rather than the server: an endpoint that does
+/// nothing (no database, no token), so its rate is what the machine and the HTTP stack allow.
+/// Run on another machine, every figure is compared at that machine's speed relative to the
+/// baseline's (a machine a third slower is not taken for a server a third slower).
+pub const REFERENCE: &str = "the machine: GET /healthz";
 /// Latencies this close to their baseline are never flagged: at a few tenths of a millisecond,
 /// 20 % is the machine's noise rather than the server's.
 const LATENCY_FLOOR_MS: f64 = 0.5;
@@ -114,6 +119,9 @@ pub fn finish(save: bool) -> Result<Vec<String>> {
             let flagged = compare(&baseline, &summary);
             print_comparison(&flagged);
             flagged
+                .into_iter()
+                .filter(|l| !l.starts_with(SPEED))
+                .collect()
         }
         Err(_) => {
             println!("\nno baseline at {} yet", baseline_path().display());
@@ -128,6 +136,10 @@ pub fn finish(save: bool) -> Result<Vec<String>> {
 }
 
 fn print_comparison(flagged: &[String]) {
+    if let Some(line) = flagged.first().filter(|l| l.starts_with(SPEED)) {
+        println!("\n{line}");
+    }
+    let flagged: Vec<&String> = flagged.iter().filter(|l| !l.starts_with(SPEED)).collect();
     if flagged.is_empty() {
         println!("\nagainst the baseline: no figure more than 20 % worse");
         return;
@@ -146,23 +158,56 @@ fn worse_higher(now: f64, base: f64, floor: f64) -> bool {
     now > base * (1.0 + TOLERANCE) && now - base > floor
 }
 
+/// How the line giving the machine's speed starts (it leads the comparison when the speeds
+/// differ, and is not a flag).
+const SPEED: &str = "this machine";
+
+/// How fast this machine is beside the baseline's, from [`REFERENCE`] (1 when either run lacks
+/// it).
+fn speed(baseline: &Summary, now: &Summary) -> f64 {
+    let rps = |s: &Summary| {
+        s.rows
+            .iter()
+            .find(|r| r.scenario == REFERENCE)
+            .map(|r| r.rps)
+            .filter(|rps| *rps > 0.0)
+    };
+    match (rps(baseline), rps(now)) {
+        (Some(base), Some(now)) => now / base,
+        _ => 1.0,
+    }
+}
+
 /// The figures of `now` more than 20 % worse than the same scenario's in `baseline`, each as a
-/// line naming the scenario. Scenarios only one side has are not compared.
+/// line naming the scenario, at this machine's speed beside the baseline's (see [`REFERENCE`];
+/// a leading line says so when they differ). Scenarios only one side has are not compared.
 pub fn compare(baseline: &Summary, now: &Summary) -> Vec<String> {
     let mut flagged = Vec::new();
+    let speed = speed(baseline, now);
+    if (speed - 1.0).abs() > 0.05 {
+        flagged.push(format!(
+            "{SPEED} serves the reference at {:.0} % of the baseline machine's rate: each baseline \
+             figure is scaled by that before comparing (rates times it, times divided by it)",
+            speed * 100.0
+        ));
+    }
     for r in &now.rows {
         let Some(b) = baseline.rows.iter().find(|b| b.scenario == r.scenario) else {
             continue;
         };
-        if worse_lower(r.rps, b.rps) {
+        if r.scenario == REFERENCE {
+            continue;
+        }
+        let (base_rps, base_p99) = (b.rps * speed, b.p99_ms / speed);
+        if worse_lower(r.rps, base_rps) {
             flagged.push(format!(
-                "{}: {:.0} req/s (baseline {:.0})",
+                "{}: {:.0} req/s (baseline {:.0}, {base_rps:.0} at this machine's speed)",
                 r.scenario, r.rps, b.rps
             ));
         }
-        if worse_higher(r.p99_ms, b.p99_ms, LATENCY_FLOOR_MS) {
+        if worse_higher(r.p99_ms, base_p99, LATENCY_FLOOR_MS) {
             flagged.push(format!(
-                "{}: p99 {:.2} ms (baseline {:.2})",
+                "{}: p99 {:.2} ms (baseline {:.2}, {base_p99:.2} at this machine's speed)",
                 r.scenario, r.p99_ms, b.p99_ms
             ));
         }
@@ -177,10 +222,12 @@ pub fn compare(baseline: &Summary, now: &Summary) -> Vec<String> {
         let Some(b) = baseline.figures.get(name) else {
             continue;
         };
+        // Memory does not scale with the machine's speed; rates and times do.
+        let scale = if f.unit == "MB" { 1.0 } else { speed };
         let worse = if f.higher_is_better {
-            worse_lower(f.value, b.value)
+            worse_lower(f.value, b.value * scale)
         } else {
-            worse_higher(f.value, b.value, 0.0)
+            worse_higher(f.value, b.value / scale, 0.0)
         };
         if worse {
             flagged.push(format!(
@@ -231,6 +278,28 @@ mod tests {
         assert!(flagged[0].starts_with("read one patient: 7000 req/s"));
         assert!(flagged[1].starts_with("read one patient: p99 7.00 ms"));
         assert!(flagged[2].starts_with("peak server memory: 190.0 MB"));
+    }
+
+    #[test]
+    fn a_slower_machine_is_not_taken_for_a_slower_server_but_a_slower_server_still_is() {
+        let with_reference = |reference: f64, rps: f64, p99: f64| {
+            let mut s = run(rps, p99, 150.0);
+            s.rows.push(Row {
+                scenario: REFERENCE.into(),
+                rps: reference,
+                ..s.rows[0].clone()
+            });
+            s
+        };
+        let baseline = with_reference(100_000.0, 10_000.0, 5.0);
+        // A machine at 70 %: the server at 70 % too is as it was.
+        let flagged = compare(&baseline, &with_reference(70_000.0, 7_000.0, 7.0));
+        assert_eq!(flagged.len(), 1, "{flagged:?}");
+        assert!(flagged[0].starts_with("this machine serves the reference at 70 %"));
+        // The same machine at 70 % with the server at half: flagged.
+        let flagged = compare(&baseline, &with_reference(70_000.0, 5_000.0, 7.0));
+        assert_eq!(flagged.len(), 2, "{flagged:?}");
+        assert!(flagged[1].starts_with("read one patient: 5000 req/s"));
     }
 
     #[test]

@@ -16,12 +16,13 @@ use entity::patients::{patient, search_token};
 use sea_orm::sea_query::{Alias, Expr, Order, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Statement,
+    QuerySelect, QueryTrait,
 };
 
 use super::queries::summary_of;
 use super::search;
 use crate::platform::crypto::Crypto;
+use crate::platform::db::{page_of, with_values_written_in};
 use crate::platform::http::page_bounds_up_to;
 use crate::platform::{ApiError, ApiResult};
 
@@ -100,17 +101,11 @@ pub async fn search(
                 Some(total) => total,
                 None => capped_count(db, &select).await?,
             };
-            let page = select
+            let newest_first = select
                 .clone()
                 .order_by_desc(patient::Column::UpdatedAt)
-                .order_by_desc(patient::Column::Id)
-                .limit(limit)
-                .offset(offset)
-                .into_query();
-            let rows = patient::Entity::find()
-                .from_raw_sql(with_values_written_in(db, &page))
-                .all(db)
-                .await?;
+                .order_by_desc(patient::Column::Id);
+            let rows = page_of(db, newest_first, limit, offset).await?;
             (rows, Some(total))
         }
     };
@@ -377,14 +372,4 @@ async fn count_rows(db: &impl ConnectionTrait, inner: SelectStatement) -> ApiRes
         .transpose()?
         .unwrap_or(0);
     Ok(n.max(0) as u64)
-}
-
-/// `query` with its values written into its text, quoted by the query builder. A page's size
-/// and place are then part of the statement rather than parameters: PostgreSQL plans a cached
-/// statement without parameters once, whereas `LIMIT $1 OFFSET $2` was planned again on every
-/// call (a plan made for any limit cannot know that the page is small, so the planner never
-/// settles on one), and planning cost more than running the query.
-fn with_values_written_in(db: &impl ConnectionTrait, query: &SelectStatement) -> Statement {
-    let backend = db.get_database_backend();
-    Statement::from_string(backend, backend.build(query).to_string())
 }

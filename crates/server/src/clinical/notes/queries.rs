@@ -10,7 +10,7 @@ use entity::clinical::{clinical_note, clinical_note_version, document};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    PaginatorTrait, QueryFilter, QueryOrder, Select,
 };
 use uuid::Uuid;
 
@@ -78,12 +78,8 @@ pub(super) async fn page(
         find = find.filter(clinical_note::Column::NoteType.eq(t.as_str()));
     }
     let total = find.clone().count(db).await?;
-    let rows = find
-        .order_by_desc(clinical_note::Column::CreatedAt)
-        .limit(limit)
-        .offset(offset)
-        .all(db)
-        .await?;
+    let newest_first = find.order_by_desc(clinical_note::Column::CreatedAt);
+    let rows = crate::platform::db::page_of(db, newest_first, limit, offset).await?;
     Ok((total, rows))
 }
 
