@@ -199,16 +199,29 @@ pub fn compare(baseline: &Summary, now: &Summary) -> Vec<String> {
             continue;
         }
         let (base_rps, base_p99) = (b.rps * speed, b.p99_ms / speed);
+        let scaled = |value: String| {
+            if speed == 1.0 {
+                String::new()
+            } else {
+                format!(", {value} at this machine's speed")
+            }
+        };
         if worse_lower(r.rps, base_rps) {
             flagged.push(format!(
-                "{}: {:.0} req/s (baseline {:.0}, {base_rps:.0} at this machine's speed)",
-                r.scenario, r.rps, b.rps
+                "{}: {:.0} req/s (baseline {:.0}{})",
+                r.scenario,
+                r.rps,
+                b.rps,
+                scaled(format!("{base_rps:.0}"))
             ));
         }
         if worse_higher(r.p99_ms, base_p99, LATENCY_FLOOR_MS) {
             flagged.push(format!(
-                "{}: p99 {:.2} ms (baseline {:.2}, {base_p99:.2} at this machine's speed)",
-                r.scenario, r.p99_ms, b.p99_ms
+                "{}: p99 {:.2} ms (baseline {:.2}{})",
+                r.scenario,
+                r.p99_ms,
+                b.p99_ms,
+                scaled(format!("{base_p99:.2}"))
             ));
         }
         if r.errors > b.errors {
