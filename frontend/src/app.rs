@@ -114,22 +114,7 @@ macro_rules! area_screen {
         }
     };
     ($name:ident, $preload:path, $view:expr) => {
-        struct $name;
-
-        impl LazyRoute for $name {
-            fn data() -> Self {
-                Self
-            }
-
-            async fn view(_: Self) -> AnyView {
-                $view.into_any()
-            }
-
-            async fn preload() {
-                #[cfg(feature = "split")]
-                $preload().await;
-            }
-        }
+        area_screen!($name, preload = $preload(), $view);
     };
 }
 

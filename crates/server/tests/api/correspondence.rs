@@ -953,14 +953,7 @@ async fn a_message_waiting_for_its_patient_is_erased_once_it_can_only_have_been_
         let c = &c;
         let token = admin.token.clone();
         async move {
-            let res = c
-                .app
-                .post(
-                    &format!("/api/v1/patients/{id}/erasure"),
-                    Some(&token),
-                    json!({"reason": "The patient asked in writing."}),
-                )
-                .await;
+            let res = c.app.erase(&token, id).await;
             assert_eq!(res.status(), StatusCode::OK);
         }
     };

@@ -567,13 +567,7 @@ async fn a_withings_consent_completed_after_erasure_or_deactivation_connects_not
         .user_for_patient(Role::Patient, Some(erased.parse().unwrap()))
         .await;
     let (browser, back) = consent_started(&app, &me.token, &erased).await;
-    let res = app
-        .post(
-            &format!("/api/v1/patients/{erased}/erasure"),
-            Some(&admin.token),
-            json!({"reason": "The patient asked in writing."}),
-        )
-        .await;
+    let res = app.erase(&admin.token, erased).await;
     assert_eq!(res.status(), StatusCode::OK);
     let res = app.get_as_browser(&back, &browser).await;
     assert_eq!(res.status(), StatusCode::FOUND);

@@ -311,6 +311,16 @@ impl TestApp {
         res.json().await.unwrap()
     }
 
+    /// Erases patient `id` as `token`, for the reason a patient's written request gives.
+    pub async fn erase(&self, token: &str, id: impl std::fmt::Display) -> reqwest::Response {
+        self.post(
+            &format!("/api/v1/patients/{id}/erasure"),
+            Some(token),
+            json!({"reason": "The patient asked in writing."}),
+        )
+        .await
+    }
+
     /// Every outbox message as the API lists it to an admin (one-time links withheld).
     pub async fn outbox(&self, admin_token: &str) -> Vec<Value> {
         let res = self.get("/api/v1/outbox?limit=100", admin_token).await;

@@ -344,13 +344,7 @@ async fn a_change_racing_an_erasure_lands_before_it_or_is_refused_every_round() 
         };
         let erase = async {
             tokio::time::sleep(std::time::Duration::from_millis(15)).await;
-            let res = app
-                .post(
-                    &format!("/api/v1/patients/{id}/erasure"),
-                    Some(&admin.token),
-                    json!({"reason": "The patient asked in writing."}),
-                )
-                .await;
+            let res = app.erase(&admin.token, &id).await;
             assert_eq!(res.status(), StatusCode::OK, "round {round}");
         };
         futures_util::future::join4(writer(0), writer(1), writer(2), erase).await;

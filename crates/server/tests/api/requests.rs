@@ -225,13 +225,7 @@ async fn an_erased_patient_stays_erased_whatever_anyone_tries() {
             .as_str()
             .unwrap(),
     );
-    let res = app
-        .post(
-            &format!("/api/v1/patients/{id}/erasure"),
-            Some(&admin.token),
-            json!({"reason": "The patient asked in writing."}),
-        )
-        .await;
+    let res = app.erase(&admin.token, &id).await;
     assert_eq!(
         res.status(),
         StatusCode::OK,

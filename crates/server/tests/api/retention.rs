@@ -82,13 +82,7 @@ async fn a_record_past_its_retention_is_destroyed_whole_with_an_event_that_names
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
 
-    let res = app
-        .post(
-            &format!("/api/v1/patients/{id}/erasure"),
-            Some(&admin),
-            json!({"reason": "The patient asked in writing."}),
-        )
-        .await;
+    let res = app.erase(&admin, id).await;
     assert_eq!(res.status(), StatusCode::OK);
     let report: Value = res.json().await.unwrap();
     let until: NaiveDate = report["retain_until"].as_str().unwrap().parse().unwrap();
@@ -219,13 +213,7 @@ async fn a_record_that_cannot_be_destroyed_is_reported_and_the_pass_goes_on_to_t
             .create_patient(&admin.token, crate::helpers::patient_body("Ada", last))
             .await;
         let id: Uuid = patient["id"].as_str().unwrap().parse().unwrap();
-        let res = app
-            .post(
-                &format!("/api/v1/patients/{id}/erasure"),
-                Some(&admin.token),
-                json!({"reason": "The patient asked in writing."}),
-            )
-            .await;
+        let res = app.erase(&admin.token, id).await;
         assert_eq!(res.status(), StatusCode::OK);
         ids.push(id);
     }
