@@ -243,10 +243,11 @@ test.describe('scheduling', () => {
     expect(mine.some((m: { channel: string }) => m.channel === 'sms')).toBe(true);
 
     // Home leads with it, and asks for a confirmation.
-    await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Home' }).click();
+    await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Home', exact: true }).click();
     const next = page.getByRole('region', { name: 'Your next appointment' });
     await expect(next).toContainText('Physio session with Pat Practitioner');
     await expect(next).toContainText('confirm it under Appointments');
+    await screenshot(page, 'scheduling-06-portal-home');
     await next.getByRole('link', { name: 'Appointments' }).click();
     await expect(page.getByRole('heading', { name: 'My appointments' })).toBeVisible();
 
