@@ -34,11 +34,10 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Builds the state, starts the audit writer on its own connection, and starts listening
-    /// for the other replicas' events.
     /// The state one HTTP worker serves requests with: on PostgreSQL, with a pool of its own
     /// (its share of `database_max_connections`) opened by the worker's own event loop (see
-    /// [`crate::platform::db::worker_pool`]); background work keeps the shared pool.
+    /// [`crate::platform::db::worker_pool`]), and an audit writer of its own on that loop with a
+    /// connection of its own; background work keeps the shared pool and writer.
     pub fn for_worker(&self) -> AppState {
         if self.settings.database_url.is_none() {
             return self.clone();
@@ -48,9 +47,14 @@ impl AppState {
             return self.clone();
         }
         let share = self.settings.database_max_connections() / http_workers() as u32;
-        match crate::platform::db::worker_pool(&url, share.max(2)) {
-            Ok(Some(db)) => AppState { db, ..self.clone() },
-            Ok(None) => self.clone(),
+        let pool = |size: u32| crate::platform::db::worker_pool(&url, size);
+        match pool(share.max(2)).and_then(|db| Ok((db, pool(1)?))) {
+            Ok((Some(db), Some(audit_db))) => AppState {
+                db,
+                audit: self.audit.on_this_thread(audit_db),
+                ..self.clone()
+            },
+            Ok(_) => self.clone(),
             Err(e) => {
                 tracing::warn!(error = %e, "a worker's pool could not be made; using the shared one");
                 self.clone()
@@ -58,6 +62,8 @@ impl AppState {
         }
     }
 
+    /// Builds the state, starts the audit writer on its own connection, and starts listening
+    /// for the other replicas' events.
     pub fn new(
         settings: Settings,
         db: DatabaseConnection,

@@ -212,7 +212,10 @@ async fn append_once(
     };
     let staged_entries = staged.iter().map(Unchained::from_pending);
     let direct = entries.iter().map(|e| Unchained::from_entry(e));
-    let rows = chained(&mut seq, &mut prev, staged_entries.chain(direct));
+    let rows: Vec<_> = chained(&mut seq, &mut prev, staged_entries.chain(direct))
+        .into_iter()
+        .map(Chained::model)
+        .collect();
     // Large batches go in slices, to stay within every backend's limit on bound parameters.
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
@@ -248,7 +251,7 @@ fn chained<'a>(
     seq: &mut i64,
     prev: &mut String,
     events: impl Iterator<Item = Unchained<'a>>,
-) -> Vec<event::ActiveModel> {
+) -> Vec<Chained<'a>> {
     events
         .map(|e| {
             *seq += 1;
@@ -268,61 +271,104 @@ fn chained<'a>(
                 detail: e.detail,
             }
             .hash();
-            event::ActiveModel {
-                seq: Set(*seq),
-                occurred_at: Set(e.occurred_at),
-                actor_id: Set(e.actor_id),
-                actor_kind: Set(e.actor_kind.map(str::to_owned)),
-                actor_role: Set(e.actor_role.map(str::to_owned)),
-                action: Set(e.action.to_owned()),
-                patient_id: Set(e.patient_id),
-                resource_type: Set(e.resource_type.map(str::to_owned)),
-                resource_id: Set(e.resource_id.map(str::to_owned)),
-                ip: Set(e.ip.map(str::to_owned)),
-                outcome: Set(e.outcome.to_owned()),
-                detail: Set(e.detail.map(str::to_owned)),
-                prev_hash: Set(std::mem::replace(prev, hash.clone())),
-                hash: Set(hash),
+            Chained {
+                seq: *seq,
+                prev_hash: std::mem::replace(prev, hash.clone()),
+                hash,
+                event: e,
             }
         })
         .collect()
 }
 
+/// An event with its place on the chain.
+struct Chained<'a> {
+    seq: i64,
+    prev_hash: String,
+    hash: String,
+    event: Unchained<'a>,
+}
+
+impl Chained<'_> {
+    fn model(self) -> event::ActiveModel {
+        let e = self.event;
+        event::ActiveModel {
+            seq: Set(self.seq),
+            occurred_at: Set(e.occurred_at),
+            actor_id: Set(e.actor_id),
+            actor_kind: Set(e.actor_kind.map(str::to_owned)),
+            actor_role: Set(e.actor_role.map(str::to_owned)),
+            action: Set(e.action.to_owned()),
+            patient_id: Set(e.patient_id),
+            resource_type: Set(e.resource_type.map(str::to_owned)),
+            resource_id: Set(e.resource_id.map(str::to_owned)),
+            ip: Set(e.ip.map(str::to_owned)),
+            outcome: Set(e.outcome.to_owned()),
+            detail: Set(e.detail.map(str::to_owned)),
+            prev_hash: Set(self.prev_hash),
+            hash: Set(self.hash),
+        }
+    }
+}
+
+/// The append of [`append_in_one_trip`]: the chain's lock, then every row, in one statement and
+/// so one transaction. Its text is the same for any number of rows (they come as one array per
+/// column), so each connection prepares and plans it once.
+const APPEND_IN_ONE_TRIP: &str = "\
+    WITH chain_lock AS MATERIALIZED (\
+        SELECT pg_advisory_xact_lock($1), \
+            CASE WHEN $2 THEN set_config('synchronous_commit', 'off', true) END) \
+    INSERT INTO audit_events (seq, occurred_at, actor_id, actor_kind, actor_role, action, \
+        patient_id, resource_type, resource_id, ip, outcome, detail, prev_hash, hash) \
+    SELECT e.* FROM chain_lock, unnest($3::int8[], $4::timestamptz[], $5::uuid[], $6::text[], \
+        $7::text[], $8::text[], $9::uuid[], $10::text[], $11::text[], $12::text[], $13::text[], \
+        $14::text[], $15::text[], $16::text[]) AS e";
+
 /// On PostgreSQL, with the head known and no staged events to move: the whole append is one
-/// round trip, a single query string whose statements PostgreSQL runs as one transaction (lock,
-/// insert, commit). Values are written into it by the query builder, which quotes them.
+/// round trip, a single prepared statement that takes the chain's lock (the lock is taken
+/// before any row is inserted, since every row is joined to it) and inserts the rows; it commits
+/// as it returns.
 async fn append_in_one_trip(
     db: &sea_orm::DatabaseConnection,
     (mut seq, mut prev): (i64, String),
     entries: &[&AuditEntry],
     how: Append,
 ) -> anyhow::Result<(i64, String)> {
-    use sea_orm::QueryTrait;
     let rows = chained(
         &mut seq,
         &mut prev,
         entries.iter().map(|e| Unchained::from_entry(e)),
     );
-    let durability = if how.flushed {
-        ""
-    } else {
-        "SET LOCAL synchronous_commit = off; "
-    };
-    let mut sql = format!("{durability}SELECT pg_advisory_xact_lock({CHAIN_LOCK});");
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(500).collect();
-        let insert = event::Entity::insert_many(chunk)
-            .into_query()
-            .to_string(sea_orm::sea_query::PostgresQueryBuilder);
-        sql.push(' ');
-        sql.push_str(&insert);
-        sql.push(';');
-    }
-    db.execute_unprepared(&sql)
+    let query = sea_orm::sqlx::query(APPEND_IN_ONE_TRIP)
+        .bind(CHAIN_LOCK)
+        .bind(!how.flushed)
+        .bind(rows.iter().map(|r| r.seq).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.event.occurred_at).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.event.actor_id).collect::<Vec<_>>())
+        .bind(texts(&rows, |r| r.event.actor_kind))
+        .bind(texts(&rows, |r| r.event.actor_role))
+        .bind(texts(&rows, |r| Some(r.event.action)))
+        .bind(rows.iter().map(|r| r.event.patient_id).collect::<Vec<_>>())
+        .bind(texts(&rows, |r| r.event.resource_type))
+        .bind(texts(&rows, |r| r.event.resource_id))
+        .bind(texts(&rows, |r| r.event.ip))
+        .bind(texts(&rows, |r| Some(r.event.outcome)))
+        .bind(texts(&rows, |r| r.event.detail))
+        .bind(texts(&rows, |r| Some(r.prev_hash.as_str())))
+        .bind(texts(&rows, |r| Some(r.hash.as_str())));
+    query
+        .execute(db.get_postgres_connection_pool())
         .await
         .context("Failed to append audit events")?;
     Ok((seq, prev))
+}
+
+/// One text column of `rows`, as the array [`APPEND_IN_ONE_TRIP`] takes.
+fn texts<'r, 'a: 'r>(
+    rows: &'r [Chained<'a>],
+    field: impl Fn(&'r Chained<'a>) -> Option<&'r str>,
+) -> Vec<Option<&'r str>> {
+    rows.iter().map(field).collect()
 }
 
 /// An event on its way to the chain, from either source.

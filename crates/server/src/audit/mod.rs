@@ -2,11 +2,13 @@
 //! event. Events are hash-chained (each hash covers the event and the previous hash) and the
 //! database refuses updates and deletes, so tampering is detectable with `carebase audit verify`.
 //!
-//! Appends go through one writer task per process that commits whatever is queued in a single
-//! transaction (group commit) and acknowledges each caller only after the commit, so an audited
-//! request never answers before its event is durable, and the chain costs one transaction per
-//! batch rather than one per request. Across replicas, a PostgreSQL advisory lock keeps the chain
-//! linear.
+//! Appends go through a writer task that commits whatever is queued in a single transaction
+//! (group commit) and acknowledges each caller only after the commit, so an audited request never
+//! answers before its event is durable, and the chain costs one transaction per batch rather than
+//! one per request. On PostgreSQL each HTTP worker thread has a writer of its own, on its own
+//! connection, so that a request and the writer that records it never wake another thread; the
+//! writers of one process share the chain's head and take turns at it, which batches the events
+//! that arrive meanwhile. Across replicas, a PostgreSQL advisory lock keeps the chain linear.
 
 mod chain;
 mod handlers;
@@ -160,11 +162,14 @@ pub async fn chain_staged(db: &DatabaseConnection) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A handle to the writer task.
+/// A handle to a writer task.
 #[derive(Clone)]
 pub struct AuditLog {
     tx: mpsc::Sender<Message>,
     guard: Option<CommitGuard>,
+    /// The chain's head as this process's writers know it, held by the one appending.
+    head: std::sync::Arc<tokio::sync::Mutex<chain::Head>>,
+    flushed: bool,
 }
 
 /// Asked inside a change's transaction, just before it commits with its events, whether the
@@ -195,9 +200,23 @@ impl AuditLog {
     /// an event is acknowledged only once PostgreSQL has written it to disk; otherwise once it
     /// is committed (see [`chain::Append::flushed`]).
     pub fn start(db: DatabaseConnection, flushed: bool) -> AuditLog {
+        let head: std::sync::Arc<tokio::sync::Mutex<chain::Head>> = std::sync::Arc::default();
         let (tx, rx) = mpsc::channel(8192);
-        tokio::spawn(writer(db, flushed, rx));
-        AuditLog { tx, guard: None }
+        tokio::spawn(writer(db, flushed, head.clone(), rx));
+        AuditLog {
+            tx,
+            guard: None,
+            head,
+            flushed,
+        }
+    }
+
+    /// Another writer, on the runtime of the calling thread and on `db` (a connection of that
+    /// thread's own), sharing this one's chain head and guard.
+    pub fn on_this_thread(&self, db: DatabaseConnection) -> AuditLog {
+        let (tx, rx) = mpsc::channel(8192);
+        tokio::spawn(writer(db, self.flushed, self.head.clone(), rx));
+        AuditLog { tx, ..self.clone() }
     }
 
     /// Has every [`AuditLog::commit`] ask `guard` first.
@@ -281,10 +300,14 @@ const MAX_BATCH: usize = 500;
 /// How often the writer looks for events staged by other replicas (or left by a failed batch).
 const SWEEP: std::time::Duration = std::time::Duration::from_millis(500);
 
-async fn writer(db: DatabaseConnection, flushed: bool, mut rx: mpsc::Receiver<Message>) {
+async fn writer(
+    db: DatabaseConnection,
+    flushed: bool,
+    head: std::sync::Arc<tokio::sync::Mutex<chain::Head>>,
+    mut rx: mpsc::Receiver<Message>,
+) {
     let mut sweep = tokio::time::interval(SWEEP);
     sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut head: chain::Head = None;
     // Whether staged events may be waiting: looked for when told of some, at each sweep, and
     // while batches come back full; a batch of reads alone does not look.
     let mut staged = true;
@@ -301,32 +324,18 @@ async fn writer(db: DatabaseConnection, flushed: bool, mut rx: mpsc::Receiver<Me
         }
         let mut records = Vec::new();
         let mut flushes = Vec::new();
-        let mut next = first;
-        loop {
-            match next.take() {
-                Some(Message::Record(e, ack)) => records.push((e, ack)),
-                Some(Message::Flush(ack)) => {
-                    staged = true;
-                    flushes.push(ack);
-                }
-                Some(Message::Wake) => staged = true,
-                None => {}
-            }
-            if records.len() >= MAX_BATCH {
-                break;
-            }
-            match rx.try_recv() {
-                Ok(m) => next = Some(m),
-                Err(_) => break,
-            }
-        }
+        take(first, &mut rx, &mut records, &mut flushes, &mut staged);
+        // While another writer of this process appends, more events arrive: they join this batch.
+        let mut known = head.lock().await;
+        take(None, &mut rx, &mut records, &mut flushes, &mut staged);
         let entries: Vec<&AuditEntry> = records.iter().map(|(e, _)| e).collect();
         let how = chain::Append { staged, flushed };
-        let mut result = chain::append(&db, &mut head, &entries, how).await;
+        let mut result = chain::append(&db, &mut known, &entries, how).await;
         // A flush waits until nothing staged is left, however many batches that takes.
         while !flushes.is_empty() && matches!(result, Ok(true)) {
-            result = chain::append(&db, &mut head, &[], how).await;
+            result = chain::append(&db, &mut known, &[], how).await;
         }
+        drop(known);
         // Staged events are looked for again only once more are known to wait.
         staged = !matches!(result, Ok(false));
         let result = result.map(|_| ()).map_err(|e| {
@@ -338,6 +347,35 @@ async fn writer(db: DatabaseConnection, flushed: bool, mut rx: mpsc::Receiver<Me
         }
         for ack in flushes {
             let _ = ack.send(result.clone());
+        }
+    }
+}
+
+/// Adds `first` and whatever else is queued, up to a batch, to what the writer is about to append.
+fn take(
+    first: Option<Message>,
+    rx: &mut mpsc::Receiver<Message>,
+    records: &mut Vec<(AuditEntry, Ack)>,
+    flushes: &mut Vec<Ack>,
+    staged: &mut bool,
+) {
+    let mut next = first;
+    loop {
+        match next.take() {
+            Some(Message::Record(e, ack)) => records.push((e, ack)),
+            Some(Message::Flush(ack)) => {
+                *staged = true;
+                flushes.push(ack);
+            }
+            Some(Message::Wake) => *staged = true,
+            None => {}
+        }
+        if records.len() >= MAX_BATCH {
+            return;
+        }
+        match rx.try_recv() {
+            Ok(m) => next = Some(m),
+            Err(_) => return,
         }
     }
 }

@@ -290,3 +290,86 @@ async fn the_chain_verifies_and_a_tampered_event_is_caught() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("BROKEN at event 2"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writers_on_several_threads_take_turns_and_put_every_event_on_one_chain_once() {
+    let app = TestApp::spawn().await;
+    app.user(Role::Admin).await;
+    app.state.audit.flush().await.unwrap();
+    let client = carebase::platform::ClientInfo {
+        ip: None,
+        user_agent: None,
+    };
+    let entry = |n: usize| {
+        carebase::audit::AuditEntry::anonymous(
+            &client,
+            api_types::audit::AuditAction::PatientSearch,
+        )
+        .detail(format!("turns {n}"))
+    };
+
+    // Each HTTP worker thread has a writer of its own on its own event loop and connection,
+    // beside the process's first; all of them record at once, with changes staged meanwhile.
+    let threads: Vec<_> = (0..3)
+        .map(|t| {
+            let audit = app.state.audit.clone();
+            let (url, shared) = (app.database_url.clone(), app.state.db.clone());
+            let postgres = app.is_postgres();
+            let events: Vec<_> = (0..100).map(|i| entry(t * 100 + i)).collect();
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async move {
+                    let db = if postgres {
+                        carebase::platform::db::connect(&url, 1).await.unwrap()
+                    } else {
+                        shared
+                    };
+                    let writer = audit.on_this_thread(db);
+                    let recorded = events.into_iter().map(|e| writer.record(e));
+                    for result in futures_util::future::join_all(recorded).await {
+                        result.unwrap();
+                    }
+                })
+            })
+        })
+        .collect();
+    let db = &app.state.db;
+    for n in 300..310 {
+        carebase::audit::stage(db, &entry(n)).await.unwrap();
+        app.state.audit.wake();
+    }
+    for t in threads {
+        t.join().unwrap();
+    }
+    app.state.audit.flush().await.unwrap();
+
+    let details: Vec<String> = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT detail FROM audit_events WHERE detail LIKE 'turns %' ORDER BY seq",
+        ))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| row.try_get::<String>("", "detail").unwrap())
+        .collect();
+    let mut seen: Vec<usize> = details
+        .iter()
+        .map(|d| d["turns ".len()..].parse().unwrap())
+        .collect();
+    seen.sort_unstable();
+    assert_eq!(seen, (0..310).collect::<Vec<_>>());
+    // A writer's own events keep the order it was given them in.
+    for t in 0..3 {
+        let own: Vec<usize> = details
+            .iter()
+            .map(|d| d["turns ".len()..].parse::<usize>().unwrap())
+            .filter(|n| n / 100 == t && *n < 300)
+            .collect();
+        assert!(own.is_sorted(), "writer {t}: {own:?}");
+    }
+    assert!(carebase::audit::verify(db).await.unwrap().ok);
+}
