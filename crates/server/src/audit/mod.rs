@@ -202,7 +202,7 @@ impl AuditLog {
     pub fn start(db: DatabaseConnection, flushed: bool) -> AuditLog {
         let head: std::sync::Arc<tokio::sync::Mutex<chain::Head>> = std::sync::Arc::default();
         let (tx, rx) = mpsc::channel(8192);
-        tokio::spawn(writer(db, flushed, head.clone(), rx));
+        tokio::spawn(writer(db, flushed, head.clone(), rx, true));
         AuditLog {
             tx,
             guard: None,
@@ -212,10 +212,11 @@ impl AuditLog {
     }
 
     /// Another writer, on the runtime of the calling thread and on `db` (a connection of that
-    /// thread's own), sharing this one's chain head and guard.
+    /// thread's own), sharing this one's chain head and guard. It moves staged events when told
+    /// of some; the sweep for other processes' and failed batches' is left to the first writer.
     pub fn on_this_thread(&self, db: DatabaseConnection) -> AuditLog {
         let (tx, rx) = mpsc::channel(8192);
-        tokio::spawn(writer(db, self.flushed, self.head.clone(), rx));
+        tokio::spawn(writer(db, self.flushed, self.head.clone(), rx, false));
         AuditLog { tx, ..self.clone() }
     }
 
@@ -305,6 +306,7 @@ async fn writer(
     flushed: bool,
     head: std::sync::Arc<tokio::sync::Mutex<chain::Head>>,
     mut rx: mpsc::Receiver<Message>,
+    sweeps: bool,
 ) {
     let mut sweep = tokio::time::interval(SWEEP);
     sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -317,7 +319,7 @@ async fn writer(
                 Some(m) => Some(m),
                 None => return,
             },
-            _ = sweep.tick() => None,
+            _ = sweep.tick(), if sweeps => None,
         };
         if first.is_none() {
             staged = true;
