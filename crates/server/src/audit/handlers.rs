@@ -32,13 +32,14 @@ pub async fn events_about_patient(
     offset: u64,
 ) -> ApiResult<(Vec<AuditEvent>, u64)> {
     let find = event::Entity::find().filter(event::Column::PatientId.eq(patient_id));
-    let total = find.clone().count(db).await?;
-    let rows = find
-        .order_by_desc(event::Column::Seq)
-        .limit(limit)
-        .offset(offset)
-        .all(db)
-        .await?;
+    let (total, rows) = crate::platform::db::counted_page(
+        db,
+        find,
+        |s| s.order_by_desc(event::Column::Seq),
+        limit,
+        offset,
+    )
+    .await?;
     Ok((rows.into_iter().map(to_wire).collect(), total))
 }
 
@@ -274,13 +275,14 @@ async fn newest_page(
     offset: u64,
 ) -> ApiResult<(Vec<event::Model>, u64)> {
     let select = event::Entity::find().filter(filter(q));
-    let total = select.clone().count(db).await?;
-    let rows = select
-        .order_by_desc(event::Column::Seq)
-        .limit(limit)
-        .offset(offset)
-        .all(db)
-        .await?;
+    let (total, rows) = crate::platform::db::counted_page(
+        db,
+        select,
+        |s| s.order_by_desc(event::Column::Seq),
+        limit,
+        offset,
+    )
+    .await?;
     Ok((rows, total))
 }
 

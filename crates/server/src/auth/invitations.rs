@@ -8,8 +8,8 @@ use api_types::{ErrorCode, Role};
 use chrono::{Duration, Utc};
 use entity::auth::{invitation, password_reset};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder,
 };
 use uuid::Uuid;
 
@@ -344,13 +344,14 @@ pub async fn consume_reset(db: &impl ConnectionTrait, token: &str) -> ApiResult<
 /// Invitations not withdrawn, newest first.
 pub async fn list(state: &AppState, limit: u64, offset: u64) -> ApiResult<Page<Invitation>> {
     let select = invitation::Entity::find().filter(invitation::Column::RevokedAt.is_null());
-    let total = select.clone().count(&state.db).await?;
-    let rows = select
-        .order_by_desc(invitation::Column::CreatedAt)
-        .limit(limit)
-        .offset(offset)
-        .all(&state.db)
-        .await?;
+    let (total, rows) = crate::platform::db::counted_page(
+        &state.db,
+        select,
+        |s| s.order_by_desc(invitation::Column::CreatedAt),
+        limit,
+        offset,
+    )
+    .await?;
     let items = rows
         .iter()
         .map(|m| to_wire(&state.crypto, m))

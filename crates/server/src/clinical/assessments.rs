@@ -14,8 +14,8 @@ use api_types::{Page, PageQuery};
 use chrono::{Duration, Utc};
 use entity::clinical::assessment;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -387,13 +387,14 @@ async fn newest_page(
     if let Some(i) = instrument {
         find = find.filter(assessment::Column::Instrument.eq(i.as_str()));
     }
-    let total = find.clone().count(db).await?;
-    let rows = find
-        .order_by_desc(assessment::Column::CompletedAt)
-        .limit(limit)
-        .offset(offset)
-        .all(db)
-        .await?;
+    let (total, rows) = crate::platform::db::counted_page(
+        db,
+        find,
+        |s| s.order_by_desc(assessment::Column::CompletedAt),
+        limit,
+        offset,
+    )
+    .await?;
     Ok((total, rows))
 }
 
@@ -416,13 +417,14 @@ async fn urgent_page(
     ) {
         find = find.filter(c);
     }
-    let total = find.clone().count(db).await?;
-    let rows = find
-        .order_by_asc(assessment::Column::CompletedAt)
-        .limit(limit)
-        .offset(offset)
-        .all(db)
-        .await?;
+    let (total, rows) = crate::platform::db::counted_page(
+        db,
+        find,
+        |s| s.order_by_asc(assessment::Column::CompletedAt),
+        limit,
+        offset,
+    )
+    .await?;
     Ok((total, rows))
 }
 

@@ -13,8 +13,8 @@ use api_types::{ErrorCode, Page, Role};
 use chrono::Utc;
 use entity::clinical::{clinical_note, document, imaging_study};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -316,13 +316,14 @@ async fn page_of(
     if let Some(k) = kind {
         find = find.filter(document::Column::Kind.eq(k.as_str()));
     }
-    let total = find.clone().count(db).await?;
-    let rows = find
-        .order_by_desc(document::Column::CreatedAt)
-        .limit(limit)
-        .offset(offset)
-        .all(db)
-        .await?;
+    let (total, rows) = crate::platform::db::counted_page(
+        db,
+        find,
+        |s| s.order_by_desc(document::Column::CreatedAt),
+        limit,
+        offset,
+    )
+    .await?;
     Ok((total, rows))
 }
 

@@ -8,8 +8,7 @@ use chrono::Utc;
 use entity::health::alert;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 
@@ -173,14 +172,17 @@ pub async fn list(
     ) {
         find = find.filter(c);
     }
-    let total = find.clone().count(db).await?;
-    let rows = find
-        .order_by_desc(alert::Column::CreatedAt)
-        .order_by_desc(alert::Column::EffectiveAt)
-        .limit(limit)
-        .offset(offset)
-        .all(db)
-        .await?;
+    let (total, rows) = crate::platform::db::counted_page(
+        db,
+        find,
+        |s| {
+            s.order_by_desc(alert::Column::CreatedAt)
+                .order_by_desc(alert::Column::EffectiveAt)
+        },
+        limit,
+        offset,
+    )
+    .await?;
     let mut names: std::collections::HashMap<Uuid, String> = std::collections::HashMap::new();
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {

@@ -292,18 +292,43 @@ pub fn with_values_written_in(
     }
 }
 
-/// One page of `select`, read through a statement with its values written in (see
-/// [`with_values_written_in`]).
+/// One page of `select`, its size and place written into the statement's text rather than
+/// bound: PostgreSQL then plans the statement, prepared once per connection, for a small page
+/// (`LIMIT $1 OFFSET $2` is planned again on every call: a plan made for any limit cannot know
+/// that the page is small, so the planner never settles on one). Its other values stay
+/// parameters, so the text is the same whichever record the page is of.
 pub async fn page_of<E: sea_orm::EntityTrait>(
     db: &impl ConnectionTrait,
     select: sea_orm::Select<E>,
     limit: u64,
     offset: u64,
 ) -> Result<Vec<E::Model>, sea_orm::DbErr> {
-    use sea_orm::{QuerySelect, QueryTrait};
-    let query = select.limit(limit).offset(offset).into_query();
-    E::find()
-        .from_raw_sql(with_values_written_in(db, &query))
-        .all(db)
-        .await
+    use sea_orm::QueryTrait;
+    let mut statement = select.build(db.get_database_backend());
+    statement.sql = format!("{} LIMIT {limit} OFFSET {offset}", statement.sql);
+    E::find().from_raw_sql(statement).all(db).await
+}
+
+/// One page of `select` in the order `order` gives it, with how many rows `select` has in all.
+/// A page that is not full tells the total itself, so only a full page (or an empty one past
+/// the start) is counted: a record with fewer rows than a page costs one query, not two.
+pub async fn counted_page<E: sea_orm::EntityTrait>(
+    db: &impl ConnectionTrait,
+    select: sea_orm::Select<E>,
+    order: impl FnOnce(sea_orm::Select<E>) -> sea_orm::Select<E>,
+    limit: u64,
+    offset: u64,
+) -> Result<(u64, Vec<E::Model>), sea_orm::DbErr>
+where
+    E::Model: Sync,
+{
+    use sea_orm::PaginatorTrait;
+    let rows = page_of(db, order(select.clone()), limit, offset).await?;
+    let shown = rows.len() as u64;
+    let total = if shown < limit && (shown > 0 || offset == 0) {
+        offset + shown
+    } else {
+        PaginatorTrait::count(select, db).await?
+    };
+    Ok((total, rows))
 }

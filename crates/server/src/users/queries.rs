@@ -407,18 +407,19 @@ pub async fn list(
     limit: u64,
     offset: u64,
 ) -> ApiResult<(u64, Vec<user::Model>)> {
-    use sea_orm::{PaginatorTrait, QueryOrder, QuerySelect};
+    use sea_orm::QueryOrder;
     let select = match role {
         Some(r) => user::Entity::find().filter(user::Column::Role.eq(r.as_str())),
         None => user::Entity::find().filter(user::Column::Role.ne(Role::Patient.as_str())),
     };
-    let total = select.clone().count(db).await?;
-    let rows = select
-        .order_by_desc(user::Column::CreatedAt)
-        .limit(limit)
-        .offset(offset)
-        .all(db)
-        .await?;
+    let (total, rows) = crate::platform::db::counted_page(
+        db,
+        select,
+        |s| s.order_by_desc(user::Column::CreatedAt),
+        limit,
+        offset,
+    )
+    .await?;
     Ok((total, rows))
 }
 

@@ -818,3 +818,44 @@ async fn a_timeline_asked_for_too_many_entries_is_refused() {
         .await;
     assert_eq!(res.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn every_page_of_notes_says_how_many_there_are_whether_full_partial_or_past_the_end() {
+    let c = clinic().await;
+    let mut written = Vec::new();
+    for n in 0..5 {
+        written.push(c.draft(&format!("Visit {n}"), "<p>Seen.</p>").await["id"].clone());
+    }
+    written.reverse();
+    let base = format!("/api/v1/patients/{}/notes", c.patient_id);
+    // (limit, offset) → how many shown; every page says 5 in all, and shows the newest first.
+    for (limit, offset, shown) in [
+        (2, 0, 2),
+        (2, 2, 2),
+        (2, 4, 1),
+        (5, 0, 5),
+        (10, 0, 5),
+        (3, 7, 0),
+    ] {
+        let page: Value = c
+            .app
+            .get(
+                &format!("{base}?limit={limit}&offset={offset}"),
+                &c.practitioner.token,
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(page["total"], 5, "limit {limit}, offset {offset}");
+        let ids: Vec<Value> = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["id"].clone())
+            .collect();
+        assert_eq!(ids.len(), shown, "limit {limit}, offset {offset}");
+        let newest: Vec<Value> = written.iter().skip(offset).take(shown).cloned().collect();
+        assert_eq!(ids, newest, "limit {limit}, offset {offset}");
+    }
+}

@@ -10,7 +10,7 @@ use entity::clinical::{clinical_note, clinical_note_version, document};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Select,
+    QueryFilter, QueryOrder, Select,
 };
 use uuid::Uuid;
 
@@ -77,10 +77,8 @@ pub(super) async fn page(
     if let Some(t) = note_type {
         find = find.filter(clinical_note::Column::NoteType.eq(t.as_str()));
     }
-    let total = find.clone().count(db).await?;
-    let newest_first = find.order_by_desc(clinical_note::Column::CreatedAt);
-    let rows = crate::platform::db::page_of(db, newest_first, limit, offset).await?;
-    Ok((total, rows))
+    let newest_first = |s: Select<_>| s.order_by_desc(clinical_note::Column::CreatedAt);
+    Ok(crate::platform::db::counted_page(db, find, newest_first, limit, offset).await?)
 }
 
 /// Inserts a draft, its text sanitised and encrypted.

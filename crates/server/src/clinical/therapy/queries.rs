@@ -6,8 +6,8 @@ use api_types::therapy::{HomeworkStatus, NewHomework, TherapySessionInput};
 use chrono::{NaiveDate, Utc};
 use entity::clinical::{homework_task, therapy_session};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
 };
 use uuid::Uuid;
 
@@ -272,12 +272,13 @@ pub(super) async fn overdue_page(
     ) {
         find = find.filter(c);
     }
-    let total = find.clone().count(db).await?;
-    let rows = find
-        .order_by_asc(homework_task::Column::DueDate)
-        .limit(limit)
-        .offset(offset)
-        .all(db)
-        .await?;
+    let (total, rows) = crate::platform::db::counted_page(
+        db,
+        find,
+        |s| s.order_by_asc(homework_task::Column::DueDate),
+        limit,
+        offset,
+    )
+    .await?;
     Ok((total, rows))
 }

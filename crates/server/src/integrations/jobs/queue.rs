@@ -364,14 +364,17 @@ pub async fn list(
     if let Some(k) = kind {
         q = q.filter(job::Column::Kind.eq(k.as_str()));
     }
-    let total = q.clone().count(db).await?;
-    let rows = q
-        .order_by_desc(job::Column::UpdatedAt)
-        .order_by_desc(job::Column::Id)
-        .limit(limit)
-        .offset(offset)
-        .all(db)
-        .await?;
+    let (total, rows) = crate::platform::db::counted_page(
+        db,
+        q,
+        |s| {
+            s.order_by_desc(job::Column::UpdatedAt)
+                .order_by_desc(job::Column::Id)
+        },
+        limit,
+        offset,
+    )
+    .await?;
     Ok((rows, total))
 }
 

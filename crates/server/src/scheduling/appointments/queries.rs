@@ -275,18 +275,16 @@ pub(super) async fn page(
     if let Some(to) = f.starts_before {
         select = select.filter(appointment::Column::StartsAt.lt(to));
     }
-    let total = select.clone().count(db).await?;
-    let ordered = if f.descending {
-        select
-            .order_by_desc(appointment::Column::StartsAt)
-            .order_by_desc(appointment::Column::Id)
-    } else {
-        select
-            .order_by_asc(appointment::Column::StartsAt)
-            .order_by_asc(appointment::Column::Id)
+    let order = |s: sea_orm::Select<appointment::Entity>| {
+        if f.descending {
+            s.order_by_desc(appointment::Column::StartsAt)
+                .order_by_desc(appointment::Column::Id)
+        } else {
+            s.order_by_asc(appointment::Column::StartsAt)
+                .order_by_asc(appointment::Column::Id)
+        }
     };
-    let rows = ordered.limit(limit).offset(offset).all(db).await?;
-    Ok((total, rows))
+    Ok(crate::platform::db::counted_page(db, select, order, limit, offset).await?)
 }
 
 /// The booked appointments of a series that start after `after`, soonest first.
