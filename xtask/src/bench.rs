@@ -1,6 +1,6 @@
 //! `cargo xtask bench`: seeds a practice of 100,000 patients on PostgreSQL, starts a release
-//! build of the server, drives it with keep-alive HTTP/1.1 connections from this process, and
-//! prints throughput and latency percentiles for each scenario.
+//! build of the server, drives it with keep-alive HTTP/1.1 connections from this process (see
+//! [`crate::load`]), and prints throughput and latency percentiles for each scenario.
 //!
 //! Options: `--patients N` (default 100000), `--seconds S` per scenario (default 10),
 //! `--connections C` (default 16), `--bin PATH` (measure that server binary rather than
@@ -11,7 +11,6 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -1172,45 +1171,8 @@ pub(crate) fn load_each(
     if requests.is_empty() {
         return Err("no request to send".into());
     }
-    let stop = Arc::new(AtomicBool::new(false));
-    let started = Instant::now();
-    let workers: Vec<_> = (0..connections)
-        .map(|i| {
-            let (req, stop) = (requests[i % requests.len()].clone(), stop.clone());
-            std::thread::spawn(move || -> (Vec<u32>, usize) {
-                let mut latencies = Vec::new();
-                let mut errors = 0;
-                let Ok(mut conn) = Conn::open(port) else {
-                    return (latencies, 1);
-                };
-                while !stop.load(Ordering::Relaxed) {
-                    let t = Instant::now();
-                    match conn.send(&req) {
-                        Ok((200, _)) => latencies.push(t.elapsed().as_micros() as u32),
-                        Ok(_) => errors += 1,
-                        Err(_) => {
-                            errors += 1;
-                            match Conn::open(port) {
-                                Ok(c) => conn = c,
-                                Err(_) => break,
-                            }
-                        }
-                    }
-                }
-                (latencies, errors)
-            })
-        })
-        .collect();
-    std::thread::sleep(duration);
-    stop.store(true, Ordering::Relaxed);
-    let mut all = Vec::new();
-    let mut errors = 0;
-    for w in workers {
-        let (l, e) = w.join().map_err(|_| "a load thread panicked")?;
-        all.extend(l);
-        errors += e;
-    }
-    let elapsed = started.elapsed().as_secs_f64();
+    let driven = crate::load::drive(port, &requests, connections, duration)?;
+    let (mut all, errors, elapsed) = (driven.latencies, driven.errors, driven.seconds);
     all.sort_unstable();
     let pct = |p: f64| -> f64 {
         if all.is_empty() {

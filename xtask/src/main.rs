@@ -12,6 +12,7 @@ mod bench;
 mod bench_report;
 mod bench_small;
 mod live_bench;
+mod load;
 mod releases;
 mod tools;
 mod wasm_merge;
