@@ -141,6 +141,9 @@ impl AuditEntry {
 
 type Ack = oneshot::Sender<Result<(), String>>;
 
+/// The chain's head as this process's writers know it, held by the one appending.
+type SharedHead = std::sync::Arc<tokio::sync::Mutex<chain::Head>>;
+
 enum Message {
     /// An event with no change to commit alongside (a read, a refusal): the writer chains it.
     Record(AuditEntry, Ack),
@@ -167,8 +170,7 @@ pub async fn chain_staged(db: &DatabaseConnection) -> anyhow::Result<()> {
 pub struct AuditLog {
     tx: mpsc::Sender<Message>,
     guard: Option<CommitGuard>,
-    /// The chain's head as this process's writers know it, held by the one appending.
-    head: std::sync::Arc<tokio::sync::Mutex<chain::Head>>,
+    head: SharedHead,
     flushed: bool,
 }
 
@@ -200,7 +202,7 @@ impl AuditLog {
     /// an event is acknowledged only once PostgreSQL has written it to disk; otherwise once it
     /// is committed (see [`chain::Append::flushed`]).
     pub fn start(db: DatabaseConnection, flushed: bool) -> AuditLog {
-        let head: std::sync::Arc<tokio::sync::Mutex<chain::Head>> = std::sync::Arc::default();
+        let head = SharedHead::default();
         let (tx, rx) = mpsc::channel(8192);
         tokio::spawn(writer(db, flushed, head.clone(), rx, true));
         AuditLog {
@@ -304,7 +306,7 @@ const SWEEP: std::time::Duration = std::time::Duration::from_millis(500);
 async fn writer(
     db: DatabaseConnection,
     flushed: bool,
-    head: std::sync::Arc<tokio::sync::Mutex<chain::Head>>,
+    head: SharedHead,
     mut rx: mpsc::Receiver<Message>,
     sweeps: bool,
 ) {

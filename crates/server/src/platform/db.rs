@@ -273,13 +273,11 @@ pub async fn ping(db: &DatabaseConnection) -> bool {
 /// More than the pool keeps open while idle, so every stale connection can be passed over.
 const PING_ATTEMPTS: usize = 4;
 
-/// On PostgreSQL, `query` with its values written into its text, quoted by the query builder.
-/// For pages: their size and place are then part of the statement rather than parameters.
-/// PostgreSQL plans a cached statement without parameters once, whereas `LIMIT $1 OFFSET $2` is
-/// planned again on every call (a plan made for any limit cannot know that the page is small,
-/// so the planner never settles on one), and planning costs more than running such a query.
-/// SQLite keeps its parameters: it plans no differently, and it keeps ids as bytes that a
-/// written-in id would not match.
+/// On PostgreSQL, `query` with all its values written into its text, quoted by the query
+/// builder: for statements whose limits sit inside subqueries (the patient list's pages of ids
+/// and its capped counts), which [`page_of`]'s appended `LIMIT` cannot reach, and which would be
+/// planned again on every call for the same reason. SQLite keeps its parameters: it plans no
+/// differently, and it keeps ids as bytes that a written-in id would not match.
 pub fn with_values_written_in(
     db: &impl ConnectionTrait,
     query: &impl sea_orm::StatementBuilder,
