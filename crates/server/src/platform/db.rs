@@ -256,10 +256,12 @@ pub async fn lock(
 /// Whether the database answers, within two seconds. A pooled connection the server ended while
 /// it sat idle fails at once and is dropped; the next one is tried, so connections left over
 /// from an outage the database has recovered from do not read as the database being down.
+/// The question goes to the database itself: the driver's own ping takes a connection that has
+/// just heard from the server at its word (`vendor/README.md`).
 pub async fn ping(db: &DatabaseConnection) -> bool {
     let attempts = async {
         for _ in 0..PING_ATTEMPTS {
-            if db.ping().await.is_ok() {
+            if db.execute_unprepared("SELECT 1").await.is_ok() {
                 return true;
             }
         }

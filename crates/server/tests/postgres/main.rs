@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use api_types::Role;
 use reqwest::StatusCode;
-use sea_orm::{ConnectionTrait, Database};
+use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 
 use helpers::TestApp;
 
@@ -86,4 +86,44 @@ async fn a_database_outage_answers_503_quickly_and_the_service_recovers_by_itsel
         .await
         .unwrap();
     assert_eq!(v["ok"], true, "the audit chain survived the outage");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_query_abandoned_midway_leaves_its_pooled_connection_in_step_for_the_next() {
+    let Ok(server) = std::env::var("CAREBASE_TEST_DATABASE_URL") else {
+        eprintln!("skipped: this needs CAREBASE_TEST_DATABASE_URL (a PostgreSQL server)");
+        return;
+    };
+    // A pool of one connection, as each HTTP worker's is: the next query gets that connection.
+    let db = carebase::platform::db::worker_pool(&format!("{server}/postgres"), 1)
+        .unwrap()
+        .unwrap();
+    let answer = |sql: String| {
+        let db = db.clone();
+        async move {
+            db.query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get::<i32>("", "n")
+                .unwrap()
+        }
+    };
+    assert_eq!(answer("SELECT 1 AS n".into()).await, 1);
+
+    // A request that gives up while its query runs (the client went away, say) drops the query
+    // with its answer still to come.
+    let abandoned = answer("SELECT 2 AS n FROM pg_sleep(1)".into());
+    assert!(tokio::time::timeout(Duration::from_millis(100), abandoned)
+        .await
+        .is_err());
+
+    // The connection goes back to the pool only once that answer is read and discarded: the
+    // next query gets its own answer, not the one left over.
+    let started = Instant::now();
+    assert_eq!(answer("SELECT 3 AS n".into()).await, 3);
+    assert!(started.elapsed() >= Duration::from_millis(500));
+    for n in 0..20 {
+        assert_eq!(answer(format!("SELECT {n} AS n")).await, n);
+    }
 }
