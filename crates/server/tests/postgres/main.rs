@@ -94,7 +94,7 @@ async fn a_query_abandoned_midway_leaves_its_pooled_connection_in_step_for_the_n
         eprintln!("skipped: this needs CAREBASE_TEST_DATABASE_URL (a PostgreSQL server)");
         return;
     };
-    // A pool of one connection, as each HTTP worker's is: the next query gets that connection.
+    // A pool of one connection (as an audit writer's is), so the next query gets that connection.
     let db = carebase::platform::db::worker_pool(&format!("{server}/postgres"), 1)
         .unwrap()
         .unwrap();
